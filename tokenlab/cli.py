@@ -1,0 +1,338 @@
+"""The ``tokenlab`` command line: train, encode, decode and inspect tokenizers.
+
+Every subcommand parses its arguments and calls the public API (``tokenlab.train``,
+``tokenlab.Tokenizer``); nothing here knows how an algorithm works.
+
+Exit status: 0 on success, 1 when tokenlab reports a failure (a bad corpus, a
+corrupt tokenizer file, an option the trainer rejects, an OS error), 2 for a
+usage error, 130 when interrupted. A failure is one line on stderr,
+``tokenlab: error: <message>``, never a traceback; the output file of
+``train`` is written atomically, so a failed or interrupted run leaves none.
+
+>>> main(["--version"])  # doctest: +SKIP
+tokenlab 0.1.0 (backend: cython)
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tokenlab import Tokenizer
+
+__all__ = ["ALGORITHMS", "PRE_TOKENIZERS", "build_parser", "main"]
+
+PROG = "tokenlab"
+
+# The trainers `tokenlab train --algorithm` accepts; the names are those of
+# `tokenlab.train(algorithm=...)`. A new trainer is one more entry here.
+ALGORITHMS: tuple[str, ...] = ("bpe",)
+
+PRE_TOKENIZERS: tuple[str, ...] = ("whitespace", "byte-level", "gpt2", "cl100k_base", "o200k_base")
+
+ERROR_MODES: tuple[str, ...] = ("strict", "replace", "ignore")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _version_line() -> str:
+    import tokenlab
+
+    return f"{PROG} {tokenlab.__version__} (backend: {tokenlab.backend})"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, computed only when asked (it imports the backend)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and backend")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(_version_line())
+        parser.exit(EXIT_OK)
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+    return value
+
+
+def _special_tokens(text: str) -> list[str]:
+    return [token.strip() for token in text.split(",") if token.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``tokenlab`` command."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Train subword tokenizers and encode, decode or inspect them.",
+    )
+    parser.add_argument("--version", action=_VersionAction)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    train = commands.add_parser(
+        "train",
+        help="train a tokenizer and save it as tokenizer.json",
+        description=(
+            "Train a tokenizer on text files (read line by line as UTF-8) and save it "
+            "in Hugging Face tokenizer.json format. Without FILE, trains on the embedded "
+            "default corpus (the Python reference documentation, pydoc_data.topics)."
+        ),
+    )
+    train.add_argument(
+        "files", nargs="*", metavar="FILE", help="corpus files; '-' reads standard input"
+    )
+    train.add_argument("--algorithm", choices=ALGORITHMS, default="bpe", help="default: bpe")
+    train.add_argument(
+        "--vocab-size", type=_positive_int, default=30000, metavar="N", help="default: 30000"
+    )
+    train.add_argument(
+        "--min-frequency",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="merge only pairs seen at least N times (default: 0)",
+    )
+    train.add_argument(
+        "--special-tokens",
+        type=_special_tokens,
+        default=[],
+        metavar="A,B",
+        help="comma-separated special tokens, given the first ids",
+    )
+    train.add_argument(
+        "--pre-tokenizer", choices=PRE_TOKENIZERS, default="byte-level", help="default: byte-level"
+    )
+    train.add_argument("--lowercase", action="store_true", help="lowercase the text first")
+    train.add_argument(
+        "--errors",
+        choices=ERROR_MODES,
+        default="strict",
+        help="what to do with invalid UTF-8 in the corpus (default: strict = stop)",
+    )
+    train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "-o", "--output", default="tokenizer.json", metavar="PATH", help="default: tokenizer.json"
+    )
+    train.set_defaults(run=_run_train)
+
+    encode = commands.add_parser(
+        "encode",
+        help="print the ids (or tokens) of a text",
+        description="Encode TEXT (or all of standard input) and print the ids, space-separated.",
+    )
+    _add_tokenizer_option(encode)
+    encode.add_argument("text", nargs="?", metavar="TEXT", help="default: read standard input")
+    encode.add_argument("--tokens", action="store_true", help="print tokens instead of ids")
+    encode.set_defaults(run=_run_encode)
+
+    decode = commands.add_parser(
+        "decode", help="print the text of token ids", description="Decode token ids to text."
+    )
+    _add_tokenizer_option(decode)
+    decode.add_argument("ids", nargs="+", type=_non_negative_int, metavar="ID")
+    decode.set_defaults(run=_run_decode)
+
+    info = commands.add_parser(
+        "info",
+        help="describe a tokenizer file",
+        description="Print the model type, sizes and pipeline of a tokenizer.json.",
+    )
+    _add_tokenizer_option(info)
+    info.set_defaults(run=_run_info)
+    return parser
+
+
+def _add_tokenizer_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-t",
+        "--tokenizer",
+        required=True,
+        metavar="PATH",
+        help="a tokenizer.json (saved by tokenlab or Hugging Face tokenizers)",
+    )
+
+
+def _load(path: str) -> Tokenizer:
+    import tokenlab
+
+    return tokenlab.Tokenizer.from_file(path)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    import tokenlab
+    from tokenlab._atomic import check_writable_path
+
+    check_writable_path(args.output)  # fail now, not after a long training run
+    corpus: Iterable[str] | list[str]
+    if args.files:
+        corpus = list(args.files)
+    else:
+        from tokenlab.corpus import default_corpus
+
+        corpus = default_corpus()
+    start = time.perf_counter()
+    tokenizer = tokenlab.train(
+        corpus,
+        algorithm=args.algorithm,
+        vocab_size=args.vocab_size,
+        min_frequency=args.min_frequency,
+        special_tokens=args.special_tokens,
+        pre_tokenizer=args.pre_tokenizer,
+        lowercase=args.lowercase,
+        show_progress=not args.quiet,
+        errors=args.errors,
+    )
+    tokenizer.save(args.output)
+    seconds = time.perf_counter() - start
+    merges = getattr(tokenizer.model, "merges", None)
+    merges_text = f", {len(merges)} merges" if merges is not None else ""
+    print(
+        f"{PROG}: trained {args.algorithm}: vocab {tokenizer.get_vocab_size()}{merges_text} "
+        f"in {seconds:.2f} s (backend: {tokenlab.backend}) -> {args.output}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _run_encode(args: argparse.Namespace) -> int:
+    tokenizer = _load(args.tokenizer)
+    text = args.text if args.text is not None else sys.stdin.read()
+    encoding = tokenizer.encode(text)
+    items = encoding.tokens if args.tokens else [str(i) for i in encoding.ids]
+    print(" ".join(items))
+    return EXIT_OK
+
+
+def _run_decode(args: argparse.Namespace) -> int:
+    from .errors import ConfigError
+
+    tokenizer = _load(args.tokenizer)
+    size = tokenizer.get_vocab_size()
+    bad = [i for i in args.ids if i >= size]
+    if bad:
+        raise ConfigError(
+            f"id {bad[0]} is out of range: {args.tokenizer} has {size} tokens (ids 0..{size - 1})"
+        )
+    print(tokenizer.decode(args.ids))
+    return EXIT_OK
+
+
+def _component(obj: Any) -> str:
+    if obj is None:
+        return "none"
+    to_dict = getattr(obj, "to_dict", None)
+    if to_dict is None:
+        return type(obj).__name__
+    return json.dumps(to_dict(), ensure_ascii=False)
+
+
+def _special_token_names(tokenizer: Tokenizer) -> list[str]:
+    """The special tokens of ``tokenizer``, as saved in tokenizer.json's added_tokens."""
+    names = getattr(tokenizer, "special_tokens", None)
+    if names is not None:
+        return [getattr(t, "content", t) for t in names]
+    added = getattr(tokenizer, "added_tokens", None) or []
+    return [
+        getattr(t, "content", t)
+        for t in added
+        if getattr(t, "special", True) and not isinstance(t, dict)
+    ]
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    tokenizer = _load(args.tokenizer)
+    model = tokenizer.model
+    model_type = type(model).__name__
+    to_dict = getattr(model, "to_dict", None)
+    if to_dict is not None:
+        model_type = str(to_dict().get("type", model_type))
+    merges = getattr(model, "merges", None)
+    rows = [
+        ("file", args.tokenizer),
+        ("model", model_type),
+        ("vocab size", str(tokenizer.get_vocab_size())),
+        ("merges", str(len(merges)) if merges is not None else "n/a"),
+        ("normalizer", _component(tokenizer.normalizer)),
+        ("pre-tokenizer", _component(tokenizer.pre_tokenizer)),
+        ("special tokens", " ".join(_special_token_names(tokenizer)) or "none"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name + ':':<{width + 1}} {value}")
+    return EXIT_OK
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _os_error_message(exc: OSError) -> str:
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc) or type(exc).__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``tokenlab`` command line.
+
+    Args:
+        argv: the arguments, without the program name; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
+    """
+    from .errors import TokenlabError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (argparse exits 2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        status: int = args.run(args)
+        sys.stdout.flush()
+        return status
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`tokenlab encode ... | head`): stop quietly, and keep
+        # Python from complaining again when it flushes stdout at exit
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_FAILURE
+    except TokenlabError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(_os_error_message(exc))
