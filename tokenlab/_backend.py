@@ -1,0 +1,40 @@
+"""The one place that chooses the core: native (Cython) or pure Python.
+
+``TOKENLAB_PURE_PYTHON=1`` forces the pure core. Otherwise the compiled
+``tokenlab._core`` is used; if it is missing (no compiler at install time, or a
+source checkout that was never built) tokenlab warns once and runs on the pure
+core: it never falls back silently.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+__all__ = ["BACKEND", "MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter"]
+
+
+def _pure_requested() -> bool:
+    return os.environ.get("TOKENLAB_PURE_PYTHON", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+if _pure_requested():
+    from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter
+
+    BACKEND = "python"
+else:
+    try:
+        from ._core import MAX_ID, MAX_TOTAL, MergeTable, PairCounter  # type: ignore[no-redef]
+
+        BACKEND = "cython"
+    except ImportError as exc:
+        warnings.warn(
+            f"tokenlab's native core could not be imported ({exc}); running on the slow "
+            "pure-Python core. Reinstall with a C++ compiler available (pip install "
+            "--force-reinstall tokenlab), or set TOKENLAB_PURE_PYTHON=1 to silence this.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter
+
+        BACKEND = "python"

@@ -1,0 +1,57 @@
+# cython: language_level=3
+"""Interface of the native core: types, heap entries and the two classes.
+
+The pure-Python twin is ``tokenlab/_pycore.py``; both expose the same surface.
+"""
+
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libcpp.unordered_map cimport unordered_map
+from libcpp.vector cimport vector
+
+ctypedef int32_t sym_t      # a symbol (token) id
+ctypedef uint64_t key_t     # a pair packed as (left << 32) | right
+ctypedef int64_t count_t    # pair and symbol counts: 64-bit, never 32
+
+
+cdef struct HeapEntry:
+    count_t count           # pair count when pushed
+    count_t fl              # count(left) when pushed (likelihood), else 1
+    count_t fr              # count(right) when pushed (likelihood), else 1
+    sym_t left
+    sym_t right
+
+
+cdef class PairCounter:
+    cdef vector[sym_t] _symbols                 # every word's symbols, concatenated
+    cdef vector[int64_t] _starts                # word w starts at _symbols[_starts[w]]
+    cdef vector[int32_t] _lens                  # current length of word w
+    cdef vector[count_t] _freqs                 # frequency of word w
+    cdef unordered_map[key_t, count_t] _pairs   # live pairs (count != 0)
+    cdef unordered_map[key_t, vector[int32_t]] _where   # pair -> words that may hold it
+    cdef unordered_map[sym_t, count_t] _sym_counts
+    cdef unordered_map[sym_t, int64_t] _sym_lengths
+    cdef unordered_map[sym_t, vector[key_t]] _sym_pairs  # likelihood: symbol -> pairs
+    cdef vector[HeapEntry] _heap
+    cdef bint _likelihood
+    cdef int64_t _max_len                       # 0: no limit
+
+    cdef int64_t _length(self, sym_t s) noexcept nogil
+    cdef bint _pair_ok(self, sym_t a, sym_t b) noexcept nogil
+    cdef HeapEntry _entry(self, key_t key, count_t count) noexcept nogil
+    cdef bint _valid(self, const HeapEntry* e) noexcept nogil
+    cdef void _push(self, HeapEntry e) noexcept nogil
+    cdef void _pop(self) noexcept nogil
+    cdef count_t _merge(self, sym_t a, sym_t b, sym_t z) noexcept nogil
+    cdef void _compact_heap(self) noexcept nogil
+    cdef void _build_heap(self) noexcept nogil
+    cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
+                       sym_t b, sym_t z, bint any_merged) noexcept nogil
+
+
+cdef class MergeTable:
+    cdef unordered_map[key_t, uint64_t] _ranks  # pair -> (rank << 32) | new_id
+    cdef vector[sym_t] _buf
+    cdef vector[int64_t] _rank_buf
+
+    cdef Py_ssize_t _apply(self, Py_ssize_t n) noexcept nogil
+    cdef int64_t _rank(self, sym_t a, sym_t b) noexcept nogil

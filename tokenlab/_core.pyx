@@ -1,0 +1,553 @@
+# cython: language_level=3
+# distutils: language = c++
+"""Native core: incremental pair counting for training, ranked merges for encoding.
+
+This is the fast twin of ``tokenlab/_pycore.py``; see that module for the
+algorithm and the scoring rules, which are the same here bit for bit. The
+public ``def`` methods validate and convert their arguments; the ``cdef``
+kernels after them work on C++ containers only and run without the GIL.
+"""
+
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libcpp.algorithm cimport sort, unique
+from libcpp.unordered_map cimport unordered_map
+from libcpp.vector cimport vector
+from cython.operator cimport dereference as deref, preincrement as inc
+
+__all__ = ["MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter"]
+
+#: Largest symbol id either core accepts (ids are stored as int32).
+MAX_ID = 2 ** 31 - 2
+#: Largest total of count x word length (bounds every count: no overflow).
+MAX_TOTAL = 2 ** 63 - 1
+cdef int64_t _MAX_ID = 2 ** 31 - 2
+#: Largest total of count x word length (bounds every count: no overflow).
+MAX_TOTAL = 2 ** 63 - 1
+cdef object _MAX_COUNT = 2 ** 63 - 1
+cdef uint64_t _LOW32 = 0xFFFFFFFFu
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    /* Sign of c1*fl2*fr2 - c2*fl1*fr1 for non-negative 64-bit inputs, computed
+       exactly in 192 bits: a likelihood tie is a true tie, never a rounding. */
+    static inline void tl_mul192(uint64_t a, uint64_t b, uint64_t c,
+                                 uint64_t* hi, uint64_t* mid, uint64_t* lo) {
+        unsigned __int128 ab = (unsigned __int128)a * b;
+        unsigned __int128 p0 = (unsigned __int128)(uint64_t)ab * c;
+        unsigned __int128 p1 = (unsigned __int128)(uint64_t)(ab >> 64) * c;
+        unsigned __int128 m = (p0 >> 64) + (uint64_t)p1;
+        *lo = (uint64_t)p0;
+        *mid = (uint64_t)m;
+        *hi = (uint64_t)(p1 >> 64) + (uint64_t)(m >> 64);
+    }
+    static inline int tl_cmp_ratio(uint64_t c1, uint64_t fl1, uint64_t fr1,
+                                   uint64_t c2, uint64_t fl2, uint64_t fr2) {
+        uint64_t h1, m1, l1, h2, m2, l2;
+        tl_mul192(c1, fl2, fr2, &h1, &m1, &l1);
+        tl_mul192(c2, fl1, fr1, &h2, &m2, &l2);
+        if (h1 != h2) return h1 > h2 ? 1 : -1;
+        if (m1 != m2) return m1 > m2 ? 1 : -1;
+        if (l1 != l2) return l1 > l2 ? 1 : -1;
+        return 0;
+    }
+    """
+    int tl_cmp_ratio(uint64_t c1, uint64_t fl1, uint64_t fr1,
+                     uint64_t c2, uint64_t fl2, uint64_t fr2) noexcept nogil
+
+
+cdef inline key_t _key(sym_t a, sym_t b) noexcept nogil:
+    return ((<key_t>a) << 32) | (<key_t>(<uint64_t>b & _LOW32))
+
+
+cdef inline sym_t _left(key_t k) noexcept nogil:
+    return <sym_t>(k >> 32)
+
+
+cdef inline sym_t _right(key_t k) noexcept nogil:
+    return <sym_t>(k & _LOW32)
+
+
+cdef inline bint _better(const HeapEntry* x, const HeapEntry* y,
+                         bint likelihood) noexcept nogil:
+    """True if x ranks above y (x is popped first)."""
+    cdef int s
+    if likelihood:
+        s = tl_cmp_ratio(x.count, x.fl, x.fr, y.count, y.fl, y.fr)
+        if s != 0:
+            return s > 0
+    if x.count != y.count:
+        return x.count > y.count
+    if x.left != y.left:
+        return x.left < y.left
+    return x.right < y.right
+
+
+cdef sym_t _check_id(object value, str what) except -1:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
+    if value < 0 or value > _MAX_ID:
+        raise ValueError(f"{what} must be between 0 and {MAX_ID}, got {value}")
+    return <sym_t>value
+
+
+cdef class PairCounter:
+    """Incremental adjacent-pair statistics over a corpus of symbol-id words.
+
+    Same surface and results as ``tokenlab._pycore.PairCounter``.
+
+    Args:
+        words: one sequence of symbol ids per unique word.
+        counts: the frequency of each word (0 <= count < 2**63).
+        scoring: ``"count"`` (BPE) or ``"likelihood"`` (WordPiece).
+        symbol_lengths: length in characters of each initial symbol id.
+        max_token_length: if set, pairs whose merged length would exceed it are
+            never counted.
+
+    >>> pc = PairCounter([[0, 1, 2], [1, 2]], [3, 4])
+    >>> pc.best()
+    (1, 2, 7)
+    """
+
+    def __init__(self, words, counts, *, str scoring="count", symbol_lengths=None,
+                 max_token_length=None):
+        cdef Py_ssize_t w, i, n
+        cdef sym_t s, prev
+        cdef count_t freq
+        cdef key_t k
+        cdef vector[int32_t]* where
+        if scoring not in ("count", "likelihood"):
+            raise ValueError(
+                f"scoring must be one of ('count', 'likelihood'), got {scoring!r}")
+        if len(words) != len(counts):
+            raise ValueError(f"got {len(words)} words but {len(counts)} counts")
+        if max_token_length is not None and max_token_length < 1:
+            raise ValueError(f"max_token_length must be >= 1, got {max_token_length}")
+        self._likelihood = scoring == "likelihood"
+        self._max_len = 0 if max_token_length is None else max_token_length
+        if symbol_lengths is not None:
+            for i, length in enumerate(symbol_lengths):
+                if length < 0:
+                    raise ValueError(f"symbol length must be >= 0, got {length}")
+                self._sym_lengths[<sym_t>i] = length
+        self._starts.reserve(len(words))
+        self._lens.reserve(len(words))
+        self._freqs.reserve(len(words))
+        total = 0
+        for w in range(len(words)):
+            pyfreq = counts[w]
+            if not isinstance(pyfreq, int) or isinstance(pyfreq, bool) or pyfreq < 0:
+                raise ValueError(f"word counts must be non-negative ints, got {pyfreq!r}")
+            word = words[w]
+            n = len(word)
+            total += pyfreq * n
+            if total > MAX_TOTAL:
+                raise ValueError(
+                    "the corpus is too large: the sum of count x word length exceeds "
+                    "2**63-1; scale the counts down")
+            freq = pyfreq if pyfreq <= _MAX_COUNT else 0
+            self._starts.push_back(self._symbols.size())
+            self._lens.push_back(<int32_t>n)
+            self._freqs.push_back(freq)
+            for i in range(n):
+                s = _check_id(word[i], "symbol id")
+                self._symbols.push_back(s)
+        with nogil:
+            for w in range(<Py_ssize_t>self._starts.size()):
+                freq = self._freqs[w]
+                n = self._lens[w]
+                prev = -1
+                for i in range(n):
+                    s = self._symbols[self._starts[w] + i]
+                    self._sym_counts[s] += freq
+                    if i > 0 and self._pair_ok(prev, s):
+                        k = _key(prev, s)
+                        self._pairs[k] += freq
+                        where = &self._where[k]
+                        if where.empty() or where.back() != w:
+                            where.push_back(<int32_t>w)
+                    prev = s
+            self._build_heap()
+
+    cdef void _build_heap(self) noexcept nogil:
+        cdef unordered_map[key_t, count_t].iterator it = self._pairs.begin()
+        cdef vector[key_t] dead
+        self._heap.clear()
+        while it != self._pairs.end():
+            if deref(it).second > 0:
+                if self._likelihood:
+                    self._sym_pairs[_left(deref(it).first)].push_back(deref(it).first)
+                    self._sym_pairs[_right(deref(it).first)].push_back(deref(it).first)
+                self._push(self._entry(deref(it).first, deref(it).second))
+            else:
+                dead.push_back(deref(it).first)
+            inc(it)
+        for k in dead:
+            self._pairs.erase(k)
+
+    # -- kernels ------------------------------------------------------------------
+
+    cdef int64_t _length(self, sym_t s) noexcept nogil:
+        cdef unordered_map[sym_t, int64_t].iterator it = self._sym_lengths.find(s)
+        if it == self._sym_lengths.end():
+            return 1
+        return deref(it).second
+
+    cdef bint _pair_ok(self, sym_t a, sym_t b) noexcept nogil:
+        if self._max_len == 0:
+            return True
+        return self._length(a) + self._length(b) <= self._max_len
+
+    cdef HeapEntry _entry(self, key_t key, count_t count) noexcept nogil:
+        cdef HeapEntry e
+        e.count = count
+        e.left = _left(key)
+        e.right = _right(key)
+        if self._likelihood:
+            e.fl = self._sym_counts[e.left]
+            e.fr = self._sym_counts[e.right]
+        else:
+            e.fl = 1
+            e.fr = 1
+        return e
+
+    cdef bint _valid(self, const HeapEntry* e) noexcept nogil:
+        cdef unordered_map[key_t, count_t].iterator it = self._pairs.find(
+            _key(e.left, e.right))
+        if it == self._pairs.end() or deref(it).second != e.count:
+            return False
+        if self._likelihood:
+            return (self._sym_counts[e.left] == e.fl
+                    and self._sym_counts[e.right] == e.fr)
+        return True
+
+    cdef void _push(self, HeapEntry e) noexcept nogil:
+        cdef Py_ssize_t i = self._heap.size()
+        cdef Py_ssize_t parent
+        self._heap.push_back(e)
+        while i > 0:
+            parent = (i - 1) >> 1
+            if not _better(&e, &self._heap[parent], self._likelihood):
+                break
+            self._heap[i] = self._heap[parent]
+            i = parent
+        self._heap[i] = e
+
+    cdef void _pop(self) noexcept nogil:
+        cdef Py_ssize_t n = self._heap.size() - 1
+        cdef Py_ssize_t i = 0
+        cdef Py_ssize_t child
+        cdef HeapEntry last = self._heap[n]
+        self._heap.pop_back()
+        if n == 0:
+            return
+        while True:
+            child = 2 * i + 1
+            if child >= n:
+                break
+            if child + 1 < n and _better(&self._heap[child + 1], &self._heap[child],
+                                         self._likelihood):
+                child += 1
+            if not _better(&self._heap[child], &last, self._likelihood):
+                break
+            self._heap[i] = self._heap[child]
+            i = child
+        self._heap[i] = last
+
+    cdef void _compact_heap(self) noexcept nogil:
+        # Likelihood mode pushes a fresh entry whenever a score changes; drop the
+        # stale ones when they outnumber the live pairs, to bound memory.
+        cdef vector[HeapEntry] old
+        old.swap(self._heap)
+        for e in old:
+            if self._valid(&e):
+                self._push(e)
+
+    cdef count_t _merge(self, sym_t a, sym_t b, sym_t z) noexcept nogil:
+        cdef key_t target = _key(a, b)
+        cdef vector[int32_t] words
+        cdef vector[key_t] changed
+        cdef vector[key_t] grown
+        cdef vector[key_t] created
+        cdef count_t merged = 0
+        cdef count_t freq, before
+        cdef int64_t start
+        cdef Py_ssize_t i, o, n, j
+        cdef int32_t w
+        cdef sym_t prev, nxt
+        cdef key_t k
+        cdef bint found
+        cdef sym_t* word
+        cdef vector[int32_t]* where
+        cdef unordered_map[key_t, vector[int32_t]].iterator wit = self._where.find(target)
+        if wit != self._where.end():
+            words.swap(deref(wit).second)
+            self._where.erase(wit)
+        self._sym_lengths[z] = self._length(a) + self._length(b)
+        for w in words:
+            start = self._starts[w]
+            word = &self._symbols[start]
+            n = self._lens[w]
+            freq = self._freqs[w]
+            i = 0
+            o = 0
+            found = False
+            while i < n:
+                if i + 1 < n and word[i] == a and word[i + 1] == b:
+                    found = True
+                    # The four neighbour pairs, in the same order as the pure core.
+                    for j in range(4):
+                        if j == 0 or j == 1:
+                            if o == 0:
+                                continue
+                            prev = word[o - 1]
+                            if j == 0:
+                                if not self._pair_ok(prev, a):
+                                    continue
+                                k = _key(prev, a)
+                            else:
+                                if not self._pair_ok(prev, z):
+                                    continue
+                                k = _key(prev, z)
+                        else:
+                            if i + 2 >= n:
+                                continue
+                            nxt = word[i + 2]
+                            if j == 2:
+                                if not self._pair_ok(b, nxt):
+                                    continue
+                                k = _key(b, nxt)
+                            else:
+                                if not self._pair_ok(z, nxt):
+                                    continue
+                                k = _key(z, nxt)
+                        changed.push_back(k)
+                        if j == 0 or j == 2:
+                            self._pairs[k] -= freq
+                        else:
+                            before = self._pairs[k]
+                            self._pairs[k] = before + freq
+                            grown.push_back(k)
+                            if before == 0:
+                                created.push_back(k)
+                            where = &self._where[k]
+                            if where.empty() or where.back() != w:
+                                where.push_back(w)
+                    word[o] = z
+                    merged += freq
+                    o += 1
+                    i += 2
+                else:
+                    word[o] = word[i]
+                    o += 1
+                    i += 1
+            if found:
+                self._lens[w] = <int32_t>o
+        self._pairs.erase(target)
+        if merged:
+            self._sym_counts[a] -= merged
+            self._sym_counts[b] -= merged
+            self._sym_counts[z] += merged
+        sort(changed.begin(), changed.end())
+        changed.erase(unique(changed.begin(), changed.end()), changed.end())
+        for k in changed:
+            if k != target and self._pairs.count(k) and self._pairs[k] == 0:
+                self._pairs.erase(k)
+        if self._likelihood:
+            self._rescore(changed, created, a, b, z, merged != 0)
+        else:
+            sort(grown.begin(), grown.end())
+            grown.erase(unique(grown.begin(), grown.end()), grown.end())
+            for k in grown:
+                if k != target and self._pairs.count(k) and self._pairs[k] > 0:
+                    self._push(self._entry(k, self._pairs[k]))
+        return merged
+
+    cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
+                       sym_t b, sym_t z, bint any_merged) noexcept nogil:
+        cdef vector[key_t] todo
+        cdef vector[key_t]* pairs
+        cdef vector[key_t] live
+        cdef sym_t syms[3]
+        cdef int t
+        cdef key_t k
+        for k in created:
+            if self._pairs.count(k):
+                self._sym_pairs[_left(k)].push_back(k)
+                self._sym_pairs[_right(k)].push_back(k)
+        for k in changed:
+            todo.push_back(k)
+        if any_merged:
+            syms[0] = a
+            syms[1] = b
+            syms[2] = z
+            for t in range(3):
+                pairs = &self._sym_pairs[syms[t]]
+                live.clear()
+                sort(pairs.begin(), pairs.end())
+                pairs.erase(unique(pairs.begin(), pairs.end()), pairs.end())
+                for k in deref(pairs):
+                    if self._pairs.count(k):
+                        live.push_back(k)
+                        todo.push_back(k)
+                pairs.swap(live)
+        sort(todo.begin(), todo.end())
+        todo.erase(unique(todo.begin(), todo.end()), todo.end())
+        for k in todo:
+            if self._pairs.count(k) and self._pairs[k] > 0:
+                self._push(self._entry(k, self._pairs[k]))
+        if self._heap.size() > 4 * self._pairs.size() + 1000000:
+            self._compact_heap()
+
+    # -- public surface ---------------------------------------------------------------
+
+    def best(self):
+        """The best pair under the scoring rule, or None when no pair has a count.
+
+        Returns:
+            ``(left, right, count)``; the pair is not removed.
+        """
+        cdef HeapEntry top
+        cdef key_t k
+        cdef count_t current
+        with nogil:
+            while not self._heap.empty():
+                top = self._heap[0]
+                if self._valid(&top):
+                    break
+                self._pop()
+                if not self._likelihood:
+                    k = _key(top.left, top.right)
+                    if self._pairs.count(k):
+                        current = self._pairs[k]
+                        if current > 0:
+                            self._push(self._entry(k, current))
+        if self._heap.empty():
+            return None
+        return (top.left, top.right, top.count)
+
+    def merge(self, left, right, new_id):
+        """Replace every non-overlapping ``left right`` (left to right) by ``new_id``.
+
+        Returns:
+            The number of occurrences replaced, weighted by word frequency.
+        """
+        cdef sym_t a = _check_id(left, "left")
+        cdef sym_t b = _check_id(right, "right")
+        cdef sym_t z = _check_id(new_id, "new_id")
+        cdef count_t merged
+        with nogil:
+            merged = self._merge(a, b, z)
+        return merged
+
+    def pair_count(self, left, right):
+        """Current count of the adjacent pair ``left right`` (0 if absent)."""
+        cdef key_t k = _key(_check_id(left, "left"), _check_id(right, "right"))
+        if self._pairs.count(k):
+            return self._pairs[k]
+        return 0
+
+    def symbol_count(self, symbol):
+        """Current frequency of ``symbol`` over the corpus."""
+        cdef sym_t s = _check_id(symbol, "symbol")
+        if self._sym_counts.count(s):
+            return self._sym_counts[s]
+        return 0
+
+    def get_words(self):
+        """The current segmentation of every word (a copy)."""
+        cdef Py_ssize_t w, i
+        out = []
+        for w in range(<Py_ssize_t>self._starts.size()):
+            out.append([self._symbols[self._starts[w] + i] for i in range(self._lens[w])])
+        return out
+
+    @property
+    def num_pairs(self):
+        """Number of distinct pairs with a positive count."""
+        cdef Py_ssize_t n = 0
+        for item in self._pairs:
+            if item.second > 0:
+                n += 1
+        return n
+
+
+cdef class MergeTable:
+    """Ranked merges for BPE encoding; same surface as ``_pycore.MergeTable``.
+
+    Args:
+        merges: ``(left_id, right_id, new_id)`` in rank order (rank = index). A
+            pair listed twice keeps its first (lowest) rank.
+
+    >>> MergeTable([(0, 1, 3), (3, 2, 4)]).apply([0, 1, 2, 0, 1])
+    [4, 3]
+    """
+
+    def __init__(self, merges):
+        cdef Py_ssize_t rank = 0
+        cdef key_t k
+        for left, right, new_id in merges:
+            k = _key(_check_id(left, "left"), _check_id(right, "right"))
+            if not self._ranks.count(k):
+                self._ranks[k] = ((<uint64_t>rank) << 32) | <uint64_t>_check_id(new_id, "new_id")
+            rank += 1
+
+    def __len__(self):
+        return self._ranks.size()
+
+    def apply(self, ids):
+        """Merge ``ids`` by rank: lowest-rank adjacent pair first, leftmost on ties.
+
+        Returns:
+            The merged ids as a list.
+        """
+        cdef Py_ssize_t n = len(ids)
+        cdef Py_ssize_t i
+        if n < 2:
+            return [_check_id(x, "symbol id") for x in ids]
+        self._buf.resize(n)
+        for i in range(n):
+            self._buf[i] = _check_id(ids[i], "symbol id")
+        with nogil:
+            n = self._apply(n)
+        return [self._buf[i] for i in range(n)]
+
+    cdef Py_ssize_t _apply(self, Py_ssize_t n) noexcept nogil:
+        # Keep the rank of each adjacent pair (-1: no merge); each step merges the
+        # leftmost lowest rank and refreshes only the two neighbouring ranks.
+        cdef Py_ssize_t i, best_i
+        cdef int64_t best_rank
+        cdef uint64_t hit
+        cdef sym_t* buf
+        cdef int64_t* ranks
+        self._rank_buf.resize(n)
+        buf = self._buf.data()
+        ranks = self._rank_buf.data()
+        for i in range(n - 1):
+            ranks[i] = self._rank(buf[i], buf[i + 1])
+        while n > 1:
+            best_i = -1
+            best_rank = -1
+            for i in range(n - 1):
+                if ranks[i] >= 0 and (best_i < 0 or ranks[i] < best_rank):
+                    best_i = i
+                    best_rank = ranks[i]
+            if best_i < 0:
+                break
+            hit = self._ranks[_key(buf[best_i], buf[best_i + 1])]
+            buf[best_i] = <sym_t>(hit & _LOW32)
+            for i in range(best_i + 1, n - 1):
+                buf[i] = buf[i + 1]
+                ranks[i] = ranks[i + 1]
+            n -= 1
+            if best_i > 0:
+                ranks[best_i - 1] = self._rank(buf[best_i - 1], buf[best_i])
+            if best_i < n - 1:
+                ranks[best_i] = self._rank(buf[best_i], buf[best_i + 1])
+        return n
+
+    cdef inline int64_t _rank(self, sym_t a, sym_t b) noexcept nogil:
+        cdef unordered_map[key_t, uint64_t].iterator it = self._ranks.find(_key(a, b))
+        if it == self._ranks.end():
+            return -1
+        return <int64_t>(deref(it).second >> 32)

@@ -1,0 +1,390 @@
+"""Pure-Python twin of the native core (``tokenlab/_core.pyx``).
+
+Both modules export the same names with the same behaviour, bit for bit; the
+Cython one is the fast path and this one is the fallback
+(``TOKENLAB_PURE_PYTHON=1``, or no compiler at install time). Only
+``tokenlab/_backend.py`` imports either.
+
+``PairCounter`` holds a corpus as words (lists of symbol ids) with frequencies
+and keeps pair counts, symbol counts and pair -> words-containing-it up to date
+as merges are applied, so a merge touches only the words that contain the pair.
+The best pair is found with a max-heap and lazy invalidation: an entry records
+the state it was scored in, and is discarded when popped if that state changed.
+
+Scoring rules (``scoring=``):
+
+* ``"count"`` (BPE): highest pair count; ties go to the smallest
+  ``(left, right)`` pair of ids (Hugging Face's rule).
+* ``"likelihood"`` (WordPiece): highest ``count(ab) / (count(a) * count(b))``,
+  compared exactly by integer cross-multiplication; ties go to the higher
+  ``count(ab)``, then the smallest ``(left, right)``. Because a merge lowers
+  ``count(a)`` and ``count(b)``, it RAISES the score of every other pair that
+  contains ``a`` or ``b``; those pairs are re-scored after every merge.
+
+``MergeTable`` applies ranked merges to a word: repeatedly the adjacent pair with
+the lowest rank, leftmost on ties (the BPE encoding rule).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+__all__ = ["MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter"]
+
+#: Largest symbol id either core accepts (ids are stored as int32).
+MAX_ID = 2**31 - 2
+#: Largest total of count x word length; every pair or symbol count is bounded
+#: by it, so 64-bit counts can never overflow.
+MAX_TOTAL = 2**63 - 1
+_TOTAL_MESSAGE = (
+    "the corpus is too large: the sum of count x word length exceeds 2**63-1; "
+    "scale the counts down"
+)
+_SCORINGS = ("count", "likelihood")
+
+
+def _check_id(value: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
+    if value < 0 or value > MAX_ID:
+        raise ValueError(f"{what} must be between 0 and {MAX_ID}, got {value}")
+    return value
+
+
+class _Entry:
+    """A heap entry; ``__lt__`` means "better", so heapq's min-heap pops the best."""
+
+    __slots__ = ("count", "fl", "fr", "left", "right")
+
+    def __init__(self, count: int, left: int, right: int, fl: int, fr: int) -> None:
+        self.count = count
+        self.left = left
+        self.right = right
+        self.fl = fl
+        self.fr = fr
+
+    def __lt__(self, other: _Entry) -> bool:
+        # Likelihood: compare c1/(fl1*fr1) with c2/(fl2*fr2) exactly. In count mode
+        # fl = fr = 1, so this reduces to comparing counts.
+        lhs = self.count * other.fl * other.fr
+        rhs = other.count * self.fl * self.fr
+        if lhs != rhs:
+            return lhs > rhs
+        if self.count != other.count:
+            return self.count > other.count
+        if self.left != other.left:
+            return self.left < other.left
+        return self.right < other.right
+
+
+class PairCounter:
+    """Incremental adjacent-pair statistics over a corpus of symbol-id words.
+
+    Args:
+        words: one sequence of symbol ids per unique word.
+        counts: the frequency of each word (any non-negative int; kept exact).
+        scoring: ``"count"`` (BPE) or ``"likelihood"`` (WordPiece).
+        symbol_lengths: length in characters of each initial symbol id (index =
+            id); ids not listed have length 1. Only used with ``max_token_length``.
+        max_token_length: if set, pairs whose merged length would exceed it are
+            never counted, so they are never chosen.
+
+    Raises:
+        ValueError: mismatched lengths, negative counts, ids out of range, or an
+            unknown scoring rule.
+
+    >>> pc = PairCounter([[0, 1, 2], [1, 2]], [3, 4])
+    >>> pc.best()
+    (1, 2, 7)
+    >>> pc.merge(1, 2, 3)
+    7
+    >>> pc.get_words()
+    [[0, 3], [3]]
+    """
+
+    def __init__(
+        self,
+        words: Sequence[Sequence[int]],
+        counts: Sequence[int],
+        *,
+        scoring: str = "count",
+        symbol_lengths: Sequence[int] | None = None,
+        max_token_length: int | None = None,
+    ) -> None:
+        if scoring not in _SCORINGS:
+            raise ValueError(f"scoring must be one of {_SCORINGS}, got {scoring!r}")
+        if len(words) != len(counts):
+            raise ValueError(f"got {len(words)} words but {len(counts)} counts")
+        if max_token_length is not None and max_token_length < 1:
+            raise ValueError(f"max_token_length must be >= 1, got {max_token_length}")
+        self._likelihood = scoring == "likelihood"
+        self._max_len = max_token_length
+        self._lengths: dict[int, int] = {}
+        if symbol_lengths is not None:
+            for sym, length in enumerate(symbol_lengths):
+                if length < 0:
+                    raise ValueError(f"symbol length must be >= 0, got {length}")
+                self._lengths[sym] = int(length)
+        self._words: list[list[int]] = []
+        self._freqs: list[int] = []
+        self._pairs: dict[tuple[int, int], int] = {}
+        self._where: dict[tuple[int, int], list[int]] = {}
+        self._sym: dict[int, int] = {}
+        # Likelihood mode: symbol -> pairs containing it (may hold stale pairs).
+        self._sym_pairs: dict[int, set[tuple[int, int]]] = {}
+        self._heap: list[_Entry] = []
+        total = 0
+        for w, (word, freq) in enumerate(zip(words, counts)):
+            if not isinstance(freq, int) or isinstance(freq, bool) or freq < 0:
+                raise ValueError(f"word counts must be non-negative ints, got {freq!r}")
+            ids = [_check_id(s, "symbol id") for s in word]
+            total += freq * len(ids)
+            if total > MAX_TOTAL:
+                raise ValueError(_TOTAL_MESSAGE)
+            self._words.append(ids)
+            self._freqs.append(freq)
+            for s in ids:
+                self._sym[s] = self._sym.get(s, 0) + freq
+            for i in range(len(ids) - 1):
+                pair = (ids[i], ids[i + 1])
+                if not self._pair_ok(pair):
+                    continue
+                self._pairs[pair] = self._pairs.get(pair, 0) + freq
+                where = self._where.setdefault(pair, [])
+                if not where or where[-1] != w:
+                    where.append(w)
+        for pair, count in self._pairs.items():
+            if count > 0:
+                if self._likelihood:
+                    self._sym_pairs.setdefault(pair[0], set()).add(pair)
+                    self._sym_pairs.setdefault(pair[1], set()).add(pair)
+                self._heap.append(self._entry(pair, count))
+        heapq.heapify(self._heap)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _length(self, sym: int) -> int:
+        return self._lengths.get(sym, 1)
+
+    def _pair_ok(self, pair: tuple[int, int]) -> bool:
+        if self._max_len is None:
+            return True
+        return self._length(pair[0]) + self._length(pair[1]) <= self._max_len
+
+    def _entry(self, pair: tuple[int, int], count: int) -> _Entry:
+        if self._likelihood:
+            return _Entry(count, pair[0], pair[1], self._sym[pair[0]], self._sym[pair[1]])
+        return _Entry(count, pair[0], pair[1], 1, 1)
+
+    def _valid(self, e: _Entry) -> bool:
+        pair = (e.left, e.right)
+        if self._pairs.get(pair, 0) != e.count:
+            return False
+        if self._likelihood:
+            return self._sym.get(e.left, 0) == e.fl and self._sym.get(e.right, 0) == e.fr
+        return True
+
+    # -- public surface ----------------------------------------------------------
+
+    def best(self) -> tuple[int, int, int] | None:
+        """The best pair under the scoring rule, or None when no pair has a count.
+
+        Returns:
+            ``(left, right, count)``; the pair is not removed.
+        """
+        heap = self._heap
+        while heap:
+            top = heap[0]
+            if self._valid(top):
+                return (top.left, top.right, top.count)
+            heapq.heappop(heap)
+            pair = (top.left, top.right)
+            current = self._pairs.get(pair, 0)
+            # Count mode only lowers existing pairs' counts, so a stale entry is
+            # re-pushed with its current count (Hugging Face's lazy scheme). In
+            # likelihood mode every change already pushed a fresh entry.
+            if not self._likelihood and current > 0:
+                heapq.heappush(heap, self._entry(pair, current))
+        return None
+
+    def merge(self, left: int, right: int, new_id: int) -> int:
+        """Replace every non-overlapping ``left right`` (left to right) by ``new_id``.
+
+        Args:
+            left: left symbol id.
+            right: right symbol id.
+            new_id: id of the merged symbol (may be an existing id).
+
+        Returns:
+            The number of occurrences replaced, weighted by word frequency.
+        """
+        a = _check_id(left, "left")
+        b = _check_id(right, "right")
+        z = _check_id(new_id, "new_id")
+        target = (a, b)
+        self._lengths[z] = self._length(a) + self._length(b)
+        pairs = self._pairs
+        sym = self._sym
+        changed: dict[tuple[int, int], None] = {}
+        merged = 0
+
+        def add(pair: tuple[int, int], delta: int, w: int, formed: bool) -> None:
+            if not self._pair_ok(pair):
+                return
+            pairs[pair] = pairs.get(pair, 0) + delta
+            changed[pair] = None
+            # Record the word even when its frequency is 0, so that every word's
+            # segmentation follows every merge.
+            if formed:
+                where = self._where.setdefault(pair, [])
+                if not where or where[-1] != w:
+                    where.append(w)
+
+        for w in self._where.get(target, ()):
+            word = self._words[w]
+            n = len(word)
+            freq = self._freqs[w]
+            i = 0
+            o = 0
+            found = False
+            while i < n:
+                if i + 1 < n and word[i] == a and word[i + 1] == b:
+                    found = True
+                    if o > 0:
+                        prev = word[o - 1]
+                        add((prev, a), -freq, w, False)
+                        add((prev, z), freq, w, True)
+                    if i + 2 < n:
+                        nxt = word[i + 2]
+                        add((b, nxt), -freq, w, False)
+                        add((z, nxt), freq, w, True)
+                    word[o] = z
+                    merged += freq
+                    o += 1
+                    i += 2
+                else:
+                    word[o] = word[i]
+                    o += 1
+                    i += 1
+            if found:
+                del word[o:]
+        self._where.pop(target, None)
+        pairs.pop(target, None)
+        changed.pop(target, None)
+        if merged:
+            sym[a] = sym.get(a, 0) - merged
+            sym[b] = sym.get(b, 0) - merged
+            sym[z] = sym.get(z, 0) + merged
+        for pair in [p for p in changed if pairs.get(p, 0) == 0]:
+            pairs.pop(pair, None)
+        if self._likelihood:
+            self._rescore(changed, (a, b, z) if merged else ())
+        else:
+            for pair in changed:
+                count = pairs.get(pair, 0)
+                if count > 0:
+                    heapq.heappush(self._heap, self._entry(pair, count))
+        return merged
+
+    def _rescore(self, changed: dict[tuple[int, int], None], symbols: tuple[int, ...]) -> None:
+        todo = set(changed)
+        for pair in changed:
+            if pair in self._pairs:
+                self._sym_pairs.setdefault(pair[0], set()).add(pair)
+                self._sym_pairs.setdefault(pair[1], set()).add(pair)
+        for s in symbols:
+            live = {p for p in self._sym_pairs.get(s, ()) if p in self._pairs}
+            self._sym_pairs[s] = live
+            todo |= live
+        for pair in sorted(todo):
+            count = self._pairs.get(pair, 0)
+            if count > 0:
+                heapq.heappush(self._heap, self._entry(pair, count))
+
+    def pair_count(self, left: int, right: int) -> int:
+        """Current count of the adjacent pair ``left right`` (0 if absent)."""
+        return self._pairs.get((left, right), 0)
+
+    def symbol_count(self, symbol: int) -> int:
+        """Current frequency of ``symbol`` over the corpus (occurrences x word count)."""
+        return self._sym.get(symbol, 0)
+
+    def get_words(self) -> list[list[int]]:
+        """The current segmentation of every word (a copy)."""
+        return [list(w) for w in self._words]
+
+    @property
+    def num_pairs(self) -> int:
+        """Number of distinct pairs with a positive count."""
+        return sum(1 for c in self._pairs.values() if c > 0)
+
+
+class MergeTable:
+    """Ranked merges for BPE encoding.
+
+    Args:
+        merges: ``(left_id, right_id, new_id)`` in rank order (rank = index). A
+            pair listed twice keeps its first (lowest) rank.
+
+    >>> table = MergeTable([(0, 1, 3), (3, 2, 4)])
+    >>> table.apply([0, 1, 2, 0, 1])
+    [4, 3]
+    """
+
+    def __init__(self, merges: Sequence[tuple[int, int, int]]) -> None:
+        self._ranks: dict[tuple[int, int], tuple[int, int]] = {}
+        for rank, (left, right, new_id) in enumerate(merges):
+            _check_id(left, "left")
+            _check_id(right, "right")
+            _check_id(new_id, "new_id")
+            self._ranks.setdefault((left, right), (rank, new_id))
+
+    def __len__(self) -> int:
+        return len(self._ranks)
+
+    def apply(self, ids: Sequence[int]) -> list[int]:
+        """Merge ``ids`` by rank: lowest-rank adjacent pair first, leftmost on ties.
+
+        Args:
+            ids: the initial symbol ids of one word.
+
+        Returns:
+            The merged ids.
+        """
+        n = len(ids)
+        if n < 2:
+            return list(ids)
+        ranks = self._ranks
+        sym = list(ids)
+        nxt = list(range(1, n + 1))
+        prv = list(range(-1, n - 1))
+        alive = [True] * n
+        heap: list[tuple[int, int, int, int]] = []
+        for i in range(n - 1):
+            hit = ranks.get((sym[i], sym[i + 1]))
+            if hit is not None:
+                heap.append((hit[0], i, sym[i], sym[i + 1]))
+        heapq.heapify(heap)
+        while heap:
+            rank, i, left, right = heapq.heappop(heap)
+            j = nxt[i]
+            # Stale: a neighbour was merged since this entry was pushed.
+            if not alive[i] or j >= n or sym[i] != left or sym[j] != right:
+                continue
+            sym[i] = ranks[(left, right)][1]
+            alive[j] = False
+            nxt[i] = nxt[j]
+            if nxt[j] < n:
+                prv[nxt[j]] = i
+            p = prv[i]
+            if p >= 0:
+                hit = ranks.get((sym[p], sym[i]))
+                if hit is not None:
+                    heapq.heappush(heap, (hit[0], p, sym[p], sym[i]))
+            k = nxt[i]
+            if k < n:
+                hit = ranks.get((sym[i], sym[k]))
+                if hit is not None:
+                    heapq.heappush(heap, (hit[0], i, sym[i], sym[k]))
+        return [sym[i] for i in range(n) if alive[i]]
