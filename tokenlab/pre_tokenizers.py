@@ -1,0 +1,656 @@
+"""Pre-tokenizers: cut normalized text into the words a subword model sees.
+
+Each pre-tokenizer mirrors a Hugging Face ``tokenizers`` component of the same name and
+reads/writes the same ``tokenizer.json`` dict (``to_dict`` / :func:`pre_tokenizer_from_dict`):
+
+- :class:`Whitespace` -- ``\\w+|[^\\w\\s]+``.
+- :class:`WhitespaceSplit` -- split on Unicode whitespace.
+- :class:`ByteLevel` -- optional GPT-2 regex split, then every UTF-8 byte mapped to a
+  printable char through :func:`bytes_to_unicode`.
+- :class:`Split` -- split on a regex with one of HF's five delimiter behaviours.
+- :class:`Sequence` -- each stage splits the pieces of the previous one.
+
+:func:`get_pre_tokenizer` builds the named set-ups ("whitespace", "whitespace-split",
+"byte-level", "gpt2", "cl100k_base", "o200k_base"); :data:`PATTERNS` holds tiktoken's split
+regexes.
+
+Offsets are char offsets (Python ``str`` indices) into the string given to ``split``, as
+``tokenizers``' ``pre_tokenize_str`` reports them. ``words`` is the fast path used by
+training: it returns the same texts as ``split`` without building offsets.
+
+Differences from ``tokenizers`` (0.23), all deliberate or out of scope:
+
+- Regexes run on the ``regex`` module, not Oniguruma/Rust ``regex``. The character classes
+  (``\\w``, ``\\s``, ``\\p{L}``, ``\\p{N}``) agree except where the Unicode versions differ
+  (Python 3.11 ships Unicode 14; the Rust side is newer), so characters assigned after
+  Unicode 14 may be classified differently.
+- ``ByteLevel(add_prefix_space=True)`` follows HF: a space is added unless the piece
+  already starts with ``" "`` -- a piece starting with a tab or newline still gets one.
+- ``trim_offsets`` is stored and round-tripped only; like HF it affects post-processing,
+  not pre-tokenization.
+- Other HF pre-tokenizers (Bert, Metaspace, Punctuation, Digits, ...) are not supported;
+  :func:`pre_tokenizer_from_dict` rejects them with :class:`~tokenlab.errors.ModelFileError`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from collections.abc import Sequence as SequenceABC
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from tokenlab.errors import ConfigError, ModelFileError
+
+__all__ = [
+    "PATTERNS",
+    "ByteLevel",
+    "PreToken",
+    "PreTokenizer",
+    "Sequence",
+    "Split",
+    "Whitespace",
+    "WhitespaceSplit",
+    "bytes_to_unicode",
+    "get_pre_tokenizer",
+    "pre_tokenizer_from_dict",
+    "unicode_to_bytes",
+]
+
+# tiktoken's split patterns (REFERENCE.md). "gpt2" is r50k_base, which differs from the HF
+# ByteLevel regex below by possessive quantifiers, `\s++$` and a single-char `\s` fallback.
+PATTERNS: dict[str, str] = {
+    "gpt2": (
+        r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+    ),
+    "cl100k_base": (
+        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++"""
+        r"""[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+    ),
+    "o200k_base": "|".join(
+        [
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
+            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
+            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""\p{N}{1,3}""",
+            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+            r"""\s*[\r\n]+""",
+            r"""\s+(?!\S)""",
+            r"""\s+""",
+        ]
+    ),
+}
+
+# The regex HF's ByteLevel pre-tokenizer uses when use_regex=True (GPT-2's original one).
+_BYTE_LEVEL_PATTERN = (
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+)
+
+_WHITESPACE_RE = regex.compile(r"\w+|[^\w\s]+")
+_NON_SPACE_RE = regex.compile(r"\S+")
+# Chars Python's str.split() treats as whitespace but Unicode (and Rust) does not.
+_PY_ONLY_SPACE_RE = regex.compile(r"[\x1c-\x1f]")
+_BYTE_LEVEL_RE = regex.compile(_BYTE_LEVEL_PATTERN)
+
+
+@functools.lru_cache(maxsize=1)
+def _byte_table() -> tuple[str, ...]:
+    # GPT-2's table: printable Latin-1 bytes map to themselves, the other 68 bytes (controls,
+    # space, DEL, NBSP, soft hyphen) map in order to U+0100, U+0101, ...
+    printable = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    table = [""] * 256
+    for b in printable:
+        table[b] = chr(b)
+    n = 0
+    for b in range(256):
+        if not table[b]:
+            table[b] = chr(0x100 + n)
+            n += 1
+    return tuple(table)
+
+
+def bytes_to_unicode() -> dict[int, str]:
+    """Return GPT-2's byte -> printable char table (256 entries).
+
+    Returns:
+        A new dict from every byte value to a single char.
+
+    >>> t = bytes_to_unicode()
+    >>> t[ord("a")], t[0x20], t[0x0A]
+    ('a', 'Ġ', 'Ċ')
+    """
+    return dict(enumerate(_byte_table()))
+
+
+def unicode_to_bytes() -> dict[str, int]:
+    """Return the inverse of :func:`bytes_to_unicode` (mapped char -> byte value).
+
+    >>> unicode_to_bytes()["Ġ"]
+    32
+    """
+    return {ch: b for b, ch in enumerate(_byte_table())}
+
+
+# str.translate table: a Latin-1 decoded byte string -> the mapped chars, all in C.
+_LATIN1_TO_MAPPED = {b: ch for b, ch in enumerate(_byte_table())}
+
+
+def _utf8_len(ch: str) -> int:
+    cp = ord(ch)
+    return 1 if cp < 0x80 else 2 if cp < 0x800 else 3 if cp < 0x10000 else 4
+
+
+def _byte_map(text: str) -> str:
+    """Map the UTF-8 bytes of ``text`` to GPT-2 chars (one char per byte)."""
+    return text.encode("utf-8", "surrogatepass").decode("latin-1").translate(_LATIN1_TO_MAPPED)
+
+
+@dataclass(frozen=True)
+class PreToken:
+    """One word produced by a pre-tokenizer.
+
+    Attributes:
+        text: The word as the model sees it (for ByteLevel: the byte-mapped chars).
+        start: Char offset of the word's first source char in the input string.
+        end: Char offset one past the word's last source char.
+        char_map: For each char of ``text``, the index in the input string of the char it
+            comes from; ``None`` means identity (``text[i]`` comes from ``input[start + i]``).
+            A char with no source (the space added by ``add_prefix_space``) maps to -1.
+
+    >>> PreToken("hi", 3, 5).offsets
+    (3, 5)
+    """
+
+    text: str
+    start: int
+    end: int
+    char_map: tuple[int, ...] | None = None
+
+    @property
+    def offsets(self) -> tuple[int, int]:
+        """``(start, end)``, the shape ``tokenizers`` uses."""
+        return (self.start, self.end)
+
+    def sources(self) -> tuple[int, ...]:
+        """Return the explicit char map (materializing the identity when it is ``None``)."""
+        if self.char_map is not None:
+            return self.char_map
+        return tuple(range(self.start, self.start + len(self.text)))
+
+
+class PreTokenizer:
+    """Base class: subclasses implement :meth:`split` and usually a faster :meth:`words`."""
+
+    def split(self, text: str) -> list[PreToken]:
+        """Cut ``text`` into words with offsets into ``text``.
+
+        Args:
+            text: The (normalized) input.
+
+        Returns:
+            The words in order; never empty strings.
+        """
+        raise NotImplementedError
+
+    def words(self, text: str) -> list[str]:
+        """Return ``[p.text for p in self.split(text)]``, faster (the training path)."""
+        return [p.text for p in self.split(text)]
+
+    def pre_tokenize_str(self, text: str) -> list[tuple[str, tuple[int, int]]]:
+        """Return ``[(word, (start, end)), ...]`` like ``tokenizers``' ``pre_tokenize_str``."""
+        return [(p.text, (p.start, p.end)) for p in self.split(text)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the Hugging Face ``tokenizer.json`` dict of this component."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_dict()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PreTokenizer):
+            return NotImplemented
+        return type(self) is type(other) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+
+def _regex_tokens(pattern: regex.Pattern[str], text: str) -> list[PreToken]:
+    return [PreToken(m.group(), m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+class Whitespace(PreTokenizer):
+    r"""Split into runs of word chars and runs of other non-space chars (``\w+|[^\w\s]+``).
+
+    >>> Whitespace().pre_tokenize_str("Hi, you!")
+    [('Hi', (0, 2)), (',', (2, 3)), ('you', (4, 7)), ('!', (7, 8))]
+    """
+
+    def split(self, text: str) -> list[PreToken]:
+        return _regex_tokens(_WHITESPACE_RE, text)
+
+    def words(self, text: str) -> list[str]:
+        return _WHITESPACE_RE.findall(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Whitespace"}
+
+
+class WhitespaceSplit(PreTokenizer):
+    """Split on whitespace only (Unicode ``White_Space``, as Rust's ``char::is_whitespace``).
+
+    >>> WhitespaceSplit().pre_tokenize_str("Hi, you!")
+    [('Hi,', (0, 3)), ('you!', (4, 8))]
+    """
+
+    def split(self, text: str) -> list[PreToken]:
+        return _regex_tokens(_NON_SPACE_RE, text)
+
+    def words(self, text: str) -> list[str]:
+        # str.split() is the fastest splitter, but it also splits on U+001C..U+001F, which
+        # are not Unicode whitespace; only then take the regex path.
+        if _PY_ONLY_SPACE_RE.search(text) is None:
+            return text.split()
+        return _NON_SPACE_RE.findall(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "WhitespaceSplit"}
+
+
+class ByteLevel(PreTokenizer):
+    """GPT-2 byte-level pre-tokenizer: optional regex split, then bytes mapped to chars.
+
+    Every UTF-8 byte of a word becomes one char of :func:`bytes_to_unicode`, so a model over
+    these chars never meets an unknown char. ``char_map`` gives, for every mapped char, the
+    index of the input char whose byte it is.
+
+    Args:
+        add_prefix_space: Prepend a space to a piece that does not start with ``" "`` (so the
+            first word is treated like the others). HF's default is ``True``; ours is
+            ``False`` because that is what GPT-2-style training wants by default.
+        trim_offsets: Stored for ``tokenizer.json``; it only matters in post-processing.
+        use_regex: Split with the GPT-2 regex first; otherwise the whole piece is one word.
+
+    >>> ByteLevel().pre_tokenize_str("Hi é")
+    [('Hi', (0, 2)), ('ĠÃ©', (2, 4))]
+    >>> ByteLevel(add_prefix_space=True).words("Hi")
+    ['ĠHi']
+    """
+
+    def __init__(
+        self, add_prefix_space: bool = False, trim_offsets: bool = True, use_regex: bool = True
+    ) -> None:
+        self.add_prefix_space = bool(add_prefix_space)
+        self.trim_offsets = bool(trim_offsets)
+        self.use_regex = bool(use_regex)
+
+    @staticmethod
+    def alphabet() -> list[str]:
+        """Return the 256 mapped chars, in byte order."""
+        return list(_byte_table())
+
+    def _prepare(self, text: str) -> tuple[str, int]:
+        # HF checks for a literal " ", not for any whitespace.
+        if self.add_prefix_space and not text.startswith(" "):
+            return " " + text, 1
+        return text, 0
+
+    def split(self, text: str) -> list[PreToken]:
+        if not text:
+            return []
+        work, shift = self._prepare(text)
+        if self.use_regex:
+            spans = [m.span() for m in _BYTE_LEVEL_RE.finditer(work)]
+        else:
+            spans = [(0, len(work))]
+        out = []
+        for s, e in spans:
+            piece = work[s:e]
+            mapped = _byte_map(piece)
+            start = s - shift
+            if start < 0:
+                # The added space has no source; for offsets HF aligns it with the first char.
+                start = 0
+            end = max(e - shift, start + 1)
+            char_map: tuple[int, ...] | None = None
+            if len(mapped) != len(piece) or s - shift < 0:
+                cm: list[int] = []
+                for i, ch in enumerate(piece, s - shift):
+                    if ch < "\x80":
+                        cm.append(i)
+                    else:
+                        cm.extend([i] * _utf8_len(ch))
+                char_map = tuple(cm)
+            out.append(PreToken(mapped, start, end, char_map))
+        return out
+
+    def words(self, text: str) -> list[str]:
+        if not text:
+            return []
+        work, _ = self._prepare(text)
+        if not self.use_regex:
+            return [_byte_map(work)]
+        return [_byte_map(piece) for piece in _BYTE_LEVEL_RE.findall(work)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "ByteLevel",
+            "add_prefix_space": self.add_prefix_space,
+            "trim_offsets": self.trim_offsets,
+            "use_regex": self.use_regex,
+        }
+
+
+_BEHAVIORS = {
+    "removed": "Removed",
+    "isolated": "Isolated",
+    "merged_with_previous": "MergedWithPrevious",
+    "merged_with_next": "MergedWithNext",
+    "contiguous": "Contiguous",
+}
+_BEHAVIOR_KEYS = {k.replace("_", ""): k for k in _BEHAVIORS}
+
+
+class Split(PreTokenizer):
+    """Split on a regex, with Hugging Face's delimiter behaviours.
+
+    The text is cut into alternating non-matching and matching spans (``invert`` swaps the
+    two roles), then:
+
+    - ``removed``: drop the matches;
+    - ``isolated``: every span is a word;
+    - ``merged_with_previous`` / ``merged_with_next``: a match is glued to the span before /
+      after it;
+    - ``contiguous``: consecutive matches are merged into one word.
+
+    Args:
+        pattern: A regex for the ``regex`` module (possessive quantifiers and ``\\p{..}``
+            work), or a plain string when ``literal`` is true.
+        behavior: One of the five names above (``"MergedWithNext"`` spelling is accepted too).
+        invert: Treat the non-matching spans as the delimiters.
+        literal: ``pattern`` is a plain string, written as ``{"String": ...}`` in JSON.
+
+    Raises:
+        ConfigError: Unknown behaviour, empty pattern, or a regex that does not compile.
+
+    >>> Split(r"-", "removed").words("a-b--c")
+    ['a', 'b', 'c']
+    >>> Split(r"-", "merged_with_previous").words("a-b--c")
+    ['a-', 'b-', '-', 'c']
+    """
+
+    def __init__(
+        self,
+        pattern: str,
+        behavior: str = "isolated",
+        invert: bool = False,
+        *,
+        literal: bool = False,
+    ) -> None:
+        key = _BEHAVIOR_KEYS.get(str(behavior).replace("_", "").lower())
+        if key is None:
+            raise ConfigError(
+                f"unknown Split behavior {behavior!r}; use one of {', '.join(_BEHAVIORS)}"
+            )
+        if not isinstance(pattern, str) or not pattern:
+            raise ConfigError(f"Split pattern must be a non-empty string, got {pattern!r}")
+        try:
+            self._re = regex.compile(regex.escape(pattern) if literal else pattern)
+        except regex.error as e:
+            raise ConfigError(f"Split pattern {pattern!r} is not a valid regex: {e}") from e
+        self.pattern = pattern
+        self.behavior = key
+        self.invert = bool(invert)
+        self.literal = bool(literal)
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        if not text:
+            return []
+        invert = self.invert
+        parts: list[tuple[int, int, bool]] = []
+        prev = 0
+        last_end = -1
+        for m in self._re.finditer(text):
+            s, e = m.span()
+            # Rust/Oniguruma iterators never yield an empty match right where the previous
+            # match ended; Python's do. Skipping it keeps the split points identical.
+            if s == e == last_end:
+                continue
+            if s != prev:
+                parts.append((prev, s, invert))
+            parts.append((s, e, not invert))
+            prev = last_end = e
+        if prev != len(text):
+            parts.append((prev, len(text), invert))
+        return [(s, e) for s, e in _apply_behavior(parts, self.behavior) if e > s]
+
+    def split(self, text: str) -> list[PreToken]:
+        return [PreToken(text[s:e], s, e) for s, e in self._spans(text)]
+
+    def words(self, text: str) -> list[str]:
+        return [text[s:e] for s, e in self._spans(text)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "Split",
+            "pattern": {"String" if self.literal else "Regex": self.pattern},
+            "behavior": _BEHAVIORS[self.behavior],
+            "invert": self.invert,
+        }
+
+
+def _apply_behavior(parts: list[tuple[int, int, bool]], behavior: str) -> list[tuple[int, int]]:
+    """Turn (start, end, is_delimiter) spans into word spans, following HF's rules."""
+    if behavior == "removed":
+        return [(s, e) for s, e, m in parts if not m]
+    if behavior == "isolated":
+        return [(s, e) for s, e, _ in parts]
+    out: list[tuple[int, int]] = []
+    prev_match = False
+    if behavior == "merged_with_previous":
+        for s, e, m in parts:
+            if m and not prev_match and out:
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+            prev_match = m
+    elif behavior == "merged_with_next":
+        for s, e, m in reversed(parts):
+            if m and not prev_match and out:
+                out[-1] = (s, out[-1][1])
+            else:
+                out.append((s, e))
+            prev_match = m
+        out.reverse()
+    else:  # contiguous
+        for s, e, m in parts:
+            if m == prev_match and out:
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+            prev_match = m
+    return out
+
+
+def _compose(outer: PreToken, inner: PreToken) -> PreToken:
+    """Express ``inner`` (a token of ``outer.text``) in the coordinates of outer's input."""
+    pm = outer.char_map
+    if pm is None:
+        base = outer.start
+        cm = None
+        if inner.char_map is not None:
+            cm = tuple(i if i < 0 else base + i for i in inner.char_map)
+        return PreToken(inner.text, base + inner.start, base + inner.end, cm)
+    if inner.char_map is None:
+        cm = pm[inner.start : inner.start + len(inner.text)]
+    else:
+        cm = tuple(i if i < 0 else pm[i] for i in inner.char_map)
+    sources = [i for i in pm[inner.start : inner.end] if i >= 0]
+    if sources:
+        start, end = min(sources), max(sources) + 1
+    else:
+        # Only the added prefix space: HF aligns it with the first char of the piece.
+        start, end = outer.start, min(outer.start + 1, outer.end)
+    return PreToken(inner.text, start, end, cm)
+
+
+class Sequence(PreTokenizer):
+    """Apply pre-tokenizers in turn, each one splitting the words of the previous one.
+
+    Offsets and ``char_map`` are composed, so they always point into the original input.
+
+    Args:
+        pre_tokenizers: The stages, in order.
+
+    Raises:
+        ConfigError: A stage is not a :class:`PreTokenizer`.
+
+    >>> seq = Sequence([WhitespaceSplit(), ByteLevel(use_regex=False)])
+    >>> seq.pre_tokenize_str("a é")
+    [('a', (0, 1)), ('Ã©', (2, 3))]
+    """
+
+    def __init__(self, pre_tokenizers: SequenceABC[PreTokenizer]) -> None:
+        stages = list(pre_tokenizers)
+        for stage in stages:
+            if not isinstance(stage, PreTokenizer):
+                raise ConfigError(
+                    f"Sequence stages must be PreTokenizer objects, got {type(stage).__name__}"
+                )
+        self.pre_tokenizers = stages
+
+    def __iter__(self) -> Iterator[PreTokenizer]:
+        return iter(self.pre_tokenizers)
+
+    def split(self, text: str) -> list[PreToken]:
+        if not text:
+            return []
+        if not self.pre_tokenizers:
+            return [PreToken(text, 0, len(text))]
+        tokens = self.pre_tokenizers[0].split(text)
+        for stage in self.pre_tokenizers[1:]:
+            tokens = [
+                _compose(outer, inner) for outer in tokens for inner in stage.split(outer.text)
+            ]
+        return tokens
+
+    def words(self, text: str) -> list[str]:
+        if not text:
+            return []
+        if not self.pre_tokenizers:
+            return [text]
+        words = self.pre_tokenizers[0].words(text)
+        for stage in self.pre_tokenizers[1:]:
+            stage_words = stage.words
+            words = [w for outer in words for w in stage_words(outer)]
+        return words
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Sequence", "pretokenizers": [p.to_dict() for p in self.pre_tokenizers]}
+
+
+_NAMES = ("whitespace", "whitespace-split", "byte-level", *PATTERNS)
+
+
+def get_pre_tokenizer(name: str) -> PreTokenizer:
+    """Build a named pre-tokenizer set-up.
+
+    Args:
+        name: ``"whitespace"``, ``"whitespace-split"``, ``"byte-level"`` (ByteLevel without
+            prefix space), or a tiktoken pattern name (``"gpt2"``, ``"cl100k_base"``,
+            ``"o200k_base"``: that regex split, then byte-level mapping without a regex).
+
+    Returns:
+        A new pre-tokenizer.
+
+    Raises:
+        ConfigError: ``name`` is not one of the names above.
+
+    >>> get_pre_tokenizer("gpt2").words("Hello world")
+    ['Hello', 'Ġworld']
+    """
+    if name == "whitespace":
+        return Whitespace()
+    if name == "whitespace-split":
+        return WhitespaceSplit()
+    if name == "byte-level":
+        return ByteLevel(add_prefix_space=False)
+    if name in PATTERNS:
+        return Sequence(
+            [
+                Split(PATTERNS[name], "isolated"),
+                ByteLevel(add_prefix_space=False, use_regex=False),
+            ]
+        )
+    raise ConfigError(f"unknown pre-tokenizer {name!r}; valid names: {', '.join(_NAMES)}")
+
+
+def _field(d: dict[str, Any], key: str, kind: type, default: Any = None) -> Any:
+    value = d.get(key, default)
+    if not isinstance(value, kind):
+        raise ModelFileError(
+            f"{d.get('type')} component: field {key!r} must be {kind.__name__}, got {value!r}"
+        )
+    return value
+
+
+def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
+    """Build a pre-tokenizer from its ``tokenizer.json`` dict.
+
+    Args:
+        d: The ``"pre_tokenizer"`` value of a ``tokenizer.json`` (``None`` allowed).
+
+    Returns:
+        The pre-tokenizer, or ``None`` when ``d`` is ``None``.
+
+    Raises:
+        ModelFileError: ``d`` is malformed or names a pre-tokenizer tokenlab does not support.
+
+    >>> pre_tokenizer_from_dict({"type": "Whitespace"})
+    Whitespace({'type': 'Whitespace'})
+    """
+    if d is None:
+        return None
+    if not isinstance(d, dict):
+        raise ModelFileError(f"a pre_tokenizer must be a JSON object or null, got {d!r}")
+    kind = d.get("type")
+    if kind == "Whitespace":
+        return Whitespace()
+    if kind == "WhitespaceSplit":
+        return WhitespaceSplit()
+    if kind == "ByteLevel":
+        return ByteLevel(
+            add_prefix_space=_field(d, "add_prefix_space", bool, True),
+            trim_offsets=_field(d, "trim_offsets", bool, True),
+            use_regex=_field(d, "use_regex", bool, True),
+        )
+    if kind == "Split":
+        pattern = d.get("pattern")
+        if not (isinstance(pattern, dict) and len(pattern) == 1):
+            raise ModelFileError(
+                f'Split pattern must be {{"Regex": ...}} or {{"String": ...}}, got {pattern!r}'
+            )
+        ((ptype, ptext),) = pattern.items()
+        if ptype not in ("Regex", "String") or not isinstance(ptext, str):
+            raise ModelFileError(f"Split pattern {pattern!r}: expected a Regex or String")
+        try:
+            return Split(
+                ptext,
+                _field(d, "behavior", str, "Isolated"),
+                _field(d, "invert", bool, False),
+                literal=ptype == "String",
+            )
+        except ConfigError as e:
+            raise ModelFileError(f"bad Split pre_tokenizer: {e}") from e
+    if kind == "Sequence":
+        stages = _field(d, "pretokenizers", list)
+        built = [pre_tokenizer_from_dict(s) for s in stages]
+        return Sequence([s for s in built if s is not None])
+    raise ModelFileError(
+        f"unsupported pre_tokenizer type {kind!r}; tokenlab supports Whitespace, "
+        "WhitespaceSplit, ByteLevel, Split and Sequence"
+    )
