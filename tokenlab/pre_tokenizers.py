@@ -20,10 +20,16 @@ training: it returns the same texts as ``split`` without building offsets.
 
 Differences from ``tokenizers`` (0.23), all deliberate or out of scope:
 
-- Regexes run on the ``regex`` module, not Oniguruma/Rust ``regex``. The character classes
-  (``\\w``, ``\\s``, ``\\p{L}``, ``\\p{N}``) agree except where the Unicode versions differ
-  (Python 3.11 ships Unicode 14; the Rust side is newer), so characters assigned after
-  Unicode 14 may be classified differently.
+- Regexes run on the ``regex`` module, not Oniguruma. The character classes (``\\w``,
+  ``\\s``, ``\\p{L}``, ``\\p{N}``) agree on every code point assigned up to Unicode 14
+  (checked one by one against tokenizers 0.23 for Whitespace, WhitespaceSplit, ByteLevel and
+  the three tiktoken patterns). The ``regex`` module's tables are newer than Oniguruma's,
+  so about 17,500 code points assigned only in the latest Unicode versions (e.g. U+0558) are
+  word chars or letters for us but not for HF.
+- Oniguruma (Ruby syntax) reads ``X{n,m}+`` as ``(X{n,m})+``, not as a possessive
+  interval, so HF splits cl100k's ``\\p{N}{1,3}+`` into runs of ANY number of digits. We
+  follow the ``regex`` module and tiktoken (possessive: at most three digits). A
+  ``tokenizer.json`` whose Split pattern relies on Oniguruma's reading splits differently.
 - ``ByteLevel(add_prefix_space=True)`` follows HF: a space is added unless the piece
   already starts with ``" "`` -- a piece starting with a tab or newline still gets one.
 - ``trim_offsets`` is stored and round-tripped only; like HF it affects post-processing,
