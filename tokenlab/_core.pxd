@@ -51,7 +51,10 @@ cdef class PairCounter:
 cdef class MergeTable:
     cdef unordered_map[key_t, uint64_t] _ranks  # pair -> (rank << 32) | new_id
     cdef vector[sym_t] _buf
+    cdef vector[int32_t] _size_buf
     cdef vector[int64_t] _rank_buf
+
+    cdef Py_ssize_t _load(self, ids) except -1
 
     cdef Py_ssize_t _apply(self, Py_ssize_t n) noexcept nogil
     cdef int64_t _rank(self, sym_t a, sym_t b) noexcept nogil

@@ -501,16 +501,34 @@ cdef class MergeTable:
         Returns:
             The merged ids as a list.
         """
-        cdef Py_ssize_t n = len(ids)
+        cdef Py_ssize_t n = self._load(ids)
         cdef Py_ssize_t i
-        if n < 2:
-            return [_check_id(x, "symbol id") for x in ids]
-        self._buf.resize(n)
-        for i in range(n):
-            self._buf[i] = _check_id(ids[i], "symbol id")
         with nogil:
             n = self._apply(n)
         return [self._buf[i] for i in range(n)]
+
+    def split(self, ids):
+        """Like ``apply``, also returning how many input symbols each output covers.
+
+        >>> MergeTable([(0, 1, 3)]).split([2, 0, 1])
+        ([2, 3], [1, 2])
+        """
+        cdef Py_ssize_t n = self._load(ids)
+        cdef Py_ssize_t i
+        with nogil:
+            n = self._apply(n)
+        return ([self._buf[i] for i in range(n)], [self._size_buf[i] for i in range(n)])
+
+    cdef Py_ssize_t _load(self, ids) except -1:
+        cdef Py_ssize_t n = len(ids)
+        cdef Py_ssize_t i
+        self._buf.resize(n)
+        self._size_buf.resize(n)
+        self._rank_buf.resize(n)
+        for i in range(n):
+            self._buf[i] = _check_id(ids[i], "symbol id")
+            self._size_buf[i] = 1
+        return n
 
     cdef Py_ssize_t _apply(self, Py_ssize_t n) noexcept nogil:
         # Keep the rank of each adjacent pair (-1: no merge); each step merges the
@@ -518,11 +536,11 @@ cdef class MergeTable:
         cdef Py_ssize_t i, best_i
         cdef int64_t best_rank
         cdef uint64_t hit
-        cdef sym_t* buf
-        cdef int64_t* ranks
-        self._rank_buf.resize(n)
-        buf = self._buf.data()
-        ranks = self._rank_buf.data()
+        cdef sym_t* buf = self._buf.data()
+        cdef int32_t* sizes = self._size_buf.data()
+        cdef int64_t* ranks = self._rank_buf.data()
+        if n < 2:
+            return n
         for i in range(n - 1):
             ranks[i] = self._rank(buf[i], buf[i + 1])
         while n > 1:
@@ -536,8 +554,10 @@ cdef class MergeTable:
                 break
             hit = self._ranks[_key(buf[best_i], buf[best_i + 1])]
             buf[best_i] = <sym_t>(hit & _LOW32)
+            sizes[best_i] += sizes[best_i + 1]
             for i in range(best_i + 1, n - 1):
                 buf[i] = buf[i + 1]
+                sizes[i] = sizes[i + 1]
                 ranks[i] = ranks[i + 1]
             n -= 1
             if best_i > 0:

@@ -38,8 +38,7 @@ MAX_ID = 2**31 - 2
 #: by it, so 64-bit counts can never overflow.
 MAX_TOTAL = 2**63 - 1
 _TOTAL_MESSAGE = (
-    "the corpus is too large: the sum of count x word length exceeds 2**63-1; "
-    "scale the counts down"
+    "the corpus is too large: the sum of count x word length exceeds 2**63-1; scale the counts down"
 )
 _SCORINGS = ("count", "likelihood")
 
@@ -352,11 +351,20 @@ class MergeTable:
         Returns:
             The merged ids.
         """
+        return self.split(ids)[0]
+
+    def split(self, ids: Sequence[int]) -> tuple[list[int], list[int]]:
+        """Like :meth:`apply`, also returning how many input symbols each output covers.
+
+        >>> MergeTable([(0, 1, 3)]).split([2, 0, 1])
+        ([2, 3], [1, 2])
+        """
         n = len(ids)
+        sym = [_check_id(x, "symbol id") for x in ids]
+        sizes = [1] * n
         if n < 2:
-            return list(ids)
+            return sym, sizes
         ranks = self._ranks
-        sym = list(ids)
         nxt = list(range(1, n + 1))
         prv = list(range(-1, n - 1))
         alive = [True] * n
@@ -367,12 +375,13 @@ class MergeTable:
                 heap.append((hit[0], i, sym[i], sym[i + 1]))
         heapq.heapify(heap)
         while heap:
-            rank, i, left, right = heapq.heappop(heap)
+            _rank, i, left, right = heapq.heappop(heap)
             j = nxt[i]
             # Stale: a neighbour was merged since this entry was pushed.
             if not alive[i] or j >= n or sym[i] != left or sym[j] != right:
                 continue
             sym[i] = ranks[(left, right)][1]
+            sizes[i] += sizes[j]
             alive[j] = False
             nxt[i] = nxt[j]
             if nxt[j] < n:
@@ -387,4 +396,5 @@ class MergeTable:
                 hit = ranks.get((sym[i], sym[k]))
                 if hit is not None:
                     heapq.heappush(heap, (hit[0], i, sym[i], sym[k]))
-        return [sym[i] for i in range(n) if alive[i]]
+        keep = [i for i in range(n) if alive[i]]
+        return [sym[i] for i in keep], [sizes[i] for i in keep]

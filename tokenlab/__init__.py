@@ -1,0 +1,164 @@
+"""tokenlab: subword-tokenizer algorithms with a native core, exact and deterministic.
+
+Train a tokenizer on your corpus, encode and decode with it, and save it as a
+Hugging Face ``tokenizer.json``:
+
+>>> import tokenlab
+>>> tok = tokenlab.train(iter(["hug pug pun bun hugs"]), vocab_size=262, show_progress=False)
+>>> tok.decode(tok.encode("hugs").ids)
+'hugs'
+
+``tokenlab.backend`` says which core runs: ``"cython"`` (native) or ``"python"``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from . import decoders, normalizers, pre_tokenizers, processors
+from ._backend import BACKEND as backend
+from ._version import __version__
+from .bpe import BPETrainer as BPETrainer
+from .errors import ConfigError as ConfigError
+from .errors import CorpusError as CorpusError
+from .errors import ModelFileError as ModelFileError
+from .errors import TokenlabError as TokenlabError
+from .models import BPE as BPE
+from .tokenizer import AddedToken as AddedToken
+from .tokenizer import Encoding as Encoding
+from .tokenizer import Tokenizer as Tokenizer
+
+__all__ = [
+    "BPE",
+    "AddedToken",
+    "BPETrainer",
+    "ConfigError",
+    "CorpusError",
+    "Encoding",
+    "ModelFileError",
+    "Tokenizer",
+    "TokenlabError",
+    "__version__",
+    "backend",
+    "decoders",
+    "normalizers",
+    "pre_tokenizers",
+    "processors",
+    "train",
+]
+
+ALGORITHMS = ("bpe",)
+_BYTE_LEVEL = ("byte-level", "gpt2", "cl100k_base", "o200k_base")
+_NORMALIZERS = {
+    "nfc": normalizers.NFC,
+    "nfd": normalizers.NFD,
+    "nfkc": normalizers.NFKC,
+    "nfkd": normalizers.NFKD,
+}
+
+
+def _normalizer(name: str | normalizers.Normalizer | None, lowercase: bool) -> Any:
+    parts: list[normalizers.Normalizer] = []
+    if isinstance(name, normalizers.Normalizer):
+        parts.append(name)
+    elif name is not None:
+        if name not in _NORMALIZERS:
+            raise ConfigError(
+                f"unknown normalizer {name!r}; valid names: {', '.join(sorted(_NORMALIZERS))}"
+            )
+        parts.append(_NORMALIZERS[name]())
+    if lowercase:
+        parts.append(normalizers.Lowercase())
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else normalizers.Sequence(parts)
+
+
+def train(
+    files_or_iterator: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Iterable[str],
+    algorithm: str = "bpe",
+    vocab_size: int = 30000,
+    min_frequency: int = 0,
+    special_tokens: Sequence[str] = (),
+    pre_tokenizer: str | pre_tokenizers.PreTokenizer = "byte-level",
+    normalizer: str | normalizers.Normalizer | None = None,
+    lowercase: bool = False,
+    show_progress: bool = True,
+    errors: str = "strict",
+    **trainer_kwargs: Any,
+) -> Tokenizer:
+    """Train a tokenizer in one call.
+
+    Args:
+        files_or_iterator: a file path, a list or tuple of paths (``"-"`` reads
+            stdin), or any other iterable of texts (e.g. ``iter(list_of_texts)``).
+        algorithm: ``"bpe"``.
+        vocab_size: final vocabulary size, special tokens included.
+        min_frequency: minimum pair count for a merge.
+        special_tokens: tokens that get the first ids and are matched whole.
+        pre_tokenizer: ``"byte-level"``, ``"gpt2"``, ``"cl100k_base"``,
+            ``"o200k_base"``, ``"whitespace"``, ``"whitespace-split"``, or a
+            pre-tokenizer object.
+        normalizer: ``"nfc"``, ``"nfkc"``, ``"nfd"``, ``"nfkd"``, a normalizer
+            object, or None.
+        lowercase: lowercase the text (after ``normalizer``).
+        show_progress: progress bars on stderr (only on a terminal).
+        errors: invalid UTF-8 in files: ``"strict"``, ``"replace"`` or ``"ignore"``.
+        **trainer_kwargs: other :class:`BPETrainer` options (``limit_alphabet``,
+            ``initial_alphabet``, ``continuing_subword_prefix``, ...). For the
+            byte-level pre-tokenizers ``initial_alphabet`` defaults to all 256
+            byte symbols, so that any text can be encoded and decoded losslessly.
+
+    Returns:
+        The trained :class:`Tokenizer`.
+
+    Raises:
+        ConfigError: an option is invalid (checked before any text is read).
+        CorpusError: a file cannot be read, is not UTF-8, or holds no words.
+
+    >>> tok = train(iter(["aaab aaab"]), vocab_size=258, show_progress=False)
+    >>> tok.model.merges
+    [('a', 'a')]
+    """
+    if algorithm not in ALGORITHMS:
+        raise ConfigError(
+            f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
+        )
+    if isinstance(pre_tokenizer, str):
+        name = pre_tokenizer
+        pre = pre_tokenizers.get_pre_tokenizer(name)
+        byte_level = name in _BYTE_LEVEL
+    else:
+        pre = pre_tokenizer
+        byte_level = isinstance(pre, pre_tokenizers.ByteLevel)
+    if byte_level:
+        trainer_kwargs.setdefault("initial_alphabet", pre_tokenizers.ByteLevel.alphabet())
+    trainer = BPETrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=special_tokens,
+        show_progress=show_progress,
+        **trainer_kwargs,
+    )
+    suffix = trainer.end_of_word_suffix
+    decoder: decoders.Decoder | None
+    if byte_level:
+        decoder = decoders.ByteLevel()
+    elif suffix:
+        decoder = decoders.BPEDecoder(suffix)
+    else:
+        decoder = None
+    tok = Tokenizer(
+        BPE(),
+        normalizer=_normalizer(normalizer, lowercase),
+        pre_tokenizer=pre,
+        post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
+        decoder=decoder,
+    )
+    if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+        tok.train(files_or_iterator, trainer, errors=errors)
+    else:
+        tok.train_from_iterator(files_or_iterator, trainer)  # type: ignore[arg-type]
+    return tok
