@@ -438,6 +438,12 @@ class Split(PreTokenizer):
         return [PreToken(text[s:e], s, e) for s, e in self._spans(text)]
 
     def words(self, text: str) -> list[str]:
+        if self.behavior == "isolated" and not self.invert:
+            # Fast path for the tiktoken patterns, which match every char: when the matches
+            # cover the whole text there are no gaps, and the words are just the matches.
+            found = self._re.findall(text)
+            if sum(map(len, found)) == len(text):
+                return [w for w in found if w]
         return [text[s:e] for s, e in self._spans(text)]
 
     def to_dict(self) -> dict[str, Any]:
@@ -551,6 +557,14 @@ class Sequence(PreTokenizer):
             return [text]
         words = self.pre_tokenizers[0].words(text)
         for stage in self.pre_tokenizers[1:]:
+            if isinstance(stage, ByteLevel) and not stage.use_regex and not stage.add_prefix_space:
+                # The tiktoken-style set-ups: byte-map each word, skipping per-word calls.
+                table = _LATIN1_TO_MAPPED
+                words = [
+                    w.encode("utf-8", "surrogatepass").decode("latin-1").translate(table)
+                    for w in words
+                ]
+                continue
             stage_words = stage.words
             words = [w for outer in words for w in stage_words(outer)]
         return words
