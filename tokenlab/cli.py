@@ -254,16 +254,8 @@ def _component(obj: Any) -> str:
 
 
 def _special_token_names(tokenizer: Tokenizer) -> list[str]:
-    """The special tokens of ``tokenizer``, as saved in tokenizer.json's added_tokens."""
-    names = getattr(tokenizer, "special_tokens", None)
-    if names is not None:
-        return [getattr(t, "content", t) for t in names]
-    added = getattr(tokenizer, "added_tokens", None) or []
-    return [
-        getattr(t, "content", t)
-        for t in added
-        if getattr(t, "special", True) and not isinstance(t, dict)
-    ]
+    """The special added tokens of ``tokenizer``, in id order."""
+    return [token.content for _, token in tokenizer.added_tokens if token.special]
 
 
 def _run_info(args: argparse.Namespace) -> int:
