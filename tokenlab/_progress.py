@@ -45,8 +45,14 @@ def progress_enabled(show_progress: bool) -> bool:
     return bool(show_progress) and _is_tty(sys.stderr)
 
 
-def _format_count(n: int) -> str:
-    return f"{n:,}"
+def _format_count(n: float) -> str:
+    """``12,345`` below 100,000, then ``123.5k``, ``12.3M``, ``1.2G``: the line stays short."""
+    if n < 100_000:
+        return f"{n:,.0f}"
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f}{unit}"
+    return f"{n:,.0f}"  # pragma: no cover - unreachable
 
 
 def _format_seconds(seconds: float) -> str:
@@ -137,9 +143,12 @@ class Progress:
                 f"{self.desc}: {frac * 100:3.0f}% [{bar}] "
                 f"{_format_count(self.n)}/{_format_count(self.total)} "
                 f"[{_format_seconds(elapsed)}<{_format_seconds(max(remaining, 0.0))}, "
-                f"{rate:,.0f}/s]"
+                f"{_format_count(rate)}/s]"
             )
-        return f"{self.desc}: {_format_count(self.n)} [{_format_seconds(elapsed)}, {rate:,.0f}/s]"
+        return (
+            f"{self.desc}: {_format_count(self.n)} "
+            f"[{_format_seconds(elapsed)}, {_format_count(rate)}/s]"
+        )
 
     def _draw(self, now: float) -> None:
         line = self.render(now)
