@@ -45,7 +45,15 @@ from ._progress import Progress, progress_enabled
 from .errors import ConfigError, CorpusError
 from .models import BPE
 
-__all__ = ["BPETrainer", "TrainingStats"]
+__all__ = [
+    "BPETrainer",
+    "TrainingStats",
+    "check_counts",
+    "check_int",
+    "dedupe_special_tokens",
+    "initial_alphabet_chars",
+    "select_alphabet",
+]
 
 
 @dataclass
@@ -61,7 +69,8 @@ class TrainingStats:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def _check_int(name: str, value: object, minimum: int, allow_none: bool = False) -> None:
+def check_int(name: str, value: object, minimum: int, allow_none: bool = False) -> None:
+    """Raise ConfigError unless ``value`` is an int >= ``minimum`` (or None if allowed)."""
     if value is None and allow_none:
         return
     if not isinstance(value, int) or isinstance(value, bool):
@@ -70,7 +79,10 @@ def _check_int(name: str, value: object, minimum: int, allow_none: bool = False)
         raise ConfigError(f"{name} must be >= {minimum}, got {value}")
 
 
-def _dedupe(tokens: Iterable[str]) -> list[str]:
+def dedupe_special_tokens(tokens: Iterable[str]) -> list[str]:
+    """The special tokens in order, duplicates dropped; ConfigError on a non-string."""
+    if isinstance(tokens, str):
+        raise ConfigError("special_tokens must be a list of strings, not one string")
     out: list[str] = []
     for t in tokens:
         if not isinstance(t, str) or not t:
@@ -78,6 +90,55 @@ def _dedupe(tokens: Iterable[str]) -> list[str]:
         if t not in out:
             out.append(t)
     return out
+
+
+def initial_alphabet_chars(initial_alphabet: Iterable[str]) -> list[str]:
+    """The first char of each ``initial_alphabet`` entry, in order, without repeats.
+
+    A plain string is read as a sequence of chars.
+    """
+    alphabet: list[str] = []
+    for s in list(initial_alphabet) if isinstance(initial_alphabet, str) else initial_alphabet:
+        if not isinstance(s, str) or not s:
+            raise ConfigError(f"initial_alphabet entries must be non-empty strings, got {s!r}")
+        if s[0] not in alphabet:
+            alphabet.append(s[0])
+    return alphabet
+
+
+def check_counts(counts: Mapping[str, int]) -> None:
+    """Raise ConfigError on a malformed count, CorpusError when every count is zero."""
+    for word, count in counts.items():
+        if not isinstance(word, str) or not isinstance(count, int) or count < 0:
+            raise ConfigError(f"counts must map str -> int >= 0, got {word!r}: {count!r}")
+    if not any(counts.values()):
+        raise CorpusError("the corpus is empty: no words to train on")
+
+
+def select_alphabet(
+    counts: Mapping[str, int], initial_alphabet: Iterable[str], limit_alphabet: int | None
+) -> list[str]:
+    """The training alphabet, sorted by code point.
+
+    A char's frequency is its number of occurrences weighted by word count;
+    ``initial_alphabet`` chars are always kept; ``limit_alphabet`` keeps only the
+    most frequent chars.
+    """
+    freq: dict[str, int] = {}
+    for word, count in counts.items():
+        for ch in word:
+            freq[ch] = freq.get(ch, 0) + count
+    forced = set(initial_alphabet)
+    chars = set(freq) | forced
+    if limit_alphabet is not None and len(chars) > limit_alphabet:
+        # Least frequent first; among equals the larger code point first, so
+        # the dropped set never depends on hash order. Forced chars sort last.
+        order = sorted(
+            chars,
+            key=lambda c: (c in forced, freq.get(c, 0) if c not in forced else 0, -ord(c)),
+        )
+        chars = set(order[len(chars) - limit_alphabet :])
+    return sorted(chars)
 
 
 class BPETrainer:
@@ -116,14 +177,11 @@ class BPETrainer:
         max_token_length: int | None = None,
         show_progress: bool = True,
     ) -> None:
-        _check_int("vocab_size", vocab_size, 0)
-        _check_int("min_frequency", min_frequency, 0)
-        _check_int("limit_alphabet", limit_alphabet, 0, allow_none=True)
-        _check_int("max_token_length", max_token_length, 1, allow_none=True)
-        if isinstance(special_tokens, str):
-            raise ConfigError("special_tokens must be a list of strings, not one string")
-        if isinstance(initial_alphabet, str):
-            initial_alphabet = list(initial_alphabet)
+        check_int("vocab_size", vocab_size, 0)
+        check_int("min_frequency", min_frequency, 0)
+        check_int("limit_alphabet", limit_alphabet, 0, allow_none=True)
+        check_int("max_token_length", max_token_length, 1, allow_none=True)
+        special = dedupe_special_tokens(special_tokens)
         for name, value in (
             ("continuing_subword_prefix", continuing_subword_prefix),
             ("end_of_word_suffix", end_of_word_suffix),
@@ -132,15 +190,9 @@ class BPETrainer:
                 raise ConfigError(f"{name} must be a non-empty string or None, got {value!r}")
         self.vocab_size = vocab_size
         self.min_frequency = min_frequency
-        self.special_tokens = _dedupe(special_tokens)
+        self.special_tokens = special
         self.limit_alphabet = limit_alphabet
-        alphabet: list[str] = []
-        for s in initial_alphabet:
-            if not isinstance(s, str) or not s:
-                raise ConfigError(f"initial_alphabet entries must be non-empty strings, got {s!r}")
-            if s[0] not in alphabet:
-                alphabet.append(s[0])
-        self.initial_alphabet = alphabet
+        self.initial_alphabet = initial_alphabet_chars(initial_alphabet)
         self.continuing_subword_prefix = continuing_subword_prefix
         self.end_of_word_suffix = end_of_word_suffix
         self.max_token_length = max_token_length
@@ -148,21 +200,7 @@ class BPETrainer:
         self.stats = TrainingStats()
 
     def _alphabet(self, counts: Mapping[str, int]) -> list[str]:
-        freq: dict[str, int] = {}
-        for word, count in counts.items():
-            for ch in word:
-                freq[ch] = freq.get(ch, 0) + count
-        forced = set(self.initial_alphabet)
-        chars = set(freq) | forced
-        if self.limit_alphabet is not None and len(chars) > self.limit_alphabet:
-            # Least frequent first; among equals the larger code point first, so
-            # the dropped set never depends on hash order. Forced chars sort last.
-            order = sorted(
-                chars,
-                key=lambda c: (c in forced, freq.get(c, 0) if c not in forced else 0, -ord(c)),
-            )
-            chars = set(order[len(chars) - self.limit_alphabet :])
-        return sorted(chars)
+        return select_alphabet(counts, self.initial_alphabet, self.limit_alphabet)
 
     def train_from_counts(self, counts: Mapping[str, int]) -> BPE:
         """Learn a BPE model from word counts.
@@ -178,11 +216,7 @@ class BPETrainer:
             ConfigError: ``vocab_size`` is smaller than special tokens + alphabet.
         """
         t0 = time.perf_counter()
-        for word, count in counts.items():
-            if not isinstance(word, str) or not isinstance(count, int) or count < 0:
-                raise ConfigError(f"counts must map str -> int >= 0, got {word!r}: {count!r}")
-        if not any(counts.values()):
-            raise CorpusError("the corpus is empty: no words to train on")
+        check_counts(counts)
         vocab: dict[str, int] = {}
         tokens: list[str] = []
 
