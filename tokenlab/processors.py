@@ -64,14 +64,16 @@ class ByteLevel(PostProcessor):
         offsets = encoding.offsets
         for i, token in enumerate(encoding.tokens):
             start, end = offsets[i]
-            if end <= start:
-                continue
             lead = len(token) - len(token.lstrip(_MAPPED_SPACE))
-            trail = len(token) - len(token.rstrip(_MAPPED_SPACE)) if lead < len(token) else 0
-            if lead and self.add_prefix_space and lead == 1 and start == 0:
-                lead = 0  # the added prefix space has no width in the original
-            start = min(start + lead, end)
-            end = max(end - trail, start)
+            trail = len(token) - len(token.rstrip(_MAPPED_SPACE))
+            if lead:
+                # A single leading space on the first token is the one the
+                # pre-tokenizer added: it has no width in the original to trim.
+                if (i == 0 or start == 0) and self.add_prefix_space and lead == 1:
+                    lead = 0
+                start = min(start + lead, end)
+            if trail and end >= trail:
+                end = max(end - trail, start)
             offsets[i] = (start, end)
         return encoding
 

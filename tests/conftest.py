@@ -1,0 +1,45 @@
+"""Shared fixtures.
+
+``core`` parametrizes a test over both twin cores (``tokenlab._pycore`` and the
+compiled ``tokenlab._core``), whatever backend the package itself picked, so the
+core tests always compare both. The whole suite is also run twice by CI (native,
+then ``TOKENLAB_PURE_PYTHON=1``), which covers everything built on the backend.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+import pytest
+
+
+def _load_core(name: str) -> ModuleType:
+    if name == "python":
+        return importlib.import_module("tokenlab._pycore")
+    try:
+        return importlib.import_module("tokenlab._core")
+    except ImportError as e:
+        if os.environ.get("TOKENLAB_EXPECT_BACKEND") == "cython":
+            raise
+        pytest.skip(f"native core not built ({e}); build with `pip install .`")
+
+
+@pytest.fixture(params=["python", "cython"], scope="module")
+def core(request: pytest.FixtureRequest) -> ModuleType:
+    """The core module under test: pure Python, then Cython."""
+    return _load_core(request.param)
+
+
+def pydoc_lines(limit: int | None = None) -> list[str]:
+    """Real text every CPython ships: the pydoc topics, line by line."""
+    from tokenlab.corpus import default_corpus
+
+    lines = list(default_corpus())
+    return lines if limit is None else lines[:limit]
+
+
+@pytest.fixture(scope="session")
+def pydoc_text() -> list[str]:
+    return pydoc_lines()

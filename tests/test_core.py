@@ -1,0 +1,212 @@
+"""The twin cores against the naive reference, and against each other.
+
+The property tests draw random small corpora (few symbols, so pairs collide and
+ties are common) and check that every merge, in order, equals what the
+recount-everything reference in ``tokenlab._reference`` picks.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tokenlab import _reference as ref
+
+words_strategy = st.lists(
+    st.tuples(st.lists(st.integers(0, 4), max_size=9), st.integers(0, 6)),
+    min_size=1,
+    max_size=8,
+)
+
+
+def run_merges(
+    core: ModuleType,
+    words: list[list[int]],
+    counts: list[int],
+    n: int,
+    scoring: str,
+    max_token_length: int | None = None,
+) -> tuple[list[tuple[int, int, int]], list[list[int]]]:
+    pc = core.PairCounter(words, counts, scoring=scoring, max_token_length=max_token_length)
+    base = 1 + max((s for w in words for s in w), default=0)
+    out = []
+    for k in range(n):
+        best = pc.best()
+        if best is None:
+            break
+        pc.merge(best[0], best[1], base + k)
+        out.append(best)
+    return out, pc.get_words()
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=words_strategy, n=st.integers(0, 12), scoring=st.sampled_from(["count", "likelihood"]))
+def test_cores_equal_reference(core: ModuleType, data: list, n: int, scoring: str) -> None:
+    words = [w for w, _ in data]
+    counts = [c for _, c in data]
+    base = 1 + max((s for w in words for s in w), default=0)
+    got, segs = run_merges(core, words, counts, n, scoring)
+    expected = ref.train_merges(words, counts, list(range(base, base + n)), scoring=scoring)
+    assert got == expected
+    # The segmentation after the merges is what the reference gets by replaying them.
+    replay = [list(w) for w in words]
+    for k, (a, b, _) in enumerate(got):
+        replay = [ref.merge_word(w, a, b, base + k) for w in replay]
+    assert segs == replay
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=words_strategy,
+    n=st.integers(0, 10),
+    max_len=st.integers(1, 5),
+    scoring=st.sampled_from(["count", "likelihood"]),
+)
+def test_max_token_length_equals_reference(
+    core: ModuleType, data: list, n: int, max_len: int, scoring: str
+) -> None:
+    words = [w for w, _ in data]
+    counts = [c for _, c in data]
+    base = 1 + max((s for w in words for s in w), default=0)
+    got, _ = run_merges(core, words, counts, n, scoring, max_token_length=max_len)
+    expected = ref.train_merges(
+        words, counts, list(range(base, base + n)), scoring=scoring, max_token_length=max_len
+    )
+    assert got == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=words_strategy, n=st.integers(0, 10), scoring=st.sampled_from(["count", "likelihood"]))
+def test_both_cores_identical(data: list, n: int, scoring: str) -> None:
+    try:
+        from tokenlab import _core
+    except ImportError:
+        pytest.skip("native core not built")
+    from tokenlab import _pycore
+
+    words = [w for w, _ in data]
+    counts = [c for _, c in data]
+    assert run_merges(_pycore, words, counts, n, scoring) == run_merges(
+        _core, words, counts, n, scoring
+    )
+
+
+def test_overlapping_pairs_count_twice_merge_once(core: ModuleType) -> None:
+    # "a a a" (ids 0 0 0) holds the window (0, 0) twice: count 2 x freq 3 = 6.
+    # Merging left to right, non-overlapping, gives [new, 0]: one occurrence, weight 3.
+    pc = core.PairCounter([[0, 0, 0]], [3])
+    assert pc.best() == (0, 0, 6)
+    assert pc.merge(0, 0, 1) == 3
+    assert pc.get_words() == [[1, 0]]
+    assert pc.pair_count(1, 0) == 3
+    assert pc.pair_count(0, 0) == 0
+
+
+def test_tie_goes_to_smallest_pair(core: ModuleType) -> None:
+    # (2, 3) and (0, 1) both count 5; (0, 1) is the smaller pair of ids.
+    pc = core.PairCounter([[2, 3], [0, 1]], [5, 5])
+    assert pc.best() == (0, 1, 5)
+
+
+def test_likelihood_rescoring_after_frequency_drop(core: ModuleType) -> None:
+    # Words: "x y" x4, "x z" x1, "w z" x2 (ids x=0, y=1, z=2, w=3).
+    # counts: x 5, y 4, z 3, w 2. Scores: (x,y) 4/(5*4) = 1/5, (x,z) 1/(5*3) = 1/15,
+    # (w,z) 2/(2*3) = 1/3. Best: (w,z). After it z falls to 1, so (x,z) rises to
+    # 1/(5*1) = 1/5 and ties (x,y) at 1/5; the tie goes to the higher count (x,y), 4 > 1.
+    # A core that only rechecked popped entries would still hold (x,z) at 1/15.
+    pc = core.PairCounter([[0, 1], [0, 2], [3, 2]], [4, 1, 2], scoring="likelihood")
+    assert pc.best() == (3, 2, 2)
+    pc.merge(3, 2, 4)
+    assert pc.symbol_count(2) == 1
+    assert pc.best() == (0, 1, 4)
+    pc.merge(0, 1, 5)
+    # x falls to 1: (x,z) = 1/(1*1) = 1, the only pair left.
+    assert pc.best() == (0, 2, 1)
+
+
+def test_likelihood_exact_tie_with_huge_counts(core: ModuleType) -> None:
+    # Two pairs whose scores differ by less than a double can resolve:
+    # (0,1): c=F,   count(0)=F+1, count(1)=F   -> 1/(F+1)
+    # (2,3): c=F-1, count(2)=F,   count(3)=F-1 -> 1/F  (larger: must win)
+    F = 2**40
+    words = [[0, 1], [0], [2, 3], [2]]
+    counts = [F, 1, F - 1, 1]
+    pc = core.PairCounter(words, counts, scoring="likelihood")
+    assert pc.best() == (2, 3, F - 1)
+
+
+def test_counts_above_32_bits(core: ModuleType) -> None:
+    big = 3 * 2**31 + 7
+    pc = core.PairCounter([[0, 1, 0, 1], [1, 0]], [big, big])
+    assert pc.best() == (0, 1, 2 * big)
+    assert pc.pair_count(1, 0) == 2 * big
+    pc.merge(0, 1, 2)
+    assert pc.pair_count(2, 2) == big
+    assert pc.symbol_count(2) == 2 * big
+
+
+@pytest.mark.parametrize(
+    ("words", "counts", "error"),
+    [
+        ([[0, -1]], [1], ValueError),
+        ([[0, 2**31]], [1], ValueError),
+        ([[0, "a"]], [1], TypeError),
+        ([[0, 1]], [-1], ValueError),
+        ([[0, 1]], [1.5], ValueError),
+        ([[0, 1]], [1, 2], ValueError),
+        ([[0, 1, 2]], [2**62], ValueError),  # total above 2**63: refused, never overflows
+    ],
+)
+def test_bad_input_is_refused(core: ModuleType, words: list, counts: list, error: type) -> None:
+    with pytest.raises(error):
+        core.PairCounter(words, counts)
+
+
+def test_bad_merge_ids_are_refused(core: ModuleType) -> None:
+    pc = core.PairCounter([[0, 1]], [1])
+    with pytest.raises(ValueError):
+        pc.merge(0, 1, -5)
+    with pytest.raises(ValueError):
+        pc.merge(2**40, 1, 3)
+    with pytest.raises(ValueError):
+        core.PairCounter([[0, 1]], [1], scoring="nope")
+    # Merging a pair that does not occur is harmless.
+    assert pc.merge(5, 6, 7) == 0
+    assert pc.get_words() == [[0, 1]]
+
+
+def test_empty_corpus(core: ModuleType) -> None:
+    pc = core.PairCounter([], [])
+    assert pc.best() is None
+    pc = core.PairCounter([[], [3]], [5, 5])
+    assert pc.best() is None
+    assert pc.num_pairs == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    word=st.lists(st.integers(0, 5), max_size=14),
+    merges=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=10),
+)
+def test_merge_table_equals_reference(core: ModuleType, word: list[int], merges: list) -> None:
+    triples = [(a, b, 6 + k) for k, (a, b) in enumerate(merges)]
+    table = core.MergeTable(triples)
+    expected = ref.apply_merges(word, triples)
+    assert table.apply(word) == expected
+    ids, sizes = table.split(word)
+    assert ids == expected
+    assert sum(sizes) == len(word)
+    assert all(s >= 1 for s in sizes)
+
+
+def test_merge_table_golden(core: ModuleType) -> None:
+    # merges: (0,1)->3 rank 0, (3,2)->4 rank 1. "0 1 2 0 1": rank 0 applies at both
+    # places (leftmost first) -> [3, 2, 3]; then (3,2) -> [4, 3].
+    table = core.MergeTable([(0, 1, 3), (3, 2, 4)])
+    assert table.split([0, 1, 2, 0, 1]) == ([4, 3], [3, 2])
+    assert table.apply([]) == []
+    with pytest.raises(ValueError):
+        table.apply([0, -1])
