@@ -435,3 +435,18 @@ def test_no_stray_files(
     )
     assert code == 1
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_train_processes_option_gives_the_same_tokenizer(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("low lower lowest newer wider\n" * 50, encoding="utf-8")
+    outs = []
+    for n in ("1", "2"):
+        out = tmp_path / f"tok{n}.json"
+        code = main(
+            ["train", str(corpus), "--vocab-size", "280", "--processes", n, "-q", "-o", str(out)]
+        )
+        assert code == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert main(["train", str(corpus), "--processes", "0", "-o", str(tmp_path / "x.json")]) == 2

@@ -88,3 +88,36 @@ def test_train_on_file_equals_train_on_lines(tmp_path: Path) -> None:
     from_file = tokenlab.train(str(path), vocab_size=500, show_progress=False)
     from_lines = tokenlab.train(iter(lines), vocab_size=500, show_progress=False)
     assert from_file.to_str() == from_lines.to_str()
+
+
+def test_parallel_counting_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokenlab import corpus
+    from tokenlab.pre_tokenizers import get_pre_tokenizer
+
+    lines = list(default_corpus())[:3000]
+    path = tmp_path / "c.txt"
+    path.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.setattr(corpus, "_CHUNK_BYTES", 4096)  # many chunks, cut mid-file
+    assert len(corpus._chunks([str(path)])) > 10
+    pre = get_pre_tokenizer("byte-level")
+    serial = corpus.count_words_in_files(str(path), None, pre, processes=1)
+    parallel = corpus.count_words_in_files(str(path), None, pre, processes=2)
+    assert parallel == serial == count_words(lines, None, pre)
+
+
+def test_parallel_counting_reports_bad_utf8_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tokenlab import corpus
+
+    good = b"hello world\n" * 1000  # 12,000 bytes, 1,000 lines
+    path = tmp_path / "bad.txt"
+    path.write_bytes(good + b"ab\xc3(\n" + good)
+    monkeypatch.setattr(corpus, "_CHUNK_BYTES", 1000)
+    # The bad byte 0xc3 starts at 12,000 + 2 = 12,002, on line 1,001.
+    with pytest.raises(CorpusError, match=r"byte 12002 \(line 1001\)"):
+        corpus.count_words_in_files(str(path), processes=2)
+    with pytest.raises(CorpusError, match=r"byte 12002 \(line 1001\)"):
+        corpus.count_words_in_files(str(path), processes=1)
+    counts = corpus.count_words_in_files(str(path), errors="replace", processes=2)
+    assert counts["ab\ufffd(\n"] == 1

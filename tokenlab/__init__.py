@@ -87,6 +87,7 @@ def train(
     lowercase: bool = False,
     show_progress: bool = True,
     errors: str = "strict",
+    processes: int | None = None,
     **trainer_kwargs: Any,
 ) -> Tokenizer:
     """Train a tokenizer in one call.
@@ -106,6 +107,8 @@ def train(
         lowercase: lowercase the text (after ``normalizer``).
         show_progress: progress bars on stderr (only on a terminal).
         errors: invalid UTF-8 in files: ``"strict"``, ``"replace"`` or ``"ignore"``.
+        processes: processes that count words in files (None: one per core for
+            inputs over 4 MB). The result never depends on it.
         **trainer_kwargs: other :class:`BPETrainer` options (``limit_alphabet``,
             ``initial_alphabet``, ``continuing_subword_prefix``, ...). For the
             byte-level pre-tokenizers ``initial_alphabet`` defaults to all 256
@@ -158,7 +161,7 @@ def train(
         decoder=decoder,
     )
     if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
-        tok.train(files_or_iterator, trainer, errors=errors)
+        tok.train(files_or_iterator, trainer, errors=errors, processes=processes)
     else:
         tok.train_from_iterator(files_or_iterator, trainer)  # type: ignore[arg-type]
     return tok

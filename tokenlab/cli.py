@@ -136,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="strict",
         help="what to do with invalid UTF-8 in the corpus (default: strict = stop)",
     )
+    train.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="word-counting processes (default: one per core for inputs over 4 MB)",
+    )
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.add_argument(
         "-o", "--output", default="tokenizer.json", metavar="PATH", help="default: tokenizer.json"
@@ -208,6 +215,7 @@ def _run_train(args: argparse.Namespace) -> int:
         lowercase=args.lowercase,
         show_progress=not args.quiet,
         errors=args.errors,
+        processes=args.processes,
     )
     tokenizer.save(args.output)
     seconds = time.perf_counter() - start

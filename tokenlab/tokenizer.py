@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from .corpus import count_words, file_progress, iter_lines, resolve_files
+from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
 from .errors import ConfigError, ModelFileError
 from .models import Model, model_from_dict
@@ -309,6 +309,7 @@ class Tokenizer:
         files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         trainer: BPETrainer,
         errors: str = "strict",
+        processes: int | None = None,
     ) -> None:
         """Train the model on text files, read line by line (line endings kept).
 
@@ -316,15 +317,20 @@ class Tokenizer:
             files: a path or list of paths (``.gz`` read transparently, ``"-"``: stdin).
             trainer: the trainer configuration.
             errors: how to treat invalid UTF-8: ``"strict"``, ``"replace"``, ``"ignore"``.
+            processes: word-counting processes (None: one per core for large
+                inputs). The trained tokenizer never depends on it.
 
         Raises:
             CorpusError: unreadable file, invalid UTF-8, or empty corpus.
         """
-        paths = resolve_files(files)
-        with file_progress(paths, trainer.show_progress) as bar:
-            counts = count_words(
-                iter_lines(paths, errors=errors, progress=bar), self.normalizer, self.pre_tokenizer
-            )
+        counts = count_words_in_files(
+            files,
+            self.normalizer,
+            self.pre_tokenizer,
+            errors=errors,
+            processes=processes,
+            show_progress=trainer.show_progress,
+        )
         self._train_counts(counts, trainer)
 
     def train_from_iterator(self, iterator: Iterable[str], trainer: BPETrainer) -> None:
