@@ -108,8 +108,9 @@ def test_from_dict_defaults_and_errors() -> None:
     assert decoder_from_dict(None) is None
     assert decoder_from_dict({"type": "ByteLevel"}) == ByteLevel(True, True, True)
     assert decoder_from_dict({"type": "BPEDecoder"}) == BPEDecoder("</w>")
+    # WordPiece is supported now; Metaspace is not (the message lists what is).
     with pytest.raises(ModelFileError, match="WordPiece"):
-        decoder_from_dict({"type": "WordPiece", "prefix": "##"})
+        decoder_from_dict({"type": "Metaspace", "replacement": "▁"})
     with pytest.raises(ModelFileError):
         decoder_from_dict({"type": "Sequence"})
     with pytest.raises(ModelFileError):

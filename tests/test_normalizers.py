@@ -191,8 +191,9 @@ def test_dict_round_trip(n: Normalizer) -> None:
 
 def test_from_dict_errors() -> None:
     assert normalizer_from_dict(None) is None
+    # BertNormalizer is supported now; Precompiled (SentencePiece's charsmap) is not.
     with pytest.raises(ModelFileError, match="BertNormalizer"):
-        normalizer_from_dict({"type": "BertNormalizer"})
+        normalizer_from_dict({"type": "Precompiled", "precompiled_charsmap": ""})
     with pytest.raises(ModelFileError):
         normalizer_from_dict({"type": "Sequence"})
     with pytest.raises(ModelFileError):

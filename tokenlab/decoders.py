@@ -5,6 +5,8 @@ Supported components (Hugging Face ``tokenizer.json`` names, read and written by
 
 - :class:`ByteLevel` -- undo the GPT-2 byte-to-char mapping and decode UTF-8.
 - :class:`BPEDecoder` -- end-of-word suffix (``</w>``) becomes a space.
+- :class:`WordPiece` -- ``##`` pieces join the previous token, others are space-separated;
+  optional cleanup of spaces before punctuation and in English contractions.
 - :class:`Sequence` -- chain decoders; each works on the token list the previous produced.
 
 As in ``tokenizers``, every decoder implements :meth:`Decoder.decode_chain` (tokens in, a
@@ -17,8 +19,10 @@ Matches ``tokenizers`` (0.23) on these points, which are easy to get wrong:
   subsequence (Python's ``errors="replace"`` and Rust's ``from_utf8_lossy`` agree).
 - BPEDecoder: every occurrence of the suffix is replaced (not only a trailing one), by a
   space, except in the last token, where it is removed.
+- WordPiece: the prefix is stripped only from the start of a token and never from the first
+  token; the cleanup replacements run token by token, in a fixed order (see ``_CLEANUP``).
 
-Other HF decoders (WordPiece, Metaspace, ByteFallback, Fuse, Strip, CTC, Replace) are not
+Other HF decoders (Metaspace, ByteFallback, Fuse, Strip, CTC, Replace) are not
 supported here; :func:`decoder_from_dict` rejects them with
 :class:`~tokenlab.errors.ModelFileError`.
 """
@@ -31,7 +35,7 @@ from typing import Any
 from tokenlab.errors import ConfigError, ModelFileError
 from tokenlab.pre_tokenizers import bytes_to_unicode
 
-__all__ = ["BPEDecoder", "ByteLevel", "Decoder", "Sequence", "decoder_from_dict"]
+__all__ = ["BPEDecoder", "ByteLevel", "Decoder", "Sequence", "WordPiece", "decoder_from_dict"]
 
 
 class Decoder:
@@ -157,6 +161,71 @@ class BPEDecoder(Decoder):
         return {"type": "BPEDecoder", "suffix": self.suffix}
 
 
+# The cleanup of HF's WordPiece decoder (found by decoding probe tokens with tokenizers
+# 0.23): plain, non-overlapping replacements applied in this order to each token after its
+# joining space was added. The order matters: " ' " goes before " n't" and " 's" etc., so
+# "a ' n't" becomes "a'n't", and " ." before " ' ", so "a ' ." becomes "a '.".
+_CLEANUP = (
+    (" .", "."),
+    (" ?", "?"),
+    (" !", "!"),
+    (" ,", ","),
+    (" ' ", "'"),
+    (" n't", "n't"),
+    (" 'm", "'m"),
+    (" do not", " don't"),
+    (" 's", "'s"),
+    (" 've", "'ve"),
+    (" 're", "'re"),
+)
+
+
+def _cleanup(text: str) -> str:
+    for old, new in _CLEANUP:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+class WordPiece(Decoder):
+    """Join WordPiece tokens: ``##`` pieces glue to the previous token, others get a space.
+
+    Args:
+        prefix: The continuing-subword prefix (BERT: ``"##"``). It is removed from the
+            start of every token but the first; a token without it is preceded by a space.
+        cleanup: Tidy the tokenization artefacts of English text, as HF does: remove the
+            space before ``. ? ! ,`` and in ``n't``, ``'m``, ``'s``, ``'ve``, ``'re``,
+            turn `` ' `` into ``'`` and ``do not`` into ``don't``. Like HF, this runs on
+            each token separately (with its joining space), never across tokens, so
+            ``["a", "'", "b"]`` stays ``"a ' b"``.
+
+    Raises:
+        ConfigError: ``prefix`` is not a string.
+
+    >>> WordPiece().decode(["un", "##aff", "##able", "do", "n't", "!"])
+    "unaffable don't!"
+    """
+
+    def __init__(self, prefix: str = "##", cleanup: bool = True) -> None:
+        if not isinstance(prefix, str):
+            raise ConfigError(f"WordPiece decoder prefix must be a string, got {prefix!r}")
+        self.prefix = prefix
+        self.cleanup = bool(cleanup)
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        prefix = self.prefix
+        n = len(prefix)
+        out: list[str] = []
+        for i, token in enumerate(tokens):
+            if i:
+                token = token[n:] if token.startswith(prefix) else " " + token
+            out.append(_cleanup(token) if self.cleanup else token)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "WordPiece", "prefix": self.prefix, "cleanup": self.cleanup}
+
+
 class Sequence(Decoder):
     """Chain decoders: each stage's ``decode_chain`` output is the next stage's input.
 
@@ -224,6 +293,11 @@ def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
         if not isinstance(suffix, str):
             raise ModelFileError(f"BPEDecoder suffix must be a string, got {suffix!r}")
         return BPEDecoder(suffix)
+    if kind == "WordPiece":
+        prefix = d.get("prefix", "##")
+        if not isinstance(prefix, str):
+            raise ModelFileError(f"WordPiece decoder prefix must be a string, got {prefix!r}")
+        return WordPiece(prefix, _flag(d, "cleanup"))
     if kind == "Sequence":
         stages = d.get("decoders")
         if not isinstance(stages, list):
@@ -231,5 +305,6 @@ def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
         built = [decoder_from_dict(s) for s in stages]
         return Sequence([s for s in built if s is not None])
     raise ModelFileError(
-        f"unsupported decoder type {kind!r}; tokenlab supports ByteLevel, BPEDecoder and Sequence"
+        f"unsupported decoder type {kind!r}; tokenlab supports ByteLevel, BPEDecoder, WordPiece "
+        "and Sequence"
     )

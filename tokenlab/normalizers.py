@@ -3,7 +3,7 @@
 Supported components (Hugging Face ``tokenizer.json`` names, read and written by ``to_dict``
 / :func:`normalizer_from_dict`): ``NFC``, ``NFD``, ``NFKC``, ``NFKD``, ``Lowercase``,
 ``Strip`` (``strip_left`` / ``strip_right``), ``Replace`` (a ``String`` or ``Regex`` pattern
-with literal replacement content) and ``Sequence``.
+with literal replacement content), ``BertNormalizer`` and ``Sequence``.
 
 Every normalizer has two paths that always agree on the text:
 
@@ -16,7 +16,8 @@ The Unicode forms normalize each segment starting at a char of canonical combini
 on its own and map every output char to its segment's span; where that does not reproduce
 the normalization of the whole text (composition or reordering across segments, e.g.
 Hangul jamo) neighbouring segments are merged. ``Replace`` maps the replacement chars to
-the span of the match.
+the span of the match. ``BertNormalizer`` maps every kept char to itself, the spaces it puts
+around a CJK ideograph to that ideograph, and its accent stripping follows the NFD rules.
 
 Differences from ``tokenizers`` (0.23):
 
@@ -26,7 +27,14 @@ Differences from ``tokenizers`` (0.23):
 - ``Lowercase`` lowercases char by char like HF (so a final capital sigma becomes ``σ``,
   not the ``ς`` that ``str.lower()`` would give).
 - ``Replace`` with a regex ignores empty matches.
-- Other HF normalizers (Bert, Prepend, StripAccents, Precompiled, ...) are not supported;
+- ``BertNormalizer``: HF decides "control char" and "nonspacing mark" with an old Unicode
+  category table (roughly Unicode 8), not the data its NFD and lowercasing use. We
+  reproduce that table: our classes are the ``regex`` module's ``\\p{Cc}``, ``\\p{Cf}``,
+  ``\\p{Co}`` and ``\\p{Mn}`` corrected by exception lists found by running every code point
+  through tokenizers 0.23. So, like HF, ``strip_accents`` keeps marks assigned since then
+  (e.g. U+1ABF..U+1ACE) and ``clean_text`` keeps U+0890, U+08E2, U+13430.. (format chars).
+  NFD comes from :mod:`unicodedata` (see the first point).
+- Other HF normalizers (Prepend, StripAccents, Precompiled, ...) are not supported;
   :func:`normalizer_from_dict` rejects them with :class:`~tokenlab.errors.ModelFileError`.
 """
 
@@ -47,6 +55,7 @@ __all__ = [
     "NFD",
     "NFKC",
     "NFKD",
+    "BertNormalizer",
     "Lowercase",
     "NormalizedString",
     "Normalizer",
@@ -391,6 +400,162 @@ class Replace(Normalizer):
         }
 
 
+def _hex_class(ranges: str) -> str:
+    """Turn ``"5C8-5C9 7FD"`` (hex code points and ranges) into regex class items."""
+    items = []
+    for item in ranges.split():
+        lo, _, hi = item.partition("-")
+        items.append(f"\\U{int(lo, 16):08X}" + (f"-\\U{int(hi, 16):08X}" if hi else ""))
+    return "".join(items)
+
+
+# HF's BertNormalizer tests categories with an old table (about Unicode 8). These lists are
+# the differences from the `regex` module's own (newer) tables, found by running every
+# code point through tokenizers 0.23: marks it does not strip, marks it strips although
+# Unicode now calls them spacing (Mc), and format chars (Cf) it does not remove.
+_HF_NOT_MN = (
+    "5C8-5C9 7FD 897-89F 8CA-8E1 9FE AFA-AFF B53-B55 C04 C3C D00 D3B-D3C D81 EBA ECE 180F "
+    "1885-1886 1ABF-1AF0 1DF6-1DFB A82C A8C5 A8FF A9BD 10D24-10D27 10D69-10D6D "
+    "10EAB-10EAC 10ECB-10ECF 10EF0-10EFF 10F46-10F50 10F82-10F85 11070 11073-11074 110C2 "
+    "111C9 111CF 1123E 11241 1133B 113BB-113C0 113CE 113D0 113D2 113E1-113E2 11438-1143F "
+    "11442-11444 11446 1145E 1182F-11837 11839-1183A 1193B-1193C 1193E 11943 119D4-119D7 "
+    "119DA-119DB 119E0 11A01-11A0A 11A33-11A38 11A3B-11A3E 11A47 11A51-11A56 11A59-11A5B "
+    "11A8A-11A96 11A98-11A99 11B60 11B62-11B64 11B66 11C30-11C36 11C38-11C3D 11C3F "
+    "11C92-11CA7 11CAA-11CB0 11CB2-11CB3 11CB5-11CB6 11D31-11D36 11D3A 11D3C-11D3D "
+    "11D3F-11D45 11D47 11D90-11D91 11D95 11D97 11DF0 11EF3-11EF4 11F00-11F01 11F36-11F3A "
+    "11F40 11F42 11F5A 13440 13447-13455 1611E-16129 1612D-1612F 16F4F 16FE4 1CF00-1CF2D "
+    "1CF30-1CF46 1D127-1D128 1D25B-1D25C 1E000-1E006 1E008-1E018 1E01B-1E021 1E023-1E024 "
+    "1E026-1E02A 1E08F 1E130-1E136 1E2AE 1E2EC-1E2EF 1E4EC-1E4EF 1E5EE-1E5EF 1E6E3 1E6E6 "
+    "1E6EE-1E6EF 1E6F5 1E944-1E94A"
+)
+_HF_EXTRA_MN = "1734 1171E"
+_HF_NOT_CONTROL = "890-891 8E2 110CD 13430-1343F"
+
+# Removed by clean_text: NUL, U+FFFD and "other" chars (Cc, Cf, Co; Cs cannot occur in a
+# str that Rust accepts), except tab, newline and carriage return, which BERT counts as
+# whitespace. Unassigned code points (Cn) are kept, as in HF.
+_BERT_CONTROL_RE = regex.compile(
+    f"[[\\x00\\uFFFD\\p{{Cc}}\\p{{Cf}}\\p{{Co}}]--[\\t\\n\\r{_hex_class(_HF_NOT_CONTROL)}]]",
+    regex.V1,
+)
+_BERT_MN_RE = regex.compile(
+    f"[[\\p{{Mn}}--[{_hex_class(_HF_NOT_MN)}]]{_hex_class(_HF_EXTRA_MN)}]", regex.V1
+)
+# After clean_text every Unicode White_Space char is a plain space.
+_TO_SPACE = {ord(c): " " for c in _WHITE_SPACE}
+# The CJK blocks BERT isolates: Unified Ideographs and Extensions A-F, and the two
+# Compatibility Ideographs blocks (checked code point by code point against tokenizers).
+_CJK = (
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002b81f"
+    "\U0002b920-\U0002ceaf\U0002f800-\U0002fa1f"
+)
+_CJK_RE = regex.compile(f"[{_CJK}]")
+
+
+class BertNormalizer(Normalizer):
+    """BERT's text cleanup, as ``tokenizers``' ``BertNormalizer`` does it.
+
+    The steps, in order:
+
+    1. ``clean_text``: remove NUL, U+FFFD and control/format/private-use chars; turn every
+       whitespace char (tab and newline included) into ``" "``.
+    2. ``handle_chinese_chars``: put a space on each side of every CJK ideograph.
+    3. ``strip_accents``: NFD, then remove nonspacing marks (Mn).
+    4. ``lowercase``: :class:`Lowercase`.
+
+    Alignments: a kept char maps to its source, the two added spaces map to their
+    ideograph, NFD output maps to the char it decomposes.
+
+    Args:
+        clean_text: Run step 1.
+        handle_chinese_chars: Run step 2.
+        strip_accents: Run step 3; ``None`` means "same as ``lowercase``" (HF's rule).
+        lowercase: Run step 4.
+
+    >>> BertNormalizer().normalize_str("Héllo\\t中文!")
+    'hello  中  文 !'
+    >>> BertNormalizer().normalize(NormalizedString.from_str("É")).alignments
+    [(0, 1)]
+    """
+
+    def __init__(
+        self,
+        clean_text: bool = True,
+        handle_chinese_chars: bool = True,
+        strip_accents: bool | None = None,
+        lowercase: bool = True,
+    ) -> None:
+        for name, value in (
+            ("clean_text", clean_text),
+            ("handle_chinese_chars", handle_chinese_chars),
+            ("lowercase", lowercase),
+        ):
+            if not isinstance(value, bool):
+                raise ConfigError(f"BertNormalizer {name} must be True or False, got {value!r}")
+        if strip_accents is not None and not isinstance(strip_accents, bool):
+            raise ConfigError(
+                f"BertNormalizer strip_accents must be True, False or None, got {strip_accents!r}"
+            )
+        self.clean_text = clean_text
+        self.handle_chinese_chars = handle_chinese_chars
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+
+    @property
+    def _strips(self) -> bool:
+        return self.lowercase if self.strip_accents is None else self.strip_accents
+
+    def normalize_str(self, text: str) -> str:
+        if self.clean_text:
+            text = _BERT_CONTROL_RE.sub("", text).translate(_TO_SPACE)
+        if self.handle_chinese_chars and not text.isascii():
+            text = _CJK_RE.sub(r" \g<0> ", text)
+        if self._strips and not text.isascii():
+            text = _BERT_MN_RE.sub("", unicodedata.normalize("NFD", text))
+        if self.lowercase:
+            text = Lowercase().normalize_str(text)
+        return text
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        ns = _identity(ns)
+        if self.clean_text:
+            ns = _keep(ns, _BERT_CONTROL_RE)
+            ns.normalized = ns.normalized.translate(_TO_SPACE)  # one char for one char
+        if self.handle_chinese_chars and _CJK_RE.search(ns.normalized):
+            parts: list[str] = []
+            spans: list[Span] = []
+            for i, c in enumerate(ns.normalized):
+                n = 3 if _CJK_RE.match(c) else 1
+                parts.append(f" {c} " if n == 3 else c)
+                spans.extend([(i, i + 1)] * n)
+            ns = ns._derive("".join(parts), spans)
+        if self._strips:
+            ns = _keep(NFD().normalize(ns), _BERT_MN_RE)
+        if self.lowercase:
+            ns = Lowercase().normalize(ns)
+        return ns
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "BertNormalizer",
+            "clean_text": self.clean_text,
+            "handle_chinese_chars": self.handle_chinese_chars,
+            "strip_accents": self.strip_accents,
+            "lowercase": self.lowercase,
+        }
+
+
+def _keep(ns: NormalizedString, drop: regex.Pattern[str]) -> NormalizedString:
+    """Remove the chars matching ``drop`` (one-char pattern), keeping the others' spans."""
+    text = ns.normalized
+    if drop.search(text) is None:
+        return ns
+    kept = [i for i, c in enumerate(text) if drop.match(c) is None]
+    return NormalizedString(
+        ns.original, "".join(text[i] for i in kept), [ns.alignments[i] for i in kept]
+    )
+
+
 class Sequence(Normalizer):
     """Apply normalizers in order.
 
@@ -484,6 +649,18 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
             return Replace(ptext, content, is_regex=ptype == "Regex")
         except ConfigError as e:
             raise ModelFileError(f"bad Replace normalizer: {e}") from e
+    if kind == "BertNormalizer":
+        strip_accents = d.get("strip_accents")
+        if strip_accents is not None and not isinstance(strip_accents, bool):
+            raise ModelFileError(
+                f"BertNormalizer: 'strip_accents' must be true/false/null, got {strip_accents!r}"
+            )
+        return BertNormalizer(
+            clean_text=_flag(d, "clean_text", True),
+            handle_chinese_chars=_flag(d, "handle_chinese_chars", True),
+            strip_accents=strip_accents,
+            lowercase=_flag(d, "lowercase", True),
+        )
     if kind == "Sequence":
         stages = d.get("normalizers")
         if not isinstance(stages, list):
@@ -492,5 +669,5 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
         return Sequence([s for s in built if s is not None])
     raise ModelFileError(
         f"unsupported normalizer type {kind!r}; tokenlab supports NFC, NFD, NFKC, NFKD, "
-        "Lowercase, Strip, Replace and Sequence"
+        "Lowercase, Strip, Replace, BertNormalizer and Sequence"
     )

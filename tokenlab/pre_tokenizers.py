@@ -8,9 +8,10 @@ reads/writes the same ``tokenizer.json`` dict (``to_dict`` / :func:`pre_tokenize
 - :class:`ByteLevel` -- optional GPT-2 regex split, then every UTF-8 byte mapped to a
   printable char through :func:`bytes_to_unicode`.
 - :class:`Split` -- split on a regex with one of HF's five delimiter behaviours.
+- :class:`BertPreTokenizer` -- split on whitespace, then isolate each punctuation char.
 - :class:`Sequence` -- each stage splits the pieces of the previous one.
 
-:func:`get_pre_tokenizer` builds the named set-ups ("whitespace", "whitespace-split",
+:func:`get_pre_tokenizer` builds the named set-ups ("whitespace", "whitespace-split", "bert",
 "byte-level", "gpt2", "cl100k_base", "o200k_base"); :data:`PATTERNS` holds tiktoken's split
 regexes.
 
@@ -34,7 +35,11 @@ Differences from ``tokenizers`` (0.23), all deliberate or out of scope:
   already starts with ``" "`` -- a piece starting with a tab or newline still gets one.
 - ``trim_offsets`` is stored and round-tripped only; like HF it affects post-processing,
   not pre-tokenization.
-- Other HF pre-tokenizers (Bert, Metaspace, Punctuation, Digits, ...) are not supported;
+- ``BertPreTokenizer``: HF tests punctuation with an old Unicode category table (roughly
+  Unicode 8). We reproduce it: ``regex``'s ``\\p{P}`` corrected by exception lists found by
+  running every code point through tokenizers 0.23 (so, like HF, U+2E43..U+2E4F are not
+  isolated, and U+166D, now a symbol, still is).
+- Other HF pre-tokenizers (Metaspace, Punctuation, Digits, ...) are not supported;
   :func:`pre_tokenizer_from_dict` rejects them with :class:`~tokenlab.errors.ModelFileError`.
 """
 
@@ -52,6 +57,7 @@ from tokenlab.errors import ConfigError, ModelFileError
 
 __all__ = [
     "PATTERNS",
+    "BertPreTokenizer",
     "ByteLevel",
     "PreToken",
     "PreTokenizer",
@@ -351,6 +357,61 @@ class ByteLevel(PreTokenizer):
         }
 
 
+# HF's BertPreTokenizer tests punctuation with an old Unicode table (about Unicode 8). These
+# are the differences from the `regex` module's \p{P}, found by running every code point
+# through tokenizers 0.23: chars it does not isolate, and two it still isolates although
+# Unicode has since recategorized them (U+166D is now So, U+111C9 Mn).
+_HF_NOT_PUNCT = (
+    "61D 9FD A76 C77 C84 1B4E-1B4F 1B7D-1B7F 2E43-2E4F 2E52-2E5D 2E60-2E63 10D6E 10EAD "
+    "10ED0 10F55-10F59 10F86-10F89 113D4-113D5 113D7-113D8 1144B-1144F 1145A-1145B 1145D "
+    "11660-1166C 116B9 1183B 11944-11946 119E2 11A3F-11A46 11A9A-11A9C 11A9E-11AA2 "
+    "11B00-11B09 11BE1 11C41-11C45 11C70-11C71 11EF7-11EF8 11F43-11F4F 11FFF 12FF1-12FF2 "
+    "16D6D-16D6F 16E97-16E9A 16FE2 1E5FF 1E95E-1E95F"
+)
+_HF_EXTRA_PUNCT = "166D 111C9"
+
+
+def _hex_class(ranges: str) -> str:
+    """Turn ``"5C8-5C9 7FD"`` (hex code points and ranges) into regex class items."""
+    items = []
+    for item in ranges.split():
+        lo, _, hi = item.partition("-")
+        items.append(f"\\U{int(lo, 16):08X}" + (f"-\\U{int(hi, 16):08X}" if hi else ""))
+    return "".join(items)
+
+
+# BERT punctuation: all of ASCII's punctuation (Rust's is_ascii_punctuation, which includes
+# symbols such as $ + < = > ^ ` | ~) plus Unicode P* (in HF's table).
+_BERT_PUNCT = (
+    f"[[\\p{{P}}--[{_hex_class(_HF_NOT_PUNCT)}]]{_hex_class(_HF_EXTRA_PUNCT)}!-/:-@\\[-`{{-~]"
+)
+# Unicode White_Space (Rust's char::is_whitespace); U+001C..U+001F are not whitespace.
+_UNICODE_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+_BERT_RE = regex.compile(f"[^{_UNICODE_SPACE}{_BERT_PUNCT[1:-1]}]+|{_BERT_PUNCT}", regex.V1)
+
+
+class BertPreTokenizer(PreTokenizer):
+    """BERT's pre-tokenizer: split on whitespace (dropped), then isolate every punctuation char.
+
+    Punctuation is ASCII punctuation (symbols such as ``$`` and ``+`` included) or Unicode
+    category P*, as ``tokenizers`` defines it; each such char is a word of its own.
+
+    >>> BertPreTokenizer().pre_tokenize_str("Hi, $5!")
+    [('Hi', (0, 2)), (',', (2, 3)), ('$', (4, 5)), ('5', (5, 6)), ('!', (6, 7))]
+    """
+
+    def split(self, text: str) -> list[PreToken]:
+        return _regex_tokens(_BERT_RE, text)
+
+    def words(self, text: str) -> list[str]:
+        return _BERT_RE.findall(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "BertPreTokenizer"}
+
+
 _BEHAVIORS = {
     "removed": "Removed",
     "isolated": "Isolated",
@@ -573,16 +634,17 @@ class Sequence(PreTokenizer):
         return {"type": "Sequence", "pretokenizers": [p.to_dict() for p in self.pre_tokenizers]}
 
 
-_NAMES = ("whitespace", "whitespace-split", "byte-level", *PATTERNS)
+_NAMES = ("whitespace", "whitespace-split", "bert", "byte-level", *PATTERNS)
 
 
 def get_pre_tokenizer(name: str) -> PreTokenizer:
     """Build a named pre-tokenizer set-up.
 
     Args:
-        name: ``"whitespace"``, ``"whitespace-split"``, ``"byte-level"`` (ByteLevel without
-            prefix space), or a tiktoken pattern name (``"gpt2"``, ``"cl100k_base"``,
-            ``"o200k_base"``: that regex split, then byte-level mapping without a regex).
+        name: ``"whitespace"``, ``"whitespace-split"``, ``"bert"`` (:class:`BertPreTokenizer`),
+            ``"byte-level"`` (ByteLevel without prefix space), or a tiktoken pattern name
+            (``"gpt2"``, ``"cl100k_base"``, ``"o200k_base"``: that regex split, then
+            byte-level mapping without a regex).
 
     Returns:
         A new pre-tokenizer.
@@ -597,6 +659,8 @@ def get_pre_tokenizer(name: str) -> PreTokenizer:
         return Whitespace()
     if name == "whitespace-split":
         return WhitespaceSplit()
+    if name == "bert":
+        return BertPreTokenizer()
     if name == "byte-level":
         return ByteLevel(add_prefix_space=False)
     if name in PATTERNS:
@@ -642,6 +706,8 @@ def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
         return Whitespace()
     if kind == "WhitespaceSplit":
         return WhitespaceSplit()
+    if kind == "BertPreTokenizer":
+        return BertPreTokenizer()
     if kind == "ByteLevel":
         return ByteLevel(
             add_prefix_space=_field(d, "add_prefix_space", bool, True),
@@ -672,5 +738,5 @@ def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
         return Sequence([s for s in built if s is not None])
     raise ModelFileError(
         f"unsupported pre_tokenizer type {kind!r}; tokenlab supports Whitespace, "
-        "WhitespaceSplit, ByteLevel, Split and Sequence"
+        "WhitespaceSplit, BertPreTokenizer, ByteLevel, Split and Sequence"
     )
