@@ -15,6 +15,7 @@ from tokenlab.normalizers import (
     NFD,
     NFKC,
     NFKD,
+    BertNormalizer,
     Lowercase,
     NormalizedString,
     Normalizer,
@@ -58,6 +59,9 @@ ALL: list[Normalizer] = [
     Replace(r"\s+", " ", is_regex=True),
     Sequence([NFKD(), Lowercase(), NFC()]),
     Sequence([Strip(), Replace("e", ""), NFD()]),
+    BertNormalizer(),
+    BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True),
+    BertNormalizer(strip_accents=False, lowercase=False),
 ]
 
 
@@ -248,3 +252,161 @@ def test_from_dict_of_hf_written_json() -> None:
         d = json.loads(tok.to_str())["normalizer"]
         built = normalizer_from_dict(d)
         assert built == ours
+
+
+# ---------------------------------------------------------------------------------------------
+# BertNormalizer
+
+# Every option combination (strip_accents None means "follow lowercase").
+BERT_OPTIONS = [
+    (clean, chinese, strip, lower)
+    for clean in (True, False)
+    for chinese in (True, False)
+    for strip in (None, True, False)
+    for lower in (True, False)
+]
+
+# Generated text for BertNormalizer: Cn and Cs excluded as above, and U+11938 too: HF's NFD
+# leaves it whole while Unicode (and Python) decompose it to U+11935 U+11930; it is the one
+# assigned char where the two NFDs differ (checked code point by code point).
+_BERT_CHARS = st.characters(exclude_categories=("Cs", "Cn"), exclude_characters="\U00011938")
+_BERT_PIECES = st.sampled_from(
+    ["中文", "\u4e00", "\u9fff", "\U00020000", "\U0002b820", "\uf900", "\u3000", "ｶ", "가",
+     "e\u0301", "Å", "\u0301\u0316", "ñ", "ǅ", "İ", "ΟΔΟΣ", "ß", "\u1abf", "\u1734", "\x00",
+     "\ufffd", "\u200b", "\u200d", "\x85", "\x1c", "\t", "\r\n", "\xa0", "\ue000", "\u08e2",
+     "\u0890", " ", "😀", "👍🏽", "Hello", "!"]
+)  # fmt: skip
+BERT_TEXT = st.lists(st.one_of(_BERT_CHARS, _BERT_PIECES), max_size=25).map("".join)
+
+
+def test_bert_normalizer_golden() -> None:
+    # clean_text: "\x00" and ZERO WIDTH SPACE (U+200B, Cf) are removed, "\t" becomes " ";
+    # handle_chinese_chars: 中 -> " 中 "; strip_accents (None -> follows lowercase=True):
+    # "é" -> "e" + U+0301, and the Mn mark is dropped; lowercase: "H" -> "h".
+    ns = _norm(BertNormalizer(), "Hé\x00\u200b\t中!")
+    assert ns.normalized == "he  中 !"
+    # "h" <- H(0), "e" <- é(1); the tab (4) became the space; the two spaces around 中 point
+    # at 中 (5) like the ideograph itself; "!" <- 6.
+    assert ns.alignments == [(0, 1), (1, 2), (4, 5), (5, 6), (5, 6), (5, 6), (6, 7)]
+
+
+def test_bert_normalizer_options() -> None:
+    text = "Ünï\u2003中"
+    # All off: identity.
+    assert BertNormalizer(False, False, False, False).normalize_str(text) == text
+    # lowercase=False and strip_accents=None: accents stay (None follows lowercase).
+    assert BertNormalizer(lowercase=False).normalize_str(text) == "Ünï  中 "
+    # strip_accents=True without lowercase: "Ü" -> "U" + U+0308 -> "U".
+    assert BertNormalizer(strip_accents=True, lowercase=False).normalize_str(text) == "Uni  中 "
+    # lowercase with strip_accents=False keeps the marks: "ü" is lowercase of "Ü".
+    assert BertNormalizer(strip_accents=False).normalize_str(text) == "ünï  中 "
+    # EM SPACE (U+2003) is whitespace -> " "; without clean_text it stays.
+    assert BertNormalizer(clean_text=False).normalize_str("a\u2003b") == "a\u2003b"
+    # U+001C is a control char (Cc) but not Unicode whitespace: removed, not spaced.
+    assert BertNormalizer().normalize_str("a\x1cb\x85c") == "abc"
+    with pytest.raises(ConfigError):
+        BertNormalizer(strip_accents="yes")  # type: ignore[arg-type]
+
+
+def test_bert_normalizer_cjk_blocks() -> None:
+    # The block edges: U+3400 and U+4DBF (Extension A), U+2B81F (end of Extension D),
+    # U+2B920 (start of HF's Extension E range) are spaced; U+2B820..U+2B91F (the gap HF
+    # leaves) and Hangul/Katakana are not. (No accent stripping: its NFD would turn the
+    # compatibility ideograph U+F900 into U+8C48.)
+    bert = BertNormalizer(strip_accents=False)
+    for c in ("\u3400", "\u4dbf", "\uf900", "\U0002b81f", "\U0002b920", "\U0002fa1f"):
+        assert bert.normalize_str(c) == f" {c} ", hex(ord(c))
+    for c in ("\U0002b820", "\U0002b91f", "가", "カ", "\u33ff", "\U0002fa20"):
+        assert bert.normalize_str(c) == c, hex(ord(c))
+
+
+def test_bert_normalizer_old_category_table() -> None:
+    # HF's mark/control tests use an old Unicode table: U+1ABF (a combining mark added in
+    # Unicode 14) survives strip_accents, U+1734 (Mn in the old table, Mc now) does not;
+    # U+08E2 and U+0890 (format chars in Unicode 14) survive clean_text, U+200B does not.
+    bert = BertNormalizer(lowercase=False, strip_accents=True)
+    assert bert.normalize_str("a\u1abf\u0301b\u1734") == "a\u1abfb"
+    assert bert.normalize_str("\u08e2\u0890\u200b") == "\u08e2\u0890"
+
+
+@settings(max_examples=200, deadline=None)
+@given(BERT_TEXT)
+def test_bert_normalizer_alignments_point_at_sources(text: str) -> None:
+    # Each normalized char comes from its span: normalizing the span alone produces it.
+    for options in BERT_OPTIONS:
+        n = BertNormalizer(*options)
+        ns = _norm(n, text)
+        assert ns.normalized == n.normalize_str(text)
+        assert len(ns.alignments) == len(ns.normalized)
+        for c, (s, e) in zip(ns.normalized, ns.alignments):
+            assert 0 <= s < e <= len(text)
+            assert c in n.normalize_str(text[s:e]), (options, c, text[s:e])
+
+
+def _hf_bert() -> list[tuple[Any, BertNormalizer]]:
+    tk = pytest.importorskip(
+        "tokenizers", reason="parity tests need the `tokenizers` package (pip install tokenizers)"
+    )
+    return [
+        (tk.normalizers.BertNormalizer(*options), BertNormalizer(*options))
+        for options in BERT_OPTIONS
+    ]
+
+
+def test_bert_parity_on_python_docs() -> None:
+    pairs = _hf_bert()
+    for hf, ours in pairs:
+        for line in DOC_LINES:
+            assert ours.normalize_str(line) == hf.normalize_str(line), (ours, line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(BERT_TEXT)
+def test_bert_parity_on_generated_text(text: str) -> None:
+    for hf, ours in _hf_bert():
+        assert ours.normalize_str(text) == hf.normalize_str(text), ours
+
+
+def test_bert_parity_code_point_by_code_point() -> None:
+    # Every char whose treatment depends on a category table (controls, format, marks,
+    # spacing marks, whitespace), plus the exception lists, alone and between letters.
+    import regex
+
+    (hf, _), *_ = _hf_bert()  # all options on
+    hf_strip = _hf_bert()[2][0]  # clean, chinese, strip_accents=True, lowercase=True
+    assert hf_strip.normalize_str("É") == "e"
+    classes = regex.compile(r"[\p{Cc}\p{Cf}\p{Mn}\p{Mc}\p{Me}\p{Zs}\p{Zl}\p{Zp}]")
+    chars = [chr(cp) for cp in range(0x30000) if classes.match(chr(cp))]
+    chars += [chr(cp) for cp in range(0xE0000, 0xE0200)]  # tags and variation selectors
+    ours = BertNormalizer()
+    ours_strip = BertNormalizer(strip_accents=True)
+    for c in chars:
+        if c == "\U00011938":  # HF's NFD does not decompose it (see _BERT_CHARS)
+            continue
+        text = f"a{c}b"
+        assert ours.normalize_str(text) == hf.normalize_str(text), hex(ord(c))
+        assert ours_strip.normalize_str(text) == hf_strip.normalize_str(text), hex(ord(c))
+
+
+def test_bert_from_dict_of_hf_written_json() -> None:
+    tk = pytest.importorskip("tokenizers", reason="parity tests need the `tokenizers` package")
+    for hf, ours in _hf_bert():
+        tok = tk.Tokenizer(tk.models.BPE())
+        tok.normalizer = hf
+        d = json.loads(tok.to_str())["normalizer"]
+        assert d["type"] == "BertNormalizer"
+        built = normalizer_from_dict(d)
+        assert built == ours
+        assert built is not None and built.to_dict() == d
+    # The exact dict of the brief (what tokenizers writes for BERT).
+    d = {
+        "type": "BertNormalizer",
+        "clean_text": True,
+        "handle_chinese_chars": True,
+        "strip_accents": None,
+        "lowercase": True,
+    }
+    assert BertNormalizer().to_dict() == d
+    assert normalizer_from_dict(d) == BertNormalizer()
+    with pytest.raises(ModelFileError, match="strip_accents"):
+        normalizer_from_dict({**d, "strip_accents": "no"})
