@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tokenlab.errors import ConfigError, ModelFileError
 from tokenlab.pre_tokenizers import (
     PATTERNS,
+    BertPreTokenizer,
     ByteLevel,
     PreToken,
     PreTokenizer,
@@ -53,7 +54,7 @@ TEXT = st.lists(st.one_of(_CHARS, _PIECES), max_size=30).map("".join)
 
 
 def _all_ours() -> list[PreTokenizer]:
-    out: list[PreTokenizer] = [Whitespace(), WhitespaceSplit()]
+    out: list[PreTokenizer] = [Whitespace(), WhitespaceSplit(), BertPreTokenizer()]
     for aps in (False, True):
         for ur in (False, True):
             out.append(ByteLevel(add_prefix_space=aps, use_regex=ur))
@@ -314,6 +315,7 @@ def _hf_pairs() -> list[tuple[str, Any, PreTokenizer]]:
     pairs: list[tuple[str, Any, PreTokenizer]] = [
         ("Whitespace", P.Whitespace(), Whitespace()),
         ("WhitespaceSplit", P.WhitespaceSplit(), WhitespaceSplit()),
+        ("BertPreTokenizer", P.BertPreTokenizer(), BertPreTokenizer()),
     ]
     for aps in (False, True):
         for ur in (False, True):
@@ -388,7 +390,108 @@ def test_from_dict_of_hf_written_json() -> None:
         built = pre_tokenizer_from_dict(d)
         assert built is not None
         assert built.to_dict() == d
-        if ours is not None and isinstance(ours, (Whitespace, WhitespaceSplit, ByteLevel)):
+        if ours is not None and isinstance(
+            ours, (Whitespace, WhitespaceSplit, BertPreTokenizer, ByteLevel)
+        ):
             assert built == ours
         for line in DOC_LINES[:40]:
             assert built.pre_tokenize_str(line) == hf.pre_tokenize_str(line)
+
+
+# ---------------------------------------------------------------------------------------------
+# BertPreTokenizer
+
+# Generated text rich in punctuation and symbols of every kind, whitespace that is and is
+# not Unicode White_Space, CJK and combining marks. Cn and Cs are excluded as for TEXT.
+_BERT_PIECES = st.sampled_from(
+    ["Hello", "don't", "$5.00", "a+b=c", "^_^", "`x`", "|", "~", "¿", "¡", "—", "–", "…", "«»",
+     "「」", "、。", "٪", "§", "©", "€", "°", "\u2e43", "\u166d", "\U000111c9", "\u0f14",
+     " ", "\t", "\r\n", "\xa0", "\u3000", "\u2028", "\x85", "\x1c", "\x1f", "中文", "é",
+     "e\u0301", "\u0301", "😀", "_"]
+)  # fmt: skip
+BERT_TEXT = st.lists(st.one_of(_CHARS, _BERT_PIECES), max_size=30).map("".join)
+
+
+def test_bert_pre_tokenizer_golden() -> None:
+    # Whitespace (space, NBSP, IDEOGRAPHIC SPACE) separates and is dropped; each ASCII
+    # punctuation char is a word of its own, symbols like "$" and "+" included; "_" is
+    # ASCII punctuation too (Pc). "¿" (Po) and "—" (Pd) are Unicode punctuation; "€" (Sc)
+    # and "©" (So) are not, so they stay inside their word. U+001C is not whitespace.
+    text = "Don't\xa0pay $5+tax—¿ok?\u3000a_b €1©\x1cz"
+    assert BertPreTokenizer().pre_tokenize_str(text) == [
+        ("Don", (0, 3)),
+        ("'", (3, 4)),
+        ("t", (4, 5)),
+        ("pay", (6, 9)),
+        ("$", (10, 11)),
+        ("5", (11, 12)),
+        ("+", (12, 13)),
+        ("tax", (13, 16)),
+        ("—", (16, 17)),
+        ("¿", (17, 18)),
+        ("ok", (18, 20)),
+        ("?", (20, 21)),
+        ("a", (22, 23)),
+        ("_", (23, 24)),
+        ("b", (24, 25)),
+        ("€1©\x1cz", (26, 31)),
+    ]
+    # Runs of punctuation are NOT grouped: "..." is three words.
+    assert BertPreTokenizer().words("no...") == ["no", ".", ".", "."]
+    assert BertPreTokenizer().words(" \t ") == []
+    assert get_pre_tokenizer("bert") == BertPreTokenizer()
+
+
+def test_bert_pre_tokenizer_old_category_table() -> None:
+    # HF's punctuation table is old: U+2E43 (Po since Unicode 10) is not isolated, U+166D
+    # (Po in the old table, So now) is.
+    assert BertPreTokenizer().words("a\u2e43b\u166dc") == ["a\u2e43b", "\u166d", "c"]
+
+
+def test_bert_pre_tokenizer_in_a_sequence() -> None:
+    # Offsets compose: WhitespaceSplit yields "x,y" at 2..5, which BertPreTokenizer splits
+    # into three words whose offsets point into the original string.
+    seq = Sequence([WhitespaceSplit(), BertPreTokenizer()])
+    assert seq.pre_tokenize_str("a x,y") == [
+        ("a", (0, 1)),
+        ("x", (2, 3)),
+        (",", (3, 4)),
+        ("y", (4, 5)),
+    ]
+
+
+def _hf_bert() -> Any:
+    tk = pytest.importorskip(
+        "tokenizers", reason="parity tests need the `tokenizers` package (pip install tokenizers)"
+    )
+    return tk.pre_tokenizers.BertPreTokenizer()
+
+
+def test_bert_parity_on_python_docs() -> None:
+    hf = _hf_bert()
+    ours = BertPreTokenizer()
+    for line in DOC_LINES:
+        assert ours.pre_tokenize_str(line) == hf.pre_tokenize_str(line), line
+        assert ours.words(line) == [w for w, _ in hf.pre_tokenize_str(line)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(BERT_TEXT)
+def test_bert_parity_on_generated_text(text: str) -> None:
+    hf = _hf_bert()
+    assert BertPreTokenizer().pre_tokenize_str(text) == hf.pre_tokenize_str(text)
+
+
+def test_bert_parity_code_point_by_code_point() -> None:
+    # Every punctuation/symbol/separator/control char (where the category tables matter),
+    # each placed between letters and after a space, in one call per char.
+    import regex
+
+    hf = _hf_bert()
+    ours = BertPreTokenizer()
+    classes = regex.compile(r"[\p{P}\p{S}\p{Z}\p{Cc}\p{Cf}\p{Mn}]")
+    for cp in range(0x30000):
+        c = chr(cp)
+        if classes.match(c) or cp in (0x166D, 0x111C9):
+            text = f"a{c}b {c}"
+            assert ours.pre_tokenize_str(text) == hf.pre_tokenize_str(text), hex(cp)
