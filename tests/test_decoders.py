@@ -9,10 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokenlab.decoders import BPEDecoder, ByteLevel, Decoder, Sequence, decoder_from_dict
+from tokenlab.decoders import (
+    BPEDecoder,
+    ByteLevel,
+    Decoder,
+    Sequence,
+    WordPiece,
+    decoder_from_dict,
+)
 from tokenlab.errors import ModelFileError
+from tokenlab.pre_tokenizers import BertPreTokenizer, bytes_to_unicode, get_pre_tokenizer
 from tokenlab.pre_tokenizers import ByteLevel as ByteLevelPre
-from tokenlab.pre_tokenizers import bytes_to_unicode, get_pre_tokenizer
 
 
 def _doc_lines() -> list[str]:
@@ -95,6 +102,8 @@ def test_byte_level_round_trip(text: str) -> None:
         BPEDecoder(),
         BPEDecoder("@@"),
         Sequence([ByteLevel(), BPEDecoder()]),
+        WordPiece(),
+        WordPiece("@@", cleanup=False),
     ],
 )
 def test_dict_round_trip(dec: Decoder) -> None:
@@ -135,6 +144,8 @@ def _hf_pairs() -> list[tuple[Any, Decoder]]:
         (D.BPEDecoder(suffix="w>"), BPEDecoder("w>")),
         (D.Sequence([D.ByteLevel(), D.BPEDecoder()]), Sequence([ByteLevel(), BPEDecoder()])),
         (D.Sequence([D.BPEDecoder(), D.ByteLevel()]), Sequence([BPEDecoder(), ByteLevel()])),
+        (D.WordPiece(), WordPiece()),
+        (D.WordPiece(prefix="@@", cleanup=False), WordPiece("@@", cleanup=False)),
     ]
 
 
@@ -173,3 +184,85 @@ def test_from_dict_of_hf_written_json() -> None:
         built = decoder_from_dict(d)
         assert built == ours
         assert built is not None and built.to_dict() == d
+
+
+# ---------------------------------------------------------------------------------------------
+# WordPiece
+
+# Fragments that exercise the prefix and every cleanup rule, alone and in combinations.
+_WP_FRAGMENT = st.sampled_from(
+    ["##", "#", "@@", " ", "  ", "'", ".", "?", "!", ",", ":", ";", "-", '"', "(", ")",
+     "n't", "'m", "'s", "'ve", "'re", "'ll", "'d", "do", "not", "don", "t", "s", "m", "n",
+     "re", "ve", "a", "I", "Do", "é", "中"]
+)  # fmt: skip
+WP_TOKENS = st.lists(st.lists(_WP_FRAGMENT, max_size=4).map("".join), max_size=10)
+
+
+def test_wordpiece_golden() -> None:
+    # "##aff" and "##able" join "un"; "do" starts a new word; "n't" gets the joining space
+    # " n't", which cleanup turns into "n't"; " !" becomes "!".
+    assert WordPiece().decode(["un", "##aff", "##able", "do", "n't", "!"]) == "unaffable don't!"
+    # Without cleanup the spaces stay.
+    assert WordPiece(cleanup=False).decode(["do", "n't", "!"]) == "do n't !"
+    # The first token keeps its prefix; only a LEADING prefix is removed ("###b" -> "#b").
+    assert WordPiece().decode(["##a", "###b", "c##d"]) == "##a#b c##d"
+    # Prefix "": every token "starts with" it, so nothing gets a space.
+    assert WordPiece("").decode(["a", "b"]) == "ab"
+    assert WordPiece().decode([]) == ""
+
+
+def test_wordpiece_cleanup_rules() -> None:
+    wp = WordPiece()
+    # The joining space before . ? ! , goes; not before : ; ) % (HF's list is short).
+    assert wp.decode(["a", ".", "b", "?", "c", "!", "d", ","]) == "a. b? c! d,"
+    assert wp.decode(["a", ":", "b", ";", "c", ")"]) == "a : b ; c )"
+    # Contractions: n't 'm 's 've 're lose the space; 'll and 'd do not (not in HF's list).
+    assert wp.decode(["I", "'m", "it", "'s", "we", "'ve", "you", "'re"]) == "I'm it's we've you're"
+    assert wp.decode(["he", "'ll", "she", "'d"]) == "he 'll she 'd"
+    # Rules work inside one token only: a lone "'" token is " '" after joining, and " ' "
+    # never spans two tokens, so the spaces around it stay ...
+    assert wp.decode(["a", "'", "b"]) == "a ' b"
+    # ... but inside a token " ' " becomes "'" and " do not" becomes " don't".
+    assert wp.decode(["x ' y do not"]) == "x'y don't"
+    # Order: " ." runs before " ' " ("a ' ." -> "a '."), and " ' " before " n't"
+    # ("a ' n't" -> "a'n't", where " n't" no longer matches).
+    assert wp.decode(["a ' ."]) == "a '."
+    assert wp.decode(["a ' n't"]) == "a'n't"
+    # One pass per rule: "a  ." loses one space only.
+    assert wp.decode(["a  ."]) == "a ."
+
+
+@settings(max_examples=300, deadline=None)
+@given(WP_TOKENS)
+def test_wordpiece_parity_on_generated_tokens(tokens: list[str]) -> None:
+    D = _tk().decoders
+    for prefix in ("##", "@@", ""):
+        for cleanup in (True, False):
+            hf = D.WordPiece(prefix=prefix, cleanup=cleanup)
+            ours = WordPiece(prefix, cleanup)
+            assert ours.decode(tokens) == hf.decode(tokens), (prefix, cleanup)
+
+
+def test_wordpiece_parity_on_python_docs() -> None:
+    # Real text: BERT words, then each word cut into 3-char pieces, all but the first
+    # spelled "##..." as a WordPiece model would produce them.
+    D = _tk().decoders
+    pairs = [(D.WordPiece(), WordPiece()), (D.WordPiece(cleanup=False), WordPiece(cleanup=False))]
+    pre = BertPreTokenizer()
+    for line in DOC_LINES:
+        words = pre.words(line)
+        pieces = [("##" if i else "") + w[i : i + 3] for w in words for i in range(0, len(w), 3)]
+        for tokens in (words, pieces):
+            for hf, ours in pairs:
+                assert ours.decode(tokens) == hf.decode(tokens), tokens
+
+
+def test_wordpiece_from_dict() -> None:
+    d = {"type": "WordPiece", "prefix": "##", "cleanup": True}
+    assert WordPiece().to_dict() == d
+    assert decoder_from_dict(d) == WordPiece()
+    assert decoder_from_dict({"type": "WordPiece"}) == WordPiece()
+    with pytest.raises(ModelFileError):
+        decoder_from_dict({"type": "WordPiece", "prefix": 2})
+    with pytest.raises(ModelFileError):
+        decoder_from_dict({"type": "WordPiece", "cleanup": "yes"})
