@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 
-__all__ = ["BACKEND", "MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter"]
+__all__ = ["BACKEND", "MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter", "WordPieceEncoder"]
 
 
 def _pure_requested() -> bool:
@@ -19,12 +19,18 @@ def _pure_requested() -> bool:
 
 
 if _pure_requested():
-    from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter
+    from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter, WordPieceEncoder
 
     BACKEND = "python"
 else:
     try:
-        from ._core import MAX_ID, MAX_TOTAL, MergeTable, PairCounter  # type: ignore[no-redef]
+        from ._core import (  # type: ignore[no-redef]
+            MAX_ID,
+            MAX_TOTAL,
+            MergeTable,
+            PairCounter,
+            WordPieceEncoder,
+        )
 
         BACKEND = "cython"
     except ImportError as exc:
@@ -35,6 +41,6 @@ else:
             RuntimeWarning,
             stacklevel=2,
         )
-        from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter
+        from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter, WordPieceEncoder
 
         BACKEND = "python"

@@ -1,10 +1,11 @@
 # cython: language_level=3
-"""Interface of the native core: types, heap entries and the two classes.
+"""Interface of the native core: types, heap entries and the three classes.
 
 The pure-Python twin is ``tokenlab/_pycore.py``; both expose the same surface.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint64_t
+from libcpp.string cimport string
 from libcpp.unordered_map cimport unordered_map
 from libcpp.vector cimport vector
 
@@ -58,3 +59,18 @@ cdef class MergeTable:
 
     cdef Py_ssize_t _apply(self, Py_ssize_t n) noexcept nogil
     cdef int64_t _rank(self, sym_t a, sym_t b) noexcept nogil
+
+
+cdef class WordPieceEncoder:
+    cdef unordered_map[string, sym_t] _first    # token (UTF-8) -> id: a word's first piece
+    cdef unordered_map[string, sym_t] _next     # token without the prefix -> id: later pieces
+    cdef sym_t _unk
+    cdef Py_ssize_t _max_chars
+    cdef Py_ssize_t _longest                    # longest token, in chars
+    cdef string _key                            # lookup buffer, reused across lookups
+    cdef vector[Py_ssize_t] _bounds             # byte offset of each char of the word
+    cdef vector[sym_t] _ids                     # pieces found
+    cdef vector[Py_ssize_t] _ends               # end char of each piece
+
+    cdef Py_ssize_t _split(self, const char* data, Py_ssize_t nbytes,
+                           Py_ssize_t n) except -1 nogil

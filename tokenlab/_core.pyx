@@ -1,6 +1,6 @@
 # cython: language_level=3
 # distutils: language = c++
-"""Native core: incremental pair counting for training, ranked merges for encoding.
+"""Native core: pair counting for training, ranked merges and WordPiece for encoding.
 
 This is the fast twin of ``tokenlab/_pycore.py``; see that module for the
 algorithm and the scoring rules, which are the same here bit for bit. The
@@ -10,11 +10,12 @@ kernels after them work on C++ containers only and run without the GIL.
 
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libcpp.algorithm cimport sort, unique
+from libcpp.string cimport string
 from libcpp.unordered_map cimport unordered_map
 from libcpp.vector cimport vector
 from cython.operator cimport dereference as deref, preincrement as inc
 
-__all__ = ["MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter"]
+__all__ = ["MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter", "WordPieceEncoder"]
 
 #: Largest symbol id either core accepts (ids are stored as int32).
 MAX_ID = 2 ** 31 - 2
@@ -571,3 +572,110 @@ cdef class MergeTable:
         if it == self._ranks.end():
             return -1
         return <int64_t>(deref(it).second >> 32)
+
+
+cdef class WordPieceEncoder:
+    """Greedy longest-match-first WordPiece splitting; same surface as ``_pycore``'s.
+
+    Tokens are stored as UTF-8 (``surrogatepass``, so any Python str works) in two
+    hash tables: whole tokens for a word's first piece, tokens with the prefix
+    removed for the later ones. A word is encoded once and every candidate piece is
+    a byte range of it, looked up without allocating.
+
+    Args:
+        vocab: token -> id.
+        prefix: continuing-subword prefix (``"##"``; may be empty).
+        unk_id: id emitted for a word that cannot be split.
+        max_chars: longest word, in chars, that is split at all.
+
+    >>> enc = WordPieceEncoder({"un": 0, "##aff": 1, "##able": 2, "[UNK]": 3}, "##", 3, 100)
+    >>> enc.encode("unaffable")
+    ([0, 1, 2], [(0, 2), (2, 5), (5, 9)])
+    """
+
+    def __init__(self, vocab, prefix, unk_id, max_chars):
+        cdef sym_t tid
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, got {type(prefix).__name__}")
+        if not isinstance(max_chars, int) or isinstance(max_chars, bool):
+            raise TypeError(f"max_chars must be an int, got {type(max_chars).__name__}")
+        if max_chars < 0:
+            raise ValueError(f"max_chars must be >= 0, got {max_chars}")
+        self._unk = _check_id(unk_id, "unk_id")
+        # Words longer than the address space cannot exist: clamp huge limits.
+        self._max_chars = min(max_chars, 2 ** 62)
+        self._longest = 0
+        for token, pyid in vocab.items():
+            if not isinstance(token, str):
+                raise TypeError(f"vocabulary tokens must be str, got {type(token).__name__}")
+            tid = _check_id(pyid, "token id")
+            self._first[token.encode("utf-8", "surrogatepass")] = tid
+            if token.startswith(prefix):
+                self._next[token[len(prefix):].encode("utf-8", "surrogatepass")] = tid
+            if len(token) > self._longest:
+                self._longest = len(token)
+
+    def encode(self, word):
+        """Split ``word`` into token ids and their ``(start, end)`` char spans.
+
+        Returns:
+            ``(ids, spans)``; ``([unk_id], [(0, len(word))])`` if the word cannot
+            be split, ``([], [])`` for the empty word.
+        """
+        cdef Py_ssize_t n, k, pieces, start
+        cdef bytes data
+        if not isinstance(word, str):
+            raise TypeError(f"word must be a str, got {type(word).__name__}")
+        n = len(word)
+        if n > self._max_chars:
+            return [self._unk], [(0, n)]
+        if n == 0:
+            return [], []
+        data = word.encode("utf-8", "surrogatepass")
+        pieces = self._split(data, len(data), n)
+        if pieces == 0:
+            return [self._unk], [(0, n)]
+        ids = [self._ids[k] for k in range(pieces)]
+        spans = []
+        start = 0
+        for k in range(pieces):
+            spans.append((start, self._ends[k]))
+            start = self._ends[k]
+        return ids, spans
+
+    cdef Py_ssize_t _split(self, const char* data, Py_ssize_t nbytes,
+                           Py_ssize_t n) except -1 nogil:
+        # Returns the number of pieces, or 0 when some position matches nothing.
+        cdef Py_ssize_t i, j, start, end
+        cdef Py_ssize_t* bounds
+        cdef unordered_map[string, sym_t]* table = &self._first
+        cdef unordered_map[string, sym_t].iterator it
+        self._bounds.resize(n + 1)
+        bounds = self._bounds.data()
+        j = 0
+        for i in range(nbytes):
+            # Every byte that is not a UTF-8 continuation byte starts a char.
+            if (<unsigned char>data[i] & 0xC0) != 0x80:
+                bounds[j] = i
+                j += 1
+        bounds[n] = nbytes
+        self._ids.clear()
+        self._ends.clear()
+        start = 0
+        while start < n:
+            end = start + self._longest
+            if end > n:
+                end = n
+            while end > start:
+                self._key.assign(data + bounds[start], bounds[end] - bounds[start])
+                it = deref(table).find(self._key)
+                if it != deref(table).end():
+                    self._ids.push_back(deref(it).second)
+                    self._ends.push_back(end)
+                    break
+                end -= 1
+            if end == start:
+                return 0
+            table = &self._next
+            start = end
+        return <Py_ssize_t>self._ids.size()

@@ -23,14 +23,18 @@ Scoring rules (``scoring=``):
 
 ``MergeTable`` applies ranked merges to a word: repeatedly the adjacent pair with
 the lowest rank, leftmost on ties (the BPE encoding rule).
+
+``WordPieceEncoder`` splits a word by greedy longest-match-first against a
+vocabulary (the WordPiece encoding rule); a word with a position that matches
+nothing becomes one unknown token.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-__all__ = ["MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter"]
+__all__ = ["MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter", "WordPieceEncoder"]
 
 #: Largest symbol id either core accepts (ids are stored as int32).
 MAX_ID = 2**31 - 2
@@ -398,3 +402,86 @@ class MergeTable:
                     heapq.heappush(heap, (hit[0], i, sym[i], sym[k]))
         keep = [i for i in range(n) if alive[i]]
         return [sym[i] for i in keep], [sizes[i] for i in keep]
+
+
+class WordPieceEncoder:
+    """Greedy longest-match-first WordPiece splitting of one word.
+
+    From each position the longest piece in the vocabulary is taken (the first
+    piece as is, later ones with ``prefix`` in front). A word longer than
+    ``max_chars`` chars, or with a position where no piece matches, becomes the
+    single token ``unk_id`` spanning the whole word.
+
+    Args:
+        vocab: token -> id.
+        prefix: continuing-subword prefix (``"##"``; may be empty).
+        unk_id: id emitted for a word that cannot be split.
+        max_chars: longest word, in chars, that is split at all.
+
+    Raises:
+        TypeError: a token, the prefix or an id has the wrong type.
+        ValueError: an id is out of range, or ``max_chars`` is negative.
+
+    >>> enc = WordPieceEncoder({"un": 0, "##aff": 1, "##able": 2, "[UNK]": 3}, "##", 3, 100)
+    >>> enc.encode("unaffable")
+    ([0, 1, 2], [(0, 2), (2, 5), (5, 9)])
+    >>> enc.encode("unknown")
+    ([3], [(0, 7)])
+    """
+
+    def __init__(self, vocab: Mapping[str, int], prefix: str, unk_id: int, max_chars: int) -> None:
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, got {type(prefix).__name__}")
+        if not isinstance(max_chars, int) or isinstance(max_chars, bool):
+            raise TypeError(f"max_chars must be an int, got {type(max_chars).__name__}")
+        if max_chars < 0:
+            raise ValueError(f"max_chars must be >= 0, got {max_chars}")
+        self._unk = _check_id(unk_id, "unk_id")
+        self._max_chars = max_chars
+        self._first: dict[str, int] = {}
+        self._next: dict[str, int] = {}
+        # No piece is longer than the longest token, so the search for the longest
+        # match can start there instead of at the end of the word.
+        self._longest = 0
+        for token, tid in vocab.items():
+            if not isinstance(token, str):
+                raise TypeError(f"vocabulary tokens must be str, got {type(token).__name__}")
+            _check_id(tid, "token id")
+            self._first[token] = tid
+            if token.startswith(prefix):
+                self._next[token[len(prefix) :]] = tid
+            self._longest = max(self._longest, len(token))
+
+    def encode(self, word: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """Split ``word`` into token ids and their ``(start, end)`` char spans.
+
+        Args:
+            word: one pre-tokenized word.
+
+        Returns:
+            ``(ids, spans)``; ``([unk_id], [(0, len(word))])`` if the word cannot
+            be split, ``([], [])`` for the empty word.
+        """
+        if not isinstance(word, str):
+            raise TypeError(f"word must be a str, got {type(word).__name__}")
+        n = len(word)
+        if n > self._max_chars:
+            return [self._unk], [(0, n)]
+        ids: list[int] = []
+        spans: list[tuple[int, int]] = []
+        table = self._first
+        start = 0
+        while start < n:
+            end = min(n, start + self._longest)
+            while end > start:
+                tid = table.get(word[start:end])
+                if tid is not None:
+                    break
+                end -= 1
+            else:
+                return [self._unk], [(0, n)]
+            ids.append(tid)
+            spans.append((start, end))
+            table = self._next
+            start = end
+        return ids, spans
