@@ -1,0 +1,220 @@
+"""WordPiece training with likelihood merges (Schuster and Nakajima, 2012).
+
+The criterion is the one of "Japanese and Korean Voice Search" (Schuster and
+Nakajima, ICASSP 2012) as the Hugging Face course states it in its WordPiece
+chapter (chapter 6): merge the pair ``a b`` with the highest
+
+    score(a, b) = count(ab) / (count(a) * count(b))
+
+which prefers pairs whose parts are rarely seen apart, instead of the most
+frequent pair. Hugging Face's own ``WordPieceTrainer`` is their BPE trainer with
+a ``##`` prefix (frequency merges, their issue #570) and numbers the ``##``
+symbols in hash-map order, so its result varies from run to run (#1794). This
+trainer uses the real criterion and is deterministic:
+
+* words are split into their first char as is and every later char with the
+  continuing-subword prefix: ``hugs`` -> ``h ##u ##g ##s``;
+* ids: special tokens first (given order, duplicates dropped); then the
+  alphabet as plain chars, sorted by code point; then the prefixed chars that
+  occur in the words (``##a``), sorted by code point; then merged tokens in
+  creation order;
+* the alphabet, ``initial_alphabet`` and ``limit_alphabet`` follow the BPE
+  trainer (:mod:`tokenlab.bpe`): every char of the corpus, forced chars always
+  kept, the least frequent dropped first (larger code point first among equals),
+  dropped chars removed from the words; ``initial_alphabet`` adds plain chars only;
+* scores are compared exactly, by integer cross-multiplication in the shared
+  pair-counting core; ties go to the higher ``count(ab)``, then to the smallest
+  ``(left_id, right_id)``. Every pair that shares a symbol with a merge is
+  re-scored after it, since a falling ``count(a)`` raises ``score(a, x)``;
+* the merged token is ``left + right`` with the prefix of ``right`` removed
+  (``##g`` + ``##s`` -> ``##gs``, ``h`` + ``##u`` -> ``hu``); when that string
+  already exists its id is reused;
+* training stops when the vocabulary (special tokens included) reaches
+  ``vocab_size``, or the best pair count is below ``max(1, min_frequency)``.
+
+Encoding with the result (greedy longest-match-first) is
+:class:`tokenlab.models.WordPiece`.
+
+Not supported: ``end_of_word_suffix`` and ``max_token_length`` (Hugging Face's
+WordPiece trainer has neither), an ``unk_token`` other than ``[UNK]`` (the
+model's default; it must be among the special tokens), and the original
+paper's language-model likelihood (the count ratio above is its usual
+stand-in).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+
+from ._backend import PairCounter
+from ._progress import Progress, progress_enabled
+from .bpe import (
+    TrainingStats,
+    check_counts,
+    check_int,
+    dedupe_special_tokens,
+    initial_alphabet_chars,
+    select_alphabet,
+)
+from .errors import ConfigError
+from .models import WordPiece
+
+__all__ = ["WordPieceTrainer"]
+
+#: The unknown token of the trained model (the WordPiece model's default).
+_UNK = "[UNK]"
+
+
+class WordPieceTrainer:
+    """Configuration of a WordPiece training run (Hugging Face's argument names).
+
+    Args:
+        vocab_size: final vocabulary size, special tokens included.
+        min_frequency: a merge needs a pair count of at least this.
+        special_tokens: tokens that get the first ids, in this order; must
+            include ``"[UNK]"``, the unknown token of the trained model.
+        limit_alphabet: keep at most this many initial characters.
+        initial_alphabet: characters always in the alphabet (only the first
+            character of each string is used, as in Hugging Face).
+        continuing_subword_prefix: prefix of non-initial subwords.
+        show_progress: draw progress bars on stderr (only on a terminal).
+
+    Raises:
+        ConfigError: an option has the wrong type or an impossible value.
+
+    After :meth:`train_from_counts`, ``stats`` describes the run and ``merges``
+    lists the learned ``(left, right)`` token pairs in order (the model itself
+    keeps only the vocabulary).
+
+    >>> trainer = WordPieceTrainer(vocab_size=18, special_tokens=["[UNK]"], show_progress=False)
+    >>> model = trainer.train_from_counts({"hug": 10, "pug": 5, "pun": 12, "bun": 4, "hugs": 5})
+    >>> trainer.merges
+    [('##g', '##s'), ('p', '##u'), ('h', '##u'), ('b', '##u'), ('hu', '##gs'), ('hu', '##g')]
+    >>> [model.id_to_token(i) for i in model.tokenize("buns")[0]]
+    ['bu', '##n', '##s']
+    """
+
+    def __init__(
+        self,
+        vocab_size: int = 30000,
+        min_frequency: int = 0,
+        special_tokens: Iterable[str] = ("[PAD]", _UNK, "[CLS]", "[SEP]", "[MASK]"),
+        limit_alphabet: int | None = None,
+        initial_alphabet: Iterable[str] = (),
+        continuing_subword_prefix: str = "##",
+        show_progress: bool = True,
+    ) -> None:
+        check_int("vocab_size", vocab_size, 0)
+        check_int("min_frequency", min_frequency, 0)
+        check_int("limit_alphabet", limit_alphabet, 0, allow_none=True)
+        special = dedupe_special_tokens(special_tokens)
+        if _UNK not in special:
+            raise ConfigError(
+                f"special_tokens must include {_UNK!r}: the WordPiece model turns words it "
+                f"cannot split into that token (got {special!r})"
+            )
+        # Unlike BPE, WordPiece needs the prefix: it is what tells a word's first
+        # piece from the others.
+        if not isinstance(continuing_subword_prefix, str) or not continuing_subword_prefix:
+            raise ConfigError(
+                "continuing_subword_prefix must be a non-empty string, got "
+                f"{continuing_subword_prefix!r}"
+            )
+        self.vocab_size = vocab_size
+        self.min_frequency = min_frequency
+        self.special_tokens = special
+        self.limit_alphabet = limit_alphabet
+        self.initial_alphabet = initial_alphabet_chars(initial_alphabet)
+        self.continuing_subword_prefix = continuing_subword_prefix
+        self.show_progress = show_progress
+        self.stats = TrainingStats()
+        self.merges: list[tuple[str, str]] = []
+
+    def train_from_counts(self, counts: Mapping[str, int]) -> WordPiece:
+        """Learn a WordPiece model from word counts.
+
+        Args:
+            counts: word -> frequency (words as the pre-tokenizer produced them).
+
+        Returns:
+            The trained :class:`~tokenlab.models.WordPiece` model.
+
+        Raises:
+            CorpusError: no words to train on.
+            ConfigError: ``vocab_size`` is smaller than special tokens + alphabet.
+        """
+        t0 = time.perf_counter()
+        check_counts(counts)
+        vocab: dict[str, int] = {}
+        tokens: list[str] = []
+
+        def add(token: str) -> int:
+            tid = vocab.get(token)
+            if tid is None:
+                tid = len(tokens)
+                vocab[token] = tid
+                tokens.append(token)
+            return tid
+
+        for t in self.special_tokens:
+            add(t)
+        alphabet = select_alphabet(counts, self.initial_alphabet, self.limit_alphabet)
+        for ch in alphabet:
+            add(ch)
+        prefix = self.continuing_subword_prefix
+        words = sorted(counts)
+        # A char keeps its position's form even when an earlier char was dropped
+        # by limit_alphabet (as in the BPE trainer and Hugging Face).
+        kept = set(alphabet)
+        symbols = [
+            [ch if i == 0 else prefix + ch for i, ch in enumerate(word) if ch in kept]
+            for word in words
+        ]
+        # Only the prefixed chars that occur get an id, as in Hugging Face (which
+        # numbers them in hash order; here they are sorted, so ids are stable).
+        for sym in sorted({s for syms in symbols for s in syms if s not in vocab}):
+            add(sym)
+        base = len(vocab)
+        if self.vocab_size < base:
+            raise ConfigError(
+                f"vocab_size={self.vocab_size} is smaller than the {len(self.special_tokens)} "
+                f"special tokens plus the {base - len(self.special_tokens)} initial symbols "
+                f"({base}); use a vocab_size of at least {base}, or set limit_alphabet"
+            )
+        seqs = [[vocab[s] for s in syms] for syms in symbols]
+        freqs = [counts[word] for word in words]
+        del symbols
+        t1 = time.perf_counter()
+        counter = PairCounter(seqs, freqs, scoring="likelihood")
+        del seqs
+        t2 = time.perf_counter()
+        merges: list[tuple[str, str]] = []
+        min_count = max(1, self.min_frequency)
+        todo = max(0, self.vocab_size - len(vocab))
+        with Progress(todo, "Merges", enabled=progress_enabled(self.show_progress)) as bar:
+            while len(vocab) < self.vocab_size:
+                best = counter.best()
+                if best is None or best[2] < min_count:
+                    break
+                left, right, _ = best
+                a = tokens[left]
+                b = tokens[right]
+                merged = a + b[len(prefix) :] if b.startswith(prefix) else a + b
+                before = len(vocab)
+                new_id = add(merged)
+                merges.append((a, b))
+                counter.merge(left, right, new_id)
+                bar.update(len(vocab) - before)
+        t3 = time.perf_counter()
+        model = WordPiece(vocab, unk_token=_UNK, continuing_subword_prefix=prefix)
+        self.merges = merges
+        self.stats = TrainingStats(
+            vocab_size=len(vocab),
+            merges=len(merges),
+            words=len(words),
+            alphabet=len(alphabet),
+            seconds=time.perf_counter() - t0,
+            phases={"prepare": t1 - t0, "count pairs": t2 - t1, "merge": t3 - t2},
+        )
+        return model
