@@ -23,7 +23,8 @@ Differences from ``tokenizers`` (0.23):
 
 - Unicode data comes from Python's :mod:`unicodedata` (Unicode 14 on Python 3.11); the Rust
   side uses a newer Unicode version, so chars assigned after that version may normalize or
-  lowercase differently.
+  lowercase differently. Among assigned chars the NFDs differ on one only: HF leaves
+  U+11938 whole, Unicode decomposes it to U+11935 U+11930 (checked code point by code point).
 - ``Lowercase`` lowercases char by char like HF (so a final capital sigma becomes ``σ``,
   not the ``ς`` that ``str.lower()`` would give).
 - ``Replace`` with a regex ignores empty matches.
