@@ -1,31 +1,69 @@
 """Post-processors: what runs after the model (offset trimming, special tokens).
 
-Mirrors the ``post_processor`` component of ``tokenizer.json``. Supported now:
-``ByteLevel`` (trims the offsets of byte-level tokens so that they do not cover
-the leading or trailing spaces the tokens carry). Template processing (BERT's
-``[CLS] A [SEP]``) is not supported yet: such files are refused on load.
+Mirrors the ``post_processor`` component of ``tokenizer.json``:
+
+* ``ByteLevel`` trims byte-level offsets so they exclude the spaces tokens carry;
+* ``TemplateProcessing`` adds special tokens and type ids by template
+  (BERT: ``[CLS] $A [SEP]`` and ``[CLS] $A [SEP] $B:1 [SEP]:1``);
+* ``BertProcessing`` is the older fixed form of BERT's template;
+* ``Sequence`` chains processors.
+
+Not supported: ``RobertaProcessing`` (refused on load with a clear error).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from collections.abc import Sequence as SequenceABC
+from typing import Any
 
-from .errors import ModelFileError
+from .encoding import Encoding
+from .errors import ConfigError, ModelFileError
 
-if TYPE_CHECKING:
-    from .tokenizer import Encoding
-
-__all__ = ["ByteLevel", "PostProcessor", "processor_from_dict"]
+__all__ = [
+    "BertProcessing",
+    "ByteLevel",
+    "PostProcessor",
+    "Sequence",
+    "TemplateProcessing",
+    "default_process",
+    "processor_from_dict",
+]
 
 _MAPPED_SPACE = "\u0120"  # 'Ġ': the byte-level image of b" "
 
 
-class PostProcessor:
-    """Base class: adjusts a finished :class:`~tokenlab.tokenizer.Encoding` in place."""
+def default_process(encodings: list[Encoding]) -> Encoding:
+    """What happens without a template: a pair is marked 0 and 1, then concatenated.
 
-    def process(self, encoding: Encoding) -> Encoding:
-        """Return the processed encoding (may be the same object)."""
+    Like Hugging Face, only the top-level encodings are marked, not their
+    overflowing windows.
+    """
+    if len(encodings) > 1:
+        for i, e in enumerate(encodings):
+            e.set_sequence_id(i)
+    return Encoding.merge(encodings)
+
+
+class PostProcessor:
+    """Base class: turns the encoding(s) of one input into the final encoding."""
+
+    def process_encodings(
+        self, encodings: list[Encoding], add_special_tokens: bool = True
+    ) -> list[Encoding]:
+        """Transform the per-text encodings (the step a :class:`Sequence` chains)."""
         raise NotImplementedError
+
+    def process(
+        self, encoding: Encoding, pair: Encoding | None = None, add_special_tokens: bool = True
+    ) -> Encoding:
+        """Post-process one text (or a pair) into the final :class:`Encoding`."""
+        encodings = [encoding] if pair is None else [encoding, pair]
+        return Encoding.merge(self.process_encodings(encodings, add_special_tokens))
+
+    def added_tokens(self, is_pair: bool) -> int:
+        """How many special tokens ``process`` adds (truncation leaves room for them)."""
+        return 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``post_processor`` component of ``tokenizer.json``."""
@@ -36,6 +74,28 @@ class PostProcessor:
 
     def __hash__(self) -> int:
         return hash(type(self).__name__)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_dict()!r})"
+
+
+def _trim(encoding: Encoding, add_prefix_space: bool) -> None:
+    offsets = encoding.offsets
+    for i, token in enumerate(encoding.tokens):
+        start, end = offsets[i]
+        lead = len(token) - len(token.lstrip(_MAPPED_SPACE))
+        trail = len(token) - len(token.rstrip(_MAPPED_SPACE))
+        if lead:
+            # A single leading space on the first token is the one the
+            # pre-tokenizer added: it has no width in the original to trim.
+            if (i == 0 or start == 0) and add_prefix_space and lead == 1:
+                lead = 0
+            start = min(start + lead, end)
+        if trail and end >= trail:
+            end = max(end - trail, start)
+        offsets[i] = (start, end)
+    for o in encoding.overflowing:
+        _trim(o, add_prefix_space)
 
 
 class ByteLevel(PostProcessor):
@@ -58,24 +118,16 @@ class ByteLevel(PostProcessor):
         self.add_prefix_space = add_prefix_space
         self.use_regex = use_regex
 
-    def process(self, encoding: Encoding) -> Encoding:
-        if not self.trim_offsets:
-            return encoding
-        offsets = encoding.offsets
-        for i, token in enumerate(encoding.tokens):
-            start, end = offsets[i]
-            lead = len(token) - len(token.lstrip(_MAPPED_SPACE))
-            trail = len(token) - len(token.rstrip(_MAPPED_SPACE))
-            if lead:
-                # A single leading space on the first token is the one the
-                # pre-tokenizer added: it has no width in the original to trim.
-                if (i == 0 or start == 0) and self.add_prefix_space and lead == 1:
-                    lead = 0
-                start = min(start + lead, end)
-            if trail and end >= trail:
-                end = max(end - trail, start)
-            offsets[i] = (start, end)
-        return encoding
+    def process_encodings(
+        self, encodings: list[Encoding], add_special_tokens: bool = True
+    ) -> list[Encoding]:
+        if self.trim_offsets:
+            for e in encodings:
+                _trim(e, self.add_prefix_space)
+        if len(encodings) > 1:
+            for i, e in enumerate(encodings):
+                e.set_sequence_id(i)
+        return encodings
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,11 +138,214 @@ class ByteLevel(PostProcessor):
         }
 
 
+# A template piece: ("sequence", "A" | "B", type_id) or ("special", token, type_id).
+Piece = tuple[str, str, int]
+
+
+def _parse_template(template: str | SequenceABC[str] | SequenceABC[dict[str, Any]]) -> list[Piece]:
+    items: list[Any] = template.split() if isinstance(template, str) else list(template)
+    pieces: list[Piece] = []
+    for item in items:
+        if isinstance(item, dict):
+            if len(item) != 1:
+                raise ModelFileError(f"template piece {item!r} must have one key")
+            ((kind, body),) = item.items()
+            if kind not in ("Sequence", "SpecialToken") or not isinstance(body, dict):
+                raise ModelFileError(f"unknown template piece {item!r}")
+            name = body.get("id")
+            type_id = body.get("type_id", 0)
+            if not isinstance(name, str) or not isinstance(type_id, int):
+                raise ModelFileError(f"malformed template piece {item!r}")
+            if kind == "Sequence":
+                if name not in ("A", "B"):
+                    raise ModelFileError(f"template sequence must be A or B, got {name!r}")
+                pieces.append(("sequence", name, type_id))
+            else:
+                pieces.append(("special", name, type_id))
+            continue
+        if not isinstance(item, str) or not item:
+            raise ConfigError(f"template pieces must be strings, got {item!r}")
+        text, _, tid = item.rpartition(":") if ":" in item else (item, "", "0")
+        if not text or not tid.isdigit():
+            text, tid = item, "0"
+        type_id = int(tid)
+        if text in ("$", "$A", "$a"):
+            pieces.append(("sequence", "A", type_id))
+        elif text in ("$B", "$b"):
+            pieces.append(("sequence", "B", type_id))
+        elif text.startswith("$") and text[1:].isdigit():
+            # "$0" / "$1" alone mean "sequence A / B with this type id"
+            pieces.append(("sequence", "A", int(text[1:])))
+        else:
+            pieces.append(("special", text, type_id))
+    return pieces
+
+
+class TemplateProcessing(PostProcessor):
+    """Add special tokens and type ids following a template.
+
+    Args:
+        single: template for one text, e.g. ``"[CLS] $A [SEP]"``.
+        pair: template for two texts, e.g. ``"[CLS] $A [SEP] $B:1 [SEP]:1"``
+            (``:1`` sets the type id).
+        special_tokens: ``(token, id)`` pairs, or ``{"id": name, "ids": [...],
+            "tokens": [...]}`` dicts for multi-token specials.
+
+    Raises:
+        ConfigError: a template names a special token that is not given.
+
+    >>> t = TemplateProcessing("[CLS] $A [SEP]", "[CLS] $A [SEP] $B:1 [SEP]:1",
+    ...                        [("[CLS]", 1), ("[SEP]", 2)])
+    >>> e = t.process(Encoding(ids=[7], tokens=["hi"], offsets=[(0, 2)]))
+    >>> e.ids, e.type_ids, e.special_tokens_mask
+    ([1, 7, 2], [0, 0, 0], [1, 0, 1])
+    """
+
+    def __init__(
+        self,
+        single: str | SequenceABC[Any] = "$A",
+        pair: str | SequenceABC[Any] | None = None,
+        special_tokens: Iterable[tuple[str, int] | dict[str, Any]] = (),
+    ) -> None:
+        self.special_tokens: dict[str, tuple[list[int], list[str]]] = {}
+        for entry in special_tokens:
+            if isinstance(entry, dict):
+                name, ids, toks = entry.get("id"), entry.get("ids"), entry.get("tokens")
+                if (
+                    not isinstance(name, str)
+                    or not isinstance(ids, list)
+                    or not isinstance(toks, list)
+                    or len(ids) != len(toks)
+                    or not all(isinstance(i, int) for i in ids)
+                    or not all(isinstance(t, str) for t in toks)
+                ):
+                    raise ModelFileError(f"malformed special token {entry!r}")
+                self.special_tokens[name] = (list(ids), list(toks))
+            else:
+                token, tid = entry
+                self.special_tokens[token] = ([tid], [token])
+        self.single = _parse_template(single)
+        self.pair = _parse_template(pair) if pair is not None else self._default_pair()
+        for template in (self.single, self.pair):
+            for kind, name, _ in template:
+                if kind == "special" and name not in self.special_tokens:
+                    raise ConfigError(
+                        f"template uses {name!r} but special_tokens does not give its id"
+                    )
+
+    def _default_pair(self) -> list[Piece]:
+        # Like tokenizers: the single template, then B with type id 1 where A was.
+        out: list[Piece] = list(self.single)
+        out += [
+            ("sequence", "B", 1) if p[0] == "sequence" else (p[0], p[1], 1) for p in self.single
+        ]
+        return out
+
+    def added_tokens(self, is_pair: bool) -> int:
+        template = self.pair if is_pair else self.single
+        return sum(len(self.special_tokens[n][0]) for k, n, _ in template if k == "special")
+
+    def process_encodings(
+        self, encodings: list[Encoding], add_special_tokens: bool = True
+    ) -> list[Encoding]:
+        template = self.pair if len(encodings) == 2 else self.single
+        out: list[Encoding] = []
+        for kind, name, type_id in template:
+            if kind == "sequence":
+                index = 0 if name == "A" else 1
+                if index >= len(encodings):
+                    continue
+                enc = encodings[index]
+                enc.set_sequence(index, type_id)
+                out.append(enc)
+            elif add_special_tokens:
+                ids, toks = self.special_tokens[name]
+                n = len(ids)
+                out.append(
+                    Encoding(
+                        ids=list(ids),
+                        tokens=list(toks),
+                        offsets=[(0, 0)] * n,
+                        type_ids=[type_id] * n,
+                        attention_mask=[1] * n,
+                        special_tokens_mask=[1] * n,
+                        word_ids=[None] * n,
+                    )
+                )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        def pieces(template: list[Piece]) -> list[dict[str, Any]]:
+            return [
+                {"Sequence" if k == "sequence" else "SpecialToken": {"id": n, "type_id": t}}
+                for k, n, t in template
+            ]
+
+        return {
+            "type": "TemplateProcessing",
+            "single": pieces(self.single),
+            "pair": pieces(self.pair),
+            "special_tokens": {
+                name: {"id": name, "ids": ids, "tokens": toks}
+                for name, (ids, toks) in self.special_tokens.items()
+            },
+        }
+
+
+class BertProcessing(TemplateProcessing):
+    """BERT's fixed template: ``[CLS] A [SEP]`` and ``[CLS] A [SEP] B [SEP]`` (B: type 1).
+
+    Args:
+        sep: ``(token, id)`` of the separator.
+        cls: ``(token, id)`` of the classifier token.
+    """
+
+    def __init__(self, sep: tuple[str, int], cls: tuple[str, int]) -> None:
+        self.sep = (sep[0], sep[1])
+        self.cls = (cls[0], cls[1])
+        s, c = self.sep[0], self.cls[0]
+        super().__init__(f"{c} $A {s}", f"{c} $A {s} $B:1 {s}:1", [self.cls, self.sep])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "BertProcessing", "sep": list(self.sep), "cls": list(self.cls)}
+
+
+class Sequence(PostProcessor):
+    """Apply several post-processors in order (e.g. ByteLevel, then a template)."""
+
+    def __init__(self, processors: SequenceABC[PostProcessor]) -> None:
+        self.processors = list(processors)
+
+    def process_encodings(
+        self, encodings: list[Encoding], add_special_tokens: bool = True
+    ) -> list[Encoding]:
+        for p in self.processors:
+            encodings = p.process_encodings(encodings, add_special_tokens)
+        return encodings
+
+    def added_tokens(self, is_pair: bool) -> int:
+        return sum(p.added_tokens(is_pair) for p in self.processors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Sequence", "processors": [p.to_dict() for p in self.processors]}
+
+
+def _pair(value: Any, what: str) -> tuple[str, int]:
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], int)
+    ):
+        return (value[0], value[1])
+    raise ModelFileError(f"BertProcessing: {what!r} must be [token, id]")
+
+
 def processor_from_dict(d: Any) -> PostProcessor | None:
     """Build a post-processor from its ``tokenizer.json`` dict (None stays None).
 
     Raises:
-        ModelFileError: unknown or unsupported type.
+        ModelFileError: unknown or unsupported type, or malformed fields.
     """
     if d is None:
         return None
@@ -103,4 +358,26 @@ def processor_from_dict(d: Any) -> PostProcessor | None:
             add_prefix_space=bool(d.get("add_prefix_space", True)),
             use_regex=bool(d.get("use_regex", True)),
         )
-    raise ModelFileError(f"post_processor type {kind!r} is not supported (supported: ByteLevel)")
+    if kind == "TemplateProcessing":
+        specials = d.get("special_tokens", {})
+        if not isinstance(specials, dict):
+            raise ModelFileError("TemplateProcessing: 'special_tokens' must be an object")
+        for key in ("single", "pair"):
+            if not isinstance(d.get(key), list):
+                raise ModelFileError(f"TemplateProcessing: {key!r} must be a list")
+        try:
+            return TemplateProcessing(d["single"], d["pair"], list(specials.values()))
+        except ConfigError as e:
+            raise ModelFileError(f"TemplateProcessing: {e}") from None
+    if kind == "BertProcessing":
+        return BertProcessing(_pair(d.get("sep"), "sep"), _pair(d.get("cls"), "cls"))
+    if kind == "Sequence":
+        items = d.get("processors")
+        if not isinstance(items, list):
+            raise ModelFileError("Sequence post_processor: 'processors' must be a list")
+        procs = [processor_from_dict(p) for p in items]
+        return Sequence([p for p in procs if p is not None])
+    raise ModelFileError(
+        f"post_processor type {kind!r} is not supported "
+        "(supported: ByteLevel, TemplateProcessing, BertProcessing, Sequence)"
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import regex
@@ -23,16 +23,24 @@ import regex
 from ._atomic import atomic_write, check_writable_path
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
+from .encoding import Encoding
 from .errors import ConfigError, ModelFileError
 from .models import Model, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
 from .pre_tokenizers import PreTokenizer, pre_tokenizer_from_dict
-from .processors import PostProcessor, processor_from_dict
+from .processors import PostProcessor, default_process, processor_from_dict
 
 if TYPE_CHECKING:
     from .bpe import BPETrainer
 
 __all__ = ["AddedToken", "Encoding", "Tokenizer"]
+
+_STRATEGIES = {
+    "longest_first": "LongestFirst",
+    "only_first": "OnlyFirst",
+    "only_second": "OnlySecond",
+}
+_DIRECTIONS = {"right": "Right", "left": "Left"}
 
 
 @dataclass
@@ -59,38 +67,6 @@ class AddedToken:
             "normalized": self.normalized,
             "special": self.special,
         }
-
-
-@dataclass
-class Encoding:
-    """The result of encoding one text.
-
-    Attributes:
-        ids: token ids.
-        tokens: token strings.
-        offsets: ``(start, end)`` char offsets of each token in the original text.
-        type_ids: segment id of each token (0 for the first sequence).
-        attention_mask: 1 for every real token.
-        special_tokens_mask: 1 for added special tokens, else 0.
-    """
-
-    ids: list[int] = field(default_factory=list)
-    tokens: list[str] = field(default_factory=list)
-    offsets: list[tuple[int, int]] = field(default_factory=list)
-    type_ids: list[int] = field(default_factory=list)
-    attention_mask: list[int] = field(default_factory=list)
-    special_tokens_mask: list[int] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def _append(self, tid: int, token: str, span: tuple[int, int], special: int) -> None:
-        self.ids.append(tid)
-        self.tokens.append(token)
-        self.offsets.append(span)
-        self.type_ids.append(0)
-        self.attention_mask.append(1)
-        self.special_tokens_mask.append(special)
 
 
 class Tokenizer:
@@ -125,6 +101,140 @@ class Tokenizer:
         self._added: dict[str, tuple[int, AddedToken]] = {}
         self._added_by_id: dict[int, AddedToken] = {}
         self._added_re: Any = None
+        self._padding: dict[str, Any] | None = None
+        self._truncation: dict[str, Any] | None = None
+
+    # -- truncation and padding --------------------------------------------------------
+
+    def enable_truncation(
+        self,
+        max_length: int,
+        stride: int = 0,
+        strategy: str = "longest_first",
+        direction: str = "right",
+    ) -> None:
+        """Cut encodings to ``max_length`` tokens (special tokens included).
+
+        Args:
+            max_length: the longest encoding.
+            stride: tokens each overflowing window repeats from the previous one.
+            strategy: ``"longest_first"``, ``"only_first"`` or ``"only_second"``.
+            direction: ``"right"`` (keep the start) or ``"left"``.
+
+        Raises:
+            ConfigError: an invalid value.
+        """
+        if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 0:
+            raise ConfigError(f"max_length must be an integer >= 0, got {max_length!r}")
+        if not isinstance(stride, int) or stride < 0:
+            raise ConfigError(f"stride must be an integer >= 0, got {stride!r}")
+        if strategy not in _STRATEGIES:
+            raise ConfigError(f"strategy must be one of {list(_STRATEGIES)}, got {strategy!r}")
+        if direction not in ("right", "left"):
+            raise ConfigError(f"direction must be 'right' or 'left', got {direction!r}")
+        self._truncation = {
+            "max_length": max_length,
+            "stride": stride,
+            "strategy": strategy,
+            "direction": direction,
+        }
+
+    def no_truncation(self) -> None:
+        """Turn truncation off."""
+        self._truncation = None
+
+    @property
+    def truncation(self) -> dict[str, Any] | None:
+        """The truncation settings, or None."""
+        return dict(self._truncation) if self._truncation else None
+
+    def enable_padding(
+        self,
+        direction: str = "right",
+        pad_id: int = 0,
+        pad_type_id: int = 0,
+        pad_token: str = "[PAD]",
+        length: int | None = None,
+        pad_to_multiple_of: int | None = None,
+    ) -> None:
+        """Pad encodings: to ``length``, or (None) to the longest of a batch.
+
+        Raises:
+            ConfigError: an invalid value.
+        """
+        if direction not in ("right", "left"):
+            raise ConfigError(f"direction must be 'right' or 'left', got {direction!r}")
+        for name, value in (("length", length), ("pad_to_multiple_of", pad_to_multiple_of)):
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ConfigError(f"{name} must be a positive integer or None, got {value!r}")
+        self._padding = {
+            "direction": direction,
+            "pad_id": pad_id,
+            "pad_type_id": pad_type_id,
+            "pad_token": pad_token,
+            "length": length,
+            "pad_to_multiple_of": pad_to_multiple_of,
+        }
+
+    def no_padding(self) -> None:
+        """Turn padding off."""
+        self._padding = None
+
+    @property
+    def padding(self) -> dict[str, Any] | None:
+        """The padding settings, or None."""
+        return dict(self._padding) if self._padding else None
+
+    def _truncate(self, enc: Encoding, pair: Encoding | None, add_special_tokens: bool) -> None:
+        t = self._truncation
+        if t is None:
+            return
+        max_length = t["max_length"]
+        if add_special_tokens and self.post_processor is not None:
+            max_length = max(0, max_length - self.post_processor.added_tokens(pair is not None))
+        stride, direction, strategy = t["stride"], t["direction"], t["strategy"]
+        total = len(enc) + (len(pair) if pair is not None else 0)
+        if total <= max_length:
+            return
+        to_remove = total - max_length
+        if strategy == "longest_first":
+            if pair is None:
+                enc.truncate(max_length, stride, direction)
+                return
+            # Tokenizers' rule: shorten the longer text first, down to an even split.
+            n1, n2 = len(enc), len(pair)
+            swap = n1 > n2
+            if swap:
+                n1, n2 = n2, n1
+            n2 = n1 if n1 > max_length else max(n1, max_length - n1)
+            if n1 + n2 > max_length:
+                n1 = max_length // 2
+                n2 = n1 + max_length % 2
+            if swap:
+                n1, n2 = n2, n1
+            enc.truncate(n1, stride, direction)
+            pair.truncate(n2, stride, direction)
+            return
+        target = enc if strategy == "only_first" else pair
+        if target is None:
+            raise ConfigError("truncation strategy 'only_second' needs a pair of texts")
+        if len(target) <= to_remove:
+            raise ConfigError(
+                f"cannot truncate with {strategy!r}: the text is {len(target)} tokens but "
+                f"{to_remove} must go; use 'longest_first' or a larger max_length"
+            )
+        target.truncate(len(target) - to_remove, stride, direction)
+
+    def _pad(self, encodings: list[Encoding]) -> None:
+        p = self._padding
+        if p is None or not encodings:
+            return
+        length = p["length"] if p["length"] is not None else max(len(e) for e in encodings)
+        multiple = p["pad_to_multiple_of"]
+        if multiple and length % multiple:
+            length += multiple - length % multiple
+        for e in encodings:
+            e.pad(length, p["pad_id"], p["pad_type_id"], p["pad_token"], p["direction"])
 
     # -- added tokens ---------------------------------------------------------------
 
@@ -208,7 +318,7 @@ class Tokenizer:
         if pos < len(text):
             yield (pos, len(text), False)
 
-    def _encode_text(self, text: str, enc: Encoding, base: int) -> None:
+    def _encode_text(self, text: str, enc: Encoding, base: int, word_base: int) -> int:
         model = self.model
         inv = model._inverse()
         if self.normalizer is not None:
@@ -222,7 +332,7 @@ class Tokenizer:
             from .pre_tokenizers import PreToken
 
             pieces = [PreToken(norm, 0, len(norm))] if norm else []
-        for piece in pieces:
+        for word, piece in enumerate(pieces, start=word_base):
             ids, spans = model.tokenize(piece.text)
             cmap = piece.char_map
             for tid, (s, e) in zip(ids, spans):
@@ -235,40 +345,73 @@ class Tokenizer:
                     else:
                         ns_start = ns_end = piece.start
                 o_start, o_end = ns.original_span(ns_start, ns_end)
-                enc._append(tid, inv.get(tid, ""), (base + o_start, base + o_end), 0)
+                enc.append(tid, inv.get(tid, ""), (base + o_start, base + o_end), word)
+        return word_base + len(pieces)
 
-    def encode(self, sequence: str, add_special_tokens: bool = True) -> Encoding:
-        """Encode one text.
-
-        Args:
-            sequence: the text.
-            add_special_tokens: run the post-processor (kept for API familiarity;
-                with no template there is nothing to add).
-
-        Returns:
-            An :class:`Encoding` with ids, tokens and offsets into ``sequence``.
-
-        Raises:
-            TypeError: ``sequence`` is not a str.
-        """
+    def _encode_one(self, sequence: str, type_id: int) -> Encoding:
         if not isinstance(sequence, str):
             raise TypeError(f"encode() takes a str, got {type(sequence).__name__}")
         enc = Encoding()
+        words = 0
         for start, end, added in self._segments(sequence):
             if added:
                 tid, tok = self._added[sequence[start:end]]
-                enc._append(tid, tok.content, (start, end), int(tok.special))
+                enc.append(tid, tok.content, (start, end), words, tok.special)
+                words += 1
             else:
-                self._encode_text(sequence[start:end], enc, start)
-        if self.post_processor is not None:
-            enc = self.post_processor.process(enc)
+                words = self._encode_text(sequence[start:end], enc, start, words)
+        enc.type_ids = [type_id] * len(enc.ids)
         return enc
 
+    def _post_process(
+        self, enc: Encoding, pair: Encoding | None, add_special_tokens: bool
+    ) -> Encoding:
+        self._truncate(enc, pair, add_special_tokens)
+        if self.post_processor is not None:
+            return self.post_processor.process(enc, pair, add_special_tokens)
+        return default_process([enc] if pair is None else [enc, pair])
+
+    def encode(
+        self, sequence: str, pair: str | None = None, add_special_tokens: bool = True
+    ) -> Encoding:
+        """Encode one text, or a pair of texts.
+
+        Args:
+            sequence: the text.
+            pair: an optional second text (BERT's sentence B: type id 1).
+            add_special_tokens: let the post-processor add its special tokens.
+
+        Returns:
+            An :class:`~tokenlab.encoding.Encoding`; offsets index each token's own
+            text. Truncation and padding apply if enabled.
+
+        Raises:
+            TypeError: a text is not a str.
+            ConfigError: truncation cannot satisfy its settings.
+        """
+        enc = self._encode_one(sequence, 0)
+        pair_enc = self._encode_one(pair, 1) if pair is not None else None
+        final = self._post_process(enc, pair_enc, add_special_tokens)
+        self._pad([final])
+        return final
+
     def encode_batch(
-        self, inputs: Sequence[str], add_special_tokens: bool = True
+        self,
+        inputs: Sequence[str | tuple[str, str] | list[str]],
+        add_special_tokens: bool = True,
     ) -> list[Encoding]:
-        """Encode several texts (in order)."""
-        return [self.encode(s, add_special_tokens) for s in inputs]
+        """Encode several texts or ``(text, pair)`` tuples; padding spans the batch."""
+        out: list[Encoding] = []
+        for item in inputs:
+            if isinstance(item, str):
+                enc, pair_enc = self._encode_one(item, 0), None
+            elif isinstance(item, (tuple, list)) and len(item) == 2:
+                enc, pair_enc = self._encode_one(item[0], 0), self._encode_one(item[1], 1)
+            else:
+                raise TypeError("encode_batch takes texts or (text, pair) tuples")
+            out.append(self._post_process(enc, pair_enc, add_special_tokens))
+        self._pad(out)
+        return out
 
     def decode(self, ids: Sequence[int], skip_special_tokens: bool = True) -> str:
         """Turn ids back into text.
@@ -353,8 +496,8 @@ class Tokenizer:
         """The whole pipeline as a Hugging Face ``tokenizer.json`` dict."""
         return {
             "version": "1.0",
-            "truncation": None,
-            "padding": None,
+            "truncation": self._truncation_dict(),
+            "padding": self._padding_dict(),
             "added_tokens": [tok.to_dict(tid) for tid, tok in self.added_tokens],
             "normalizer": self.normalizer.to_dict() if self.normalizer else None,
             "pre_tokenizer": self.pre_tokenizer.to_dict() if self.pre_tokenizer else None,
@@ -362,6 +505,69 @@ class Tokenizer:
             "decoder": self.decoder.to_dict() if self.decoder else None,
             "model": self.model.to_dict(),
         }
+
+    def _truncation_dict(self) -> dict[str, Any] | None:
+        t = self._truncation
+        if t is None:
+            return None
+        return {
+            "direction": _DIRECTIONS[t["direction"]],
+            "max_length": t["max_length"],
+            "strategy": _STRATEGIES[t["strategy"]],
+            "stride": t["stride"],
+        }
+
+    def _padding_dict(self) -> dict[str, Any] | None:
+        p = self._padding
+        if p is None:
+            return None
+        return {
+            "strategy": {"Fixed": p["length"]} if p["length"] is not None else "BatchLongest",
+            "direction": _DIRECTIONS[p["direction"]],
+            "pad_to_multiple_of": p["pad_to_multiple_of"],
+            "pad_id": p["pad_id"],
+            "pad_type_id": p["pad_type_id"],
+            "pad_token": p["pad_token"],
+        }
+
+    def _load_settings(self, d: dict[str, Any]) -> None:
+        names = {v: k for k, v in _STRATEGIES.items()}
+        dirs = {v: k for k, v in _DIRECTIONS.items()}
+        t = d.get("truncation")
+        if t is not None:
+            if not isinstance(t, dict):
+                raise ModelFileError("'truncation' must be an object or null")
+            try:
+                self.enable_truncation(
+                    t["max_length"],
+                    stride=t.get("stride", 0),
+                    strategy=names[t.get("strategy", "LongestFirst")],
+                    direction=dirs[t.get("direction", "Right")],
+                )
+            except (KeyError, ConfigError) as e:
+                raise ModelFileError(f"malformed 'truncation': {e}") from None
+        p = d.get("padding")
+        if p is not None:
+            if not isinstance(p, dict):
+                raise ModelFileError("'padding' must be an object or null")
+            strategy = p.get("strategy", "BatchLongest")
+            if isinstance(strategy, dict) and isinstance(strategy.get("Fixed"), int):
+                length: int | None = strategy["Fixed"]
+            elif strategy == "BatchLongest":
+                length = None
+            else:
+                raise ModelFileError(f"malformed padding strategy {strategy!r}")
+            try:
+                self.enable_padding(
+                    direction=dirs[p.get("direction", "Right")],
+                    pad_id=p.get("pad_id", 0),
+                    pad_type_id=p.get("pad_type_id", 0),
+                    pad_token=p.get("pad_token", "[PAD]"),
+                    length=length,
+                    pad_to_multiple_of=p.get("pad_to_multiple_of"),
+                )
+            except (KeyError, ConfigError) as e:
+                raise ModelFileError(f"malformed 'padding': {e}") from None
 
     def to_str(self, pretty: bool = False) -> str:
         """The ``tokenizer.json`` text."""
@@ -423,6 +629,7 @@ class Tokenizer:
                     normalized=bool(entry.get("normalized", False)),
                 ),
             )
+        tok._load_settings(d)
         return tok
 
     @classmethod

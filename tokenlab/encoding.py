@@ -1,0 +1,258 @@
+"""Encoding: the result of tokenizing one input, and its truncate/merge/pad rules.
+
+The rules are Hugging Face's, so that truncation with a stride, pair inputs and
+padding produce the same ids, type ids, masks and overflowing windows:
+
+* ``truncate(max_length, stride)``: keep the first window of ``max_length``
+  tokens; the rest become ``overflowing`` windows of the same length, each
+  starting ``max_length - stride`` tokens after the previous one;
+* ``merge_with(other)``: concatenate; overflowing windows combine as Hugging
+  Face does (each of ours with the other, each of ours with each of its, and
+  ourselves with each of its);
+* ``pad(length)``: add pad tokens (offsets ``(0, 0)``, attention 0, special
+  mask 1) on the right or the left, also to every overflowing window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["Encoding"]
+
+
+@dataclass
+class Encoding:
+    """The result of encoding one text (or one pair of texts).
+
+    Attributes:
+        ids: token ids.
+        tokens: token strings.
+        offsets: ``(start, end)`` char offsets of each token in its own input text
+            (special and pad tokens: ``(0, 0)``).
+        type_ids: segment id of each token (0 for the first text, 1 for the second
+            with BERT's template).
+        attention_mask: 1 for real tokens, 0 for padding.
+        special_tokens_mask: 1 for special and pad tokens, else 0.
+        word_ids: index of the pre-tokenized word each token comes from (None for
+            template and pad tokens).
+        sequence_ranges: text index -> ``(start, end)`` token range; the
+            :attr:`sequence_ids` are derived from it exactly as Hugging Face does
+            (no ranges at all means every token is from text 0).
+        overflowing: what truncation cut off, as further encodings.
+
+    >>> e = Encoding(ids=[5, 6, 7], tokens=["a", "b", "c"], offsets=[(0, 1), (1, 2), (2, 3)])
+    >>> e.fill()
+    >>> e.truncate(2, stride=1)
+    >>> e.ids, [o.ids for o in e.overflowing]
+    ([5, 6], [[6, 7]])
+    """
+
+    ids: list[int] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    offsets: list[tuple[int, int]] = field(default_factory=list)
+    type_ids: list[int] = field(default_factory=list)
+    attention_mask: list[int] = field(default_factory=list)
+    special_tokens_mask: list[int] = field(default_factory=list)
+    word_ids: list[int | None] = field(default_factory=list)
+    sequence_ranges: dict[int, tuple[int, int]] = field(default_factory=dict)
+    overflowing: list[Encoding] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_sequences(self) -> int:
+        """How many input texts this encoding holds tokens of."""
+        return len(self.sequence_ranges) or 1
+
+    @property
+    def sequence_ids(self) -> list[int | None]:
+        """For each token, the text it comes from (None: template or pad token)."""
+        out: list[int | None] = [None] * len(self.ids)
+        for seq in range(self.n_sequences):
+            start, end = self.sequence_ranges.get(seq, (0, len(self.ids)))
+            out[start:end] = [seq] * (end - start)
+        return out
+
+    def fill(self, type_id: int = 0) -> None:
+        """Give default values to the per-token lists that are shorter than ``ids``."""
+        n = len(self.ids)
+        for name, value in (
+            ("type_ids", type_id),
+            ("attention_mask", 1),
+            ("special_tokens_mask", 0),
+            ("word_ids", None),
+        ):
+            values = getattr(self, name)
+            values.extend([value] * (n - len(values)))
+
+    def append(
+        self, tid: int, token: str, span: tuple[int, int], word: int | None, special: bool = False
+    ) -> None:
+        """Add one token of the text (type id 0)."""
+        self.ids.append(tid)
+        self.tokens.append(token)
+        self.offsets.append(span)
+        self.type_ids.append(0)
+        self.attention_mask.append(1)
+        self.special_tokens_mask.append(1 if special else 0)
+        self.word_ids.append(word)
+
+    def set_sequence_id(self, sequence_id: int) -> None:
+        """Mark the whole encoding (not its overflowing windows) as text ``sequence_id``."""
+        self.sequence_ranges[sequence_id] = (0, len(self.ids))
+
+    def set_sequence(self, sequence_id: int, type_id: int) -> None:
+        """Mark this encoding and its overflowing windows as text ``sequence_id``."""
+        self.type_ids = [type_id] * len(self.ids)
+        self.set_sequence_id(sequence_id)
+        for o in self.overflowing:
+            o.set_sequence(sequence_id, type_id)
+
+    def _slice(self, start: int, stop: int) -> Encoding:
+        return Encoding(
+            self.ids[start:stop],
+            self.tokens[start:stop],
+            self.offsets[start:stop],
+            self.type_ids[start:stop],
+            self.attention_mask[start:stop],
+            self.special_tokens_mask[start:stop],
+            self.word_ids[start:stop],
+            {
+                seq: (max(a, start) - start, min(b, stop) - start)
+                for seq, (a, b) in self.sequence_ranges.items()
+                if a < stop and b > start
+            },
+        )
+
+    def truncate(self, max_length: int, stride: int = 0, direction: str = "right") -> None:
+        """Cut to ``max_length`` tokens; the cut-off windows go to ``overflowing``.
+
+        Args:
+            max_length: tokens to keep.
+            stride: tokens each overflowing window repeats from the previous one.
+            direction: ``"right"`` keeps the start, ``"left"`` keeps the end.
+
+        Raises:
+            ConfigError: ``stride >= max_length`` (the windows would not advance).
+        """
+        n = len(self.ids)
+        if max_length >= n:
+            return
+        if max_length == 0:
+            whole = self._slice(0, n)
+            self.__dict__.update(Encoding().__dict__)
+            self.overflowing = [whole]
+            return
+        if stride >= max_length:
+            raise ConfigError(
+                f"truncation stride ({stride}) must be smaller than max_length ({max_length})"
+            )
+        step = max_length - stride
+        ranges: list[tuple[int, int]] = []
+        if direction == "right":
+            start = 0
+            while True:
+                stop = min(start + max_length, n)
+                ranges.append((start, stop))
+                if stop == n:
+                    break
+                start += step
+        elif direction == "left":
+            stop = n
+            while True:
+                start = max(stop - max_length, 0)
+                ranges.append((start, stop))
+                if start == 0:
+                    break
+                stop -= step
+        else:
+            raise ConfigError(f"direction must be 'right' or 'left', got {direction!r}")
+        parts = [self._slice(a, b) for a, b in ranges]
+        first = parts[0]
+        first.overflowing = parts[1:]
+        self.__dict__.update(first.__dict__)
+
+    def merge_with(self, other: Encoding) -> None:
+        """Append ``other`` (its offsets unchanged), combining overflowing windows.
+
+        Like Hugging Face, the combinations merge whole copies, so a combined
+        window can itself carry overflowing windows.
+        """
+        overflowing: list[Encoding] = []
+        for mine in self.overflowing:
+            combined = mine._copy()
+            combined.merge_with(other._copy())
+            overflowing.append(combined)
+            for theirs in other.overflowing:
+                combined = mine._copy()
+                combined.merge_with(theirs._copy())
+                overflowing.append(combined)
+        for theirs in other.overflowing:
+            combined = self._copy()
+            combined.merge_with(theirs._copy())
+            overflowing.append(combined)
+        shift_base = len(self.ids)
+        self.ids = self.ids + other.ids
+        self.tokens = self.tokens + other.tokens
+        self.offsets = self.offsets + other.offsets
+        self.type_ids = self.type_ids + other.type_ids
+        self.attention_mask = self.attention_mask + other.attention_mask
+        self.special_tokens_mask = self.special_tokens_mask + other.special_tokens_mask
+        shift = shift_base
+        self.sequence_ranges = {
+            **self.sequence_ranges,
+            **{seq: (a + shift, b + shift) for seq, (a, b) in other.sequence_ranges.items()},
+        }
+        self.word_ids = self.word_ids + other.word_ids
+        self.overflowing = overflowing
+
+    @staticmethod
+    def merge(encodings: list[Encoding]) -> Encoding:
+        """Concatenate encodings in order (Hugging Face's ``Encoding.merge``)."""
+        out = Encoding()
+        for e in encodings:
+            out.merge_with(e)
+        return out
+
+    def _without_overflow(self) -> Encoding:
+        return self._slice(0, len(self.ids))
+
+    def _copy(self) -> Encoding:
+        copy = self._without_overflow()
+        copy.overflowing = [o._copy() for o in self.overflowing]
+        return copy
+
+    def pad(
+        self,
+        length: int,
+        pad_id: int = 0,
+        pad_type_id: int = 0,
+        pad_token: str = "[PAD]",
+        direction: str = "right",
+    ) -> None:
+        """Pad to ``length`` tokens (no-op if already as long); overflowing too."""
+        for o in self.overflowing:
+            o.pad(length, pad_id, pad_type_id, pad_token, direction)
+        missing = length - len(self.ids)
+        if missing <= 0:
+            return
+        pads: dict[str, list[Any]] = {
+            "ids": [pad_id] * missing,
+            "tokens": [pad_token] * missing,
+            "offsets": [(0, 0)] * missing,
+            "type_ids": [pad_type_id] * missing,
+            "attention_mask": [0] * missing,
+            "special_tokens_mask": [1] * missing,
+            "word_ids": [None] * missing,
+        }
+        if direction == "left":
+            self.sequence_ranges = {
+                seq: (a + missing, b + missing) for seq, (a, b) in self.sequence_ranges.items()
+            }
+        for name, values in pads.items():
+            current = getattr(self, name)
+            setattr(self, name, current + values if direction == "right" else values + current)
