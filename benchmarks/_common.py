@@ -80,35 +80,41 @@ def make_slice(
     os.makedirs(out_dir, exist_ok=True)
     train_cap = None if train_mb is None else int(train_mb * MB)
     held_cap = int(heldout_mb * MB)
-    train: list[bytes] = []
+    train_path = os.path.join(out_dir, "train.txt")
     held: list[str] = []
-    n_train = n_held = 0
-    train_full = False
-    for line in iter_corpus_lines(source):
-        data = line.encode("utf-8")
-        if not train_full:
-            if train_cap is None or n_train + len(data) <= train_cap or not train:
-                train.append(data)
-                n_train += len(data)
-                continue
-            train_full = True
-        if n_held < held_cap:
+    n_train = n_lines = n_held = 0
+    # Streamed, so that this process stays small: its children inherit its peak RSS
+    # in ru_maxrss (which is why the worker reads VmHWM instead).
+    with open(train_path, "wb") as out:
+        lines = iter_corpus_lines(source)
+        for line in lines:
+            data = line.encode("utf-8")
+            if train_cap is not None and n_lines and n_train + len(data) > train_cap:
+                if held_cap:
+                    held.append(line)
+                    n_held += len(data)
+                break
+            out.write(data)
+            n_train += len(data)
+            n_lines += 1
+        for line in lines:
+            if n_held >= held_cap:
+                break
             held.append(line)
-            n_held += len(data)
-        if n_held >= held_cap:
-            break
+            n_held += len(line.encode("utf-8"))
     if held_cap and not held:
+        with open(train_path, "rb") as f:
+            train = f.readlines()
         cut = max(1, len(train) - len(train) // 10)
         held = [b.decode("utf-8") for b in train[cut:]]
-        train = train[:cut]
-    train_path = os.path.join(out_dir, "train.txt")
-    with open(train_path, "wb") as f:
-        f.writelines(train)
+        with open(train_path, "wb") as f:
+            f.writelines(train[:cut])
+        n_train, n_lines = sum(map(len, train[:cut])), cut
     return CorpusSlice(
         source=source,
         train_path=train_path,
-        train_bytes=sum(map(len, train)),
-        train_lines=len(train),
+        train_bytes=n_train,
+        train_lines=n_lines,
         heldout=held,
     )
 

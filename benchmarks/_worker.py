@@ -32,10 +32,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common
 
 
-def _maxrss_bytes() -> int:
-    # ru_maxrss is in KiB on Linux (bytes on macOS).
+def _peak_rss_bytes() -> int:
+    """This process's peak RSS so far.
+
+    On Linux this is ``VmHWM`` from ``/proc/self/status``, not ``ru_maxrss``: the
+    kernel carries the parent's ``ru_maxrss`` over a fork and exec, so a child of a
+    big parent would report at least the parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss if sys.platform == "darwin" else rss * 1024
+    return rss if sys.platform == "darwin" else rss * 1024  # KiB on Linux
 
 
 class Server:
@@ -110,7 +122,7 @@ def train_once(impl: str, corpus: str, vocab_size: int, out_path: str) -> None:
 
         backend = tokenlab.backend
     import_s = time.perf_counter() - t0
-    rss_after_import = _maxrss_bytes()
+    rss_after_import = _peak_rss_bytes()
     t1 = time.perf_counter()
     if impl == "tokenizers":
         merges = _common.hf_merges(_common.hf_train(corpus, vocab_size))
@@ -124,7 +136,7 @@ def train_once(impl: str, corpus: str, vocab_size: int, out_path: str) -> None:
         "import_s": import_s,
         "train_s": train_s,
         "rss_after_import": rss_after_import,
-        "rss_peak": _maxrss_bytes(),
+        "rss_peak": _peak_rss_bytes(),
         "merges": [list(m) for m in merges],
     }
     with open(out_path, "w", encoding="utf-8") as f:

@@ -6,7 +6,7 @@ pure-Python core (``TOKENLAB_PURE_PYTHON=1``; leave out with ``--skip-python``).
 All read the same uncompressed copy of the corpus (capped at ``--mb`` MB of whole
 lines if given). For each run it records the training wall time (measured in the
 child around the train call only), the whole child's wall time (start-up and
-imports included) and its peak RSS (``os.wait4`` rusage of that child), and checks
+imports included) and its peak RSS (``VmHWM``, read by the child itself), and checks
 that the merge list equals tokenizers'. Prints a Markdown report (also to ``-o``);
 progress goes to stderr.
 
@@ -40,6 +40,7 @@ class Run:
     name: str
     backend: str
     train_s: float
+    all_train_s: list[float]
     process_s: float
     rss_start: int
     rss_peak: int
@@ -56,12 +57,10 @@ def _train_in_child(name: str, corpus: str, vocab_size: int, tmp: str) -> Run:
     cmd = [sys.executable, WORKER, "train", "--impl", impl, "--corpus", corpus]
     cmd += ["--vocab-size", str(vocab_size), "--out", out]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=_common.child_env(pure_python=name == "tokenlab-python"))
-    _, status, usage = os.wait4(proc.pid, 0)
+    code = subprocess.call(cmd, env=_common.child_env(pure_python=name == "tokenlab-python"))
     process_s = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{name} training failed (exit code {proc.returncode})")
+    if code != 0:
+        raise SystemExit(f"{name} training failed (exit code {code})")
     with open(out, encoding="utf-8") as f:
         res: dict[str, Any] = json.load(f)
     os.remove(out)
@@ -71,14 +70,14 @@ def _train_in_child(name: str, corpus: str, vocab_size: int, tmp: str) -> Run:
             f"{name} ran on backend {res['backend']!r}, not {expected[name]!r}"
             " (is the extension built? setup.py build_ext --inplace)"
         )
-    rss_peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     return Run(
         name=name,
         backend=res["backend"],
         train_s=res["train_s"],
+        all_train_s=[res["train_s"]],
         process_s=process_s,
         rss_start=res["rss_after_import"],
-        rss_peak=rss_peak,
+        rss_peak=res["rss_peak"],
         merges=[(a, b) for a, b in res["merges"]],
     )
 
@@ -88,6 +87,13 @@ def _first_difference(a: list[tuple[str, str]], b: list[tuple[str, str]]) -> str
         if x != y:
             return f"no: first differs at merge {i} ({x} vs {y})"
     return f"no: {len(a)} vs {len(b)} merges, equal prefix"
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def _mib(n: int) -> str:
@@ -110,9 +116,9 @@ def render(
         "(uncompressed copy, read by every implementation). Byte-level BPE, "
         "`min_frequency=0`, full 256-byte initial alphabet.",
         "",
-        "| vocab | implementation | merges | same merges as tokenizers | train s | "
-        "x tokenizers | process s | RSS after import MiB | peak RSS MiB | x tokenizers |",
-        "| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| vocab | implementation | merges | same merges as tokenizers | train s | x tokenizers "
+        "| all runs s | process s | RSS after import MiB | peak RSS MiB | x tokenizers |",
+        "| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for vocab, runs in results.items():
         anchor = next(r for r in runs if r.name == "tokenizers")
@@ -125,15 +131,18 @@ def render(
                 same = _first_difference(r.merges, anchor.merges)
             lines.append(
                 f"| {vocab} | {r.name} | {len(r.merges)} | {same} | {r.train_s:.2f} | "
-                f"{r.train_s / anchor.train_s:.2f} | {r.process_s:.2f} | {_mib(r.rss_start)} | "
+                f"{r.train_s / anchor.train_s:.2f} | "
+                + " ".join(f"{t:.2f}" for t in r.all_train_s)
+                + f" | {r.process_s:.2f} | {_mib(r.rss_start)} | "
                 f"{_mib(r.rss_peak)} | {r.rss_peak / anchor.rss_peak:.2f} |"
             )
     lines += [
         "",
-        "train s: the train call alone (best of the repeats), measured in the child; "
-        "process s: the whole child, interpreter start-up and imports included; "
-        "peak RSS: `ru_maxrss` of that child (`os.wait4`), highest over the repeats. "
-        "Ratios are tokenlab / tokenizers.",
+        "train s: the train call alone, best of the repeats (all runs s: every repeat, in "
+        "order), measured in the child; process s: the whole child of the best run, "
+        "interpreter start-up and imports included; peak RSS: the child's `VmHWM` "
+        "(not `ru_maxrss`, which a child inherits from its parent), highest over the "
+        "repeats. Ratios are tokenlab / tokenizers.",
         "",
         "| machine | |",
         "| --- | --- |",
@@ -166,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     names = ["tokenizers", "tokenlab-cython"]
     if not args.skip_python:
         names.append("tokenlab-python")
+    load_start = _load()
     with tempfile.TemporaryDirectory(prefix="tokenlab-compare-") as tmp:
         _log(f"preparing corpus {args.corpus} (mb={args.mb})")
         corpus = _common.make_slice(args.corpus, tmp, train_mb=args.mb)
@@ -183,15 +193,20 @@ def main(argv: list[str] | None = None) -> int:
                         f"{run.process_s:.2f} s, peak RSS {_mib(run.rss_peak)} MiB, "
                         f"{len(run.merges)} merges"
                     )
-                    if best is None or run.train_s < best.train_s:
-                        run.rss_peak = max(run.rss_peak, best.rss_peak if best else 0)
+                    if best is None:
                         best = run
-                    else:
-                        best.rss_peak = max(best.rss_peak, run.rss_peak)
+                        continue
+                    times = [*best.all_train_s, run.train_s]
+                    peak = max(best.rss_peak, run.rss_peak)
+                    if run.train_s < best.train_s:
+                        best = run
+                    best.all_train_s, best.rss_peak = times, peak
                 assert best is not None
                 runs.append(best)
             results[vocab] = runs
-    report = render(argv, corpus, results, _common.machine_info())
+    machine = _common.machine_info()
+    machine["load average (1, 5, 15 min) at start / end"] = f"{load_start} / {_load()}"
+    report = render(argv, corpus, results, machine)
     print(report)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:

@@ -3,7 +3,8 @@
 Corpus
     ``$TOKENLAB_BENCH_CORPUS`` (a text or ``.gz`` file), else
     ``../shared/corpus/en_medium.txt.gz`` next to the repository when it exists, else
-    the corpus tokenlab embeds (``tokenlab.corpus.default_corpus()``). Only the first
+    the corpus tokenlab embeds (``tokenlab.corpus.default_corpus()``; also chosen by
+    ``TOKENLAB_BENCH_CORPUS='<embedded>'``). Only the first
     ``$TOKENLAB_BENCH_MB`` MB (default 5, whole lines) are used for training; the
     next ``$TOKENLAB_BENCH_HELDOUT_MB`` MB (default 0.5) are the held-out lines that
     the encode benchmarks encode. The slice is written once, uncompressed, and every
