@@ -210,3 +210,47 @@ def test_merge_table_golden(core: ModuleType) -> None:
     assert table.apply([]) == []
     with pytest.raises(ValueError):
         table.apply([0, -1])
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    data=words_strategy,
+    n=st.integers(0, 12),
+    scoring=st.sampled_from(["count", "likelihood"]),
+    strings=st.lists(
+        st.sampled_from(["a", "b", "cc", "d", "ee", "é", "日"]), min_size=5, max_size=5
+    ),
+)
+def test_piece_tie_equals_reference(
+    core: ModuleType, data: list, n: int, scoring: str, strings: list[str]
+) -> None:
+    words = [w for w, _ in data]
+    counts = [c for _, c in data]
+    pc = core.PairCounter(words, counts, scoring=scoring, tie="piece", symbol_strings=strings)
+    got = []
+    for k in range(n):
+        best = pc.best()
+        if best is None:
+            break
+        pc.merge(best[0], best[1], 5 + k)
+        got.append(best)
+    expected = ref.train_merges(
+        words, counts, list(range(5, 5 + n)), scoring=scoring, tie="piece", symbol_strings=strings
+    )
+    assert got == expected
+
+
+def test_piece_tie_golden(core: ModuleType) -> None:
+    # Symbols: 0 "ab", 1 "c", 2 "x", 3 "y". Pairs (0,1) "abc" and (2,3) "xy" both count 4.
+    # The id rule would take (0, 1); the piece rule takes the shorter piece "xy".
+    # Among equal lengths ("c"+"x" = "cx" vs "x"+"y" = "xy"), the smaller string wins.
+    words = [[0, 1], [2, 3], [1, 2]]
+    counts = [4, 4, 4]
+    strings = ["ab", "c", "x", "y"]
+    assert core.PairCounter(words, counts).best() == (0, 1, 4)
+    pc = core.PairCounter(words, counts, tie="piece", symbol_strings=strings)
+    assert pc.best() == (1, 2, 4)  # "cx" < "xy", both shorter than "abc"
+    with pytest.raises(ValueError, match="symbol_strings"):
+        core.PairCounter(words, counts, tie="piece")
+    with pytest.raises(ValueError):
+        core.PairCounter(words, counts, tie="nope")

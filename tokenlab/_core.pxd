@@ -4,7 +4,7 @@
 The pure-Python twin is ``tokenlab/_pycore.py``; both expose the same surface.
 """
 
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libcpp.string cimport string
 from libcpp.unordered_map cimport unordered_map
 from libcpp.vector cimport vector
@@ -34,7 +34,12 @@ cdef class PairCounter:
     cdef unordered_map[sym_t, vector[key_t]] _sym_pairs  # likelihood: symbol -> pairs
     cdef vector[HeapEntry] _heap
     cdef bint _likelihood
+    cdef bint _piece_tie                        # SentencePiece: shorter, then smaller piece
+    cdef unordered_map[sym_t, vector[uint32_t]] _strings  # code points, for _piece_tie
     cdef int64_t _max_len                       # 0: no limit
+
+    cdef bint _better(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil
+    cdef int _cmp_pieces(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil
 
     cdef int64_t _length(self, sym_t s) noexcept nogil
     cdef bint _pair_ok(self, sym_t a, sym_t b) noexcept nogil

@@ -8,7 +8,7 @@ public ``def`` methods validate and convert their arguments; the ``cdef``
 kernels after them work on C++ containers only and run without the GIL.
 """
 
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libcpp.algorithm cimport sort, unique
 from libcpp.string cimport string
 from libcpp.unordered_map cimport unordered_map
@@ -69,21 +69,6 @@ cdef inline sym_t _right(key_t k) noexcept nogil:
     return <sym_t>(k & _LOW32)
 
 
-cdef inline bint _better(const HeapEntry* x, const HeapEntry* y,
-                         bint likelihood) noexcept nogil:
-    """True if x ranks above y (x is popped first)."""
-    cdef int s
-    if likelihood:
-        s = tl_cmp_ratio(x.count, x.fl, x.fr, y.count, y.fl, y.fr)
-        if s != 0:
-            return s > 0
-    if x.count != y.count:
-        return x.count > y.count
-    if x.left != y.left:
-        return x.left < y.left
-    return x.right < y.right
-
-
 cdef sym_t _check_id(object value, str what) except -1:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{what} must be an int, got {type(value).__name__}")
@@ -111,7 +96,7 @@ cdef class PairCounter:
     """
 
     def __init__(self, words, counts, *, str scoring="count", symbol_lengths=None,
-                 max_token_length=None):
+                 max_token_length=None, str tie="ids", symbol_strings=None):
         cdef Py_ssize_t w, i, n
         cdef sym_t s, prev
         cdef count_t freq
@@ -124,7 +109,18 @@ cdef class PairCounter:
             raise ValueError(f"got {len(words)} words but {len(counts)} counts")
         if max_token_length is not None and max_token_length < 1:
             raise ValueError(f"max_token_length must be >= 1, got {max_token_length}")
+        if tie not in ("ids", "piece"):
+            raise ValueError(f"tie must be one of ('ids', 'piece'), got {tie!r}")
         self._likelihood = scoring == "likelihood"
+        self._piece_tie = tie == "piece"
+        if self._piece_tie:
+            if symbol_strings is None:
+                raise ValueError("tie='piece' needs symbol_strings")
+            for i, text in enumerate(symbol_strings):
+                if not isinstance(text, str):
+                    raise TypeError(
+                        f"symbol_strings must be str, got {type(text).__name__}")
+                self._strings[<sym_t>i] = [ord(ch) for ch in text]
         self._max_len = 0 if max_token_length is None else max_token_length
         if symbol_lengths is not None:
             for i, length in enumerate(symbol_lengths):
@@ -188,6 +184,42 @@ cdef class PairCounter:
 
     # -- kernels ------------------------------------------------------------------
 
+    cdef int _cmp_pieces(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil:
+        """Compare the merged strings: shorter first, then code-point order."""
+        cdef vector[uint32_t]* xl = &self._strings[x.left]
+        cdef vector[uint32_t]* xr = &self._strings[x.right]
+        cdef vector[uint32_t]* yl = &self._strings[y.left]
+        cdef vector[uint32_t]* yr = &self._strings[y.right]
+        cdef size_t nx = xl.size() + xr.size()
+        cdef size_t ny = yl.size() + yr.size()
+        cdef size_t i
+        cdef uint32_t cx, cy
+        if nx != ny:
+            return -1 if nx < ny else 1
+        for i in range(nx):
+            cx = deref(xl)[i] if i < xl.size() else deref(xr)[i - xl.size()]
+            cy = deref(yl)[i] if i < yl.size() else deref(yr)[i - yl.size()]
+            if cx != cy:
+                return -1 if cx < cy else 1
+        return 0
+
+    cdef bint _better(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil:
+        """True if x ranks above y (x is popped first)."""
+        cdef int s
+        if self._likelihood:
+            s = tl_cmp_ratio(x.count, x.fl, x.fr, y.count, y.fl, y.fr)
+            if s != 0:
+                return s > 0
+        if x.count != y.count:
+            return x.count > y.count
+        if self._piece_tie:
+            s = self._cmp_pieces(x, y)
+            if s != 0:
+                return s < 0
+        if x.left != y.left:
+            return x.left < y.left
+        return x.right < y.right
+
     cdef int64_t _length(self, sym_t s) noexcept nogil:
         cdef unordered_map[sym_t, int64_t].iterator it = self._sym_lengths.find(s)
         if it == self._sym_lengths.end():
@@ -228,7 +260,7 @@ cdef class PairCounter:
         self._heap.push_back(e)
         while i > 0:
             parent = (i - 1) >> 1
-            if not _better(&e, &self._heap[parent], self._likelihood):
+            if not self._better(&e, &self._heap[parent]):
                 break
             self._heap[i] = self._heap[parent]
             i = parent
@@ -246,10 +278,9 @@ cdef class PairCounter:
             child = 2 * i + 1
             if child >= n:
                 break
-            if child + 1 < n and _better(&self._heap[child + 1], &self._heap[child],
-                                         self._likelihood):
+            if child + 1 < n and self._better(&self._heap[child + 1], &self._heap[child]):
                 child += 1
-            if not _better(&self._heap[child], &last, self._likelihood):
+            if not self._better(&self._heap[child], &last):
                 break
             self._heap[i] = self._heap[child]
             i = child
@@ -285,6 +316,10 @@ cdef class PairCounter:
             words.swap(deref(wit).second)
             self._where.erase(wit)
         self._sym_lengths[z] = self._length(a) + self._length(b)
+        if self._piece_tie:
+            joined = self._strings[a]
+            joined.insert(joined.end(), self._strings[b].begin(), self._strings[b].end())
+            self._strings[z] = joined
         for w in words:
             start = self._starts[w]
             word = &self._symbols[start]

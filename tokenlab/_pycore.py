@@ -15,6 +15,9 @@ Scoring rules (``scoring=``):
 
 * ``"count"`` (BPE): highest pair count; ties go to the smallest
   ``(left, right)`` pair of ids (Hugging Face's rule).
+* ``tie="piece"`` (SentencePiece's BPE rule) puts two extra keys between the
+  score and the ids: the shorter merged piece first, then the smaller string
+  (code-point order). It needs ``symbol_strings``.
 * ``"likelihood"`` (WordPiece): highest ``count(ab) / (count(a) * count(b))``,
   compared exactly by integer cross-multiplication; ties go to the higher
   ``count(ab)``, then the smallest ``(left, right)``. Because a merge lowers
@@ -45,6 +48,7 @@ _TOTAL_MESSAGE = (
     "the corpus is too large: the sum of count x word length exceeds 2**63-1; scale the counts down"
 )
 _SCORINGS = ("count", "likelihood")
+_TIES = ("ids", "piece")
 
 
 def _check_id(value: int, what: str) -> int:
@@ -58,14 +62,17 @@ def _check_id(value: int, what: str) -> int:
 class _Entry:
     """A heap entry; ``__lt__`` means "better", so heapq's min-heap pops the best."""
 
-    __slots__ = ("count", "fl", "fr", "left", "right")
+    __slots__ = ("count", "fl", "fr", "left", "piece", "right")
 
-    def __init__(self, count: int, left: int, right: int, fl: int, fr: int) -> None:
+    def __init__(
+        self, count: int, left: int, right: int, fl: int, fr: int, piece: str | None = None
+    ) -> None:
         self.count = count
         self.left = left
         self.right = right
         self.fl = fl
         self.fr = fr
+        self.piece = piece
 
     def __lt__(self, other: _Entry) -> bool:
         # Likelihood: compare c1/(fl1*fr1) with c2/(fl2*fr2) exactly. In count mode
@@ -76,6 +83,10 @@ class _Entry:
             return lhs > rhs
         if self.count != other.count:
             return self.count > other.count
+        if self.piece is not None and other.piece is not None and self.piece != other.piece:
+            if len(self.piece) != len(other.piece):
+                return len(self.piece) < len(other.piece)
+            return self.piece < other.piece
         if self.left != other.left:
             return self.left < other.left
         return self.right < other.right
@@ -90,6 +101,10 @@ class PairCounter:
         scoring: ``"count"`` (BPE) or ``"likelihood"`` (WordPiece).
         symbol_lengths: length in characters of each initial symbol id (index =
             id); ids not listed have length 1. Only used with ``max_token_length``.
+        tie: ``"ids"`` (smallest pair of ids) or ``"piece"`` (SentencePiece:
+            shorter merged piece, then smaller string, then ids).
+        symbol_strings: the string of each initial symbol id (index = id); needed
+            with ``tie="piece"``. A merged symbol's string is left + right.
         max_token_length: if set, pairs whose merged length would exceed it are
             never counted, so they are never chosen.
 
@@ -114,9 +129,22 @@ class PairCounter:
         scoring: str = "count",
         symbol_lengths: Sequence[int] | None = None,
         max_token_length: int | None = None,
+        tie: str = "ids",
+        symbol_strings: Sequence[str] | None = None,
     ) -> None:
         if scoring not in _SCORINGS:
             raise ValueError(f"scoring must be one of {_SCORINGS}, got {scoring!r}")
+        if tie not in _TIES:
+            raise ValueError(f"tie must be one of {_TIES}, got {tie!r}")
+        self._strings: dict[int, str] | None = None
+        if tie == "piece":
+            if symbol_strings is None:
+                raise ValueError("tie='piece' needs symbol_strings")
+            self._strings = {}
+            for sym, text in enumerate(symbol_strings):
+                if not isinstance(text, str):
+                    raise TypeError(f"symbol_strings must be str, got {type(text).__name__}")
+                self._strings[sym] = text
         if len(words) != len(counts):
             raise ValueError(f"got {len(words)} words but {len(counts)} counts")
         if max_token_length is not None and max_token_length < 1:
@@ -176,9 +204,12 @@ class PairCounter:
         return self._length(pair[0]) + self._length(pair[1]) <= self._max_len
 
     def _entry(self, pair: tuple[int, int], count: int) -> _Entry:
+        piece = None
+        if self._strings is not None:
+            piece = self._strings.get(pair[0], "") + self._strings.get(pair[1], "")
         if self._likelihood:
-            return _Entry(count, pair[0], pair[1], self._sym[pair[0]], self._sym[pair[1]])
-        return _Entry(count, pair[0], pair[1], 1, 1)
+            return _Entry(count, pair[0], pair[1], self._sym[pair[0]], self._sym[pair[1]], piece)
+        return _Entry(count, pair[0], pair[1], 1, 1, piece)
 
     def _valid(self, e: _Entry) -> bool:
         pair = (e.left, e.right)
@@ -227,6 +258,8 @@ class PairCounter:
         z = _check_id(new_id, "new_id")
         target = (a, b)
         self._lengths[z] = self._length(a) + self._length(b)
+        if self._strings is not None:
+            self._strings[z] = self._strings.get(a, "") + self._strings.get(b, "")
         pairs = self._pairs
         sym = self._sym
         changed: dict[tuple[int, int], None] = {}

@@ -50,6 +50,8 @@ def train_merges(
     symbol_lengths: Sequence[int] | None = None,
     max_token_length: int | None = None,
     min_count: int = 1,
+    tie: str = "ids",
+    symbol_strings: Sequence[str] | None = None,
 ) -> list[tuple[int, int, int]]:
     """Learn up to ``len(new_ids)`` merges, recounting everything at every step.
 
@@ -57,13 +59,23 @@ def train_merges(
     ``count`` picks the highest pair count, ties to the smallest (left, right);
     ``likelihood`` picks the highest count(ab) / (count(a) * count(b)) as an exact
     fraction, ties to the higher count(ab), then the smallest (left, right).
-    Training stops early when the best count is below ``min_count``.
+    Training stops early when the best count is below ``min_count``. With
+    ``tie="piece"`` equal scores go first to the shorter merged string, then the
+    smaller string (``symbol_strings`` gives the initial ones), then the ids.
 
     Returns:
         ``(left, right, count)`` for each merge, in order.
     """
     segs = [list(w) for w in words]
     lengths = dict(enumerate(symbol_lengths or ()))
+    strings = dict(enumerate(symbol_strings or ()))
+
+    def piece_key(pair: tuple[int, int]) -> tuple[int, str]:
+        if tie != "piece":
+            return (0, "")
+        text = strings.get(pair[0], "") + strings.get(pair[1], "")
+        return (len(text), text)
+
     result: list[tuple[int, int, int]] = []
     for new_id in new_ids:
         pairs: dict[tuple[int, int], int] = {}
@@ -79,13 +91,14 @@ def train_merges(
         if not live:
             break
         if scoring == "count":
-            best, count = min(live, key=lambda pc: (-pc[1], pc[0]))
+            best, count = min(live, key=lambda pc: (-pc[1], piece_key(pc[0]), pc[0]))
         elif scoring == "likelihood":
             best, count = min(
                 live,
                 key=lambda pc: (
                     -Fraction(pc[1], symbols[pc[0][0]] * symbols[pc[0][1]]),
                     -pc[1],
+                    piece_key(pc[0]),
                     pc[0],
                 ),
             )
@@ -94,6 +107,7 @@ def train_merges(
         if count < min_count:
             break
         lengths[new_id] = lengths.get(best[0], 1) + lengths.get(best[1], 1)
+        strings[new_id] = strings.get(best[0], "") + strings.get(best[1], "")
         segs = [merge_word(w, best[0], best[1], new_id) for w in segs]
         result.append((best[0], best[1], count))
     return result
