@@ -450,3 +450,68 @@ def test_train_processes_option_gives_the_same_tokenizer(tmp_path: Path) -> None
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
     assert main(["train", str(corpus), "--processes", "0", "-o", str(tmp_path / "x.json")]) == 2
+
+
+def test_train_wordpiece_and_encode_a_pair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("Hello world. The quick brown fox.\nHello again, world!\n" * 30, "utf-8")
+    out = tmp_path / "wp.json"
+    assert (
+        main(
+            [
+                "train",
+                str(corpus),
+                "--algorithm",
+                "wordpiece",
+                "--vocab-size",
+                "120",
+                "-q",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["model"]["type"] == "WordPiece"
+    assert data["normalizer"]["type"] == "BertNormalizer"
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "encode",
+                "-t",
+                str(out),
+                "--tokens",
+                "--type-ids",
+                "Hello world",
+                "--pair",
+                "quick fox",
+            ]
+        )
+        == 0
+    )
+    tokens, type_ids = capsys.readouterr().out.splitlines()
+    assert tokens.split()[0] == "[CLS]" and tokens.split()[-1] == "[SEP]"
+    assert "hello" in tokens.split()  # lowercased by default for wordpiece
+    assert type_ids.split()[0] == "0" and type_ids.split()[-1] == "1"
+    assert (
+        main(
+            [
+                "train",
+                str(corpus),
+                "--algorithm",
+                "wordpiece",
+                "--no-lowercase",
+                "--vocab-size",
+                "120",
+                "-q",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert json.loads(out.read_text(encoding="utf-8"))["normalizer"]["lowercase"] is False

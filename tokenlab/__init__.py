@@ -26,9 +26,11 @@ from .errors import CorpusError as CorpusError
 from .errors import ModelFileError as ModelFileError
 from .errors import TokenlabError as TokenlabError
 from .models import BPE as BPE
+from .models import WordPiece as WordPiece
 from .tokenizer import AddedToken as AddedToken
 from .tokenizer import Encoding as Encoding
 from .tokenizer import Tokenizer as Tokenizer
+from .wordpiece import WordPieceTrainer as WordPieceTrainer
 
 __all__ = [
     "BPE",
@@ -40,6 +42,8 @@ __all__ = [
     "ModelFileError",
     "Tokenizer",
     "TokenlabError",
+    "WordPiece",
+    "WordPieceTrainer",
     "__version__",
     "backend",
     "decoders",
@@ -49,7 +53,7 @@ __all__ = [
     "train",
 ]
 
-ALGORITHMS = ("bpe",)
+ALGORITHMS = ("bpe", "wordpiece")
 _BYTE_LEVEL = ("byte-level", "gpt2", "cl100k_base", "o200k_base")
 _NORMALIZERS = {
     "nfc": normalizers.NFC,
@@ -61,12 +65,16 @@ _NORMALIZERS = {
 
 def _normalizer(name: str | normalizers.Normalizer | None, lowercase: bool) -> Any:
     parts: list[normalizers.Normalizer] = []
+    if name == "bert":
+        # BERT's normalizer lowercases (and strips accents) by itself.
+        return normalizers.BertNormalizer(lowercase=lowercase)
     if isinstance(name, normalizers.Normalizer):
         parts.append(name)
     elif name is not None:
         if name not in _NORMALIZERS:
             raise ConfigError(
-                f"unknown normalizer {name!r}; valid names: {', '.join(sorted(_NORMALIZERS))}"
+                f"unknown normalizer {name!r}; valid names: "
+                f"{', '.join(sorted([*_NORMALIZERS, 'bert']))}"
             )
         parts.append(_NORMALIZERS[name]())
     if lowercase:
@@ -81,10 +89,10 @@ def train(
     algorithm: str = "bpe",
     vocab_size: int = 30000,
     min_frequency: int = 0,
-    special_tokens: Sequence[str] = (),
-    pre_tokenizer: str | pre_tokenizers.PreTokenizer = "byte-level",
+    special_tokens: Sequence[str] | None = None,
+    pre_tokenizer: str | pre_tokenizers.PreTokenizer | None = None,
     normalizer: str | normalizers.Normalizer | None = None,
-    lowercase: bool = False,
+    lowercase: bool | None = None,
     show_progress: bool = True,
     errors: str = "strict",
     processes: int | None = None,
@@ -95,24 +103,29 @@ def train(
     Args:
         files_or_iterator: a file path, a list or tuple of paths (``"-"`` reads
             stdin), or any other iterable of texts (e.g. ``iter(list_of_texts)``).
-        algorithm: ``"bpe"``.
+        algorithm: ``"bpe"`` (frequency merges) or ``"wordpiece"`` (likelihood
+            merges, with BERT's pipeline).
         vocab_size: final vocabulary size, special tokens included.
         min_frequency: minimum pair count for a merge.
-        special_tokens: tokens that get the first ids and are matched whole.
+        special_tokens: tokens that get the first ids and are matched whole
+            (None: none for BPE; ``[PAD] [UNK] [CLS] [SEP] [MASK]`` for WordPiece).
         pre_tokenizer: ``"byte-level"``, ``"gpt2"``, ``"cl100k_base"``,
-            ``"o200k_base"``, ``"whitespace"``, ``"whitespace-split"``, or a
-            pre-tokenizer object.
-        normalizer: ``"nfc"``, ``"nfkc"``, ``"nfd"``, ``"nfkd"``, a normalizer
-            object, or None.
-        lowercase: lowercase the text (after ``normalizer``).
+            ``"o200k_base"``, ``"whitespace"``, ``"whitespace-split"``, ``"bert"``,
+            or a pre-tokenizer object (None: ``"byte-level"`` for BPE, ``"bert"``
+            for WordPiece).
+        normalizer: ``"nfc"``, ``"nfkc"``, ``"nfd"``, ``"nfkd"``, ``"bert"``, a
+            normalizer object, or None (BPE: none; WordPiece: ``"bert"``).
+        lowercase: lowercase the text (None: no for BPE, yes for WordPiece, as
+            uncased BERT).
         show_progress: progress bars on stderr (only on a terminal).
         errors: invalid UTF-8 in files: ``"strict"``, ``"replace"`` or ``"ignore"``.
         processes: processes that count words in files (None: one per core for
             inputs over 4 MB). The result never depends on it.
-        **trainer_kwargs: other :class:`BPETrainer` options (``limit_alphabet``,
-            ``initial_alphabet``, ``continuing_subword_prefix``, ...). For the
-            byte-level pre-tokenizers ``initial_alphabet`` defaults to all 256
-            byte symbols, so that any text can be encoded and decoded losslessly.
+        **trainer_kwargs: other trainer options (:class:`BPETrainer` or
+            :class:`WordPieceTrainer`: ``limit_alphabet``, ``initial_alphabet``,
+            ``continuing_subword_prefix``, ...). For the byte-level pre-tokenizers
+            ``initial_alphabet`` defaults to all 256 byte symbols, so that any text
+            can be encoded and decoded losslessly.
 
     Returns:
         The trained :class:`Tokenizer`.
@@ -129,39 +142,67 @@ def train(
         raise ConfigError(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
         )
+    wordpiece = algorithm == "wordpiece"
+    if pre_tokenizer is None:
+        pre_tokenizer = "bert" if wordpiece else "byte-level"
     if isinstance(pre_tokenizer, str):
-        name = pre_tokenizer
-        pre = pre_tokenizers.get_pre_tokenizer(name)
-        byte_level = name in _BYTE_LEVEL
+        pre = pre_tokenizers.get_pre_tokenizer(pre_tokenizer)
+        byte_level = pre_tokenizer in _BYTE_LEVEL
     else:
         pre = pre_tokenizer
         byte_level = isinstance(pre, pre_tokenizers.ByteLevel)
+    if lowercase is None:
+        lowercase = wordpiece
     if byte_level:
         trainer_kwargs.setdefault("initial_alphabet", pre_tokenizers.ByteLevel.alphabet())
-    trainer = BPETrainer(
-        vocab_size=vocab_size,
-        min_frequency=min_frequency,
-        special_tokens=special_tokens,
-        show_progress=show_progress,
-        **trainer_kwargs,
-    )
-    suffix = trainer.end_of_word_suffix
-    decoder: decoders.Decoder | None
-    if byte_level:
-        decoder = decoders.ByteLevel()
-    elif suffix:
-        decoder = decoders.BPEDecoder(suffix)
+    if special_tokens is not None:
+        trainer_kwargs["special_tokens"] = special_tokens
+    trainer: BPETrainer | WordPieceTrainer
+    if wordpiece:
+        trainer = WordPieceTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            show_progress=show_progress,
+            **trainer_kwargs,
+        )
+        tok = Tokenizer(
+            WordPiece({"[UNK]": 0}),
+            normalizer=_normalizer(normalizer or "bert", lowercase),
+            pre_tokenizer=pre,
+            decoder=decoders.WordPiece(prefix=trainer.continuing_subword_prefix),
+        )
     else:
-        decoder = None
-    tok = Tokenizer(
-        BPE(),
-        normalizer=_normalizer(normalizer, lowercase),
-        pre_tokenizer=pre,
-        post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
-        decoder=decoder,
-    )
+        trainer = BPETrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            show_progress=show_progress,
+            **trainer_kwargs,
+        )
+        suffix = trainer.end_of_word_suffix
+        decoder: decoders.Decoder | None
+        if byte_level:
+            decoder = decoders.ByteLevel()
+        elif suffix:
+            decoder = decoders.BPEDecoder(suffix)
+        else:
+            decoder = None
+        tok = Tokenizer(
+            BPE(),
+            normalizer=_normalizer(normalizer, lowercase),
+            pre_tokenizer=pre,
+            post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
+            decoder=decoder,
+        )
     if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
         tok.train(files_or_iterator, trainer, errors=errors, processes=processes)
     else:
         tok.train_from_iterator(files_or_iterator, trainer)  # type: ignore[arg-type]
+    if wordpiece:
+        vocab = tok.get_vocab()
+        if "[CLS]" in vocab and "[SEP]" in vocab:
+            tok.post_processor = processors.TemplateProcessing(
+                "[CLS] $A [SEP]",
+                "[CLS] $A [SEP] $B:1 [SEP]:1",
+                [("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
+            )
     return tok

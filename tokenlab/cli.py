@@ -33,9 +33,17 @@ PROG = "tokenlab"
 
 # The trainers `tokenlab train --algorithm` accepts; the names are those of
 # `tokenlab.train(algorithm=...)`. A new trainer is one more entry here.
-ALGORITHMS: tuple[str, ...] = ("bpe",)
+ALGORITHMS: tuple[str, ...] = ("bpe", "wordpiece")
 
-PRE_TOKENIZERS: tuple[str, ...] = ("whitespace", "byte-level", "gpt2", "cl100k_base", "o200k_base")
+PRE_TOKENIZERS: tuple[str, ...] = (
+    "whitespace",
+    "whitespace-split",
+    "byte-level",
+    "gpt2",
+    "cl100k_base",
+    "o200k_base",
+    "bert",
+)
 
 ERROR_MODES: tuple[str, ...] = ("strict", "replace", "ignore")
 
@@ -127,9 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated special tokens, given the first ids",
     )
     train.add_argument(
-        "--pre-tokenizer", choices=PRE_TOKENIZERS, default="byte-level", help="default: byte-level"
+        "--pre-tokenizer",
+        choices=PRE_TOKENIZERS,
+        default=None,
+        help="default: byte-level for bpe, bert for wordpiece",
     )
-    train.add_argument("--lowercase", action="store_true", help="lowercase the text first")
+    train.add_argument(
+        "--lowercase",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="lowercase the text first (default: no for bpe, yes for wordpiece)",
+    )
     train.add_argument(
         "--errors",
         choices=ERROR_MODES,
@@ -157,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tokenizer_option(encode)
     encode.add_argument("text", nargs="?", metavar="TEXT", help="default: read standard input")
     encode.add_argument("--tokens", action="store_true", help="print tokens instead of ids")
+    encode.add_argument(
+        "--pair", metavar="TEXT_B", help="a second text (BERT's sentence B, type id 1)"
+    )
+    encode.add_argument(
+        "--type-ids", action="store_true", help="also print the type ids on a second line"
+    )
     encode.set_defaults(run=_run_encode)
 
     decode = commands.add_parser(
@@ -210,7 +232,7 @@ def _run_train(args: argparse.Namespace) -> int:
         algorithm=args.algorithm,
         vocab_size=args.vocab_size,
         min_frequency=args.min_frequency,
-        special_tokens=args.special_tokens,
+        special_tokens=args.special_tokens or None,
         pre_tokenizer=args.pre_tokenizer,
         lowercase=args.lowercase,
         show_progress=not args.quiet,
@@ -232,9 +254,11 @@ def _run_train(args: argparse.Namespace) -> int:
 def _run_encode(args: argparse.Namespace) -> int:
     tokenizer = _load(args.tokenizer)
     text = args.text if args.text is not None else sys.stdin.read()
-    encoding = tokenizer.encode(text)
+    encoding = tokenizer.encode(text, args.pair)
     items = encoding.tokens if args.tokens else [str(i) for i in encoding.ids]
     print(" ".join(items))
+    if args.type_ids:
+        print(" ".join(str(t) for t in encoding.type_ids))
     return EXIT_OK
 
 

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import regex
 
@@ -31,7 +31,17 @@ from .pre_tokenizers import PreTokenizer, pre_tokenizer_from_dict
 from .processors import PostProcessor, default_process, processor_from_dict
 
 if TYPE_CHECKING:
-    from .bpe import BPETrainer
+    from collections.abc import Mapping
+
+
+class Trainer(Protocol):
+    """What :meth:`Tokenizer.train` needs of a trainer (BPETrainer, WordPieceTrainer, ...)."""
+
+    special_tokens: list[str]
+    show_progress: bool
+
+    def train_from_counts(self, counts: Mapping[str, int]) -> Model: ...
+
 
 __all__ = ["AddedToken", "Encoding", "Tokenizer"]
 
@@ -67,6 +77,21 @@ class AddedToken:
             "normalized": self.normalized,
             "special": self.special,
         }
+
+
+def _looks_like_vocab_txt(path: str) -> bool:
+    """By name (``.txt`` / ``.json``), else by content: not JSON, and lists ``[UNK]``."""
+    if path.endswith(".txt"):
+        return True
+    if path.endswith(".json"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False  # let the JSON path report the error with its message
+    stripped = head.lstrip()
+    return not stripped.startswith((b"{", b"[")) and b"[UNK]" in head.splitlines()
 
 
 class Tokenizer:
@@ -450,7 +475,7 @@ class Tokenizer:
     def train(
         self,
         files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
-        trainer: BPETrainer,
+        trainer: Trainer,
         errors: str = "strict",
         processes: int | None = None,
     ) -> None:
@@ -476,7 +501,7 @@ class Tokenizer:
         )
         self._train_counts(counts, trainer)
 
-    def train_from_iterator(self, iterator: Iterable[str], trainer: BPETrainer) -> None:
+    def train_from_iterator(self, iterator: Iterable[str], trainer: Trainer) -> None:
         """Train the model on an iterable of texts (each is one sequence).
 
         Raises:
@@ -485,7 +510,7 @@ class Tokenizer:
         counts = count_words(iterator, self.normalizer, self.pre_tokenizer)
         self._train_counts(counts, trainer)
 
-    def _train_counts(self, counts: Any, trainer: BPETrainer) -> None:
+    def _train_counts(self, counts: Any, trainer: Trainer) -> None:
         self.model = trainer.train_from_counts(counts)
         if trainer.special_tokens:
             self.add_special_tokens(trainer.special_tokens)
@@ -646,15 +671,21 @@ class Tokenizer:
         return cls.from_dict(d)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Tokenizer:
-        """Load a ``tokenizer.json`` (written by tokenlab or by Hugging Face ``tokenizers``).
+    def from_file(cls, path: str | os.PathLike[str], **options: Any) -> Tokenizer:
+        """Load a tokenizer file, recognized by its content and name.
+
+        ``tokenizer.json`` (written by tokenlab or by Hugging Face ``tokenizers``),
+        or BERT's ``vocab.txt`` (the BERT pipeline is built around it; ``options``
+        go to :func:`tokenlab.export.bert.read_vocab_txt`, e.g. ``lowercase=False``
+        for a cased model).
 
         Args:
             path: the file.
+            **options: format-specific options.
 
         Raises:
-            ModelFileError: the file is missing, unreadable, or malformed; the
-                message names the file.
+            ModelFileError: the file is missing, unreadable, malformed or of an
+                unknown format; the message names the file.
 
         >>> import tokenlab, tempfile, os
         >>> tok = tokenlab.train(iter(["abc abc"]), vocab_size=258, show_progress=False)
@@ -664,6 +695,12 @@ class Tokenizer:
         True
         """
         p = os.fspath(path)
+        if _looks_like_vocab_txt(p):
+            from .export.bert import read_vocab_txt
+
+            return read_vocab_txt(p, **options)
+        if options:
+            raise ConfigError(f"options {sorted(options)} do not apply to tokenizer.json files")
         try:
             with open(p, "rb") as f:
                 raw = f.read()
