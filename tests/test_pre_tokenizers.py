@@ -14,6 +14,7 @@ from tokenlab.pre_tokenizers import (
     PATTERNS,
     BertPreTokenizer,
     ByteLevel,
+    Metaspace,
     PreToken,
     PreTokenizer,
     Sequence,
@@ -61,6 +62,10 @@ def _all_ours() -> list[PreTokenizer]:
     for name in PATTERNS:
         out.append(Split(PATTERNS[name], "isolated"))
         out.append(get_pre_tokenizer(name))
+    for scheme in ("always", "never", "first"):
+        for split in (True, False):
+            out.append(Metaspace("▁", scheme, split))
+    out.append(Sequence([WhitespaceSplit(), Metaspace(prepend_scheme="first")]))
     return out
 
 
@@ -239,7 +244,7 @@ def test_dict_round_trip(pre: PreTokenizer) -> None:
 def test_from_dict_errors() -> None:
     assert pre_tokenizer_from_dict(None) is None
     with pytest.raises(ModelFileError, match="Metaspace"):
-        pre_tokenizer_from_dict({"type": "Metaspace"})
+        pre_tokenizer_from_dict({"type": "Punctuation"})
     with pytest.raises(ModelFileError):
         pre_tokenizer_from_dict({"type": "Split", "pattern": "x", "behavior": "Isolated"})
     with pytest.raises(ModelFileError, match="behavior"):
@@ -333,6 +338,23 @@ def _hf_pairs() -> list[tuple[str, Any, PreTokenizer]]:
             [P.Split(hf_pat, "isolated"), P.ByteLevel(add_prefix_space=False, use_regex=False)]
         )
         pairs.append((f"get_pre_tokenizer({name})", hf_seq, get_pre_tokenizer(name)))
+    for scheme in ("always", "never", "first"):
+        for split in (True, False):
+            pairs.append(
+                (
+                    f"Metaspace({scheme}, split={split})",
+                    P.Metaspace(prepend_scheme=scheme, split=split),
+                    Metaspace(prepend_scheme=scheme, split=split),
+                )
+            )
+    # "first" inside a Sequence: only the piece at offset 0 gets the prefix.
+    pairs.append(
+        (
+            "Sequence(Split(' '), Metaspace(first))",
+            P.Sequence([P.Split(" ", "isolated"), P.Metaspace(prepend_scheme="first")]),
+            Sequence([Split(" ", literal=True), Metaspace(prepend_scheme="first")]),
+        )
+    )
     # A Sequence with a prefix space per piece, composed offsets through multi-byte chars.
     pairs.append(
         (
@@ -391,7 +413,7 @@ def test_from_dict_of_hf_written_json() -> None:
         assert built is not None
         assert built.to_dict() == d
         if ours is not None and isinstance(
-            ours, (Whitespace, WhitespaceSplit, BertPreTokenizer, ByteLevel)
+            ours, (Whitespace, WhitespaceSplit, BertPreTokenizer, ByteLevel, Metaspace)
         ):
             assert built == ours
         for line in DOC_LINES[:40]:
@@ -495,3 +517,110 @@ def test_bert_parity_code_point_by_code_point() -> None:
         if classes.match(c) or cp in (0x166D, 0x111C9):
             text = f"a{c}b {c}"
             assert ours.pre_tokenize_str(text) == hf.pre_tokenize_str(text), hex(cp)
+
+
+# ---------------------------------------------------------------------------------------------
+# Metaspace
+
+# Text rich in what Metaspace looks at: runs of spaces, the replacement char itself, other
+# whitespace (which it must leave alone) and a second candidate replacement "_".
+_META_PIECES = st.sampled_from(
+    [" ", "  ", "▁", "▁▁", "_", "\t", "\n", "\xa0", "a", "Hey", "é", "中文", "😀", "e\u0301"]
+)
+META_TEXT = st.lists(st.one_of(_CHARS, _META_PIECES), max_size=20).map("".join)
+
+
+def test_metaspace_golden() -> None:
+    # Spaces become "▁" in place (offsets unchanged); "▁" is prepended to the first word and
+    # has no source (-1), so that word's offsets start at its first real char; the text is
+    # cut before every "▁", so two spaces give a lone "▁" word.
+    toks = Metaspace().split("Hey  you")
+    assert toks == [
+        PreToken("▁Hey", 0, 3, (-1, 0, 1, 2)),
+        PreToken("▁", 3, 4),
+        PreToken("▁you", 4, 8),
+    ]
+    # Nothing is prepended when the text already starts with the replacement (a space).
+    assert Metaspace().pre_tokenize_str(" a") == [("▁a", (0, 2))]
+    assert Metaspace().words("▁a") == ["▁a"]
+    # A "▁" already in the text is a cut point like a space; a tab is not a space.
+    assert Metaspace().words("a▁b\tc d") == ["▁a", "▁b\tc", "▁d"]
+    assert Metaspace(prepend_scheme="never").words("a b") == ["a", "▁b"]
+    assert Metaspace(split=False).pre_tokenize_str("a b") == [("▁a▁b", (0, 3))]
+    assert Metaspace("_").words("a b_c") == ["_a", "_b", "_c"]
+    assert Metaspace().split("") == [] and Metaspace().words("") == []
+
+
+def test_metaspace_prepend_first_in_a_sequence() -> None:
+    # "first": only the piece at offset 0 of the input gets the prefix. Alone, Metaspace sees
+    # the whole text, so "first" is "always".
+    assert Metaspace(prepend_scheme="first").words("a b") == ["▁a", "▁b"]
+    seq = Sequence([Split(" ", "isolated", literal=True), Metaspace(prepend_scheme="first")])
+    assert seq.pre_tokenize_str("a b") == [("▁a", (0, 1)), ("▁", (1, 2)), ("b", (2, 3))]
+    # Words (the training path) agree with split, also for a nested Sequence.
+    nested = Sequence([WhitespaceSplit(), Sequence([Metaspace(prepend_scheme="first")])])
+    assert nested.words("x y z") == [t.text for t in nested.split("x y z")] == ["▁x", "y", "z"]
+    always = Sequence([WhitespaceSplit(), Metaspace()])
+    assert always.words("x y") == ["▁x", "▁y"]
+
+
+def test_metaspace_options_are_checked() -> None:
+    with pytest.raises(ConfigError, match="one char"):
+        Metaspace("__")
+    with pytest.raises(ConfigError, match="prepend_scheme"):
+        Metaspace(prepend_scheme="First")
+
+
+def test_metaspace_from_dict_old_and_new() -> None:
+    new = {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": False}
+    assert pre_tokenizer_from_dict(new) == Metaspace("▁", "first", False)
+    # Files written before prepend_scheme existed: add_prefix_space (and str_rep).
+    old = {"type": "Metaspace", "replacement": "▁", "str_rep": "▁", "add_prefix_space": True}
+    assert pre_tokenizer_from_dict(old) == Metaspace()
+    old_off = {"type": "Metaspace", "replacement": "▁", "add_prefix_space": False}
+    assert pre_tokenizer_from_dict(old_off) == Metaspace(prepend_scheme="never")
+    # Both given: prepend_scheme wins unless add_prefix_space=false contradicts it.
+    both = {**old, "prepend_scheme": "never"}
+    assert pre_tokenizer_from_dict(both) == Metaspace(prepend_scheme="never")
+    with pytest.raises(ModelFileError, match="contradicts"):
+        pre_tokenizer_from_dict({**old_off, "prepend_scheme": "first"})
+    with pytest.raises(ModelFileError, match="replacement"):
+        pre_tokenizer_from_dict({"type": "Metaspace"})
+    with pytest.raises(ModelFileError, match="one char"):
+        pre_tokenizer_from_dict({"type": "Metaspace", "replacement": "ab"})
+    with pytest.raises(ModelFileError, match="prepend_scheme"):
+        pre_tokenizer_from_dict({"type": "Metaspace", "replacement": "▁", "prepend_scheme": 1})
+
+
+def test_metaspace_old_dicts_load_like_tokenizers() -> None:
+    # tokenizers itself reads these older dicts; what it builds must split as ours does.
+    tk = pytest.importorskip("tokenizers", reason="parity tests need the `tokenizers` package")
+    base = json.loads(tk.Tokenizer(tk.models.BPE()).to_str())
+    old_dicts: list[dict[str, Any]] = [
+        {"type": "Metaspace", "replacement": "▁", "add_prefix_space": True},
+        {"type": "Metaspace", "replacement": "▁", "add_prefix_space": True, "str_rep": "▁"},
+        {"type": "Metaspace", "replacement": "_", "add_prefix_space": True, "split": False},
+        {"type": "Metaspace", "replacement": "▁"},
+    ]
+    for d in old_dicts:
+        hf = tk.Tokenizer.from_str(json.dumps({**base, "pre_tokenizer": d})).pre_tokenizer
+        ours = pre_tokenizer_from_dict(d)
+        assert ours is not None
+        for line in [*DOC_LINES[:40], "a_b c", " x"]:
+            assert ours.pre_tokenize_str(line) == hf.pre_tokenize_str(line), d
+
+
+@settings(max_examples=200, deadline=None)
+@given(META_TEXT, st.sampled_from(["▁", "_"]), st.sampled_from(["always", "never", "first"]))
+def test_metaspace_parity_on_generated_text(text: str, replacement: str, scheme: str) -> None:
+    tk = pytest.importorskip("tokenizers", reason="parity tests need the `tokenizers` package")
+    P = tk.pre_tokenizers
+    for split in (True, False):
+        hf = P.Metaspace(replacement=replacement, prepend_scheme=scheme, split=split)
+        ours = Metaspace(replacement, scheme, split)
+        expected = hf.pre_tokenize_str(text)
+        assert ours.pre_tokenize_str(text) == expected
+        assert ours.words(text) == [w for w, _ in expected]
+        hf_seq = P.Sequence([P.WhitespaceSplit(), hf])
+        seq = Sequence([WhitespaceSplit(), ours])
+        assert seq.pre_tokenize_str(text) == hf_seq.pre_tokenize_str(text)

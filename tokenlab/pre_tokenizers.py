@@ -9,6 +9,8 @@ reads/writes the same ``tokenizer.json`` dict (``to_dict`` / :func:`pre_tokenize
   printable char through :func:`bytes_to_unicode`.
 - :class:`Split` -- split on a regex with one of HF's five delimiter behaviours.
 - :class:`BertPreTokenizer` -- split on whitespace, then isolate each punctuation char.
+- :class:`Metaspace` -- SentencePiece's whitespace: spaces become ``"▁"`` (U+2581), one is
+  prepended, and the text is cut before each ``"▁"``.
 - :class:`Sequence` -- each stage splits the pieces of the previous one.
 
 :func:`get_pre_tokenizer` builds the named set-ups ("whitespace", "whitespace-split", "bert",
@@ -39,7 +41,15 @@ Differences from ``tokenizers`` (0.23), all deliberate or out of scope:
   Unicode 8). We reproduce it: ``regex``'s ``\\p{P}`` corrected by exception lists found by
   running every code point through tokenizers 0.23 (so, like HF, U+2E43..U+2E4F are not
   isolated, and U+166D, now a symbol, still is).
-- Other HF pre-tokenizers (Metaspace, Punctuation, Digits, ...) are not supported;
+- ``Metaspace(prepend_scheme="first")`` prepends only to a piece that starts at offset 0 of
+  the string given to ``split`` (inside a :class:`Sequence`: of the Sequence's input). HF
+  tests offset 0 of the ORIGINAL, pre-normalization string, so with a normalizer that
+  removes leading chars HF prepends nothing where we prepend one.
+- ``Metaspace`` from an old ``tokenizer.json`` with ``"add_prefix_space": false`` and no
+  ``prepend_scheme`` loads as ``prepend_scheme="never"`` (what such files meant);
+  tokenizers 0.23 refuses that dict ("add_prefix_space does not match declared
+  prepend_scheme").
+- Other HF pre-tokenizers (Punctuation, Digits, ...) are not supported;
   :func:`pre_tokenizer_from_dict` rejects them with :class:`~tokenlab.errors.ModelFileError`.
 """
 
@@ -59,6 +69,7 @@ __all__ = [
     "PATTERNS",
     "BertPreTokenizer",
     "ByteLevel",
+    "Metaspace",
     "PreToken",
     "PreTokenizer",
     "Sequence",
@@ -210,6 +221,11 @@ class PreTokenizer:
     def words(self, text: str) -> list[str]:
         """Return ``[p.text for p in self.split(text)]``, faster (the training path)."""
         return [p.text for p in self.split(text)]
+
+    def _split_from(self, text: str, at_origin: bool) -> list[PreToken]:
+        # ``split`` for a piece of a larger input: ``at_origin`` tells whether the piece
+        # starts at offset 0 of it. Only Metaspace(prepend_scheme="first") cares.
+        return self.split(text)
 
     def pre_tokenize_str(self, text: str) -> list[tuple[str, tuple[int, int]]]:
         """Return ``[(word, (start, end)), ...]`` like ``tokenizers``' ``pre_tokenize_str``."""
@@ -549,6 +565,110 @@ def _apply_behavior(parts: list[tuple[int, int, bool]], behavior: str) -> list[t
     return out
 
 
+_PREPEND_SCHEMES = ("always", "never", "first")
+
+
+class Metaspace(PreTokenizer):
+    """SentencePiece-style whitespace: spaces become ``replacement``, words start with it.
+
+    Every ``" "`` is replaced by ``replacement`` (one char for one char, so offsets do not
+    move); then one ``replacement`` is prepended unless the text already starts with it;
+    then, if ``split``, the text is cut before every ``replacement`` (HF's
+    ``MergedWithNext``), so ``"a  b"`` gives ``"▁a"``, ``"▁"``, ``"▁b"``.
+
+    Args:
+        replacement: The single char that stands for a space (SentencePiece's ``"▁"``,
+            U+2581).
+        prepend_scheme: ``"always"``; ``"never"``; ``"first"``: only to a piece that starts
+            at offset 0 (this matters inside a :class:`Sequence`, whose later pieces are not
+            the start of the text).
+        split: Cut before each ``replacement``; otherwise the text stays one word.
+
+    Raises:
+        ConfigError: ``replacement`` is not one char, or ``prepend_scheme`` is unknown.
+
+    The prepended char has no source: its ``char_map`` entry is -1 and the word's offsets
+    cover only real chars.
+
+    >>> Metaspace().pre_tokenize_str("Hey  you")
+    [('▁Hey', (0, 3)), ('▁', (3, 4)), ('▁you', (4, 8))]
+    >>> Metaspace(prepend_scheme="never", split=False).words("Hey you")
+    ['Hey▁you']
+    """
+
+    def __init__(
+        self, replacement: str = "\u2581", prepend_scheme: str = "always", split: bool = True
+    ) -> None:
+        if not isinstance(replacement, str) or len(replacement) != 1:
+            raise ConfigError(
+                f"Metaspace replacement must be exactly one char, got {replacement!r}"
+            )
+        if prepend_scheme not in _PREPEND_SCHEMES:
+            raise ConfigError(
+                f"unknown Metaspace prepend_scheme {prepend_scheme!r}; use one of "
+                + ", ".join(_PREPEND_SCHEMES)
+            )
+        self.replacement = replacement
+        self.prepend_scheme = prepend_scheme
+        # ``split`` is the method every pre-tokenizer has; the flag gets another name.
+        self.split_words = bool(split)
+
+    def _prepends(self, work: str, at_origin: bool) -> bool:
+        scheme = self.prepend_scheme
+        if scheme == "never" or (scheme == "first" and not at_origin):
+            return False
+        return not work.startswith(self.replacement)
+
+    def split(self, text: str) -> list[PreToken]:
+        return self._split_from(text, True)
+
+    def _split_from(self, text: str, at_origin: bool) -> list[PreToken]:
+        if not text:
+            return []
+        rep = self.replacement
+        work = text.replace(" ", rep)
+        if self.split_words:
+            cuts = [i for i, ch in enumerate(work) if ch == rep and i]
+            bounds = list(zip([0, *cuts], [*cuts, len(work)]))
+        else:
+            bounds = [(0, len(work))]
+        out = [PreToken(work[s:e], s, e) for s, e in bounds]
+        if self._prepends(work, at_origin):
+            first = out[0]
+            char_map = (-1, *range(first.start, first.end))
+            out[0] = PreToken(rep + first.text, first.start, first.end, char_map)
+        return out
+
+    def words(self, text: str) -> list[str]:
+        if not text:
+            return []
+        rep = self.replacement
+        work = text.replace(" ", rep)
+        if self._prepends(work, True):
+            work = rep + work
+        if not self.split_words:
+            return [work]
+        head, *rest = work.split(rep)
+        return ([head] if head else []) + [rep + w for w in rest]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "Metaspace",
+            "replacement": self.replacement,
+            "prepend_scheme": self.prepend_scheme,
+            "split": self.split_words,
+        }
+
+
+def _origin_sensitive(pre: PreTokenizer) -> bool:
+    """Whether ``pre`` splits differently depending on where its input starts."""
+    if isinstance(pre, Metaspace):
+        return pre.prepend_scheme == "first"
+    if isinstance(pre, Sequence):
+        return any(map(_origin_sensitive, pre.pre_tokenizers))
+    return False
+
+
 def _compose(outer: PreToken, inner: PreToken) -> PreToken:
     """Express ``inner`` (a token of ``outer.text``) in the coordinates of outer's input."""
     pm = outer.char_map
@@ -600,22 +720,37 @@ class Sequence(PreTokenizer):
         return iter(self.pre_tokenizers)
 
     def split(self, text: str) -> list[PreToken]:
+        return self._split_from(text, True)
+
+    def _split_from(self, text: str, at_origin: bool) -> list[PreToken]:
         if not text:
             return []
         if not self.pre_tokenizers:
             return [PreToken(text, 0, len(text))]
-        tokens = self.pre_tokenizers[0].split(text)
+        tokens = self.pre_tokenizers[0]._split_from(text, at_origin)
         for stage in self.pre_tokenizers[1:]:
             tokens = [
-                _compose(outer, inner) for outer in tokens for inner in stage.split(outer.text)
+                _compose(outer, inner)
+                for outer in tokens
+                for inner in stage._split_from(outer.text, at_origin and outer.start == 0)
             ]
         return tokens
+
+    def _needs_offsets(self) -> bool:
+        # Metaspace(prepend_scheme="first") after the first stage must know which word
+        # starts at offset 0, which plain words do not tell.
+        first, *rest = self.pre_tokenizers
+        return any(map(_origin_sensitive, rest)) or (
+            isinstance(first, Sequence) and _origin_sensitive(first)
+        )
 
     def words(self, text: str) -> list[str]:
         if not text:
             return []
         if not self.pre_tokenizers:
             return [text]
+        if self._needs_offsets():
+            return [p.text for p in self.split(text)]
         words = self.pre_tokenizers[0].words(text)
         for stage in self.pre_tokenizers[1:]:
             if isinstance(stage, ByteLevel) and not stage.use_regex and not stage.add_prefix_space:
@@ -732,11 +867,41 @@ def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
             )
         except ConfigError as e:
             raise ModelFileError(f"bad Split pre_tokenizer: {e}") from e
+    if kind == "Metaspace":
+        return _metaspace_from_dict(d)
     if kind == "Sequence":
         stages = _field(d, "pretokenizers", list)
         built = [pre_tokenizer_from_dict(s) for s in stages]
         return Sequence([s for s in built if s is not None])
     raise ModelFileError(
         f"unsupported pre_tokenizer type {kind!r}; tokenlab supports Whitespace, "
-        "WhitespaceSplit, BertPreTokenizer, ByteLevel, Split and Sequence"
+        "WhitespaceSplit, BertPreTokenizer, ByteLevel, Split, Metaspace and Sequence"
     )
+
+
+def _metaspace_from_dict(d: dict[str, Any]) -> Metaspace:
+    """Read a Metaspace dict, current (``prepend_scheme``) or older (``add_prefix_space``)."""
+    if "replacement" not in d:
+        raise ModelFileError(f'Metaspace component needs a "replacement" char, got {d!r}')
+    replacement = _field(d, "replacement", str)
+    scheme = d.get("prepend_scheme")
+    add_prefix_space = d.get("add_prefix_space")
+    if add_prefix_space is not None and not isinstance(add_prefix_space, bool):
+        raise ModelFileError(
+            f"Metaspace component: field 'add_prefix_space' must be bool, got {add_prefix_space!r}"
+        )
+    if scheme is None:
+        # Files written before prepend_scheme existed only have add_prefix_space.
+        scheme = "never" if add_prefix_space is False else "always"
+    elif not isinstance(scheme, str):
+        raise ModelFileError(
+            f"Metaspace component: prepend_scheme must be a string, got {scheme!r}"
+        )
+    elif add_prefix_space is False and scheme != "never":
+        raise ModelFileError(
+            f"Metaspace component: add_prefix_space=false contradicts prepend_scheme={scheme!r}"
+        )
+    try:
+        return Metaspace(replacement, scheme, _field(d, "split", bool, True))
+    except ConfigError as e:
+        raise ModelFileError(f"bad Metaspace component: {e}") from e
