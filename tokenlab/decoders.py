@@ -7,7 +7,16 @@ Supported components (Hugging Face ``tokenizer.json`` names, read and written by
 - :class:`BPEDecoder` -- end-of-word suffix (``</w>``) becomes a space.
 - :class:`WordPiece` -- ``##`` pieces join the previous token, others are space-separated;
   optional cleanup of spaces before punctuation and in English contractions.
+- :class:`Metaspace` -- ``"▁"`` back to spaces, the first token's dropped.
+- :class:`ByteFallback` -- ``<0xNN>`` byte tokens back to UTF-8 text.
+- :class:`Fuse` -- join the tokens into one string.
+- :class:`Strip` -- remove a char from the start / end of each token.
+- :class:`Replace` -- replace a string or regex in each token.
 - :class:`Sequence` -- chain decoders; each works on the token list the previous produced.
+
+``tokenizers`` writes ``Sequence([Replace("▁", " "), ByteFallback(), Fuse(),
+Strip(" ", 1, 0)])`` for tokenizers converted from SentencePiece, and ``Metaspace`` for
+older ones; both are supported.
 
 As in ``tokenizers``, every decoder implements :meth:`Decoder.decode_chain` (tokens in, a
 list of strings out) and :meth:`Decoder.decode` joins the chain's result.
@@ -21,21 +30,44 @@ Matches ``tokenizers`` (0.23) on these points, which are easy to get wrong:
   space, except in the last token, where it is removed.
 - WordPiece: the prefix is stripped only from the start of a token and never from the first
   token; the cleanup replacements run token by token, in a fixed order (see ``_CLEANUP``).
+- Metaspace: in the first token EVERY replacement char is removed (unless
+  ``prepend_scheme="never"``), not just a leading one.
+- ByteFallback: a run of byte tokens that is not valid UTF-8 gives one U+FFFD per byte;
+  ``<0x+F>`` and lowercase hex count as byte tokens (Rust's ``from_str_radix``).
 
-Other HF decoders (Metaspace, ByteFallback, Fuse, Strip, CTC, Replace) are not
-supported here; :func:`decoder_from_dict` rejects them with
+Deliberate differences: ``Strip`` with ``stop`` larger than a token panics in
+``tokenizers``; here it strips what there is. ``Replace`` regexes run on the ``regex``
+module, not Oniguruma (see :mod:`tokenlab.pre_tokenizers` for the known differences).
+The CTC decoder is not supported; :func:`decoder_from_dict` rejects it with
 :class:`~tokenlab.errors.ModelFileError`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
+import regex
+
 from tokenlab.errors import ConfigError, ModelFileError
+from tokenlab.pre_tokenizers import Metaspace as MetaspacePre
+from tokenlab.pre_tokenizers import _metaspace_from_dict as metaspace_options
 from tokenlab.pre_tokenizers import bytes_to_unicode
 
-__all__ = ["BPEDecoder", "ByteLevel", "Decoder", "Sequence", "WordPiece", "decoder_from_dict"]
+__all__ = [
+    "BPEDecoder",
+    "ByteFallback",
+    "ByteLevel",
+    "Decoder",
+    "Fuse",
+    "Metaspace",
+    "Replace",
+    "Sequence",
+    "Strip",
+    "WordPiece",
+    "decoder_from_dict",
+]
 
 
 class Decoder:
@@ -226,6 +258,254 @@ class WordPiece(Decoder):
         return {"type": "WordPiece", "prefix": self.prefix, "cleanup": self.cleanup}
 
 
+class Metaspace(Decoder):
+    """Undo :class:`tokenlab.pre_tokenizers.Metaspace`: ``replacement`` back to spaces.
+
+    Every ``replacement`` char becomes ``" "``, except in the FIRST token when
+    ``prepend_scheme`` is not ``"never"``: there all of them are removed (not only a
+    leading one), as in ``tokenizers``.
+
+    Args:
+        replacement: The single char that stands for a space.
+        prepend_scheme: ``"always"``, ``"never"`` or ``"first"`` (as for the pre-tokenizer).
+        split: Stored for ``tokenizer.json`` only; decoding does not use it.
+
+    Raises:
+        ConfigError: ``replacement`` is not one char, or ``prepend_scheme`` is unknown.
+
+    >>> Metaspace().decode(["▁Hey", "▁", "▁you"])
+    'Hey  you'
+    >>> Metaspace(prepend_scheme="never").decode(["▁Hey", "▁you"])
+    ' Hey you'
+    """
+
+    def __init__(
+        self, replacement: str = "\u2581", prepend_scheme: str = "always", split: bool = True
+    ) -> None:
+        # The pre-tokenizer validates the same options the same way.
+        pre = MetaspacePre(replacement, prepend_scheme, split)
+        self.replacement = pre.replacement
+        self.prepend_scheme = pre.prepend_scheme
+        self.split = pre.split_words
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        rep = self.replacement
+        out = [t.replace(rep, " ") for t in tokens]
+        if out and self.prepend_scheme != "never":
+            out[0] = tokens[0].replace(rep, "")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "Metaspace",
+            "replacement": self.replacement,
+            "prepend_scheme": self.prepend_scheme,
+            "split": self.split,
+        }
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _fallback_byte(token: str) -> int | None:
+    """The byte of a ``<0xNN>`` token, else ``None``.
+
+    The rule is HF's: six UTF-8 bytes, ``<0x`` ... ``>``, and the middle two parsed by
+    Rust's ``u8::from_str_radix(_, 16)``, which takes either case and a leading ``+``
+    (``"<0x+F>"`` is byte 15) but no ``-`` or whitespace, unlike Python's ``int``.
+    """
+    if len(token) > 6 or not token.startswith("<0x") or not token.endswith(">"):
+        return None
+    if len(token.encode("utf-8", "surrogatepass")) != 6:
+        return None
+    digits = token[3:5]
+    if len(digits) != 2:
+        return None
+    if digits[0] == "+":
+        digits = digits[1]
+    if not all(c in _HEX for c in digits):
+        return None
+    return int(digits, 16)
+
+
+class ByteFallback(Decoder):
+    """Turn runs of ``<0xNN>`` byte tokens (byte fallback) back into text.
+
+    Each run of consecutive byte tokens is decoded as UTF-8; a run that is not valid UTF-8
+    becomes one U+FFFD PER BYTE (HF's rule: not per invalid subsequence, so a valid byte
+    in an invalid run is lost too). Other tokens pass through unchanged.
+
+    >>> ByteFallback().decode(["a", "<0xC3>", "<0xA9>", "<0x41>"])
+    'aéA'
+    >>> ByteFallback().decode(["<0xC3>", "<0x41>", "b"])
+    '��b'
+    """
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        run = bytearray()
+
+        def flush() -> None:
+            try:
+                out.append(run.decode("utf-8"))
+            except UnicodeDecodeError:
+                out.extend("\ufffd" * len(run))
+            run.clear()
+
+        for token in tokens:
+            b = _fallback_byte(token)
+            if b is not None:
+                run.append(b)
+                continue
+            if run:
+                flush()
+            out.append(token)
+        if run:
+            flush()
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "ByteFallback"}
+
+
+class Fuse(Decoder):
+    """Join all tokens into one string (so later stages see a single token).
+
+    >>> Fuse().decode_chain(["a", "b", "c"])
+    ['abc']
+    """
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        return ["".join(tokens)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Fuse"}
+
+
+class Strip(Decoder):
+    """Remove up to ``start`` leading and ``stop`` trailing ``content`` chars of each token.
+
+    Args:
+        content: The one char to remove.
+        start: At most this many from the start of each token.
+        stop: At most this many from the end of each token.
+
+    Raises:
+        ConfigError: ``content`` is not one char, or ``start``/``stop`` is negative.
+
+    ``tokenizers`` panics when ``stop`` reaches past the start of a token (e.g.
+    ``Strip(" ", 0, 1)`` on ``""``); here the trailing cut simply stops there.
+
+    >>> Strip(" ", 1, 0).decode_chain(["  a ", "b"])
+    [' a ', 'b']
+    """
+
+    def __init__(self, content: str = " ", start: int = 1, stop: int = 0) -> None:
+        if not isinstance(content, str) or len(content) != 1:
+            raise ConfigError(f"Strip content must be exactly one char, got {content!r}")
+        for name, value in (("start", start), ("stop", stop)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"Strip {name} must be an int >= 0, got {value!r}")
+        self.content = content
+        self.start = start
+        self.stop = stop
+
+    def _strip(self, token: str) -> str:
+        c = self.content
+        lo = 0
+        while lo < min(self.start, len(token)) and token[lo] == c:
+            lo += 1
+        hi = len(token)
+        while len(token) - hi < self.stop and hi > lo and token[hi - 1] == c:
+            hi -= 1
+        return token[lo:hi]
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        return [self._strip(t) for t in tokens]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Strip", "content": self.content, "start": self.start, "stop": self.stop}
+
+
+class Replace(Decoder):
+    """Replace every match of ``pattern`` in each token by ``content``.
+
+    Args:
+        pattern: A plain string (``literal=True``, the default, as for a ``str`` in
+            ``tokenizers.decoders.Replace``) or a regex for the ``regex`` module.
+        content: The replacement text (taken literally; no group references).
+        literal: ``pattern`` is a plain string (``{"String": ...}`` in JSON); otherwise
+            a regex (``{"Regex": ...}``).
+
+    Raises:
+        ConfigError: ``pattern`` is not a string or the regex does not compile.
+
+    Empty matches are replaced too, found the way HF's regex iterator finds them (see
+    ``_matches``), and an empty token stays empty.
+
+    >>> Replace("▁", " ").decode_chain(["▁Hey", "▁you"])
+    [' Hey', ' you']
+    >>> Replace("a+", "x", literal=False).decode(["baaab"])
+    'bxb'
+    """
+
+    def __init__(self, pattern: str, content: str, *, literal: bool = True) -> None:
+        if not isinstance(pattern, str):
+            raise ConfigError(f"Replace pattern must be a string, got {pattern!r}")
+        if not isinstance(content, str):
+            raise ConfigError(f"Replace content must be a string, got {content!r}")
+        try:
+            self._re = regex.compile(regex.escape(pattern) if literal else pattern)
+        except regex.error as e:
+            raise ConfigError(f"Replace pattern {pattern!r} is not a valid regex: {e}") from e
+        self.pattern = pattern
+        self.content = content
+        self.literal = bool(literal)
+
+    def _matches(self, token: str) -> Iterator[tuple[int, int]]:
+        # The iteration of Rust's `onig` crate, which differs from Python's finditer after
+        # an empty match: it searches again from the same place and, if that finds the
+        # same empty match, moves one char on (Python would take a longer match starting
+        # there). An empty match right where the previous match ended is skipped too.
+        pos, last_end, n = 0, -1, len(token)
+        while pos <= n:
+            m = self._re.search(token, pos)
+            if m is None:
+                return
+            s, e = m.span()
+            if s == e == last_end:
+                pos += 1
+                continue
+            yield s, e
+            pos = last_end = e
+
+    def _replace(self, token: str) -> str:
+        if not token:
+            return token
+        parts: list[str] = []
+        prev = 0
+        for s, e in self._matches(token):
+            parts.append(token[prev:s])
+            parts.append(self.content)
+            prev = e
+        parts.append(token[prev:])
+        return "".join(parts)
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        if self.literal and self.pattern:
+            # Plain str.replace is the same thing for a non-empty literal, and faster.
+            pattern, content = self.pattern, self.content
+            return [t.replace(pattern, content) for t in tokens]
+        return [self._replace(t) for t in tokens]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "Replace",
+            "pattern": {"String" if self.literal else "Regex": self.pattern},
+            "content": self.content,
+        }
+
+
 class Sequence(Decoder):
     """Chain decoders: each stage's ``decode_chain`` output is the next stage's input.
 
@@ -298,6 +578,21 @@ def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
         if not isinstance(prefix, str):
             raise ModelFileError(f"WordPiece decoder prefix must be a string, got {prefix!r}")
         return WordPiece(prefix, _flag(d, "cleanup"))
+    if kind == "Metaspace":
+        return _metaspace_from_dict(d)
+    if kind == "ByteFallback":
+        return ByteFallback()
+    if kind == "Fuse":
+        return Fuse()
+    if kind == "Strip":
+        content = d.get("content", " ")
+        start, stop = d.get("start", 0), d.get("stop", 0)
+        try:
+            return Strip(content, start, stop)
+        except ConfigError as e:
+            raise ModelFileError(f"bad Strip decoder {d!r}: {e}") from e
+    if kind == "Replace":
+        return _replace_from_dict(d)
     if kind == "Sequence":
         stages = d.get("decoders")
         if not isinstance(stages, list):
@@ -305,6 +600,30 @@ def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
         built = [decoder_from_dict(s) for s in stages]
         return Sequence([s for s in built if s is not None])
     raise ModelFileError(
-        f"unsupported decoder type {kind!r}; tokenlab supports ByteLevel, BPEDecoder, WordPiece "
-        "and Sequence"
+        f"unsupported decoder type {kind!r}; tokenlab supports ByteLevel, BPEDecoder, WordPiece, "
+        "Metaspace, ByteFallback, Fuse, Strip, Replace and Sequence"
     )
+
+
+def _metaspace_from_dict(d: dict[str, Any]) -> Metaspace:
+    # Same fields, defaults and old-file handling as the pre-tokenizer's dict.
+    pre = metaspace_options(d)
+    return Metaspace(pre.replacement, pre.prepend_scheme, pre.split_words)
+
+
+def _replace_from_dict(d: dict[str, Any]) -> Replace:
+    pattern = d.get("pattern")
+    if not (isinstance(pattern, dict) and len(pattern) == 1):
+        raise ModelFileError(
+            f'Replace pattern must be {{"String": ...}} or {{"Regex": ...}}, got {pattern!r}'
+        )
+    ((ptype, ptext),) = pattern.items()
+    content = d.get("content")
+    if ptype not in ("String", "Regex") or not isinstance(ptext, str):
+        raise ModelFileError(f"Replace pattern {pattern!r}: expected a String or Regex")
+    if not isinstance(content, str):
+        raise ModelFileError(f"Replace decoder needs a string content, got {content!r}")
+    try:
+        return Replace(ptext, content, literal=ptype == "String")
+    except ConfigError as e:
+        raise ModelFileError(f"bad Replace decoder: {e}") from e
