@@ -401,3 +401,214 @@ def model_from_dict(d: Any) -> Model:
     if kind == "WordPiece":
         return WordPiece.from_dict(d)
     raise ModelFileError(f"model type {kind!r} is not supported (supported: BPE, WordPiece)")
+
+
+class SentencePieceBPE(Model):
+    """SentencePiece's BPE model: pieces with scores, merged by score (no merge list).
+
+    Encoding a word starts from its characters (a user-defined piece found in
+    the text is one symbol that never merges) and repeatedly merges the
+    adjacent pair whose CONCATENATION is a piece (normal, user-defined or
+    unused) with the highest score, leftmost on ties; an unused piece is then
+    split back into the two symbols it was made of. A symbol that is not a
+    piece is unknown: consecutive unknown symbols become ONE unknown piece, or,
+    with ``byte_fallback``, each becomes its UTF-8 bytes as ``<0xNN>`` pieces.
+    This is ``sentencepiece``'s ``bpe::Model::Encode`` plus its processor's
+    unknown handling, applied word by word (SentencePiece encodes the whole
+    ``▁``-escaped sentence; this is the same as long as no piece has ``▁``
+    after its first character, which holds for models trained with
+    ``split_by_whitespace=True``).
+
+    Args:
+        pieces: ``(piece, score, type)`` per id; types are SentencePiece's
+            (1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte).
+        byte_fallback: encode unknown characters as byte pieces.
+
+    Raises:
+        ModelFileError: no unknown piece or more than one, an empty or duplicate
+            piece, an unknown type, or byte fallback without the 256 byte pieces.
+
+    Its ``tokenizer.json`` form is not written yet (``to_dict`` raises); the
+    ``.model`` export lives in :mod:`tokenlab.export`.
+
+    >>> sp = SentencePieceBPE([("<unk>", 0.0, 2), ("ab", 0.0, 1), ("abc", -1.0, 1),
+    ...                        ("a", -2.0, 1), ("b", -3.0, 1), ("c", -4.0, 1)])
+    >>> sp.tokenize("abcxyab")
+    ([2, 0, 1], [(0, 3), (3, 5), (5, 7)])
+    """
+
+    def __init__(
+        self, pieces: Sequence[tuple[str, float, int]], *, byte_fallback: bool = False
+    ) -> None:
+        self.pieces: list[tuple[str, float, int]] = []
+        self.vocab = {}
+        self.byte_fallback = byte_fallback
+        self._scores: dict[str, tuple[float, int]] = {}
+        user_defined: list[str] = []
+        unk_id: int | None = None
+        for i, entry in enumerate(pieces):
+            if not (isinstance(entry, (tuple, list)) and len(entry) == 3):
+                raise ModelFileError(f"SentencePiece piece #{i} must be (piece, score, type)")
+            piece, score, kind = entry
+            if not isinstance(piece, str) or not piece:
+                raise ModelFileError(f"SentencePiece piece #{i} must be a non-empty string")
+            if kind not in (1, 2, 3, 4, 5, 6):
+                raise ModelFileError(
+                    f"SentencePiece piece #{i} {piece!r} has unknown type {kind!r}"
+                )
+            if piece in self.vocab:
+                raise ModelFileError(f"SentencePiece piece {piece!r} is defined twice")
+            self.vocab[piece] = i
+            self.pieces.append((piece, float(score), int(kind)))
+            if kind in (1, 4, 5):
+                self._scores[piece] = (float(score), kind)
+            if kind == 4:
+                user_defined.append(piece)
+            if kind == 2:
+                if unk_id is not None:
+                    raise ModelFileError("SentencePiece model has more than one unknown piece")
+                unk_id = i
+        if unk_id is None:
+            raise ModelFileError("SentencePiece model has no unknown piece (type 2)")
+        self.unk_id = unk_id
+        self._bytes: list[int] = []
+        if byte_fallback:
+            for b in range(256):
+                bid = self.vocab.get(f"<0x{b:02X}>")
+                if bid is None or self.pieces[bid][2] != 6:
+                    raise ModelFileError(
+                        f"byte_fallback needs the 256 byte pieces; <0x{b:02X}> is missing"
+                    )
+                self._bytes.append(bid)
+        self._user: dict[str, list[str]] = {}
+        for p in sorted(user_defined, key=len, reverse=True):
+            self._user.setdefault(p[0], []).append(p)
+        self._cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+
+    def clear_cache(self) -> None:
+        """Drop the per-word cache (it is also cleared when it grows too large)."""
+        self._cache.clear()
+
+    def _symbols(self, word: str) -> list[tuple[str, bool]]:
+        out: list[tuple[str, bool]] = []
+        i = 0
+        n = len(word)
+        user = self._user
+        while i < n:
+            for p in user.get(word[i], ()):
+                if word.startswith(p, i):
+                    out.append((p, True))
+                    i += len(p)
+                    break
+            else:
+                out.append((word[i], False))
+                i += 1
+        return out
+
+    def _merge(self, word: str) -> list[str]:
+        import heapq  # local: the module's imports above are shared with other models
+
+        syms = self._symbols(word)
+        text = [s for s, _ in syms]
+        frozen = [f for _, f in syms]
+        n = len(text)
+        nxt = [*range(1, n), -1]
+        prv = list(range(-1, n - 1))
+        scores = self._scores
+        heap: list[tuple[float, int, int, int]] = []
+        unused: dict[str, tuple[str, str]] = {}
+
+        def push(left: int, right: int) -> None:
+            if left < 0 or right < 0 or frozen[left] or frozen[right]:
+                return
+            piece = text[left] + text[right]
+            hit = scores.get(piece)
+            if hit is None:
+                return
+            heapq.heappush(heap, (-hit[0], left, right, len(piece)))
+            if hit[1] == 5:
+                unused[piece] = (text[left], text[right])
+
+        for i in range(n - 1):
+            push(i, i + 1)
+        while heap:
+            _neg, left, right, size = heapq.heappop(heap)
+            # Stale: one side was merged away or grew since the entry was pushed.
+            if not text[left] or not text[right] or len(text[left]) + len(text[right]) != size:
+                continue
+            text[left] += text[right]
+            text[right] = ""
+            nxt[left] = nxt[right]
+            if nxt[right] >= 0:
+                prv[nxt[right]] = left
+            push(prv[left], left)
+            push(left, nxt[left])
+        out: list[str] = []
+
+        def resegment(piece: str) -> None:
+            hit = scores.get(piece)
+            if hit is not None and hit[1] == 5 and piece in unused:
+                a, b = unused[piece]
+                resegment(a)
+                resegment(b)
+            else:
+                out.append(piece)
+
+        i = 0 if n else -1
+        while i >= 0:
+            resegment(text[i])
+            i = nxt[i]
+        return out
+
+    def tokenize(self, word: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """Encode one word (``▁``-escaped).
+
+        Returns:
+            ``(ids, spans)``: piece ids and their ``(start, end)`` char offsets in
+            ``word``. The lists are shared with the cache: do not modify them.
+        """
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        ids: list[int] = []
+        spans: list[tuple[int, int]] = []
+        vocab = self.vocab
+        pos = 0
+        prev_unk = False
+        for piece in self._merge(word):
+            end = pos + len(piece)
+            pid = vocab.get(piece)
+            if pid is not None and self.pieces[pid][2] in (1, 4, 5):
+                ids.append(pid)
+                spans.append((pos, end))
+                prev_unk = False
+            elif self.byte_fallback:
+                for b in piece.encode("utf-8", "surrogatepass"):
+                    ids.append(self._bytes[b])
+                    spans.append((pos, end))
+                prev_unk = False
+            elif prev_unk:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                ids.append(self.unk_id)
+                spans.append((pos, end))
+                prev_unk = True
+            pos = end
+        result = (ids, spans)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def id_to_piece(self, id: int) -> str:
+        """The piece with id ``id``."""
+        return self.pieces[id][0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Not written yet: a SentencePiece BPE model has no ``tokenizer.json`` form here."""
+        raise NotImplementedError(
+            "SentencePieceBPE has no tokenizer.json form yet; export it as a .model file"
+        )
+
+
+__all__ += ["SentencePieceBPE"]
