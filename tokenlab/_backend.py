@@ -44,3 +44,42 @@ else:
         from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter, WordPieceEncoder
 
         BACKEND = "python"
+
+# The Unigram kernels (lattice, Viterbi, forward-backward, seed substrings), from
+# the same core as everything above.
+if BACKEND == "python":
+    from ._pycore import (
+        CLASS_ALONE,
+        CLASS_ANY,
+        CLASS_FORBIDDEN,
+        CLASS_INHERITED,
+        CLASS_SPACE,
+        UNK_PENALTY,
+        UnigramLattice,
+        splitmix64,
+        top_substrings,
+    )
+else:
+    from ._core import (  # type: ignore[no-redef]
+        CLASS_ALONE,
+        CLASS_ANY,
+        CLASS_FORBIDDEN,
+        CLASS_INHERITED,
+        CLASS_SPACE,
+        UNK_PENALTY,
+        UnigramLattice,
+        splitmix64,
+        top_substrings,
+    )
+
+__all__ += [
+    "CLASS_ALONE",
+    "CLASS_ANY",
+    "CLASS_FORBIDDEN",
+    "CLASS_INHERITED",
+    "CLASS_SPACE",
+    "UNK_PENALTY",
+    "UnigramLattice",
+    "splitmix64",
+    "top_substrings",
+]

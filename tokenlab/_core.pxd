@@ -79,3 +79,43 @@ cdef class WordPieceEncoder:
 
     cdef Py_ssize_t _split(self, const char* data, Py_ssize_t nbytes,
                            Py_ssize_t n) except -1 nogil
+
+
+# -- Unigram language model ------------------------------------------------------------
+
+cdef struct LatticeNode:
+    int32_t end             # char position where the piece ends
+    int32_t id              # piece id, -1 for an unknown char
+    double score
+
+
+cdef struct NBestEntry:
+    double score            # total score of the partial path
+    int32_t start           # where its last piece starts
+    int32_t rank            # which entry of the list at `start` it extends
+    int32_t id              # id of its last piece (-1: unknown)
+
+
+cdef class UnigramLattice:
+    cdef unordered_map[uint64_t, int32_t] _trie  # (node << 21) | code point -> child node
+    cdef vector[int32_t] _node_id               # piece id at a trie node, or -1
+    cdef vector[double] _scores                 # score of each piece id
+    cdef list _pieces                           # piece of each id (None: unmatched)
+    cdef sym_t _unk
+    cdef double _unk_score
+    cdef int32_t _max_len
+    cdef vector[uint32_t] _cps                  # the word being segmented
+    cdef vector[int32_t] _first                 # nodes starting at i: _nodes[_first[i]:_first[i+1]]
+    cdef vector[LatticeNode] _nodes
+    cdef vector[double] _alpha
+    cdef vector[double] _beta
+    cdef vector[int32_t] _back_start
+    cdef vector[int32_t] _back_id
+    cdef vector[int32_t] _path                  # Viterbi output: start, end, id triples
+
+    cdef Py_ssize_t _load(self, str word) except -1
+    cdef _output(self, Py_ssize_t count, bint fuse_unk)
+    cdef void _build(self, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _viterbi(self, Py_ssize_t n, bint skip_whole) noexcept nogil
+    cdef double _forward_backward(self, Py_ssize_t n, double freq,
+                                  double* expected) noexcept nogil
