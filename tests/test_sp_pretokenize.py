@@ -186,7 +186,7 @@ def test_script_table_matches_sentencepiece_sample():
         and unicodedata.category(chr(cp)) not in ("Cc", "Cs", "Zs", "Zl", "Zp")
         and chr(cp) not in ("\u2581", "\u2585")
     ]
-    sample = rng.sample(chars, 1500) + ["\u0589", "\u061c", "\u0953", "\u0954", "\u30fc"]
+    sample = [*rng.sample(chars, 1500), "\u0589", "\u061c", "\u0953", "\u0954", "\u30fc"]
     reps: dict[str, str] = {"Latin": "a", "Common": "!", "Han": "漢"}
     for cp in range(0x41, 0x20000):
         ch = chr(cp)
