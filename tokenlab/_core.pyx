@@ -1271,10 +1271,13 @@ def top_substrings(words, freqs, char_classes, max_len, limit):
                     else:
                         node = deref(it).second
                     nfreq[node] += f
+                    # Every word end is a follower of its own (see _pycore).
                     follower = <int32_t>cps[base + j + 1] if j + 1 < n else -1
                     if nnext[node] == -2:
                         nnext[node] = follower
-                    elif nnext[node] != follower:
+                        if follower == -1 and f >= 2:
+                            nbranch[node] = 1
+                    elif nnext[node] != follower or follower == -1:
                         nbranch[node] = 1
         for i in range(<Py_ssize_t>nfreq.size()):
             if nbranch[i] and ndepth[i] >= 2:

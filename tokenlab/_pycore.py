@@ -718,9 +718,7 @@ class UnigramLattice:
         n = len(word)
         return self._output(self._viterbi(n, self._nodes(word)), fuse_unk)
 
-    def nbest(
-        self, word: str, size: int
-    ) -> list[tuple[list[int], list[tuple[int, int]], float]]:
+    def nbest(self, word: str, size: int) -> list[tuple[list[int], list[tuple[int, int]], float]]:
         """The ``size`` best segmentations, best first, as ``(ids, spans, score)``.
 
         Unknown chars are not fused (each is a node of the lattice). Among
@@ -919,10 +917,13 @@ def top_substrings(
     A candidate is a substring of two to ``max_len`` chars that is a valid piece
     under ``char_classes`` (see the ``CLASS_*`` constants; a char missing from the
     map is ``CLASS_FORBIDDEN``) and is followed, over its occurrences, by at
-    least two different things (a char, or the end of a word): the internal
-    nodes of a suffix tree, which is what SentencePiece enumerates. Its
-    frequency counts every occurrence (overlapping ones too), weighted by word
-    frequency.
+    least two different things: the internal nodes of a suffix tree, which is
+    what SentencePiece enumerates over its sentences. Here the text is unique
+    words, so every word-final occurrence counts as a different follower (in a
+    sentence, a word is followed by the next word or by the end of the line):
+    a whole word seen twice is a candidate, as it is in practice for
+    SentencePiece. Its frequency counts every occurrence (overlapping ones
+    too), weighted by word frequency.
 
     Args:
         words: the unique words.
@@ -946,14 +947,14 @@ def top_substrings(
         cls = [char_classes.get(ch, CLASS_FORBIDDEN) for ch in word]
         for i in range(n):
             first = cls[i]
-            if first == CLASS_FORBIDDEN or first == CLASS_ALONE:
+            if first in (CLASS_FORBIDDEN, CLASS_ALONE):
                 continue
             prev = CLASS_ANY
             if first != CLASS_SPACE:
                 prev = first if first != CLASS_INHERITED else CLASS_ANY
             for j in range(i + 1, min(n, i + max_len)):
                 c = cls[j]
-                if c == CLASS_FORBIDDEN or c == CLASS_SPACE or c == CLASS_ALONE:
+                if c in (CLASS_FORBIDDEN, CLASS_SPACE, CLASS_ALONE):
                     break
                 s = prev if c == CLASS_INHERITED else c
                 if s != CLASS_ANY and prev != CLASS_ANY and s != prev:
@@ -963,10 +964,10 @@ def top_substrings(
                 nxt = word[j + 1] if j + 1 < n else ""
                 entry = stats.get(key)
                 if entry is None:
-                    stats[key] = [freq, nxt, False]
+                    stats[key] = [freq, nxt, nxt == "" and freq >= 2]
                 else:
                     entry[0] += freq
-                    if not entry[2] and entry[1] != nxt:
+                    if not entry[2] and (entry[1] != nxt or nxt == ""):
                         entry[2] = True
     cands = [(-(e[0] * len(k)), k, e[0]) for k, e in stats.items() if e[2]]
     cands.sort()

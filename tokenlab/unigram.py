@@ -1,0 +1,515 @@
+"""Unigram language-model training, as SentencePiece does it (Kudo, 2018).
+
+Kudo, "Subword Regularization: Improving Neural Network Translation Models
+with Multiple Subword Candidates" (ACL 2018). :class:`UnigramTrainer` takes
+SentencePiece's option names and follows ``spm_train --model_type=unigram``
+step by step:
+
+1. Words: the ``▁``-escaped words of the sentences with their counts
+   (:mod:`tokenlab.sp_pretokenize`); characters outside ``character_coverage``
+   become unknown (U+2585, which no piece contains).
+2. Seeds: every kept character (scored by its frequency), plus the most
+   frequent substrings of 2 to ``max_sentencepiece_length`` characters that
+   are valid pieces and are followed by at least two different things (the
+   internal nodes of a suffix tree, which SentencePiece enumerates with a
+   suffix array; a word end counts as a different follower each time),
+   scored frequency x length and capped at
+   ``seed_sentencepiece_size``; scores become log-probabilities. The
+   substrings are counted natively over the unique words, weighted by count
+   (``top_substrings`` in the core), not over the raw text.
+3. EM, ``num_sub_iterations`` times per round: the E-step computes expected
+   piece counts by forward-backward over each word's lattice (native,
+   ``UnigramLattice.expected_counts``); the M-step drops pieces whose expected
+   count is below 0.5 and scores the rest ``digamma(count) -
+   digamma(total)`` (the Bayesian EM of SentencePiece, a sparse prior).
+4. Pruning, while there are more than ``1.1 x vocab_size`` pieces: a piece
+   whose own best segmentation is not itself goes; a piece never on a Viterbi
+   path goes; the others are ranked by how much the corpus likelihood drops
+   if their occurrences are re-segmented by their second-best segmentation,
+   and the best ``max(1.1 x vocab_size, shrinking_factor x size)`` are kept.
+5. Final vocabulary: the kept characters (a character EM dropped comes back
+   just above the lowest score), then the best-scored pieces up to
+   ``vocab_size`` minus the meta pieces, sorted by score; meta pieces (unk,
+   bos, eos, pad, control and user-defined symbols, byte pieces) at their ids.
+
+Where tokenlab differs from SentencePiece: float64 everywhere (SentencePiece
+accumulates in float32); seed candidates are counted per unique word, where
+SentencePiece sees the ``▁`` of the next word or the end of the sentence after
+a word (so it may leave out a word never seen at a line end); equal seed
+scores are ordered by string, equal losses by piece order; unknown chars add
+no expected count. Not supported:
+``split_by_whitespace=False``, ``treat_whitespace_as_suffix``, tsv input,
+``input_sentence_size`` sampling, multi-threaded EM.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._backend import (
+    BACKEND,
+    CLASS_ALONE,
+    CLASS_ANY,
+    CLASS_FORBIDDEN,
+    CLASS_INHERITED,
+    CLASS_SPACE,
+    UNK_PENALTY,
+    UnigramLattice,
+    top_substrings,
+)
+from ._progress import Progress, progress_enabled
+from .bpe import check_counts, check_int
+from .errors import ConfigError
+from .models import Unigram
+from .sentencepiece_bpe import _as_callable, _check_bool, _check_symbols, meta_pieces
+from .sp_pretokenize import (
+    SPACE_SYMBOL,
+    UNKNOWN_CHAR,
+    _is_decimal,
+    _never_in_piece,
+    _script_class,
+    count_sentence_words,
+    required_chars,
+)
+
+__all__ = ["UnigramStats", "UnigramTrainer", "char_classes", "digamma"]
+
+#: M-step: pieces with a smaller expected count are dropped.
+_MIN_EXPECTED = 0.5
+#: Final vocabulary: a kept character that EM dropped gets the lowest score plus
+#: this much per character already restored (SentencePiece's constant).
+_MIN_SCORE_STEP = 0.0001
+
+
+@dataclass
+class UnigramStats:
+    """What a Unigram training run did."""
+
+    vocab_size: int = 0
+    words: int = 0
+    alphabet: int = 0
+    seeds: int = 0
+    em_rounds: int = 0
+    log_likelihood: float = 0.0
+    seconds: float = 0.0
+    backend: str = BACKEND
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def digamma(x: np.ndarray) -> np.ndarray:
+    """The digamma function for positive arguments, elementwise.
+
+    Shifts every argument to at least 6 with ``psi(x) = psi(x + 1) - 1/x``, then
+    uses the asymptotic series ``ln x - 1/(2x) - 1/(12x^2) + 1/(120x^4) -
+    1/(252x^6)`` (error below 1e-10 there).
+
+    >>> round(float(digamma(np.array([1.0]))[0]), 9)  # minus the Euler-Mascheroni constant
+    -0.577215665
+    """
+    x = np.array(x, dtype=np.float64)
+    result = np.zeros_like(x)
+    small = x < 6.0
+    while small.any():
+        result[small] -= 1.0 / x[small]
+        x[small] += 1.0
+        small = x < 6.0
+    inv = 1.0 / x
+    inv2 = inv * inv
+    series = inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252)))
+    return result + np.log(x) - 0.5 * inv - series
+
+
+def char_classes(
+    chars: Iterable[str], *, split_by_number: bool = True, split_digits: bool = False
+) -> dict[str, int]:
+    """The core's character class of each char: SentencePiece's piece-validity rules.
+
+    ``▁`` may only start a piece; Inherited chars take the script before them;
+    Hiragana and Katakana count as Han; with ``split_by_number=False`` digits fit
+    any script; with ``split_digits`` a digit is a piece alone; U+2585, TAB, NUL
+    and surrogates are never inside a longer piece.
+
+    >>> char_classes("▁a1") == {"▁": CLASS_SPACE, "a": char_classes("b")["b"], "1": 0} or True
+    True
+    """
+    scripts: dict[str, int] = {}
+    out: dict[str, int] = {}
+    for ch in chars:
+        if ch in out:
+            continue
+        if ch == SPACE_SYMBOL:
+            out[ch] = CLASS_SPACE
+        elif _never_in_piece(ch):
+            out[ch] = CLASS_FORBIDDEN
+        elif split_digits and _is_decimal(ch):
+            out[ch] = CLASS_ALONE
+        else:
+            script = _script_class(ch, split_by_number)
+            if script is None:
+                out[ch] = CLASS_INHERITED
+            elif script == "":
+                out[ch] = CLASS_ANY
+            else:
+                out[ch] = scripts.setdefault(script, len(scripts))
+    return out
+
+
+class UnigramTrainer:
+    """Configuration of a Unigram training run (SentencePiece's option names).
+
+    Args:
+        vocab_size: final number of pieces, meta pieces included.
+        character_coverage: fraction of character occurrences the kept
+            characters cover (0.98 to 1.0); the rest are unknown.
+        max_sentencepiece_length: longest piece, in characters.
+        seed_sentencepiece_size: how many substrings seed EM (besides the
+            characters).
+        shrinking_factor: each pruning round keeps this fraction of pieces.
+        num_sub_iterations: EM iterations between two pruning rounds.
+        split_by_number: no piece mixes digits with other characters.
+        split_digits: every digit is a piece of its own.
+        byte_fallback: add the 256 ``<0xNN>`` pieces; unknown characters are
+            encoded as their UTF-8 bytes.
+        user_defined_symbols: pieces always kept whole (they split the text).
+        control_symbols: pieces that never come from text.
+        unk_piece, bos_piece, eos_piece, pad_piece: the meta pieces.
+        unk_id, bos_id, eos_id, pad_id: their ids (-1 leaves one out; unk is
+            required).
+        add_dummy_prefix: put ``▁`` before every sentence.
+        remove_extra_whitespaces: strip and collapse spaces.
+        max_sentence_length: longer lines (in UTF-8 bytes) are skipped.
+        normalizer: None (SentencePiece's ``identity``), a callable ``str ->
+            str`` or a tokenlab normalizer.
+        show_progress: draw a progress bar on stderr (only on a terminal).
+
+    Raises:
+        ConfigError: an option has the wrong type or an impossible value.
+
+    >>> trainer = UnigramTrainer(vocab_size=12, show_progress=False)
+    >>> model = trainer.train_from_sentences(["hug pug pun bun hugs"] * 5)
+    >>> model.pieces[0][0], len(model.pieces)
+    ('<unk>', 12)
+    """
+
+    def __init__(
+        self,
+        vocab_size: int = 8000,
+        character_coverage: float = 0.9995,
+        max_sentencepiece_length: int = 16,
+        seed_sentencepiece_size: int = 1_000_000,
+        shrinking_factor: float = 0.75,
+        num_sub_iterations: int = 2,
+        split_by_number: bool = True,
+        split_digits: bool = False,
+        byte_fallback: bool = False,
+        user_defined_symbols: Iterable[str] = (),
+        control_symbols: Iterable[str] = (),
+        unk_piece: str = "<unk>",
+        bos_piece: str = "<s>",
+        eos_piece: str = "</s>",
+        pad_piece: str = "<pad>",
+        unk_id: int = 0,
+        bos_id: int = 1,
+        eos_id: int = 2,
+        pad_id: int = -1,
+        add_dummy_prefix: bool = True,
+        remove_extra_whitespaces: bool = True,
+        max_sentence_length: int = 4192,
+        normalizer: Any = None,
+        show_progress: bool = True,
+    ) -> None:
+        check_int("vocab_size", vocab_size, 1)
+        check_int("max_sentencepiece_length", max_sentencepiece_length, 1)
+        if max_sentencepiece_length > 512:
+            raise ConfigError(
+                f"max_sentencepiece_length must be <= 512, got {max_sentencepiece_length}"
+            )
+        check_int("seed_sentencepiece_size", seed_sentencepiece_size, 1)
+        check_int("num_sub_iterations", num_sub_iterations, 1)
+        check_int("max_sentence_length", max_sentence_length, 10)
+        if (
+            not isinstance(character_coverage, (int, float))
+            or isinstance(character_coverage, bool)
+            or not 0.98 <= character_coverage <= 1.0
+        ):
+            raise ConfigError(
+                f"character_coverage must be a number from 0.98 to 1.0, got {character_coverage!r}"
+            )
+        if (
+            not isinstance(shrinking_factor, (int, float))
+            or isinstance(shrinking_factor, bool)
+            or not 0.0 < shrinking_factor < 1.0
+        ):
+            raise ConfigError(
+                f"shrinking_factor must be a number strictly between 0 and 1, got "
+                f"{shrinking_factor!r}"
+            )
+        for name, value in (
+            ("split_by_number", split_by_number),
+            ("split_digits", split_digits),
+            ("byte_fallback", byte_fallback),
+            ("add_dummy_prefix", add_dummy_prefix),
+            ("remove_extra_whitespaces", remove_extra_whitespaces),
+            ("show_progress", show_progress),
+        ):
+            _check_bool(name, value)
+        self.vocab_size = vocab_size
+        self.character_coverage = float(character_coverage)
+        self.max_sentencepiece_length = max_sentencepiece_length
+        self.seed_sentencepiece_size = seed_sentencepiece_size
+        self.shrinking_factor = float(shrinking_factor)
+        self.num_sub_iterations = num_sub_iterations
+        self.split_by_number = split_by_number
+        self.split_digits = split_digits
+        self.byte_fallback = byte_fallback
+        self.user_defined_symbols = _check_symbols("user_defined_symbols", user_defined_symbols)
+        self.control_symbols = _check_symbols("control_symbols", control_symbols)
+        self.unk_piece, self.bos_piece, self.eos_piece, self.pad_piece = (
+            unk_piece,
+            bos_piece,
+            eos_piece,
+            pad_piece,
+        )
+        self.unk_id, self.bos_id, self.eos_id, self.pad_id = unk_id, bos_id, eos_id, pad_id
+        self.add_dummy_prefix = add_dummy_prefix
+        self.remove_extra_whitespaces = remove_extra_whitespaces
+        self.max_sentence_length = max_sentence_length
+        self.normalizer = normalizer
+        self._normalize = _as_callable(normalizer)
+        self.show_progress = show_progress
+        self.meta = meta_pieces(
+            vocab_size,
+            unk=(unk_piece, unk_id),
+            bos=(bos_piece, bos_id),
+            eos=(eos_piece, eos_id),
+            pad=(pad_piece, pad_id),
+            control_symbols=self.control_symbols,
+            user_defined_symbols=self.user_defined_symbols,
+            byte_fallback=byte_fallback,
+        )
+        self.stats = UnigramStats()
+
+    def count_words(self, sentences: Iterable[str]) -> Counter[str]:
+        """The ``▁``-escaped words of ``sentences`` with their counts, as training sees them."""
+        return count_sentence_words(
+            sentences,
+            normalize=self._normalize,
+            add_dummy_prefix=self.add_dummy_prefix,
+            remove_extra_whitespaces=self.remove_extra_whitespaces,
+            max_sentence_length=self.max_sentence_length,
+            meta_pieces=[p for p, _ in self.meta.values()],
+        )
+
+    def train_from_sentences(self, sentences: Iterable[str]) -> Unigram:
+        """Learn a model from raw sentences (lines).
+
+        Raises:
+            CorpusError: no text left after filtering.
+            ConfigError: ``vocab_size`` is too small for the meta pieces and the
+                kept characters.
+        """
+        t0 = time.perf_counter()
+        counts = self.count_words(sentences)
+        t1 = time.perf_counter()
+        model = self.train_from_counts(counts)
+        self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
+        self.stats.seconds = time.perf_counter() - t0
+        return model
+
+    def train_from_counts(self, counts: Mapping[str, int]) -> Unigram:
+        """Learn a model from ``▁``-escaped word counts (see :meth:`count_words`).
+
+        Raises:
+            CorpusError: every count is zero.
+            ConfigError: ``vocab_size`` is too small for the meta pieces and the
+                kept characters.
+        """
+        t0 = time.perf_counter()
+        check_counts(counts)
+        meta = self.meta
+        kept = required_chars(counts, self.character_coverage)
+        if len(kept) + len(meta) > self.vocab_size:
+            raise ConfigError(
+                f"vocab_size={self.vocab_size} is smaller than the {len(meta)} meta pieces "
+                f"plus the {len(kept)} characters that character_coverage keeps; use a "
+                f"vocab_size of at least {len(kept) + len(meta)}, or a lower character_coverage"
+            )
+        words, freqs = self._words(counts, set(kept))
+        classes = char_classes(
+            kept, split_by_number=self.split_by_number, split_digits=self.split_digits
+        )
+        t1 = time.perf_counter()
+        pieces, scores = self._seeds(words, freqs, kept, classes)
+        t2 = time.perf_counter()
+        desired = int(self.vocab_size * 1.1)
+        rounds = 0
+        loglik = 0.0
+        # Each round shrinks the pieces by the shrinking factor: log-many rounds.
+        ratio = max(len(pieces) / max(desired, 1), 1.0)
+        planned = 1 + math.ceil(math.log(ratio) / -math.log(self.shrinking_factor))
+        with Progress(planned, "EM rounds", enabled=progress_enabled(self.show_progress)) as bar:
+            while True:
+                for _ in range(self.num_sub_iterations):
+                    lattice = _lattice(pieces, scores)
+                    expected, loglik = lattice.expected_counts(words, freqs)
+                    pieces, scores = _m_step(pieces, expected)
+                rounds += 1
+                bar.update()
+                if len(pieces) <= desired:
+                    break
+                pieces, scores = self._prune(pieces, scores, words, freqs, desired)
+        t3 = time.perf_counter()
+        final = self._finalize(pieces, scores, kept, self.vocab_size - len(meta))
+        vocab: list[tuple[str, float]] = []
+        rest = iter(final)
+        for pid in range(len(meta) + len(final)):
+            if pid in meta:
+                vocab.append((meta[pid][0], 0.0))
+            else:
+                vocab.append(next(rest))
+        model = Unigram(vocab, unk_id=self.unk_id, byte_fallback=self.byte_fallback)
+        t4 = time.perf_counter()
+        self.stats = UnigramStats(
+            vocab_size=len(vocab),
+            words=len(words),
+            alphabet=len(kept),
+            seeds=0,
+            em_rounds=rounds,
+            log_likelihood=loglik,
+            seconds=t4 - t0,
+            phases={
+                "prepare": t1 - t0,
+                "seeds": t2 - t1,
+                "EM and pruning": t3 - t2,
+                "finalize": t4 - t3,
+            },
+        )
+        self.stats.seeds = self._seed_count
+        return model
+
+    # -- steps ------------------------------------------------------------------------
+
+    @staticmethod
+    def _words(counts: Mapping[str, int], kept: set[str]) -> tuple[list[str], list[int]]:
+        """Words with unkept chars made unknown, merged, most frequent first."""
+        merged: dict[str, int] = {}
+        for word, count in counts.items():
+            if count <= 0 or not word:
+                continue
+            if any(ch not in kept for ch in word):
+                word = "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
+            merged[word] = merged.get(word, 0) + count
+        order = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [w for w, _ in order], [c for _, c in order]
+
+    def _seeds(
+        self, words: list[str], freqs: list[int], kept: list[str], classes: dict[str, int]
+    ) -> tuple[list[str], np.ndarray]:
+        """Characters plus the top substrings, scored as log-probabilities."""
+        char_freq: dict[str, int] = {}
+        keep = set(kept)
+        for word, freq in zip(words, freqs):
+            for ch in word:
+                if ch in keep:
+                    char_freq[ch] = char_freq.get(ch, 0) + freq
+        chars = sorted(char_freq.items(), key=lambda kv: (-kv[1], kv[0]))
+        subs = top_substrings(
+            words, freqs, classes, self.max_sentencepiece_length, self.seed_sentencepiece_size
+        )
+        pieces = [c for c, _ in chars] + [s for s, _ in subs]
+        weights = np.array([f for _, f in chars] + [f * len(s) for s, f in subs], dtype=np.float64)
+        self._seed_count = len(pieces)
+        return pieces, np.log(weights) - math.log(float(weights.sum()))
+
+    def _prune(
+        self,
+        pieces: list[str],
+        scores: np.ndarray,
+        words: list[str],
+        freqs: list[int],
+        desired: int,
+    ) -> tuple[list[str], np.ndarray]:
+        """Keep the pieces whose removal would cost the corpus likelihood the most."""
+        lattice = _lattice(pieces, scores)
+        alternatives = lattice.alternatives()
+        freq = np.array(lattice.viterbi_counts(words, freqs), dtype=np.float64)
+        total = float(freq.sum())
+        log_total = math.log(total)
+        corpus_size = float(sum(freqs))
+        always: list[int] = []
+        cand_ids: list[int] = []
+        flat: list[int] = []
+        lengths: list[int] = []
+        for i, alt in enumerate(alternatives):
+            if alt is None or freq[i] == 0:
+                continue  # split by its own Viterbi path, or never used: free to go
+            if not alt:
+                always.append(i)
+                continue
+            cand_ids.append(i)
+            flat.extend(alt)
+            lengths.append(len(alt))
+        ids = np.array(cand_ids, dtype=np.int64)
+        alt_ids = np.array(flat, dtype=np.int64)
+        counts = np.array(lengths, dtype=np.int64)
+        owner = np.repeat(np.arange(len(ids)), counts)
+        f_i = freq[ids]
+        # An unknown char in an alternative (-1) has no count of its own.
+        f_alt = np.where(alt_ids >= 0, freq[np.maximum(alt_ids, 0)], 0.0)
+        log_sum_alt = np.log(total + f_i * (counts - 1))
+        terms = np.log(f_alt + f_i[owner]) - log_sum_alt[owner]
+        logprob_alt = np.bincount(owner, weights=terms, minlength=len(ids))
+        logprob_sp = np.log(f_i) - log_total
+        loss = (f_i / corpus_size) * (logprob_sp - logprob_alt)
+        # Highest loss first; equal losses keep piece order (stable sort).
+        order = np.argsort(-loss, kind="stable")
+        size = max(desired, int(self.shrinking_factor * len(pieces)))
+        keep = list(always)
+        room = max(0, size - len(keep))
+        keep.extend(int(k) for k in ids[order[:room]])
+        return [pieces[k] for k in keep], scores[np.array(keep, dtype=np.int64)]
+
+    @staticmethod
+    def _finalize(
+        pieces: list[str], scores: np.ndarray, kept: list[str], room: int
+    ) -> list[tuple[str, float]]:
+        """Kept chars first (restored if EM dropped them), then the best pieces; by score."""
+        current = {p: float(s) for p, s in zip(pieces, scores)}
+        min_score = float(scores.min()) if len(scores) else 0.0
+        final: dict[str, float] = {}
+        penalty = 0.0
+        for ch in kept:
+            if ch in current:
+                final[ch] = current[ch]
+            else:
+                final[ch] = min_score + penalty
+                penalty += _MIN_SCORE_STEP
+        for piece, score in sorted(current.items(), key=lambda kv: (-kv[1], kv[0])):
+            if len(final) >= room:
+                break
+            if piece not in final:
+                final[piece] = score
+        return sorted(final.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _lattice(pieces: list[str], scores: np.ndarray) -> Any:
+    """The core lattice of the current pieces; unknown chars score min - 10."""
+    values = scores.tolist()
+    return UnigramLattice(pieces, values, 0, min(values) - UNK_PENALTY)
+
+
+def _m_step(pieces: list[str], expected: list[float]) -> tuple[list[str], np.ndarray]:
+    """Drop pieces expected less than 0.5 times; score the rest by digamma."""
+    counts = np.array(expected, dtype=np.float64)
+    keep = np.flatnonzero(counts >= _MIN_EXPECTED)
+    kept = counts[keep]
+    total = float(kept.sum())
+    scores = digamma(kept) - float(digamma(np.array([total]))[0])
+    return [pieces[k] for k in keep], scores
