@@ -254,3 +254,43 @@ def test_piece_tie_golden(core: ModuleType) -> None:
         core.PairCounter(words, counts, tie="piece")
     with pytest.raises(ValueError):
         core.PairCounter(words, counts, tie="nope")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=words_strategy,
+    n=st.integers(0, 10),
+    min_count=st.integers(1, 6),
+    scoring=st.sampled_from(["count", "likelihood"]),
+)
+def test_min_count_filters_candidates_like_reference(
+    core: ModuleType, data: list, n: int, min_count: int, scoring: str
+) -> None:
+    words = [w for w, _ in data]
+    counts = [c for _, c in data]
+    pc = core.PairCounter(words, counts, scoring=scoring, min_count=min_count)
+    got = []
+    for k in range(n):
+        best = pc.best()
+        if best is None:
+            break
+        assert best[2] >= min_count
+        pc.merge(best[0], best[1], 5 + k)
+        got.append(best)
+    expected = ref.train_merges(
+        words, counts, list(range(5, 5 + n)), scoring=scoring, min_count=min_count
+    )
+    assert got == expected
+
+
+def test_min_count_skips_rare_likelihood_winners(core: ModuleType) -> None:
+    # (2,3) occurs once and its symbols nowhere else: score 1/(1*1) = 1, the maximum.
+    # (0,1) occurs 10 times in "0 1" x10 plus 0 alone x10: 10/(20*10) = 1/20.
+    # With min_count 2 the rare pair is not a candidate; training goes on with (0,1).
+    words = [[0, 1], [0], [2, 3]]
+    counts = [10, 10, 1]
+    assert core.PairCounter(words, counts, scoring="likelihood").best() == (2, 3, 1)
+    pc = core.PairCounter(words, counts, scoring="likelihood", min_count=2)
+    assert pc.best() == (0, 1, 10)
+    with pytest.raises(ValueError):
+        core.PairCounter(words, counts, min_count=0)

@@ -37,6 +37,7 @@ cdef class PairCounter:
     cdef bint _piece_tie                        # SentencePiece: shorter, then smaller piece
     cdef unordered_map[sym_t, vector[uint32_t]] _strings  # code points, for _piece_tie
     cdef int64_t _max_len                       # 0: no limit
+    cdef count_t _min_count                     # pairs below it are not candidates
 
     cdef bint _better(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil
     cdef int _cmp_pieces(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil

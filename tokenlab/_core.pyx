@@ -96,7 +96,8 @@ cdef class PairCounter:
     """
 
     def __init__(self, words, counts, *, str scoring="count", symbol_lengths=None,
-                 max_token_length=None, str tie="ids", symbol_strings=None):
+                 max_token_length=None, str tie="ids", symbol_strings=None,
+                 min_count=1):
         cdef Py_ssize_t w, i, n
         cdef sym_t s, prev
         cdef count_t freq
@@ -111,6 +112,9 @@ cdef class PairCounter:
             raise ValueError(f"max_token_length must be >= 1, got {max_token_length}")
         if tie not in ("ids", "piece"):
             raise ValueError(f"tie must be one of ('ids', 'piece'), got {tie!r}")
+        if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
+            raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
+        self._min_count = min(min_count, _MAX_COUNT)
         self._likelihood = scoring == "likelihood"
         self._piece_tie = tie == "piece"
         if self._piece_tie:
@@ -175,7 +179,8 @@ cdef class PairCounter:
                 if self._likelihood:
                     self._sym_pairs[_left(deref(it).first)].push_back(deref(it).first)
                     self._sym_pairs[_right(deref(it).first)].push_back(deref(it).first)
-                self._push(self._entry(deref(it).first, deref(it).second))
+                if deref(it).second >= self._min_count:
+                    self._push(self._entry(deref(it).first, deref(it).second))
             else:
                 dead.push_back(deref(it).first)
             inc(it)
@@ -395,7 +400,7 @@ cdef class PairCounter:
             sort(grown.begin(), grown.end())
             grown.erase(unique(grown.begin(), grown.end()), grown.end())
             for k in grown:
-                if k != target and self._pairs.count(k) and self._pairs[k] > 0:
+                if k != target and self._pairs.count(k) and self._pairs[k] >= self._min_count:
                     self._push(self._entry(k, self._pairs[k]))
         return merged
 
@@ -430,7 +435,7 @@ cdef class PairCounter:
         sort(todo.begin(), todo.end())
         todo.erase(unique(todo.begin(), todo.end()), todo.end())
         for k in todo:
-            if self._pairs.count(k) and self._pairs[k] > 0:
+            if self._pairs.count(k) and self._pairs[k] >= self._min_count:
                 self._push(self._entry(k, self._pairs[k]))
         if self._heap.size() > 4 * self._pairs.size() + 1000000:
             self._compact_heap()
@@ -456,7 +461,7 @@ cdef class PairCounter:
                     k = _key(top.left, top.right)
                     if self._pairs.count(k):
                         current = self._pairs[k]
-                        if current > 0:
+                        if current >= self._min_count:
                             self._push(self._entry(k, current))
         if self._heap.empty():
             return None

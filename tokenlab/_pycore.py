@@ -105,6 +105,10 @@ class PairCounter:
             shorter merged piece, then smaller string, then ids).
         symbol_strings: the string of each initial symbol id (index = id); needed
             with ``tie="piece"``. A merged symbol's string is left + right.
+        min_count: pairs seen fewer times are not candidates (``best`` skips
+            them until their count reaches it). With ``"count"`` scoring this is
+            the same as stopping at the first pair below it; with
+            ``"likelihood"`` it keeps rare pairs, which score highest, out.
         max_token_length: if set, pairs whose merged length would exceed it are
             never counted, so they are never chosen.
 
@@ -131,7 +135,11 @@ class PairCounter:
         max_token_length: int | None = None,
         tie: str = "ids",
         symbol_strings: Sequence[str] | None = None,
+        min_count: int = 1,
     ) -> None:
+        if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
+            raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
+        self._min_count = min_count
         if scoring not in _SCORINGS:
             raise ValueError(f"scoring must be one of {_SCORINGS}, got {scoring!r}")
         if tie not in _TIES:
@@ -190,7 +198,8 @@ class PairCounter:
                 if self._likelihood:
                     self._sym_pairs.setdefault(pair[0], set()).add(pair)
                     self._sym_pairs.setdefault(pair[1], set()).add(pair)
-                self._heap.append(self._entry(pair, count))
+                if count >= self._min_count:
+                    self._heap.append(self._entry(pair, count))
         heapq.heapify(self._heap)
 
     # -- helpers ---------------------------------------------------------------
@@ -238,7 +247,7 @@ class PairCounter:
             # Count mode only lowers existing pairs' counts, so a stale entry is
             # re-pushed with its current count (Hugging Face's lazy scheme). In
             # likelihood mode every change already pushed a fresh entry.
-            if not self._likelihood and current > 0:
+            if not self._likelihood and current >= self._min_count:
                 heapq.heappush(heap, self._entry(pair, current))
         return None
 
@@ -319,7 +328,7 @@ class PairCounter:
         else:
             for pair in changed:
                 count = pairs.get(pair, 0)
-                if count > 0:
+                if count >= self._min_count:
                     heapq.heappush(self._heap, self._entry(pair, count))
         return merged
 
@@ -335,7 +344,7 @@ class PairCounter:
             todo |= live
         for pair in sorted(todo):
             count = self._pairs.get(pair, 0)
-            if count > 0:
+            if count >= self._min_count:
                 heapq.heappush(self._heap, self._entry(pair, count))
 
     def pair_count(self, left: int, right: int) -> int:

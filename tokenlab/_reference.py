@@ -59,7 +59,8 @@ def train_merges(
     ``count`` picks the highest pair count, ties to the smallest (left, right);
     ``likelihood`` picks the highest count(ab) / (count(a) * count(b)) as an exact
     fraction, ties to the higher count(ab), then the smallest (left, right).
-    Training stops early when the best count is below ``min_count``. With
+    Only pairs with a count of at least ``min_count`` are candidates; training
+    stops early when there are none. With
     ``tie="piece"`` equal scores go first to the shorter merged string, then the
     smaller string (``symbol_strings`` gives the initial ones), then the ids.
 
@@ -87,7 +88,7 @@ def train_merges(
                 pair = (word[i], word[i + 1])
                 if _lengths_ok(pair, lengths, max_token_length):
                     pairs[pair] = pairs.get(pair, 0) + freq
-        live = [(p, c) for p, c in pairs.items() if c > 0]
+        live = [(p, c) for p, c in pairs.items() if c >= max(1, min_count)]
         if not live:
             break
         if scoring == "count":
@@ -104,8 +105,6 @@ def train_merges(
             )
         else:
             raise ValueError(f"unknown scoring {scoring!r}")
-        if count < min_count:
-            break
         lengths[new_id] = lengths.get(best[0], 1) + lengths.get(best[1], 1)
         strings[new_id] = strings.get(best[0], "") + strings.get(best[1], "")
         segs = [merge_word(w, best[0], best[1], new_id) for w in segs]
