@@ -116,15 +116,22 @@ def test_tie_on_score_and_count_goes_to_smallest_ids(core: ModuleType) -> None:
     assert trainer.merges == [("a", "##b"), ("c", "##d")]
 
 
-def test_stops_at_vocab_size_and_min_frequency(core: ModuleType) -> None:
+def test_stops_at_vocab_size(core: ModuleType) -> None:
     trainer, model = _train(core, HUG, vocab_size=19)
     assert len(model.vocab) == 19
     assert trainer.merges == [("##g", "##s"), ("p", "##u"), ("h", "##u")]
-    # min_frequency 6: ##gs (count 5) is the best pair and is too rare: nothing merges,
-    # even though frequent pairs exist (the best pair decides, as in the BPE trainer).
+
+
+def test_min_frequency_excludes_rare_pairs(core: ModuleType) -> None:
+    # min_frequency 6 leaves out (b,##u) 4 and (##g,##s) 5, the golden's first merge.
+    # 1. The rest tie at 1/36; the highest count is (##u,##g) 20.  -> ##ug
+    # 2. ##u 16, ##ug 20: (##u,##n) 16/(16*16) = 1/16 > (h,##ug) 15/(15*20) = 1/20 >
+    #    (p,##u) 12/(17*16) = 3/68; (p,##ug) 5 and (##ug,##s) 5 are too rare.  -> ##un
+    # 3. (h,##ug) 1/20 > (p,##un) 12/(17*16) = 3/68.  -> hug
+    # 4. (p,##un) 3/68.  -> pun; then (p,##ug) 5, (b,##un) 4, (hug,##s) 5: none left.
     trainer, model = _train(core, HUG, vocab_size=100, min_frequency=6)
-    assert trainer.merges == []
-    assert len(model.vocab) == 16
+    assert trainer.merges == [("##u", "##g"), ("##u", "##n"), ("h", "##ug"), ("p", "##un")]
+    assert len(model.vocab) == 20
 
 
 def test_existing_string_reuses_its_id(core: ModuleType) -> None:
@@ -279,7 +286,7 @@ def test_model_dict_round_trip() -> None:
         ({"type": "WordPiece", "vocab": {"a": 0}, "unk_token": None}, "unk_token"),
         ({"type": "WordPiece", "vocab": {"a": 0}, "unk_token": "a",
           "continuing_subword_prefix": 3}, "continuing_subword_prefix"),
-        ({"type": "Unigram", "vocab": []}, "not supported"),
+        ({"type": "Mystery", "vocab": {}}, "not supported"),
     ],
 )  # fmt: skip
 def test_model_bad_dicts(d: dict[str, Any], match: str) -> None:

@@ -29,8 +29,12 @@ trainer uses the real criterion and is deterministic:
 * the merged token is ``left + right`` with the prefix of ``right`` removed
   (``##g`` + ``##s`` -> ``##gs``, ``h`` + ``##u`` -> ``hu``); when that string
   already exists its id is reused;
+* pairs seen fewer than ``max(1, min_frequency)`` times are not candidates:
+  rare pairs score highest (two chars seen once, and only together, score
+  1/1, the maximum), so stopping at the first best pair below the threshold,
+  as a frequency trainer may, would stop almost at once;
 * training stops when the vocabulary (special tokens included) reaches
-  ``vocab_size``, or the best pair count is below ``max(1, min_frequency)``.
+  ``vocab_size``, or no candidate pair is left.
 
 Encoding with the result (greedy longest-match-first) is
 :class:`tokenlab.models.WordPiece`.
@@ -71,7 +75,7 @@ class WordPieceTrainer:
 
     Args:
         vocab_size: final vocabulary size, special tokens included.
-        min_frequency: a merge needs a pair count of at least this.
+        min_frequency: pairs seen fewer times than this are never merged.
         special_tokens: tokens that get the first ids, in this order; must
             include ``"[UNK]"``, the unknown token of the trained model.
         limit_alphabet: keep at most this many initial characters.
@@ -186,16 +190,16 @@ class WordPieceTrainer:
         freqs = [counts[word] for word in words]
         del symbols
         t1 = time.perf_counter()
-        counter = PairCounter(seqs, freqs, scoring="likelihood")
+        min_count = max(1, self.min_frequency)
+        counter = PairCounter(seqs, freqs, scoring="likelihood", min_count=min_count)
         del seqs
         t2 = time.perf_counter()
         merges: list[tuple[str, str]] = []
-        min_count = max(1, self.min_frequency)
         todo = max(0, self.vocab_size - len(vocab))
         with Progress(todo, "Merges", enabled=progress_enabled(self.show_progress)) as bar:
             while len(vocab) < self.vocab_size:
                 best = counter.best()
-                if best is None or best[2] < min_count:
+                if best is None:
                     break
                 left, right, _ = best
                 a = tokens[left]
