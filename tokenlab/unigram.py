@@ -45,6 +45,7 @@ no expected count. Not supported:
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -106,23 +107,23 @@ class UnigramStats:
 def digamma(x: np.ndarray) -> np.ndarray:
     """The digamma function for positive arguments, elementwise.
 
-    Shifts every argument to at least 6 with ``psi(x) = psi(x + 1) - 1/x``, then
+    Shifts every argument to at least 10 with ``psi(x) = psi(x + 1) - 1/x``, then
     uses the asymptotic series ``ln x - 1/(2x) - 1/(12x^2) + 1/(120x^4) -
-    1/(252x^6)`` (error below 1e-10 there).
+    1/(252x^6) + 1/(240x^8)`` (error below 1e-12 there).
 
     >>> round(float(digamma(np.array([1.0]))[0]), 9)  # minus the Euler-Mascheroni constant
     -0.577215665
     """
     x = np.array(x, dtype=np.float64)
     result = np.zeros_like(x)
-    small = x < 6.0
+    small = x < 10.0
     while small.any():
         result[small] -= 1.0 / x[small]
         x[small] += 1.0
-        small = x < 6.0
+        small = x < 10.0
     inv = 1.0 / x
     inv2 = inv * inv
-    series = inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252)))
+    series = inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240))))
     return result + np.log(x) - 0.5 * inv - series
 
 
@@ -400,10 +401,16 @@ class UnigramTrainer:
     def _words(counts: Mapping[str, int], kept: set[str]) -> tuple[list[str], list[int]]:
         """Words with unkept chars made unknown, merged, most frequent first."""
         merged: dict[str, int] = {}
+        seen: set[str] = set()
+        for word in counts:
+            seen.update(word)
+        unkept = sorted(seen - kept)
+        # One regex search per word finds the (rare) words to rewrite at C speed.
+        find = re.compile("[" + "".join(re.escape(ch) for ch in unkept) + "]").search
         for word, count in counts.items():
             if count <= 0 or not word:
                 continue
-            if any(ch not in kept for ch in word):
+            if unkept and find(word):
                 word = "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
             merged[word] = merged.get(word, 0) + count
         order = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
