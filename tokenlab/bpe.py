@@ -48,6 +48,7 @@ from .models import BPE
 __all__ = [
     "BPETrainer",
     "TrainingStats",
+    "VocabBuilder",
     "check_counts",
     "check_int",
     "dedupe_special_tokens",
@@ -141,6 +142,33 @@ def select_alphabet(
     return sorted(chars)
 
 
+class VocabBuilder:
+    """A vocabulary built in id order: adding a known token returns its id.
+
+    >>> v = VocabBuilder(["<s>"])
+    >>> v.add("a"), v.add("<s>"), v.tokens
+    (1, 0, ['<s>', 'a'])
+    """
+
+    def __init__(self, tokens: Iterable[str] = ()) -> None:
+        self.vocab: dict[str, int] = {}
+        self.tokens: list[str] = []
+        for t in tokens:
+            self.add(t)
+
+    def add(self, token: str) -> int:
+        """The id of ``token``, giving it the next id if it is new."""
+        tid = self.vocab.get(token)
+        if tid is None:
+            tid = len(self.tokens)
+            self.vocab[token] = tid
+            self.tokens.append(token)
+        return tid
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
 class BPETrainer:
     """Configuration of a BPE training run (Hugging Face's argument names).
 
@@ -217,19 +245,8 @@ class BPETrainer:
         """
         t0 = time.perf_counter()
         check_counts(counts)
-        vocab: dict[str, int] = {}
-        tokens: list[str] = []
-
-        def add(token: str) -> int:
-            tid = vocab.get(token)
-            if tid is None:
-                tid = len(tokens)
-                vocab[token] = tid
-                tokens.append(token)
-            return tid
-
-        for t in self.special_tokens:
-            add(t)
+        builder = VocabBuilder(self.special_tokens)
+        vocab, tokens, add = builder.vocab, builder.tokens, builder.add
         alphabet = self._alphabet(counts)
         for ch in alphabet:
             add(ch)

@@ -55,6 +55,7 @@ from ._backend import PairCounter
 from ._progress import Progress, progress_enabled
 from .bpe import (
     TrainingStats,
+    VocabBuilder,
     check_counts,
     check_int,
     dedupe_special_tokens,
@@ -150,19 +151,8 @@ class WordPieceTrainer:
         """
         t0 = time.perf_counter()
         check_counts(counts)
-        vocab: dict[str, int] = {}
-        tokens: list[str] = []
-
-        def add(token: str) -> int:
-            tid = vocab.get(token)
-            if tid is None:
-                tid = len(tokens)
-                vocab[token] = tid
-                tokens.append(token)
-            return tid
-
-        for t in self.special_tokens:
-            add(t)
+        builder = VocabBuilder(self.special_tokens)
+        vocab, tokens, add = builder.vocab, builder.tokens, builder.add
         alphabet = select_alphabet(counts, self.initial_alphabet, self.limit_alphabet)
         for ch in alphabet:
             add(ch)
