@@ -83,3 +83,11 @@ __all__ += [
     "splitmix64",
     "top_substrings",
 ]
+
+# tiktoken's byte-pair rule (rank of the concatenated bytes), from the same core.
+if BACKEND == "python":
+    from ._pycore import ByteRankMerger
+else:
+    from ._core import ByteRankMerger  # type: ignore[no-redef]
+
+__all__ += ["ByteRankMerger"]

@@ -120,3 +120,16 @@ cdef class UnigramLattice:
     cdef Py_ssize_t _viterbi(self, Py_ssize_t n, bint skip_whole) noexcept nogil
     cdef double _forward_backward(self, Py_ssize_t n, double freq,
                                   double* expected) noexcept nogil
+
+
+# -- tiktoken's byte-pair rule -----------------------------------------------------------
+
+cdef class ByteRankMerger:
+    cdef unordered_map[string, sym_t] _ranks    # byte string -> rank
+    cdef string _key                            # lookup buffer, reused across lookups
+    cdef vector[Py_ssize_t] _bounds             # start of each part, then the end
+    cdef vector[int64_t] _pair                  # rank of parts i, i + 1 joined (or "none")
+
+    cdef int64_t _find(self, const char* data, Py_ssize_t start,
+                       Py_ssize_t end) noexcept nogil
+    cdef Py_ssize_t _merge(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil

@@ -1314,3 +1314,117 @@ __all__ += [
     "splitmix64",
     "top_substrings",
 ]
+
+
+# -- tiktoken's byte-pair rule -----------------------------------------------------------
+
+cdef int64_t _NO_RANK = _MAX_ID + 1
+
+
+cdef class ByteRankMerger:
+    """tiktoken's encoding rule over a rank table; same surface as ``_pycore``'s.
+
+    The scan is tiktoken's: keep the rank of every adjacent pair of parts, merge
+    the leftmost lowest, refresh its two neighbours. Quadratic in the piece
+    length, like tiktoken, which is fine for regex-split pieces.
+
+    >>> m = ByteRankMerger({b"a": 0, b"b": 1, b"c": 2, b"ab": 3, b"bc": 4, b"abc": 5})
+    >>> m.encode(b"abc"), m.merge(b"abc"), m.merge(b"abc", 5), m.encode(b"cab")
+    ([5], [5], [3, 2], [2, 3])
+    """
+
+    def __init__(self, ranks):
+        for token, rank in ranks.items():
+            if not isinstance(token, bytes):
+                raise TypeError(f"rank table keys must be bytes, got {type(token).__name__}")
+            if not token:
+                raise ValueError("rank table keys must be non-empty byte strings")
+            self._ranks[<string>token] = _check_id(rank, "rank")
+
+    def __len__(self):
+        return self._ranks.size()
+
+    def encode(self, piece):
+        """Encode one piece: itself if ranked, else ``merge``."""
+        cdef int64_t hit
+        if not isinstance(piece, bytes):
+            raise TypeError(f"piece must be bytes, got {type(piece).__name__}")
+        hit = self._find(piece, 0, len(piece))
+        if hit >= 0:
+            return [hit]
+        return self.merge(piece)
+
+    def merge(self, piece, limit=None):
+        """Merge the bytes of ``piece`` by rank; only ranks < ``limit`` if given."""
+        cdef int64_t top = _NO_RANK
+        cdef int64_t r
+        cdef Py_ssize_t n, parts, i
+        cdef const char* data
+        if not isinstance(piece, bytes):
+            raise TypeError(f"piece must be bytes, got {type(piece).__name__}")
+        if limit is not None:
+            if not isinstance(limit, int) or isinstance(limit, bool):
+                raise TypeError(f"limit must be an int or None, got {type(limit).__name__}")
+            top = max(0, min(limit, _NO_RANK))
+        data = piece
+        n = len(piece)
+        with nogil:
+            parts = self._merge(data, n, top)
+        out = []
+        for i in range(parts):
+            r = self._find(data, self._bounds[i], self._bounds[i + 1])
+            if r < 0:
+                part = piece[self._bounds[i]:self._bounds[i + 1]]
+                raise ValueError(f"byte {part!r} has no rank: the rank table lacks it")
+            out.append(r)
+        return out
+
+    cdef inline int64_t _find(self, const char* data, Py_ssize_t start,
+                              Py_ssize_t end) noexcept nogil:
+        cdef unordered_map[string, sym_t].iterator it
+        self._key.assign(data + start, end - start)
+        it = self._ranks.find(self._key)
+        if it == self._ranks.end():
+            return -1
+        return deref(it).second
+
+    cdef Py_ssize_t _merge(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil:
+        # Returns the number of parts; part i is data[_bounds[i]:_bounds[i + 1]].
+        cdef Py_ssize_t i, j, best_i, m
+        cdef int64_t best, r
+        cdef Py_ssize_t* bounds
+        cdef int64_t* pair
+        self._bounds.resize(n + 1)
+        self._pair.resize(n)
+        bounds = self._bounds.data()
+        pair = self._pair.data()
+        for i in range(n + 1):
+            bounds[i] = i
+        m = n  # parts
+        for i in range(m - 1):
+            r = self._find(data, i, i + 2)
+            pair[i] = r if 0 <= r < top else _NO_RANK
+        while m > 1:
+            best = _NO_RANK
+            best_i = -1
+            for i in range(m - 1):
+                if pair[i] < best:
+                    best = pair[i]
+                    best_i = i
+            if best_i < 0:
+                break
+            for j in range(best_i + 1, m):
+                bounds[j] = bounds[j + 1]
+            for j in range(best_i, m - 2):
+                pair[j] = pair[j + 1]
+            m -= 1
+            if best_i < m - 1:
+                r = self._find(data, bounds[best_i], bounds[best_i + 2])
+                pair[best_i] = r if 0 <= r < top else _NO_RANK
+            if best_i > 0:
+                r = self._find(data, bounds[best_i - 1], bounds[best_i + 1])
+                pair[best_i - 1] = r if 0 <= r < top else _NO_RANK
+        return m
+
+
+__all__ += ["ByteRankMerger"]

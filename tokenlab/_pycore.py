@@ -994,3 +994,107 @@ __all__ += [
     "splitmix64",
     "top_substrings",
 ]
+
+
+# -- tiktoken's byte-pair rule -----------------------------------------------------------
+
+
+class ByteRankMerger:
+    """tiktoken's encoding rule over a table of byte strings and their ranks.
+
+    A piece that is itself in the table is its own token. Otherwise the piece
+    starts as single bytes and the adjacent pair whose CONCATENATION has the
+    lowest rank is merged, leftmost on ties, until no adjacent concatenation is
+    in the table. Unlike :class:`MergeTable` there is no merge list: any two
+    parts whose bytes join into a ranked token may merge. The ids returned are
+    the ranks (tiktoken's token ids).
+
+    Args:
+        ranks: byte string -> rank (0 <= rank <= ``MAX_ID``); keys non-empty.
+
+    Raises:
+        TypeError: a key is not bytes or a rank not an int.
+        ValueError: an empty key or a rank out of range.
+
+    >>> m = ByteRankMerger({b"a": 0, b"b": 1, b"c": 2, b"ab": 3, b"bc": 4, b"abc": 5})
+    >>> m.encode(b"abc"), m.merge(b"abc"), m.merge(b"abc", 5), m.encode(b"cab")
+    ([5], [5], [3, 2], [2, 3])
+    """
+
+    def __init__(self, ranks: Mapping[bytes, int]) -> None:
+        self._ranks: dict[bytes, int] = {}
+        for token, rank in ranks.items():
+            if not isinstance(token, bytes):
+                raise TypeError(f"rank table keys must be bytes, got {type(token).__name__}")
+            if not token:
+                raise ValueError("rank table keys must be non-empty byte strings")
+            self._ranks[token] = _check_id(rank, "rank")
+
+    def __len__(self) -> int:
+        return len(self._ranks)
+
+    def encode(self, piece: bytes) -> list[int]:
+        """Encode one pre-tokenized piece: itself if ranked, else :meth:`merge`.
+
+        Raises:
+            TypeError: ``piece`` is not bytes.
+            ValueError: a byte of ``piece`` has no rank.
+        """
+        if not isinstance(piece, bytes):
+            raise TypeError(f"piece must be bytes, got {type(piece).__name__}")
+        hit = self._ranks.get(piece)
+        if hit is not None:
+            return [hit]
+        return self.merge(piece)
+
+    def merge(self, piece: bytes, limit: int | None = None) -> list[int]:
+        """Merge the bytes of ``piece`` by rank (no whole-piece lookup).
+
+        Args:
+            piece: the bytes.
+            limit: only concatenations with rank < ``limit`` merge (None: all).
+
+        Returns:
+            The ranks of the final parts.
+
+        Raises:
+            TypeError: ``piece`` is not bytes.
+            ValueError: a final part (a single byte) has no rank.
+        """
+        if not isinstance(piece, bytes):
+            raise TypeError(f"piece must be bytes, got {type(piece).__name__}")
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)):
+            raise TypeError(f"limit must be an int or None, got {type(limit).__name__}")
+        ranks = self._ranks
+        none = MAX_ID + 1  # "no merge": above every rank
+        top = none if limit is None else max(0, min(limit, none))
+        # bounds[i] is where part i starts; pair[i] ranks parts i and i + 1 joined.
+        bounds = list(range(len(piece) + 1))
+
+        def pair_rank(i: int) -> int:
+            r = ranks.get(piece[bounds[i] : bounds[i + 2]])
+            return none if r is None or r >= top else r
+
+        pair = [pair_rank(i) for i in range(len(piece) - 1)]
+        while pair:
+            best = min(pair)
+            if best == none:
+                break
+            i = pair.index(best)  # leftmost of the lowest
+            del bounds[i + 1]
+            del pair[i]
+            if i < len(pair):
+                pair[i] = pair_rank(i)
+            if i > 0:
+                pair[i - 1] = pair_rank(i - 1)
+        out = []
+        for i in range(len(bounds) - 1):
+            part = piece[bounds[i] : bounds[i + 1]]
+            r = ranks.get(part)
+            if r is None:
+                raise ValueError(f"byte {part!r} has no rank: the rank table lacks it")
+            out.append(r)
+        return out
+
+
+__all__ += ["ByteRankMerger"]
