@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tokenlab.charsmap import CharsMap
 from tokenlab.errors import ConfigError, ModelFileError
 from tokenlab.normalizers import (
     NFC,
@@ -17,9 +22,12 @@ from tokenlab.normalizers import (
     NFKD,
     BertNormalizer,
     Lowercase,
+    NmtNfkc,
     NormalizedString,
     Normalizer,
+    Precompiled,
     Replace,
+    SentencePieceNormalizer,
     Sequence,
     Strip,
     normalizer_from_dict,
@@ -62,6 +70,15 @@ ALL: list[Normalizer] = [
     BertNormalizer(),
     BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True),
     BertNormalizer(strip_accents=False, lowercase=False),
+    NmtNfkc(),
+    SentencePieceNormalizer(None),
+    SentencePieceNormalizer(
+        CharsMap.build({"ﬁ": "fi", "\t": " ", "x": "", "¨": " \u0308", "\u3000": "  "}),
+        remove_extra_whitespaces=True,
+    ),
+    SentencePieceNormalizer(None, False, False, False, True),
+    SentencePieceNormalizer(None, treat_whitespace_as_suffix=True),
+    Precompiled(CharsMap.build({"ﬁ": "fi", "e\u0301": "é", "Å": "A", "\t": " "})),
 ]
 
 
@@ -195,9 +212,11 @@ def test_dict_round_trip(n: Normalizer) -> None:
 
 def test_from_dict_errors() -> None:
     assert normalizer_from_dict(None) is None
-    # BertNormalizer is supported now; Precompiled (SentencePiece's charsmap) is not.
-    with pytest.raises(ModelFileError, match="BertNormalizer"):
+    # Precompiled is supported now, but (like tokenizers) not with an empty charsmap.
+    with pytest.raises(ModelFileError, match="non-empty"):
         normalizer_from_dict({"type": "Precompiled", "precompiled_charsmap": ""})
+    with pytest.raises(ModelFileError, match="BertNormalizer"):
+        normalizer_from_dict({"type": "StripAccents"})
     with pytest.raises(ModelFileError):
         normalizer_from_dict({"type": "Sequence"})
     with pytest.raises(ModelFileError):
@@ -410,3 +429,178 @@ def test_bert_from_dict_of_hf_written_json() -> None:
     assert normalizer_from_dict(d) == BertNormalizer()
     with pytest.raises(ModelFileError, match="strip_accents"):
         normalizer_from_dict({**d, "strip_accents": "no"})
+
+
+# ---------------------------------------------------------------------------------------------
+# SentencePiece: NmtNfkc, SentencePieceNormalizer, Precompiled
+
+MULTI = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multi.txt.gz"
+
+
+def _multi_lines(limit: int = 400) -> list[str]:
+    if not MULTI.exists():
+        pytest.skip(f"multilingual corpus {MULTI} is absent")
+    with gzip.open(MULTI, "rt", encoding="utf-8") as f:
+        return [line.rstrip("\n") for _, line in zip(range(limit), f)]
+
+
+SPM_LINES = [ln.rstrip("\n") for ln in DOC_LINES]
+SPM_EDGE_CASES = [
+    "", " ", "  a  b  ", "\x01 ", " \x01", "\x01", "a\u3000\u3000b", "▁x▁", "x ▁", "¨ ¨",
+    "a \x01 b", "\t\n", "ﬁ\u0301", "\u2581", " \u2581 ", "e\u0301\u0301", "ｶﾞ", "①②",
+]  # fmt: skip
+
+
+def test_nmt_nfkc_golden() -> None:
+    # ﬁ -> "fi" (both from the ligature); tab -> " "; Ａ -> "A"; DEL deleted; ZWNJ -> " ";
+    # FULLWIDTH TILDE kept; "e" + COMBINING ACUTE -> "é" (one rule for the pair).
+    ns = _norm(NmtNfkc(), "ﬁ\tＡ\x7f\u200c～e\u0301")
+    assert ns.normalized == "fi A ～é"
+    assert ns.alignments == [(0, 1), (0, 1), (1, 2), (2, 3), (4, 5), (5, 6), (6, 8)]
+
+
+def test_sentencepiece_normalizer_golden() -> None:
+    n = SentencePieceNormalizer(CharsMap.build({"\t": " ", "ﬁ": "fi"}))
+    # Leading tab/space dropped, "ﬁ" -> "fi", the inner run of spaces collapses to one ▁,
+    # trailing space dropped, dummy ▁ in front pointing at an empty span where "ﬁ" starts.
+    ns = _norm(n, "\t ﬁx \t y ")
+    assert ns.normalized == "▁fix▁y"
+    assert ns.alignments == [(2, 2), (2, 3), (2, 3), (3, 4), (4, 5), (7, 8)]
+    assert n.normalize_str("   ") == ""
+    keep = SentencePieceNormalizer(None, add_dummy_prefix=False, remove_extra_whitespaces=False)
+    assert keep.normalize_str(" a  b ") == "▁a▁▁b▁"
+    suffix = SentencePieceNormalizer(None, treat_whitespace_as_suffix=True)
+    assert suffix.normalize_str(" a  b ") == "a▁b▁"
+    with pytest.raises(ConfigError):
+        SentencePieceNormalizer(None, add_dummy_prefix=1)  # type: ignore[arg-type]
+    with pytest.raises(ModelFileError):
+        SentencePieceNormalizer(b"\x08\x00\x00")
+
+
+def test_precompiled_golden() -> None:
+    # tokenizers' quirk: a short grapheme takes the rule of its SHORTEST matching prefix and
+    # loses the rest, so "ﬁ" + U+0301 gives "fi" (SentencePiece would give "fí").
+    n = Precompiled(CharsMap.build({"ﬁ": "fi", "\t": " "}))
+    ns = _norm(n, "ﬁ\u0301\tx")
+    assert ns.normalized == "fi x"
+    assert ns.alignments == [(0, 2), (0, 2), (2, 3), (3, 4)]
+    with pytest.raises(ModelFileError, match="non-empty"):
+        Precompiled(b"")
+    with pytest.raises(ModelFileError):
+        normalizer_from_dict({"type": "Precompiled", "precompiled_charsmap": "@@not base64"})
+    with pytest.raises(ModelFileError):
+        normalizer_from_dict({"type": "Precompiled", "precompiled_charsmap": "AAAA"})
+
+
+def _spm() -> Any:
+    return pytest.importorskip(
+        "sentencepiece",
+        reason="parity tests need the `sentencepiece` package (pip install sentencepiece)",
+    )
+
+
+@pytest.fixture(scope="module")
+def spm_proto() -> Any:
+    """A tiny model trained by sentencepiece with its defaults (nmt_nfkc, all flags on)."""
+    spm = _spm()
+    pytest.importorskip("google.protobuf", reason="needs the `protobuf` package")
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    f = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(SPM_LINES), model_writer=f, vocab_size=200, minloglevel=2
+    )
+    proto = pb.ModelProto()  # type: ignore[attr-defined]
+    proto.ParseFromString(f.getvalue())
+    return proto
+
+
+def _spm_processor(proto: Any, **flags: Any) -> Any:
+    spm = _spm()
+    p = type(proto)()
+    p.CopyFrom(proto)
+    spec = p.normalizer_spec
+    for name in ("add_dummy_prefix", "remove_extra_whitespaces", "escape_whitespaces"):
+        setattr(spec, name, flags.get(name, getattr(spec, name)))
+    if "precompiled_charsmap" in flags:
+        spec.precompiled_charsmap = flags["precompiled_charsmap"]
+    p.trainer_spec.treat_whitespace_as_suffix = flags.get("treat_whitespace_as_suffix", False)
+    return spm.SentencePieceProcessor(model_proto=p.SerializeToString())
+
+
+def test_nmt_nfkc_parity_code_point_by_code_point(spm_proto: Any) -> None:
+    # Every code point alone, through sentencepiece's nmt_nfkc with no whitespace handling.
+    # Excluded: code points unassigned in Python's Unicode database (sentencepiece's table
+    # is Unicode 16); on Python 3.11 the differing ones are all in that set.
+    sp = _spm_processor(
+        spm_proto, add_dummy_prefix=False, remove_extra_whitespaces=False, escape_whitespaces=False
+    )
+    ours = NmtNfkc()
+    chars = [chr(cp) for cp in range(1, 0x110000) if not 0xD800 <= cp <= 0xDFFF]
+    differ = [c for c, exp in zip(chars, sp.normalize(chars)) if ours.normalize_str(c) != exp]
+    assert all(unicodedata.category(c) == "Cn" for c in differ), [hex(ord(c)) for c in differ]
+    assert len(differ) < 400  # ~150 on Python 3.11 (Unicode 14 vs 16)
+
+
+_SPM_FLAGS = [
+    dict(zip(("add_dummy_prefix", "remove_extra_whitespaces", "escape_whitespaces"), bits))
+    for bits in [
+        (True, True, True),
+        (False, False, True),
+        (True, False, False),
+        (False, True, False),
+    ]
+]
+
+
+@pytest.mark.parametrize("suffix", [False, True])
+@pytest.mark.parametrize("flags", _SPM_FLAGS)
+def test_sentencepiece_normalizer_parity(
+    spm_proto: Any, flags: dict[str, bool], suffix: bool
+) -> None:
+    lines = SPM_LINES + _multi_lines() + SPM_EDGE_CASES
+    charsmap = spm_proto.normalizer_spec.precompiled_charsmap
+    for blob in (charsmap, b""):
+        sp = _spm_processor(
+            spm_proto, precompiled_charsmap=blob, treat_whitespace_as_suffix=suffix, **flags
+        )
+        ours = SentencePieceNormalizer(blob, treat_whitespace_as_suffix=suffix, **flags)
+        for line, (exp, offsets) in zip(lines, sp.normalize(lines, with_offsets=True)):
+            assert ours.normalize_str(line) == exp, (flags, line)
+            ns = _norm(ours, line)
+            assert ns.normalized == exp, (flags, line)
+            # sentencepiece's offsets (Python binding): for each output char, the input char
+            # offset of the step it came from, plus the end. Our span starts must agree.
+            assert [start for start, _ in ns.alignments] == offsets[:-1], (flags, line)
+
+
+def test_precompiled_parity_with_tokenizers(spm_proto: Any) -> None:
+    tk = pytest.importorskip("tokenizers", reason="parity tests need the `tokenizers` package")
+    blob = spm_proto.normalizer_spec.precompiled_charsmap
+    hf = tk.normalizers.Precompiled(blob)
+    ours = Precompiled(blob)
+    for line in SPM_LINES + _multi_lines() + SPM_EDGE_CASES:
+        assert ours.normalize_str(line) == hf.normalize_str(line), line
+    # tokenizer.json written by tokenizers reads back to the same normalizer, and ours
+    # writes the same dict.
+    tok = tk.Tokenizer(tk.models.BPE())
+    tok.normalizer = hf
+    d = json.loads(tok.to_str())["normalizer"]
+    built = normalizer_from_dict(d)
+    assert built == ours and ours.to_dict() == d
+
+
+@pytest.fixture(scope="module")
+def precompiled_pair() -> tuple[Any, Precompiled]:
+    tk = pytest.importorskip("tokenizers", reason="parity tests need the `tokenizers` package")
+    blob = CharsMap.nmt_nfkc().to_bytes()
+    return tk.normalizers.Precompiled(blob), Precompiled(blob)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TEXT)
+def test_precompiled_parity_on_generated_text(
+    precompiled_pair: tuple[Any, Precompiled], text: str
+) -> None:
+    hf, ours = precompiled_pair
+    assert ours.normalize_str(text) == hf.normalize_str(text)

@@ -274,6 +274,19 @@ class CharsMap:
         """Every rule, source string -> replacement (a copy)."""
         return dict(self._table)
 
+    def get(self, source: str) -> str | None:
+        """The replacement of exactly ``source``, or ``None`` without a rule."""
+        return self._table.get(source)
+
+    @property
+    def longest_source(self) -> int:
+        """Length in chars of the longest rule source (0 for the identity map)."""
+        return max(map(len, self._table), default=0)
+
+    def replacements(self) -> Iterator[str]:
+        """Every rule's replacement (with repeats)."""
+        return iter(self._table.values())
+
     def to_bytes(self) -> bytes:
         """The ``precompiled_charsmap`` blob (empty for the identity map)."""
         return self._blob

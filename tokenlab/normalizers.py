@@ -3,7 +3,12 @@
 Supported components (Hugging Face ``tokenizer.json`` names, read and written by ``to_dict``
 / :func:`normalizer_from_dict`): ``NFC``, ``NFD``, ``NFKC``, ``NFKD``, ``Lowercase``,
 ``Strip`` (``strip_left`` / ``strip_right``), ``Replace`` (a ``String`` or ``Regex`` pattern
-with literal replacement content), ``BertNormalizer`` and ``Sequence``.
+with literal replacement content), ``BertNormalizer``, ``Precompiled`` (a SentencePiece
+charsmap applied the way ``tokenizers`` applies it) and ``Sequence``. Two SentencePiece
+normalizers have no ``tokenizer.json`` counterpart and are written under tokenlab's own type
+names, which only tokenlab reads: ``NmtNfkc`` (SentencePiece's default rules) and
+``SentencePieceNormalizer`` (a charsmap plus SentencePiece's whitespace handling, exactly
+``sentencepiece.SentencePieceProcessor.normalize``).
 
 Every normalizer has two paths that always agree on the text:
 
@@ -35,12 +40,25 @@ Differences from ``tokenizers`` (0.23):
   through tokenizers 0.23. So, like HF, ``strip_accents`` keeps marks assigned since then
   (e.g. U+1ABF..U+1ACE) and ``clean_text`` keeps U+0890, U+08E2, U+13430.. (format chars).
   NFD comes from :mod:`unicodedata` (see the first point).
-- Other HF normalizers (Prepend, StripAccents, Precompiled, ...) are not supported;
+- ``Precompiled`` splits text into extended grapheme clusters with the ``regex`` module's
+  ``\\X``; HF uses the ``unicode-segmentation`` crate, whose Unicode version may differ for
+  chars assigned recently. Like HF it rejects an empty charsmap.
+- Other HF normalizers (Prepend, StripAccents, ...) are not supported;
   :func:`normalizer_from_dict` rejects them with :class:`~tokenlab.errors.ModelFileError`.
+
+SentencePiece (0.2.3) differences: :class:`NmtNfkc` builds its rules from Python's Unicode
+data (Unicode 14 on Python 3.11) while sentencepiece's table was made with Unicode 16, so
+the ~520 rules for chars assigned in Unicode 15.0-16.0 are missing (every other rule is
+identical; see :func:`tokenlab.charsmap.nmt_nfkc_mapping`). User-defined symbols, which
+SentencePiece protects from normalization, are not handled by
+:class:`SentencePieceNormalizer`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import unicodedata
 from collections.abc import Iterator
 from collections.abc import Sequence as SequenceABC
@@ -49,6 +67,7 @@ from typing import Any, Literal
 
 import regex
 
+from tokenlab.charsmap import CharsMap
 from tokenlab.errors import ConfigError, ModelFileError
 
 __all__ = [
@@ -58,9 +77,12 @@ __all__ = [
     "NFKD",
     "BertNormalizer",
     "Lowercase",
+    "NmtNfkc",
     "NormalizedString",
     "Normalizer",
+    "Precompiled",
     "Replace",
+    "SentencePieceNormalizer",
     "Sequence",
     "Strip",
     "normalizer_from_dict",
@@ -597,6 +619,292 @@ class Sequence(Normalizer):
         return {"type": "Sequence", "normalizers": [n.to_dict() for n in self.normalizers]}
 
 
+def _charsmap_from(blob: Any, who: str) -> CharsMap:
+    if not isinstance(blob, (bytes, bytearray, memoryview)):
+        raise ConfigError(f"{who} needs the charsmap as bytes, got {type(blob).__name__}")
+    return CharsMap.from_bytes(bytes(blob))
+
+
+def _apply_charsmap(cm: CharsMap, ns: NormalizedString) -> NormalizedString:
+    text, spans = cm.normalize(ns.normalized)
+    return ns._derive(text, spans)
+
+
+class NmtNfkc(Normalizer):
+    """SentencePiece's default ``nmt_nfkc`` normalization (NFKC plus NMT rules).
+
+    NFKC, except that C0 controls (but tab, LF, FF, CR), DEL, U+008F and U+009F are
+    deleted, tab/LF/FF/CR and a few invisible or space-like chars (U+200B, U+200C, U+FEFF,
+    U+2581, U+FFFD, ...) become a space, and U+FF5E FULLWIDTH TILDE is kept. Matching is
+    SentencePiece's: the longest rule at each position, so ``"e" + U+0301`` composes.
+    No whitespace cleanup: that is :class:`SentencePieceNormalizer`'s job.
+
+    ``to_dict`` gives ``{"type": "NmtNfkc"}``, a tokenlab-only type; HF expresses these
+    rules as ``Precompiled`` with :meth:`tokenlab.charsmap.CharsMap.nmt_nfkc`'s blob.
+
+    >>> NmtNfkc().normalize_str("ﬁ\\tＡ\\x7f")
+    'fi A'
+    >>> NmtNfkc().normalize(NormalizedString.from_str("ﬁx")).alignments
+    [(0, 1), (0, 1), (1, 2)]
+    """
+
+    @property
+    def charsmap(self) -> CharsMap:
+        """The compiled rules (built on first use, about 3 s, then cached)."""
+        return CharsMap.nmt_nfkc()
+
+    def normalize_str(self, text: str) -> str:
+        return self.charsmap.normalize_str(text)
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        return _apply_charsmap(self.charsmap, ns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "NmtNfkc"}
+
+
+_DOUBLE_SPACE = re.compile("  +")
+
+
+class SentencePieceNormalizer(Normalizer):
+    """Everything ``sentencepiece.SentencePieceProcessor.normalize`` does, with alignments.
+
+    SentencePiece's loop: apply the charsmap (longest match, one step per rule or copied
+    char); with ``remove_extra_whitespaces`` drop leading spaces, drop a step's leading
+    spaces when the previous output ended in a space, and drop trailing spaces; with
+    ``add_dummy_prefix`` put one space in front (or at the end with
+    ``treat_whitespace_as_suffix``); with ``escape_whitespaces`` write every space as
+    ``▁`` (U+2581). Empty or all-space input gives ``""``.
+
+    Alignments: a char maps to the source of its step; an escaped space to the char it
+    came from; the dummy prefix to an empty span where the kept text starts.
+
+    Args:
+        charsmap: A ``precompiled_charsmap`` blob (from a ``.model``); ``None`` or empty
+            means no rules (SentencePiece's ``identity``).
+        add_dummy_prefix: Prepend a space.
+        remove_extra_whitespaces: Strip and collapse spaces.
+        escape_whitespaces: Write spaces as ``▁``.
+        treat_whitespace_as_suffix: Put the dummy space at the end instead.
+
+    Raises:
+        ConfigError: An option has the wrong type.
+        ModelFileError: The charsmap is malformed.
+
+    >>> SentencePieceNormalizer(None).normalize_str("  Hello   world ")
+    '▁Hello▁world'
+    >>> ns = SentencePieceNormalizer(None).normalize(NormalizedString.from_str(" ab"))
+    >>> ns.normalized, ns.alignments
+    ('▁ab', [(1, 1), (1, 2), (2, 3)])
+    """
+
+    def __init__(
+        self,
+        charsmap: bytes | None,
+        add_dummy_prefix: bool = True,
+        remove_extra_whitespaces: bool = True,
+        escape_whitespaces: bool = True,
+        treat_whitespace_as_suffix: bool = False,
+    ) -> None:
+        for name, value in (
+            ("add_dummy_prefix", add_dummy_prefix),
+            ("remove_extra_whitespaces", remove_extra_whitespaces),
+            ("escape_whitespaces", escape_whitespaces),
+            ("treat_whitespace_as_suffix", treat_whitespace_as_suffix),
+        ):
+            if not isinstance(value, bool):
+                raise ConfigError(
+                    f"SentencePieceNormalizer {name} must be True or False, got {value!r}"
+                )
+        self.charsmap = _charsmap_from(
+            b"" if charsmap is None else charsmap, "SentencePieceNormalizer"
+        )
+        self.add_dummy_prefix = add_dummy_prefix
+        self.remove_extra_whitespaces = remove_extra_whitespaces
+        self.escape_whitespaces = escape_whitespaces
+        self.treat_whitespace_as_suffix = treat_whitespace_as_suffix
+        # Collapsing spaces over the whole output equals SentencePiece's per-step rule
+        # unless a replacement itself holds two spaces in a row.
+        self._collapse_exact = not any("  " in v for v in self.charsmap.replacements())
+
+    def _steps(self, text: str) -> Iterator[tuple[int, int, str]]:
+        # One (start, end, output) per SentencePiece step: unmatched runs split per char.
+        for start, end, out, matched in self.charsmap.segments(text):
+            if matched or end - start == 1:
+                yield start, end, out
+            else:
+                for i in range(start, end):
+                    yield i, i + 1, text[i]
+
+    def normalize_str(self, text: str) -> str:
+        if not self._collapse_exact:
+            return self._run(text)[0]
+        if not text:
+            return ""
+        space = "▁" if self.escape_whitespaces else " "
+        out = self.charsmap.normalize_str(text)
+        if self.remove_extra_whitespaces:
+            out = _DOUBLE_SPACE.sub(" ", out.lstrip(" "))
+            if not out and all(o == " " for _, _, o in self._steps(text)):
+                return ""  # everything was leading space: no dummy prefix either
+        if self.escape_whitespaces:
+            out = out.replace(" ", "▁")
+        if self.add_dummy_prefix and not self.treat_whitespace_as_suffix:
+            out = space + out
+        if self.remove_extra_whitespaces:
+            out = out.rstrip(space)
+        if self.add_dummy_prefix and self.treat_whitespace_as_suffix:
+            out += space
+        return out
+
+    def _run(self, text: str) -> tuple[str, list[Span]]:
+        """SentencePiece's normalization loop, step by step, with char spans."""
+        if not text:
+            return "", []
+        space = "▁" if self.escape_whitespaces else " "
+        steps = list(self._steps(text))
+        k = 0
+        if self.remove_extra_whitespaces:
+            while k < len(steps) and steps[k][2] == " ":
+                k += 1
+            if k == len(steps):
+                return "", []
+        consumed = steps[k][0]
+        chars: list[str] = []
+        spans: list[Span] = []
+        if self.add_dummy_prefix and not self.treat_whitespace_as_suffix:
+            chars.append(space)
+            spans.append((consumed, consumed))
+        prev_space = self.remove_extra_whitespaces
+        for start, end, out in steps[k:]:
+            if prev_space:
+                out = out.lstrip(" ")
+            if out:
+                for c in out:
+                    chars.append(space if c == " " else c)
+                    spans.append((start, end))
+                prev_space = out.endswith(" ")
+            if not self.remove_extra_whitespaces:
+                prev_space = False
+            consumed = end
+        if self.remove_extra_whitespaces:
+            while chars and chars[-1] == space:
+                chars.pop()
+                consumed = spans.pop()[0]
+        if self.add_dummy_prefix and self.treat_whitespace_as_suffix:
+            chars.append(space)
+            spans.append((consumed, consumed))
+        return "".join(chars), spans
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        text, spans = self._run(ns.normalized)
+        return ns._derive(text, spans)
+
+    def to_dict(self) -> dict[str, Any]:
+        blob = self.charsmap.to_bytes()
+        return {
+            "type": "SentencePieceNormalizer",
+            "precompiled_charsmap": base64.b64encode(blob).decode("ascii") if blob else None,
+            "add_dummy_prefix": self.add_dummy_prefix,
+            "remove_extra_whitespaces": self.remove_extra_whitespaces,
+            "escape_whitespaces": self.escape_whitespaces,
+            "treat_whitespace_as_suffix": self.treat_whitespace_as_suffix,
+        }
+
+
+class Precompiled(Normalizer):
+    """Hugging Face's ``Precompiled``: a SentencePiece charsmap applied the way
+    ``tokenizers`` does it.
+
+    That is NOT SentencePiece's own loop: HF splits the text into extended grapheme
+    clusters; a cluster of fewer than 6 UTF-8 bytes is replaced whole by the rule of the
+    SHORTEST key that is a prefix of it (the rest of the cluster is dropped); otherwise,
+    or when no key matches, each char is replaced by its rule or kept. So ``"ﬁ"`` + U+0301
+    gives ``"fi"`` here and ``"fí"`` in SentencePiece. (Use
+    :class:`SentencePieceNormalizer` for SentencePiece's behaviour.)
+
+    Args:
+        precompiled_charsmap: The blob (``normalizer_spec.precompiled_charsmap``).
+
+    Raises:
+        ModelFileError: The blob is empty or malformed (HF rejects an empty one too).
+
+    >>> from tokenlab.charsmap import CharsMap
+    >>> Precompiled(CharsMap.build({"ﬁ": "fi"})).normalize_str("ﬁ\\u0301ﬁ")
+    'fifi'
+    """
+
+    def __init__(self, precompiled_charsmap: bytes) -> None:
+        self.charsmap = _charsmap_from(precompiled_charsmap, "Precompiled")
+        if not self.charsmap.to_bytes():
+            raise ModelFileError(
+                "Precompiled needs a non-empty precompiled_charsmap (tokenizers cannot parse "
+                "an empty one); leave the normalizer out for SentencePiece's identity rules"
+            )
+        self._longest = self.charsmap.longest_source
+
+    def _transform(self, chunk: str) -> str | None:
+        get = self.charsmap.get
+        for size in range(1, min(len(chunk), self._longest) + 1):
+            out = get(chunk[:size])
+            if out is not None:
+                return out
+        return None
+
+    def _pieces(self, text: str) -> Iterator[tuple[int, int, str]]:
+        for m in _GRAPHEME_RE.finditer(text):
+            g = m.group()
+            start = m.start()
+            if len(g) == 1 or len(g.encode("utf-8", "surrogatepass")) < 6:
+                out = self._transform(g)
+                if out is not None:
+                    yield start, m.end(), out
+                    continue
+                if len(g) == 1:
+                    yield start, start + 1, g
+                    continue
+            for i, c in enumerate(g, start):
+                out = self._transform(c)
+                yield i, i + 1, c if out is None else out
+
+    def normalize_str(self, text: str) -> str:
+        return "".join(out for _, _, out in self._pieces(text))
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        parts: list[str] = []
+        spans: list[Span] = []
+        for start, end, out in self._pieces(ns.normalized):
+            parts.append(out)
+            spans.extend([(start, end)] * len(out))
+        return ns._derive("".join(parts), spans)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "Precompiled",
+            "precompiled_charsmap": base64.b64encode(self.charsmap.to_bytes()).decode("ascii"),
+        }
+
+
+_GRAPHEME_RE = regex.compile(r"\X", regex.DOTALL)
+
+
+def _b64_charsmap(d: dict[str, Any], allow_null: bool) -> bytes:
+    value = d.get("precompiled_charsmap")
+    if value is None and allow_null:
+        return b""
+    if not isinstance(value, str):
+        raise ModelFileError(
+            f'{d.get("type")} normalizer needs "precompiled_charsmap" as a base64 string, '
+            f"got {type(value).__name__}"
+        )
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise ModelFileError(
+            f"{d.get('type')} normalizer: precompiled_charsmap is not valid base64: {e}"
+        ) from e
+
+
 _FORMS: dict[str, type[_UnicodeForm]] = {"NFC": NFC, "NFD": NFD, "NFKC": NFKC, "NFKD": NFKD}
 
 
@@ -662,6 +970,18 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
             strip_accents=strip_accents,
             lowercase=_flag(d, "lowercase", True),
         )
+    if kind == "Precompiled":
+        return Precompiled(_b64_charsmap(d, allow_null=False))
+    if kind == "NmtNfkc":
+        return NmtNfkc()
+    if kind == "SentencePieceNormalizer":
+        return SentencePieceNormalizer(
+            _b64_charsmap(d, allow_null=True),
+            add_dummy_prefix=_flag(d, "add_dummy_prefix", True),
+            remove_extra_whitespaces=_flag(d, "remove_extra_whitespaces", True),
+            escape_whitespaces=_flag(d, "escape_whitespaces", True),
+            treat_whitespace_as_suffix=_flag(d, "treat_whitespace_as_suffix", False),
+        )
     if kind == "Sequence":
         stages = d.get("normalizers")
         if not isinstance(stages, list):
@@ -670,5 +990,6 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
         return Sequence([s for s in built if s is not None])
     raise ModelFileError(
         f"unsupported normalizer type {kind!r}; tokenlab supports NFC, NFD, NFKC, NFKD, "
-        "Lowercase, Strip, Replace, BertNormalizer and Sequence"
+        "Lowercase, Strip, Replace, BertNormalizer, Precompiled and Sequence (and its own "
+        "NmtNfkc and SentencePieceNormalizer)"
     )
