@@ -257,7 +257,7 @@ def test_sentencepiece_accepts_built_blobs(spm_model: bytes) -> None:
 def test_nmt_nfkc_rules_equal_sentencepiece_rules(spm_model: bytes) -> None:
     # Key by key, except rules involving chars that are unassigned in Python's Unicode
     # database (sentencepiece 0.2.3 was built with Unicode 16 data; on Python 3.11 that is
-    # Unicode 14, so about 520 rules for chars added in Unicode 15.0-16.0 are missing).
+    # Unicode 14, so 477 rules for chars added in Unicode 15.0-16.0 are missing).
     theirs = _spm_charsmap(spm_model).mapping
     ours = nmt_nfkc_mapping()
 

@@ -511,7 +511,7 @@ class _DoubleArrayBuilder:
     # node that fits none of the first candidates goes to a fresh block, so placement
     # stays linear; later small nodes fill the gaps.
     _WINDOW = 16 * 256
-    _TRIES = 64
+    _TRIES = 256
 
     def __init__(self, keys: dict[bytes, int]) -> None:
         self.values: list[int | None] = []
@@ -738,10 +738,12 @@ def nmt_nfkc_mapping() -> dict[str, str]:
     U+2029, U+2581, U+FEFF and U+FFFD into a space; and leave U+FF5E FULLWIDTH TILDE alone.
 
     Differences from sentencepiece 0.2.3's table: it was built with Unicode 16 data, so
-    chars assigned after Python's :data:`unicodedata.unidata_version` (Unicode 14 on
-    Python 3.11: Cyrillic modifier letters U+1E030.., outlined Latin letters and digits
-    U+1CCD6.., and compositions in newer scripts, about 520 rules) have no rule here.
-    Every other rule is identical (checked key by key in ``tests/test_charsmap.py``).
+    chars assigned after Python's :data:`unicodedata.unidata_version` have no rule here.
+    On Python 3.11 (Unicode 14) that is 477 rules: 99 single code points (U+A7F1,
+    outlined Latin letters and digits U+1CCD6..U+1CCF9, Cyrillic modifier letters
+    U+1E030..U+1E06D) and 378 sequences (compositions in Unicode 16 scripts, and
+    accented outlined letters). Every other rule is identical (checked key by key in
+    ``tests/test_charsmap.py``).
 
     >>> rules = nmt_nfkc_mapping()
     >>> rules["\\t"], rules["ﬁ"], rules["\\x7f"], "\\uff5e" in rules

@@ -48,8 +48,9 @@ Differences from ``tokenizers`` (0.23):
 
 SentencePiece (0.2.3) differences: :class:`NmtNfkc` builds its rules from Python's Unicode
 data (Unicode 14 on Python 3.11) while sentencepiece's table was made with Unicode 16, so
-the ~520 rules for chars assigned in Unicode 15.0-16.0 are missing (every other rule is
-identical; see :func:`tokenlab.charsmap.nmt_nfkc_mapping`). User-defined symbols, which
+the 477 rules for chars assigned in Unicode 15.0-16.0 are missing: alone, 99 code points
+(U+A7F1, U+1CCD6..U+1CCF9, U+1E030..U+1E06D) normalize differently; every other rule is
+identical (see :func:`tokenlab.charsmap.nmt_nfkc_mapping`). User-defined symbols, which
 SentencePiece protects from normalization, are not handled by
 :class:`SentencePieceNormalizer`.
 """
