@@ -118,7 +118,16 @@ class CharsMap:
         for key in table:
             lengths.setdefault(key[0], set()).add(len(key))
         self._lengths = {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}
-        self._first_re = re.compile(_class_of(set(lengths)))
+        # Where a rule can start: a char with a one-char rule, or the first char of a longer
+        # rule followed by a char that can come second in one. Most letters start some
+        # "letter + combining mark" rule, so the lookahead keeps plain text off the slow path.
+        singles = {k for k in table if len(k) == 1}
+        firsts = {k[0] for k in table if len(k) > 1}
+        seconds = {k[1] for k in table if len(k) > 1}
+        pattern = _class_of(singles)
+        if firsts:
+            pattern += f"|{_class_of(firsts)}(?={_class_of(seconds)})"
+        self._first_re = re.compile(pattern)
 
     # -----------------------------------------------------------------------------------------
     # Construction
