@@ -50,6 +50,7 @@ from typing import Any
 
 import regex
 
+from tokenlab._component import Component
 from tokenlab.errors import ConfigError, ModelFileError
 from tokenlab.pre_tokenizers import Metaspace as MetaspacePre
 from tokenlab.pre_tokenizers import _metaspace_from_dict as metaspace_options
@@ -70,7 +71,7 @@ __all__ = [
 ]
 
 
-class Decoder:
+class Decoder(Component):
     """Base class of all decoders."""
 
     def decode_chain(self, tokens: list[str]) -> list[str]:
@@ -94,21 +95,6 @@ class Decoder:
             The text.
         """
         return "".join(self.decode_chain(list(tokens)))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the Hugging Face ``tokenizer.json`` dict of this component."""
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.to_dict()!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Decoder):
-            return NotImplemented
-        return type(self) is type(other) and self.to_dict() == other.to_dict()
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
 
 
 def _build_unmap() -> dict[int, str]:

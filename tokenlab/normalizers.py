@@ -68,6 +68,7 @@ from typing import Any, Literal
 
 import regex
 
+from tokenlab._component import Component
 from tokenlab.charsmap import CharsMap
 from tokenlab.errors import ConfigError, ModelFileError
 
@@ -156,7 +157,7 @@ class NormalizedString:
         return NormalizedString(self.original, normalized, out)
 
 
-class Normalizer:
+class Normalizer(Component):
     """Base class of all normalizers."""
 
     def normalize_str(self, text: str) -> str:
@@ -180,21 +181,6 @@ class Normalizer:
             A new :class:`NormalizedString`; ``ns`` is not modified.
         """
         raise NotImplementedError
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the Hugging Face ``tokenizer.json`` dict of this component."""
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.to_dict()!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Normalizer):
-            return NotImplemented
-        return type(self) is type(other) and self.to_dict() == other.to_dict()
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
 
 
 def _identity(ns: NormalizedString) -> NormalizedString:

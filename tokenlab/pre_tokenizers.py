@@ -63,6 +63,7 @@ from typing import Any
 
 import regex
 
+from tokenlab._component import Component
 from tokenlab.errors import ConfigError, ModelFileError
 
 __all__ = [
@@ -204,7 +205,7 @@ class PreToken:
         return tuple(range(self.start, self.start + len(self.text)))
 
 
-class PreTokenizer:
+class PreTokenizer(Component):
     """Base class: subclasses implement :meth:`split` and usually a faster :meth:`words`."""
 
     def split(self, text: str) -> list[PreToken]:
@@ -230,21 +231,6 @@ class PreTokenizer:
     def pre_tokenize_str(self, text: str) -> list[tuple[str, tuple[int, int]]]:
         """Return ``[(word, (start, end)), ...]`` like ``tokenizers``' ``pre_tokenize_str``."""
         return [(p.text, (p.start, p.end)) for p in self.split(text)]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the Hugging Face ``tokenizer.json`` dict of this component."""
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.to_dict()!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PreTokenizer):
-            return NotImplemented
-        return type(self) is type(other) and self.to_dict() == other.to_dict()
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
 
 
 def _regex_tokens(pattern: regex.Pattern[str], text: str) -> list[PreToken]:

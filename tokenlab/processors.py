@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
+from ._component import Component
 from .encoding import Encoding
 from .errors import ConfigError, ModelFileError
 
@@ -45,7 +46,7 @@ def default_process(encodings: list[Encoding]) -> Encoding:
     return Encoding.merge(encodings)
 
 
-class PostProcessor:
+class PostProcessor(Component):
     """Base class: turns the encoding(s) of one input into the final encoding."""
 
     def process_encodings(
@@ -64,19 +65,6 @@ class PostProcessor:
     def added_tokens(self, is_pair: bool) -> int:
         """How many special tokens ``process`` adds (truncation leaves room for them)."""
         return 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``post_processor`` component of ``tokenizer.json``."""
-        raise NotImplementedError
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PostProcessor) and self.to_dict() == other.to_dict()
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.to_dict()!r})"
 
 
 def _trim(encoding: Encoding, add_prefix_space: bool) -> None:
