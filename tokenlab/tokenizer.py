@@ -94,6 +94,23 @@ def _looks_like_vocab_txt(path: str) -> bool:
     return not stripped.startswith((b"{", b"[")) and b"[UNK]" in head.splitlines()
 
 
+_TIKTOKEN_LINE = regex.compile(rb"[A-Za-z0-9+/]+=*[ \t]+[0-9]+\r?")
+
+
+def _looks_like_tiktoken(path: str) -> bool:
+    """By name (``.tiktoken``, ``.tiktoken.gz``), else by a first line ``base64 rank``."""
+    if path.endswith((".tiktoken", ".tiktoken.gz")):
+        return True
+    if path.endswith((".txt", ".json", ".model")):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except OSError:
+        return False
+    return _TIKTOKEN_LINE.fullmatch(head.split(b"\n", 1)[0]) is not None
+
+
 class Tokenizer:
     """A full tokenization pipeline.
 
@@ -679,6 +696,11 @@ class Tokenizer:
         go to :func:`tokenlab.export.bert.read_vocab_txt`, e.g. ``lowercase=False``
         for a cased model).
 
+        Also GPT-2's ``vocab.json`` + ``merges.txt`` (a directory holding both, or
+        that ``vocab.json``; ``options`` go to :func:`tokenlab.export.gpt2.read_gpt2`)
+        and tiktoken rank files (``.tiktoken``, or lines of ``base64 rank``;
+        ``options`` go to :meth:`from_tiktoken`).
+
         Args:
             path: the file.
             **options: format-specific options.
@@ -695,6 +717,16 @@ class Tokenizer:
         True
         """
         p = os.fspath(path)
+        # -- GPT-2 vocab.json + merges.txt, tiktoken rank files --
+        from .export.gpt2 import find_gpt2_files
+
+        gpt2_files = find_gpt2_files(p)
+        if gpt2_files is not None:
+            from .export.gpt2 import read_gpt2
+
+            return read_gpt2(*gpt2_files, **options)
+        if _looks_like_tiktoken(p):
+            return cls.from_tiktoken(p, **options)
         if _looks_like_vocab_txt(p):
             from .export.bert import read_vocab_txt
 
@@ -718,6 +750,32 @@ class Tokenizer:
             return cls.from_str(text)
         except ModelFileError as e:
             raise ModelFileError(f"{p}: {e}") from None
+
+    @classmethod
+    def from_tiktoken(
+        cls,
+        path: str | os.PathLike[str],
+        pattern: str | None = None,
+        special_tokens: Mapping[str, int] | None = None,
+        name: str | None = None,
+    ) -> Tokenizer:
+        """Load a tiktoken ``.tiktoken`` rank file (see :mod:`tokenlab.export.tiktoken`).
+
+        Args:
+            path: the rank file.
+            pattern: tiktoken's ``pat_str``. None: from the JSON sidecar
+                ``<path>.json``, else the published encoding of that name
+                (``gpt2``/``r50k_base``, ``p50k_base``, ``cl100k_base``, ``o200k_base``).
+            special_tokens: special token -> id (None: sidecar or published ones).
+            name: the encoding name to look up (None: the file name).
+
+        Raises:
+            ModelFileError: a malformed file (the message names file and line).
+            ConfigError: no pattern is known for the file; pass ``pattern=``.
+        """
+        from .export.tiktoken import read_tiktoken
+
+        return read_tiktoken(path, pattern=pattern, special_tokens=special_tokens, name=name)
 
     def __repr__(self) -> str:
         return (
