@@ -1,0 +1,284 @@
+"""GPT-2's BPE files: ``vocab.json`` (token -> id) and ``merges.txt`` (ranked merges).
+
+``merges.txt`` starts with ``#version: 0.2`` and then holds one ``left right``
+line per merge, in rank order; ``vocab.json`` is a JSON object from token to
+id. This is what GPT-2 was published as, what ``tokenizers``' ``save_model`` and
+``ByteLevelBPETokenizer(vocab, merges)`` / ``models.BPE.from_file`` write and
+read, and what ``transformers``' slow GPT-2 tokenizer reads.
+
+The two files hold the BPE model only. The rest of the pipeline is implied
+(GPT-2's: ``ByteLevel`` without a prefix space, its decoder and post-processor)
+or given to :func:`read_gpt2`: another pre-tokenizer (``pre_tokenizer="gpt2"``,
+``"cl100k_base"``, ...) and the BPE options that ``tokenizers`` also takes at
+load time (``unk_token``, ``continuing_subword_prefix``, ...). Special tokens
+are written into ``vocab.json`` (GPT-2's ``<|endoftext|>`` is there too); on
+reading, a token that no merge makes and that is longer than one char is
+taken to be one, unless ``special_tokens=`` says otherwise.
+
+Refused on export (``ConfigError``, with the reason): models other than BPE,
+and merges whose tokens hold whitespace (a ``merges.txt`` line is split on it)
+or start with ``#version`` (``tokenizers`` skips such lines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._atomic import atomic_write
+from ..errors import ConfigError, ModelFileError
+
+if TYPE_CHECKING:
+    from ..models import BPE
+    from ..pre_tokenizers import PreTokenizer
+    from ..tokenizer import Tokenizer
+
+__all__ = ["find_gpt2_files", "read_gpt2", "write_gpt2"]
+
+VOCAB_NAME = "vocab.json"
+MERGES_NAME = "merges.txt"
+_HEADER = "#version: 0.2"
+_BYTE_LEVEL_NAMES = ("byte-level", "gpt2", "cl100k_base", "o200k_base")
+
+
+def find_gpt2_files(path: str | os.PathLike[str]) -> tuple[str, str] | None:
+    """``(vocab.json, merges.txt)`` for a directory holding both, or a ``vocab.json``
+    whose directory holds ``merges.txt``; None otherwise."""
+    p = os.fspath(path)
+    if os.path.isdir(p):
+        vocab, merges = os.path.join(p, VOCAB_NAME), os.path.join(p, MERGES_NAME)
+    elif os.path.basename(p) == VOCAB_NAME:
+        vocab, merges = p, os.path.join(os.path.dirname(p), MERGES_NAME)
+    else:
+        return None
+    if os.path.isfile(vocab) and os.path.isfile(merges):
+        return vocab, merges
+    return None
+
+
+def _bpe_model(tokenizer: Tokenizer) -> BPE:
+    from ..models import BPE, TiktokenBPE
+
+    model = tokenizer.model
+    if isinstance(model, TiktokenBPE):
+        return model.to_bpe()
+    if not isinstance(model, BPE):
+        raise ConfigError(
+            f"vocab.json + merges.txt hold a BPE model (a vocabulary and ranked merges); this "
+            f"tokenizer's model is {type(model).__name__}, which has no merges (export it as "
+            "tokenizer.json instead)"
+        )
+    return model
+
+
+def write_gpt2(tokenizer: Tokenizer, directory: str | os.PathLike[str]) -> tuple[str, str]:
+    """Write ``vocab.json`` and ``merges.txt`` of a BPE tokenizer into ``directory``.
+
+    Each file is written atomically; ``directory`` must exist. Added tokens are
+    written into ``vocab.json`` with their ids.
+
+    Args:
+        tokenizer: a tokenizer whose model is a :class:`~tokenlab.models.BPE`
+            (or a :class:`~tokenlab.models.TiktokenBPE`, written as the
+            equivalent merge list).
+        directory: the directory that receives the two files.
+
+    Returns:
+        The paths of ``vocab.json`` and ``merges.txt``.
+
+    Raises:
+        ConfigError: the model is not BPE, a merge cannot be written as a line
+            of ``merges.txt``, two tokens share an id, or ``directory`` is
+            not a directory.
+
+    >>> import tokenlab, tempfile
+    >>> tok = tokenlab.train(iter(["abab abab"]), vocab_size=258, show_progress=False)
+    >>> vocab, merges = write_gpt2(tok, tempfile.mkdtemp())
+    >>> open(merges).read()
+    '#version: 0.2\\na b\\n'
+    """
+    model = _bpe_model(tokenizer)
+    d = os.fspath(directory)
+    if not os.path.isdir(d):
+        raise ConfigError(f"cannot write GPT-2 files into {d!r}: not a directory (create it first)")
+    lines = [_HEADER + "\n"]
+    for k, (a, b) in enumerate(model.merges):
+        for part in (a, b):
+            if not part or any(ch.isspace() for ch in part):
+                raise ConfigError(
+                    f"merge #{k} ({a!r} {b!r}): {part!r} is empty or holds whitespace, which a "
+                    "merges.txt line ('left right') cannot express; export as tokenizer.json"
+                )
+        if a.startswith("#version"):
+            raise ConfigError(
+                f"merge #{k} ({a!r} {b!r}) would be read as the '#version' header line"
+            )
+        lines.append(f"{a} {b}\n")
+    vocab = dict(model.vocab)
+    for tid, added in tokenizer.added_tokens:
+        vocab.setdefault(added.content, tid)
+    by_id: dict[int, str] = {}
+    for token, tid in vocab.items():
+        if tid in by_id:
+            raise ConfigError(
+                f"tokens {by_id[tid]!r} and {token!r} share id {tid}; vocab.json would hold "
+                "both and reading it back could not tell which one the id decodes to"
+            )
+        by_id[tid] = token
+    ordered = dict(sorted(vocab.items(), key=lambda kv: kv[1]))
+    vocab_path, merges_path = os.path.join(d, VOCAB_NAME), os.path.join(d, MERGES_NAME)
+    with atomic_write(vocab_path) as f:
+        f.write(json.dumps(ordered, ensure_ascii=False) + "\n")
+    with atomic_write(merges_path) as f:
+        f.write("".join(lines))
+    return vocab_path, merges_path
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"{path}: is a directory") from None
+    except OSError as e:
+        raise ModelFileError(f"{path}: cannot read ({e.strerror or e})") from e
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelFileError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
+
+
+def _read_vocab(path: str) -> dict[str, int]:
+    try:
+        vocab = json.loads(_read_text(path))
+    except json.JSONDecodeError as e:
+        raise ModelFileError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(vocab, dict):
+        raise ModelFileError(f"{path}: must hold a JSON object of token -> id")
+    for token, tid in vocab.items():
+        if not isinstance(tid, int) or isinstance(tid, bool) or tid < 0:
+            raise ModelFileError(f"{path}: token {token!r} has id {tid!r}, not an integer >= 0")
+    return vocab
+
+
+def _read_merges(path: str) -> list[tuple[str, str]]:
+    merges: list[tuple[str, str]] = []
+    # Split on "\n" only, as tokenizers does (a token may hold U+2028 and such).
+    for lineno, line in enumerate(_read_text(path).split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if line.startswith("#version") or not line:
+            continue
+        parts = line.split(" ")
+        if len(parts) != 2 or not all(parts):
+            raise ModelFileError(f"{path}, line {lineno}: expected 'left right', got {line!r}")
+        merges.append((parts[0], parts[1]))
+    return merges
+
+
+def read_gpt2(
+    vocab_path: str | os.PathLike[str],
+    merges_path: str | os.PathLike[str],
+    *,
+    pre_tokenizer: str | PreTokenizer = "byte-level",
+    special_tokens: Sequence[str] | None = None,
+    **bpe_options: Any,
+) -> Tokenizer:
+    """Build a tokenizer from GPT-2 ``vocab.json`` and ``merges.txt`` files.
+
+    Args:
+        vocab_path: ``vocab.json``.
+        merges_path: ``merges.txt``.
+        pre_tokenizer: a name for :func:`~tokenlab.pre_tokenizers.get_pre_tokenizer`
+            or a pre-tokenizer. The byte-level ones (default ``"byte-level"``:
+            GPT-2's ``ByteLevel`` without a prefix space) also get the
+            ByteLevel post-processor (no offset trimming) and decoder, as
+            ``tokenizers``' ``ByteLevelBPETokenizer``.
+        special_tokens: the tokens of ``vocab.json`` to register as special
+            (matched whole in the text, skipped by ``decode``). None: every
+            token longer than one char that no merge makes (``<|endoftext|>``).
+        **bpe_options: options of :class:`~tokenlab.models.BPE`
+            (``unk_token``, ``continuing_subword_prefix``, ``end_of_word_suffix``,
+            ``fuse_unk``, ``byte_fallback``, ``ignore_merges``), which the
+            files do not hold.
+
+    Raises:
+        ModelFileError: a file is missing or malformed, or a merge uses a token
+            that is not in the vocabulary; the message names the file.
+        ConfigError: a special token is not in the vocabulary, or an unknown
+            option.
+    """
+    from .. import decoders, processors
+    from ..models import BPE
+    from ..pre_tokenizers import ByteLevel, PreTokenizer, get_pre_tokenizer
+    from ..tokenizer import AddedToken, Tokenizer
+
+    vp, mp = os.fspath(vocab_path), os.fspath(merges_path)
+    vocab = _read_vocab(vp)
+    merges = _read_merges(mp)
+    allowed = {
+        "unk_token",
+        "continuing_subword_prefix",
+        "end_of_word_suffix",
+        "fuse_unk",
+        "byte_fallback",
+        "ignore_merges",
+    }
+    unknown = sorted(set(bpe_options) - allowed)
+    if unknown:
+        raise ConfigError(f"unknown options {unknown}; GPT-2 files take {sorted(allowed)}")
+    try:
+        model = BPE(vocab, merges, **bpe_options)
+    except ModelFileError as e:
+        raise ModelFileError(f"{mp}: {e}") from None
+    if isinstance(pre_tokenizer, PreTokenizer):
+        pre = pre_tokenizer
+        byte_level = isinstance(pre, ByteLevel) or _ends_byte_level(pre)
+    else:
+        pre = get_pre_tokenizer(pre_tokenizer)
+        byte_level = pre_tokenizer in _BYTE_LEVEL_NAMES
+    suffix = bpe_options.get("end_of_word_suffix")
+    decoder: decoders.Decoder | None = None
+    if byte_level:
+        decoder = decoders.ByteLevel()
+    elif suffix:
+        decoder = decoders.BPEDecoder(suffix)
+    tok = Tokenizer(
+        model,
+        pre_tokenizer=pre,
+        post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
+        decoder=decoder,
+    )
+    if special_tokens is None:
+        prefix = bpe_options.get("continuing_subword_prefix") or ""
+        made = {a + (b[len(prefix) :] if prefix and b.startswith(prefix) else b) for a, b in merges}
+        special_tokens = [
+            t
+            for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])
+            if len(t) > 1 and t not in made
+        ]
+        if suffix or prefix:
+            # Single chars carry the prefix or suffix there: "a</w>" is no special token.
+            special_tokens = [
+                t
+                for t in special_tokens
+                if not (suffix and t.endswith(suffix)) and not (prefix and t.startswith(prefix))
+            ]
+    missing = [t for t in special_tokens if t not in vocab]
+    if missing:
+        raise ConfigError(f"special tokens {missing} are not in {vp}")
+    tok.add_special_tokens([AddedToken(t) for t in special_tokens])
+    return tok
+
+
+def _ends_byte_level(pre: PreTokenizer) -> bool:
+    from ..pre_tokenizers import ByteLevel, Sequence
+
+    return (
+        isinstance(pre, Sequence)
+        and bool(pre.pre_tokenizers)
+        and isinstance(pre.pre_tokenizers[-1], ByteLevel)
+    )
