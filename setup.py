@@ -33,6 +33,11 @@ class OptionalBuildExt(build_ext):
         try:
             super().build_extension(ext)
         except Exception as exc:
+            # A library left by an earlier build would otherwise be installed as
+            # if it were this one, and fail at import with missing names.
+            stale = self.get_ext_fullpath(ext.name)
+            if os.path.exists(stale):
+                os.remove(stale)
             self._fail(exc)
 
     def _fail(self, exc: Exception) -> None:

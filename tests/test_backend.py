@@ -80,3 +80,25 @@ def test_both_cores_have_the_same_surface() -> None:
     assert public <= set(dir(_core.PairCounter))
     public = {n for n in dir(_pycore.MergeTable) if not n.startswith("_")}
     assert public <= set(dir(_core.MergeTable))
+
+
+def test_stale_extension_falls_back_whole() -> None:
+    # An old build that lacks a newer name must not be half used: the whole
+    # backend falls back, with the warning, instead of failing at import.
+    code = (
+        "import sys, types, warnings\n"
+        "stale = types.ModuleType('tokenlab._core')\n"
+        "for name in ('MAX_ID', 'MAX_TOTAL', 'MergeTable', 'PairCounter'):\n"
+        "    setattr(stale, name, object())\n"
+        "sys.modules['tokenlab._core'] = stale\n"
+        "with warnings.catch_warnings(record=True) as w:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import tokenlab\n"
+        "print(tokenlab.backend)\n"
+        "print(any('could not be imported' in str(x.message) for x in w))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TOKENLAB_PURE_PYTHON"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["python", "True"]

@@ -1,9 +1,12 @@
 """The one place that chooses the core: native (Cython) or pure Python.
 
 ``TOKENLAB_PURE_PYTHON=1`` forces the pure core. Otherwise the compiled
-``tokenlab._core`` is used; if it is missing (no compiler at install time, or a
-source checkout that was never built) tokenlab warns once and runs on the pure
-core: it never falls back silently.
+``tokenlab._core`` is used; if it is missing or stale (no compiler at install
+time, a source checkout that was never built, or an old build that lacks a name)
+tokenlab warns once and runs on the pure core: it never falls back silently.
+
+Every native name is imported in ONE statement, so a core is used whole or not
+at all: add new names to all three lists below.
 """
 
 from __future__ import annotations
@@ -11,7 +14,24 @@ from __future__ import annotations
 import os
 import warnings
 
-__all__ = ["BACKEND", "MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter", "WordPieceEncoder"]
+__all__ = [
+    "BACKEND",
+    "CLASS_ALONE",
+    "CLASS_ANY",
+    "CLASS_FORBIDDEN",
+    "CLASS_INHERITED",
+    "CLASS_SPACE",
+    "MAX_ID",
+    "MAX_TOTAL",
+    "UNK_PENALTY",
+    "ByteRankMerger",
+    "MergeTable",
+    "PairCounter",
+    "UnigramLattice",
+    "WordPieceEncoder",
+    "splitmix64",
+    "top_substrings",
+]
 
 
 def _pure_requested() -> bool:
@@ -19,17 +39,43 @@ def _pure_requested() -> bool:
 
 
 if _pure_requested():
-    from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter, WordPieceEncoder
+    from ._pycore import (
+        CLASS_ALONE,
+        CLASS_ANY,
+        CLASS_FORBIDDEN,
+        CLASS_INHERITED,
+        CLASS_SPACE,
+        MAX_ID,
+        MAX_TOTAL,
+        UNK_PENALTY,
+        ByteRankMerger,
+        MergeTable,
+        PairCounter,
+        UnigramLattice,
+        WordPieceEncoder,
+        splitmix64,
+        top_substrings,
+    )
 
     BACKEND = "python"
 else:
     try:
         from ._core import (  # type: ignore[no-redef]
+            CLASS_ALONE,
+            CLASS_ANY,
+            CLASS_FORBIDDEN,
+            CLASS_INHERITED,
+            CLASS_SPACE,
             MAX_ID,
             MAX_TOTAL,
+            UNK_PENALTY,
+            ByteRankMerger,
             MergeTable,
             PairCounter,
+            UnigramLattice,
             WordPieceEncoder,
+            splitmix64,
+            top_substrings,
         )
 
         BACKEND = "cython"
@@ -41,53 +87,22 @@ else:
             RuntimeWarning,
             stacklevel=2,
         )
-        from ._pycore import MAX_ID, MAX_TOTAL, MergeTable, PairCounter, WordPieceEncoder
+        from ._pycore import (
+            CLASS_ALONE,
+            CLASS_ANY,
+            CLASS_FORBIDDEN,
+            CLASS_INHERITED,
+            CLASS_SPACE,
+            MAX_ID,
+            MAX_TOTAL,
+            UNK_PENALTY,
+            ByteRankMerger,
+            MergeTable,
+            PairCounter,
+            UnigramLattice,
+            WordPieceEncoder,
+            splitmix64,
+            top_substrings,
+        )
 
         BACKEND = "python"
-
-# The Unigram kernels (lattice, Viterbi, forward-backward, seed substrings), from
-# the same core as everything above.
-if BACKEND == "python":
-    from ._pycore import (
-        CLASS_ALONE,
-        CLASS_ANY,
-        CLASS_FORBIDDEN,
-        CLASS_INHERITED,
-        CLASS_SPACE,
-        UNK_PENALTY,
-        UnigramLattice,
-        splitmix64,
-        top_substrings,
-    )
-else:
-    from ._core import (  # type: ignore[no-redef]
-        CLASS_ALONE,
-        CLASS_ANY,
-        CLASS_FORBIDDEN,
-        CLASS_INHERITED,
-        CLASS_SPACE,
-        UNK_PENALTY,
-        UnigramLattice,
-        splitmix64,
-        top_substrings,
-    )
-
-__all__ += [
-    "CLASS_ALONE",
-    "CLASS_ANY",
-    "CLASS_FORBIDDEN",
-    "CLASS_INHERITED",
-    "CLASS_SPACE",
-    "UNK_PENALTY",
-    "UnigramLattice",
-    "splitmix64",
-    "top_substrings",
-]
-
-# tiktoken's byte-pair rule (rank of the concatenated bytes), from the same core.
-if BACKEND == "python":
-    from ._pycore import ByteRankMerger
-else:
-    from ._core import ByteRankMerger  # type: ignore[no-redef]
-
-__all__ += ["ByteRankMerger"]
