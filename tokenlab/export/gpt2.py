@@ -94,7 +94,7 @@ def write_gpt2(tokenizer: Tokenizer, directory: str | os.PathLike[str]) -> tuple
             not a directory.
 
     >>> import tokenlab, tempfile
-    >>> tok = tokenlab.train(iter(["abab abab"]), vocab_size=258, show_progress=False)
+    >>> tok = tokenlab.train(iter(["abab abab"]), vocab_size=257, show_progress=False)
     >>> vocab, merges = write_gpt2(tok, tempfile.mkdtemp())
     >>> open(merges).read()
     '#version: 0.2\\na b\\n'
