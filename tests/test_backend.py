@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
 import tokenlab
 from tokenlab import _backend, _pycore
+
+# Subprocesses run outside the checkout, so that they import the same tokenlab as
+# the tests (the installed one in CI), not the source tree without its extension.
+OUTSIDE = tempfile.gettempdir()
 
 
 def test_backend_is_reported() -> None:
@@ -29,12 +34,26 @@ def test_pure_python_env_forces_pure_core() -> None:
     out = subprocess.run(
         [sys.executable, "-c", "import tokenlab; print(tokenlab.backend)"],
         env={**os.environ, "TOKENLAB_PURE_PYTHON": "1"},
+        cwd=OUTSIDE,
         capture_output=True,
         text=True,
         check=True,
     )
     assert out.stdout.strip() == "python"
     assert out.stderr == ""  # forced on purpose: no warning
+    unforced = subprocess.run(
+        [sys.executable, "-c", "import tokenlab; print(tokenlab.backend)"],
+        env={k: v for k, v in os.environ.items() if k != "TOKENLAB_PURE_PYTHON"},
+        cwd=OUTSIDE,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    try:
+        import tokenlab._core  # noqa: F401
+    except ImportError:
+        pytest.skip("native core not built: nothing to force away from")
+    assert unforced.stdout.strip() == "cython"
 
 
 def test_backend_exports_the_chosen_core() -> None:
@@ -64,7 +83,12 @@ def test_missing_extension_warns(tmp_path: os.PathLike[str]) -> None:
     )
     env = {k: v for k, v in os.environ.items() if k != "TOKENLAB_PURE_PYTHON"}
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=OUTSIDE,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.split() == ["python", "True"]
 
@@ -99,6 +123,11 @@ def test_stale_extension_falls_back_whole() -> None:
     )
     env = {k: v for k, v in os.environ.items() if k != "TOKENLAB_PURE_PYTHON"}
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=OUTSIDE,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.split() == ["python", "True"]
