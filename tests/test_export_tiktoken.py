@@ -401,3 +401,19 @@ def test_check_on_trained_vocabulary(training_lines: list[str]) -> None:
     # A tiktoken model's merge list (Hugging Face form) is the trained one.
     back = TiktokenBPE(ranks).to_bpe()
     assert back.merges == tok.model.merges  # type: ignore[attr-defined]
+
+
+def test_tiktoken_model_saves_as_tokenizer_json(training_lines: list[str], tmp_path: Path) -> None:
+    tok = tokenlab.train(
+        iter(training_lines), vocab_size=900, pre_tokenizer="o200k_base", show_progress=False
+    )
+    write_tiktoken(tok, tmp_path / "mine.tiktoken")
+    back = Tokenizer.from_file(tmp_path / "mine.tiktoken")
+    assert isinstance(back.model, TiktokenBPE)
+    back.save(tmp_path / "tokenizer.json")
+    text = "".join(training_lines[::5])
+    expected = tok.encode(text).ids
+    assert Tokenizer.from_file(tmp_path / "tokenizer.json").encode(text).ids == expected
+    tokenizers = pytest.importorskip("tokenizers")
+    hf = tokenizers.Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    assert hf.encode(text).ids == expected
