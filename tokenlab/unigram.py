@@ -406,11 +406,16 @@ class UnigramTrainer:
             seen.update(word)
         unkept = sorted(seen - kept)
         # One regex search per word finds the (rare) words to rewrite at C speed.
-        find = re.compile("[" + "".join(re.escape(ch) for ch in unkept) + "]").search
+        # ("[]" is not a regex: with every char kept there is nothing to find.)
+        find = (
+            re.compile("[" + "".join(re.escape(ch) for ch in unkept) + "]").search
+            if unkept
+            else None
+        )
         for word, count in counts.items():
             if count <= 0 or not word:
                 continue
-            if unkept and find(word):
+            if find is not None and find(word):
                 word = "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
             merged[word] = merged.get(word, 0) + count
         order = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
