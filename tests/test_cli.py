@@ -515,3 +515,131 @@ def test_train_wordpiece_and_encode_a_pair(
         == 0
     )
     assert json.loads(out.read_text(encoding="utf-8"))["normalizer"]["lowercase"] is False
+
+
+# -- SentencePiece: train sp-bpe / unigram, export, encode with a .model -----------------------
+
+
+@pytest.mark.parametrize("algorithm", ["sp-bpe", "unigram"])
+def test_train_sentencepiece_export_and_encode(
+    tmp_path: Path, corpus_file: Path, capsys: pytest.CaptureFixture[str], algorithm: str
+) -> None:
+    out = tmp_path / "tokenizer.json"
+    code, _, err = run(
+        capsys,
+        "train",
+        str(corpus_file),
+        "--algorithm",
+        algorithm,
+        "--vocab-size",
+        "300",
+        "--character-coverage",
+        "1.0",
+        "--byte-fallback",
+        "--max-piece-length",
+        "8",
+        "--split-digits",
+        "-q",
+        "-o",
+        str(out),
+    )
+    assert code == 0, err
+    model = tmp_path / "m.model"
+    code, _, err = run(
+        capsys, "export", "-t", str(out), "--format", "sentencepiece", "-o", str(model)
+    )
+    assert code == 0 and model.exists(), err
+    text = "Hello world, 42 tokenizers! ü"
+    code, from_json, _ = run(capsys, "encode", "-t", str(out), text)
+    assert code == 0
+    code, from_model, _ = run(capsys, "encode", "-t", str(model), text)
+    assert code == 0 and from_model == from_json
+    expected = tokenlab.Tokenizer.from_file(model).encode(text).ids
+    assert from_model.split() == [str(i) for i in expected]
+    spm = pytest.importorskip("sentencepiece", reason="parity with sentencepiece")
+    sp = spm.SentencePieceProcessor(model_file=str(model))
+    assert sp.encode(text) == expected
+    code, tokens, _ = run(capsys, "encode", "-t", str(model), "--tokens", text)
+    assert tokens.split()[0].startswith("▁")
+
+
+def test_train_writes_a_model_file_and_user_symbols(
+    tmp_path: Path, corpus_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = tmp_path / "u.model"
+    code, _, err = run(
+        capsys,
+        "train",
+        str(corpus_file),
+        "--algorithm",
+        "unigram",
+        "--vocab-size",
+        "120",
+        "--user-defined-symbols",
+        "<sep>,<cls>",
+        "-q",
+        "-o",
+        str(model),
+    )
+    assert code == 0, err
+    code, out, _ = run(capsys, "encode", "-t", str(model), "--tokens", "a<sep>b <cls>")
+    assert "<sep>" in out.split() and "<cls>" in out.split()
+    code, out, _ = run(capsys, "info", "-t", str(model))
+    assert code == 0 and "Unigram" in out and len(out) < 2000  # the charsmap is abbreviated
+    # tokenizers' Unigram has no exact form for user-defined pieces: refused, with the reason.
+    code, _, err = run(
+        capsys,
+        "export",
+        "-t",
+        str(model),
+        "--format",
+        "huggingface",
+        "-o",
+        str(tmp_path / "t.json"),
+    )
+    assert code == 1
+    assert_one_line_error(err, "user-defined")
+
+
+def test_export_formats_and_refusals(
+    trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        "export",
+        "-t",
+        str(trained),
+        "--format",
+        "sentencepiece",
+        "-o",
+        str(tmp_path / "x.model"),
+    )
+    assert code == 1
+    assert_one_line_error(err, "merge list")
+    code, _, err = run(
+        capsys, "export", "-t", str(trained), "--format", "bert", "-o", str(tmp_path / "v.txt")
+    )
+    assert code == 1
+    assert_one_line_error(err, "WordPiece")
+    copy = tmp_path / "copy.json"
+    code, _, _ = run(
+        capsys, "export", "-t", str(trained), "--format", "huggingface", "-o", str(copy)
+    )
+    assert code == 0
+    assert json.loads(copy.read_text()) == json.loads(trained.read_text())
+    code, _, _ = run(capsys, "export", "-t", str(trained), "--format", "nope", "-o", str(copy))
+    assert code == 2
+
+
+def test_sentencepiece_options_need_a_sentencepiece_algorithm(
+    tmp_path: Path, corpus_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "train", str(corpus_file), "--byte-fallback", "-q", "-o", str(tmp_path / "t.json")
+    )
+    assert code == 1
+    assert_one_line_error(err, "--byte-fallback", "sp-bpe")
+    code, _, err = run(capsys, "train", str(corpus_file), "-q", "-o", str(tmp_path / "t.model"))
+    assert code == 1
+    assert_one_line_error(err, ".model")
+    assert not (tmp_path / "t.json").exists() and not (tmp_path / "t.model").exists()

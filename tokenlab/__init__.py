@@ -26,10 +26,14 @@ from .errors import CorpusError as CorpusError
 from .errors import ModelFileError as ModelFileError
 from .errors import TokenlabError as TokenlabError
 from .models import BPE as BPE
+from .models import SentencePieceBPE as SentencePieceBPE
+from .models import Unigram as Unigram
 from .models import WordPiece as WordPiece
+from .sentencepiece_bpe import SentencePieceBPETrainer as SentencePieceBPETrainer
 from .tokenizer import AddedToken as AddedToken
 from .tokenizer import Encoding as Encoding
 from .tokenizer import Tokenizer as Tokenizer
+from .unigram import UnigramTrainer as UnigramTrainer
 from .wordpiece import WordPieceTrainer as WordPieceTrainer
 
 __all__ = [
@@ -40,8 +44,12 @@ __all__ = [
     "CorpusError",
     "Encoding",
     "ModelFileError",
+    "SentencePieceBPE",
+    "SentencePieceBPETrainer",
     "Tokenizer",
     "TokenlabError",
+    "Unigram",
+    "UnigramTrainer",
     "WordPiece",
     "WordPieceTrainer",
     "__version__",
@@ -53,7 +61,8 @@ __all__ = [
     "train",
 ]
 
-ALGORITHMS = ("bpe", "wordpiece")
+ALGORITHMS = ("bpe", "wordpiece", "sp-bpe", "unigram")
+_SENTENCEPIECE = ("sp-bpe", "unigram")
 _BYTE_LEVEL = ("byte-level", "gpt2", "cl100k_base", "o200k_base")
 _NORMALIZERS = {
     "nfc": normalizers.NFC,
@@ -103,8 +112,10 @@ def train(
     Args:
         files_or_iterator: a file path, a list or tuple of paths (``"-"`` reads
             stdin), or any other iterable of texts (e.g. ``iter(list_of_texts)``).
-        algorithm: ``"bpe"`` (frequency merges) or ``"wordpiece"`` (likelihood
-            merges, with BERT's pipeline).
+        algorithm: ``"bpe"`` (frequency merges), ``"wordpiece"`` (likelihood
+            merges, with BERT's pipeline), or SentencePiece's ``"sp-bpe"`` and
+            ``"unigram"``, trained on raw sentences (lines) with SentencePiece's
+            pipeline and option names (see below).
         vocab_size: final vocabulary size, special tokens included.
         min_frequency: minimum pair count for a merge.
         special_tokens: tokens that get the first ids and are matched whole
@@ -114,7 +125,9 @@ def train(
             or a pre-tokenizer object (None: ``"byte-level"`` for BPE, ``"bert"``
             for WordPiece).
         normalizer: ``"nfc"``, ``"nfkc"``, ``"nfd"``, ``"nfkd"``, ``"bert"``, a
-            normalizer object, or None (BPE: none; WordPiece: ``"bert"``).
+            normalizer object, or None (BPE: none; WordPiece: ``"bert"``). For
+            ``sp-bpe`` and ``unigram``: ``"nmt_nfkc"`` (the default, as in
+            SentencePiece) or ``"identity"``.
         lowercase: lowercase the text (None: no for BPE, yes for WordPiece, as
             uncased BERT).
         show_progress: progress bars on stderr (only on a terminal).
@@ -125,7 +138,15 @@ def train(
             :class:`WordPieceTrainer`: ``limit_alphabet``, ``initial_alphabet``,
             ``continuing_subword_prefix``, ...). For the byte-level pre-tokenizers
             ``initial_alphabet`` defaults to all 256 byte symbols, so that any text
-            can be encoded and decoded losslessly.
+            can be encoded and decoded losslessly. For ``sp-bpe`` and
+            ``unigram`` these are SentencePiece's options
+            (:class:`SentencePieceBPETrainer`, :class:`UnigramTrainer`):
+            ``character_coverage``, ``byte_fallback``, ``max_sentencepiece_length``,
+            ``split_digits``, ``user_defined_symbols``, ``control_symbols``,
+            ``unk_id``, ``bos_id``, ``eos_id``, ``pad_id``, ...; the result has
+            SentencePiece's pipeline (offsets index the original text) and
+            :func:`tokenlab.export.sentencepiece.write_sentencepiece` writes it
+            as a ``.model``.
 
     Returns:
         The trained :class:`Tokenizer`.
@@ -141,6 +162,20 @@ def train(
     if algorithm not in ALGORITHMS:
         raise ConfigError(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
+        )
+    if algorithm in _SENTENCEPIECE:
+        return _train_sentencepiece(
+            files_or_iterator,
+            algorithm,
+            vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=special_tokens,
+            pre_tokenizer=pre_tokenizer,
+            normalizer=normalizer,
+            lowercase=lowercase,
+            show_progress=show_progress,
+            errors=errors,
+            **trainer_kwargs,
         )
     wordpiece = algorithm == "wordpiece"
     if pre_tokenizer is None:
@@ -206,3 +241,40 @@ def train(
                 [("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
             )
     return tok
+
+
+def _train_sentencepiece(
+    files_or_iterator: Any,
+    algorithm: str,
+    vocab_size: int,
+    *,
+    min_frequency: int,
+    special_tokens: Sequence[str] | None,
+    pre_tokenizer: Any,
+    normalizer: Any,
+    lowercase: bool | None,
+    show_progress: bool,
+    errors: str,
+    **trainer_kwargs: Any,
+) -> Tokenizer:
+    from .sp_tokenizer import train_sentencepiece
+
+    # SentencePiece's pipeline is fixed; say which options do not apply instead of
+    # ignoring them.
+    for name, value, hint in (
+        ("min_frequency", min_frequency, "SentencePiece has no minimum frequency"),
+        ("special_tokens", special_tokens, "use control_symbols or user_defined_symbols"),
+        ("pre_tokenizer", pre_tokenizer, "SentencePiece splits on '▁' by itself"),
+        ("lowercase", lowercase, "SentencePiece does not lowercase"),
+    ):
+        if value:
+            raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}: {hint}")
+    return train_sentencepiece(
+        files_or_iterator,
+        algorithm,
+        vocab_size,
+        normalization="nmt_nfkc" if normalizer is None else normalizer,
+        show_progress=show_progress,
+        errors=errors,
+        **trainer_kwargs,
+    )

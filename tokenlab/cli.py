@@ -33,7 +33,16 @@ PROG = "tokenlab"
 
 # The trainers `tokenlab train --algorithm` accepts; the names are those of
 # `tokenlab.train(algorithm=...)`. A new trainer is one more entry here.
-ALGORITHMS: tuple[str, ...] = ("bpe", "wordpiece")
+ALGORITHMS: tuple[str, ...] = ("bpe", "wordpiece", "sp-bpe", "unigram")
+SENTENCEPIECE_ALGORITHMS: tuple[str, ...] = ("sp-bpe", "unigram")
+
+# `tokenlab export --format NAME`: NAME -> (module under tokenlab.export, writer function).
+# A new format is one more entry here.
+EXPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "huggingface": ("", ""),
+    "bert": ("bert", "write_vocab_txt"),
+    "sentencepiece": ("sentencepiece", "write_sentencepiece"),
+}
 
 PRE_TOKENIZERS: tuple[str, ...] = (
     "whitespace",
@@ -92,6 +101,16 @@ def _positive_int(text: str) -> int:
 
 def _special_tokens(text: str) -> list[str]:
     return [token.strip() for token in text.split(",") if token.strip()]
+
+
+def _coverage(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.98 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be from 0.98 to 1.0, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,11 +178,69 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="word-counting processes (default: one per core for inputs over 4 MB)",
     )
+    sp = train.add_argument_group(
+        "SentencePiece options", "for --algorithm sp-bpe and unigram (SentencePiece's meaning)"
+    )
+    sp.add_argument(
+        "--normalization",
+        choices=("nmt_nfkc", "identity"),
+        default=None,
+        help="text normalization (default: nmt_nfkc)",
+    )
+    sp.add_argument(
+        "--character-coverage",
+        type=_coverage,
+        default=None,
+        metavar="F",
+        help="share of character occurrences the alphabet covers (default: 0.9995)",
+    )
+    sp.add_argument(
+        "--byte-fallback",
+        action="store_true",
+        default=None,
+        help="encode unknown characters as <0xNN> byte pieces",
+    )
+    sp.add_argument(
+        "--max-piece-length",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="longest piece in characters (default: 16)",
+    )
+    sp.add_argument(
+        "--split-digits", action="store_true", default=None, help="every digit is a piece alone"
+    )
+    sp.add_argument(
+        "--user-defined-symbols",
+        type=_special_tokens,
+        default=None,
+        metavar="A,B",
+        help="comma-separated pieces always kept whole",
+    )
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.add_argument(
-        "-o", "--output", default="tokenizer.json", metavar="PATH", help="default: tokenizer.json"
+        "-o",
+        "--output",
+        default="tokenizer.json",
+        metavar="PATH",
+        help="default: tokenizer.json; a PATH ending in .model writes a SentencePiece model "
+        "(sp-bpe and unigram)",
     )
     train.set_defaults(run=_run_train)
+
+    export = commands.add_parser(
+        "export",
+        help="write a tokenizer in another file format",
+        description=(
+            "Load a tokenizer (tokenizer.json, vocab.txt or a SentencePiece .model) and write "
+            "it as FORMAT: huggingface (tokenizer.json), bert (vocab.txt of a WordPiece "
+            "model), sentencepiece (.model of an sp-bpe or unigram model)."
+        ),
+    )
+    _add_tokenizer_option(export)
+    export.add_argument("--format", required=True, choices=tuple(EXPORT_FORMATS))
+    export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
+    export.set_defaults(run=_run_export)
 
     encode = commands.add_parser(
         "encode",
@@ -204,7 +281,8 @@ def _add_tokenizer_option(parser: argparse.ArgumentParser) -> None:
         "--tokenizer",
         required=True,
         metavar="PATH",
-        help="a tokenizer.json (saved by tokenlab or Hugging Face tokenizers)",
+        help="a tokenizer.json (saved by tokenlab or Hugging Face tokenizers), a BERT "
+        "vocab.txt or a SentencePiece .model",
     )
 
 
@@ -226,6 +304,31 @@ def _run_train(args: argparse.Namespace) -> int:
         from tokenlab.corpus import default_corpus
 
         corpus = default_corpus()
+    from tokenlab.errors import ConfigError
+
+    sp_options = {
+        name: value
+        for name, value in (
+            ("normalizer", args.normalization),
+            ("character_coverage", args.character_coverage),
+            ("byte_fallback", args.byte_fallback),
+            ("max_sentencepiece_length", args.max_piece_length),
+            ("split_digits", args.split_digits),
+            ("user_defined_symbols", args.user_defined_symbols),
+        )
+        if value is not None
+    }
+    if args.algorithm not in SENTENCEPIECE_ALGORITHMS:
+        if sp_options:
+            flag = "--" + next(iter(sp_options)).replace("_", "-")
+            raise ConfigError(
+                f"the SentencePiece options (e.g. {flag}) apply to --algorithm sp-bpe or "
+                f"unigram, not {args.algorithm}"
+            )
+        if args.output.endswith(".model"):
+            raise ConfigError(
+                f"a .model output needs --algorithm sp-bpe or unigram, not {args.algorithm}"
+            )
     start = time.perf_counter()
     tokenizer = tokenlab.train(
         corpus,
@@ -238,8 +341,14 @@ def _run_train(args: argparse.Namespace) -> int:
         show_progress=not args.quiet,
         errors=args.errors,
         processes=args.processes,
+        **sp_options,
     )
-    tokenizer.save(args.output)
+    if args.output.endswith(".model"):
+        from tokenlab.export.sentencepiece import write_sentencepiece
+
+        write_sentencepiece(tokenizer, args.output)
+    else:
+        tokenizer.save(args.output)
     seconds = time.perf_counter() - start
     merges = getattr(tokenizer.model, "merges", None)
     merges_text = f", {len(merges)} merges" if merges is not None else ""
@@ -248,6 +357,23 @@ def _run_train(args: argparse.Namespace) -> int:
         f"in {seconds:.2f} s (backend: {tokenlab.backend}) -> {args.output}",
         file=sys.stderr,
     )
+    return EXIT_OK
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    import importlib
+
+    from tokenlab._atomic import check_writable_path
+
+    tokenizer = _load(args.tokenizer)
+    check_writable_path(args.output)
+    module, function = EXPORT_FORMATS[args.format]
+    if not module:
+        tokenizer.save(args.output)
+    else:
+        writer = getattr(importlib.import_module(f"tokenlab.export.{module}"), function)
+        writer(tokenizer, args.output)
+    print(f"{PROG}: wrote {args.format} -> {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -276,13 +402,24 @@ def _run_decode(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _abbreviate(value: Any) -> Any:
+    """Long strings in a component dict (a charsmap blob) become their size."""
+    if isinstance(value, dict):
+        return {k: _abbreviate(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_abbreviate(v) for v in value]
+    if isinstance(value, str) and len(value) > 200:
+        return f"<{len(value)} chars>"
+    return value
+
+
 def _component(obj: Any) -> str:
     if obj is None:
         return "none"
     to_dict = getattr(obj, "to_dict", None)
     if to_dict is None:
         return type(obj).__name__
-    return json.dumps(to_dict(), ensure_ascii=False)
+    return json.dumps(_abbreviate(to_dict()), ensure_ascii=False)
 
 
 def _special_token_names(tokenizer: Tokenizer) -> list[str]:
@@ -295,7 +432,9 @@ def _run_info(args: argparse.Namespace) -> int:
     model = tokenizer.model
     model_type = type(model).__name__
     to_dict = getattr(model, "to_dict", None)
-    if to_dict is not None:
+    # SentencePiece models are named by their class: their tokenizer.json form is
+    # another model type, or none.
+    if to_dict is not None and not model_type.startswith("SentencePiece"):
         model_type = str(to_dict().get("type", model_type))
     merges = getattr(model, "merges", None)
     rows = [

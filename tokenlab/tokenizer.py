@@ -94,6 +94,60 @@ def _looks_like_vocab_txt(path: str) -> bool:
     return not stripped.startswith((b"{", b"[")) and b"[UNK]" in head.splitlines()
 
 
+@dataclass
+class _Sampling:
+    """Subword-regularization settings of one ``encode`` call (see :meth:`Tokenizer.encode`)."""
+
+    nbest_size: int
+    alpha: float
+    rng: Any
+
+    @classmethod
+    def build(
+        cls, model: Model, nbest_size: int | None, alpha: float | None, seed: int | None
+    ) -> _Sampling | None:
+        if nbest_size is None and alpha is None:
+            if seed is not None:
+                raise ConfigError("seed only applies to sampling: give nbest_size or alpha too")
+            return None
+        if not callable(getattr(model, "sample", None)):
+            raise ConfigError(
+                f"subword sampling (nbest_size/alpha) needs a Unigram model; this tokenizer's "
+                f"model is {type(model).__name__}, which has one segmentation per word"
+            )
+        if nbest_size is None:
+            nbest_size = -1
+        if not isinstance(nbest_size, int) or isinstance(nbest_size, bool):
+            raise ConfigError(f"nbest_size must be an int, got {nbest_size!r}")
+        if alpha is None:
+            alpha = 0.1
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha >= 0:
+            raise ConfigError(f"alpha must be a number >= 0, got {alpha!r}")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise ConfigError(f"seed must be an int or None, got {seed!r}")
+        from .models import SplitMix64
+
+        if seed is None:
+            seed = int.from_bytes(os.urandom(8), "little")
+        return cls(nbest_size, float(alpha), SplitMix64(seed))
+
+
+def _looks_like_sentencepiece_model(path: str) -> bool:
+    """A SentencePiece ``.model``: by name, else by its first bytes (a ModelProto)."""
+    if path.endswith(".model"):
+        return True
+    if path.endswith((".json", ".txt")):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return False  # let the other readers report the error
+    from .export.sentencepiece import looks_like_sentencepiece
+
+    return looks_like_sentencepiece(head)
+
+
 _TIKTOKEN_LINE = regex.compile(rb"[A-Za-z0-9+/]+=*[ \t]+[0-9]+\r?")
 
 
@@ -360,7 +414,14 @@ class Tokenizer:
         if pos < len(text):
             yield (pos, len(text), False)
 
-    def _encode_text(self, text: str, enc: Encoding, base: int, word_base: int) -> int:
+    def _encode_text(
+        self,
+        text: str,
+        enc: Encoding,
+        base: int,
+        word_base: int,
+        sampling: _Sampling | None = None,
+    ) -> int:
         model = self.model
         inv = model._inverse()
         if self.normalizer is not None:
@@ -375,7 +436,15 @@ class Tokenizer:
 
             pieces = [PreToken(norm, 0, len(norm))] if norm else []
         for word, piece in enumerate(pieces, start=word_base):
-            ids, spans = model.tokenize(piece.text)
+            if sampling is None:
+                ids, spans = model.tokenize(piece.text)
+            else:
+                ids, spans = model.sample(  # type: ignore[attr-defined]
+                    piece.text,
+                    alpha=sampling.alpha,
+                    nbest_size=sampling.nbest_size,
+                    rng=sampling.rng,
+                )
             cmap = piece.char_map
             for tid, (s, e) in zip(ids, spans):
                 if cmap is None:
@@ -390,7 +459,9 @@ class Tokenizer:
                 enc.append(tid, inv.get(tid, ""), (base + o_start, base + o_end), word)
         return word_base + len(pieces)
 
-    def _encode_one(self, sequence: str, type_id: int) -> Encoding:
+    def _encode_one(
+        self, sequence: str, type_id: int, sampling: _Sampling | None = None
+    ) -> Encoding:
         if not isinstance(sequence, str):
             raise TypeError(f"encode() takes a str, got {type(sequence).__name__}")
         enc = Encoding()
@@ -401,7 +472,7 @@ class Tokenizer:
                 enc.append(tid, tok.content, (start, end), words, tok.special)
                 words += 1
             else:
-                words = self._encode_text(sequence[start:end], enc, start, words)
+                words = self._encode_text(sequence[start:end], enc, start, words, sampling)
         enc.type_ids = [type_id] * len(enc.ids)
         return enc
 
@@ -414,7 +485,14 @@ class Tokenizer:
         return default_process([enc] if pair is None else [enc, pair])
 
     def encode(
-        self, sequence: str, pair: str | None = None, add_special_tokens: bool = True
+        self,
+        sequence: str,
+        pair: str | None = None,
+        add_special_tokens: bool = True,
+        *,
+        nbest_size: int | None = None,
+        alpha: float | None = None,
+        seed: int | None = None,
     ) -> Encoding:
         """Encode one text, or a pair of texts.
 
@@ -422,6 +500,15 @@ class Tokenizer:
             sequence: the text.
             pair: an optional second text (BERT's sentence B: type id 1).
             add_special_tokens: let the post-processor add its special tokens.
+            nbest_size: subword regularization (Unigram models): sample the
+                segmentation of each word instead of taking the best one; ``> 1``
+                draws among the ``nbest_size`` best, ``-1`` among all of them,
+                ``0``/``1`` takes the best (SentencePiece's meaning). None: no
+                sampling unless ``alpha`` is given (then -1).
+            alpha: the smoothing of the sampling distribution (None: 0.1 when
+                sampling).
+            seed: makes the sampling reproducible: the same seed gives the same
+                result on both cores. None: a fresh random seed per call.
 
         Returns:
             An :class:`~tokenlab.encoding.Encoding`; offsets index each token's own
@@ -429,10 +516,19 @@ class Tokenizer:
 
         Raises:
             TypeError: a text is not a str.
-            ConfigError: truncation cannot satisfy its settings.
+            ConfigError: truncation cannot satisfy its settings, or sampling was
+                asked of a model that cannot sample.
+
+        >>> import tokenlab
+        >>> tok = tokenlab.train(iter(["hug pug pun bun hugs"] * 5), algorithm="unigram",
+        ...                      vocab_size=30, show_progress=False)
+        >>> a = tok.encode("hugs pun", nbest_size=-1, alpha=0.5, seed=3).tokens
+        >>> a == tok.encode("hugs pun", nbest_size=-1, alpha=0.5, seed=3).tokens
+        True
         """
-        enc = self._encode_one(sequence, 0)
-        pair_enc = self._encode_one(pair, 1) if pair is not None else None
+        sampling = _Sampling.build(self.model, nbest_size, alpha, seed)
+        enc = self._encode_one(sequence, 0, sampling)
+        pair_enc = self._encode_one(pair, 1, sampling) if pair is not None else None
         final = self._post_process(enc, pair_enc, add_special_tokens)
         self._pad([final])
         return final
@@ -692,9 +788,10 @@ class Tokenizer:
         """Load a tokenizer file, recognized by its content and name.
 
         ``tokenizer.json`` (written by tokenlab or by Hugging Face ``tokenizers``),
-        or BERT's ``vocab.txt`` (the BERT pipeline is built around it; ``options``
+        BERT's ``vocab.txt`` (the BERT pipeline is built around it; ``options``
         go to :func:`tokenlab.export.bert.read_vocab_txt`, e.g. ``lowercase=False``
-        for a cased model).
+        for a cased model), or a SentencePiece ``.model``
+        (:func:`tokenlab.export.sentencepiece.read_sentencepiece`).
 
         Also GPT-2's ``vocab.json`` + ``merges.txt`` (a directory holding both, or
         that ``vocab.json``; ``options`` go to :func:`tokenlab.export.gpt2.read_gpt2`)
@@ -717,6 +814,13 @@ class Tokenizer:
         True
         """
         p = os.fspath(path)
+        # -- SentencePiece .model (by name, else by content) --
+        if _looks_like_sentencepiece_model(p):
+            from .export.sentencepiece import read_sentencepiece
+
+            if options:
+                raise ConfigError(f"options {sorted(options)} do not apply to .model files")
+            return read_sentencepiece(p)
         # -- GPT-2 vocab.json + merges.txt, tiktoken rank files --
         from .export.gpt2 import find_gpt2_files
 
