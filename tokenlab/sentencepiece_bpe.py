@@ -45,7 +45,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from ._backend import PairCounter
 from ._progress import Progress, progress_enabled
@@ -494,9 +494,9 @@ def _as_callable(normalizer: Any) -> Callable[[str], str] | None:
         return None
     method = getattr(normalizer, "normalize_str", None)
     if callable(method):
-        return method  # type: ignore[no-any-return]
+        return cast("Callable[[str], str]", method)
     if callable(normalizer):
-        return normalizer  # type: ignore[no-any-return]
+        return cast("Callable[[str], str]", normalizer)
     raise ConfigError(
         f"normalizer must be None, a callable str -> str or a tokenlab normalizer, got "
         f"{normalizer!r}"
