@@ -643,3 +643,30 @@ def test_sentencepiece_options_need_a_sentencepiece_algorithm(
     assert code == 1
     assert_one_line_error(err, ".model")
     assert not (tmp_path / "t.json").exists() and not (tmp_path / "t.model").exists()
+
+
+def test_export_and_convert_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("low lower lowest newer wider wide\n" * 40, encoding="utf-8")
+    tok = tmp_path / "tok.json"
+    assert main(["train", str(corpus), "--vocab-size", "280", "-q", "-o", str(tok)]) == 0
+    original = tokenlab.Tokenizer.from_file(tok)
+    text = "lowest wider newer"
+    expected = original.encode(text).ids
+    # gpt2: a directory (created) receiving vocab.json + merges.txt; tiktoken: rank file.
+    assert main(["export", "-t", str(tok), "--format", "gpt2", "-o", str(tmp_path / "g")]) == 0
+    assert sorted(os.listdir(tmp_path / "g")) == ["merges.txt", "vocab.json"]
+    assert tokenlab.Tokenizer.from_file(tmp_path / "g").encode(text).ids == expected
+    assert main(["convert", str(tok), str(tmp_path / "t.tiktoken")]) == 0
+    assert tokenlab.Tokenizer.from_file(tmp_path / "t.tiktoken").encode(text).ids == expected
+    assert main(["convert", str(tmp_path / "t.tiktoken"), str(tmp_path / "back.json")]) == 0
+    assert tokenlab.Tokenizer.from_file(tmp_path / "back.json").encode(text).ids == expected
+    capsys.readouterr()
+    # A conversion that cannot be exact is refused with the reason, and writes nothing.
+    assert main(["convert", str(tok), str(tmp_path / "vocab.txt")]) == 1
+    assert "WordPiece" in capsys.readouterr().err
+    assert not (tmp_path / "vocab.txt").exists()
+    assert main(["convert", str(tok), str(tmp_path / "out.weird")]) == 1
+    assert "--to" in capsys.readouterr().err

@@ -42,7 +42,26 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "huggingface": ("", ""),
     "bert": ("bert", "write_vocab_txt"),
     "sentencepiece": ("sentencepiece", "write_sentencepiece"),
+    "gpt2": ("gpt2", "write_gpt2"),
+    "tiktoken": ("tiktoken", "write_tiktoken"),
 }
+
+
+def _format_of(path: str) -> str | None:
+    """The export format a file name implies, for ``tokenlab convert``."""
+    name = os.path.basename(os.path.normpath(path)).lower()
+    if name.endswith(".json") and name != "vocab.json":
+        return "huggingface"
+    if name.endswith(".txt"):
+        return "bert"
+    if name.endswith(".model"):
+        return "sentencepiece"
+    if name.endswith(".tiktoken"):
+        return "tiktoken"
+    if os.path.isdir(path) or not os.path.splitext(name)[1]:
+        return "gpt2"  # a directory receives vocab.json and merges.txt
+    return None
+
 
 PRE_TOKENIZERS: tuple[str, ...] = (
     "whitespace",
@@ -234,13 +253,29 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Load a tokenizer (tokenizer.json, vocab.txt or a SentencePiece .model) and write "
             "it as FORMAT: huggingface (tokenizer.json), bert (vocab.txt of a WordPiece "
-            "model), sentencepiece (.model of an sp-bpe or unigram model)."
+            "model), sentencepiece (.model of an sp-bpe or unigram model), gpt2 (PATH is a "
+            "directory that receives vocab.json and merges.txt), tiktoken (a .tiktoken rank "
+            "file plus PATH.json with its pattern and special tokens)."
         ),
     )
     _add_tokenizer_option(export)
     export.add_argument("--format", required=True, choices=tuple(EXPORT_FORMATS))
     export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
     export.set_defaults(run=_run_export)
+
+    convert = commands.add_parser(
+        "convert",
+        help="convert a tokenizer file to another format",
+        description=(
+            "Read IN (any format tokenlab reads) and write OUT in the format its name implies: "
+            ".json -> huggingface, .txt -> bert, .model -> sentencepiece, .tiktoken -> "
+            "tiktoken, a directory -> gpt2. --to overrides."
+        ),
+    )
+    convert.add_argument("input", metavar="IN")
+    convert.add_argument("output", metavar="OUT")
+    convert.add_argument("--to", choices=tuple(EXPORT_FORMATS), help="the output format")
+    convert.set_defaults(run=_run_convert)
 
     encode = commands.add_parser(
         "encode",
@@ -360,20 +395,42 @@ def _run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_export(args: argparse.Namespace) -> int:
+def _write(tokenizer: Tokenizer, fmt: str, output: str) -> None:
     import importlib
 
     from tokenlab._atomic import check_writable_path
 
-    tokenizer = _load(args.tokenizer)
-    check_writable_path(args.output)
-    module, function = EXPORT_FORMATS[args.format]
+    if fmt == "gpt2":
+        parent = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(parent):
+            check_writable_path(output)  # raises: the parent directory is missing
+        os.makedirs(output, exist_ok=True)
+    else:
+        check_writable_path(output)
+    module, function = EXPORT_FORMATS[fmt]
     if not module:
-        tokenizer.save(args.output)
+        tokenizer.save(output)
     else:
         writer = getattr(importlib.import_module(f"tokenlab.export.{module}"), function)
-        writer(tokenizer, args.output)
-    print(f"{PROG}: wrote {args.format} -> {args.output}", file=sys.stderr)
+        writer(tokenizer, output)
+    print(f"{PROG}: wrote {fmt} -> {output}", file=sys.stderr)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    _write(_load(args.tokenizer), args.format, args.output)
+    return EXIT_OK
+
+
+def _run_convert(args: argparse.Namespace) -> int:
+    from tokenlab.errors import ConfigError
+
+    fmt = args.to or _format_of(args.output)
+    if fmt is None:
+        raise ConfigError(
+            f"cannot tell the format of {args.output!r} from its name; pass --to "
+            f"({', '.join(EXPORT_FORMATS)})"
+        )
+    _write(_load(args.input), fmt, args.output)
     return EXIT_OK
 
 
