@@ -1428,3 +1428,6 @@ cdef class ByteRankMerger:
 
 
 __all__ += ["ByteRankMerger"]
+
+
+include "_scan.pxi"

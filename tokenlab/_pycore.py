@@ -1098,3 +1098,5 @@ class ByteRankMerger:
 
 
 __all__ += ["ByteRankMerger"]
+
+from ._pyscan import *  # noqa: E402, F403  (the fixed-pattern scanner: SCAN_NAMES, ...)

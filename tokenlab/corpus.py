@@ -167,8 +167,25 @@ def count_words(
     >>> count_words(["a b a", "b"], pre_tokenizer=Whitespace())
     Counter({'a': 2, 'b': 2})
     """
+    from .pre_tokenizers import _byte_word_counter
+
     counts: Counter[str] = Counter()
     norm = normalizer.normalize_str if normalizer is not None else None
+    native = _byte_word_counter(pre_tokenizer)
+    if native is not None:
+        # The byte-level set-ups on the native core: words are counted in C++ and become
+        # Python strings once each, not once per occurrence.
+        batch: list[str] = []
+        for text in texts:
+            if not isinstance(text, str):
+                raise CorpusError(f"training texts must be str, got {type(text).__name__}")
+            batch.append(norm(text) if norm is not None else text)
+            if len(batch) == _BATCH:
+                native.add(batch)
+                batch.clear()
+        native.add(batch)
+        counts.update(native.to_dict())
+        return counts
     split = pre_tokenizer.words if pre_tokenizer is not None else None
     for text in texts:
         if not isinstance(text, str):
@@ -182,6 +199,7 @@ def count_words(
     return counts
 
 
+_BATCH = 4096  # texts handed to the native word counter at a time
 _CHUNK_BYTES = 8 << 20
 _PARALLEL_MIN_BYTES = 4 << 20
 

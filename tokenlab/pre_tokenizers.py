@@ -63,6 +63,7 @@ from typing import Any
 
 import regex
 
+from tokenlab import _backend
 from tokenlab._component import Component
 from tokenlab.errors import ConfigError, ModelFileError
 
@@ -118,6 +119,25 @@ _NON_SPACE_RE = regex.compile(r"\S+")
 # Chars Python's str.split() treats as whitespace but Unicode (and Rust) does not.
 _PY_ONLY_SPACE_RE = regex.compile(r"[\x1c-\x1f]")
 _BYTE_LEVEL_RE = regex.compile(_BYTE_LEVEL_PATTERN)
+
+# The fixed patterns the native core matches without a regex engine (_scan.pxi), with
+# results identical to the `regex` module's: pattern -> scanner name.
+_SCAN_NAME_OF = {_BYTE_LEVEL_PATTERN: "byte_level", **{p: n for n, p in PATTERNS.items()}}
+
+
+@functools.cache
+def _native_scanner(name: str) -> Any:
+    return _backend.PatternScanner(name) if _backend.BACKEND == "cython" else None
+
+
+def _scanner(pattern: str) -> Any:
+    """The native scanner of ``pattern``, or None (another pattern, or the pure core).
+
+    On the pure core the pre-tokenizers keep calling ``regex`` themselves, which is all
+    its scanner would do.
+    """
+    name = _SCAN_NAME_OF.get(pattern)
+    return None if name is None else _native_scanner(name)
 
 
 @functools.lru_cache(maxsize=1)
@@ -317,7 +337,10 @@ class ByteLevel(PreTokenizer):
         if not text:
             return []
         work, shift = self._prepare(text)
-        if self.use_regex:
+        scanner = _scanner(_BYTE_LEVEL_PATTERN) if self.use_regex else None
+        if scanner is not None:
+            spans = scanner.spans(work)
+        elif self.use_regex:
             spans = [m.span() for m in _BYTE_LEVEL_RE.finditer(work)]
         else:
             spans = [(0, len(work))]
@@ -348,6 +371,9 @@ class ByteLevel(PreTokenizer):
         work, _ = self._prepare(text)
         if not self.use_regex:
             return [_byte_map(work)]
+        scanner = _scanner(_BYTE_LEVEL_PATTERN)
+        if scanner is not None:
+            return scanner.byte_words(work)
         return [_byte_map(piece) for piece in _BYTE_LEVEL_RE.findall(work)]
 
     def to_dict(self) -> dict[str, Any]:
@@ -480,6 +506,11 @@ class Split(PreTokenizer):
         if not text:
             return []
         invert = self.invert
+        scanner = None if self.literal else _scanner(self.pattern)
+        if scanner is not None:
+            # A fixed pattern matches every char and never matches empty: no gaps.
+            spans = scanner.spans(text)
+            return _apply_behavior([(s, e, not invert) for s, e in spans], self.behavior)
         parts: list[tuple[int, int, bool]] = []
         prev = 0
         last_end = -1
@@ -502,6 +533,9 @@ class Split(PreTokenizer):
 
     def words(self, text: str) -> list[str]:
         if self.behavior == "isolated" and not self.invert:
+            scanner = None if self.literal else _scanner(self.pattern)
+            if scanner is not None:
+                return scanner.words(text)
             # Fast path for the tiktoken patterns, which match every char: when the matches
             # cover the whole text there are no gaps, and the words are just the matches.
             found = self._re.findall(text)
@@ -735,6 +769,9 @@ class Sequence(PreTokenizer):
             return []
         if not self.pre_tokenizers:
             return [text]
+        found = _byte_word_scanner(self)
+        if found is not None:
+            return found[0].byte_words(text)
         if self._needs_offsets():
             return [p.text for p in self.split(text)]
         words = self.pre_tokenizers[0].words(text)
@@ -753,6 +790,43 @@ class Sequence(PreTokenizer):
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "Sequence", "pretokenizers": [p.to_dict() for p in self.pre_tokenizers]}
+
+
+def _byte_word_scanner(pre: PreTokenizer) -> tuple[Any, bool] | None:
+    """``(scanner, add_prefix_space)`` when ``pre.words`` is a native scanner's byte words.
+
+    True of ByteLevel with its regex, and of a fixed-pattern Split (isolated) followed by
+    ByteLevel without regex or prefix space (the tiktoken set-ups of :func:`get_pre_tokenizer`).
+    """
+    if isinstance(pre, ByteLevel):
+        if not pre.use_regex:
+            return None
+        scanner = _scanner(_BYTE_LEVEL_PATTERN)
+        return None if scanner is None else (scanner, pre.add_prefix_space)
+    if not (isinstance(pre, Sequence) and len(pre.pre_tokenizers) == 2):
+        return None
+    split, byte_level = pre.pre_tokenizers
+    if not (
+        isinstance(split, Split)
+        and split.behavior == "isolated"
+        and not split.invert
+        and not split.literal
+        and isinstance(byte_level, ByteLevel)
+        and not byte_level.use_regex
+        and not byte_level.add_prefix_space
+    ):
+        return None
+    scanner = _scanner(split.pattern)
+    return None if scanner is None else (scanner, False)
+
+
+def _byte_word_counter(pre: PreTokenizer | None) -> Any:
+    """A native ``ByteWordCounter`` giving the counts of ``pre.words``, or None.
+
+    For :func:`tokenlab.corpus.count_words`: it counts without a Python string per word.
+    """
+    found = None if pre is None else _byte_word_scanner(pre)
+    return None if found is None else _backend.ByteWordCounter(*found)
 
 
 _NAMES = ("whitespace", "whitespace-split", "bert", "byte-level", *PATTERNS)

@@ -1,0 +1,150 @@
+"""Pure twin of the native scanner (``_scan.pxi``): the fixed split patterns on ``regex``.
+
+:class:`PatternScanner` gives the matches of one of four fixed patterns -- Hugging Face's
+ByteLevel regex and tiktoken's gpt2, cl100k_base and o200k_base -- and
+:class:`ByteWordCounter` counts their byte-mapped words. Here both simply run the pattern
+through the ``regex`` module, which is the definition the native core is tested against;
+the native core matches the same patterns with hand-written matchers and gets the same
+results without a regex engine.
+
+Only these four patterns are supported; any other regex goes through ``regex`` directly
+in :mod:`tokenlab.pre_tokenizers`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import regex
+
+__all__ = ["SCAN_NAMES", "ByteWordCounter", "PatternScanner"]
+
+# The same strings as tokenlab.pre_tokenizers (its ByteLevel regex and PATTERNS); the
+# pre-tokenizers cannot be imported from a core module, and a test checks they agree.
+SCAN_PATTERNS: dict[str, str] = {
+    "byte_level": r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
+    "gpt2": (
+        r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+    ),
+    "cl100k_base": (
+        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++"""
+        r"""[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+    ),
+    "o200k_base": "|".join(
+        [
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
+            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
+            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""\p{N}{1,3}""",
+            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+            r"""\s*[\r\n]+""",
+            r"""\s+(?!\S)""",
+            r"""\s+""",
+        ]
+    ),
+}
+
+#: Names of the fixed patterns the scanner knows.
+SCAN_NAMES = tuple(SCAN_PATTERNS)
+
+
+def _gpt2_byte_chars() -> dict[int, str]:
+    # GPT-2's byte -> printable char table, as a str.translate table over Latin-1 chars.
+    table: dict[int, str] = {}
+    extra = 0
+    for b in range(256):
+        if 0x21 <= b <= 0x7E or 0xA1 <= b <= 0xAC or b >= 0xAE:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(0x100 + extra)
+            extra += 1
+    return table
+
+
+_BYTE_CHARS = _gpt2_byte_chars()
+
+
+def _byte_chars(word: str) -> str:
+    return word.encode("utf-8", "surrogatepass").decode("latin-1").translate(_BYTE_CHARS)
+
+
+class PatternScanner:
+    """Matcher for one of the fixed split patterns (``SCAN_NAMES``), on ``regex``.
+
+    Args:
+        name: ``"byte_level"`` (Hugging Face's ByteLevel regex), ``"gpt2"``,
+            ``"cl100k_base"`` or ``"o200k_base"`` (tiktoken's).
+
+    Raises:
+        ValueError: ``name`` is not one of ``SCAN_NAMES``.
+
+    >>> PatternScanner("cl100k_base").words("I'M 12345 ok\\n")
+    ['I', "'M", ' ', '123', '45', ' ok', '\\n']
+    """
+
+    def __init__(self, name: str) -> None:
+        if name not in SCAN_PATTERNS:
+            raise ValueError(
+                f"no fixed-pattern scanner for {name!r}; use one of {', '.join(SCAN_NAMES)}"
+            )
+        self.name = name
+        self._re = regex.compile(SCAN_PATTERNS[name])
+
+    def __repr__(self) -> str:
+        return f"PatternScanner({self.name!r})"
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Return the ``(start, end)`` of every match."""
+        return [m.span() for m in self._re.finditer(text)]
+
+    def words(self, text: str) -> list[str]:
+        """Return the matched strings (``regex.findall``)."""
+        return self._re.findall(text)
+
+    def byte_words(self, text: str) -> list[str]:
+        """Return the matches with their UTF-8 bytes mapped to GPT-2's printable chars."""
+        return [_byte_chars(w) for w in self._re.findall(text)]
+
+
+class ByteWordCounter:
+    """Count the byte-mapped words of many texts.
+
+    Equivalent to ``Counter(w for t in texts for w in scanner.byte_words(t))`` (with
+    ``" "`` prepended to a non-empty text that does not start with one when
+    ``add_prefix_space``), keys in first-seen order.
+
+    Args:
+        scanner: The pattern to split with.
+        add_prefix_space: ByteLevel's option.
+    """
+
+    def __init__(self, scanner: PatternScanner, add_prefix_space: bool = False) -> None:
+        if not isinstance(scanner, PatternScanner):
+            raise TypeError(f"scanner must be a PatternScanner, got {type(scanner).__name__}")
+        self._scanner = scanner
+        self._prefix = bool(add_prefix_space)
+        self._counts: Counter[str] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def add(self, texts: Iterable[str]) -> None:
+        """Count the words of each text of ``texts``.
+
+        Raises:
+            TypeError: an item of ``texts`` is not a str.
+        """
+        findall = self._scanner._re.findall
+        counts = self._counts
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be str, got {type(text).__name__}")
+            if self._prefix and text and not text.startswith(" "):
+                text = " " + text
+            counts.update(map(_byte_chars, findall(text)))
+
+    def to_dict(self) -> dict[str, int]:
+        """Return ``{byte-mapped word: count}`` in first-seen order."""
+        return dict(self._counts)

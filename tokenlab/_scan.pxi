@@ -1,0 +1,593 @@
+# Included at the end of _core.pyx: the native scanner for the fixed split patterns.
+#
+# The pure twin is tokenlab/_pyscan.py, which runs the same four patterns through the
+# `regex` module; tests/test_scan.py checks that both give exactly `regex.findall`.
+#
+# Each pattern is a hand-written matcher that reproduces the `regex` module's
+# backtracking result: at position i it returns the end of the match that the first
+# successful alternative gives. Every pattern matches at every position (each char is a
+# letter, a number, whitespace or "other", and some alternative takes each kind), so
+# the matches tile the text and a scan is just i = next(i) until the end.
+#
+# The character classes come from `regex` itself: on first use, each class is run over
+# one string holding every code point (surrogates included) and the result is stored in
+# a table of 0x110000 flag words, built once per process.
+
+from cpython.unicode cimport (
+    PyUnicode_1BYTE_KIND,
+    PyUnicode_2BYTE_KIND,
+    PyUnicode_DATA,
+    PyUnicode_FromKindAndData,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_KIND,
+    PyUnicode_Substring,
+)
+cimport cython
+from libc.stdint cimport uint8_t, uint16_t
+from libc.stdlib cimport calloc
+from libc.string cimport memcmp, memcpy
+
+ctypedef fused scan_char_t:
+    uint8_t
+    uint16_t
+    uint32_t
+
+cdef enum:
+    _CL_L = 1           # \p{L}
+    _CL_N = 2           # \p{N}
+    _CL_S = 4           # \s
+    _CL_UP = 8          # [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]   (o200k)
+    _CL_LO = 16         # [\p{Ll}\p{Lm}\p{Lo}\p{M}]         (o200k)
+    _CL_LNS = 7
+    # The high byte holds the ASCII letter a char matches under (?i) when that letter is
+    # one of the contractions' s d m t l v e r (so U+017F LONG S holds 's'), else 0.
+
+cdef enum:
+    _PAT_BYTE_LEVEL = 0
+    _PAT_GPT2 = 1
+    _PAT_CL100K = 2
+    _PAT_O200K = 3
+
+#: Names of the fixed patterns the scanner knows, in the order of their kernels.
+SCAN_NAMES = ("byte_level", "gpt2", "cl100k_base", "o200k_base")
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
+
+cdef uint16_t* _SCAN_CLASS = NULL
+cdef uint16_t _BYTE_CHAR[256]      # GPT-2's byte -> printable char table
+
+
+cdef int _scan_build_tables() except -1:
+    """Fill the class table from the `regex` module (once) and the GPT-2 byte table."""
+    global _SCAN_CLASS
+    if _SCAN_CLASS != NULL:
+        return 0
+    import regex
+
+    cdef uint16_t* table = <uint16_t*>calloc(0x110000, sizeof(uint16_t))
+    if table == NULL:
+        raise MemoryError("no memory for the scanner's class table")
+    cdef Py_ssize_t cp
+    cdef uint16_t bit
+    every = "".join(map(chr, range(0x110000)))
+    classes = (
+        (_CL_L, r"\p{L}+"),
+        (_CL_N, r"\p{N}+"),
+        (_CL_S, r"\s+"),
+        (_CL_UP, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+"),
+        (_CL_LO, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"),
+    )
+    for bit, pattern in classes:
+        for m in regex.finditer(pattern, every):
+            for cp in range(m.start(), m.end()):
+                table[cp] |= bit
+    for letter in "sdmtlver":
+        for m in regex.finditer(f"(?i:{letter})", every):
+            table[m.start()] |= <uint16_t>(ord(letter) << 8)
+    cdef int b, extra = 0
+    for b in range(256):
+        if 0x21 <= b <= 0x7E or 0xA1 <= b <= 0xAC or 0xAE <= b:
+            _BYTE_CHAR[b] = b
+        else:
+            _BYTE_CHAR[b] = 0x100 + extra
+            extra += 1
+    _SCAN_CLASS = table
+    return 0
+
+
+# ---- small helpers (T is the class table) ------------------------------------------
+
+cdef inline Py_ssize_t _run(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, uint16_t bits
+) noexcept nogil:
+    # End of the run of chars having any of ``bits``.
+    while i < n and _SCAN_CLASS[s[i]] & bits:
+        i += 1
+    return i
+
+
+cdef inline Py_ssize_t _run_other(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    # End of the run of [^\s\p{L}\p{N}].
+    while i < n and not (_SCAN_CLASS[s[i]] & _CL_LNS):
+        i += 1
+    return i
+
+
+cdef inline bint _is_other(uint32_t c) noexcept nogil:
+    return not (_SCAN_CLASS[c] & _CL_LNS)
+
+
+cdef inline Py_ssize_t _run_crlf(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, bint slash
+) noexcept nogil:
+    # End of the run of [\r\n] (or [\r\n/] when ``slash``).
+    while i < n and (s[i] == 13 or s[i] == 10 or (slash and s[i] == 47)):
+        i += 1
+    return i
+
+
+cdef inline Py_ssize_t _contraction(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, bint fold
+) noexcept nogil:
+    # s[i] is "'": the end of 's 't 're 've 'm 'll 'd starting there, or 0 if none.
+    # ``fold``: letters match case-insensitively, as `regex` does under (?i).
+    cdef uint32_t a, b
+    if i + 1 >= n:
+        return 0
+    a = (_SCAN_CLASS[s[i + 1]] >> 8) if fold else s[i + 1]
+    if a == 115 or a == 116 or a == 109 or a == 100:   # s t m d
+        return i + 2
+    if i + 2 >= n:
+        return 0
+    b = (_SCAN_CLASS[s[i + 2]] >> 8) if fold else s[i + 2]
+    if (a == 114 and b == 101) or (a == 118 and b == 101) or (a == 108 and b == 108):
+        return i + 3                                    # re ve ll
+    return 0
+
+
+cdef inline Py_ssize_t _space_run_tail(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, Py_ssize_t j
+) noexcept nogil:
+    # \s+(?!\S) over the whitespace run [i, j), falling back to one char (\s or \s+ of
+    # one char): the whole run at the end of the text, else all but its last char.
+    if j == n or j - i == 1:
+        return j
+    return j - 1
+
+
+cdef inline Py_ssize_t _last_crlf(
+    const scan_char_t* s, Py_ssize_t i, Py_ssize_t j
+) noexcept nogil:
+    # \s*[\r\n] (and \s*[\r\n]+) over the whitespace run [i, j): up to its last \r or \n.
+    while j > i:
+        j -= 1
+        if s[j] == 13 or s[j] == 10:
+            return j + 1
+    return 0
+
+
+# ---- the patterns -------------------------------------------------------------------
+
+cdef Py_ssize_t _next_gpt2(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    # HF ByteLevel: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+    # tiktoken gpt2 (the same splits): '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++|
+    #   ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
+    cdef uint32_t c = s[i]
+    cdef uint16_t k = _SCAN_CLASS[c], k1
+    cdef Py_ssize_t e
+    if c == 39:
+        e = _contraction(s, n, i, False)
+        if e:
+            return e
+    elif c == 32 and i + 1 < n:
+        k1 = _SCAN_CLASS[s[i + 1]]
+        if k1 & _CL_L:
+            return _run(s, n, i + 2, _CL_L)
+        if k1 & _CL_N:
+            return _run(s, n, i + 2, _CL_N)
+        if not (k1 & _CL_LNS):
+            return _run_other(s, n, i + 2)
+    if k & _CL_L:
+        return _run(s, n, i + 1, _CL_L)
+    if k & _CL_N:
+        return _run(s, n, i + 1, _CL_N)
+    if not (k & _CL_S):
+        return _run_other(s, n, i + 1)
+    return _space_run_tail(s, n, i, _run(s, n, i + 1, _CL_S))
+
+
+cdef Py_ssize_t _next_cl100k(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    # '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|
+    #  ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s
+    cdef uint32_t c = s[i]
+    cdef uint16_t k = _SCAN_CLASS[c]
+    cdef Py_ssize_t e, j
+    if c == 39:
+        e = _contraction(s, n, i, True)
+        if e:
+            return e
+    if k & _CL_L:
+        return _run(s, n, i + 1, _CL_L)
+    if k & _CL_N:
+        e = i + 1
+        while e < n and e < i + 3 and _SCAN_CLASS[s[e]] & _CL_N:
+            e += 1
+        return e
+    # c is now whitespace or other. The possessive optional prefix takes it (unless it
+    # is \r or \n) and the match needs a letter right after it.
+    if c != 13 and c != 10 and i + 1 < n and _SCAN_CLASS[s[i + 1]] & _CL_L:
+        return _run(s, n, i + 2, _CL_L)
+    if c == 32 and i + 1 < n and _is_other(s[i + 1]):
+        return _run_crlf(s, n, _run_other(s, n, i + 2), False)
+    if not (k & _CL_S):
+        return _run_crlf(s, n, _run_other(s, n, i + 1), False)
+    j = _run(s, n, i + 1, _CL_S)
+    if j == n:
+        return n
+    e = _last_crlf(s, i, j)
+    if e:
+        return e
+    return _space_run_tail(s, n, i, j)
+
+
+cdef inline Py_ssize_t _o200k_lower_first(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t st
+) noexcept nogil:
+    # [UP]*[LO]+ from st (UP = [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}], LO = [\p{Ll}\p{Lm}\p{Lo}\p{M}]):
+    # the end `regex` finds, or -1. Greedy [UP]* gives back chars until a LO char follows.
+    cdef Py_ssize_t u = _run(s, n, st, _CL_UP)
+    if u < n and _SCAN_CLASS[s[u]] & _CL_LO:
+        return _run(s, n, u + 1, _CL_LO)
+    # Backtrack into the UP run: the last char there that is also LO ends the match
+    # (the char after it is not LO, so [LO]+ takes that one char only).
+    while u > st:
+        u -= 1
+        if _SCAN_CLASS[s[u]] & _CL_LO:
+            return u + 1
+    return -1
+
+
+cdef inline Py_ssize_t _o200k_upper_first(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t st
+) noexcept nogil:
+    # [UP]+[LO]* from st, or -1.
+    if st >= n or not (_SCAN_CLASS[s[st]] & _CL_UP):
+        return -1
+    return _run(s, n, _run(s, n, st + 1, _CL_UP), _CL_LO)
+
+
+cdef Py_ssize_t _next_o200k(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    # [^\r\n\p{L}\p{N}]?[UP]*[LO]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|
+    # [^\r\n\p{L}\p{N}]?[UP]+[LO]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|
+    # \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+    cdef uint32_t c = s[i]
+    cdef uint16_t k = _SCAN_CLASS[c]
+    cdef bint prefix = c != 13 and c != 10 and not (k & (_CL_L | _CL_N))
+    cdef Py_ssize_t e = -1, j
+    # Both letter alternatives try "with the prefix char" before "without".
+    if prefix:
+        e = _o200k_lower_first(s, n, i + 1)
+    if e < 0:
+        e = _o200k_lower_first(s, n, i)
+    if e < 0 and prefix:
+        e = _o200k_upper_first(s, n, i + 1)
+    if e < 0:
+        e = _o200k_upper_first(s, n, i)
+    if e >= 0:
+        if e < n and s[e] == 39:
+            j = _contraction(s, n, e, True)
+            if j:
+                return j
+        return e
+    if k & _CL_N:
+        e = i + 1
+        while e < n and e < i + 3 and _SCAN_CLASS[s[e]] & _CL_N:
+            e += 1
+        return e
+    if c == 32 and i + 1 < n and _is_other(s[i + 1]):
+        return _run_crlf(s, n, _run_other(s, n, i + 2), True)
+    if not (k & _CL_S):
+        return _run_crlf(s, n, _run_other(s, n, i + 1), True)
+    j = _run(s, n, i + 1, _CL_S)
+    e = _last_crlf(s, i, j)
+    if e:
+        return e
+    return _space_run_tail(s, n, i, j)
+
+
+cdef int _scan_kernel(
+    int pattern, const scan_char_t* s, Py_ssize_t n, vector[Py_ssize_t]& ends
+) except -1:
+    cdef Py_ssize_t i = 0
+    ends.clear()
+    if pattern == _PAT_CL100K:
+        while i < n:
+            i = _next_cl100k(s, n, i)
+            ends.push_back(i)
+    elif pattern == _PAT_O200K:
+        while i < n:
+            i = _next_o200k(s, n, i)
+            ends.push_back(i)
+    else:
+        while i < n:
+            i = _next_gpt2(s, n, i)
+            ends.push_back(i)
+    return 0
+
+
+cdef int _scan(int pattern, str text, vector[Py_ssize_t]& ends) except -1:
+    """Put the end of every match of ``pattern`` in ``text`` into ``ends``."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    if kind == PyUnicode_1BYTE_KIND:
+        return _scan_kernel(pattern, <const uint8_t*>data, n, ends)
+    if kind == PyUnicode_2BYTE_KIND:
+        return _scan_kernel(pattern, <const uint16_t*>data, n, ends)
+    return _scan_kernel(pattern, <const uint32_t*>data, n, ends)
+
+
+cdef inline void _utf8_append(string& out, uint32_t cp) noexcept:
+    # UTF-8 bytes of cp; a lone surrogate gets its 3-byte form ("surrogatepass").
+    if cp < 0x80:
+        out.push_back(<char>cp)
+    elif cp < 0x800:
+        out.push_back(<char>(0xC0 | (cp >> 6)))
+        out.push_back(<char>(0x80 | (cp & 0x3F)))
+    elif cp < 0x10000:
+        out.push_back(<char>(0xE0 | (cp >> 12)))
+        out.push_back(<char>(0x80 | ((cp >> 6) & 0x3F)))
+        out.push_back(<char>(0x80 | (cp & 0x3F)))
+    else:
+        out.push_back(<char>(0xF0 | (cp >> 18)))
+        out.push_back(<char>(0x80 | ((cp >> 12) & 0x3F)))
+        out.push_back(<char>(0x80 | ((cp >> 6) & 0x3F)))
+        out.push_back(<char>(0x80 | (cp & 0x3F)))
+
+
+cdef int _utf8_span(
+    const void* data, int kind, Py_ssize_t a, Py_ssize_t b, string& out
+) except -1:
+    # Append the UTF-8 bytes of text[a:b] (text given by its PEP 393 kind and data).
+    cdef Py_ssize_t i
+    if kind == PyUnicode_1BYTE_KIND:
+        for i in range(a, b):
+            _utf8_append(out, (<const uint8_t*>data)[i])
+    elif kind == PyUnicode_2BYTE_KIND:
+        for i in range(a, b):
+            _utf8_append(out, (<const uint16_t*>data)[i])
+    else:
+        for i in range(a, b):
+            _utf8_append(out, (<const uint32_t*>data)[i])
+    return 0
+
+
+cdef str _byte_chars(const string& raw, vector[uint16_t]& buf):
+    """Map bytes to GPT-2's printable chars (one char per byte)."""
+    cdef size_t i
+    buf.resize(raw.size())
+    for i in range(raw.size()):
+        buf[i] = _BYTE_CHAR[<uint8_t>raw[i]]
+    return PyUnicode_FromKindAndData(PyUnicode_2BYTE_KIND, buf.data(), <Py_ssize_t>buf.size())
+
+
+cdef class PatternScanner:
+    """Native matcher for one of the fixed split patterns (``SCAN_NAMES``).
+
+    Gives exactly what the `regex` module gives for that pattern, without running a
+    regex engine. Names: ``"byte_level"`` (Hugging Face's ByteLevel regex), ``"gpt2"``,
+    ``"cl100k_base"``, ``"o200k_base"`` (tiktoken's).
+
+    Raises:
+        ValueError: ``name`` is not one of ``SCAN_NAMES``.
+    """
+
+    cdef readonly str name
+    cdef int _pattern
+
+    def __init__(self, str name):
+        if name not in SCAN_NAMES:
+            raise ValueError(
+                f"no fixed-pattern scanner for {name!r}; use one of {', '.join(SCAN_NAMES)}"
+            )
+        _scan_build_tables()
+        self.name = name
+        self._pattern = SCAN_NAMES.index(name)
+
+    def __repr__(self):
+        return f"PatternScanner({self.name!r})"
+
+    def spans(self, str text not None):
+        """Return the ``(start, end)`` of every match (``[m.span() for m in finditer]``)."""
+        # Buffers are per call, not per scanner: one scanner may serve several threads.
+        cdef vector[Py_ssize_t] ends
+        _scan(self._pattern, text, ends)
+        cdef Py_ssize_t start = 0, end
+        cdef list out = []
+        for end in ends:
+            out.append((start, end))
+            start = end
+        return out
+
+    def words(self, str text not None):
+        """Return the matched strings (``regex.findall``)."""
+        cdef vector[Py_ssize_t] ends
+        _scan(self._pattern, text, ends)
+        cdef Py_ssize_t start = 0, end
+        cdef list out = []
+        for end in ends:
+            out.append(PyUnicode_Substring(text, start, end))
+            start = end
+        return out
+
+    def byte_words(self, str text not None):
+        """Return the matches with their UTF-8 bytes mapped to GPT-2's printable chars."""
+        cdef vector[Py_ssize_t] ends
+        cdef string raw
+        cdef vector[uint16_t] buf
+        _scan(self._pattern, text, ends)
+        cdef int kind = PyUnicode_KIND(text)
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t start = 0, end
+        cdef list out = []
+        for end in ends:
+            raw.clear()
+            _utf8_span(data, kind, start, end, raw)
+            out.append(_byte_chars(raw, buf))
+            start = end
+        return out
+
+
+cdef struct _WordSlot:
+    uint64_t hash
+    int64_t index           # into ByteWordCounter's words; -1: empty slot
+
+
+cdef inline uint64_t _hash_bytes(const char* p, size_t n) noexcept nogil:
+    # A multiply-xorshift hash, 8 bytes per step; the final mix spreads every input bit
+    # over the low bits the open-addressing table uses.
+    cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xFF51AFD7ED558CCDULL)
+    cdef uint64_t v
+    while n >= 8:
+        memcpy(&v, p, 8)
+        h = (h ^ v) * 0x9FB21C651E98DF25ULL
+        h ^= h >> 29
+        p += 8
+        n -= 8
+    v = 0
+    memcpy(&v, p, n)
+    h = (h ^ v) * 0x9FB21C651E98DF25ULL
+    h ^= h >> 32
+    h *= 0xD6E8FEB86659FD93ULL
+    h ^= h >> 32
+    return h
+
+
+@cython.final
+cdef class ByteWordCounter:
+    """Count the byte-mapped words of many texts without a Python object per word.
+
+    Equivalent to ``Counter(w for t in texts for w in scanner.byte_words(t))`` (with
+    ``" "`` prepended to a non-empty text that does not start with one when
+    ``add_prefix_space``), keys in first-seen order. Words are keyed by their UTF-8 bytes
+    in an open-addressing hash table and become Python strings once each, in
+    :meth:`to_dict`.
+
+    Args:
+        scanner: The pattern to split with.
+        add_prefix_space: ByteLevel's option.
+    """
+
+    cdef PatternScanner _scanner
+    cdef bint _prefix
+    cdef vector[_WordSlot] _slots       # size is a power of two, at most half full
+    cdef string _arena                  # the bytes of every distinct word, concatenated
+    cdef vector[int64_t] _starts        # word i is _arena[_starts[i]:_starts[i + 1]]
+    cdef vector[int64_t] _counts
+    cdef vector[Py_ssize_t] _ends
+    cdef string _key
+
+    def __init__(self, PatternScanner scanner not None, bint add_prefix_space=False):
+        self._scanner = scanner
+        self._prefix = add_prefix_space
+        cdef _WordSlot empty
+        empty.hash = 0
+        empty.index = -1
+        self._slots.assign(1024, empty)
+        self._starts.push_back(0)
+
+    def __len__(self):
+        return self._counts.size()
+
+    cdef int _grow(self) except -1:
+        cdef _WordSlot empty
+        empty.hash = 0
+        empty.index = -1
+        cdef vector[_WordSlot] old
+        old.swap(self._slots)
+        self._slots.assign(old.size() * 2, empty)
+        cdef uint64_t mask = self._slots.size() - 1, pos
+        cdef size_t i
+        for i in range(old.size()):
+            if old[i].index >= 0:
+                pos = old[i].hash & mask
+                while self._slots[pos].index >= 0:
+                    pos = (pos + 1) & mask
+                self._slots[pos] = old[i]
+        return 0
+
+    cdef inline int _count(self, const char* key, size_t n) except -1:
+        cdef uint64_t h = _hash_bytes(key, n)
+        cdef uint64_t mask, pos
+        cdef int64_t i, a
+        if (self._counts.size() + 1) * 2 > self._slots.size():
+            self._grow()
+        mask = self._slots.size() - 1
+        pos = h & mask
+        while True:
+            i = self._slots[pos].index
+            if i < 0:
+                break
+            if self._slots[pos].hash == h:
+                a = self._starts[i]
+                if <size_t>(self._starts[i + 1] - a) == n and (
+                    n == 0 or memcmp(self._arena.data() + a, key, n) == 0
+                ):
+                    self._counts[i] += 1
+                    return 0
+            pos = (pos + 1) & mask
+        self._slots[pos].hash = h
+        self._slots[pos].index = <int64_t>self._counts.size()
+        self._arena.append(key, n)
+        self._starts.push_back(<int64_t>self._arena.size())
+        self._counts.push_back(1)
+        return 0
+
+    def add(self, texts):
+        """Count the words of each text of ``texts`` (an iterable of str).
+
+        Raises:
+            TypeError: an item of ``texts`` is not a str.
+        """
+        cdef int pattern = self._scanner._pattern
+        cdef int kind
+        cdef const void* data
+        cdef Py_ssize_t start, end
+        cdef size_t w
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be str, got {type(text).__name__}")
+            if self._prefix and text and not (<str>text).startswith(" "):
+                text = " " + text
+            _scan(pattern, <str>text, self._ends)
+            kind = PyUnicode_KIND(text)
+            data = PyUnicode_DATA(text)
+            start = 0
+            if PyUnicode_IS_ASCII(text):
+                # The chars are the UTF-8 bytes: count straight from the string.
+                for w in range(self._ends.size()):
+                    end = self._ends[w]
+                    self._count(<const char*>data + start, end - start)
+                    start = end
+                continue
+            for w in range(self._ends.size()):
+                end = self._ends[w]
+                self._key.clear()
+                _utf8_span(data, kind, start, end, self._key)
+                self._count(self._key.data(), self._key.size())
+                start = end
+
+    def to_dict(self):
+        """Return ``{byte-mapped word: count}`` in first-seen order."""
+        cdef dict out = {}
+        cdef vector[uint16_t] buf
+        cdef string word
+        cdef size_t i
+        for i in range(self._counts.size()):
+            word = self._arena.substr(self._starts[i], self._starts[i + 1] - self._starts[i])
+            out[_byte_chars(word, buf)] = self._counts[i]
+        return out
+
+
+__all__ += ["SCAN_NAMES", "ByteWordCounter", "PatternScanner"]
