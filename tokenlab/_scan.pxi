@@ -63,6 +63,8 @@ cdef int _scan_build_tables() except -1:
     global _SCAN_CLASS
     if _SCAN_CLASS != NULL:
         return 0
+    from array import array
+
     import regex
 
     cdef uint16_t* table = <uint16_t*>calloc(0x110000, sizeof(uint16_t))
@@ -70,7 +72,8 @@ cdef int _scan_build_tables() except -1:
         raise MemoryError("no memory for the scanner's class table")
     cdef Py_ssize_t cp
     cdef uint16_t bit
-    every = "".join(map(chr, range(0x110000)))
+    # Every code point, surrogates included, in order: char i of ``every`` is U+i.
+    every = array("I", range(0x110000)).tobytes().decode("utf-32-le", "surrogatepass")
     classes = (
         (_CL_L, r"\p{L}+"),
         (_CL_N, r"\p{N}+"),

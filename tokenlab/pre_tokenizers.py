@@ -340,23 +340,24 @@ class ByteLevel(PreTokenizer):
         scanner = _scanner(_BYTE_LEVEL_PATTERN) if self.use_regex else None
         if scanner is not None:
             spans = scanner.spans(work)
-        elif self.use_regex:
-            spans = [m.span() for m in _BYTE_LEVEL_RE.finditer(work)]
+            mapped_words = scanner.byte_words(work)
         else:
-            spans = [(0, len(work))]
+            if self.use_regex:
+                spans = [m.span() for m in _BYTE_LEVEL_RE.finditer(work)]
+            else:
+                spans = [(0, len(work))]
+            mapped_words = [_byte_map(work[s:e]) for s, e in spans]
         out = []
-        for s, e in spans:
-            piece = work[s:e]
-            mapped = _byte_map(piece)
+        for (s, e), mapped in zip(spans, mapped_words):
             start = s - shift
             if start < 0:
                 # The added space has no source; for offsets HF aligns it with the first char.
                 start = 0
             end = max(e - shift, start + 1)
             char_map: tuple[int, ...] | None = None
-            if len(mapped) != len(piece) or s - shift < 0:
+            if len(mapped) != e - s or s - shift < 0:
                 cm: list[int] = []
-                for i, ch in enumerate(piece, s - shift):
+                for i, ch in enumerate(work[s:e], s - shift):
                     if ch < "\x80":
                         cm.append(i)
                     else:
