@@ -26,6 +26,8 @@ cimport cython
 from libc.stdint cimport uint8_t, uint16_t
 from libc.stdlib cimport calloc
 from libc.string cimport memcmp, memcpy
+from libcpp.algorithm cimport sort
+from libcpp.utility cimport pair
 
 ctypedef fused scan_char_t:
     uint8_t
@@ -443,8 +445,11 @@ cdef class PatternScanner:
 
 
 cdef struct _WordSlot:
+    # Everything a lookup needs, so a hit touches the slot and the word's bytes only.
     uint64_t hash
-    int64_t index           # into ByteWordCounter's words; -1: empty slot
+    int64_t start           # offset of the word's bytes in the arena; -1: empty slot
+    int64_t count
+    uint32_t size           # length of the word in bytes
 
 
 cdef inline uint64_t _hash_bytes(const char* p, size_t n) noexcept nogil:
@@ -484,10 +489,9 @@ cdef class ByteWordCounter:
 
     cdef PatternScanner _scanner
     cdef bint _prefix
-    cdef vector[_WordSlot] _slots       # size is a power of two, at most half full
-    cdef string _arena                  # the bytes of every distinct word, concatenated
-    cdef vector[int64_t] _starts        # word i is _arena[_starts[i]:_starts[i + 1]]
-    cdef vector[int64_t] _counts
+    cdef vector[_WordSlot] _slots       # size is a power of two, at most 70% full
+    cdef string _arena                  # the bytes of every distinct word, first seen first
+    cdef size_t _words                  # distinct words so far
     cdef vector[Py_ssize_t] _ends
     cdef string _key
 
@@ -496,26 +500,30 @@ cdef class ByteWordCounter:
         self._prefix = add_prefix_space
         cdef _WordSlot empty
         empty.hash = 0
-        empty.index = -1
+        empty.start = -1
+        empty.count = 0
+        empty.size = 0
         self._slots.assign(1024, empty)
-        self._starts.push_back(0)
+        self._words = 0
 
     def __len__(self):
-        return self._counts.size()
+        return self._words
 
     cdef int _grow(self) except -1:
         cdef _WordSlot empty
         empty.hash = 0
-        empty.index = -1
+        empty.start = -1
+        empty.count = 0
+        empty.size = 0
         cdef vector[_WordSlot] old
         old.swap(self._slots)
         self._slots.assign(old.size() * 2, empty)
         cdef uint64_t mask = self._slots.size() - 1, pos
         cdef size_t i
         for i in range(old.size()):
-            if old[i].index >= 0:
+            if old[i].start >= 0:
                 pos = old[i].hash & mask
-                while self._slots[pos].index >= 0:
+                while self._slots[pos].start >= 0:
                     pos = (pos + 1) & mask
                 self._slots[pos] = old[i]
         return 0
@@ -523,28 +531,27 @@ cdef class ByteWordCounter:
     cdef inline int _count(self, const char* key, size_t n) except -1:
         cdef uint64_t h = _hash_bytes(key, n)
         cdef uint64_t mask, pos
-        cdef int64_t i, a
-        if (self._counts.size() + 1) * 2 > self._slots.size():
+        cdef _WordSlot* slot
+        if (self._words + 1) * 10 > self._slots.size() * 7:
             self._grow()
         mask = self._slots.size() - 1
         pos = h & mask
         while True:
-            i = self._slots[pos].index
-            if i < 0:
+            slot = &self._slots[pos]
+            if slot.start < 0:
                 break
-            if self._slots[pos].hash == h:
-                a = self._starts[i]
-                if <size_t>(self._starts[i + 1] - a) == n and (
-                    n == 0 or memcmp(self._arena.data() + a, key, n) == 0
-                ):
-                    self._counts[i] += 1
-                    return 0
+            if slot.hash == h and slot.size == n and (
+                n == 0 or memcmp(self._arena.data() + slot.start, key, n) == 0
+            ):
+                slot.count += 1
+                return 0
             pos = (pos + 1) & mask
-        self._slots[pos].hash = h
-        self._slots[pos].index = <int64_t>self._counts.size()
+        slot.hash = h
+        slot.start = <int64_t>self._arena.size()
+        slot.count = 1
+        slot.size = <uint32_t>n
         self._arena.append(key, n)
-        self._starts.push_back(<int64_t>self._arena.size())
-        self._counts.push_back(1)
+        self._words += 1
         return 0
 
     def add(self, texts):
@@ -585,11 +592,18 @@ cdef class ByteWordCounter:
         """Return ``{byte-mapped word: count}`` in first-seen order."""
         cdef dict out = {}
         cdef vector[uint16_t] buf
+        cdef vector[pair[int64_t, size_t]] order     # (arena offset, slot): first seen first
         cdef string word
         cdef size_t i
-        for i in range(self._counts.size()):
-            word = self._arena.substr(self._starts[i], self._starts[i + 1] - self._starts[i])
-            out[_byte_chars(word, buf)] = self._counts[i]
+        cdef _WordSlot* slot
+        for i in range(self._slots.size()):
+            if self._slots[i].start >= 0:
+                order.push_back(pair[int64_t, size_t](self._slots[i].start, i))
+        sort(order.begin(), order.end())
+        for i in range(order.size()):
+            slot = &self._slots[order[i].second]
+            word = self._arena.substr(slot.start, slot.size)
+            out[_byte_chars(word, buf)] = slot.count
         return out
 
 
