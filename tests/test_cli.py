@@ -670,3 +670,15 @@ def test_export_and_convert_every_format(
     assert not (tmp_path / "vocab.txt").exists()
     assert main(["convert", str(tok), str(tmp_path / "out.weird")]) == 1
     assert "--to" in capsys.readouterr().err
+
+
+def test_user_defined_symbols_with_json_output_fails_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.json"
+    code = main(
+        ["train", "--algorithm", "unigram", "--user-defined-symbols", "<x>", "-o", str(out)]
+    )
+    assert code == 1
+    assert ".model" in capsys.readouterr().err
+    assert not out.exists()

@@ -330,8 +330,16 @@ def _load(path: str) -> Tokenizer:
 def _run_train(args: argparse.Namespace) -> int:
     import tokenlab
     from tokenlab._atomic import check_writable_path
+    from tokenlab.errors import ConfigError
 
     check_writable_path(args.output)  # fail now, not after a long training run
+    if getattr(args, "user_defined_symbols", None) and not args.output.endswith(".model"):
+        # tokenizer.json cannot give user-defined pieces SentencePiece's scoring, so
+        # saving would be refused: say so before training, not after.
+        raise ConfigError(
+            "--user-defined-symbols needs a SentencePiece output: use -o NAME.model "
+            "(tokenizer.json cannot express user-defined pieces exactly)"
+        )
     corpus: Iterable[str] | list[str]
     if args.files:
         corpus = list(args.files)
@@ -339,7 +347,6 @@ def _run_train(args: argparse.Namespace) -> int:
         from tokenlab.corpus import default_corpus
 
         corpus = default_corpus()
-    from tokenlab.errors import ConfigError
 
     sp_options = {
         name: value
