@@ -60,7 +60,7 @@ from .sp_pretokenize import (
     split_at_boundaries,
 )
 
-__all__ = ["SentencePieceBPETrainer", "meta_pieces"]
+__all__ = ["SentencePieceBPETrainer", "SentencePieceOptions", "meta_pieces"]
 
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 
@@ -149,7 +149,116 @@ def meta_pieces(
     return meta
 
 
-class SentencePieceBPETrainer:
+class SentencePieceOptions:
+    """The options both SentencePiece-style trainers share, validated in one place.
+
+    :class:`SentencePieceBPETrainer` and :class:`tokenlab.unigram.UnigramTrainer`
+    call :meth:`_init_common` from their constructors, then check their own options.
+    """
+
+    split_by_whitespace: bool = True
+    treat_whitespace_as_suffix: bool = False
+
+    def _init_common(
+        self,
+        *,
+        vocab_size: int,
+        character_coverage: float,
+        max_sentencepiece_length: int,
+        split_by_number: bool,
+        split_digits: bool,
+        byte_fallback: bool,
+        user_defined_symbols: Iterable[str],
+        control_symbols: Iterable[str],
+        unk_piece: str,
+        bos_piece: str,
+        eos_piece: str,
+        pad_piece: str,
+        unk_id: int,
+        bos_id: int,
+        eos_id: int,
+        pad_id: int,
+        add_dummy_prefix: bool,
+        remove_extra_whitespaces: bool,
+        max_sentence_length: int,
+        normalizer: Any,
+        show_progress: bool,
+    ) -> None:
+        check_int("vocab_size", vocab_size, 1)
+        check_int("max_sentencepiece_length", max_sentencepiece_length, 1)
+        if max_sentencepiece_length > 512:
+            raise ConfigError(
+                f"max_sentencepiece_length must be <= 512, got {max_sentencepiece_length}"
+            )
+        check_int("max_sentence_length", max_sentence_length, 10)
+        if (
+            not isinstance(character_coverage, (int, float))
+            or isinstance(character_coverage, bool)
+            or not 0.98 <= character_coverage <= 1.0
+        ):
+            raise ConfigError(
+                f"character_coverage must be a number from 0.98 to 1.0, got {character_coverage!r}"
+            )
+        for name, value in (
+            ("split_by_number", split_by_number),
+            ("split_digits", split_digits),
+            ("byte_fallback", byte_fallback),
+            ("add_dummy_prefix", add_dummy_prefix),
+            ("remove_extra_whitespaces", remove_extra_whitespaces),
+            ("show_progress", show_progress),
+        ):
+            _check_bool(name, value)
+        self.vocab_size = vocab_size
+        self.character_coverage = float(character_coverage)
+        self.max_sentencepiece_length = max_sentencepiece_length
+        self.split_by_number = split_by_number
+        self.split_digits = split_digits
+        self.byte_fallback = byte_fallback
+        self.user_defined_symbols = _check_symbols("user_defined_symbols", user_defined_symbols)
+        self.control_symbols = _check_symbols("control_symbols", control_symbols)
+        self.unk_piece, self.bos_piece, self.eos_piece, self.pad_piece = (
+            unk_piece,
+            bos_piece,
+            eos_piece,
+            pad_piece,
+        )
+        self.unk_id, self.bos_id, self.eos_id, self.pad_id = unk_id, bos_id, eos_id, pad_id
+        self.add_dummy_prefix = add_dummy_prefix
+        self.remove_extra_whitespaces = remove_extra_whitespaces
+        self.max_sentence_length = max_sentence_length
+        self.normalizer = normalizer
+        self._normalize = _as_callable(normalizer)
+        self.show_progress = show_progress
+        # Validates the ids and symbols now, before any work.
+        self.meta = self._meta()
+
+    def _meta(self) -> dict[int, tuple[str, int]]:
+        return meta_pieces(
+            self.vocab_size,
+            unk=(self.unk_piece, self.unk_id),
+            bos=(self.bos_piece, self.bos_id),
+            eos=(self.eos_piece, self.eos_id),
+            pad=(self.pad_piece, self.pad_id),
+            control_symbols=self.control_symbols,
+            user_defined_symbols=self.user_defined_symbols,
+            byte_fallback=self.byte_fallback,
+        )
+
+    def count_words(self, sentences: Iterable[str]) -> Counter[str]:
+        """The ``▁``-escaped words of ``sentences`` with their counts, as training sees them."""
+        return count_sentence_words(
+            sentences,
+            normalize=self._normalize,
+            add_dummy_prefix=self.add_dummy_prefix,
+            remove_extra_whitespaces=self.remove_extra_whitespaces,
+            treat_whitespace_as_suffix=self.treat_whitespace_as_suffix,
+            split_by_whitespace=self.split_by_whitespace,
+            max_sentence_length=self.max_sentence_length,
+            meta_pieces=[p for p, _ in self.meta.values()],
+        )
+
+
+class SentencePieceBPETrainer(SentencePieceOptions):
     """Configuration of a SentencePiece-style BPE training run (SentencePiece's names).
 
     Args:
@@ -213,30 +322,10 @@ class SentencePieceBPETrainer:
         normalizer: Any = None,
         show_progress: bool = True,
     ) -> None:
-        check_int("vocab_size", vocab_size, 1)
-        check_int("max_sentencepiece_length", max_sentencepiece_length, 1)
-        if max_sentencepiece_length > 512:
-            raise ConfigError(
-                f"max_sentencepiece_length must be <= 512, got {max_sentencepiece_length}"
-            )
-        check_int("max_sentence_length", max_sentence_length, 10)
-        if (
-            not isinstance(character_coverage, (int, float))
-            or isinstance(character_coverage, bool)
-            or not 0.98 <= character_coverage <= 1.0
-        ):
-            raise ConfigError(
-                f"character_coverage must be a number from 0.98 to 1.0, got {character_coverage!r}"
-            )
         for name, value in (
             ("split_by_unicode_script", split_by_unicode_script),
-            ("split_by_number", split_by_number),
-            ("split_digits", split_digits),
             ("split_by_whitespace", split_by_whitespace),
             ("treat_whitespace_as_suffix", treat_whitespace_as_suffix),
-            ("byte_fallback", byte_fallback),
-            ("add_dummy_prefix", add_dummy_prefix),
-            ("remove_extra_whitespaces", remove_extra_whitespaces),
         ):
             _check_bool(name, value)
         if not split_by_whitespace:
@@ -245,58 +334,33 @@ class SentencePieceBPETrainer:
                 "rule that a piece may hold '▁' but not end with it cannot be kept exactly); "
                 "use split_by_whitespace=True"
             )
-        self.user_defined_symbols = _check_symbols("user_defined_symbols", user_defined_symbols)
-        self.control_symbols = _check_symbols("control_symbols", control_symbols)
-        self.vocab_size = vocab_size
-        self.character_coverage = float(character_coverage)
-        self.max_sentencepiece_length = max_sentencepiece_length
         self.split_by_unicode_script = split_by_unicode_script
-        self.split_by_number = split_by_number
-        self.split_digits = split_digits
         self.split_by_whitespace = split_by_whitespace
         self.treat_whitespace_as_suffix = treat_whitespace_as_suffix
-        self.byte_fallback = byte_fallback
-        self.unk_piece, self.bos_piece, self.eos_piece, self.pad_piece = (
-            unk_piece,
-            bos_piece,
-            eos_piece,
-            pad_piece,
+        self._init_common(
+            vocab_size=vocab_size,
+            character_coverage=character_coverage,
+            max_sentencepiece_length=max_sentencepiece_length,
+            split_by_number=split_by_number,
+            split_digits=split_digits,
+            byte_fallback=byte_fallback,
+            user_defined_symbols=user_defined_symbols,
+            control_symbols=control_symbols,
+            unk_piece=unk_piece,
+            bos_piece=bos_piece,
+            eos_piece=eos_piece,
+            pad_piece=pad_piece,
+            unk_id=unk_id,
+            bos_id=bos_id,
+            eos_id=eos_id,
+            pad_id=pad_id,
+            add_dummy_prefix=add_dummy_prefix,
+            remove_extra_whitespaces=remove_extra_whitespaces,
+            max_sentence_length=max_sentence_length,
+            normalizer=normalizer,
+            show_progress=show_progress,
         )
-        self.unk_id, self.bos_id, self.eos_id, self.pad_id = unk_id, bos_id, eos_id, pad_id
-        self.add_dummy_prefix = add_dummy_prefix
-        self.remove_extra_whitespaces = remove_extra_whitespaces
-        self.max_sentence_length = max_sentence_length
-        self._normalize = _as_callable(normalizer)
-        self.normalizer = normalizer
-        self.show_progress = show_progress
-        # Validates ids and symbols now, before any work.
-        self.meta = self._meta()
         self.stats = TrainingStats()
-
-    def _meta(self) -> dict[int, tuple[str, int]]:
-        return meta_pieces(
-            self.vocab_size,
-            unk=(self.unk_piece, self.unk_id),
-            bos=(self.bos_piece, self.bos_id),
-            eos=(self.eos_piece, self.eos_id),
-            pad=(self.pad_piece, self.pad_id),
-            control_symbols=self.control_symbols,
-            user_defined_symbols=self.user_defined_symbols,
-            byte_fallback=self.byte_fallback,
-        )
-
-    def count_words(self, sentences: Iterable[str]) -> Counter[str]:
-        """The ``▁``-escaped words of ``sentences`` with their counts, as training sees them."""
-        return count_sentence_words(
-            sentences,
-            normalize=self._normalize,
-            add_dummy_prefix=self.add_dummy_prefix,
-            remove_extra_whitespaces=self.remove_extra_whitespaces,
-            treat_whitespace_as_suffix=self.treat_whitespace_as_suffix,
-            split_by_whitespace=self.split_by_whitespace,
-            max_sentence_length=self.max_sentence_length,
-            meta_pieces=[p for p, _ in self.meta.values()],
-        )
 
     def train_from_sentences(self, sentences: Iterable[str]) -> SentencePieceBPE:
         """Learn a model from raw sentences (lines).

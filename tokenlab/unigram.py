@@ -47,7 +47,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,14 +68,13 @@ from ._progress import Progress, progress_enabled
 from .bpe import check_counts, check_int
 from .errors import ConfigError
 from .models import Unigram
-from .sentencepiece_bpe import _as_callable, _check_bool, _check_symbols, meta_pieces
+from .sentencepiece_bpe import SentencePieceOptions
 from .sp_pretokenize import (
     SPACE_SYMBOL,
     UNKNOWN_CHAR,
     _is_decimal,
     _never_in_piece,
     _script_class,
-    count_sentence_words,
     required_chars,
 )
 
@@ -162,7 +160,7 @@ def char_classes(
     return out
 
 
-class UnigramTrainer:
+class UnigramTrainer(SentencePieceOptions):
     """Configuration of a Unigram training run (SentencePiece's option names).
 
     Args:
@@ -226,23 +224,8 @@ class UnigramTrainer:
         normalizer: Any = None,
         show_progress: bool = True,
     ) -> None:
-        check_int("vocab_size", vocab_size, 1)
-        check_int("max_sentencepiece_length", max_sentencepiece_length, 1)
-        if max_sentencepiece_length > 512:
-            raise ConfigError(
-                f"max_sentencepiece_length must be <= 512, got {max_sentencepiece_length}"
-            )
         check_int("seed_sentencepiece_size", seed_sentencepiece_size, 1)
         check_int("num_sub_iterations", num_sub_iterations, 1)
-        check_int("max_sentence_length", max_sentence_length, 10)
-        if (
-            not isinstance(character_coverage, (int, float))
-            or isinstance(character_coverage, bool)
-            or not 0.98 <= character_coverage <= 1.0
-        ):
-            raise ConfigError(
-                f"character_coverage must be a number from 0.98 to 1.0, got {character_coverage!r}"
-            )
         if (
             not isinstance(shrinking_factor, (int, float))
             or isinstance(shrinking_factor, bool)
@@ -252,61 +235,33 @@ class UnigramTrainer:
                 f"shrinking_factor must be a number strictly between 0 and 1, got "
                 f"{shrinking_factor!r}"
             )
-        for name, value in (
-            ("split_by_number", split_by_number),
-            ("split_digits", split_digits),
-            ("byte_fallback", byte_fallback),
-            ("add_dummy_prefix", add_dummy_prefix),
-            ("remove_extra_whitespaces", remove_extra_whitespaces),
-            ("show_progress", show_progress),
-        ):
-            _check_bool(name, value)
-        self.vocab_size = vocab_size
-        self.character_coverage = float(character_coverage)
-        self.max_sentencepiece_length = max_sentencepiece_length
         self.seed_sentencepiece_size = seed_sentencepiece_size
         self.shrinking_factor = float(shrinking_factor)
         self.num_sub_iterations = num_sub_iterations
-        self.split_by_number = split_by_number
-        self.split_digits = split_digits
-        self.byte_fallback = byte_fallback
-        self.user_defined_symbols = _check_symbols("user_defined_symbols", user_defined_symbols)
-        self.control_symbols = _check_symbols("control_symbols", control_symbols)
-        self.unk_piece, self.bos_piece, self.eos_piece, self.pad_piece = (
-            unk_piece,
-            bos_piece,
-            eos_piece,
-            pad_piece,
-        )
-        self.unk_id, self.bos_id, self.eos_id, self.pad_id = unk_id, bos_id, eos_id, pad_id
-        self.add_dummy_prefix = add_dummy_prefix
-        self.remove_extra_whitespaces = remove_extra_whitespaces
-        self.max_sentence_length = max_sentence_length
-        self.normalizer = normalizer
-        self._normalize = _as_callable(normalizer)
-        self.show_progress = show_progress
-        self.meta = meta_pieces(
-            vocab_size,
-            unk=(unk_piece, unk_id),
-            bos=(bos_piece, bos_id),
-            eos=(eos_piece, eos_id),
-            pad=(pad_piece, pad_id),
-            control_symbols=self.control_symbols,
-            user_defined_symbols=self.user_defined_symbols,
+        self._init_common(
+            vocab_size=vocab_size,
+            character_coverage=character_coverage,
+            max_sentencepiece_length=max_sentencepiece_length,
+            split_by_number=split_by_number,
+            split_digits=split_digits,
             byte_fallback=byte_fallback,
+            user_defined_symbols=user_defined_symbols,
+            control_symbols=control_symbols,
+            unk_piece=unk_piece,
+            bos_piece=bos_piece,
+            eos_piece=eos_piece,
+            pad_piece=pad_piece,
+            unk_id=unk_id,
+            bos_id=bos_id,
+            eos_id=eos_id,
+            pad_id=pad_id,
+            add_dummy_prefix=add_dummy_prefix,
+            remove_extra_whitespaces=remove_extra_whitespaces,
+            max_sentence_length=max_sentence_length,
+            normalizer=normalizer,
+            show_progress=show_progress,
         )
         self.stats = UnigramStats()
-
-    def count_words(self, sentences: Iterable[str]) -> Counter[str]:
-        """The ``▁``-escaped words of ``sentences`` with their counts, as training sees them."""
-        return count_sentence_words(
-            sentences,
-            normalize=self._normalize,
-            add_dummy_prefix=self.add_dummy_prefix,
-            remove_extra_whitespaces=self.remove_extra_whitespaces,
-            max_sentence_length=self.max_sentence_length,
-            meta_pieces=[p for p, _ in self.meta.values()],
-        )
 
     def train_from_sentences(self, sentences: Iterable[str]) -> Unigram:
         """Learn a model from raw sentences (lines).
