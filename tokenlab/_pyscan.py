@@ -18,33 +18,12 @@ from collections.abc import Iterable
 
 import regex
 
+from ._patterns import BYTE_LEVEL_PATTERN, PATTERNS
+
 __all__ = ["SCAN_NAMES", "ByteWordCounter", "PatternScanner"]
 
-# The same strings as tokenlab.pre_tokenizers (its ByteLevel regex and PATTERNS); the
-# pre-tokenizers cannot be imported from a core module, and a test checks they agree.
-SCAN_PATTERNS: dict[str, str] = {
-    "byte_level": r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
-    "gpt2": (
-        r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
-    ),
-    "cl100k_base": (
-        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++"""
-        r"""[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
-    ),
-    "o200k_base": "|".join(
-        [
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
-            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
-            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-            r"""\p{N}{1,3}""",
-            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-            r"""\s*[\r\n]+""",
-            r"""\s+(?!\S)""",
-            r"""\s+""",
-        ]
-    ),
-}
+# The fixed patterns, by scanner name (the strings live in tokenlab/_patterns.py).
+SCAN_PATTERNS: dict[str, str] = {"byte_level": BYTE_LEVEL_PATTERN, **PATTERNS}
 
 #: Names of the fixed patterns the scanner knows.
 SCAN_NAMES = tuple(SCAN_PATTERNS)

@@ -65,6 +65,8 @@ import regex
 
 from tokenlab import _backend
 from tokenlab._component import Component
+from tokenlab._patterns import BYTE_LEVEL_PATTERN as _BYTE_LEVEL_PATTERN
+from tokenlab._patterns import PATTERNS
 from tokenlab.errors import ConfigError, ModelFileError
 
 __all__ = [
@@ -84,35 +86,7 @@ __all__ = [
     "unicode_to_bytes",
 ]
 
-# tiktoken's split patterns (REFERENCE.md). "gpt2" is r50k_base, which differs from the HF
-# ByteLevel regex below by possessive quantifiers, `\s++$` and a single-char `\s` fallback.
-PATTERNS: dict[str, str] = {
-    "gpt2": (
-        r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
-    ),
-    "cl100k_base": (
-        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++"""
-        r"""[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
-    ),
-    "o200k_base": "|".join(
-        [
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
-            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
-            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-            r"""\p{N}{1,3}""",
-            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-            r"""\s*[\r\n]+""",
-            r"""\s+(?!\S)""",
-            r"""\s+""",
-        ]
-    ),
-}
-
-# The regex HF's ByteLevel pre-tokenizer uses when use_regex=True (GPT-2's original one).
-_BYTE_LEVEL_PATTERN = (
-    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-)
+# tiktoken's split patterns and Hugging Face's ByteLevel regex: tokenlab/_patterns.py.
 
 _WHITESPACE_RE = regex.compile(r"\w+|[^\w\s]+")
 _NON_SPACE_RE = regex.compile(r"\S+")

@@ -1,0 +1,40 @@
+"""The fixed split patterns tokenlab knows by name (no imports: a leaf module).
+
+Shared by :mod:`tokenlab.pre_tokenizers` and the pure scanner twin
+(:mod:`tokenlab._pyscan`), which cannot import the pre-tokenizers (the core
+modules are imported by them).
+"""
+
+from __future__ import annotations
+
+__all__ = ["BYTE_LEVEL_PATTERN", "PATTERNS"]
+
+# tiktoken's split patterns (REFERENCE.md). "gpt2" is r50k_base, which differs from the HF
+# ByteLevel regex below by possessive quantifiers, `\s++$` and a single-char `\s` fallback.
+PATTERNS: dict[str, str] = {
+    "gpt2": (
+        r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+    ),
+    "cl100k_base": (
+        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++"""
+        r"""[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+    ),
+    "o200k_base": "|".join(
+        [
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
+            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
+            r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""\p{N}{1,3}""",
+            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+            r"""\s*[\r\n]+""",
+            r"""\s+(?!\S)""",
+            r"""\s+""",
+        ]
+    ),
+}
+
+# The regex HF's ByteLevel pre-tokenizer uses when use_regex=True (GPT-2's original one).
+BYTE_LEVEL_PATTERN = (
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+)
