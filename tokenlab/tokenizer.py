@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
+from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
 from .encoding import Encoding
@@ -837,19 +838,7 @@ class Tokenizer:
             return read_vocab_txt(p, **options)
         if options:
             raise ConfigError(f"options {sorted(options)} do not apply to tokenizer.json files")
-        try:
-            with open(p, "rb") as f:
-                raw = f.read()
-        except FileNotFoundError:
-            raise ModelFileError(f"{p}: no such file") from None
-        except IsADirectoryError:
-            raise ModelFileError(f"{p}: is a directory") from None
-        except OSError as e:
-            raise ModelFileError(f"{p}: cannot read ({e.strerror or e})") from e
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise ModelFileError(f"{p}: not UTF-8 text (bad byte at offset {e.start})") from None
+        text = read_model_text(p)
         try:
             return cls.from_str(text)
         except ModelFileError as e:

@@ -16,6 +16,7 @@ import os
 from typing import TYPE_CHECKING
 
 from .._atomic import atomic_write, check_writable_path
+from .._modelfile import read_model_text
 from ..errors import ConfigError, ModelFileError
 
 if TYPE_CHECKING:
@@ -91,17 +92,7 @@ def read_vocab_txt(
     from ..tokenizer import AddedToken, Tokenizer
 
     p = os.fspath(path)
-    try:
-        with open(p, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"{p}: no such file") from None
-    except OSError as e:
-        raise ModelFileError(f"{p}: cannot read ({e.strerror or e})") from e
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ModelFileError(f"{p}: not UTF-8 text (bad byte at offset {e.start})") from None
+    text = read_model_text(p)
     if "\x00" in text:
         raise ModelFileError(f"{p}: contains NUL bytes; not a vocab.txt")
     lines = text.split("\n")

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._atomic import atomic_write
+from .._modelfile import read_model_text
 from ..errors import ConfigError, ModelFileError
 
 if TYPE_CHECKING:
@@ -136,25 +137,9 @@ def write_gpt2(tokenizer: Tokenizer, directory: str | os.PathLike[str]) -> tuple
     return vocab_path, merges_path
 
 
-def _read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"{path}: is a directory") from None
-    except OSError as e:
-        raise ModelFileError(f"{path}: cannot read ({e.strerror or e})") from e
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ModelFileError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
-
-
 def _read_vocab(path: str) -> dict[str, int]:
     try:
-        vocab = json.loads(_read_text(path))
+        vocab = json.loads(read_model_text(path))
     except json.JSONDecodeError as e:
         raise ModelFileError(f"{path}: not valid JSON ({e})") from None
     if not isinstance(vocab, dict):
@@ -168,7 +153,7 @@ def _read_vocab(path: str) -> dict[str, int]:
 def _read_merges(path: str) -> list[tuple[str, str]]:
     merges: list[tuple[str, str]] = []
     # Split on "\n" only, as tokenizers does (a token may hold U+2028 and such).
-    for lineno, line in enumerate(_read_text(path).split("\n"), start=1):
+    for lineno, line in enumerate(read_model_text(path).split("\n"), start=1):
         line = line.removesuffix("\r")
         if line.startswith("#version") or not line:
             continue

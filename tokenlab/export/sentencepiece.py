@@ -27,6 +27,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from .._atomic import atomic_write, check_writable_path
+from .._modelfile import read_model_bytes
 from ..errors import ConfigError, ModelFileError
 from .sentencepiece_proto import (
     BPE,
@@ -88,15 +89,7 @@ def read_sentencepiece(path: str | os.PathLike[str]) -> Tokenizer:
     from ..sp_tokenizer import SentencePieceUnigram, sentencepiece_tokenizer
 
     p = os.fspath(path)
-    try:
-        with open(p, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"{p}: is a directory") from None
-    except OSError as e:
-        raise ModelFileError(f"{p}: cannot read ({e.strerror or e})") from e
+    data = read_model_bytes(p)
     proto = parse_model(data, name=p)
     spec = proto.trainer_spec if proto.trainer_spec is not None else TrainerSpec()
     norm = proto.normalizer_spec if proto.normalizer_spec is not None else NormalizerSpec()

@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._atomic import atomic_write, check_writable_path
+from .._modelfile import read_model_bytes
 from ..errors import ConfigError, ModelFileError
 
 if TYPE_CHECKING:
@@ -110,15 +111,7 @@ def read_tiktoken_ranks(path: str | os.PathLike[str]) -> dict[bytes, int]:
             and line.
     """
     p = os.fspath(path)
-    try:
-        with open(p, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"{p}: is a directory") from None
-    except OSError as e:
-        raise ModelFileError(f"{p}: cannot read ({e.strerror or e})") from e
+    raw = read_model_bytes(p)
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
