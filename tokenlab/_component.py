@@ -8,7 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Component"]
+from .errors import ModelFileError
+
+__all__ = ["Component", "dict_field"]
+
+_REQUIRED: Any = object()
+
+
+def dict_field(d: dict[str, Any], key: str, kind: type, default: Any = _REQUIRED) -> Any:
+    """The value of ``key`` in a component dict, checked to be a ``kind``.
+
+    Raises:
+        ModelFileError: the field is missing (and has no default) or has the
+            wrong type; the message names the component type and the field.
+    """
+    value = d.get(key, default)
+    if value is _REQUIRED:
+        raise ModelFileError(f"{d.get('type')} component: field {key!r} is missing")
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ModelFileError(
+            f"{d.get('type')} component: field {key!r} must be {kind.__name__}, got {value!r}"
+        )
+    return value
 
 
 class Component:

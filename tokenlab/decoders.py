@@ -50,7 +50,7 @@ from typing import Any
 
 import regex
 
-from tokenlab._component import Component
+from tokenlab._component import Component, dict_field
 from tokenlab.errors import ConfigError, ModelFileError
 from tokenlab.pre_tokenizers import Metaspace as MetaspacePre
 from tokenlab.pre_tokenizers import _metaspace_from_dict as metaspace_options
@@ -523,13 +523,6 @@ class Sequence(Decoder):
         return {"type": "Sequence", "decoders": [d.to_dict() for d in self.decoders]}
 
 
-def _flag(d: dict[str, Any], key: str) -> bool:
-    value = d.get(key, True)
-    if not isinstance(value, bool):
-        raise ModelFileError(f"{d.get('type')} decoder: {key!r} must be true/false, got {value!r}")
-    return value
-
-
 def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
     """Build a decoder from its ``tokenizer.json`` dict.
 
@@ -552,7 +545,9 @@ def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
     kind = d.get("type")
     if kind == "ByteLevel":
         return ByteLevel(
-            _flag(d, "add_prefix_space"), _flag(d, "trim_offsets"), _flag(d, "use_regex")
+            dict_field(d, "add_prefix_space", bool, True),
+            dict_field(d, "trim_offsets", bool, True),
+            dict_field(d, "use_regex", bool, True),
         )
     if kind == "BPEDecoder":
         suffix = d.get("suffix", "</w>")
@@ -563,7 +558,7 @@ def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
         prefix = d.get("prefix", "##")
         if not isinstance(prefix, str):
             raise ModelFileError(f"WordPiece decoder prefix must be a string, got {prefix!r}")
-        return WordPiece(prefix, _flag(d, "cleanup"))
+        return WordPiece(prefix, dict_field(d, "cleanup", bool, True))
     if kind == "Metaspace":
         return _metaspace_from_dict(d)
     if kind == "ByteFallback":

@@ -68,7 +68,7 @@ from typing import Any, Literal
 
 import regex
 
-from tokenlab._component import Component
+from tokenlab._component import Component, dict_field
 from tokenlab.charsmap import CharsMap
 from tokenlab.errors import ConfigError, ModelFileError
 
@@ -895,15 +895,6 @@ def _b64_charsmap(d: dict[str, Any], allow_null: bool) -> bytes:
 _FORMS: dict[str, type[_UnicodeForm]] = {"NFC": NFC, "NFD": NFD, "NFKC": NFKC, "NFKD": NFKD}
 
 
-def _flag(d: dict[str, Any], key: str, default: bool) -> bool:
-    value = d.get(key, default)
-    if not isinstance(value, bool):
-        raise ModelFileError(
-            f"{d.get('type')} normalizer: {key!r} must be true/false, got {value!r}"
-        )
-    return value
-
-
 def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
     """Build a normalizer from its ``tokenizer.json`` dict.
 
@@ -929,7 +920,9 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
     if kind == "Lowercase":
         return Lowercase()
     if kind == "Strip":
-        return Strip(_flag(d, "strip_left", True), _flag(d, "strip_right", True))
+        return Strip(
+            dict_field(d, "strip_left", bool, True), dict_field(d, "strip_right", bool, True)
+        )
     if kind == "Replace":
         pattern = d.get("pattern")
         content = d.get("content")
@@ -952,10 +945,10 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
                 f"BertNormalizer: 'strip_accents' must be true/false/null, got {strip_accents!r}"
             )
         return BertNormalizer(
-            clean_text=_flag(d, "clean_text", True),
-            handle_chinese_chars=_flag(d, "handle_chinese_chars", True),
+            clean_text=dict_field(d, "clean_text", bool, True),
+            handle_chinese_chars=dict_field(d, "handle_chinese_chars", bool, True),
             strip_accents=strip_accents,
-            lowercase=_flag(d, "lowercase", True),
+            lowercase=dict_field(d, "lowercase", bool, True),
         )
     if kind == "Precompiled":
         return Precompiled(_b64_charsmap(d, allow_null=False))
@@ -964,10 +957,10 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
     if kind == "SentencePieceNormalizer":
         return SentencePieceNormalizer(
             _b64_charsmap(d, allow_null=True),
-            add_dummy_prefix=_flag(d, "add_dummy_prefix", True),
-            remove_extra_whitespaces=_flag(d, "remove_extra_whitespaces", True),
-            escape_whitespaces=_flag(d, "escape_whitespaces", True),
-            treat_whitespace_as_suffix=_flag(d, "treat_whitespace_as_suffix", False),
+            add_dummy_prefix=dict_field(d, "add_dummy_prefix", bool, True),
+            remove_extra_whitespaces=dict_field(d, "remove_extra_whitespaces", bool, True),
+            escape_whitespaces=dict_field(d, "escape_whitespaces", bool, True),
+            treat_whitespace_as_suffix=dict_field(d, "treat_whitespace_as_suffix", bool, False),
         )
     if kind == "Sequence":
         stages = d.get("normalizers")

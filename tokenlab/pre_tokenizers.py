@@ -64,7 +64,7 @@ from typing import Any
 import regex
 
 from tokenlab import _backend
-from tokenlab._component import Component
+from tokenlab._component import Component, dict_field
 from tokenlab._patterns import BYTE_LEVEL_PATTERN as _BYTE_LEVEL_PATTERN
 from tokenlab._patterns import PATTERNS
 from tokenlab.errors import ConfigError, ModelFileError
@@ -843,15 +843,6 @@ def get_pre_tokenizer(name: str) -> PreTokenizer:
     raise ConfigError(f"unknown pre-tokenizer {name!r}; valid names: {', '.join(_NAMES)}")
 
 
-def _field(d: dict[str, Any], key: str, kind: type, default: Any = None) -> Any:
-    value = d.get(key, default)
-    if not isinstance(value, kind):
-        raise ModelFileError(
-            f"{d.get('type')} component: field {key!r} must be {kind.__name__}, got {value!r}"
-        )
-    return value
-
-
 def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
     """Build a pre-tokenizer from its ``tokenizer.json`` dict.
 
@@ -880,9 +871,9 @@ def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
         return BertPreTokenizer()
     if kind == "ByteLevel":
         return ByteLevel(
-            add_prefix_space=_field(d, "add_prefix_space", bool, True),
-            trim_offsets=_field(d, "trim_offsets", bool, True),
-            use_regex=_field(d, "use_regex", bool, True),
+            add_prefix_space=dict_field(d, "add_prefix_space", bool, True),
+            trim_offsets=dict_field(d, "trim_offsets", bool, True),
+            use_regex=dict_field(d, "use_regex", bool, True),
         )
     if kind == "Split":
         pattern = d.get("pattern")
@@ -896,8 +887,8 @@ def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
         try:
             return Split(
                 ptext,
-                _field(d, "behavior", str, "Isolated"),
-                _field(d, "invert", bool, False),
+                dict_field(d, "behavior", str, "Isolated"),
+                dict_field(d, "invert", bool, False),
                 literal=ptype == "String",
             )
         except ConfigError as e:
@@ -905,7 +896,7 @@ def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
     if kind == "Metaspace":
         return _metaspace_from_dict(d)
     if kind == "Sequence":
-        stages = _field(d, "pretokenizers", list)
+        stages = dict_field(d, "pretokenizers", list)
         built = [pre_tokenizer_from_dict(s) for s in stages]
         return Sequence([s for s in built if s is not None])
     raise ModelFileError(
@@ -918,7 +909,7 @@ def _metaspace_from_dict(d: dict[str, Any]) -> Metaspace:
     """Read a Metaspace dict, current (``prepend_scheme``) or older (``add_prefix_space``)."""
     if "replacement" not in d:
         raise ModelFileError(f'Metaspace component needs a "replacement" char, got {d!r}')
-    replacement = _field(d, "replacement", str)
+    replacement = dict_field(d, "replacement", str)
     scheme = d.get("prepend_scheme")
     add_prefix_space = d.get("add_prefix_space")
     if add_prefix_space is not None and not isinstance(add_prefix_space, bool):
@@ -937,6 +928,6 @@ def _metaspace_from_dict(d: dict[str, Any]) -> Metaspace:
             f"Metaspace component: add_prefix_space=false contradicts prepend_scheme={scheme!r}"
         )
     try:
-        return Metaspace(replacement, scheme, _field(d, "split", bool, True))
+        return Metaspace(replacement, scheme, dict_field(d, "split", bool, True))
     except ConfigError as e:
         raise ModelFileError(f"bad Metaspace component: {e}") from e

@@ -48,13 +48,12 @@ import math
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._backend import (
-    BACKEND,
     CLASS_ALONE,
     CLASS_ANY,
     CLASS_FORBIDDEN,
@@ -65,7 +64,7 @@ from ._backend import (
     top_substrings,
 )
 from ._progress import Progress, progress_enabled
-from .bpe import check_counts, check_int
+from .bpe import TrainingStats, check_counts, check_int
 from .errors import ConfigError
 from .models import Unigram
 from .sentencepiece_bpe import SentencePieceOptions
@@ -88,18 +87,12 @@ _MIN_SCORE_STEP = 0.0001
 
 
 @dataclass
-class UnigramStats:
-    """What a Unigram training run did."""
+class UnigramStats(TrainingStats):
+    """What a Unigram training run did (``merges`` stays 0)."""
 
-    vocab_size: int = 0
-    words: int = 0
-    alphabet: int = 0
     seeds: int = 0
     em_rounds: int = 0
     log_likelihood: float = 0.0
-    seconds: float = 0.0
-    backend: str = BACKEND
-    phases: dict[str, float] = field(default_factory=dict)
 
 
 def digamma(x: np.ndarray) -> np.ndarray:
