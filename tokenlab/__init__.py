@@ -14,7 +14,7 @@ Hugging Face ``tokenizer.json``:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import decoders, normalizers, pre_tokenizers, processors
@@ -59,6 +59,7 @@ __all__ = [
     "pre_tokenizers",
     "processors",
     "train",
+    "train_from_counts",
 ]
 
 ALGORITHMS = ("bpe", "wordpiece", "sp-bpe", "unigram")
@@ -228,7 +229,12 @@ def train(
             post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
             decoder=decoder,
         )
-    if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+    from .counts import WordCounts, check_tokenizer_counts
+
+    if isinstance(files_or_iterator, WordCounts):  # from train_from_counts
+        check_tokenizer_counts(files_or_iterator, tok)
+        tok._train_counts(files_or_iterator, trainer)
+    elif isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
         tok.train(files_or_iterator, trainer, errors=errors, processes=processes)
     else:
         tok.train_from_iterator(files_or_iterator, trainer)  # type: ignore[arg-type]
@@ -278,3 +284,53 @@ def _train_sentencepiece(
         errors=errors,
         **trainer_kwargs,
     )
+
+
+def train_from_counts(
+    counts: str | os.PathLike[str] | Mapping[str, int],
+    algorithm: str = "bpe",
+    vocab_size: int = 30000,
+    **options: Any,
+) -> Tokenizer:
+    """Train a tokenizer from word counts, as :func:`train` would from the text.
+
+    The counts come from ``tokenlab count`` (a counts file, see
+    :mod:`tokenlab.counts`), :func:`tokenlab.distributed.count_words` or
+    :func:`tokenlab.counts.count_files`. With the same options as the counting
+    (algorithm family, pre-tokenizer, normalizer, lowercase, the SentencePiece
+    options that change words) the result is exactly the tokenizer
+    :func:`train` gives on the text; counts made with other settings are refused.
+
+    Args:
+        counts: a counts file path, counts loaded with
+            :func:`tokenlab.counts.load_counts` (both checked), or a plain
+            mapping word -> count (trusted as it is).
+        algorithm: as for :func:`train`.
+        vocab_size: as for :func:`train`.
+        **options: the other options of :func:`train` (``min_frequency``,
+            ``special_tokens``, ``pre_tokenizer``, ``lowercase``, trainer options);
+            ``errors`` and ``processes`` do not apply (no text is read).
+
+    Returns:
+        The trained :class:`Tokenizer`.
+
+    Raises:
+        ConfigError: an invalid option, or counts made with other settings (the
+            message names each setting that differs).
+        ModelFileError: the counts file is missing or malformed.
+        CorpusError: the counts hold no words.
+
+    >>> tok = train_from_counts({"hug": 10, "pug": 5}, vocab_size=258, show_progress=False)
+    >>> tok.model.merges
+    [('u', 'g'), ('h', 'ug')]
+    """
+    from .counts import WordCounts, load_counts
+
+    for name in ("errors", "processes"):
+        if name in options:
+            raise ConfigError(f"{name} does not apply to training from counts (no text is read)")
+    if isinstance(counts, (str, os.PathLike)):
+        counts = load_counts(counts)
+    elif not isinstance(counts, WordCounts):
+        counts = WordCounts(counts, settings=None)
+    return train(counts, algorithm=algorithm, vocab_size=vocab_size, **options)

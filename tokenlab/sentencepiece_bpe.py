@@ -386,7 +386,10 @@ class SentencePieceBPETrainer(SentencePieceOptions):
             ConfigError: ``vocab_size`` is too small for the meta pieces and the
                 kept characters, or larger than the corpus can fill.
         """
+        from .counts import as_counts
+
         t0 = time.perf_counter()
+        counts = as_counts(counts, self)  # a counts file: loaded, its settings checked
         check_counts(counts)
         meta = self.meta
         chars = required_chars(counts, self.character_coverage)

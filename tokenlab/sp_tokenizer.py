@@ -384,11 +384,17 @@ def train_sentencepiece(
         )
     except TypeError as e:
         raise ConfigError(f"{algorithm}: {e}") from None
-    if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
-        sentences: Iterable[str] = iter_lines(files_or_iterator, errors=errors)
+    from .counts import WordCounts
+
+    trained: SentencePieceBPE | Unigram
+    if isinstance(files_or_iterator, WordCounts):  # from tokenlab.train_from_counts
+        trained = trainer.train_from_counts(files_or_iterator)
     else:
-        sentences = files_or_iterator
-    trained = trainer.train_from_sentences(sentences)
+        if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+            sentences: Iterable[str] = iter_lines(files_or_iterator, errors=errors)
+        else:
+            sentences = files_or_iterator
+        trained = trainer.train_from_sentences(sentences)
     types = {pid: kind for pid, (_, kind) in trainer.meta.items()}
     model: SentencePieceBPE | SentencePieceUnigram
     if isinstance(trained, SentencePieceBPE):
