@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
@@ -37,7 +37,6 @@ __all__ = ["DEFAULT_BLOCKSIZE", "count_with_scheduler", "count_words"]
 
 #: Bytes of uncompressed text per task.
 DEFAULT_BLOCKSIZE = 8 << 20
-_LINES_BATCH_BYTES = 4 << 20
 _INSTALL_HINT = (
     "the Dask engine needs dask[distributed]: pip install 'tokenlab[dask]' "
     "(or pip install 'dask[distributed]')"
@@ -252,40 +251,35 @@ def _count_block(
     """Count the lines that START in ``[start, end)`` (the whole file when ``end < 0``)."""
     of, start, end = block
     count = settings.word_counter()
-    total: Counter[str] = Counter()
     with of as f:
-        if end < 0:  # compressed: stream it in batches of lines
-            offset = 0
-            batch: list[bytes] = []
-            size = 0
-            for raw in f:
-                batch.append(raw)
-                size += len(raw)
-                if size >= _LINES_BATCH_BYTES:
-                    total.update(count(_decode(of, offset, batch, errors)))
-                    offset += size
-                    batch, size = [], 0
-            total.update(count(_decode(of, offset, batch, errors)))
-            return total
+        if end < 0:  # compressed: streamed line by line
+            return count(_decoded(of, 0, f, errors))
         pos = 0
         if start > 0:
             f.seek(start - 1)
             f.readline()  # the line holding byte start-1 belongs to the block before
             pos = f.tell()
         if pos >= end:
-            return total
+            return Counter()
         data = f.read(end - pos)
         if data and not data.endswith(b"\n"):
             data += f.readline()  # the last line started here: finish it
-    lines = io.BytesIO(data).readlines()  # cut after LF only, as reading by lines does
-    return count(_decode(of, pos, lines, errors))
+    if errors == "strict":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # found again line by line below, to name the line
+        else:
+            # Lines end at LF only, as reading a file by lines gives them (newline="\n":
+            # no other line break splits, nothing is translated).
+            return count(io.StringIO(text, newline="\n"))
+    return count(_decoded(of, pos, io.BytesIO(data), errors))
 
 
-def _decode(of: Any, offset: int, lines: list[bytes], errors: str) -> list[str]:
-    out: list[str] = []
+def _decoded(of: Any, offset: int, lines: Iterable[bytes], errors: str) -> Iterator[str]:
     for raw in lines:
         try:
-            out.append(raw.decode("utf-8", errors))
+            yield raw.decode("utf-8", errors)
         except UnicodeDecodeError as e:
             bad = offset + e.start
             raise CorpusError(
@@ -293,7 +287,6 @@ def _decode(of: Any, offset: int, lines: list[bytes], errors: str) -> list[str]:
                 "fix the file or pass errors='replace' (CLI: --errors replace)"
             ) from None
         offset += len(raw)
-    return out
 
 
 def _line_of(of: Any, offset: int) -> int:
