@@ -751,8 +751,11 @@ def as_counts(counts_or_path: Mapping[str, int] | PathLike, trainer: Any) -> Map
 
     A path is read with :func:`load_counts`. Counts with settings (a
     :class:`WordCounts` from a file) must be of the trainer's kind of words, and
-    for the SentencePiece-style trainers have their exact settings. A plain
-    mapping is used as it is.
+    for the SentencePiece-style trainers have their exact settings (which the
+    trainer holds). The normalizer and pre-tokenizer of pre-tokenized words
+    belong to the :class:`~tokenlab.Tokenizer`, not to ``BPETrainer`` or
+    ``WordPieceTrainer``: :func:`tokenlab.train_from_counts` checks those. A
+    plain mapping is used as it is.
 
     Raises:
         ConfigError: the counts were made for another kind of training.
