@@ -11,8 +11,9 @@ client nor one worker ever receives all partial counts at once. The result is
 identical to the local count; save it with :func:`tokenlab.counts.save_counts`
 and train with :func:`tokenlab.train_from_counts`.
 
-The workers must import the same tokenlab (install it on them); they count
-with whichever backend they have, which gives the same counts.
+The workers must import the same tokenlab (install it on them) and see the
+files (a local path needs a shared file system); they count with whichever
+backend they have, which gives the same counts.
 
 Needs ``dask[distributed]`` (``pip install 'tokenlab[dask]'``), imported only
 when used.
