@@ -70,8 +70,10 @@ def test_unknown_errors_mode(tmp_path: Path) -> None:
 def test_count_words() -> None:
     counts = count_words(["a b a\n", "b c"], pre_tokenizer=Whitespace())
     assert counts == {"a": 2, "b": 2, "c": 1}
-    with pytest.raises(CorpusError, match="must be str"):
-        count_words([b"bytes"])  # type: ignore[list-item]
+    # bytes items are UTF-8 text: the same counts as the str items
+    assert count_words(["a b a\n".encode(), b"b c"], pre_tokenizer=Whitespace()) == counts
+    with pytest.raises(CorpusError, match="must be str or bytes"):
+        count_words([3])  # type: ignore[list-item]
 
 
 def test_default_corpus_is_real_text() -> None:

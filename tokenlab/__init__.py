@@ -110,8 +110,9 @@ def train(
     """Train a tokenizer in one call.
 
     Args:
-        files_or_iterator: a file path, a list or tuple of paths (``"-"`` reads
-            stdin), or any other iterable of texts (e.g. ``iter(list_of_texts)``).
+        files_or_iterator: a file path, directory or glob pattern, a list or tuple
+            of those (``"-"`` reads stdin), or any other iterable of texts, ``str``
+            or UTF-8 ``bytes`` (e.g. ``iter(list_of_texts)``).
         algorithm: ``"bpe"`` (frequency merges), ``"wordpiece"`` (likelihood
             merges, with BERT's pipeline), or SentencePiece's ``"sp-bpe"`` and
             ``"unigram"``, trained on raw sentences (lines) with SentencePiece's
@@ -131,7 +132,8 @@ def train(
         lowercase: lowercase the text (None: no for BPE, yes for WordPiece, as
             uncased BERT).
         show_progress: progress bars on stderr (only on a terminal).
-        errors: invalid UTF-8 in files: ``"strict"``, ``"replace"`` or ``"ignore"``.
+        errors: invalid UTF-8 in files or bytes items: ``"strict"``, ``"replace"``
+            or ``"ignore"``.
         processes: processes that count words in files (None: one per core for
             inputs over 4 MB). The result never depends on it.
         **trainer_kwargs: other trainer options (:class:`BPETrainer` or
@@ -163,6 +165,11 @@ def train(
         raise ConfigError(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
         )
+    if not isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+        from .corpus import decode_texts
+
+        # bytes items are UTF-8 text, decoded with the same error policy as files
+        files_or_iterator = decode_texts(files_or_iterator, errors)
     if algorithm in _SENTENCEPIECE:
         return _train_sentencepiece(
             files_or_iterator,
