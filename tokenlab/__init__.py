@@ -165,6 +165,7 @@ def train(
         raise ConfigError(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
         )
+    _check_common_options(special_tokens, processes)
     if not isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
         from .corpus import decode_texts
 
@@ -199,6 +200,14 @@ def train(
         trainer_kwargs.setdefault("initial_alphabet", pre_tokenizers.ByteLevel.alphabet())
     if special_tokens is not None:
         trainer_kwargs["special_tokens"] = special_tokens
+        if byte_level:
+            _check_not_in_alphabet(special_tokens, trainer_kwargs["initial_alphabet"])
+    unknown = sorted(set(trainer_kwargs) - _trainer_options(wordpiece))
+    if unknown:
+        raise ConfigError(
+            f"unknown option {unknown[0]!r} for algorithm={algorithm!r}; valid options: "
+            f"{', '.join(sorted(_trainer_options(wordpiece)))}"
+        )
     trainer: BPETrainer | WordPieceTrainer
     if wordpiece:
         trainer = WordPieceTrainer(
@@ -235,6 +244,15 @@ def train(
             post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
             decoder=decoder,
         )
+    # The alphabet always holds the initial symbols: a vocab too small for them and the
+    # special tokens can be refused now instead of after counting the corpus.
+    floor = len({*trainer.special_tokens, *trainer.initial_alphabet})
+    if trainer.vocab_size < floor:
+        raise ConfigError(
+            f"vocab_size={trainer.vocab_size} is smaller than the {len(trainer.special_tokens)} "
+            f"special tokens plus the {len(trainer.initial_alphabet)} symbols of the initial "
+            f"alphabet; use a vocab_size of at least {floor}"
+        )
     if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
         tok.train(files_or_iterator, trainer, errors=errors, processes=processes)
     else:
@@ -248,6 +266,47 @@ def train(
                 [("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
             )
     return tok
+
+
+def _check_common_options(special_tokens: Sequence[str] | None, processes: int | None) -> None:
+    """Checks shared by every algorithm, before any text is read."""
+    if processes is not None and (
+        not isinstance(processes, int) or isinstance(processes, bool) or processes < 1
+    ):
+        raise ConfigError(f"processes must be a positive integer or None, got {processes!r}")
+    if special_tokens is None or isinstance(special_tokens, str):
+        return  # a single string is refused by the trainers, with its own message
+    seen: set[str] = set()
+    for token in special_tokens:
+        if isinstance(token, str) and token in seen:
+            raise ConfigError(
+                f"special token {token!r} is listed twice in special_tokens; list each once"
+            )
+        if isinstance(token, str):
+            seen.add(token)
+
+
+def _check_not_in_alphabet(special_tokens: Sequence[str], alphabet: Iterable[str]) -> None:
+    """A special token equal to an alphabet symbol would take that symbol from the text."""
+    if isinstance(special_tokens, str):
+        return  # refused by the trainer, with its own message
+    symbols = set(alphabet)
+    for token in special_tokens:
+        if isinstance(token, str) and token in symbols:
+            raise ConfigError(
+                f"special token {token!r} is also a symbol of the byte-level alphabet: "
+                "text holding it could no longer be encoded as itself; choose another "
+                "token (e.g. '<...>')"
+            )
+
+
+def _trainer_options(wordpiece: bool) -> set[str]:
+    import inspect
+
+    cls = WordPieceTrainer if wordpiece else BPETrainer
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = {n for n, p in inspect.signature(cls.__init__).parameters.items() if p.kind in kinds}
+    return names - {"self", "vocab_size", "min_frequency", "show_progress"}
 
 
 def _train_sentencepiece(
