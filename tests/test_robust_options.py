@@ -125,7 +125,9 @@ def test_cli_bad_options(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
 
 
-def test_cli_output_in_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_output_in_missing_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus_file = tmp_path / "c.txt"
     corpus_file.write_text("some text\n", encoding="utf-8")
     for algorithm, name in (("bpe", "tok.json"), ("unigram", "m.model")):
