@@ -1,8 +1,9 @@
 """The same input and options give a byte-identical tokenizer.json everywhere.
 
 Across runs, across the two backends (the pure one in a subprocess, since the
-backend is chosen at import), and across word-counting process counts, for every algorithm; each run with its own
-hash seed, so that no set or dict order can leak into the result.
+backend is chosen at import), and across word-counting process counts, for every
+algorithm; each run with its own hash seed, so that no set or dict order can leak
+into the result.
 """
 
 from __future__ import annotations

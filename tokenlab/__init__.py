@@ -94,7 +94,11 @@ def _normalizer(name: str | normalizers.Normalizer | None, lowercase: bool) -> A
 
 
 def train(
-    files_or_iterator: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Iterable[str],
+    files_or_iterator: str
+    | os.PathLike[str]
+    | Sequence[str | os.PathLike[str]]
+    | Iterable[str]
+    | Iterable[bytes],
     algorithm: str = "bpe",
     vocab_size: int = 30000,
     min_frequency: int = 0,
@@ -170,7 +174,7 @@ def train(
         from .corpus import decode_texts
 
         # bytes items are UTF-8 text, decoded with the same error policy as files
-        files_or_iterator = decode_texts(files_or_iterator, errors)
+        files_or_iterator = decode_texts(files_or_iterator, errors)  # type: ignore[arg-type]
     if algorithm in _SENTENCEPIECE:
         return _train_sentencepiece(
             files_or_iterator,
@@ -256,7 +260,7 @@ def train(
     if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
         tok.train(files_or_iterator, trainer, errors=errors, processes=processes)
     else:
-        tok.train_from_iterator(files_or_iterator, trainer)  # type: ignore[arg-type]
+        tok.train_from_iterator(files_or_iterator, trainer)
     if wordpiece:
         vocab = tok.get_vocab()
         if "[CLS]" in vocab and "[SEP]" in vocab:

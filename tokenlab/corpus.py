@@ -484,7 +484,7 @@ def _note(texts: Iterable[str], seen: _Seen) -> Iterator[str]:
 
 
 def _count(
-    texts: Iterable[str],
+    texts: Iterable[str | bytes],
     normalizer: Normalizer | None,
     pre_tokenizer: PreTokenizer | None,
     seen: _Seen,
@@ -494,14 +494,14 @@ def _count(
     counts: Counter[str] = Counter()
     norm = normalizer.normalize_str if normalizer is not None else None
     native = _byte_word_counter(pre_tokenizer)
-    texts = decode_texts(texts)
+    strs = decode_texts(texts)
     if native is not None:
         # The byte-level set-ups on the native core: words are counted in C++ and become
         # Python strings once each, not once per occurrence. A batch is bounded in
         # characters too, so that long texts do not pile up.
         batch: list[str] = []
         chars = 0
-        for text in _note(texts if norm is None else map(norm, texts), seen):
+        for text in _note(strs if norm is None else map(norm, strs), seen):
             batch.append(text)
             chars += len(text)
             if len(batch) == _BATCH or chars >= _BATCH_CHARS:
@@ -512,7 +512,7 @@ def _count(
         counts.update(native.to_dict())
     else:
         split = pre_tokenizer.words if pre_tokenizer is not None else None
-        for text in _note(texts if norm is None else map(norm, texts), seen):
+        for text in _note(strs if norm is None else map(norm, strs), seen):
             if split is not None:
                 counts.update(split(text))
             elif text:
@@ -620,7 +620,7 @@ def _count_range(task: _Task) -> tuple[Counter[str], int, int | None, bool]:
 
     seen = _Seen()
     bad: int | None = None
-    f = _open(path) if end < 0 else open(path, "rb")
+    f = _open(path) if end < 0 else open(path, "rb")  # noqa: SIM115 - closed below
     try:
         if end >= 0:
             f.seek(start)
