@@ -11,6 +11,7 @@ negative ids, out-of-range merges).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -173,14 +174,12 @@ def test_corrupt_lines_are_named(
 
 
 def test_tiktoken_with_huge_rank(files: dict[str, bytes], tmp_path: Path) -> None:
-    """A rank far past the others is a gap in the ranks, reported as such."""
+    """A rank past the 32-bit ids of the core is refused, naming file and line."""
     lines = files["x.tiktoken"].decode().splitlines()
     token = lines[-1].split()[0]
     lines[-1] = f"{token} {2**64}"
-    try:
+    with pytest.raises(TokenlabError, match=rf"x\.tiktoken, line {len(lines)}: .*too large"):
         _load_as(tmp_path, "x.tiktoken", ("\n".join(lines) + "\n").encode(), files)
-    except TokenlabError as e:
-        assert "x.tiktoken" in str(e)
 
 
 # --- structural mutations of tokenizer.json trees ----------------------------------------
@@ -256,14 +255,11 @@ def test_mutated_json_trees_give_tokenlab_errors(files: dict[str, bytes], model:
         path: tuple[Any, ...], action: str, value: Any, second: tuple[Any, ...], value2: Any
     ) -> None:
         mutated = _mutate(tree, path, action, value)
-        try:
+        # (the second path may have vanished with the first mutation)
+        with contextlib.suppress(KeyError, IndexError, TypeError):
             mutated = _mutate(mutated, second, "replace", value2)
-        except (KeyError, IndexError, TypeError):
-            pass  # the second path vanished with the first mutation
-        try:
+        with contextlib.suppress(TokenlabError):  # anything else fails the test
             Tokenizer.from_str(json.dumps(mutated))
-        except TokenlabError:
-            pass
 
     check()
 
@@ -391,9 +387,7 @@ def test_component_from_dict_gives_tokenlab_errors(kind: str) -> None:
     )
     def check(base: dict[str, Any], extra: Any, key: str, whole: bool) -> None:
         d: Any = extra if whole else {**base, key: extra}
-        try:
+        with contextlib.suppress(TokenlabError):  # anything else fails the test
             load(d)
-        except TokenlabError:
-            pass
 
     check()
