@@ -26,7 +26,10 @@ import tokenlab
 from tokenlab import Tokenizer, TokenlabError
 
 FUZZ = settings(
-    max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+    max_examples=int(os.environ.get("TOKENLAB_FUZZ_EXAMPLES", "30")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
 )
 LINES = ["hello world, the quick brown fox jumps\n", "naïve café 123 — unicode!\n"] * 15
 
