@@ -366,3 +366,30 @@ def test_long_line_counts_equal_whole_line_counts(tmp_path: Path) -> None:
     assert longest <= 2 * corpus.READ_BYTES  # never the whole 12 MB line
     chunked = corpus.count_words_in_files(str(path), None, pre, processes=1)
     assert chunked == count_words([text], None, pre)
+
+
+def test_sentencepiece_skips_long_lines_without_holding_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SentencePiece skips lines over max_sentence_length: the reader drops them early."""
+    from tokenlab import corpus
+
+    monkeypatch.setattr(corpus, "READ_BYTES", 1000)
+    normal = "hello world, the quick brown fox\n" * 40
+    long_line = "abc def " * 2000 + "\n"  # 16,000 bytes > max_sentence_length=4192
+    with_long = tmp_path / "with.txt"
+    with_long.write_text(normal + long_line + normal, encoding="utf-8")
+    without = tmp_path / "without.txt"
+    without.write_text(normal + normal, encoding="utf-8")
+    pieces = list(corpus.iter_lines(str(with_long), skip_over=4192))
+    assert pieces == list(corpus.iter_lines(str(without)))
+    for algorithm in ("sp-bpe", "unigram"):
+        kwargs = {"algorithm": algorithm, "vocab_size": 40, "show_progress": False}
+        a = tokenlab.train(str(with_long), **kwargs)  # type: ignore[arg-type]
+        b = tokenlab.train(str(without), **kwargs)  # type: ignore[arg-type]
+        assert a.to_str() == b.to_str()
+    # a bad byte inside a dropped line is still reported, at its offset
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(normal.encode() + b"x" * 5000 + b"\xff" + b"y\n")
+    with pytest.raises(CorpusError, match=rf"byte {len(normal) + 5000} \(line 41\)"):
+        list(corpus.iter_lines(str(bad), skip_over=4192))

@@ -303,11 +303,14 @@ def _pieces(
     end: int = -1,
     progress: Progress | None = None,
     warn_name: str = "",
+    skip_over: int | None = None,
 ) -> Iterator[str]:
     """Yield the text of ``f`` from byte ``start`` (to ``end``; -1: to EOF).
 
     Whole lines with their endings; a line longer than :data:`READ_BYTES` is
-    yielded in pieces cut where ``cut`` says (whole when ``cut`` is None).
+    yielded in pieces cut where ``cut`` says (whole when ``cut`` is None). With
+    ``skip_over``, a line whose text (ending excluded) is longer than that many
+    UTF-8 bytes is dropped as soon as it is known to be, without holding it.
 
     Raises:
         _BadUTF8: invalid UTF-8 with ``errors="strict"``.
@@ -317,6 +320,8 @@ def _pieces(
     line = 1  # within this range
     carry: list[str] = []  # decoded text of the current line not yet yielded
     carried = 0
+    carried_bytes = 0  # UTF-8 length of the decoded carry, for skip_over
+    skipping = False  # the current line is too long for skip_over: drop it
     warned = False
     while end < 0 or offset < end:
         limit = READ_BYTES if end < 0 else min(READ_BYTES, end - offset)
@@ -333,15 +338,29 @@ def _pieces(
         if progress is not None:
             progress.update(len(raw))
         if complete:
+            if skipping:
+                skipping = False
+                line += 1
+                continue
             if carry:
                 carry.append(text)
                 text = "".join(carry)
                 carry.clear()
                 carried = 0
+            carried_bytes = 0
             line += 1
             if text:
                 yield text
             continue
+        if skipping:
+            continue
+        if skip_over is not None:
+            carried_bytes += len(text.encode("utf-8", "surrogatepass"))
+            if carried_bytes > skip_over:
+                skipping, carried_bytes = True, 0
+                carry.clear()
+                carried = 0
+                continue
         carry.append(text)
         carried += len(text)
         if cut is None or carried < READ_BYTES:
@@ -369,9 +388,9 @@ def _pieces(
         tail = decoder.decode(b"", final=True)
     except UnicodeDecodeError as e:
         raise _BadUTF8(offset - len(decoder.getstate()[0]) + e.start, line) from None
-    if tail:
+    if tail and not skipping:
         carry.append(tail)
-    if carry:
+    if carry and not skipping:
         yield "".join(carry)
 
 
@@ -380,6 +399,7 @@ def iter_lines(
     errors: str = "strict",
     progress: Progress | None = None,
     cut: Callable[[str], int] | None = None,
+    skip_over: int | None = None,
 ) -> Iterator[str]:
     """Yield the lines of each file, decoded as UTF-8, line endings kept.
 
@@ -389,6 +409,9 @@ def iter_lines(
         progress: advanced by the number of bytes read.
         cut: where a long line may be cut (see :func:`cut_rule`); None reads
             every line whole.
+        skip_over: drop lines longer than this many UTF-8 bytes (ending
+            excluded) while reading them, so that they are never held whole
+            (SentencePiece's ``max_sentence_length``: it skips them anyway).
 
     Raises:
         CorpusError: unreadable file, or invalid UTF-8 with ``errors="strict"``
@@ -404,7 +427,9 @@ def iter_lines(
     for path in resolve_files(paths):
         f = _open(path)
         try:
-            yield from _pieces(f, errors, cut, progress=progress, warn_name=path)
+            yield from _pieces(
+                f, errors, cut, progress=progress, warn_name=path, skip_over=skip_over
+            )
         except _BadUTF8 as e:
             raise CorpusError(_bad_utf8_message(path, e.offset, e.line)) from None
         except OSError as e:

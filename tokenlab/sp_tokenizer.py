@@ -385,7 +385,11 @@ def train_sentencepiece(
     except TypeError as e:
         raise ConfigError(f"{algorithm}: {e}") from None
     if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
-        sentences: Iterable[str] = iter_lines(files_or_iterator, errors=errors)
+        # Lines over max_sentence_length are skipped by the trainer: drop them while
+        # reading, so that a huge line is never held whole.
+        sentences: Iterable[str] = iter_lines(
+            files_or_iterator, errors=errors, skip_over=trainer.max_sentence_length
+        )
     else:
         sentences = files_or_iterator
     trained = trainer.train_from_sentences(sentences)
