@@ -394,3 +394,22 @@ def test_component_from_dict_gives_tokenlab_errors(kind: str) -> None:
             load(d)
 
     check()
+
+
+@pytest.mark.parametrize("name", ["bpe.json", "unigram.model", "x.tiktoken", "vocab.txt"])
+def test_cli_reports_a_corrupt_file_in_one_line(
+    files: dict[str, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    from tokenlab.cli import main
+
+    data = files[name]
+    bad = {"x.tiktoken": b"YQ== zero\n", "vocab.txt": b"a\nb\n"}.get(name, data[: len(data) // 2])
+    path = tmp_path / name
+    path.write_bytes(bad)
+    for name2, content in files.items():
+        if name2.startswith(name + "."):
+            (tmp_path / name2).write_bytes(content)  # the .tiktoken sidecar
+    assert main(["info", "-t", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tokenlab: error: ") and err.count("\n") == 1, err
+    assert name in err and "Traceback" not in err
