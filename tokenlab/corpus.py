@@ -58,6 +58,7 @@ __all__ = [
     "decode_texts",
     "default_corpus",
     "iter_lines",
+    "require_text",
     "resolve_files",
 ]
 
@@ -499,6 +500,25 @@ class _Seen:
                 "the corpus holds only whitespace: no words to train on "
                 "(check the input files or iterator)"
             )
+
+
+def require_text(texts: Iterable[str]) -> Iterator[str]:
+    """Pass ``texts`` through; at the end, raise if they held only whitespace.
+
+    For trainers that count on their own (SentencePiece's): the same rule as
+    :func:`count_words`, whatever the trainer's own idea of whitespace.
+
+    Raises:
+        CorpusError: there was text, but only whitespace.
+
+    >>> list(require_text(["a ", "b"]))
+    ['a ', 'b']
+    """
+    seen = _Seen()
+    for text in _note(texts, seen):
+        seen.words = seen.words or bool(text)
+        yield text
+    seen.check()
 
 
 def _note(texts: Iterable[str], seen: _Seen) -> Iterator[str]:
