@@ -198,7 +198,7 @@ def _open(path: str) -> IO[bytes]:
 # every one of them maps to ASCII letters and digits. Any other normalizer (Strip,
 # Replace, Precompiled, ...) may look across the cut: lines are then read whole.
 
-_SAFE_NORMALIZERS = ("NFC", "NFD", "NFKC", "NFKD", "Lowercase", "BertNormalizer", "StripAccents")
+_SAFE_NORMALIZERS = ("NFC", "NFD", "NFKC", "NFKD", "Lowercase", "BertNormalizer")
 
 
 def _normalizer_is_local(normalizer: Normalizer | None) -> bool:
