@@ -95,7 +95,11 @@ def _normalizer(name: str | normalizers.Normalizer | None, lowercase: bool) -> A
 
 
 def train(
-    files_or_iterator: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Iterable[str],
+    files_or_iterator: str
+    | os.PathLike[str]
+    | Sequence[str | os.PathLike[str]]
+    | Iterable[str]
+    | Iterable[bytes],
     algorithm: str = "bpe",
     vocab_size: int = 30000,
     min_frequency: int = 0,
@@ -111,8 +115,9 @@ def train(
     """Train a tokenizer in one call.
 
     Args:
-        files_or_iterator: a file path, a list or tuple of paths (``"-"`` reads
-            stdin), or any other iterable of texts (e.g. ``iter(list_of_texts)``).
+        files_or_iterator: a file path, directory or glob pattern, a list or tuple
+            of those (``"-"`` reads stdin), or any other iterable of texts, ``str``
+            or UTF-8 ``bytes`` (e.g. ``iter(list_of_texts)``).
         algorithm: ``"bpe"`` (frequency merges), ``"wordpiece"`` (likelihood
             merges, with BERT's pipeline), or SentencePiece's ``"sp-bpe"`` and
             ``"unigram"``, trained on raw sentences (lines) with SentencePiece's
@@ -132,7 +137,8 @@ def train(
         lowercase: lowercase the text (None: no for BPE, yes for WordPiece, as
             uncased BERT).
         show_progress: progress bars on stderr (only on a terminal).
-        errors: invalid UTF-8 in files: ``"strict"``, ``"replace"`` or ``"ignore"``.
+        errors: invalid UTF-8 in files or bytes items: ``"strict"``, ``"replace"``
+            or ``"ignore"``.
         processes: processes that count words in files (None: one per core for
             inputs over 4 MB). The result never depends on it.
         **trainer_kwargs: other trainer options (:class:`BPETrainer` or
@@ -164,6 +170,12 @@ def train(
         raise ConfigError(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
         )
+    _check_common_options(special_tokens, processes)
+    if not isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+        from .corpus import decode_texts
+
+        # bytes items are UTF-8 text, decoded with the same error policy as files
+        files_or_iterator = decode_texts(files_or_iterator, errors)  # type: ignore[arg-type]
     if algorithm in _SENTENCEPIECE:
         return _train_sentencepiece(
             files_or_iterator,
@@ -193,6 +205,14 @@ def train(
         trainer_kwargs.setdefault("initial_alphabet", pre_tokenizers.ByteLevel.alphabet())
     if special_tokens is not None:
         trainer_kwargs["special_tokens"] = special_tokens
+        if byte_level:
+            _check_not_in_alphabet(special_tokens, trainer_kwargs["initial_alphabet"])
+    unknown = sorted(set(trainer_kwargs) - _trainer_options(wordpiece))
+    if unknown:
+        raise ConfigError(
+            f"unknown option {unknown[0]!r} for algorithm={algorithm!r}; valid options: "
+            f"{', '.join(sorted(_trainer_options(wordpiece)))}"
+        )
     trainer: BPETrainer | WordPieceTrainer
     if wordpiece:
         trainer = WordPieceTrainer(
@@ -229,6 +249,15 @@ def train(
             post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
             decoder=decoder,
         )
+    # The alphabet always holds the initial symbols: a vocab too small for them and the
+    # special tokens can be refused now instead of after counting the corpus.
+    floor = len({*trainer.special_tokens, *trainer.initial_alphabet})
+    if trainer.vocab_size < floor:
+        raise ConfigError(
+            f"vocab_size={trainer.vocab_size} is smaller than the {len(trainer.special_tokens)} "
+            f"special tokens plus the {len(trainer.initial_alphabet)} symbols of the initial "
+            f"alphabet; use a vocab_size of at least {floor}"
+        )
     from .counts import WordCounts, check_tokenizer_counts
 
     if isinstance(files_or_iterator, WordCounts):  # from train_from_counts
@@ -237,7 +266,7 @@ def train(
     elif isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
         tok.train(files_or_iterator, trainer, errors=errors, processes=processes)
     else:
-        tok.train_from_iterator(files_or_iterator, trainer)  # type: ignore[arg-type]
+        tok.train_from_iterator(files_or_iterator, trainer)
     if wordpiece:
         vocab = tok.get_vocab()
         if "[CLS]" in vocab and "[SEP]" in vocab:
@@ -247,6 +276,47 @@ def train(
                 [("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
             )
     return tok
+
+
+def _check_common_options(special_tokens: Sequence[str] | None, processes: int | None) -> None:
+    """Checks shared by every algorithm, before any text is read."""
+    if processes is not None and (
+        not isinstance(processes, int) or isinstance(processes, bool) or processes < 1
+    ):
+        raise ConfigError(f"processes must be a positive integer or None, got {processes!r}")
+    if special_tokens is None or isinstance(special_tokens, str):
+        return  # a single string is refused by the trainers, with its own message
+    seen: set[str] = set()
+    for token in special_tokens:
+        if isinstance(token, str) and token in seen:
+            raise ConfigError(
+                f"special token {token!r} is listed twice in special_tokens; list each once"
+            )
+        if isinstance(token, str):
+            seen.add(token)
+
+
+def _check_not_in_alphabet(special_tokens: Sequence[str], alphabet: Iterable[str]) -> None:
+    """A special token equal to an alphabet symbol would take that symbol from the text."""
+    if isinstance(special_tokens, str):
+        return  # refused by the trainer, with its own message
+    symbols = set(alphabet)
+    for token in special_tokens:
+        if isinstance(token, str) and token in symbols:
+            raise ConfigError(
+                f"special token {token!r} is also a symbol of the byte-level alphabet: "
+                "text holding it could no longer be encoded as itself; choose another "
+                "token (e.g. '<...>')"
+            )
+
+
+def _trainer_options(wordpiece: bool) -> set[str]:
+    import inspect
+
+    cls = WordPieceTrainer if wordpiece else BPETrainer
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = {n for n, p in inspect.signature(cls.__init__).parameters.items() if p.kind in kinds}
+    return names - {"self", "vocab_size", "min_frequency", "show_progress"}
 
 
 def _train_sentencepiece(

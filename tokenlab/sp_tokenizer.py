@@ -361,7 +361,7 @@ def train_sentencepiece(
 
     What :func:`tokenlab.train` runs for these algorithms; see there.
     """
-    from .corpus import iter_lines
+    from .corpus import iter_lines, require_text
     from .export.sentencepiece_proto import BPE, UNIGRAM, TrainerSpec
     from .sentencepiece_bpe import SentencePieceBPETrainer
     from .unigram import UnigramTrainer
@@ -391,10 +391,15 @@ def train_sentencepiece(
         trained = trainer.train_from_counts(files_or_iterator)
     else:
         if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
-            sentences: Iterable[str] = iter_lines(files_or_iterator, errors=errors)
+            # Lines over max_sentence_length are skipped by the trainer: drop them while
+            # reading, so that a huge line is never held whole.
+            sentences: Iterable[str] = iter_lines(
+                files_or_iterator, errors=errors, skip_over=trainer.max_sentence_length
+            )
         else:
             sentences = files_or_iterator
-        trained = trainer.train_from_sentences(sentences)
+        # a corpus of whitespace alone is refused for every algorithm, with one message
+        trained = trainer.train_from_sentences(require_text(sentences))
     types = {pid: kind for pid, (_, kind) in trainer.meta.items()}
     model: SentencePieceBPE | SentencePieceUnigram
     if isinstance(trained, SentencePieceBPE):
