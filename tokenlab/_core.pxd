@@ -90,6 +90,18 @@ cdef struct LatticeNode:
     double score
 
 
+cdef struct LatticeWork:
+    # One segmentation's buffers; a thread working without the GIL has its own.
+    vector[uint32_t] cps            # the word being segmented
+    vector[int32_t] first           # nodes starting at i: nodes[first[i]:first[i+1]]
+    vector[LatticeNode] nodes
+    vector[double] alpha
+    vector[double] beta
+    vector[int32_t] back_start
+    vector[int32_t] back_id
+    vector[int32_t] path            # Viterbi output: start, end, id triples
+
+
 cdef struct NBestEntry:
     double score            # total score of the partial path
     int32_t start           # where its last piece starts
@@ -105,20 +117,13 @@ cdef class UnigramLattice:
     cdef sym_t _unk
     cdef double _unk_score
     cdef int32_t _max_len
-    cdef vector[uint32_t] _cps                  # the word being segmented
-    cdef vector[int32_t] _first                 # nodes starting at i: _nodes[_first[i]:_first[i+1]]
-    cdef vector[LatticeNode] _nodes
-    cdef vector[double] _alpha
-    cdef vector[double] _beta
-    cdef vector[int32_t] _back_start
-    cdef vector[int32_t] _back_id
-    cdef vector[int32_t] _path                  # Viterbi output: start, end, id triples
+    cdef LatticeWork _w                         # buffers of the calls that hold the GIL
 
     cdef Py_ssize_t _load(self, str word) except -1
     cdef _output(self, Py_ssize_t count, bint fuse_unk)
-    cdef void _build(self, Py_ssize_t n) noexcept nogil
-    cdef Py_ssize_t _viterbi(self, Py_ssize_t n, bint skip_whole) noexcept nogil
-    cdef double _forward_backward(self, Py_ssize_t n, double freq,
+    cdef void _build(self, LatticeWork* w, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _viterbi(self, LatticeWork* w, Py_ssize_t n, bint skip_whole) noexcept nogil
+    cdef double _forward_backward(self, LatticeWork* w, Py_ssize_t n, double freq,
                                   double* expected) noexcept nogil
 
 

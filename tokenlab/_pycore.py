@@ -35,7 +35,9 @@ nothing becomes one unknown token.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 __all__ = ["MAX_ID", "MAX_TOTAL", "MergeTable", "PairCounter", "WordPieceEncoder"]
 
@@ -844,8 +846,58 @@ class UnigramLattice:
         if len(words) != len(freqs):
             raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
         expected = [0.0] * len(self._pieces)
+        loglik = self._add_marginals(zip(words, freqs), expected)
+        return expected, loglik
+
+    def expected_counts_part(
+        self,
+        cps: Any,
+        offsets: Any,
+        freqs: Any,
+        start: int,
+        step: int,
+        out: Any,
+    ) -> float:
+        """The E-step over every ``step``-th word of a packed table, added to ``out``.
+
+        Args:
+            cps: the code points of all words, concatenated (a uint32 array).
+            offsets: word ``w`` is ``cps[offsets[w]:offsets[w + 1]]`` (int64).
+            freqs: the frequency of each word (float64).
+            start, step: the words ``start, start + step, ...`` are done.
+            out: a float64 array, one entry per id; the expected counts are
+                added to it, word after word (the native core releases the GIL
+                meanwhile, so several parts can run in threads).
+
+        Returns:
+            The sum over those words of ``freq * log Z(word)``.
+        """
+        nw = len(offsets) - 1
+        if len(freqs) != nw or len(out) != len(self._pieces) or step < 1 or start < 0:
+            raise ValueError("expected_counts_part: inconsistent table, out size or range")
+        acc = out.tolist()
+        loglik = self._add_marginals(_packed_words(cps, offsets, freqs, start, step), acc)
+        out[:] = acc
+        return loglik
+
+    def viterbi_counts_part(
+        self, cps: Any, offsets: Any, freqs: Any, start: int, step: int, out: Any
+    ) -> None:
+        """:meth:`viterbi_counts` over every ``step``-th word of a packed table, into ``out``."""
+        nw = len(offsets) - 1
+        if len(freqs) != nw or len(out) != len(self._pieces) or step < 1 or start < 0:
+            raise ValueError("viterbi_counts_part: inconsistent table, out size or range")
+        acc = out.tolist()
+        for word, freq in _packed_words(cps, offsets, freqs, start, step):
+            for _, _, pid in self._viterbi(len(word), self._nodes(word)):
+                if pid >= 0:
+                    acc[pid] += freq
+        out[:] = acc
+
+    def _add_marginals(self, items: Iterable[tuple[str, Any]], expected: list[float]) -> float:
+        """Adds freq x the marginal of every piece node to ``expected``; returns the log-likelihood."""
         loglik = 0.0
-        for word, freq in zip(words, freqs):
+        for word, freq in items:
             n = len(word)
             if n == 0:
                 continue
@@ -873,7 +925,7 @@ class UnigramLattice:
                     if pid >= 0:
                         expected[pid] += f * math.exp(a + sc + beta[j] - z)
             loglik += f * z
-        return expected, loglik
+        return loglik
 
     def viterbi_counts(self, words: Sequence[str], freqs: Sequence[int]) -> list[int]:
         """How often each piece id is on the Viterbi path, weighted by word frequency."""
@@ -908,6 +960,19 @@ class UnigramLattice:
                 continue
             out.append([pid for _, _, pid in self._viterbi(n, nodes, skip_whole=True)])
         return out
+
+
+_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
+
+
+def _packed_words(
+    cps: Any, offsets: Any, freqs: Any, start: int, step: int
+) -> Iterator[tuple[str, Any]]:
+    """``(word, freq)`` for the words ``start, start + step, ...`` of a packed table."""
+    raw = bytes(memoryview(cps).cast("B"))
+    for w in range(start, len(offsets) - 1, step):
+        a, b = int(offsets[w]), int(offsets[w + 1])
+        yield raw[4 * a : 4 * b].decode(_UTF32), freqs[w].item()
 
 
 def _neg_score(entry: tuple[float, int, int, int]) -> float:

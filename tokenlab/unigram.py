@@ -39,7 +39,7 @@ a word (so it may leave out a word never seen at a line end); equal seed
 scores are ordered by string, equal losses by piece order; unknown chars add
 no expected count. Not supported:
 ``split_by_whitespace=False``, ``treat_whitespace_as_suffix``, tsv input,
-``input_sentence_size`` sampling, multi-threaded EM.
+``input_sentence_size`` sampling.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -180,6 +181,8 @@ class UnigramTrainer(SentencePieceOptions):
         normalizer: None (SentencePiece's ``identity``), a callable ``str ->
             str`` or a tokenlab normalizer.
         show_progress: draw a progress bar on stderr (only on a terminal).
+        num_threads: threads for training and processes for counting the words
+            of files (None: one per core). The result never depends on it.
 
     Raises:
         ConfigError: an option has the wrong type or an impossible value.
@@ -216,6 +219,7 @@ class UnigramTrainer(SentencePieceOptions):
         max_sentence_length: int = 4192,
         normalizer: Any = None,
         show_progress: bool = True,
+        num_threads: int | None = None,
     ) -> None:
         check_int("seed_sentencepiece_size", seed_sentencepiece_size, 1)
         check_int("num_sub_iterations", num_sub_iterations, 1)
@@ -253,6 +257,7 @@ class UnigramTrainer(SentencePieceOptions):
             max_sentence_length=max_sentence_length,
             normalizer=normalizer,
             show_progress=show_progress,
+            num_threads=num_threads,
         )
         self.stats = UnigramStats()
 
@@ -303,17 +308,19 @@ class UnigramTrainer(SentencePieceOptions):
         # Each round shrinks the pieces by the shrinking factor: log-many rounds.
         ratio = max(len(pieces) / max(desired, 1), 1.0)
         planned = 1 + math.ceil(math.log(ratio) / -math.log(self.shrinking_factor))
-        with Progress(planned, "EM rounds", enabled=progress_enabled(self.show_progress)) as bar:
+        table = _WordTable(words, freqs, self.threads)
+        bar = Progress(planned, "EM rounds", enabled=progress_enabled(self.show_progress))
+        with bar, table:
             while True:
                 for _ in range(self.num_sub_iterations):
                     lattice = _lattice(pieces, scores)
-                    expected, loglik = lattice.expected_counts(words, freqs)
+                    expected, loglik = table.expected_counts(lattice)
                     pieces, scores = _m_step(pieces, expected)
                 rounds += 1
                 bar.update()
                 if len(pieces) <= desired:
                     break
-                pieces, scores = self._prune(pieces, scores, words, freqs, desired)
+                pieces, scores = self._prune(pieces, scores, table, desired)
         t3 = time.perf_counter()
         final = self._finalize(pieces, scores, kept, self.vocab_size - len(meta))
         vocab: list[tuple[str, float]] = []
@@ -392,17 +399,16 @@ class UnigramTrainer(SentencePieceOptions):
         self,
         pieces: list[str],
         scores: np.ndarray,
-        words: list[str],
-        freqs: list[int],
+        table: _WordTable,
         desired: int,
     ) -> tuple[list[str], np.ndarray]:
         """Keep the pieces whose removal would cost the corpus likelihood the most."""
         lattice = _lattice(pieces, scores)
         alternatives = lattice.alternatives()
-        freq = np.array(lattice.viterbi_counts(words, freqs), dtype=np.float64)
+        freq = table.viterbi_counts(lattice).astype(np.float64)
         total = float(freq.sum())
         log_total = math.log(total)
-        corpus_size = float(sum(freqs))
+        corpus_size = float(table.ifreqs.sum())
         always: list[int] = []
         cand_ids: list[int] = []
         flat: list[int] = []
@@ -459,13 +465,78 @@ class UnigramTrainer(SentencePieceOptions):
         return sorted(final.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+#: The E-step adds up the expected counts of this many interleaved parts of the
+#: words, in part order: the sums are the same whatever the number of threads (at
+#: most this many parts run at once).
+_PARTS = 4
+
+
+class _WordTable:
+    """The words packed once for the native E-step and Viterbi counts, run in threads.
+
+    Each of the :data:`_PARTS` parts (every ``_PARTS``-th word) goes to the core as
+    one call that releases the GIL; the parts' results are added in part order.
+    """
+
+    def __init__(self, words: list[str], freqs: list[int], threads: int) -> None:
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        self.offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.offsets[1:])
+        raw = "".join(words).encode("utf-32-le", "surrogatepass")
+        self.cps = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+        self.ifreqs = np.array(freqs, dtype=np.int64)
+        self.ffreqs = self.ifreqs.astype(np.float64)
+        self.threads = max(1, min(threads, _PARTS))
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _WordTable:
+        if self.threads > 1:
+            self._pool = ThreadPoolExecutor(self.threads)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _run(self, task: Any) -> list[Any]:
+        if self._pool is None:
+            return [task(p) for p in range(_PARTS)]
+        return list(self._pool.map(task, range(_PARTS)))
+
+    def expected_counts(self, lattice: Any) -> tuple[np.ndarray, float]:
+        """The E-step: expected count per piece id, and the corpus log-likelihood."""
+        outs = [np.zeros(len(lattice), dtype=np.float64) for _ in range(_PARTS)]
+        logliks = self._run(
+            lambda p: lattice.expected_counts_part(
+                self.cps, self.offsets, self.ffreqs, p, _PARTS, outs[p]
+            )
+        )
+        expected = outs[0]
+        loglik = float(logliks[0])
+        for out, part in zip(outs[1:], logliks[1:]):
+            expected += out
+            loglik += part
+        return expected, loglik
+
+    def viterbi_counts(self, lattice: Any) -> np.ndarray:
+        """How often each piece id is on a Viterbi path, weighted by word frequency."""
+        outs = [np.zeros(len(lattice), dtype=np.int64) for _ in range(_PARTS)]
+        self._run(
+            lambda p: lattice.viterbi_counts_part(
+                self.cps, self.offsets, self.ifreqs, p, _PARTS, outs[p]
+            )
+        )
+        return np.sum(outs, axis=0)
+
+
 def _lattice(pieces: list[str], scores: np.ndarray) -> Any:
     """The core lattice of the current pieces; unknown chars score min - 10."""
     values = scores.tolist()
     return UnigramLattice(pieces, values, 0, min(values) - UNK_PENALTY)
 
 
-def _m_step(pieces: list[str], expected: list[float]) -> tuple[list[str], np.ndarray]:
+def _m_step(pieces: list[str], expected: np.ndarray) -> tuple[list[str], np.ndarray]:
     """Drop pieces expected less than 0.5 times; score the rest by digamma."""
     counts = np.array(expected, dtype=np.float64)
     keep = np.flatnonzero(counts >= _MIN_EXPECTED)
