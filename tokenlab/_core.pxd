@@ -117,6 +117,7 @@ cdef class UnigramLattice:
     cdef sym_t _unk
     cdef double _unk_score
     cdef int32_t _max_len
+    cdef vector[int32_t] _root                  # root child per code point < _ROOT_SPAN, or -1
     cdef LatticeWork _w                         # buffers of the calls that hold the GIL
 
     cdef Py_ssize_t _load(self, str word) except -1

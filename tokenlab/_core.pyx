@@ -737,6 +737,7 @@ CLASS_ANY = -4
 CLASS_ALONE = -5
 UNK_PENALTY = 10.0
 
+cdef uint32_t _ROOT_SPAN = 0x3000   # code points whose root child sits in an array
 cdef int32_t _C_FORBIDDEN = -1
 cdef int32_t _C_SPACE = -2
 cdef int32_t _C_INHERITED = -3
@@ -800,6 +801,7 @@ cdef class UnigramLattice:
         self._pieces = []
         self._max_len = 0
         self._node_id.push_back(-1)  # the root
+        self._root.assign(_ROOT_SPAN, -1)
         for i in range(len(pieces)):
             piece = pieces[i]
             if piece is not None and not isinstance(piece, str):
@@ -820,6 +822,8 @@ cdef class UnigramLattice:
                     node = self._trie[key]
                 else:
                     self._trie[key] = <int32_t>self._node_id.size()
+                    if node == 0 and ch < _ROOT_SPAN:
+                        self._root[ch] = <int32_t>self._node_id.size()
                     node = <int32_t>self._node_id.size()
                     self._node_id.push_back(-1)
                 length += 1
@@ -856,10 +860,16 @@ cdef class UnigramLattice:
             if stop > n:
                 stop = n
             for j in range(i, stop):
-                it = self._trie.find(((<uint64_t>node) << 21) | <uint64_t>wk.cps[j])
-                if it == self._trie.end():
-                    break
-                node = deref(it).second
+                if j == i and wk.cps[j] < _ROOT_SPAN:
+                    # The first step, the most frequent lookup, without hashing.
+                    node = self._root[wk.cps[j]]
+                    if node < 0:
+                        break
+                else:
+                    it = self._trie.find(((<uint64_t>node) << 21) | <uint64_t>wk.cps[j])
+                    if it == self._trie.end():
+                        break
+                    node = deref(it).second
                 pid = self._node_id[node]
                 if pid >= 0:
                     nd.end = <int32_t>(j + 1)
