@@ -240,3 +240,27 @@ def test_files_and_iterator_train_the_same(
     for tok in from_files:
         assert tok.get_vocab() == from_iter.get_vocab()
         assert tok.model.to_dict() == from_iter.model.to_dict()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"split_by_unicode_script": False},
+        {"split_by_number": False},
+        {"split_digits": True},
+        {"treat_whitespace_as_suffix": True},
+    ],
+)
+def test_boundary_finder_equals_piece_boundaries(options: dict[str, bool]) -> None:
+    from tokenlab.sp_pretokenize import boundary_finder, piece_boundaries
+
+    rnd = random.Random(3)
+    # Latin, digits, a combining mark (Inherited), Greek, Han, Hiragana, "▁", TAB,
+    # U+2585, an unknown char ("q") and punctuation (Common).
+    alphabet = "ab1２\u0301αβ漢ひ▁\t\u2585q,."
+    known = set(alphabet) - {"q"}
+    finder = boundary_finder(alphabet, known=known.__contains__, **options)
+    for _ in range(3000):
+        word = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 9)))
+        assert finder(word) == piece_boundaries(word, known=known.__contains__, **options), word

@@ -50,6 +50,7 @@ __all__ = [
     "UNKNOWN_CHAR",
     "ascii_translation",
     "char_script",
+    "boundary_finder",
     "count_sentence_words",
     "count_sentence_words_in_files",
     "is_valid_piece",
@@ -930,6 +931,64 @@ def piece_boundaries(
             cuts.append(i)
         prev = s
     return cuts
+
+
+def boundary_finder(
+    chars: Iterable[str],
+    *,
+    split_by_unicode_script: bool = True,
+    split_by_number: bool = True,
+    split_digits: bool = False,
+    treat_whitespace_as_suffix: bool = False,
+    known: Callable[[str], bool] | None = None,
+) -> Callable[[str], list[int]]:
+    """:func:`piece_boundaries` with these options, for words made of ``chars`` only.
+
+    What each char is (cut off on both sides, ``▁``, its script) is worked out
+    once per char instead of once per occurrence, so cutting a large
+    vocabulary of words is several times faster; the cuts are the same.
+
+    >>> boundary_finder("▁abc1,d")("▁ab1c,d")
+    [3, 4, 5, 6]
+    """
+    info: dict[str, tuple[bool, bool, str | None]] = {}
+    for ch in set(chars):
+        isolated = (
+            _never_in_piece(ch)
+            or (known is not None and not known(ch))
+            or (split_digits and _is_decimal(ch))
+        )
+        space = ch == SPACE_SYMBOL
+        info[ch] = (isolated, space, None if space else _script_class(ch, split_by_number))
+    suffix = treat_whitespace_as_suffix
+    by_script = split_by_unicode_script
+
+    def cuts_of(word: str) -> list[int]:
+        cuts: list[int] = []
+        prev: str | None = _ANY
+        before_isolated = before_space = False
+        for i, ch in enumerate(word):
+            isolated, space, script = info[ch]
+            cut = False
+            if i > 0:
+                if isolated or before_isolated:
+                    cut = True
+                else:
+                    cut = before_space if suffix else space
+            before_isolated, before_space = isolated, space
+            if cut:
+                cuts.append(i)
+                prev = _ANY
+            if space:
+                continue
+            if script is None:
+                script = prev
+            elif by_script and not cut and script != _ANY and prev != _ANY and script != prev:
+                cuts.append(i)
+            prev = script
+        return cuts
+
+    return cuts_of
 
 
 def split_at_boundaries(word: str, cuts: Sequence[int]) -> list[str]:
