@@ -51,6 +51,7 @@ __all__ = [
     "ascii_translation",
     "char_script",
     "boundary_finder",
+    "char_frequencies",
     "count_sentence_words",
     "count_sentence_words_in_files",
     "is_valid_piece",
@@ -532,6 +533,26 @@ def _valid_codepoint(cp: int) -> bool:
     return cp < 0xD800 or 0xE000 <= cp <= 0x10FFFF
 
 
+def char_frequencies(counts: Mapping[str, int]) -> dict[str, int]:
+    """Occurrences of each char, weighted by word count (counts <= 0 are ignored).
+
+    The words with the same count are joined and counted at C speed, then
+    weighted: far fewer Python steps than one per char occurrence.
+
+    >>> sorted(char_frequencies({"ab": 2, "b": 1, "c": 0}).items())
+    [('a', 2), ('b', 3)]
+    """
+    by_count: dict[int, list[str]] = {}
+    for word, count in counts.items():
+        if count > 0:
+            by_count.setdefault(count, []).append(word)
+    freq: dict[str, int] = {}
+    for count, words in by_count.items():
+        for ch, n in Counter("".join(words)).items():
+            freq[ch] = freq.get(ch, 0) + n * count
+    return freq
+
+
 def required_chars(counts: Mapping[str, int], character_coverage: float = 0.9995) -> list[str]:
     """The characters SentencePiece keeps, most frequent first.
 
@@ -552,12 +573,7 @@ def required_chars(counts: Mapping[str, int], character_coverage: float = 0.9995
     >>> required_chars({"▁aab": 3, "▁c": 1}, 0.9)
     ['a', '▁', 'b']
     """
-    freq: dict[str, int] = {}
-    for word, count in counts.items():
-        if count <= 0:
-            continue
-        for ch in word:
-            freq[ch] = freq.get(ch, 0) + count
+    freq = char_frequencies(counts)
     freq.pop("\x00", None)
     for ch in [c for c in freq if not _valid_codepoint(ord(c))]:
         del freq[ch]

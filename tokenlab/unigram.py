@@ -75,6 +75,7 @@ from .sp_pretokenize import (
     _is_decimal,
     _never_in_piece,
     _script_class,
+    char_frequencies,
     required_chars,
 )
 
@@ -356,10 +357,7 @@ class UnigramTrainer(SentencePieceOptions):
     def _words(counts: Mapping[str, int], kept: set[str]) -> tuple[list[str], list[int]]:
         """Words with unkept chars made unknown, merged, most frequent first."""
         merged: dict[str, int] = {}
-        seen: set[str] = set()
-        for word in counts:
-            seen.update(word)
-        unkept = sorted(seen - kept)
+        unkept = sorted(set("".join(counts)) - kept)
         # One regex search per word finds the (rare) words to rewrite at C speed.
         # ("[]" is not a regex: with every char kept there is nothing to find.)
         find = (
@@ -380,13 +378,11 @@ class UnigramTrainer(SentencePieceOptions):
         self, words: list[str], freqs: list[int], kept: list[str], classes: dict[str, int]
     ) -> tuple[list[str], np.ndarray]:
         """Characters plus the top substrings, scored as log-probabilities."""
-        char_freq: dict[str, int] = {}
         keep = set(kept)
-        for word, freq in zip(words, freqs):
-            for ch in word:
-                if ch in keep:
-                    char_freq[ch] = char_freq.get(ch, 0) + freq
-        chars = sorted(char_freq.items(), key=lambda kv: (-kv[1], kv[0]))
+        char_freq = char_frequencies(dict(zip(words, freqs)))
+        chars = sorted(
+            ((ch, n) for ch, n in char_freq.items() if ch in keep), key=lambda kv: (-kv[1], kv[0])
+        )
         subs = top_substrings(
             words, freqs, classes, self.max_sentencepiece_length, self.seed_sentencepiece_size
         )
