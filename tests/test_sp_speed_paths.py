@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import random
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -76,11 +77,26 @@ def _random_lines(seed: int, n: int) -> list[str]:
 )
 def test_batch_counting_equals_line_by_line(normalization: str, flags: dict[str, object]) -> None:
     normalize = CharsMap.nmt_nfkc().normalize_str if normalization == "nmt_nfkc" else None
-    lines = TRICKY * 3 + _random_lines(7, 3000)
-    exact = count_sentence_words(lines, normalize=normalize, meta_pieces=META, ascii_table=None, **flags)
-    fast = count_sentence_words(lines, normalize=normalize, meta_pieces=META, **flags)
+    lines = TRICKY * 3 + _random_lines(7, 3000) + ["inner\nnewline\n"]
+    exact_ends: Counter[str] = Counter()
+    fast_ends: Counter[str] = Counter()
+    exact = count_sentence_words(
+        lines,
+        normalize=normalize,
+        meta_pieces=META,
+        ascii_table=None,
+        sentence_ends=exact_ends,
+        **flags,
+    )
+    fast = count_sentence_words(
+        lines, normalize=normalize, meta_pieces=META, sentence_ends=fast_ends, **flags
+    )
     assert fast == exact
-    assert exact  # the corpus has words, so the comparison says something
+    assert fast_ends == exact_ends
+    assert exact and exact_ends  # the corpus has words, so the comparison says something
+    # The last word of each kept sentence, by hand: "▁here" ends the first line.
+    if not flags:
+        assert exact_ends["▁here"] >= 3
 
 
 def test_ascii_translation() -> None:
@@ -118,15 +134,23 @@ def test_file_counting_any_process_count(
     lines = TRICKY * 5 + _random_lines(11, 2000)
     path = _write(tmp_path / name, lines)
     normalize = CharsMap.nmt_nfkc().normalize_str
+    ref_ends: Counter[str] = Counter()
     reference = count_sentence_words(
-        iter_lines(str(path)), normalize=normalize, meta_pieces=META, ascii_table=None
+        iter_lines(str(path)),
+        normalize=normalize,
+        meta_pieces=META,
+        ascii_table=None,
+        sentence_ends=ref_ends,
     )
-    results = [
-        count_sentence_words_in_files(path, normalize=normalize, meta_pieces=META, processes=p)
-        for p in (1, 2, 3)
-    ]
-    for counts in results:
+    results = []
+    for p in (1, 2, 3):
+        ends: Counter[str] = Counter()
+        counts = count_sentence_words_in_files(
+            path, normalize=normalize, meta_pieces=META, processes=p, sentence_ends=ends
+        )
+        results.append(counts)
         assert counts == reference
+        assert ends == ref_ends
         assert list(counts) == list(results[0])  # same order too
 
 

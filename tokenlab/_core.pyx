@@ -1253,8 +1253,9 @@ cdef class UnigramLattice:
         return out
 
 
-def top_substrings(words, freqs, char_classes, max_len, limit):
+def top_substrings(words, freqs, char_classes, max_len, limit, ends=None):
     """The most frequent valid substrings (seed pieces); see ``_pycore.top_substrings``."""
+    cdef vector[int64_t] wend
     cdef unordered_map[uint32_t, int32_t] classes
     cdef vector[uint32_t] cps
     cdef vector[int32_t] cls
@@ -1284,9 +1285,12 @@ def top_substrings(words, freqs, char_classes, max_len, limit):
     for key_ch, value in char_classes.items():
         classes[<uint32_t>ord(key_ch)] = <int32_t>value
     nw = len(words)
+    if ends is not None and len(ends) != len(words):
+        raise ValueError(f"got {len(words)} words but {len(ends)} ends")
     for w in range(nw):
         offsets.push_back(<int64_t>cps.size())
         wfreq.push_back(freqs[w])
+        wend.push_back(ends[w] if ends is not None else 0)
         for ch in <str>words[w]:
             cps.push_back(<uint32_t>ch)
             it_c = classes.find(<uint32_t>ch)
@@ -1349,13 +1353,20 @@ def top_substrings(words, freqs, char_classes, max_len, limit):
                     else:
                         node = deref(it).second
                     nfreq[node] += f
-                    # Every word end is a follower of its own (see _pycore).
-                    follower = <int32_t>cps[base + j + 1] if j + 1 < n else -1
+                    # A word end is followed by the next word's "▁" (-1) or by the
+                    # end of the sentence (-3), or both (see _pycore).
+                    if j + 1 < n:
+                        follower = <int32_t>cps[base + j + 1]
+                    elif wend[w] == 0:
+                        follower = -1
+                    elif wend[w] >= f:
+                        follower = -3
+                    else:
+                        follower = -1
+                        nbranch[node] = 1
                     if nnext[node] == -2:
                         nnext[node] = follower
-                        if follower == -1 and f >= 2:
-                            nbranch[node] = 1
-                    elif nnext[node] != follower or follower == -1:
+                    elif nnext[node] != follower:
                         nbranch[node] = 1
         for i in range(<Py_ssize_t>nfreq.size()):
             if nbranch[i] and ndepth[i] >= 2:

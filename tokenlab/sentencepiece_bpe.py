@@ -267,12 +267,25 @@ class SentencePieceOptions:
             "meta_pieces": [p for p, _ in self.meta.values()],
         }
 
-    def count_words(self, sentences: Iterable[str]) -> Counter[str]:
-        """The ``▁``-escaped words of ``sentences`` with their counts, as training sees them."""
-        return count_sentence_words(sentences, **self._count_options())
+    #: Whether training uses how often each word ends a sentence (Unigram's seeds).
+    _wants_sentence_ends = False
+
+    def count_words(
+        self, sentences: Iterable[str], sentence_ends: Counter[str] | None = None
+    ) -> Counter[str]:
+        """The ``▁``-escaped words of ``sentences`` with their counts, as training sees them.
+
+        If ``sentence_ends`` is given, the last word of each sentence is also counted there.
+        """
+        return count_sentence_words(
+            sentences, sentence_ends=sentence_ends, **self._count_options()
+        )
 
     def count_words_in_files(
-        self, files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], errors: str = "strict"
+        self,
+        files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        errors: str = "strict",
+        sentence_ends: Counter[str] | None = None,
     ) -> Counter[str]:
         """:meth:`count_words` over the lines of files, in ``num_threads`` processes.
 
@@ -286,6 +299,7 @@ class SentencePieceOptions:
             errors=errors,
             processes=self.threads,
             show_progress=self.show_progress,
+            sentence_ends=sentence_ends,
             **self._count_options(),
         )
 
@@ -299,15 +313,16 @@ class SentencePieceOptions:
             ConfigError: ``vocab_size`` does not fit the corpus.
         """
         t0 = time.perf_counter()
-        counts = self.count_words_in_files(files, errors)
+        ends: Counter[str] | None = Counter() if self._wants_sentence_ends else None
+        counts = self.count_words_in_files(files, errors, sentence_ends=ends)
         t1 = time.perf_counter()
-        model = self.train_from_counts(counts)
+        model = self._train_counted(counts, ends)
         self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
         self.stats.seconds = time.perf_counter() - t0
         return model
 
-    def train_from_counts(self, counts: Mapping[str, int]) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    def _train_counted(self, counts: Mapping[str, int], ends: Mapping[str, int] | None) -> Any:
+        raise NotImplementedError  # pragma: no cover
 
 
 class SentencePieceBPETrainer(SentencePieceOptions):
@@ -433,6 +448,9 @@ class SentencePieceBPETrainer(SentencePieceOptions):
         self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
         self.stats.seconds = time.perf_counter() - t0
         return model
+
+    def _train_counted(self, counts: Mapping[str, int], ends: Mapping[str, int] | None) -> Any:
+        return self.train_from_counts(counts)
 
     def train_from_counts(self, counts: Mapping[str, int]) -> SentencePieceBPE:
         """Learn a model from ``▁``-escaped word counts (see :meth:`count_words`).

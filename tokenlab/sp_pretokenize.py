@@ -249,6 +249,7 @@ def count_sentence_words(
     max_sentence_length: int = _DEFAULT_MAX_SENTENCE_LENGTH,
     meta_pieces: Sequence[str] = (),
     ascii_table: dict[int, str] | None | bool = True,
+    sentence_ends: Counter[str] | None = None,
 ) -> Counter[str]:
     """Count the ``▁``-escaped words SentencePiece trains on.
 
@@ -267,6 +268,8 @@ def count_sentence_words(
             ``False``: no fast path). With the default whitespace flags, ASCII
             lines are then counted in batches at C speed; the counts are the
             same either way.
+        sentence_ends: if given, the last word of each sentence is counted
+            into it too (the Unigram seeds need to know what follows a word).
 
     Returns:
         word -> count.
@@ -291,29 +294,40 @@ def count_sentence_words(
             words = _line_words(line, *options)
             if words:
                 counts.update(words)
+                if sentence_ends is not None:
+                    sentence_ends[words[-1]] += 1
         return counts
     assert isinstance(table, dict)
-    bare, slow = _count_parts(sentences, table, options)
-    return _combine(bare, slow)
+    parts = _count_parts(sentences, table, options, sentence_ends is not None)
+    if sentence_ends is not None:
+        sentence_ends.update(_combine(parts[2], parts[3]))
+    return _combine(parts[0], parts[1])
+
+
+_Parts = tuple[Counter[str], Counter[str], Counter[str], Counter[str]]
 
 
 def _count_parts(
-    sentences: Iterable[str], table: dict[int, str], options: tuple[Any, ...]
-) -> tuple[Counter[str], Counter[str]]:
-    """``(bare, slow)``: the words of the fast-path lines without their "▁", and the rest."""
-    # str.translate is slow next to a search: translate only batches that need it.
+    sentences: Iterable[str], table: dict[int, str], options: tuple[Any, ...], want_ends: bool
+) -> _Parts:
+    """The words of the fast-path lines without their "▁", the words of the other
+    lines, and the same two for the last words of the sentences (if wanted)."""
+    # Lines are joined by newlines, which must stay; str.translate is slow next to a
+    # search, so only batches that need it are translated.
+    table = {c: v for c, v in table.items() if c != 10}
     find = re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]").search if table else None
-    bare: Counter[str] = Counter()
-    slow: Counter[str] = Counter()
+    out: _Parts = (Counter(), Counter(), Counter(), Counter())
+    ends = out if want_ends else None
     batch: list[str] = []
     for line in sentences:
         batch.append(line)
         if len(batch) == _BATCH:
-            _count_batch(batch, table, find, options, slow, bare)
+            _count_batch(batch, table, find, options, out, ends)
             batch = []
-    _count_batch(batch, table, find, options, slow, bare)
-    bare.pop("", None)
-    return bare, slow
+    _count_batch(batch, table, find, options, out, ends)
+    out[0].pop("", None)
+    out[2].pop("", None)
+    return out
 
 
 def _combine(bare: Mapping[str, int], slow: Mapping[str, int]) -> Counter[str]:
@@ -383,10 +397,14 @@ def _count_block(job: tuple[bytes, str]) -> tuple[Any, int]:
         lines.pop()
     opts = dict(_WORKER_OPTIONS)
     table = opts.pop("ascii_table")
+    want_ends = opts.pop("want_ends")
     if isinstance(table, dict) and _fast_flags(opts):
-        options = _options_tuple(opts)
-        return _count_parts(lines, table, options), 0
-    return (Counter(), count_sentence_words(lines, ascii_table=None, **opts)), 0
+        return _count_parts(lines, table, _options_tuple(opts), want_ends), 0
+    ends: Counter[str] = Counter()
+    counts = count_sentence_words(
+        lines, ascii_table=None, sentence_ends=ends if want_ends else None, **opts
+    )
+    return (Counter(), counts, Counter(), ends), 0
 
 
 def count_sentence_words_in_files(
@@ -395,6 +413,7 @@ def count_sentence_words_in_files(
     errors: str = "strict",
     processes: int | None = None,
     show_progress: bool = False,
+    sentence_ends: Counter[str] | None = None,
     **options: Any,
 ) -> Counter[str]:
     """:func:`count_sentence_words` over the lines of files, in several processes.
@@ -410,6 +429,7 @@ def count_sentence_words_in_files(
             byte offset), ``"replace"`` or ``"ignore"``.
         processes: worker processes (None: one per core; 1: count here).
         show_progress: a progress bar over the bytes read.
+        sentence_ends: if given, the last word of each sentence is counted into it.
         **options: the options of :func:`count_sentence_words`.
 
     Returns:
@@ -436,8 +456,9 @@ def count_sentence_words_in_files(
     files = resolve_files(paths)
     if options.get("ascii_table", True) is True:
         options["ascii_table"] = ascii_translation(options.get("normalize"))
+    options["want_ends"] = sentence_ends is not None
     workers = processes if processes is not None else (os.cpu_count() or 1)
-    total: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    total: tuple[dict[str, int], ...] = ({}, {}, {}, {})
     with file_progress(files, show_progress) as bar:
         if workers == 1:
             _set_worker_options(options)
@@ -445,9 +466,9 @@ def count_sentence_words_in_files(
                 for offset, before, data in _blocks(path, bar):
                     counts, bad = _count_block((data, errors))
                     _check_block(path, offset, before, data, counts, bad)
-                    _add(total[0], counts[0])
-                    _add(total[1], counts[1])
-            return _combine(*total)
+                    for mine, part in zip(total, counts):
+                        _add(mine, part)
+            return _finish(total, sentence_ends)
         import multiprocessing
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -463,17 +484,21 @@ def count_sentence_words_in_files(
                         _take(path, pending.popleft(), total)
                 while pending:
                     _take(path, pending.popleft(), total)
-    return _combine(*total)
+    return _finish(total, sentence_ends)
 
 
-def _take(
-    path: str, item: tuple[int, int, bytes, Any], total: tuple[dict[str, int], dict[str, int]]
-) -> None:
+def _finish(total: tuple[dict[str, int], ...], sentence_ends: Counter[str] | None) -> Counter[str]:
+    if sentence_ends is not None:
+        sentence_ends.update(_combine(total[2], total[3]))
+    return _combine(total[0], total[1])
+
+
+def _take(path: str, item: tuple[int, int, bytes, Any], total: tuple[dict[str, int], ...]) -> None:
     offset, before, data, result = item
     counts, bad = result.get()
     _check_block(path, offset, before, data, counts, bad)
-    _add(total[0], counts[0])
-    _add(total[1], counts[1])
+    for mine, part in zip(total, counts):
+        _add(mine, part)
 
 
 def _check_block(path: str, offset: int, before: int, data: bytes, counts: Any, bad: int) -> None:
@@ -490,39 +515,51 @@ def _count_batch(
     table: dict[int, str],
     find: Callable[[str], Any] | None,
     options: tuple[Any, ...],
-    counts: Counter[str],
-    bare: Counter[str],
+    out: tuple[Counter[str], Counter[str], Counter[str], Counter[str]],
+    ends: tuple[Counter[str], Counter[str], Counter[str], Counter[str]] | None,
 ) -> None:
     # With the default whitespace flags an ASCII line's words are its non-empty
     # space-separated parts, each with "▁" in front; normalizing it is a char-by-char
-    # translation (ascii_translation). So a batch of such lines, joined by spaces,
+    # translation (ascii_translation). So a batch of such lines, joined by newlines,
     # translated and split once, gives their words at C speed. Lines that are not
-    # ASCII, hold NUL, are too long, or whose text holds a meta piece take the exact
-    # per-line path.
+    # ASCII, hold NUL or a newline, are too long, or whose text holds a meta piece
+    # take the exact per-line path.
     max_len = options[-1]
     pieces = options[1]
     plain: list[str] = []
     for line in lines:
         if line.endswith("\n"):
             line = line[:-1]
-        if line.isascii() and len(line) <= max_len and "\x00" not in line:
+        if line.isascii() and len(line) <= max_len and "\x00" not in line and "\n" not in line:
             plain.append(line)
         else:
-            words = _line_words(line, *options)
-            if words:
-                counts.update(words)
+            _exact(line, options, out, ends)
     if not plain:
         return
-    text = " ".join(plain)
+    text = "\n".join(plain)
     if find is not None and find(text):
         text = text.translate(table)
     if any(p in text for p in pieces):
         for line in plain:
-            words = _line_words(line, *options)
-            if words:
-                counts.update(words)
+            _exact(line, options, out, ends)
         return
-    bare.update(text.split(" "))
+    if ends is not None:
+        lasts = [seg.rstrip(" ").rpartition(" ")[2] for seg in text.split("\n")]
+        ends[2].update(lasts)
+    out[0].update(text.replace("\n", " ").split(" "))
+
+
+def _exact(
+    line: str,
+    options: tuple[Any, ...],
+    out: tuple[Counter[str], ...],
+    ends: tuple[Counter[str], ...] | None,
+) -> None:
+    words = _line_words(line, *options)
+    if words:
+        out[1].update(words)
+        if ends is not None:
+            ends[3][words[-1]] += 1
 
 
 def _float32(x: float) -> float:

@@ -12,7 +12,7 @@ step by step:
    frequent substrings of 2 to ``max_sentencepiece_length`` characters that
    are valid pieces and are followed by at least two different things (the
    internal nodes of a suffix tree, which SentencePiece enumerates with a
-   suffix array; a word end counts as a different follower each time),
+   suffix array; a word end is one follower, like a char),
    scored frequency x length and capped at
    ``seed_sentencepiece_size``; scores become log-probabilities. The
    substrings are counted natively over the unique words, weighted by count
@@ -33,9 +33,10 @@ step by step:
    bos, eos, pad, control and user-defined symbols, byte pieces) at their ids.
 
 Where tokenlab differs from SentencePiece: float64 everywhere (SentencePiece
-accumulates in float32); seed candidates are counted per unique word, where
-SentencePiece sees the ``▁`` of the next word or the end of the sentence after
-a word (so it may leave out a word never seen at a line end); equal seed
+accumulates in float32); seed candidates are counted per unique word, with a
+word end as one follower (SentencePiece sees the ``▁`` of the next word there,
+or the end of the sentence, so it may also keep a substring seen only at word
+ends, some of them at a line end); equal seed
 scores are ordered by string, equal losses by piece order; unknown chars add
 no expected count. Not supported:
 ``split_by_whitespace=False``, ``treat_whitespace_as_suffix``, tsv input,
@@ -48,6 +49,7 @@ import math
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -262,6 +264,8 @@ class UnigramTrainer(SentencePieceOptions):
         )
         self.stats = UnigramStats()
 
+    _wants_sentence_ends = True
+
     def train_from_sentences(self, sentences: Iterable[str]) -> Unigram:
         """Learn a model from raw sentences (lines).
 
@@ -271,15 +275,22 @@ class UnigramTrainer(SentencePieceOptions):
                 kept characters.
         """
         t0 = time.perf_counter()
-        counts = self.count_words(sentences)
+        ends: Counter[str] = Counter()
+        counts = self.count_words(sentences, sentence_ends=ends)
         t1 = time.perf_counter()
-        model = self.train_from_counts(counts)
+        model = self.train_from_counts(counts, sentence_ends=ends)
         self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
         self.stats.seconds = time.perf_counter() - t0
         return model
 
-    def train_from_counts(self, counts: Mapping[str, int]) -> Unigram:
+    def train_from_counts(
+        self, counts: Mapping[str, int], sentence_ends: Mapping[str, int] | None = None
+    ) -> Unigram:
         """Learn a model from ``▁``-escaped word counts (see :meth:`count_words`).
+
+        ``sentence_ends`` counts how often each word ends a sentence (see
+        :meth:`count_words`); the seed pieces depend on it as SentencePiece's
+        do. None: no word ends a sentence.
 
         Raises:
             CorpusError: every count is zero.
@@ -296,12 +307,12 @@ class UnigramTrainer(SentencePieceOptions):
                 f"plus the {len(kept)} characters that character_coverage keeps; use a "
                 f"vocab_size of at least {len(kept) + len(meta)}, or a lower character_coverage"
             )
-        words, freqs = self._words(counts, set(kept))
+        words, freqs, ends = self._words(counts, set(kept), sentence_ends or {})
         classes = char_classes(
             kept, split_by_number=self.split_by_number, split_digits=self.split_digits
         )
         t1 = time.perf_counter()
-        pieces, scores = self._seeds(words, freqs, kept, classes)
+        pieces, scores = self._seeds(words, freqs, ends, kept, classes)
         t2 = time.perf_counter()
         desired = int(self.vocab_size * 1.1)
         rounds = 0
@@ -351,12 +362,19 @@ class UnigramTrainer(SentencePieceOptions):
         self.stats.seeds = self._seed_count
         return model
 
+    def _train_counted(self, counts: Mapping[str, int], ends: Mapping[str, int] | None) -> Any:
+        return self.train_from_counts(counts, sentence_ends=ends)
+
     # -- steps ------------------------------------------------------------------------
 
     @staticmethod
-    def _words(counts: Mapping[str, int], kept: set[str]) -> tuple[list[str], list[int]]:
-        """Words with unkept chars made unknown, merged, most frequent first."""
+    def _words(
+        counts: Mapping[str, int], kept: set[str], sentence_ends: Mapping[str, int]
+    ) -> tuple[list[str], list[int], list[int]]:
+        """Words with unkept chars made unknown, merged, most frequent first; with
+        how often each ends a sentence."""
         merged: dict[str, int] = {}
+        merged_ends: dict[str, int] = {}
         unkept = sorted(set("".join(counts)) - kept)
         # One regex search per word finds the (rare) words to rewrite at C speed.
         # ("[]" is not a regex: with every char kept there is nothing to find.)
@@ -368,14 +386,23 @@ class UnigramTrainer(SentencePieceOptions):
         for word, count in counts.items():
             if count <= 0 or not word:
                 continue
+            end = min(max(sentence_ends.get(word, 0), 0), count)
             if find is not None and find(word):
                 word = "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
             merged[word] = merged.get(word, 0) + count
+            if end:
+                merged_ends[word] = merged_ends.get(word, 0) + end
         order = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [w for w, _ in order], [c for _, c in order]
+        words = [w for w, _ in order]
+        return words, [c for _, c in order], [merged_ends.get(w, 0) for w in words]
 
     def _seeds(
-        self, words: list[str], freqs: list[int], kept: list[str], classes: dict[str, int]
+        self,
+        words: list[str],
+        freqs: list[int],
+        ends: list[int],
+        kept: list[str],
+        classes: dict[str, int],
     ) -> tuple[list[str], np.ndarray]:
         """Characters plus the top substrings, scored as log-probabilities."""
         keep = set(kept)
@@ -384,7 +411,12 @@ class UnigramTrainer(SentencePieceOptions):
             ((ch, n) for ch, n in char_freq.items() if ch in keep), key=lambda kv: (-kv[1], kv[0])
         )
         subs = top_substrings(
-            words, freqs, classes, self.max_sentencepiece_length, self.seed_sentencepiece_size
+            words,
+            freqs,
+            classes,
+            self.max_sentencepiece_length,
+            self.seed_sentencepiece_size,
+            ends,
         )
         pieces = [c for c, _ in chars] + [s for s, _ in subs]
         weights = np.array([f for _, f in chars] + [f * len(s) for s, f in subs], dtype=np.float64)
