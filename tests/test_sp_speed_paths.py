@@ -256,9 +256,13 @@ def test_files_and_iterator_train_the_same(
 ) -> None:
     lines = pydoc_text[:2500]
     path = _write(tmp_path / "c.txt", lines)
-    from_iter = tokenlab.train(iter(lines), algorithm=algorithm, vocab_size=500, show_progress=False)
+    from_iter = tokenlab.train(
+        iter(lines), algorithm=algorithm, vocab_size=500, show_progress=False
+    )
     from_files = [
-        tokenlab.train(str(path), algorithm=algorithm, vocab_size=500, show_progress=False, processes=p)
+        tokenlab.train(
+            str(path), algorithm=algorithm, vocab_size=500, show_progress=False, processes=p
+        )
         for p in (1, 2)
     ]
     for tok in from_files:

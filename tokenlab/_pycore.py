@@ -895,7 +895,7 @@ class UnigramLattice:
         out[:] = acc
 
     def _add_marginals(self, items: Iterable[tuple[str, Any]], expected: list[float]) -> float:
-        """Adds freq x the marginal of every piece node to ``expected``; returns the log-likelihood."""
+        """Add freq x the marginal of every piece node to ``expected``; return log-likelihood."""
         loglik = 0.0
         for word, freq in items:
             n = len(word)

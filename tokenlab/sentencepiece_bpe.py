@@ -277,9 +277,7 @@ class SentencePieceOptions:
 
         If ``sentence_ends`` is given, the last word of each sentence is also counted there.
         """
-        return count_sentence_words(
-            sentences, sentence_ends=sentence_ends, **self._count_options()
-        )
+        return count_sentence_words(sentences, sentence_ends=sentence_ends, **self._count_options())
 
     def count_words_in_files(
         self,
@@ -304,7 +302,9 @@ class SentencePieceOptions:
         )
 
     def train_from_files(
-        self, files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], errors: str = "strict"
+        self,
+        files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        errors: str = "strict",
     ) -> Any:
         """Learn a model from the lines of text files (``.gz`` read transparently).
 

@@ -49,9 +49,9 @@ __all__ = [
     "SPACE_SYMBOL",
     "UNKNOWN_CHAR",
     "ascii_translation",
-    "char_script",
     "boundary_finder",
     "char_frequencies",
+    "char_script",
     "count_sentence_words",
     "count_sentence_words_in_files",
     "is_valid_piece",
@@ -248,7 +248,7 @@ def count_sentence_words(
     split_by_whitespace: bool = True,
     max_sentence_length: int = _DEFAULT_MAX_SENTENCE_LENGTH,
     meta_pieces: Sequence[str] = (),
-    ascii_table: dict[int, str] | None | bool = True,
+    ascii_table: dict[int, str] | bool | None = True,
     sentence_ends: Counter[str] | None = None,
 ) -> Counter[str]:
     """Count the ``▁``-escaped words SentencePiece trains on.
@@ -315,7 +315,9 @@ def _count_parts(
     # Lines are joined by newlines, which must stay; str.translate is slow next to a
     # search, so only batches that need it are translated.
     table = {c: v for c, v in table.items() if c != 10}
-    find = re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]").search if table else None
+    find = (
+        re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]").search if table else None
+    )
     out: _Parts = (Counter(), Counter(), Counter(), Counter())
     ends = out if want_ends else None
     batch: list[str] = []
@@ -479,7 +481,9 @@ def count_sentence_words_in_files(
                 # files, and results are taken in block order.
                 pending: deque[tuple[int, int, bytes, Any]] = deque()
                 for offset, before, data in _blocks(path, bar):
-                    pending.append((offset, before, data, pool.apply_async(_count_block, ((data, errors),))))
+                    pending.append(
+                        (offset, before, data, pool.apply_async(_count_block, ((data, errors),)))
+                    )
                     if len(pending) >= 2 * workers:
                         _take(path, pending.popleft(), total)
                 while pending:
@@ -1022,12 +1026,7 @@ def boundary_finder(
         before_isolated = before_space = False
         for i, ch in enumerate(word):
             isolated, space, script = info[ch]
-            cut = False
-            if i > 0:
-                if isolated or before_isolated:
-                    cut = True
-                else:
-                    cut = before_space if suffix else space
+            cut = i > 0 and (isolated or before_isolated or (before_space if suffix else space))
             before_isolated, before_space = isolated, space
             if cut:
                 cuts.append(i)

@@ -35,8 +35,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import decoders, normalizers, pre_tokenizers
-from .charsmap import CharsMap
 from ._backend import UNK_PENALTY, UnigramLattice
+from .charsmap import CharsMap
 from .errors import ConfigError, ModelFileError
 from .models import SentencePieceBPE, Unigram
 from .tokenizer import Tokenizer
@@ -263,7 +263,7 @@ class SentencePieceNormalization(normalizers.SentencePieceNormalizer):
     ) -> None:
         compiled = charsmap if isinstance(charsmap, CharsMap) else None
         super().__init__(
-            b"" if compiled is not None else charsmap,
+            None if isinstance(charsmap, CharsMap) else charsmap,
             add_dummy_prefix=add_dummy_prefix,
             remove_extra_whitespaces=remove_extra_whitespaces,
             escape_whitespaces=escape_whitespaces,
@@ -394,7 +394,6 @@ def train_sentencepiece(
             "pass the SentencePiece normalization as normalizer='nmt_nfkc' or 'identity'"
         )
     rules = _rules_for(normalization)
-    blob = rules.to_bytes() if rules is not None else b""
     trainer_cls = SentencePieceBPETrainer if algorithm == "sp-bpe" else UnigramTrainer
     try:
         trainer = trainer_cls(
