@@ -292,3 +292,23 @@ def test_boundary_finder_equals_piece_boundaries(options: dict[str, bool]) -> No
     for _ in range(3000):
         word = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 9)))
         assert finder(word) == piece_boundaries(word, known=known.__contains__, **options), word
+
+
+def test_cli_num_threads_gives_the_same_model(
+    tmp_path: Path, pydoc_text: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tokenlab.cli import main
+
+    corpus = _write(tmp_path / "c.txt", pydoc_text[:2000])
+    outputs = []
+    for flag, n in (("--num-threads", "1"), ("--num-threads", "2"), ("--processes", "2")):
+        out = tmp_path / f"m{flag}{n}.model"
+        argv = ["train", str(corpus), "--algorithm", "unigram", "--vocab-size", "400"]
+        code = main([*argv, flag, n, "-q", "-o", str(out)])
+        assert code == 0, capsys.readouterr().err
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    capsys.readouterr()
+    code = main(["train", str(corpus), "--algorithm", "unigram", "--num-threads", "0"])
+    assert code == 2  # a usage error, named
+    assert "--num-threads: must be > 0" in capsys.readouterr().err

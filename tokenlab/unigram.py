@@ -19,7 +19,11 @@ step by step:
    (``top_substrings`` in the core), not over the raw text.
 3. EM, ``num_sub_iterations`` times per round: the E-step computes expected
    piece counts by forward-backward over each word's lattice (native,
-   ``UnigramLattice.expected_counts``); the M-step drops pieces whose expected
+   ``UnigramLattice.expected_counts_part``, over the words packed once into
+   code-point arrays; four interleaved parts of the words run in up to
+   ``num_threads`` threads without the GIL, and their sums are added in part
+   order, so the model is the same for any number of threads, on either
+   core); the M-step drops pieces whose expected
    count is below 0.5 and scores the rest ``digamma(count) -
    digamma(total)`` (the Bayesian EM of SentencePiece, a sparse prior).
 4. Pruning, while there are more than ``1.1 x vocab_size`` pieces: a piece
