@@ -285,7 +285,8 @@ class SentencePieceOptions:
         errors: str = "strict",
         sentence_ends: Counter[str] | None = None,
     ) -> Counter[str]:
-        """:meth:`count_words` over the lines of files, in ``num_threads`` processes.
+        """:meth:`count_words` over the lines of files, in ``num_threads`` processes
+        (None: one per core for inputs over 4 MB).
 
         The counts are the same for any number of processes.
 
@@ -295,7 +296,7 @@ class SentencePieceOptions:
         return count_sentence_words_in_files(
             files,
             errors=errors,
-            processes=self.threads,
+            processes=self.num_threads,
             show_progress=self.show_progress,
             sentence_ends=sentence_ends,
             **self._count_options(),

@@ -349,6 +349,8 @@ def _add(total: dict[str, int], part: Mapping[str, int]) -> None:
 
 #: Bytes of text per block of the file counter (cut after a newline).
 _BLOCK_BYTES = 4 << 20
+#: With ``processes=None``, smaller inputs are counted in this process.
+_PARALLEL_MIN_BYTES = 4 << 20
 
 
 def _blocks(path: str, progress: Any) -> Iterator[tuple[int, int, bytes]]:
@@ -429,7 +431,9 @@ def count_sentence_words_in_files(
         paths: a path or a list of paths.
         errors: invalid UTF-8: ``"strict"`` (an error naming the file, line and
             byte offset), ``"replace"`` or ``"ignore"``.
-        processes: worker processes (None: one per core; 1: count here).
+        processes: worker processes (None: one per core for inputs over 4 MB
+            or of unknown size; 1: count here). An input of one block or less
+            is always counted here.
         show_progress: a progress bar over the bytes read.
         sentence_ends: if given, the last word of each sentence is counted into it.
         **options: the options of :func:`count_sentence_words`.
@@ -447,7 +451,7 @@ def count_sentence_words_in_files(
     >>> sorted(count_sentence_words_in_files(f.name, normalize=None, processes=1).items())
     [('▁a', 2), ('▁b', 2)]
     """
-    from .corpus import file_progress, resolve_files
+    from .corpus import file_progress, resolve_files, total_size
 
     if errors not in ("strict", "replace", "ignore"):
         raise ConfigError(f"errors must be 'strict', 'replace' or 'ignore', got {errors!r}")
@@ -459,7 +463,12 @@ def count_sentence_words_in_files(
     if options.get("ascii_table", True) is True:
         options["ascii_table"] = ascii_translation(options.get("normalize"))
     options["want_ends"] = sentence_ends is not None
-    workers = processes if processes is not None else (os.cpu_count() or 1)
+    size = total_size(files)
+    if processes is None:
+        big = size is None or size >= _PARALLEL_MIN_BYTES
+        processes = (os.cpu_count() or 1) if big else 1
+    # One block (or less) of text: a pool would only add its start-up time.
+    workers = 1 if size is not None and size <= _BLOCK_BYTES else processes
     total: tuple[dict[str, int], ...] = ({}, {}, {}, {})
     with file_progress(files, show_progress) as bar:
         if workers == 1:
