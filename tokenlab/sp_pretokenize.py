@@ -447,7 +447,7 @@ def count_sentence_words_in_files(
 
     >>> import tempfile
     >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-    ...     _ = f.write("a b a\nb\n")
+    ...     _ = f.write("a b a\\nb\\n")
     >>> sorted(count_sentence_words_in_files(f.name, normalize=None, processes=1).items())
     [('▁a', 2), ('▁b', 2)]
     """
