@@ -290,6 +290,14 @@ class SentencePieceOptions:
 
         The counts are the same for any number of processes.
 
+        Args:
+            files: a path or a list of paths (``.gz`` read transparently, ``"-"``: stdin).
+            errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
+            sentence_ends: if given, the last word of each sentence is counted there.
+
+        Returns:
+            word -> count.
+
         Raises:
             CorpusError: a file cannot be read or is not UTF-8 (with ``errors="strict"``).
         """
@@ -309,9 +317,26 @@ class SentencePieceOptions:
     ) -> Any:
         """Learn a model from the lines of text files (``.gz`` read transparently).
 
+        The words are counted in ``num_threads`` processes; the model is the same
+        for any number of threads and processes.
+
+        Args:
+            files: a path or a list of paths.
+            errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
+
+        Returns:
+            The trained model (as :meth:`train_from_counts` returns it).
+
         Raises:
             CorpusError: a file cannot be read, is not UTF-8, or holds no text.
             ConfigError: ``vocab_size`` does not fit the corpus.
+
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        ...     _ = f.write("abracadabra\\n")
+        >>> trainer = SentencePieceBPETrainer(vocab_size=18, show_progress=False)
+        >>> [p for p, _, _ in trainer.train_from_files(f.name).pieces][3:6]
+        ['ab', 'ra', 'abra']
         """
         t0 = time.perf_counter()
         ends: Counter[str] | None = Counter() if self._wants_sentence_ends else None
