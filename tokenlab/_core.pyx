@@ -788,7 +788,7 @@ cdef class UnigramLattice:
 
     def __init__(self, pieces, scores, unk_id, unk_score):
         cdef Py_ssize_t i
-        cdef int32_t node, length
+        cdef int32_t node, length, child
         cdef uint64_t key
         cdef double score
         cdef Py_UCS4 ch
@@ -818,10 +818,11 @@ cdef class UnigramLattice:
             length = 0
             for ch in <str>piece:
                 key = ((<uint64_t>node) << 21) | <uint64_t>ch
-                if self._trie.count(key):
-                    node = self._trie[key]
+                child = self._trie.find(key)
+                if child >= 0:
+                    node = child
                 else:
-                    self._trie[key] = <int32_t>self._node_id.size()
+                    self._trie.put(key, <int32_t>self._node_id.size())
                     if node == 0 and ch < _ROOT_SPAN:
                         self._root[ch] = <int32_t>self._node_id.size()
                     node = <int32_t>self._node_id.size()
@@ -849,7 +850,6 @@ cdef class UnigramLattice:
         cdef int32_t node, pid
         cdef bint single
         cdef LatticeNode nd
-        cdef unordered_map[uint64_t, int32_t].iterator it
         wk.nodes.clear()
         wk.first.resize(n + 1)
         for i in range(n):
@@ -866,10 +866,9 @@ cdef class UnigramLattice:
                     if node < 0:
                         break
                 else:
-                    it = self._trie.find(((<uint64_t>node) << 21) | <uint64_t>wk.cps[j])
-                    if it == self._trie.end():
+                    node = self._trie.find(((<uint64_t>node) << 21) | <uint64_t>wk.cps[j])
+                    if node < 0:
                         break
-                    node = deref(it).second
                 pid = self._node_id[node]
                 if pid >= 0:
                     nd.end = <int32_t>(j + 1)
