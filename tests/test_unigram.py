@@ -165,23 +165,39 @@ def test_cores_agree_on_random_vocabularies() -> None:
         classes = {ch: rnd.choice([0, 0, 1, -1, -3, -4, -5]) for ch in alphabet + "xz"}
         classes["▁"] = pycore.CLASS_SPACE
         max_len = rnd.randint(1, 5)
+        ends = [rnd.choice([0, 0, f // 2, f]) for f in freqs]
         for limit in (3, 1000):
             assert pycore.top_substrings(words, freqs, classes, max_len, limit) == (
                 native.top_substrings(words, freqs, classes, max_len, limit)
+            )
+            assert pycore.top_substrings(words, freqs, classes, max_len, limit, ends) == (
+                native.top_substrings(words, freqs, classes, max_len, limit, ends)
             )
 
 
 def test_top_substrings_golden(core: ModuleType) -> None:
     classes = {"▁": core.CLASS_SPACE, "a": 0, "b": 0, "c": 0, "1": 1}
-    words = ["▁abab", "▁abc", "▁ab1"]
-    got = core.top_substrings(words, [1, 2, 3], classes, 16, 100)
-    # "ab" occurs 1 x 2 + 2 + 3 = 7 times (twice in ▁abab), followed by a, c, 1
-    # and a word end. "▁ab" 6 times, followed by a, c, 1. "▁abc", "abc", "bc"
-    # end a word seen twice: each word end is a different follower. "bab"
-    # ends a word seen once, "aba" and "▁a" are always followed by "b": not
+    words = ["▁abab", "▁abc", "▁ab1", "▁abca"]
+    got = core.top_substrings(words, [1, 2, 3, 1], classes, 16, 100)
+    # "ab" occurs 1 x 2 + 2 + 3 + 1 = 8 times (twice in ▁abab), followed by a, c,
+    # 1 and a word end. "▁ab" 7 times, followed by a, c, 1. "▁abc", "abc", "bc"
+    # (3 times) end "▁abc" and go on with "a" in "▁abca": two followers, a word
+    # end being one follower like a char. "bab", "abab", "bca", "ca" are always
+    # followed by the same thing (a word end), "aba" and "▁a" always by "b": not
     # candidates; "b1" mixes scripts. By frequency x length, then string.
-    assert got == [("▁ab", 6), ("ab", 7), ("▁abc", 2), ("abc", 2), ("bc", 2)]
-    assert core.top_substrings(words, [1, 2, 3], classes, 16, 2) == got[:2]
+    assert got == [("▁ab", 7), ("ab", 8), ("▁abc", 3), ("abc", 3), ("bc", 3)]
+    assert core.top_substrings(words, [1, 2, 3, 1], classes, 16, 2) == got[:2]
+    # A word end repeated is no second follower: "▁xy" seen 5 times, always whole,
+    # always followed by the next word (ends 0) or always ending its sentence (5).
+    # Ending 2 of its 5 sentences, it is followed by both: "▁xy" (5 x 3) and "xy"
+    # (5 x 2) are candidates.
+    xy = {"▁": core.CLASS_SPACE, "x": 0, "y": 0}
+    assert core.top_substrings(["▁xy"], [5], xy, 16, 9) == []
+    assert core.top_substrings(["▁xy"], [5], xy, 16, 9, [0]) == []
+    assert core.top_substrings(["▁xy"], [5], xy, 16, 9, [5]) == []
+    assert core.top_substrings(["▁xy"], [5], xy, 16, 9, [2]) == [("▁xy", 5), ("xy", 5)]
+    with pytest.raises(ValueError):
+        core.top_substrings(["▁xy"], [5], xy, 16, 9, [1, 2])
 
 
 # -- the model ------------------------------------------------------------------------

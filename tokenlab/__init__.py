@@ -140,7 +140,8 @@ def train(
         errors: invalid UTF-8 in files or bytes items: ``"strict"``, ``"replace"``
             or ``"ignore"``.
         processes: processes that count words in files (None: one per core for
-            inputs over 4 MB). The result never depends on it.
+            inputs over 4 MB). The result never depends on it. For ``sp-bpe`` and
+            ``unigram`` it is the trainer's ``num_threads`` (None: one per core).
         **trainer_kwargs: other trainer options (:class:`BPETrainer` or
             :class:`WordPieceTrainer`: ``limit_alphabet``, ``initial_alphabet``,
             ``continuing_subword_prefix``, ...). For the byte-level pre-tokenizers
@@ -177,6 +178,9 @@ def train(
         # bytes items are UTF-8 text, decoded with the same error policy as files
         files_or_iterator = decode_texts(files_or_iterator, errors)  # type: ignore[arg-type]
     if algorithm in _SENTENCEPIECE:
+        if processes is not None:
+            # SentencePiece's name for it; it also sets the training threads.
+            trainer_kwargs.setdefault("num_threads", processes)
         return _train_sentencepiece(
             files_or_iterator,
             algorithm,

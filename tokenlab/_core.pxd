@@ -90,6 +90,70 @@ cdef struct LatticeNode:
     double score
 
 
+cdef extern from *:
+    """
+    #include <vector>
+    #include <cstdint>
+    // Open addressing with linear probing: uint64 keys (never all ones) -> int32.
+    // One probe sequence in one array: far fewer cache misses than a node-based map.
+    struct TLFlatMap64 {
+        std::vector<uint64_t> keys;
+        std::vector<int32_t> vals;
+        uint64_t mask = 0;
+        size_t used = 0;
+        static inline uint64_t mix(uint64_t k) {
+            k ^= k >> 33; k *= 0xff51afd7ed558ccdULL; k ^= k >> 33; return k;
+        }
+        int32_t find(uint64_t k) const {
+            if (keys.empty()) return -1;
+            uint64_t i = mix(k) & mask;
+            for (;;) {
+                const uint64_t x = keys[i];
+                if (x == k) return vals[i];
+                if (x == ~0ULL) return -1;
+                i = (i + 1) & mask;
+            }
+        }
+        void put(uint64_t k, int32_t v) {
+            if ((used + 1) * 2 > keys.size()) grow();
+            uint64_t i = mix(k) & mask;
+            while (keys[i] != ~0ULL && keys[i] != k) i = (i + 1) & mask;
+            if (keys[i] == ~0ULL) ++used;
+            keys[i] = k;
+            vals[i] = v;
+        }
+        void grow() {
+            std::vector<uint64_t> old_keys;
+            std::vector<int32_t> old_vals;
+            old_keys.swap(keys);
+            old_vals.swap(vals);
+            const size_t cap = old_keys.empty() ? 64 : old_keys.size() * 2;
+            keys.assign(cap, ~0ULL);
+            vals.assign(cap, -1);
+            mask = cap - 1;
+            used = 0;
+            for (size_t i = 0; i < old_keys.size(); ++i)
+                if (old_keys[i] != ~0ULL) put(old_keys[i], old_vals[i]);
+        }
+    };
+    """
+    cdef cppclass FlatMap64 "TLFlatMap64":
+        int32_t find(uint64_t key) nogil
+        void put(uint64_t key, int32_t value) nogil
+
+
+cdef struct LatticeWork:
+    # One segmentation's buffers; a thread working without the GIL has its own.
+    vector[uint32_t] cps            # the word being segmented
+    vector[int32_t] first           # nodes starting at i: nodes[first[i]:first[i+1]]
+    vector[LatticeNode] nodes
+    vector[double] alpha
+    vector[double] beta
+    vector[int32_t] back_start
+    vector[int32_t] back_id
+    vector[int32_t] path            # Viterbi output: start, end, id triples
+
+
 cdef struct NBestEntry:
     double score            # total score of the partial path
     int32_t start           # where its last piece starts
@@ -98,27 +162,21 @@ cdef struct NBestEntry:
 
 
 cdef class UnigramLattice:
-    cdef unordered_map[uint64_t, int32_t] _trie  # (node << 21) | code point -> child node
+    cdef FlatMap64 _trie                        # (node << 21) | code point -> child node
     cdef vector[int32_t] _node_id               # piece id at a trie node, or -1
     cdef vector[double] _scores                 # score of each piece id
     cdef list _pieces                           # piece of each id (None: unmatched)
     cdef sym_t _unk
     cdef double _unk_score
     cdef int32_t _max_len
-    cdef vector[uint32_t] _cps                  # the word being segmented
-    cdef vector[int32_t] _first                 # nodes starting at i: _nodes[_first[i]:_first[i+1]]
-    cdef vector[LatticeNode] _nodes
-    cdef vector[double] _alpha
-    cdef vector[double] _beta
-    cdef vector[int32_t] _back_start
-    cdef vector[int32_t] _back_id
-    cdef vector[int32_t] _path                  # Viterbi output: start, end, id triples
+    cdef vector[int32_t] _root                  # root child per code point < _ROOT_SPAN, or -1
+    cdef LatticeWork _w                         # buffers of the calls that hold the GIL
 
     cdef Py_ssize_t _load(self, str word) except -1
     cdef _output(self, Py_ssize_t count, bint fuse_unk)
-    cdef void _build(self, Py_ssize_t n) noexcept nogil
-    cdef Py_ssize_t _viterbi(self, Py_ssize_t n, bint skip_whole) noexcept nogil
-    cdef double _forward_backward(self, Py_ssize_t n, double freq,
+    cdef void _build(self, LatticeWork* w, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _viterbi(self, LatticeWork* w, Py_ssize_t n, bint skip_whole) noexcept nogil
+    cdef double _forward_backward(self, LatticeWork* w, Py_ssize_t n, double freq,
                                   double* expected) noexcept nogil
 
 

@@ -765,6 +765,7 @@ CLASS_ANY = -4
 CLASS_ALONE = -5
 UNK_PENALTY = 10.0
 
+cdef uint32_t _ROOT_SPAN = 0x3000   # code points whose root child sits in an array
 cdef int32_t _C_FORBIDDEN = -1
 cdef int32_t _C_SPACE = -2
 cdef int32_t _C_INHERITED = -3
@@ -815,7 +816,7 @@ cdef class UnigramLattice:
 
     def __init__(self, pieces, scores, unk_id, unk_score):
         cdef Py_ssize_t i
-        cdef int32_t node, length
+        cdef int32_t node, length, child
         cdef uint64_t key
         cdef double score
         cdef Py_UCS4 ch
@@ -828,6 +829,7 @@ cdef class UnigramLattice:
         self._pieces = []
         self._max_len = 0
         self._node_id.push_back(-1)  # the root
+        self._root.assign(_ROOT_SPAN, -1)
         for i in range(len(pieces)):
             piece = pieces[i]
             if piece is not None and not isinstance(piece, str):
@@ -844,10 +846,13 @@ cdef class UnigramLattice:
             length = 0
             for ch in <str>piece:
                 key = ((<uint64_t>node) << 21) | <uint64_t>ch
-                if self._trie.count(key):
-                    node = self._trie[key]
+                child = self._trie.find(key)
+                if child >= 0:
+                    node = child
                 else:
-                    self._trie[key] = <int32_t>self._node_id.size()
+                    self._trie.put(key, <int32_t>self._node_id.size())
+                    if node == 0 and ch < _ROOT_SPAN:
+                        self._root[ch] = <int32_t>self._node_id.size()
                     node = <int32_t>self._node_id.size()
                     self._node_id.push_back(-1)
                 length += 1
@@ -862,121 +867,127 @@ cdef class UnigramLattice:
 
     cdef Py_ssize_t _load(self, str word) except -1:
         cdef Py_UCS4 ch
-        self._cps.clear()
+        cdef LatticeWork* wk = &self._w
+        wk.cps.clear()
         for ch in word:
-            self._cps.push_back(<uint32_t>ch)
-        return <Py_ssize_t>self._cps.size()
+            wk.cps.push_back(<uint32_t>ch)
+        return <Py_ssize_t>wk.cps.size()
 
-    cdef void _build(self, Py_ssize_t n) noexcept nogil:
+    cdef void _build(self, LatticeWork* wk, Py_ssize_t n) noexcept nogil:
         cdef Py_ssize_t i, j, stop
         cdef int32_t node, pid
         cdef bint single
         cdef LatticeNode nd
-        cdef unordered_map[uint64_t, int32_t].iterator it
-        self._nodes.clear()
-        self._first.resize(n + 1)
+        wk.nodes.clear()
+        wk.first.resize(n + 1)
         for i in range(n):
-            self._first[i] = <int32_t>self._nodes.size()
+            wk.first[i] = <int32_t>wk.nodes.size()
             node = 0
             single = False
             stop = i + self._max_len
             if stop > n:
                 stop = n
             for j in range(i, stop):
-                it = self._trie.find(((<uint64_t>node) << 21) | <uint64_t>self._cps[j])
-                if it == self._trie.end():
-                    break
-                node = deref(it).second
+                if j == i and wk.cps[j] < _ROOT_SPAN:
+                    # The first step, the most frequent lookup, without hashing.
+                    node = self._root[wk.cps[j]]
+                    if node < 0:
+                        break
+                else:
+                    node = self._trie.find(((<uint64_t>node) << 21) | <uint64_t>wk.cps[j])
+                    if node < 0:
+                        break
                 pid = self._node_id[node]
                 if pid >= 0:
                     nd.end = <int32_t>(j + 1)
                     nd.id = pid
                     nd.score = self._scores[pid]
-                    self._nodes.push_back(nd)
+                    wk.nodes.push_back(nd)
                     if j == i:
                         single = True
             if not single:
                 nd.end = <int32_t>(i + 1)
                 nd.id = -1
                 nd.score = self._unk_score
-                self._nodes.push_back(nd)
-        self._first[n] = <int32_t>self._nodes.size()
+                wk.nodes.push_back(nd)
+        wk.first[n] = <int32_t>wk.nodes.size()
 
-    cdef Py_ssize_t _viterbi(self, Py_ssize_t n, bint skip_whole) noexcept nogil:
+    cdef Py_ssize_t _viterbi(self, LatticeWork* wk, Py_ssize_t n, bint skip_whole) noexcept nogil:
         # Fills _path with (start, end, id) triples; returns the number of pieces
         # (0 if there is no path).
         cdef Py_ssize_t i, j, k, count
         cdef double cand
         cdef LatticeNode* nd
-        self._alpha.resize(n + 1)
-        self._back_start.assign(n + 1, -1)
-        self._back_id.resize(n + 1)
-        self._alpha[0] = 0.0
+        wk.alpha.resize(n + 1)
+        wk.back_start.assign(n + 1, -1)
+        wk.back_id.resize(n + 1)
+        wk.alpha[0] = 0.0
         for i in range(n):
-            if i > 0 and self._back_start[i] < 0:
+            if i > 0 and wk.back_start[i] < 0:
                 continue
-            for k in range(self._first[i], self._first[i + 1]):
-                nd = &self._nodes[k]
+            for k in range(wk.first[i], wk.first[i + 1]):
+                nd = &wk.nodes[k]
                 if skip_whole and i == 0 and nd.end == n:
                     continue
-                cand = self._alpha[i] + nd.score
-                if self._back_start[nd.end] < 0 or cand > self._alpha[nd.end]:
-                    self._alpha[nd.end] = cand
-                    self._back_start[nd.end] = <int32_t>i
-                    self._back_id[nd.end] = nd.id
-        self._path.clear()
+                cand = wk.alpha[i] + nd.score
+                if wk.back_start[nd.end] < 0 or cand > wk.alpha[nd.end]:
+                    wk.alpha[nd.end] = cand
+                    wk.back_start[nd.end] = <int32_t>i
+                    wk.back_id[nd.end] = nd.id
+        wk.path.clear()
         j = n
         count = 0
         while j > 0:
-            if self._back_start[j] < 0:
-                self._path.clear()
+            if wk.back_start[j] < 0:
+                wk.path.clear()
                 return 0
-            self._path.push_back(self._back_start[j])
-            self._path.push_back(<int32_t>j)
-            self._path.push_back(self._back_id[j])
-            j = self._back_start[j]
+            wk.path.push_back(wk.back_start[j])
+            wk.path.push_back(<int32_t>j)
+            wk.path.push_back(wk.back_id[j])
+            j = wk.back_start[j]
             count += 1
         return count
 
-    cdef double _forward_backward(self, Py_ssize_t n, double freq,
+    cdef double _forward_backward(self, LatticeWork* wk, Py_ssize_t n, double freq,
                                   double* expected) noexcept nogil:
         # Adds freq x the marginal of every piece node to expected; returns log Z.
         cdef Py_ssize_t i, k
         cdef double x, acc, z, a
         cdef LatticeNode* nd
         cdef double neg_inf = -INFINITY
-        self._alpha.assign(n + 1, neg_inf)
-        self._beta.assign(n + 1, neg_inf)
-        self._alpha[0] = 0.0
-        self._beta[n] = 0.0
+        wk.alpha.assign(n + 1, neg_inf)
+        wk.beta.assign(n + 1, neg_inf)
+        wk.alpha[0] = 0.0
+        wk.beta[n] = 0.0
         for i in range(n):
-            for k in range(self._first[i], self._first[i + 1]):
-                nd = &self._nodes[k]
-                x = self._alpha[i] + nd.score
-                if self._alpha[nd.end] == neg_inf:
-                    self._alpha[nd.end] = x
+            for k in range(wk.first[i], wk.first[i + 1]):
+                nd = &wk.nodes[k]
+                x = wk.alpha[i] + nd.score
+                if wk.alpha[nd.end] == neg_inf:
+                    wk.alpha[nd.end] = x
                 else:
-                    self._alpha[nd.end] = _log_add(self._alpha[nd.end], x)
+                    wk.alpha[nd.end] = _log_add(wk.alpha[nd.end], x)
         for i in range(n - 1, -1, -1):
             acc = neg_inf
-            for k in range(self._first[i], self._first[i + 1]):
-                nd = &self._nodes[k]
-                x = nd.score + self._beta[nd.end]
+            for k in range(wk.first[i], wk.first[i + 1]):
+                nd = &wk.nodes[k]
+                x = nd.score + wk.beta[nd.end]
                 if acc == neg_inf:
                     acc = x
                 else:
                     acc = _log_add(acc, x)
-            self._beta[i] = acc
-        z = self._alpha[n]
+            wk.beta[i] = acc
+        z = wk.alpha[n]
         for i in range(n):
-            a = self._alpha[i]
-            for k in range(self._first[i], self._first[i + 1]):
-                nd = &self._nodes[k]
+            a = wk.alpha[i]
+            for k in range(wk.first[i], wk.first[i + 1]):
+                nd = &wk.nodes[k]
                 if nd.id >= 0:
-                    expected[nd.id] += freq * exp(a + nd.score + self._beta[nd.end] - z)
+                    expected[nd.id] += freq * exp(a + nd.score + wk.beta[nd.end] - z)
         return z
 
     cdef _output(self, Py_ssize_t count, bint fuse_unk):
+        cdef LatticeWork* wk = &self._w
         # _path holds the pieces last to first.
         cdef Py_ssize_t k
         cdef int32_t start, end, pid
@@ -984,9 +995,9 @@ cdef class UnigramLattice:
         ids = []
         spans = []
         for k in range(count - 1, -1, -1):
-            start = self._path[3 * k]
-            end = self._path[3 * k + 1]
-            pid = self._path[3 * k + 2]
+            start = wk.path[3 * k]
+            end = wk.path[3 * k + 1]
+            pid = wk.path[3 * k + 2]
             if pid < 0:
                 if fuse_unk and prev_unk:
                     spans[len(spans) - 1] = (spans[len(spans) - 1][0], end)
@@ -1003,17 +1014,19 @@ cdef class UnigramLattice:
 
     def encode(self, word, fuse_unk=True):
         """The Viterbi segmentation of ``word`` as ``(ids, spans)``."""
+        cdef LatticeWork* wk = &self._w
         cdef Py_ssize_t n, count
         if not isinstance(word, str):
             raise TypeError(f"word must be a str, got {type(word).__name__}")
         n = self._load(word)
         with nogil:
-            self._build(n)
-            count = self._viterbi(n, False)
+            self._build(wk, n)
+            count = self._viterbi(wk, n, False)
         return self._output(count, bool(fuse_unk))
 
     def nbest(self, word, size):
         """The ``size`` best segmentations as ``(ids, spans, score)``, best first."""
+        cdef LatticeWork* wk = &self._w
         cdef Py_ssize_t n, i, j, k, r, m, q
         cdef vector[vector[NBestEntry]] lists
         cdef NBestEntry e, cur
@@ -1028,7 +1041,7 @@ cdef class UnigramLattice:
             return [([], [], 0.0)]
         cap = <int32_t>min(size, 2 ** 30)
         with nogil:
-            self._build(n)
+            self._build(wk, n)
             lists.resize(n + 1)
             e.score = 0.0
             e.start = -1
@@ -1050,8 +1063,8 @@ cdef class UnigramLattice:
                         lists[i].resize(cap)
                 if i == n:
                     break
-                for k in range(self._first[i], self._first[i + 1]):
-                    nd = &self._nodes[k]
+                for k in range(wk.first[i], wk.first[i + 1]):
+                    nd = &wk.nodes[k]
                     for r in range(<Py_ssize_t>lists[i].size()):
                         e.score = lists[i][r].score + nd.score
                         e.start = <int32_t>i
@@ -1060,16 +1073,16 @@ cdef class UnigramLattice:
                         lists[nd.end].push_back(e)
         out = []
         for r in range(<Py_ssize_t>lists[n].size()):
-            self._path.clear()
+            wk.path.clear()
             j = n
             e = lists[n][r]
             while j > 0:
-                self._path.push_back(e.start)
-                self._path.push_back(<int32_t>j)
-                self._path.push_back(e.id)
+                wk.path.push_back(e.start)
+                wk.path.push_back(<int32_t>j)
+                wk.path.push_back(e.id)
                 j = e.start
                 e = lists[j][e.rank]
-            ids, spans = self._output(<Py_ssize_t>(self._path.size() // 3), False)
+            ids, spans = self._output(<Py_ssize_t>(wk.path.size() // 3), False)
             out.append((ids, spans, lists[n][r].score))
         return out
 
@@ -1079,6 +1092,7 @@ cdef class UnigramLattice:
         Returns:
             ``(ids, spans, new_state)``; see ``_pycore.UnigramLattice.sample``.
         """
+        cdef LatticeWork* wk = &self._w
         cdef Py_ssize_t n, i, j, k, pick, count
         cdef double th, x, total, target, acc
         cdef uint64_t s, value
@@ -1095,30 +1109,30 @@ cdef class UnigramLattice:
         s = state
         n = self._load(word)
         with nogil:
-            self._build(n)
-            starts.resize(self._nodes.size())
+            self._build(wk, n)
+            starts.resize(wk.nodes.size())
             ends.resize(n + 1)
-            self._alpha.assign(n + 1, neg_inf)
-            self._alpha[0] = 0.0
+            wk.alpha.assign(n + 1, neg_inf)
+            wk.alpha[0] = 0.0
             for i in range(n):
-                for k in range(self._first[i], self._first[i + 1]):
-                    nd = &self._nodes[k]
+                for k in range(wk.first[i], wk.first[i + 1]):
+                    nd = &wk.nodes[k]
                     starts[k] = <int32_t>i
                     ends[nd.end].push_back(<int32_t>k)
-                    x = self._alpha[i] + th * nd.score
-                    if self._alpha[nd.end] == neg_inf:
-                        self._alpha[nd.end] = x
+                    x = wk.alpha[i] + th * nd.score
+                    if wk.alpha[nd.end] == neg_inf:
+                        wk.alpha[nd.end] = x
                     else:
-                        self._alpha[nd.end] = _log_add(self._alpha[nd.end], x)
-            self._path.clear()
+                        wk.alpha[nd.end] = _log_add(wk.alpha[nd.end], x)
+            wk.path.clear()
             j = n
             count = 0
             while j > 0:
                 probs.clear()
                 total = 0.0
                 for k in range(<Py_ssize_t>ends[j].size()):
-                    nd = &self._nodes[ends[j][k]]
-                    x = exp(self._alpha[starts[ends[j][k]]] + th * nd.score - self._alpha[j])
+                    nd = &wk.nodes[ends[j][k]]
+                    x = exp(wk.alpha[starts[ends[j][k]]] + th * nd.score - wk.alpha[j])
                     probs.push_back(x)
                 for k in range(<Py_ssize_t>probs.size()):
                     total += probs[k]
@@ -1133,9 +1147,9 @@ cdef class UnigramLattice:
                         break
                 k = ends[j][pick]
                 i = starts[k]
-                self._path.push_back(<int32_t>i)
-                self._path.push_back(<int32_t>j)
-                self._path.push_back(self._nodes[k].id)
+                wk.path.push_back(<int32_t>i)
+                wk.path.push_back(<int32_t>j)
+                wk.path.push_back(wk.nodes[k].id)
                 j = i
                 count += 1
         ids, spans = self._output(count, False)
@@ -1143,6 +1157,7 @@ cdef class UnigramLattice:
 
     def expected_counts(self, words, freqs):
         """The E-step: ``(expected count per id, sum of freq x log Z)``."""
+        cdef LatticeWork* wk = &self._w
         cdef Py_ssize_t w, n
         cdef double f, loglik = 0.0
         cdef vector[double] expected
@@ -1157,12 +1172,13 @@ cdef class UnigramLattice:
             if n == 0:
                 continue
             with nogil:
-                self._build(n)
-                loglik += f * self._forward_backward(n, f, expected.data())
+                self._build(wk, n)
+                loglik += f * self._forward_backward(wk, n, f, expected.data())
         return [expected[w] for w in range(<Py_ssize_t>expected.size())], loglik
 
     def viterbi_counts(self, words, freqs):
         """How often each id is on the Viterbi path, weighted by word frequency."""
+        cdef LatticeWork* wk = &self._w
         cdef Py_ssize_t w, n, k, count
         cdef int64_t f
         cdef int32_t pid
@@ -1176,16 +1192,72 @@ cdef class UnigramLattice:
             f = freqs[w]
             n = self._load(word)
             with nogil:
-                self._build(n)
-                count = self._viterbi(n, False)
+                self._build(wk, n)
+                count = self._viterbi(wk, n, False)
                 for k in range(count):
-                    pid = self._path[3 * k + 2]
+                    pid = wk.path[3 * k + 2]
                     if pid >= 0:
                         counts[pid] += f
         return [counts[w] for w in range(<Py_ssize_t>counts.size())]
 
+    def expected_counts_part(self, const uint32_t[::1] cps, const int64_t[::1] offsets,
+                             const double[::1] freqs, Py_ssize_t start, Py_ssize_t step,
+                             double[::1] out):
+        """E-step over words ``start, start + step, ...`` of a packed table, without the GIL.
+
+        See ``_pycore.UnigramLattice.expected_counts_part``.
+        """
+        cdef LatticeWork work
+        cdef Py_ssize_t nw, wi, n, j
+        cdef int64_t base
+        cdef double loglik = 0.0
+        nw = offsets.shape[0] - 1
+        if freqs.shape[0] != nw or out.shape[0] != len(self._pieces) or step < 1 or start < 0:
+            raise ValueError("expected_counts_part: inconsistent table, out size or range")
+        with nogil:
+            wi = start
+            while wi < nw:
+                base = offsets[wi]
+                n = <Py_ssize_t>(offsets[wi + 1] - base)
+                if n > 0:
+                    work.cps.resize(n)
+                    for j in range(n):
+                        work.cps[j] = cps[base + j]
+                    self._build(&work, n)
+                    loglik += freqs[wi] * self._forward_backward(&work, n, freqs[wi], &out[0])
+                wi += step
+        return loglik
+
+    def viterbi_counts_part(self, const uint32_t[::1] cps, const int64_t[::1] offsets,
+                            const int64_t[::1] freqs, Py_ssize_t start, Py_ssize_t step,
+                            int64_t[::1] out):
+        """Viterbi counts over words ``start, start + step, ...``, added to ``out``, no GIL."""
+        cdef LatticeWork work
+        cdef Py_ssize_t nw, wi, n, j, k, count
+        cdef int64_t base
+        cdef int32_t pid
+        nw = offsets.shape[0] - 1
+        if freqs.shape[0] != nw or out.shape[0] != len(self._pieces) or step < 1 or start < 0:
+            raise ValueError("viterbi_counts_part: inconsistent table, out size or range")
+        with nogil:
+            wi = start
+            while wi < nw:
+                base = offsets[wi]
+                n = <Py_ssize_t>(offsets[wi + 1] - base)
+                work.cps.resize(n)
+                for j in range(n):
+                    work.cps[j] = cps[base + j]
+                self._build(&work, n)
+                count = self._viterbi(&work, n, False)
+                for k in range(count):
+                    pid = work.path[3 * k + 2]
+                    if pid >= 0:
+                        out[pid] += freqs[wi]
+                wi += step
+
     def alternatives(self):
         """Per id: None (removable), [] (no alternative) or its second segmentation."""
+        cdef LatticeWork* wk = &self._w
         cdef Py_ssize_t i, n, count, k
         out = []
         for i in range(len(self._pieces)):
@@ -1195,19 +1267,20 @@ cdef class UnigramLattice:
                 continue
             n = self._load(piece)
             with nogil:
-                self._build(n)
-                count = self._viterbi(n, False)
+                self._build(wk, n)
+                count = self._viterbi(wk, n, False)
             if count != 1:
                 out.append(None)
                 continue
             with nogil:
-                count = self._viterbi(n, True)
-            out.append([self._path[3 * k + 2] for k in range(count - 1, -1, -1)])
+                count = self._viterbi(wk, n, True)
+            out.append([wk.path[3 * k + 2] for k in range(count - 1, -1, -1)])
         return out
 
 
-def top_substrings(words, freqs, char_classes, max_len, limit):
+def top_substrings(words, freqs, char_classes, max_len, limit, ends=None):
     """The most frequent valid substrings (seed pieces); see ``_pycore.top_substrings``."""
+    cdef vector[int64_t] wend
     cdef unordered_map[uint32_t, int32_t] classes
     cdef vector[uint32_t] cps
     cdef vector[int32_t] cls
@@ -1237,9 +1310,12 @@ def top_substrings(words, freqs, char_classes, max_len, limit):
     for key_ch, value in char_classes.items():
         classes[<uint32_t>ord(key_ch)] = <int32_t>value
     nw = len(words)
+    if ends is not None and len(ends) != len(words):
+        raise ValueError(f"got {len(words)} words but {len(ends)} ends")
     for w in range(nw):
         offsets.push_back(<int64_t>cps.size())
         wfreq.push_back(freqs[w])
+        wend.push_back(ends[w] if ends is not None else 0)
         for ch in <str>words[w]:
             cps.push_back(<uint32_t>ch)
             it_c = classes.find(<uint32_t>ch)
@@ -1302,13 +1378,20 @@ def top_substrings(words, freqs, char_classes, max_len, limit):
                     else:
                         node = deref(it).second
                     nfreq[node] += f
-                    # Every word end is a follower of its own (see _pycore).
-                    follower = <int32_t>cps[base + j + 1] if j + 1 < n else -1
+                    # A word end is followed by the next word's "▁" (-1) or by the
+                    # end of the sentence (-3), or both (see _pycore).
+                    if j + 1 < n:
+                        follower = <int32_t>cps[base + j + 1]
+                    elif wend[w] == 0:
+                        follower = -1
+                    elif wend[w] >= f:
+                        follower = -3
+                    else:
+                        follower = -1
+                        nbranch[node] = 1
                     if nnext[node] == -2:
                         nnext[node] = follower
-                        if follower == -1 and f >= 2:
-                            nbranch[node] = 1
-                    elif nnext[node] != follower or follower == -1:
+                    elif nnext[node] != follower:
                         nbranch[node] = 1
         for i in range(<Py_ssize_t>nfreq.size()):
             if nbranch[i] and ndepth[i] >= 2:

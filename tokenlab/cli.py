@@ -192,10 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--processes",
+        "--num-threads",
+        dest="processes",
         type=_positive_int,
         default=None,
         metavar="N",
-        help="word-counting processes (default: one per core for inputs over 4 MB)",
+        help="word-counting processes (default: one per core for inputs over 4 MB); for "
+        "sp-bpe and unigram also the training threads (SentencePiece's --num_threads; "
+        "default: one per core)",
     )
     sp = train.add_argument_group(
         "SentencePiece options", "for --algorithm sp-bpe and unigram (SentencePiece's meaning)"

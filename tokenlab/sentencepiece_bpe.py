@@ -42,9 +42,10 @@ boundaries), ``allow_whitespace_only_pieces``, multi-threaded merging.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from ._backend import PairCounter
@@ -53,9 +54,10 @@ from .bpe import TrainingStats, check_counts, check_int
 from .errors import ConfigError
 from .models import SentencePieceBPE
 from .sp_pretokenize import (
+    boundary_finder,
     count_sentence_words,
+    count_sentence_words_in_files,
     is_valid_piece,
-    piece_boundaries,
     required_chars,
     split_at_boundaries,
 )
@@ -158,6 +160,7 @@ class SentencePieceOptions:
 
     split_by_whitespace: bool = True
     treat_whitespace_as_suffix: bool = False
+    stats: TrainingStats
 
     def _init_common(
         self,
@@ -183,8 +186,11 @@ class SentencePieceOptions:
         max_sentence_length: int,
         normalizer: Any,
         show_progress: bool,
+        num_threads: int | None = None,
     ) -> None:
         check_int("vocab_size", vocab_size, 1)
+        if num_threads is not None:
+            check_int("num_threads", num_threads, 1)
         check_int("max_sentencepiece_length", max_sentencepiece_length, 1)
         if max_sentencepiece_length > 512:
             raise ConfigError(
@@ -229,6 +235,7 @@ class SentencePieceOptions:
         self.normalizer = normalizer
         self._normalize = _as_callable(normalizer)
         self.show_progress = show_progress
+        self.num_threads = num_threads
         # Validates the ids and symbols now, before any work.
         self.meta = self._meta()
 
@@ -244,18 +251,104 @@ class SentencePieceOptions:
             byte_fallback=self.byte_fallback,
         )
 
-    def count_words(self, sentences: Iterable[str]) -> Counter[str]:
-        """The ``▁``-escaped words of ``sentences`` with their counts, as training sees them."""
-        return count_sentence_words(
-            sentences,
-            normalize=self._normalize,
-            add_dummy_prefix=self.add_dummy_prefix,
-            remove_extra_whitespaces=self.remove_extra_whitespaces,
-            treat_whitespace_as_suffix=self.treat_whitespace_as_suffix,
-            split_by_whitespace=self.split_by_whitespace,
-            max_sentence_length=self.max_sentence_length,
-            meta_pieces=[p for p, _ in self.meta.values()],
+    @property
+    def threads(self) -> int:
+        """The threads (and word-counting processes) to use: ``num_threads`` or one per core."""
+        return self.num_threads if self.num_threads is not None else (os.cpu_count() or 1)
+
+    def _count_options(self) -> dict[str, Any]:
+        return {
+            "normalize": self._normalize,
+            "add_dummy_prefix": self.add_dummy_prefix,
+            "remove_extra_whitespaces": self.remove_extra_whitespaces,
+            "treat_whitespace_as_suffix": self.treat_whitespace_as_suffix,
+            "split_by_whitespace": self.split_by_whitespace,
+            "max_sentence_length": self.max_sentence_length,
+            "meta_pieces": [p for p, _ in self.meta.values()],
+        }
+
+    #: Whether training uses how often each word ends a sentence (Unigram's seeds).
+    _wants_sentence_ends = False
+
+    def count_words(
+        self, sentences: Iterable[str], sentence_ends: Counter[str] | None = None
+    ) -> Counter[str]:
+        """The ``▁``-escaped words of ``sentences`` with their counts, as training sees them.
+
+        If ``sentence_ends`` is given, the last word of each sentence is also counted there.
+        """
+        return count_sentence_words(sentences, sentence_ends=sentence_ends, **self._count_options())
+
+    def count_words_in_files(
+        self,
+        files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        errors: str = "strict",
+        sentence_ends: Counter[str] | None = None,
+    ) -> Counter[str]:
+        """:meth:`count_words` over the lines of files, in ``num_threads`` processes
+        (None: one per core for inputs over 4 MB).
+
+        The counts are the same for any number of processes.
+
+        Args:
+            files: a path or a list of paths (``.gz`` read transparently, ``"-"``: stdin).
+            errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
+            sentence_ends: if given, the last word of each sentence is counted there.
+
+        Returns:
+            word -> count.
+
+        Raises:
+            CorpusError: a file cannot be read or is not UTF-8 (with ``errors="strict"``).
+        """
+        return count_sentence_words_in_files(
+            files,
+            errors=errors,
+            processes=self.num_threads,
+            show_progress=self.show_progress,
+            sentence_ends=sentence_ends,
+            **self._count_options(),
         )
+
+    def train_from_files(
+        self,
+        files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        errors: str = "strict",
+    ) -> Any:
+        """Learn a model from the lines of text files (``.gz`` read transparently).
+
+        The words are counted in ``num_threads`` processes; the model is the same
+        for any number of threads and processes.
+
+        Args:
+            files: a path or a list of paths.
+            errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
+
+        Returns:
+            The trained model (as :meth:`train_from_counts` returns it).
+
+        Raises:
+            CorpusError: a file cannot be read, is not UTF-8, or holds no text.
+            ConfigError: ``vocab_size`` does not fit the corpus.
+
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        ...     _ = f.write("abracadabra\\n")
+        >>> trainer = SentencePieceBPETrainer(vocab_size=18, show_progress=False)
+        >>> [p for p, _, _ in trainer.train_from_files(f.name).pieces][3:6]
+        ['ab', 'ra', 'abra']
+        """
+        t0 = time.perf_counter()
+        ends: Counter[str] | None = Counter() if self._wants_sentence_ends else None
+        counts = self.count_words_in_files(files, errors, sentence_ends=ends)
+        t1 = time.perf_counter()
+        model = self._train_counted(counts, ends)
+        self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
+        self.stats.seconds = time.perf_counter() - t0
+        return model
+
+    def _train_counted(self, counts: Mapping[str, int], ends: Mapping[str, int] | None) -> Any:
+        raise NotImplementedError  # pragma: no cover
 
 
 class SentencePieceBPETrainer(SentencePieceOptions):
@@ -285,6 +378,8 @@ class SentencePieceBPETrainer(SentencePieceOptions):
         normalizer: the text normalization: None (SentencePiece's ``identity``),
             a callable ``str -> str``, or a tokenlab normalizer.
         show_progress: draw progress bars on stderr (only on a terminal).
+        num_threads: threads for training and processes for counting the words
+            of files (None: one per core). The result never depends on it.
 
     Raises:
         ConfigError: an option has the wrong type or an impossible value.
@@ -321,6 +416,7 @@ class SentencePieceBPETrainer(SentencePieceOptions):
         max_sentence_length: int = 4192,
         normalizer: Any = None,
         show_progress: bool = True,
+        num_threads: int | None = None,
     ) -> None:
         for name, value in (
             ("split_by_unicode_script", split_by_unicode_script),
@@ -359,6 +455,7 @@ class SentencePieceBPETrainer(SentencePieceOptions):
             max_sentence_length=max_sentence_length,
             normalizer=normalizer,
             show_progress=show_progress,
+            num_threads=num_threads,
         )
         self.stats = TrainingStats()
 
@@ -377,6 +474,9 @@ class SentencePieceBPETrainer(SentencePieceOptions):
         self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
         self.stats.seconds = time.perf_counter() - t0
         return model
+
+    def _train_counted(self, counts: Mapping[str, int], ends: Mapping[str, int] | None) -> Any:
+        return self.train_from_counts(counts)
 
     def train_from_counts(self, counts: Mapping[str, int]) -> SentencePieceBPE:
         """Learn a model from ``▁``-escaped word counts (see :meth:`count_words`).
@@ -481,19 +581,19 @@ class SentencePieceBPETrainer(SentencePieceOptions):
         # sp_pretokenize.piece_boundaries for why merging inside the parts, with
         # pieces capped at max_sentencepiece_length, builds exactly the valid
         # pieces). Parts of one character have no pair and are dropped.
-        known = char_id.__contains__
+        cuts_of = boundary_finder(
+            set("".join(counts)),
+            split_by_unicode_script=self.split_by_unicode_script,
+            split_by_number=self.split_by_number,
+            split_digits=self.split_digits,
+            treat_whitespace_as_suffix=self.treat_whitespace_as_suffix,
+            known=char_id.__contains__,
+        )
         segments: dict[str, int] = {}
         for word, count in counts.items():
             if count <= 0 or len(word) < 2:
                 continue
-            cuts = piece_boundaries(
-                word,
-                split_by_unicode_script=self.split_by_unicode_script,
-                split_by_number=self.split_by_number,
-                split_digits=self.split_digits,
-                treat_whitespace_as_suffix=self.treat_whitespace_as_suffix,
-                known=known,
-            )
+            cuts = cuts_of(word)
             parts = split_at_boundaries(word, cuts) if cuts else [word]
             for part in parts:
                 if len(part) > 1:

@@ -34,16 +34,26 @@ Not supported: ``allow_whitespace_only_pieces``, the ``required_chars`` and
 
 from __future__ import annotations
 
+import os
+import re
 import struct
+import sys
 from bisect import bisect_right
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from .errors import ConfigError, CorpusError
 
 __all__ = [
     "SPACE_SYMBOL",
     "UNKNOWN_CHAR",
+    "ascii_translation",
+    "boundary_finder",
+    "char_frequencies",
     "char_script",
     "count_sentence_words",
+    "count_sentence_words_in_files",
     "is_valid_piece",
     "piece_boundaries",
     "required_chars",
@@ -129,6 +139,105 @@ def escape_whitespace(
     return text.replace(" ", SPACE_SYMBOL)
 
 
+def _line_words(
+    line: str,
+    normalize: Callable[[str], str] | None,
+    pieces: Sequence[str],
+    add_dummy_prefix: bool,
+    remove_extra_whitespaces: bool,
+    treat_whitespace_as_suffix: bool,
+    split_by_whitespace: bool,
+    max_sentence_length: int,
+) -> list[str]:
+    """The words of one sentence, SentencePiece's way (see :func:`count_sentence_words`)."""
+    if line.endswith("\n"):
+        line = line[:-1]
+    if not line:
+        return []
+    if len(line.encode("utf-8", "surrogatepass")) > max_sentence_length:
+        return []
+    if UNKNOWN_CHAR in line:
+        return []
+    text = normalize(line) if normalize is not None else line
+    text = _replace_meta_pieces(text, pieces)
+    text = escape_whitespace(
+        text,
+        add_dummy_prefix=add_dummy_prefix,
+        remove_extra_whitespaces=remove_extra_whitespaces,
+        treat_whitespace_as_suffix=treat_whitespace_as_suffix,
+    )
+    if not text:
+        return []
+    if split_by_whitespace:
+        return _split_words(text, treat_whitespace_as_suffix)
+    return [text]
+
+
+def _options_tuple(opts: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The arguments of :func:`_line_words` after the line, from keyword options."""
+    return (
+        opts.get("normalize"),
+        [p for p in opts.get("meta_pieces", ()) if p],
+        opts.get("add_dummy_prefix", True),
+        opts.get("remove_extra_whitespaces", True),
+        opts.get("treat_whitespace_as_suffix", False),
+        opts.get("split_by_whitespace", True),
+        opts.get("max_sentence_length", _DEFAULT_MAX_SENTENCE_LENGTH),
+    )
+
+
+def _fast_flags(opts: Mapping[str, Any]) -> bool:
+    """Whether the whitespace flags are the ones the batch counter handles."""
+    return (
+        opts.get("add_dummy_prefix", True)
+        and opts.get("remove_extra_whitespaces", True)
+        and not opts.get("treat_whitespace_as_suffix", False)
+        and opts.get("split_by_whitespace", True)
+    )
+
+
+def ascii_translation(normalize: Callable[[str], str] | None) -> dict[int, str] | None:
+    """What ``normalize`` does to text of ASCII chars, as a ``str.translate`` table.
+
+    Known only for ``None`` (identity) and for SentencePiece charsmaps
+    (:class:`tokenlab.charsmap.CharsMap`, its ``normalize_str``, and
+    :class:`tokenlab.normalizers.NmtNfkc`) whose rules for ASCII sources are
+    single chars: then an ASCII line normalizes char by char. ``None`` when
+    unknown. NUL is never in the table (text with NUL takes the exact path).
+
+    >>> ascii_translation(None)
+    {}
+    """
+    from .charsmap import CharsMap
+    from .normalizers import NmtNfkc
+
+    if normalize is None:
+        return {}
+    owner = getattr(normalize, "__self__", normalize)
+    cm: CharsMap
+    if isinstance(owner, CharsMap):
+        cm = owner
+    elif isinstance(owner, NmtNfkc):
+        cm = owner.charsmap
+    else:
+        return None
+    if any(len(k) > 1 and k.isascii() for k in cm.mapping):
+        return None
+    table: dict[int, str] = {}
+    for cp in range(1, 128):
+        out = cm.normalize_str(chr(cp))
+        if out != chr(cp):
+            table[cp] = out
+    # " " joins the lines of a batch, so it must stay itself.
+    if 32 in table:
+        return None
+    return table
+
+
+#: Lines handed to the batch counter at a time.
+_BATCH = 8192
+
+
 def count_sentence_words(
     sentences: Iterable[str],
     *,
@@ -139,6 +248,8 @@ def count_sentence_words(
     split_by_whitespace: bool = True,
     max_sentence_length: int = _DEFAULT_MAX_SENTENCE_LENGTH,
     meta_pieces: Sequence[str] = (),
+    ascii_table: dict[int, str] | bool | None = True,
+    sentence_ends: Counter[str] | None = None,
 ) -> Counter[str]:
     """Count the ``▁``-escaped words SentencePiece trains on.
 
@@ -152,6 +263,13 @@ def count_sentence_words(
         max_sentence_length: lines longer than this many UTF-8 bytes are skipped.
         meta_pieces: control/user-defined/special pieces; where they occur in
             the normalized text they become a TAB (a boundary no piece crosses).
+        ascii_table: ``normalize`` on ASCII text as a translate table
+            (:func:`ascii_translation`; ``True``: work it out, ``None`` or
+            ``False``: no fast path). With the default whitespace flags, ASCII
+            lines are then counted in batches at C speed; the counts are the
+            same either way.
+        sentence_ends: if given, the last word of each sentence is counted
+            into it too (the Unigram seeds need to know what follows a word).
 
     Returns:
         word -> count.
@@ -160,31 +278,301 @@ def count_sentence_words(
     [('▁a', 2), ('▁b', 2)]
     """
     counts: Counter[str] = Counter()
-    pieces = [p for p in meta_pieces if p]
+    opts = {
+        "normalize": normalize,
+        "meta_pieces": meta_pieces,
+        "add_dummy_prefix": add_dummy_prefix,
+        "remove_extra_whitespaces": remove_extra_whitespaces,
+        "treat_whitespace_as_suffix": treat_whitespace_as_suffix,
+        "split_by_whitespace": split_by_whitespace,
+        "max_sentence_length": max_sentence_length,
+    }
+    options = _options_tuple(opts)
+    table = ascii_translation(normalize) if ascii_table is True else ascii_table
+    if not (isinstance(table, dict) and _fast_flags(opts)):
+        for line in sentences:
+            words = _line_words(line, *options)
+            if words:
+                counts.update(words)
+                if sentence_ends is not None:
+                    sentence_ends[words[-1]] += 1
+        return counts
+    assert isinstance(table, dict)
+    parts = _count_parts(sentences, table, options, sentence_ends is not None)
+    if sentence_ends is not None:
+        sentence_ends.update(_combine(parts[2], parts[3]))
+    return _combine(parts[0], parts[1])
+
+
+_Parts = tuple[Counter[str], Counter[str], Counter[str], Counter[str]]
+
+
+def _count_parts(
+    sentences: Iterable[str], table: dict[int, str], options: tuple[Any, ...], want_ends: bool
+) -> _Parts:
+    """The words of the fast-path lines without their "▁", the words of the other
+    lines, and the same two for the last words of the sentences (if wanted)."""
+    # Lines are joined by newlines, which must stay; str.translate is slow next to a
+    # search, so only batches that need it are translated.
+    table = {c: v for c, v in table.items() if c != 10}
+    find = (
+        re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]").search if table else None
+    )
+    out: _Parts = (Counter(), Counter(), Counter(), Counter())
+    ends = out if want_ends else None
+    batch: list[str] = []
     for line in sentences:
+        batch.append(line)
+        if len(batch) == _BATCH:
+            _count_batch(batch, table, find, options, out, ends)
+            batch = []
+    _count_batch(batch, table, find, options, out, ends)
+    out[0].pop("", None)
+    out[2].pop("", None)
+    return out
+
+
+def _combine(bare: Mapping[str, int], slow: Mapping[str, int]) -> Counter[str]:
+    counts = Counter({SPACE_SYMBOL + w: n for w, n in bare.items()})
+    get = counts.get
+    for w, n in slow.items():
+        counts[w] = get(w, 0) + n
+    return counts
+
+
+def _add(total: dict[str, int], part: Mapping[str, int]) -> None:
+    # Counter.update(mapping) costs a Python-level __missing__ per new key; this does not.
+    get = total.get
+    for w, n in part.items():
+        total[w] = get(w, 0) + n
+
+
+#: Bytes of text per block of the file counter (cut after a newline).
+_BLOCK_BYTES = 4 << 20
+#: With ``processes=None``, smaller inputs are counted in this process.
+_PARALLEL_MIN_BYTES = 4 << 20
+
+
+def _blocks(path: str, progress: Any) -> Iterator[tuple[int, int, bytes]]:
+    """``(byte offset, lines before, block)``: the file in blocks that end at a newline."""
+    from .corpus import _open
+
+    f = _open(path)
+    offset = 0
+    lines = 0
+    try:
+        while True:
+            data = f.read(_BLOCK_BYTES)
+            if not data:
+                break
+            if not data.endswith(b"\n"):
+                data += f.readline()
+            if progress is not None:
+                progress.update(len(data))
+            yield offset, lines, data
+            offset += len(data)
+            lines += data.count(b"\n")
+    except OSError as e:
+        raise CorpusError(f"{path}: read failed at byte {offset} ({e})") from e
+    except EOFError as e:
+        raise CorpusError(f"{path}: truncated compressed file ({e})") from e
+    finally:
+        if f is not sys.stdin.buffer:
+            f.close()
+
+
+_WORKER_OPTIONS: dict[str, Any] = {}
+
+
+def _set_worker_options(options: dict[str, Any]) -> None:
+    _WORKER_OPTIONS.clear()
+    _WORKER_OPTIONS.update(options)
+
+
+def _count_block(job: tuple[bytes, str]) -> tuple[Any, int]:
+    """Worker: ``((bare, slow) counts, 0)`` of one block, or ``(None, position of bad UTF-8)``."""
+    data, errors = job
+    try:
+        text = data.decode("utf-8", errors)
+    except UnicodeDecodeError as e:
+        return None, e.start
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    opts = dict(_WORKER_OPTIONS)
+    table = opts.pop("ascii_table")
+    want_ends = opts.pop("want_ends")
+    if isinstance(table, dict) and _fast_flags(opts):
+        return _count_parts(lines, table, _options_tuple(opts), want_ends), 0
+    ends: Counter[str] = Counter()
+    counts = count_sentence_words(
+        lines, ascii_table=None, sentence_ends=ends if want_ends else None, **opts
+    )
+    return (Counter(), counts, Counter(), ends), 0
+
+
+def count_sentence_words_in_files(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    errors: str = "strict",
+    processes: int | None = None,
+    show_progress: bool = False,
+    sentence_ends: Counter[str] | None = None,
+    **options: Any,
+) -> Counter[str]:
+    """:func:`count_sentence_words` over the lines of files, in several processes.
+
+    The files are read in blocks of whole lines (``.gz`` decompressed, ``"-"``:
+    stdin) by this process; ``processes`` workers count the blocks and the counts
+    are added up in block order, so the result (its order included) is the same
+    for any number of processes.
+
+    Args:
+        paths: a path or a list of paths.
+        errors: invalid UTF-8: ``"strict"`` (an error naming the file, line and
+            byte offset), ``"replace"`` or ``"ignore"``.
+        processes: worker processes (None: one per core for inputs over 4 MB
+            or of unknown size; 1: count here). An input of one block or less
+            is always counted here.
+        show_progress: a progress bar over the bytes read.
+        sentence_ends: if given, the last word of each sentence is counted into it.
+        **options: the options of :func:`count_sentence_words`.
+
+    Returns:
+        word -> count.
+
+    Raises:
+        CorpusError: a file cannot be read or is not UTF-8.
+        ConfigError: ``errors`` or ``processes`` is invalid.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+    ...     _ = f.write("a b a\\nb\\n")
+    >>> sorted(count_sentence_words_in_files(f.name, normalize=None, processes=1).items())
+    [('▁a', 2), ('▁b', 2)]
+    """
+    from .corpus import file_progress, resolve_files, total_size
+
+    if errors not in ("strict", "replace", "ignore"):
+        raise ConfigError(f"errors must be 'strict', 'replace' or 'ignore', got {errors!r}")
+    if processes is not None and (
+        not isinstance(processes, int) or isinstance(processes, bool) or processes < 1
+    ):
+        raise ConfigError(f"processes must be a positive integer, got {processes!r}")
+    files = resolve_files(paths)
+    if options.get("ascii_table", True) is True:
+        options["ascii_table"] = ascii_translation(options.get("normalize"))
+    options["want_ends"] = sentence_ends is not None
+    size = total_size(files)
+    if processes is None:
+        big = size is None or size >= _PARALLEL_MIN_BYTES
+        processes = (os.cpu_count() or 1) if big else 1
+    # One block (or less) of text: a pool would only add its start-up time.
+    workers = 1 if size is not None and size <= _BLOCK_BYTES else processes
+    total: tuple[dict[str, int], ...] = ({}, {}, {}, {})
+    with file_progress(files, show_progress) as bar:
+        if workers == 1:
+            _set_worker_options(options)
+            for path in files:
+                for offset, before, data in _blocks(path, bar):
+                    counts, bad = _count_block((data, errors))
+                    _check_block(path, offset, before, data, counts, bad)
+                    for mine, part in zip(total, counts):
+                        _add(mine, part)
+            return _finish(total, sentence_ends)
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
+        with ctx.Pool(workers, _set_worker_options, (options,)) as pool:
+            for path in files:
+                # At most 2 blocks per worker in flight: memory stays bounded on big
+                # files, and results are taken in block order.
+                pending: deque[tuple[int, int, bytes, Any]] = deque()
+                for offset, before, data in _blocks(path, bar):
+                    pending.append(
+                        (offset, before, data, pool.apply_async(_count_block, ((data, errors),)))
+                    )
+                    if len(pending) >= 2 * workers:
+                        _take(path, pending.popleft(), total)
+                while pending:
+                    _take(path, pending.popleft(), total)
+    return _finish(total, sentence_ends)
+
+
+def _finish(total: tuple[dict[str, int], ...], sentence_ends: Counter[str] | None) -> Counter[str]:
+    if sentence_ends is not None:
+        sentence_ends.update(_combine(total[2], total[3]))
+    return _combine(total[0], total[1])
+
+
+def _take(path: str, item: tuple[int, int, bytes, Any], total: tuple[dict[str, int], ...]) -> None:
+    offset, before, data, result = item
+    counts, bad = result.get()
+    _check_block(path, offset, before, data, counts, bad)
+    for mine, part in zip(total, counts):
+        _add(mine, part)
+
+
+def _check_block(path: str, offset: int, before: int, data: bytes, counts: Any, bad: int) -> None:
+    if counts is None:
+        line = before + data.count(b"\n", 0, bad) + 1
+        raise CorpusError(
+            f"{path}: invalid UTF-8 at byte {offset + bad} (line {line}); "
+            "fix the file or pass errors='replace' (CLI: --errors replace)"
+        )
+
+
+def _count_batch(
+    lines: list[str],
+    table: dict[int, str],
+    find: Callable[[str], Any] | None,
+    options: tuple[Any, ...],
+    out: tuple[Counter[str], Counter[str], Counter[str], Counter[str]],
+    ends: tuple[Counter[str], Counter[str], Counter[str], Counter[str]] | None,
+) -> None:
+    # With the default whitespace flags an ASCII line's words are its non-empty
+    # space-separated parts, each with "▁" in front; normalizing it is a char-by-char
+    # translation (ascii_translation). So a batch of such lines, joined by newlines,
+    # translated and split once, gives their words at C speed. Lines that are not
+    # ASCII, hold NUL or a newline, are too long, or whose text holds a meta piece
+    # take the exact per-line path.
+    max_len = options[-1]
+    pieces = options[1]
+    plain: list[str] = []
+    for line in lines:
         if line.endswith("\n"):
             line = line[:-1]
-        if not line:
-            continue
-        if len(line.encode("utf-8", "surrogatepass")) > max_sentence_length:
-            continue
-        if UNKNOWN_CHAR in line:
-            continue
-        text = normalize(line) if normalize is not None else line
-        text = _replace_meta_pieces(text, pieces)
-        text = escape_whitespace(
-            text,
-            add_dummy_prefix=add_dummy_prefix,
-            remove_extra_whitespaces=remove_extra_whitespaces,
-            treat_whitespace_as_suffix=treat_whitespace_as_suffix,
-        )
-        if not text:
-            continue
-        if split_by_whitespace:
-            counts.update(_split_words(text, treat_whitespace_as_suffix))
+        if line.isascii() and len(line) <= max_len and "\x00" not in line and "\n" not in line:
+            plain.append(line)
         else:
-            counts[text] += 1
-    return counts
+            _exact(line, options, out, ends)
+    if not plain:
+        return
+    text = "\n".join(plain)
+    if find is not None and find(text):
+        text = text.translate(table)
+    if any(p in text for p in pieces):
+        for line in plain:
+            _exact(line, options, out, ends)
+        return
+    if ends is not None:
+        lasts = [seg.rstrip(" ").rpartition(" ")[2] for seg in text.split("\n")]
+        ends[2].update(lasts)
+    out[0].update(text.replace("\n", " ").split(" "))
+
+
+def _exact(
+    line: str,
+    options: tuple[Any, ...],
+    out: tuple[Counter[str], ...],
+    ends: tuple[Counter[str], ...] | None,
+) -> None:
+    words = _line_words(line, *options)
+    if words:
+        out[1].update(words)
+        if ends is not None:
+            ends[3][words[-1]] += 1
 
 
 def _float32(x: float) -> float:
@@ -193,6 +581,26 @@ def _float32(x: float) -> float:
 
 def _valid_codepoint(cp: int) -> bool:
     return cp < 0xD800 or 0xE000 <= cp <= 0x10FFFF
+
+
+def char_frequencies(counts: Mapping[str, int]) -> dict[str, int]:
+    """Occurrences of each char, weighted by word count (counts <= 0 are ignored).
+
+    The words with the same count are joined and counted at C speed, then
+    weighted: far fewer Python steps than one per char occurrence.
+
+    >>> sorted(char_frequencies({"ab": 2, "b": 1, "c": 0}).items())
+    [('a', 2), ('b', 3)]
+    """
+    by_count: dict[int, list[str]] = {}
+    for word, count in counts.items():
+        if count > 0:
+            by_count.setdefault(count, []).append(word)
+    freq: dict[str, int] = {}
+    for count, words in by_count.items():
+        for ch, n in Counter("".join(words)).items():
+            freq[ch] = freq.get(ch, 0) + n * count
+    return freq
 
 
 def required_chars(counts: Mapping[str, int], character_coverage: float = 0.9995) -> list[str]:
@@ -215,12 +623,7 @@ def required_chars(counts: Mapping[str, int], character_coverage: float = 0.9995
     >>> required_chars({"▁aab": 3, "▁c": 1}, 0.9)
     ['a', '▁', 'b']
     """
-    freq: dict[str, int] = {}
-    for word, count in counts.items():
-        if count <= 0:
-            continue
-        for ch in word:
-            freq[ch] = freq.get(ch, 0) + count
+    freq = char_frequencies(counts)
     freq.pop("\x00", None)
     for ch in [c for c in freq if not _valid_codepoint(ord(c))]:
         del freq[ch]
@@ -594,6 +997,59 @@ def piece_boundaries(
             cuts.append(i)
         prev = s
     return cuts
+
+
+def boundary_finder(
+    chars: Iterable[str],
+    *,
+    split_by_unicode_script: bool = True,
+    split_by_number: bool = True,
+    split_digits: bool = False,
+    treat_whitespace_as_suffix: bool = False,
+    known: Callable[[str], bool] | None = None,
+) -> Callable[[str], list[int]]:
+    """:func:`piece_boundaries` with these options, for words made of ``chars`` only.
+
+    What each char is (cut off on both sides, ``▁``, its script) is worked out
+    once per char instead of once per occurrence, so cutting a large
+    vocabulary of words is several times faster; the cuts are the same.
+
+    >>> boundary_finder("▁abc1,d")("▁ab1c,d")
+    [3, 4, 5, 6]
+    """
+    info: dict[str, tuple[bool, bool, str | None]] = {}
+    for ch in set(chars):
+        isolated = (
+            _never_in_piece(ch)
+            or (known is not None and not known(ch))
+            or (split_digits and _is_decimal(ch))
+        )
+        space = ch == SPACE_SYMBOL
+        info[ch] = (isolated, space, None if space else _script_class(ch, split_by_number))
+    suffix = treat_whitespace_as_suffix
+    by_script = split_by_unicode_script
+
+    def cuts_of(word: str) -> list[int]:
+        cuts: list[int] = []
+        prev: str | None = _ANY
+        before_isolated = before_space = False
+        for i, ch in enumerate(word):
+            isolated, space, script = info[ch]
+            cut = i > 0 and (isolated or before_isolated or (before_space if suffix else space))
+            before_isolated, before_space = isolated, space
+            if cut:
+                cuts.append(i)
+                prev = _ANY
+            if space:
+                continue
+            if script is None:
+                script = prev
+            elif by_script and not cut and script != _ANY and prev != _ANY and script != prev:
+                cuts.append(i)
+            prev = script
+        return cuts
+
+    return cuts_of
 
 
 def split_at_boundaries(word: str, cuts: Sequence[int]) -> list[str]:

@@ -36,6 +36,7 @@ from typing import Any
 
 from . import decoders, normalizers, pre_tokenizers
 from ._backend import UNK_PENALTY, UnigramLattice
+from .charsmap import CharsMap
 from .errors import ConfigError, ModelFileError
 from .models import SentencePieceBPE, Unigram
 from .tokenizer import Tokenizer
@@ -252,6 +253,28 @@ class SentencePieceNormalization(normalizers.SentencePieceNormalizer):
     '▁a▁b'
     """
 
+    def __init__(
+        self,
+        charsmap: bytes | CharsMap | None,
+        add_dummy_prefix: bool = True,
+        remove_extra_whitespaces: bool = True,
+        escape_whitespaces: bool = True,
+        treat_whitespace_as_suffix: bool = False,
+    ) -> None:
+        compiled = charsmap if isinstance(charsmap, CharsMap) else None
+        super().__init__(
+            None if isinstance(charsmap, CharsMap) else charsmap,
+            add_dummy_prefix=add_dummy_prefix,
+            remove_extra_whitespaces=remove_extra_whitespaces,
+            escape_whitespaces=escape_whitespaces,
+            treat_whitespace_as_suffix=treat_whitespace_as_suffix,
+        )
+        if compiled is not None:
+            # Already compiled (nmt_nfkc is built once per process): reading its blob
+            # back would cost about a second.
+            self.charsmap = compiled
+            self._collapse_exact = not any("  " in v for v in compiled.replacements())
+
     @property
     def charsmap_bytes(self) -> bytes:
         """The precompiled charsmap (empty: SentencePiece's ``identity``)."""
@@ -285,7 +308,7 @@ def _splits_per_word(pieces: Iterable[tuple[str, float, int]]) -> bool:
 
 def sentencepiece_tokenizer(
     model: SentencePieceBPE | SentencePieceUnigram,
-    charsmap: bytes | None = None,
+    charsmap: bytes | CharsMap | None = None,
     *,
     add_dummy_prefix: bool = True,
     remove_extra_whitespaces: bool = True,
@@ -296,7 +319,8 @@ def sentencepiece_tokenizer(
 
     Args:
         model: the model.
-        charsmap: the precompiled charsmap (None or empty: ``identity``).
+        charsmap: the precompiled charsmap, as bytes or compiled (None or
+            empty: ``identity``).
         add_dummy_prefix, remove_extra_whitespaces, escape_whitespaces,
             treat_whitespace_as_suffix: SentencePiece's normalizer flags.
 
@@ -333,15 +357,15 @@ def sentencepiece_tokenizer(
     return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)
 
 
-def _charsmap_for(normalization: str | bytes | None) -> bytes:
+def _rules_for(normalization: str | bytes | None) -> CharsMap | None:
+    # nmt_nfkc: the compiled rules themselves (built once per process), not a blob to
+    # read back.
     if normalization is None or normalization == "identity":
-        return b""
+        return None
     if isinstance(normalization, (bytes, bytearray)):
-        return bytes(normalization)
+        return CharsMap.from_bytes(bytes(normalization)) if normalization else None
     if normalization == "nmt_nfkc":
-        from .charsmap import CharsMap
-
-        return CharsMap.nmt_nfkc().to_bytes()
+        return CharsMap.nmt_nfkc()
     raise ConfigError(
         f"unknown SentencePiece normalization {normalization!r}; use one of "
         f"{', '.join(SENTENCEPIECE_NORMALIZATIONS)} (or a precompiled charsmap as bytes)"
@@ -361,19 +385,16 @@ def train_sentencepiece(
 
     What :func:`tokenlab.train` runs for these algorithms; see there.
     """
-    from .corpus import iter_lines, require_text
+    from .corpus import require_text
     from .export.sentencepiece_proto import BPE, UNIGRAM, TrainerSpec
     from .sentencepiece_bpe import SentencePieceBPETrainer
     from .unigram import UnigramTrainer
 
-    blob = _charsmap_for(normalization)
     if "normalizer" in trainer_kwargs:
         raise ConfigError(
             "pass the SentencePiece normalization as normalizer='nmt_nfkc' or 'identity'"
         )
-    from .charsmap import CharsMap
-
-    rules = CharsMap.from_bytes(blob) if blob else None
+    rules = _rules_for(normalization)
     trainer_cls = SentencePieceBPETrainer if algorithm == "sp-bpe" else UnigramTrainer
     try:
         trainer = trainer_cls(
@@ -386,20 +407,14 @@ def train_sentencepiece(
         raise ConfigError(f"{algorithm}: {e}") from None
     from .counts import WordCounts
 
-    trained: SentencePieceBPE | Unigram
+    trained: Any
     if isinstance(files_or_iterator, WordCounts):  # from tokenlab.train_from_counts
         trained = trainer.train_from_counts(files_or_iterator)
+    elif isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+        trained = trainer.train_from_files(files_or_iterator, errors=errors)
     else:
-        if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
-            # Lines over max_sentence_length are skipped by the trainer: drop them while
-            # reading, so that a huge line is never held whole.
-            sentences: Iterable[str] = iter_lines(
-                files_or_iterator, errors=errors, skip_over=trainer.max_sentence_length
-            )
-        else:
-            sentences = files_or_iterator
         # a corpus of whitespace alone is refused for every algorithm, with one message
-        trained = trainer.train_from_sentences(require_text(sentences))
+        trained = trainer.train_from_sentences(require_text(files_or_iterator))
     types = {pid: kind for pid, (_, kind) in trainer.meta.items()}
     model: SentencePieceBPE | SentencePieceUnigram
     if isinstance(trained, SentencePieceBPE):
@@ -444,7 +459,7 @@ def train_sentencepiece(
     )
     return sentencepiece_tokenizer(
         model,
-        blob,
+        rules,
         add_dummy_prefix=trainer.add_dummy_prefix,
         remove_extra_whitespaces=trainer.remove_extra_whitespaces,
         treat_whitespace_as_suffix=getattr(trainer, "treat_whitespace_as_suffix", False),

@@ -12,14 +12,18 @@ step by step:
    frequent substrings of 2 to ``max_sentencepiece_length`` characters that
    are valid pieces and are followed by at least two different things (the
    internal nodes of a suffix tree, which SentencePiece enumerates with a
-   suffix array; a word end counts as a different follower each time),
+   suffix array; a word end is one follower, like a char),
    scored frequency x length and capped at
    ``seed_sentencepiece_size``; scores become log-probabilities. The
    substrings are counted natively over the unique words, weighted by count
    (``top_substrings`` in the core), not over the raw text.
 3. EM, ``num_sub_iterations`` times per round: the E-step computes expected
    piece counts by forward-backward over each word's lattice (native,
-   ``UnigramLattice.expected_counts``); the M-step drops pieces whose expected
+   ``UnigramLattice.expected_counts_part``, over the words packed once into
+   code-point arrays; four interleaved parts of the words run in up to
+   ``num_threads`` threads without the GIL, and their sums are added in part
+   order, so the model is the same for any number of threads, on either
+   core); the M-step drops pieces whose expected
    count is below 0.5 and scores the rest ``digamma(count) -
    digamma(total)`` (the Bayesian EM of SentencePiece, a sparse prior).
 4. Pruning, while there are more than ``1.1 x vocab_size`` pieces: a piece
@@ -33,13 +37,14 @@ step by step:
    bos, eos, pad, control and user-defined symbols, byte pieces) at their ids.
 
 Where tokenlab differs from SentencePiece: float64 everywhere (SentencePiece
-accumulates in float32); seed candidates are counted per unique word, where
-SentencePiece sees the ``▁`` of the next word or the end of the sentence after
-a word (so it may leave out a word never seen at a line end); equal seed
+accumulates in float32); seed candidates are counted per unique word, with a
+word end as one follower (SentencePiece sees the ``▁`` of the next word there,
+or the end of the sentence, so it may also keep a substring seen only at word
+ends, some of them at a line end); equal seed
 scores are ordered by string, equal losses by piece order; unknown chars add
 no expected count. Not supported:
 ``split_by_whitespace=False``, ``treat_whitespace_as_suffix``, tsv input,
-``input_sentence_size`` sampling, multi-threaded EM.
+``input_sentence_size`` sampling.
 """
 
 from __future__ import annotations
@@ -47,7 +52,9 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +81,7 @@ from .sp_pretokenize import (
     _is_decimal,
     _never_in_piece,
     _script_class,
+    char_frequencies,
     required_chars,
 )
 
@@ -180,6 +188,8 @@ class UnigramTrainer(SentencePieceOptions):
         normalizer: None (SentencePiece's ``identity``), a callable ``str ->
             str`` or a tokenlab normalizer.
         show_progress: draw a progress bar on stderr (only on a terminal).
+        num_threads: threads for training and processes for counting the words
+            of files (None: one per core). The result never depends on it.
 
     Raises:
         ConfigError: an option has the wrong type or an impossible value.
@@ -216,6 +226,7 @@ class UnigramTrainer(SentencePieceOptions):
         max_sentence_length: int = 4192,
         normalizer: Any = None,
         show_progress: bool = True,
+        num_threads: int | None = None,
     ) -> None:
         check_int("seed_sentencepiece_size", seed_sentencepiece_size, 1)
         check_int("num_sub_iterations", num_sub_iterations, 1)
@@ -253,8 +264,11 @@ class UnigramTrainer(SentencePieceOptions):
             max_sentence_length=max_sentence_length,
             normalizer=normalizer,
             show_progress=show_progress,
+            num_threads=num_threads,
         )
         self.stats = UnigramStats()
+
+    _wants_sentence_ends = True
 
     def train_from_sentences(self, sentences: Iterable[str]) -> Unigram:
         """Learn a model from raw sentences (lines).
@@ -265,15 +279,22 @@ class UnigramTrainer(SentencePieceOptions):
                 kept characters.
         """
         t0 = time.perf_counter()
-        counts = self.count_words(sentences)
+        ends: Counter[str] = Counter()
+        counts = self.count_words(sentences, sentence_ends=ends)
         t1 = time.perf_counter()
-        model = self.train_from_counts(counts)
+        model = self.train_from_counts(counts, sentence_ends=ends)
         self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
         self.stats.seconds = time.perf_counter() - t0
         return model
 
-    def train_from_counts(self, counts: Mapping[str, int]) -> Unigram:
+    def train_from_counts(
+        self, counts: Mapping[str, int], sentence_ends: Mapping[str, int] | None = None
+    ) -> Unigram:
         """Learn a model from ``▁``-escaped word counts (see :meth:`count_words`).
+
+        ``sentence_ends`` counts how often each word ends a sentence (see
+        :meth:`count_words`); the seed pieces depend on it as SentencePiece's
+        do. None: no word ends a sentence.
 
         Raises:
             CorpusError: every count is zero.
@@ -293,12 +314,12 @@ class UnigramTrainer(SentencePieceOptions):
                 f"plus the {len(kept)} characters that character_coverage keeps; use a "
                 f"vocab_size of at least {len(kept) + len(meta)}, or a lower character_coverage"
             )
-        words, freqs = self._words(counts, set(kept))
+        words, freqs, ends = self._words(counts, set(kept), sentence_ends or {})
         classes = char_classes(
             kept, split_by_number=self.split_by_number, split_digits=self.split_digits
         )
         t1 = time.perf_counter()
-        pieces, scores = self._seeds(words, freqs, kept, classes)
+        pieces, scores = self._seeds(words, freqs, ends, kept, classes)
         t2 = time.perf_counter()
         desired = int(self.vocab_size * 1.1)
         rounds = 0
@@ -306,17 +327,19 @@ class UnigramTrainer(SentencePieceOptions):
         # Each round shrinks the pieces by the shrinking factor: log-many rounds.
         ratio = max(len(pieces) / max(desired, 1), 1.0)
         planned = 1 + math.ceil(math.log(ratio) / -math.log(self.shrinking_factor))
-        with Progress(planned, "EM rounds", enabled=progress_enabled(self.show_progress)) as bar:
+        table = _WordTable(words, freqs, self.threads)
+        bar = Progress(planned, "EM rounds", enabled=progress_enabled(self.show_progress))
+        with bar, table:
             while True:
                 for _ in range(self.num_sub_iterations):
                     lattice = _lattice(pieces, scores)
-                    expected, loglik = lattice.expected_counts(words, freqs)
+                    expected, loglik = table.expected_counts(lattice)
                     pieces, scores = _m_step(pieces, expected)
                 rounds += 1
                 bar.update()
                 if len(pieces) <= desired:
                     break
-                pieces, scores = self._prune(pieces, scores, words, freqs, desired)
+                pieces, scores = self._prune(pieces, scores, table, desired)
         t3 = time.perf_counter()
         final = self._finalize(pieces, scores, kept, self.vocab_size - len(meta))
         vocab: list[tuple[str, float]] = []
@@ -346,16 +369,20 @@ class UnigramTrainer(SentencePieceOptions):
         self.stats.seeds = self._seed_count
         return model
 
+    def _train_counted(self, counts: Mapping[str, int], ends: Mapping[str, int] | None) -> Any:
+        return self.train_from_counts(counts, sentence_ends=ends)
+
     # -- steps ------------------------------------------------------------------------
 
     @staticmethod
-    def _words(counts: Mapping[str, int], kept: set[str]) -> tuple[list[str], list[int]]:
-        """Words with unkept chars made unknown, merged, most frequent first."""
+    def _words(
+        counts: Mapping[str, int], kept: set[str], sentence_ends: Mapping[str, int]
+    ) -> tuple[list[str], list[int], list[int]]:
+        """Words with unkept chars made unknown, merged, most frequent first; with
+        how often each ends a sentence."""
         merged: dict[str, int] = {}
-        seen: set[str] = set()
-        for word in counts:
-            seen.update(word)
-        unkept = sorted(seen - kept)
+        merged_ends: dict[str, int] = {}
+        unkept = sorted(set("".join(counts)) - kept)
         # One regex search per word finds the (rare) words to rewrite at C speed.
         # ("[]" is not a regex: with every char kept there is nothing to find.)
         find = (
@@ -366,25 +393,37 @@ class UnigramTrainer(SentencePieceOptions):
         for word, count in counts.items():
             if count <= 0 or not word:
                 continue
+            end = min(max(sentence_ends.get(word, 0), 0), count)
             if find is not None and find(word):
                 word = "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
             merged[word] = merged.get(word, 0) + count
+            if end:
+                merged_ends[word] = merged_ends.get(word, 0) + end
         order = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [w for w, _ in order], [c for _, c in order]
+        words = [w for w, _ in order]
+        return words, [c for _, c in order], [merged_ends.get(w, 0) for w in words]
 
     def _seeds(
-        self, words: list[str], freqs: list[int], kept: list[str], classes: dict[str, int]
+        self,
+        words: list[str],
+        freqs: list[int],
+        ends: list[int],
+        kept: list[str],
+        classes: dict[str, int],
     ) -> tuple[list[str], np.ndarray]:
         """Characters plus the top substrings, scored as log-probabilities."""
-        char_freq: dict[str, int] = {}
         keep = set(kept)
-        for word, freq in zip(words, freqs):
-            for ch in word:
-                if ch in keep:
-                    char_freq[ch] = char_freq.get(ch, 0) + freq
-        chars = sorted(char_freq.items(), key=lambda kv: (-kv[1], kv[0]))
+        char_freq = char_frequencies(dict(zip(words, freqs)))
+        chars = sorted(
+            ((ch, n) for ch, n in char_freq.items() if ch in keep), key=lambda kv: (-kv[1], kv[0])
+        )
         subs = top_substrings(
-            words, freqs, classes, self.max_sentencepiece_length, self.seed_sentencepiece_size
+            words,
+            freqs,
+            classes,
+            self.max_sentencepiece_length,
+            self.seed_sentencepiece_size,
+            ends,
         )
         pieces = [c for c, _ in chars] + [s for s, _ in subs]
         weights = np.array([f for _, f in chars] + [f * len(s) for s, f in subs], dtype=np.float64)
@@ -395,17 +434,16 @@ class UnigramTrainer(SentencePieceOptions):
         self,
         pieces: list[str],
         scores: np.ndarray,
-        words: list[str],
-        freqs: list[int],
+        table: _WordTable,
         desired: int,
     ) -> tuple[list[str], np.ndarray]:
         """Keep the pieces whose removal would cost the corpus likelihood the most."""
         lattice = _lattice(pieces, scores)
         alternatives = lattice.alternatives()
-        freq = np.array(lattice.viterbi_counts(words, freqs), dtype=np.float64)
+        freq = table.viterbi_counts(lattice).astype(np.float64)
         total = float(freq.sum())
         log_total = math.log(total)
-        corpus_size = float(sum(freqs))
+        corpus_size = float(table.ifreqs.sum())
         always: list[int] = []
         cand_ids: list[int] = []
         flat: list[int] = []
@@ -462,13 +500,78 @@ class UnigramTrainer(SentencePieceOptions):
         return sorted(final.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+#: The E-step adds up the expected counts of this many interleaved parts of the
+#: words, in part order: the sums are the same whatever the number of threads (at
+#: most this many parts run at once).
+_PARTS = 4
+
+
+class _WordTable:
+    """The words packed once for the native E-step and Viterbi counts, run in threads.
+
+    Each of the :data:`_PARTS` parts (every ``_PARTS``-th word) goes to the core as
+    one call that releases the GIL; the parts' results are added in part order.
+    """
+
+    def __init__(self, words: list[str], freqs: list[int], threads: int) -> None:
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        self.offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.offsets[1:])
+        raw = "".join(words).encode("utf-32-le", "surrogatepass")
+        self.cps = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+        self.ifreqs = np.array(freqs, dtype=np.int64)
+        self.ffreqs = self.ifreqs.astype(np.float64)
+        self.threads = max(1, min(threads, _PARTS))
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _WordTable:
+        if self.threads > 1:
+            self._pool = ThreadPoolExecutor(self.threads)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _run(self, task: Any) -> list[Any]:
+        if self._pool is None:
+            return [task(p) for p in range(_PARTS)]
+        return list(self._pool.map(task, range(_PARTS)))
+
+    def expected_counts(self, lattice: Any) -> tuple[np.ndarray, float]:
+        """The E-step: expected count per piece id, and the corpus log-likelihood."""
+        outs = [np.zeros(len(lattice), dtype=np.float64) for _ in range(_PARTS)]
+        logliks = self._run(
+            lambda p: lattice.expected_counts_part(
+                self.cps, self.offsets, self.ffreqs, p, _PARTS, outs[p]
+            )
+        )
+        expected = outs[0]
+        loglik = float(logliks[0])
+        for out, part in zip(outs[1:], logliks[1:]):
+            expected += out
+            loglik += part
+        return expected, loglik
+
+    def viterbi_counts(self, lattice: Any) -> np.ndarray:
+        """How often each piece id is on a Viterbi path, weighted by word frequency."""
+        outs = [np.zeros(len(lattice), dtype=np.int64) for _ in range(_PARTS)]
+        self._run(
+            lambda p: lattice.viterbi_counts_part(
+                self.cps, self.offsets, self.ifreqs, p, _PARTS, outs[p]
+            )
+        )
+        return np.sum(outs, axis=0)
+
+
 def _lattice(pieces: list[str], scores: np.ndarray) -> Any:
     """The core lattice of the current pieces; unknown chars score min - 10."""
     values = scores.tolist()
     return UnigramLattice(pieces, values, 0, min(values) - UNK_PENALTY)
 
 
-def _m_step(pieces: list[str], expected: list[float]) -> tuple[list[str], np.ndarray]:
+def _m_step(pieces: list[str], expected: np.ndarray) -> tuple[list[str], np.ndarray]:
     """Drop pieces expected less than 0.5 times; score the rest by digamma."""
     counts = np.array(expected, dtype=np.float64)
     keep = np.flatnonzero(counts >= _MIN_EXPECTED)
