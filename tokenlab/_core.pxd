@@ -32,6 +32,7 @@ cdef class PairCounter:
     cdef unordered_map[sym_t, count_t] _sym_counts
     cdef unordered_map[sym_t, int64_t] _sym_lengths
     cdef unordered_map[sym_t, vector[key_t]] _sym_pairs  # likelihood: symbol -> pairs
+    cdef unordered_map[sym_t, count_t] _pending  # likelihood: symbol -> count(s) of its bound
     cdef vector[HeapEntry] _heap
     cdef bint _likelihood
     cdef bint _piece_tie                        # SentencePiece: shorter, then smaller piece
@@ -52,7 +53,8 @@ cdef class PairCounter:
     cdef void _compact_heap(self) noexcept nogil
     cdef void _build_heap(self) noexcept nogil
     cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
-                       sym_t b, sym_t z, bint any_merged) noexcept nogil
+                       sym_t b, sym_t z, count_t z_gain) noexcept nogil
+    cdef void _rescan(self, sym_t s) noexcept nogil
 
 
 cdef class MergeTable:

@@ -176,10 +176,10 @@ cdef class PairCounter:
         self._heap.clear()
         while it != self._pairs.end():
             if deref(it).second > 0:
-                if self._likelihood:
-                    self._sym_pairs[_left(deref(it).first)].push_back(deref(it).first)
-                    self._sym_pairs[_right(deref(it).first)].push_back(deref(it).first)
                 if deref(it).second >= self._min_count:
+                    if self._likelihood:
+                        self._sym_pairs[_left(deref(it).first)].push_back(deref(it).first)
+                        self._sym_pairs[_right(deref(it).first)].push_back(deref(it).first)
                     self._push(self._entry(deref(it).first, deref(it).second))
             else:
                 dead.push_back(deref(it).first)
@@ -215,6 +215,10 @@ cdef class PairCounter:
             s = tl_cmp_ratio(x.count, x.fl, x.fr, y.count, y.fl, y.fr)
             if s != 0:
                 return s > 0
+            # A symbol's bound (right == -1) ranks above every pair it ties with:
+            # a pair it covers may win that tie once re-scored.
+            if (x.right < 0) != (y.right < 0):
+                return x.right < 0
         if x.count != y.count:
             return x.count > y.count
         if self._piece_tie:
@@ -250,8 +254,12 @@ cdef class PairCounter:
         return e
 
     cdef bint _valid(self, const HeapEntry* e) noexcept nogil:
-        cdef unordered_map[key_t, count_t].iterator it = self._pairs.find(
-            _key(e.left, e.right))
+        cdef unordered_map[key_t, count_t].iterator it
+        cdef unordered_map[sym_t, count_t].iterator pit
+        if e.right < 0:
+            pit = self._pending.find(e.left)
+            return pit != self._pending.end() and deref(pit).second == e.fl
+        it = self._pairs.find(_key(e.left, e.right))
         if it == self._pairs.end() or deref(it).second != e.count:
             return False
         if self._likelihood:
@@ -369,7 +377,9 @@ cdef class PairCounter:
                             before = self._pairs[k]
                             self._pairs[k] = before + freq
                             grown.push_back(k)
-                            if before == 0:
+                            # likelihood: a pair joins its symbols' lists when it
+                            # becomes a candidate (see _rescan)
+                            if before < self._min_count <= before + freq:
                                 created.push_back(k)
                             where = &self._where[k]
                             if where.empty() or where.back() != w:
@@ -395,7 +405,7 @@ cdef class PairCounter:
             if k != target and self._pairs.count(k) and self._pairs[k] == 0:
                 self._pairs.erase(k)
         if self._likelihood:
-            self._rescore(changed, created, a, b, z, merged != 0)
+            self._rescore(changed, created, a, b, z, merged)
         else:
             sort(grown.begin(), grown.end())
             grown.erase(unique(grown.begin(), grown.end()), grown.end())
@@ -405,40 +415,73 @@ cdef class PairCounter:
         return merged
 
     cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
-                       sym_t b, sym_t z, bint any_merged) noexcept nogil:
+                       sym_t b, sym_t z, count_t z_gain) noexcept nogil:
+        # Pairs whose count changed are re-scored now. The other pairs of a and b
+        # keep their counts while count(a) and count(b) fall, so their scores
+        # rise: instead of re-scoring them all (thousands for a common symbol),
+        # one bound per symbol goes on the heap. score(s, x) <= 1 / count(s),
+        # since count(sx) <= count(x); the pairs of s are re-scored only if that
+        # bound reaches the top (_rescan). Scores fall only for the unchanged pairs
+        # of z when an existing id is reused (count(z) grows): those are re-scored
+        # at once, since best() drops a stale entry without pushing it again.
         cdef vector[key_t] todo
-        cdef vector[key_t]* pairs
-        cdef vector[key_t] live
-        cdef sym_t syms[3]
+        cdef sym_t syms[2]
+        cdef HeapEntry bound
+        cdef count_t f
         cdef int t
         cdef key_t k
         for k in created:
-            if self._pairs.count(k):
-                self._sym_pairs[_left(k)].push_back(k)
-                self._sym_pairs[_right(k)].push_back(k)
+            self._sym_pairs[_left(k)].push_back(k)
+            self._sym_pairs[_right(k)].push_back(k)
         for k in changed:
             todo.push_back(k)
-        if any_merged:
-            syms[0] = a
-            syms[1] = b
-            syms[2] = z
-            for t in range(3):
-                pairs = &self._sym_pairs[syms[t]]
-                live.clear()
-                sort(pairs.begin(), pairs.end())
-                pairs.erase(unique(pairs.begin(), pairs.end()), pairs.end())
-                for k in deref(pairs):
-                    if self._pairs.count(k):
-                        live.push_back(k)
-                        todo.push_back(k)
-                pairs.swap(live)
         sort(todo.begin(), todo.end())
         todo.erase(unique(todo.begin(), todo.end()), todo.end())
         for k in todo:
             if self._pairs.count(k) and self._pairs[k] >= self._min_count:
                 self._push(self._entry(k, self._pairs[k]))
+        if z_gain:
+            syms[0] = a
+            syms[1] = b
+            for t in range(2):
+                if t == 1 and b == a:
+                    continue
+                f = self._sym_counts[syms[t]]
+                if f <= 0:
+                    self._pending.erase(syms[t])
+                    continue
+                self._pending[syms[t]] = f
+                bound.count = 1
+                bound.fl = f
+                bound.fr = 1
+                bound.left = syms[t]
+                bound.right = -1
+                self._push(bound)
+            if self._sym_counts[z] != z_gain:
+                self._rescan(z)
         if self._heap.size() > 4 * self._pairs.size() + 1000000:
             self._compact_heap()
+
+    cdef void _rescan(self, sym_t s) noexcept nogil:
+        """Push every candidate pair of ``s`` with its current score; drop its bound.
+
+        ``_sym_pairs[s]`` holds (with repeats) every pair of ``s`` whose count is at
+        least ``_min_count``, and maybe others: a pair is added whenever its count
+        reaches ``_min_count`` and dropped here once it is below or gone.
+        """
+        cdef vector[key_t]* pairs = &self._sym_pairs[s]
+        cdef vector[key_t] live
+        cdef unordered_map[key_t, count_t].iterator it
+        cdef key_t k
+        self._pending.erase(s)
+        sort(pairs.begin(), pairs.end())
+        pairs.erase(unique(pairs.begin(), pairs.end()), pairs.end())
+        for k in deref(pairs):
+            it = self._pairs.find(k)
+            if it != self._pairs.end() and deref(it).second >= self._min_count:
+                live.push_back(k)
+                self._push(self._entry(k, deref(it).second))
+        pairs.swap(live)
 
     # -- public surface ---------------------------------------------------------------
 
@@ -454,6 +497,12 @@ cdef class PairCounter:
         with nogil:
             while not self._heap.empty():
                 top = self._heap[0]
+                if top.right < 0:
+                    # A symbol's bound on top: its pairs may now beat every entry.
+                    self._pop()
+                    if self._valid(&top):
+                        self._rescan(top.left)
+                    continue
                 if self._valid(&top):
                     break
                 self._pop()
