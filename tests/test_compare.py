@@ -54,7 +54,7 @@ def _json_run(algorithm: str, corpus: Path, tmp: Path, capsys: Any) -> tuple[dic
         assert main(argv) == 0
         captured = capsys.readouterr()
         _RUNS[algorithm] = (json.loads(captured.out), captured.err, out)
-    report, err, out = _RUNS[algorithm]
+    report, _err, out = _RUNS[algorithm]
     return report, out
 
 
@@ -208,7 +208,9 @@ def test_bad_options(corpus: Path, kwargs: dict[str, Any], match: str) -> None:
         cmp.compare([str(corpus)], progress=None, **args)
 
 
-def test_output_directory_checked_before_training(corpus: Path, tmp_path: Path, capsys: Any) -> None:
+def test_output_directory_checked_before_training(
+    corpus: Path, tmp_path: Path, capsys: Any
+) -> None:
     out = tmp_path / "no" / "such" / "dir" / "r.md"
     argv = ["compare", str(corpus), "--algorithm", "bpe", "--vocab-size", "300", "-o", str(out)]
     assert main(argv) == 1

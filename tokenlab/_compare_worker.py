@@ -26,7 +26,7 @@ import tempfile
 import time
 from typing import Any
 
-__all__ = ["main", "peak_rss_bytes"]
+__all__ = ["main", "merges", "peak_rss_bytes", "run", "train", "vocabulary"]
 
 WORDPIECE_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -69,9 +69,9 @@ def _train_tokenlab(job: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:
     elif job["threads"] is not None:
         import inspect
 
-        cls = tokenlab.SentencePieceBPETrainer
-        if algorithm == "unigram":
-            cls = tokenlab.UnigramTrainer
+        cls: Any = tokenlab.UnigramTrainer
+        if algorithm == "sp-bpe":
+            cls = tokenlab.SentencePieceBPETrainer
         # passed on only when the trainer has the option (it may run on one thread)
         if "num_threads" in inspect.signature(cls).parameters:
             kwargs["num_threads"] = job["threads"]
@@ -172,16 +172,65 @@ def _encoders(impl: str, model: Any, threads: int | None) -> tuple[Any, Any]:
     return one_tok, many_tok
 
 
-def run(job: dict[str, Any]) -> dict[str, Any]:
-    """Train, measure and encode as ``job`` says; the measurements as a dict."""
-    impl = job["impl"]
-    t0 = time.perf_counter()
-    train = {
+def train(
+    impl: str,
+    algorithm: str,
+    path: str,
+    vocab_size: int,
+    threads: int | None = None,
+    min_frequency: int = 0,
+) -> tuple[Any, str, dict[str, str]]:
+    """Train one side with the options of the comparison (also used by benchmarks/).
+
+    Args:
+        impl: ``"tokenlab"``, ``"tokenizers"`` or ``"sentencepiece"``.
+        algorithm: ``"bpe"``, ``"wordpiece"``, ``"sp-bpe"`` or ``"unigram"``.
+        path: the training file.
+        vocab_size: vocabulary size.
+        threads: threads (None: the library's default).
+        min_frequency: minimum pair count (bpe and wordpiece).
+
+    Returns:
+        ``(model, backend, versions)``: a tokenizer (or SentencePieceProcessor),
+        ``"cython"``/``"python"``/``"rust"``/``"c++"``, and the anchor's version.
+    """
+    job = {
+        "algorithm": algorithm,
+        "train": path,
+        "vocab_size": vocab_size,
+        "threads": threads,
+        "min_frequency": min_frequency,
+    }
+    trainer = {
         "tokenlab": _train_tokenlab,
         "tokenizers": _train_tokenizers,
         "sentencepiece": _train_sentencepiece,
     }[impl]
-    model, backend, versions = train(job)
+    return trainer(job)
+
+
+def vocabulary(impl: str, model: Any) -> list[str]:
+    """The tokens of a trained model, in id order."""
+    return _vocab(impl, model)
+
+
+def merges(impl: str, model: Any, algorithm: str) -> list[list[str]] | None:
+    """The merge list of a trained ``bpe`` model (None for other algorithms)."""
+    return _merges(impl, model, algorithm)
+
+
+def run(job: dict[str, Any]) -> dict[str, Any]:
+    """Train, measure and encode as ``job`` says; the measurements as a dict."""
+    impl = job["impl"]
+    t0 = time.perf_counter()
+    model, backend, versions = train(
+        impl,
+        job["algorithm"],
+        job["train"],
+        job["vocab_size"],
+        threads=job["threads"],
+        min_frequency=job["min_frequency"],
+    )
     train_s = time.perf_counter() - t0
     rss_train = peak_rss_bytes()
     lines = _read_lines(job["held_out"])
