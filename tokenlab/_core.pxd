@@ -19,7 +19,8 @@ cdef struct HeapEntry:
     count_t fl              # count(left) when pushed (likelihood), else 1
     count_t fr              # count(right) when pushed (likelihood), else 1
     sym_t left
-    sym_t right
+    sym_t right             # -1: a symbol's bound (likelihood), see PairCounter._rescore
+    int64_t gen             # a bound's generation (valid while it is _pending's)
 
 
 cdef class PairCounter:
@@ -32,7 +33,8 @@ cdef class PairCounter:
     cdef unordered_map[sym_t, count_t] _sym_counts
     cdef unordered_map[sym_t, int64_t] _sym_lengths
     cdef unordered_map[sym_t, vector[key_t]] _sym_pairs  # likelihood: symbol -> pairs
-    cdef unordered_map[sym_t, count_t] _pending  # likelihood: symbol -> count(s) of its bound
+    cdef unordered_map[sym_t, int64_t] _pending  # likelihood: symbol -> its bound's generation
+    cdef int64_t _gen                           # last bound generation handed out
     cdef vector[HeapEntry] _heap
     cdef bint _likelihood
     cdef bint _piece_tie                        # SentencePiece: shorter, then smaller piece
@@ -55,6 +57,7 @@ cdef class PairCounter:
     cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
                        sym_t b, sym_t z, count_t z_gain) noexcept nogil
     cdef void _rescan(self, sym_t s) noexcept nogil
+    cdef void _push_bound(self, sym_t s, HeapEntry bound) noexcept nogil
 
 
 cdef class MergeTable:

@@ -245,6 +245,7 @@ cdef class PairCounter:
         e.count = count
         e.left = _left(key)
         e.right = _right(key)
+        e.gen = 0
         if self._likelihood:
             e.fl = self._sym_counts[e.left]
             e.fr = self._sym_counts[e.right]
@@ -255,10 +256,10 @@ cdef class PairCounter:
 
     cdef bint _valid(self, const HeapEntry* e) noexcept nogil:
         cdef unordered_map[key_t, count_t].iterator it
-        cdef unordered_map[sym_t, count_t].iterator pit
+        cdef unordered_map[sym_t, int64_t].iterator pit
         if e.right < 0:
             pit = self._pending.find(e.left)
-            return pit != self._pending.end() and deref(pit).second == e.fl
+            return pit != self._pending.end() and deref(pit).second == e.gen
         it = self._pairs.find(_key(e.left, e.right))
         if it == self._pairs.end() or deref(it).second != e.count:
             return False
@@ -421,9 +422,10 @@ cdef class PairCounter:
         # rise: instead of re-scoring them all (thousands for a common symbol),
         # one bound per symbol goes on the heap. score(s, x) <= 1 / count(s),
         # since count(sx) <= count(x); the pairs of s are re-scored only if that
-        # bound reaches the top (_rescan). Scores fall only for the unchanged pairs
-        # of z when an existing id is reused (count(z) grows): those are re-scored
-        # at once, since best() drops a stale entry without pushing it again.
+        # bound reaches the top (_rescan, which may leave a tighter bound). Scores
+        # fall only for the unchanged pairs of z when an existing id is reused
+        # (count(z) grows): those are re-scored at once, since best() drops a
+        # stale entry without pushing it again.
         cdef vector[key_t] todo
         cdef sym_t syms[2]
         cdef HeapEntry bound
@@ -450,38 +452,67 @@ cdef class PairCounter:
                 if f <= 0:
                     self._pending.erase(syms[t])
                     continue
-                self._pending[syms[t]] = f
                 bound.count = 1
                 bound.fl = f
                 bound.fr = 1
-                bound.left = syms[t]
-                bound.right = -1
-                self._push(bound)
+                self._push_bound(syms[t], bound)
             if self._sym_counts[z] != z_gain:
                 self._rescan(z)
         if self._heap.size() > 4 * self._pairs.size() + 1000000:
             self._compact_heap()
 
+    cdef void _push_bound(self, sym_t s, HeapEntry bound) noexcept nogil:
+        """Push ``bound`` (its count, fl, fr) as the one valid bound of ``s``."""
+        self._gen += 1
+        self._pending[s] = self._gen
+        bound.left = s
+        bound.right = -1
+        bound.gen = self._gen
+        self._push(bound)
+
     cdef void _rescan(self, sym_t s) noexcept nogil:
-        """Push every candidate pair of ``s`` with its current score; drop its bound.
+        """Re-score the candidate pairs of ``s``, whose bound reached the top.
 
         ``_sym_pairs[s]`` holds (with repeats) every pair of ``s`` whose count is at
         least ``_min_count``, and maybe others: a pair is added whenever its count
         reaches ``_min_count`` and dropped here once it is below or gone.
+
+        Only the pairs scoring at least half the best heap entry are pushed: the
+        others get one new bound for ``s``, the exact score of the best of them.
+        It stays a bound while ``count(s)`` holds (a fall pushes 1 / count(s)
+        instead); their partners' falls are under the partners' bounds, and a
+        count that changes is pushed anyway. So a rescan of a common symbol costs
+        a pass over its pairs but few heap pushes.
         """
         cdef vector[key_t]* pairs = &self._sym_pairs[s]
         cdef vector[key_t] live
         cdef unordered_map[key_t, count_t].iterator it
+        cdef HeapEntry e
+        cdef HeapEntry rest
+        cdef bint any_rest = False
+        cdef double threshold = 0.0
         cdef key_t k
         self._pending.erase(s)
+        if not self._heap.empty():
+            e = self._heap[0]
+            threshold = 0.5 * <double>e.count / (<double>e.fl * <double>e.fr)
         sort(pairs.begin(), pairs.end())
         pairs.erase(unique(pairs.begin(), pairs.end()), pairs.end())
         for k in deref(pairs):
             it = self._pairs.find(k)
-            if it != self._pairs.end() and deref(it).second >= self._min_count:
-                live.push_back(k)
-                self._push(self._entry(k, deref(it).second))
+            if it == self._pairs.end() or deref(it).second < self._min_count:
+                continue
+            live.push_back(k)
+            e = self._entry(k, deref(it).second)
+            if <double>e.count / (<double>e.fl * <double>e.fr) >= threshold:
+                self._push(e)
+            elif not any_rest or tl_cmp_ratio(e.count, e.fl, e.fr,
+                                              rest.count, rest.fl, rest.fr) > 0:
+                rest = e
+                any_rest = True
         pairs.swap(live)
+        if any_rest:
+            self._push_bound(s, rest)
 
     # -- public surface ---------------------------------------------------------------
 
