@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--vocab-size", str(vocab)]
             if args.threads:
                 command += ["--threads", str(args.threads)]
+            if args.held_out_lines != cmp.DEFAULT_HELD_OUT_LINES:
+                command += ["--held-out-lines", str(args.held_out_lines)]
             parts.append(cmp.to_markdown(report, shlex.join(command)))
     text = "\n".join(parts)
     sys.stdout.write(text)

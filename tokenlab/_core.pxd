@@ -30,7 +30,8 @@ cdef class PairCounter:
     cdef vector[count_t] _freqs                 # frequency of word w
     cdef unordered_map[key_t, count_t] _pairs   # live pairs (count != 0)
     cdef unordered_map[key_t, vector[int32_t]] _where   # pair -> words that may hold it
-    cdef unordered_map[sym_t, count_t] _sym_counts
+    cdef vector[count_t] _fdense                # count of each symbol id below _DENSE
+    cdef unordered_map[sym_t, count_t] _fsparse  # count of each larger symbol id
     cdef unordered_map[sym_t, int64_t] _sym_lengths
     cdef unordered_map[sym_t, vector[key_t]] _sym_pairs  # likelihood: symbol -> pairs
     cdef unordered_map[sym_t, int64_t] _pending  # likelihood: symbol -> its bound's generation
@@ -46,6 +47,8 @@ cdef class PairCounter:
     cdef int _cmp_pieces(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil
 
     cdef int64_t _length(self, sym_t s) noexcept nogil
+    cdef count_t* _fref(self, sym_t s) noexcept nogil
+    cdef count_t _f(self, sym_t s) noexcept nogil
     cdef bint _pair_ok(self, sym_t a, sym_t b) noexcept nogil
     cdef HeapEntry _entry(self, key_t key, count_t count) noexcept nogil
     cdef bint _valid(self, const HeapEntry* e) noexcept nogil

@@ -26,6 +26,9 @@ cdef int64_t _MAX_ID = 2 ** 31 - 2
 MAX_TOTAL = 2 ** 63 - 1
 cdef object _MAX_COUNT = 2 ** 63 - 1
 cdef uint64_t _LOW32 = 0xFFFFFFFFu
+# Symbol counts are a plain array for ids below this (the likelihood rescan reads
+# millions of them), a hash map above it (ids may go up to MAX_ID).
+cdef sym_t _DENSE = 1 << 22
 
 cdef extern from *:
     """
@@ -160,7 +163,7 @@ cdef class PairCounter:
                 prev = -1
                 for i in range(n):
                     s = self._symbols[self._starts[w] + i]
-                    self._sym_counts[s] += freq
+                    self._fref(s)[0] += freq
                     if i > 0 and self._pair_ok(prev, s):
                         k = _key(prev, s)
                         self._pairs[k] += freq
@@ -229,6 +232,22 @@ cdef class PairCounter:
             return x.left < y.left
         return x.right < y.right
 
+    cdef count_t* _fref(self, sym_t s) noexcept nogil:
+        if s < _DENSE:
+            if <size_t>s >= self._fdense.size():
+                self._fdense.resize(s + 1, 0)
+            return &self._fdense[s]
+        return &self._fsparse[s]
+
+    cdef count_t _f(self, sym_t s) noexcept nogil:
+        cdef unordered_map[sym_t, count_t].iterator it
+        if <size_t>s < self._fdense.size():
+            return self._fdense[s]
+        if s < _DENSE:
+            return 0
+        it = self._fsparse.find(s)
+        return 0 if it == self._fsparse.end() else deref(it).second
+
     cdef int64_t _length(self, sym_t s) noexcept nogil:
         cdef unordered_map[sym_t, int64_t].iterator it = self._sym_lengths.find(s)
         if it == self._sym_lengths.end():
@@ -247,8 +266,8 @@ cdef class PairCounter:
         e.right = _right(key)
         e.gen = 0
         if self._likelihood:
-            e.fl = self._sym_counts[e.left]
-            e.fr = self._sym_counts[e.right]
+            e.fl = self._f(e.left)
+            e.fr = self._f(e.right)
         else:
             e.fl = 1
             e.fr = 1
@@ -264,8 +283,7 @@ cdef class PairCounter:
         if it == self._pairs.end() or deref(it).second != e.count:
             return False
         if self._likelihood:
-            return (self._sym_counts[e.left] == e.fl
-                    and self._sym_counts[e.right] == e.fr)
+            return self._f(e.left) == e.fl and self._f(e.right) == e.fr
         return True
 
     cdef void _push(self, HeapEntry e) noexcept nogil:
@@ -397,9 +415,9 @@ cdef class PairCounter:
                 self._lens[w] = <int32_t>o
         self._pairs.erase(target)
         if merged:
-            self._sym_counts[a] -= merged
-            self._sym_counts[b] -= merged
-            self._sym_counts[z] += merged
+            self._fref(a)[0] -= merged
+            self._fref(b)[0] -= merged
+            self._fref(z)[0] += merged
         sort(changed.begin(), changed.end())
         changed.erase(unique(changed.begin(), changed.end()), changed.end())
         for k in changed:
@@ -448,7 +466,7 @@ cdef class PairCounter:
             for t in range(2):
                 if t == 1 and b == a:
                     continue
-                f = self._sym_counts[syms[t]]
+                f = self._f(syms[t])
                 if f <= 0:
                     self._pending.erase(syms[t])
                     continue
@@ -456,7 +474,7 @@ cdef class PairCounter:
                 bound.fl = f
                 bound.fr = 1
                 self._push_bound(syms[t], bound)
-            if self._sym_counts[z] != z_gain:
+            if self._f(z) != z_gain:
                 self._rescan(z)
         if self._heap.size() > 4 * self._pairs.size() + 1000000:
             self._compact_heap()
@@ -571,9 +589,7 @@ cdef class PairCounter:
     def symbol_count(self, symbol):
         """Current frequency of ``symbol`` over the corpus."""
         cdef sym_t s = _check_id(symbol, "symbol")
-        if self._sym_counts.count(s):
-            return self._sym_counts[s]
-        return 0
+        return self._f(s)
 
     def get_words(self):
         """The current segmentation of every word (a copy)."""
