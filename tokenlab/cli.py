@@ -17,7 +17,6 @@ tokenlab 0.1.0 (backend: cython)
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -369,17 +368,13 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     from tokenlab import compare as cmp
     from tokenlab._atomic import atomic_write, check_writable_path
-    from tokenlab.errors import ConfigError
 
     # fail now, not after training: outputs must be writable, the plot drawable
     for path in (args.output, args.plot):
         if path:
             check_writable_path(path)
-    if args.plot and importlib.util.find_spec("matplotlib") is None:
-        raise ConfigError(
-            "--plot needs matplotlib, which is not installed: pip install matplotlib "
-            "(or pip install 'tokenlab[plot]')"
-        )
+    if args.plot:
+        cmp.check_plot_support()
     report = cmp.compare(
         args.files,
         args.algorithm,
@@ -388,7 +383,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         held_out=args.held_out,
         held_out_lines=args.held_out_lines,
         min_frequency=args.min_frequency,
-        progress=None if args.quiet else cmp._say,
+        progress=None if args.quiet else cmp.print_progress,
     )
     command = shlex.join([PROG, *args.argv]) if getattr(args, "argv", None) else None
     text = cmp.to_json(report) if args.json else cmp.to_markdown(report, command)

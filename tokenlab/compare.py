@@ -55,8 +55,10 @@ from .errors import ConfigError, CorpusError, TokenlabError
 __all__ = [
     "ANCHORS",
     "DEFAULT_HELD_OUT_LINES",
+    "check_plot_support",
     "compare",
     "machine_info",
+    "print_progress",
     "to_json",
     "to_markdown",
     "write_plot",
@@ -75,8 +77,28 @@ _INSTALL = {"tokenizers": "pip install tokenizers", "sentencepiece": "pip instal
 _MB = 1_000_000
 
 
-def _say(message: str) -> None:
+def print_progress(message: str) -> None:
+    """Print one progress line on stderr (the default ``progress`` of :func:`compare`).
+
+    >>> print_progress("training")  # doctest: +SKIP
+    tokenlab compare: training
+    """
     print(f"tokenlab compare: {message}", file=sys.stderr, flush=True)
+
+
+def check_plot_support() -> None:
+    """Fail early if ``--plot`` cannot work.
+
+    Raises:
+        ConfigError: matplotlib is not installed (install hint in the message).
+
+    >>> check_plot_support()  # doctest: +SKIP
+    """
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ConfigError(
+            "--plot needs matplotlib, which is not installed: pip install matplotlib "
+            "(or pip install 'tokenlab[plot]')"
+        )
 
 
 def _load() -> list[float]:
@@ -272,7 +294,7 @@ def compare(
     held_out: str | None = None,
     held_out_lines: int = DEFAULT_HELD_OUT_LINES,
     min_frequency: int = 0,
-    progress: Callable[[str], None] | None = _say,
+    progress: Callable[[str], None] | None = print_progress,
 ) -> dict[str, Any]:
     """Train tokenlab and the anchor on ``files``; measure both (see the module doc).
 
@@ -501,11 +523,7 @@ def write_plot(report: dict[str, Any], path: str) -> None:
     Raises:
         ConfigError: matplotlib is not installed (install hint in the message).
     """
-    if importlib.util.find_spec("matplotlib") is None:
-        raise ConfigError(
-            "--plot needs matplotlib, which is not installed: pip install matplotlib "
-            "(or pip install 'tokenlab[plot]')"
-        )
+    check_plot_support()
     import matplotlib
 
     matplotlib.use("Agg")
