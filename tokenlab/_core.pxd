@@ -7,11 +7,14 @@ The pure-Python twin is ``tokenlab/_pycore.py``; both expose the same surface.
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libcpp.string cimport string
 from libcpp.unordered_map cimport unordered_map
+from libcpp.utility cimport pair
 from libcpp.vector cimport vector
 
 ctypedef int32_t sym_t      # a symbol (token) id
 ctypedef uint64_t key_t     # a pair packed as (left << 32) | right
 ctypedef int64_t count_t    # pair and symbol counts: 64-bit, never 32
+ctypedef count_t* count_ptr
+ctypedef pair[count_ptr, key_t] pair_ref    # a pair's count in PairCounter._pairs, its key
 
 
 cdef struct HeapEntry:
@@ -33,7 +36,10 @@ cdef class PairCounter:
     cdef vector[count_t] _fdense                # count of each symbol id below _DENSE
     cdef unordered_map[sym_t, count_t] _fsparse  # count of each larger symbol id
     cdef unordered_map[sym_t, int64_t] _sym_lengths
-    cdef unordered_map[sym_t, vector[key_t]] _sym_pairs  # likelihood: symbol -> pairs
+    # likelihood: symbol -> its pairs, each as (its count in _pairs, its key); a pair is
+    # never erased from _pairs in that mode (a dead one keeps count 0), so the
+    # pointers stay valid and a re-scan needs no hash lookup
+    cdef unordered_map[sym_t, vector[pair_ref]] _sym_pairs
     cdef unordered_map[sym_t, int64_t] _pending  # likelihood: symbol -> its bound's generation
     cdef int64_t _gen                           # last bound generation handed out
     cdef vector[HeapEntry] _heap

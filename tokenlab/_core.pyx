@@ -176,13 +176,16 @@ cdef class PairCounter:
     cdef void _build_heap(self) noexcept nogil:
         cdef unordered_map[key_t, count_t].iterator it = self._pairs.begin()
         cdef vector[key_t] dead
+        cdef pair_ref ref
         self._heap.clear()
         while it != self._pairs.end():
             if deref(it).second > 0:
                 if deref(it).second >= self._min_count:
                     if self._likelihood:
-                        self._sym_pairs[_left(deref(it).first)].push_back(deref(it).first)
-                        self._sym_pairs[_right(deref(it).first)].push_back(deref(it).first)
+                        ref.first = &deref(it).second
+                        ref.second = deref(it).first
+                        self._sym_pairs[_left(ref.second)].push_back(ref)
+                        self._sym_pairs[_right(ref.second)].push_back(ref)
                     self._push(self._entry(deref(it).first, deref(it).second))
             else:
                 dead.push_back(deref(it).first)
@@ -413,7 +416,10 @@ cdef class PairCounter:
                     i += 1
             if found:
                 self._lens[w] = <int32_t>o
-        self._pairs.erase(target)
+        if self._likelihood:
+            self._pairs[target] = 0     # kept: _sym_pairs points at it
+        else:
+            self._pairs.erase(target)
         if merged:
             self._fref(a)[0] -= merged
             self._fref(b)[0] -= merged
@@ -421,7 +427,8 @@ cdef class PairCounter:
         sort(changed.begin(), changed.end())
         changed.erase(unique(changed.begin(), changed.end()), changed.end())
         for k in changed:
-            if k != target and self._pairs.count(k) and self._pairs[k] == 0:
+            if (not self._likelihood and k != target and self._pairs.count(k)
+                    and self._pairs[k] == 0):
                 self._pairs.erase(k)
         if self._likelihood:
             self._rescore(changed, created, a, b, z, merged)
@@ -445,14 +452,20 @@ cdef class PairCounter:
         # (count(z) grows): those are re-scored at once, since best() drops a
         # stale entry without pushing it again.
         cdef vector[key_t] todo
+        cdef unordered_map[key_t, count_t].iterator it
+        cdef pair_ref ref
         cdef sym_t syms[2]
         cdef HeapEntry bound
         cdef count_t f
         cdef int t
         cdef key_t k
         for k in created:
-            self._sym_pairs[_left(k)].push_back(k)
-            self._sym_pairs[_right(k)].push_back(k)
+            it = self._pairs.find(k)
+            if it != self._pairs.end():
+                ref.first = &deref(it).second
+                ref.second = k
+                self._sym_pairs[_left(k)].push_back(ref)
+                self._sym_pairs[_right(k)].push_back(ref)
         for k in changed:
             todo.push_back(k)
         sort(todo.begin(), todo.end())
@@ -502,26 +515,26 @@ cdef class PairCounter:
         count that changes is pushed anyway. So a rescan of a common symbol costs
         a pass over its pairs but few heap pushes.
         """
-        cdef vector[key_t]* pairs = &self._sym_pairs[s]
-        cdef vector[key_t] live
-        cdef unordered_map[key_t, count_t].iterator it
+        cdef vector[pair_ref]* pairs = &self._sym_pairs[s]
+        cdef vector[pair_ref] live
+        cdef pair_ref ref
+        cdef count_t c
         cdef HeapEntry e
         cdef HeapEntry rest
         cdef bint any_rest = False
         cdef double threshold = 0.0
-        cdef key_t k
         self._pending.erase(s)
         if not self._heap.empty():
             e = self._heap[0]
             threshold = 0.5 * <double>e.count / (<double>e.fl * <double>e.fr)
         sort(pairs.begin(), pairs.end())
         pairs.erase(unique(pairs.begin(), pairs.end()), pairs.end())
-        for k in deref(pairs):
-            it = self._pairs.find(k)
-            if it == self._pairs.end() or deref(it).second < self._min_count:
+        for ref in deref(pairs):
+            c = ref.first[0]
+            if c < self._min_count:
                 continue
-            live.push_back(k)
-            e = self._entry(k, deref(it).second)
+            live.push_back(ref)
+            e = self._entry(ref.second, c)
             if <double>e.count / (<double>e.fl * <double>e.fr) >= threshold:
                 self._push(e)
             elif not any_rest or tl_cmp_ratio(e.count, e.fl, e.fr,
