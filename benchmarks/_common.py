@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark suite, its worker process and ``compare_train.py``.
+"""Helpers shared by the benchmark suite and its worker process.
 
 Everything here is plain functions with no tokenlab import at module level, so the
 worker can set ``TOKENLAB_PURE_PYTHON`` before tokenlab is first imported.
@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import json
 import os
-import platform
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -152,6 +151,32 @@ def tokenlab_train(path: str, vocab_size: int) -> Any:
     return tokenlab.train(path, vocab_size=vocab_size, show_progress=False)
 
 
+#: The library each training benchmark is measured against.
+TRAIN_ANCHORS = {
+    "bpe": "tokenizers",
+    "wordpiece": "tokenizers",
+    "sp-bpe": "sentencepiece",
+    "unigram": "sentencepiece",
+}
+
+
+def train_side(impl: str, algorithm: str, path: str, vocab_size: int) -> Any:
+    """Train with the options ``tokenlab compare`` uses (tokenlab._compare_worker)."""
+    from tokenlab import _compare_worker
+
+    return _compare_worker.train(impl, algorithm, path, vocab_size)[0]
+
+
+def train_output(impl: str, algorithm: str, model: Any) -> dict[str, Any]:
+    """What is compared before timing: the vocabulary, and the merges for bpe."""
+    from tokenlab import _compare_worker
+
+    return {
+        "vocab": _compare_worker.vocabulary(impl, model),
+        "merges": _compare_worker.merges(impl, model, algorithm),
+    }
+
+
 def merges_digest(merges: Sequence[Sequence[str]]) -> str:
     """A short fingerprint of a merge list, to compare across processes."""
     data = json.dumps([list(m) for m in merges], ensure_ascii=False).encode("utf-8")
@@ -165,58 +190,6 @@ def ids_digest(ids: Sequence[Sequence[int]]) -> str:
         h.update(json.dumps(list(row)).encode("ascii"))
         h.update(b"\n")
     return h.hexdigest()[:16]
-
-
-def cpu_model() -> str:
-    """The CPU model name from ``/proc/cpuinfo`` (or ``platform.processor()``)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def tokenlab_revision() -> str:
-    """The git commit of the tokenlab sources, noting uncommitted changes under tokenlab/."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", REPO_ROOT, "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", REPO_ROOT, "status", "--porcelain", "--", "tokenlab", "setup.py"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" + uncommitted changes" if dirty else "")
-
-
-def machine_info() -> dict[str, str]:
-    """Where and with what the numbers were taken."""
-    import tokenizers
-
-    import tokenlab
-
-    try:
-        usable = str(len(os.sched_getaffinity(0)))
-    except AttributeError:
-        usable = "?"
-    return {
-        "nproc": f"{os.cpu_count()} (usable: {usable})",
-        "cpu": cpu_model(),
-        "os": platform.platform(),
-        "python": sys.version.split()[0],
-        "tokenlab": f"{tokenlab.__version__} (git {tokenlab_revision()})",
-        "tokenizers": tokenizers.__version__,
-    }
 
 
 def child_env(pure_python: bool) -> dict[str, str]:

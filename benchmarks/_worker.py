@@ -3,18 +3,13 @@
 tokenlab picks its core once, at import, from ``TOKENLAB_PURE_PYTHON``; so the
 pure-Python numbers come from a separate process started with that variable set.
 
-Two modes:
+A long-lived worker for pytest-benchmark (``_worker.py serve``). It reads one JSON
+request per line on stdin and answers one JSON line on stdout. Setup (loading a
+tokenizer, reading held-out lines) is its own request, so a timed request costs the
+work itself plus a pipe round trip (well under a millisecond).
 
-``serve``
-    A long-lived worker for pytest-benchmark. It reads one JSON request per line on
-    stdin and answers one JSON line on stdout. Setup (loading a tokenizer, reading
-    held-out lines) is its own request, so a timed request costs the work itself
-    plus a pipe round trip (well under a millisecond).
-
-``train``
-    One training run in a fresh process, for ``compare_train.py``: train
-    ``--impl tokenlab`` or ``--impl tokenizers`` on a file and write the merges,
-    the training wall time and peak RSS as JSON to ``--out``.
+(One-off training runs for reports are ``tokenlab compare``, which starts its own
+worker, ``python -m tokenlab._compare_worker``.)
 """
 
 from __future__ import annotations
@@ -22,32 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
-import time
 from typing import Any, TextIO
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common
-
-
-def _peak_rss_bytes() -> int:
-    """This process's peak RSS so far.
-
-    On Linux this is ``VmHWM`` from ``/proc/self/status``, not ``ru_maxrss``: the
-    kernel carries the parent's ``ru_maxrss`` over a fork and exec, so a child of a
-    big parent would report at least the parent's peak.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss if sys.platform == "darwin" else rss * 1024  # KiB on Linux
 
 
 class Server:
@@ -60,6 +35,7 @@ class Server:
         self.tokenizer: Any = None
         self.lines: list[str] = []
         self.merges: list[tuple[str, str]] = []
+        self.output: dict[str, Any] = {}
 
     def handle(self, req: dict[str, Any]) -> dict[str, Any]:
         cmd = req["cmd"]
@@ -76,6 +52,13 @@ class Server:
             tok = _common.tokenlab_train(req["path"], int(req["vocab_size"]))
             self.merges = list(tok.model.merges)
             return {"n_merges": len(self.merges)}
+        if cmd == "train_algo":
+            algorithm = req["algorithm"]
+            model = _common.train_side("tokenlab", algorithm, req["path"], int(req["vocab_size"]))
+            self.output = _common.train_output("tokenlab", algorithm, model)
+            return {"vocab_size": len(self.output["vocab"])}
+        if cmd == "output":
+            return {"output": self.output}
         if cmd == "merges_digest":
             return {"digest": _common.merges_digest(self.merges), "n_merges": len(self.merges)}
         if cmd == "load":
@@ -111,55 +94,15 @@ def serve(inp: TextIO, out: TextIO) -> None:
         out.flush()
 
 
-def train_once(impl: str, corpus: str, vocab_size: int, out_path: str) -> None:
-    t0 = time.perf_counter()
-    if impl == "tokenizers":
-        import tokenizers  # noqa: F401
-
-        backend = "rust"
-    else:
-        import tokenlab
-
-        backend = tokenlab.backend
-    import_s = time.perf_counter() - t0
-    rss_after_import = _peak_rss_bytes()
-    t1 = time.perf_counter()
-    if impl == "tokenizers":
-        merges = _common.hf_merges(_common.hf_train(corpus, vocab_size))
-    else:
-        merges = list(_common.tokenlab_train(corpus, vocab_size).model.merges)
-    train_s = time.perf_counter() - t1
-    result = {
-        "impl": impl,
-        "backend": backend,
-        "vocab_size": vocab_size,
-        "import_s": import_s,
-        "train_s": train_s,
-        "rss_after_import": rss_after_import,
-        "rss_peak": _peak_rss_bytes(),
-        "merges": [list(m) for m in merges],
-    }
-    with open(out_path, "w", encoding="utf-8") as f:
-        json.dump(result, f, ensure_ascii=False)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="mode", required=True)
     sub.add_parser("serve")
-    tr = sub.add_parser("train")
-    tr.add_argument("--impl", choices=("tokenlab", "tokenizers"), required=True)
-    tr.add_argument("--corpus", required=True)
-    tr.add_argument("--vocab-size", type=int, required=True)
-    tr.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
-    if args.mode == "serve":
-        # Only replies go to the real stdout; anything else printed goes to stderr.
-        protocol = sys.stdout
-        sys.stdout = sys.stderr
-        serve(sys.stdin, protocol)
-    else:
-        train_once(args.impl, args.corpus, args.vocab_size, args.out)
+    parser.parse_args(argv)
+    # Only replies go to the real stdout; anything else printed goes to stderr.
+    protocol = sys.stdout
+    sys.stdout = sys.stderr
+    serve(sys.stdin, protocol)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ Corpus
     ``../shared/corpus/en_medium.txt.gz`` next to the repository when it exists, else
     the corpus tokenlab embeds (``tokenlab.corpus.default_corpus()``; also chosen by
     ``TOKENLAB_BENCH_CORPUS='<embedded>'``). Only the first
-    ``$TOKENLAB_BENCH_MB`` MB (default 5, whole lines) are used for training; the
+    ``$TOKENLAB_BENCH_MB`` MB (default 5, whole lines) are used for training
+    (``$TOKENLAB_BENCH_SLOW_MB``, default 1, for sp-bpe and unigram); the
     next ``$TOKENLAB_BENCH_HELDOUT_MB`` MB (default 0.5) are the held-out lines that
     the encode benchmarks encode. The slice is written once, uncompressed, and every
     library trains on that same file. ``$TOKENLAB_BENCH_VOCAB`` (default 8000) is the
@@ -62,6 +63,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> _common.CorpusSlice:
     )
     assert sl.heldout, f"no held-out lines could be cut from {source}"
     return sl
+
+
+@pytest.fixture(scope="session")
+def slow_corpus(tmp_path_factory: pytest.TempPathFactory) -> _common.CorpusSlice:
+    """A smaller training file for the slow trainers (``$TOKENLAB_BENCH_SLOW_MB``, 1 MB)."""
+    source = _common.default_corpus_path()
+    out = tmp_path_factory.mktemp("slow_corpus")
+    return _common.make_slice(
+        source, str(out), train_mb=_common.env_float("TOKENLAB_BENCH_SLOW_MB", 1.0)
+    )
 
 
 @pytest.fixture(scope="session")

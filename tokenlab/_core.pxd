@@ -7,11 +7,14 @@ The pure-Python twin is ``tokenlab/_pycore.py``; both expose the same surface.
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libcpp.string cimport string
 from libcpp.unordered_map cimport unordered_map
+from libcpp.utility cimport pair
 from libcpp.vector cimport vector
 
 ctypedef int32_t sym_t      # a symbol (token) id
 ctypedef uint64_t key_t     # a pair packed as (left << 32) | right
 ctypedef int64_t count_t    # pair and symbol counts: 64-bit, never 32
+ctypedef count_t* count_ptr
+ctypedef pair[count_ptr, key_t] pair_ref    # a pair's count in PairCounter._pairs, its key
 
 
 cdef struct HeapEntry:
@@ -19,7 +22,8 @@ cdef struct HeapEntry:
     count_t fl              # count(left) when pushed (likelihood), else 1
     count_t fr              # count(right) when pushed (likelihood), else 1
     sym_t left
-    sym_t right
+    sym_t right             # -1: a symbol's bound (likelihood), see PairCounter._rescore
+    int64_t gen             # a bound's generation (valid while it is _pending's)
 
 
 cdef class PairCounter:
@@ -29,9 +33,15 @@ cdef class PairCounter:
     cdef vector[count_t] _freqs                 # frequency of word w
     cdef unordered_map[key_t, count_t] _pairs   # live pairs (count != 0)
     cdef unordered_map[key_t, vector[int32_t]] _where   # pair -> words that may hold it
-    cdef unordered_map[sym_t, count_t] _sym_counts
+    cdef vector[count_t] _fdense                # count of each symbol id below _DENSE
+    cdef unordered_map[sym_t, count_t] _fsparse  # count of each larger symbol id
     cdef unordered_map[sym_t, int64_t] _sym_lengths
-    cdef unordered_map[sym_t, vector[key_t]] _sym_pairs  # likelihood: symbol -> pairs
+    # likelihood: symbol -> its pairs, each as (its count in _pairs, its key); a pair is
+    # never erased from _pairs in that mode (a dead one keeps count 0), so the
+    # pointers stay valid and a re-scan needs no hash lookup
+    cdef unordered_map[sym_t, vector[pair_ref]] _sym_pairs
+    cdef unordered_map[sym_t, int64_t] _pending  # likelihood: symbol -> its bound's generation
+    cdef int64_t _gen                           # last bound generation handed out
     cdef vector[HeapEntry] _heap
     cdef bint _likelihood
     cdef bint _piece_tie                        # SentencePiece: shorter, then smaller piece
@@ -43,6 +53,8 @@ cdef class PairCounter:
     cdef int _cmp_pieces(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil
 
     cdef int64_t _length(self, sym_t s) noexcept nogil
+    cdef count_t* _fref(self, sym_t s) noexcept nogil
+    cdef count_t _f(self, sym_t s) noexcept nogil
     cdef bint _pair_ok(self, sym_t a, sym_t b) noexcept nogil
     cdef HeapEntry _entry(self, key_t key, count_t count) noexcept nogil
     cdef bint _valid(self, const HeapEntry* e) noexcept nogil
@@ -52,7 +64,9 @@ cdef class PairCounter:
     cdef void _compact_heap(self) noexcept nogil
     cdef void _build_heap(self) noexcept nogil
     cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
-                       sym_t b, sym_t z, bint any_merged) noexcept nogil
+                       sym_t b, sym_t z, count_t z_gain) noexcept nogil
+    cdef void _rescan(self, sym_t s) noexcept nogil
+    cdef void _push_bound(self, sym_t s, HeapEntry bound) noexcept nogil
 
 
 cdef class MergeTable:

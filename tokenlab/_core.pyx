@@ -26,6 +26,9 @@ cdef int64_t _MAX_ID = 2 ** 31 - 2
 MAX_TOTAL = 2 ** 63 - 1
 cdef object _MAX_COUNT = 2 ** 63 - 1
 cdef uint64_t _LOW32 = 0xFFFFFFFFu
+# Symbol counts are a plain array for ids below this (the likelihood rescan reads
+# millions of them), a hash map above it (ids may go up to MAX_ID).
+cdef sym_t _DENSE = 1 << 22
 
 cdef extern from *:
     """
@@ -188,7 +191,7 @@ cdef class PairCounter:
                 prev = -1
                 for i in range(n):
                     s = self._symbols[self._starts[w] + i]
-                    self._sym_counts[s] += freq
+                    self._fref(s)[0] += freq
                     if i > 0 and self._pair_ok(prev, s):
                         k = _key(prev, s)
                         self._pairs[k] += freq
@@ -201,13 +204,16 @@ cdef class PairCounter:
     cdef void _build_heap(self) noexcept nogil:
         cdef unordered_map[key_t, count_t].iterator it = self._pairs.begin()
         cdef vector[key_t] dead
+        cdef pair_ref ref
         self._heap.clear()
         while it != self._pairs.end():
             if deref(it).second > 0:
-                if self._likelihood:
-                    self._sym_pairs[_left(deref(it).first)].push_back(deref(it).first)
-                    self._sym_pairs[_right(deref(it).first)].push_back(deref(it).first)
                 if deref(it).second >= self._min_count:
+                    if self._likelihood:
+                        ref.first = &deref(it).second
+                        ref.second = deref(it).first
+                        self._sym_pairs[_left(ref.second)].push_back(ref)
+                        self._sym_pairs[_right(ref.second)].push_back(ref)
                     self._push(self._entry(deref(it).first, deref(it).second))
             else:
                 dead.push_back(deref(it).first)
@@ -243,6 +249,10 @@ cdef class PairCounter:
             s = tl_cmp_ratio(x.count, x.fl, x.fr, y.count, y.fl, y.fr)
             if s != 0:
                 return s > 0
+            # A symbol's bound (right == -1) ranks above every pair it ties with:
+            # a pair it covers may win that tie once re-scored.
+            if (x.right < 0) != (y.right < 0):
+                return x.right < 0
         if x.count != y.count:
             return x.count > y.count
         if self._piece_tie:
@@ -252,6 +262,22 @@ cdef class PairCounter:
         if x.left != y.left:
             return x.left < y.left
         return x.right < y.right
+
+    cdef count_t* _fref(self, sym_t s) noexcept nogil:
+        if s < _DENSE:
+            if <size_t>s >= self._fdense.size():
+                self._fdense.resize(s + 1, 0)
+            return &self._fdense[s]
+        return &self._fsparse[s]
+
+    cdef count_t _f(self, sym_t s) noexcept nogil:
+        cdef unordered_map[sym_t, count_t].iterator it
+        if <size_t>s < self._fdense.size():
+            return self._fdense[s]
+        if s < _DENSE:
+            return 0
+        it = self._fsparse.find(s)
+        return 0 if it == self._fsparse.end() else deref(it).second
 
     cdef int64_t _length(self, sym_t s) noexcept nogil:
         cdef unordered_map[sym_t, int64_t].iterator it = self._sym_lengths.find(s)
@@ -269,22 +295,26 @@ cdef class PairCounter:
         e.count = count
         e.left = _left(key)
         e.right = _right(key)
+        e.gen = 0
         if self._likelihood:
-            e.fl = self._sym_counts[e.left]
-            e.fr = self._sym_counts[e.right]
+            e.fl = self._f(e.left)
+            e.fr = self._f(e.right)
         else:
             e.fl = 1
             e.fr = 1
         return e
 
     cdef bint _valid(self, const HeapEntry* e) noexcept nogil:
-        cdef unordered_map[key_t, count_t].iterator it = self._pairs.find(
-            _key(e.left, e.right))
+        cdef unordered_map[key_t, count_t].iterator it
+        cdef unordered_map[sym_t, int64_t].iterator pit
+        if e.right < 0:
+            pit = self._pending.find(e.left)
+            return pit != self._pending.end() and deref(pit).second == e.gen
+        it = self._pairs.find(_key(e.left, e.right))
         if it == self._pairs.end() or deref(it).second != e.count:
             return False
         if self._likelihood:
-            return (self._sym_counts[e.left] == e.fl
-                    and self._sym_counts[e.right] == e.fr)
+            return self._f(e.left) == e.fl and self._f(e.right) == e.fr
         return True
 
     cdef void _push(self, HeapEntry e) noexcept nogil:
@@ -397,7 +427,9 @@ cdef class PairCounter:
                             before = self._pairs[k]
                             self._pairs[k] = before + freq
                             grown.push_back(k)
-                            if before == 0:
+                            # likelihood: a pair joins its symbols' lists when it
+                            # becomes a candidate (see _rescan)
+                            if before < self._min_count <= before + freq:
                                 created.push_back(k)
                             where = &self._where[k]
                             if where.empty() or where.back() != w:
@@ -412,18 +444,22 @@ cdef class PairCounter:
                     i += 1
             if found:
                 self._lens[w] = <int32_t>o
-        self._pairs.erase(target)
+        if self._likelihood:
+            self._pairs[target] = 0     # kept: _sym_pairs points at it
+        else:
+            self._pairs.erase(target)
         if merged:
-            self._sym_counts[a] -= merged
-            self._sym_counts[b] -= merged
-            self._sym_counts[z] += merged
+            self._fref(a)[0] -= merged
+            self._fref(b)[0] -= merged
+            self._fref(z)[0] += merged
         sort(changed.begin(), changed.end())
         changed.erase(unique(changed.begin(), changed.end()), changed.end())
         for k in changed:
-            if k != target and self._pairs.count(k) and self._pairs[k] == 0:
+            if (not self._likelihood and k != target and self._pairs.count(k)
+                    and self._pairs[k] == 0):
                 self._pairs.erase(k)
         if self._likelihood:
-            self._rescore(changed, created, a, b, z, merged != 0)
+            self._rescore(changed, created, a, b, z, merged)
         else:
             sort(grown.begin(), grown.end())
             grown.erase(unique(grown.begin(), grown.end()), grown.end())
@@ -433,40 +469,109 @@ cdef class PairCounter:
         return merged
 
     cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
-                       sym_t b, sym_t z, bint any_merged) noexcept nogil:
+                       sym_t b, sym_t z, count_t z_gain) noexcept nogil:
+        # Pairs whose count changed are re-scored now. The other pairs of a and b
+        # keep their counts while count(a) and count(b) fall, so their scores
+        # rise: instead of re-scoring them all (thousands for a common symbol),
+        # one bound per symbol goes on the heap. score(s, x) <= 1 / count(s),
+        # since count(sx) <= count(x); the pairs of s are re-scored only if that
+        # bound reaches the top (_rescan, which may leave a tighter bound). Scores
+        # fall only for the unchanged pairs of z when an existing id is reused
+        # (count(z) grows): those are re-scored at once, since best() drops a
+        # stale entry without pushing it again.
         cdef vector[key_t] todo
-        cdef vector[key_t]* pairs
-        cdef vector[key_t] live
-        cdef sym_t syms[3]
+        cdef unordered_map[key_t, count_t].iterator it
+        cdef pair_ref ref
+        cdef sym_t syms[2]
+        cdef HeapEntry bound
+        cdef count_t f
         cdef int t
         cdef key_t k
         for k in created:
-            if self._pairs.count(k):
-                self._sym_pairs[_left(k)].push_back(k)
-                self._sym_pairs[_right(k)].push_back(k)
+            it = self._pairs.find(k)
+            if it != self._pairs.end():
+                ref.first = &deref(it).second
+                ref.second = k
+                self._sym_pairs[_left(k)].push_back(ref)
+                self._sym_pairs[_right(k)].push_back(ref)
         for k in changed:
             todo.push_back(k)
-        if any_merged:
-            syms[0] = a
-            syms[1] = b
-            syms[2] = z
-            for t in range(3):
-                pairs = &self._sym_pairs[syms[t]]
-                live.clear()
-                sort(pairs.begin(), pairs.end())
-                pairs.erase(unique(pairs.begin(), pairs.end()), pairs.end())
-                for k in deref(pairs):
-                    if self._pairs.count(k):
-                        live.push_back(k)
-                        todo.push_back(k)
-                pairs.swap(live)
         sort(todo.begin(), todo.end())
         todo.erase(unique(todo.begin(), todo.end()), todo.end())
         for k in todo:
             if self._pairs.count(k) and self._pairs[k] >= self._min_count:
                 self._push(self._entry(k, self._pairs[k]))
+        if z_gain:
+            syms[0] = a
+            syms[1] = b
+            for t in range(2):
+                if t == 1 and b == a:
+                    continue
+                f = self._f(syms[t])
+                if f <= 0:
+                    self._pending.erase(syms[t])
+                    continue
+                bound.count = 1
+                bound.fl = f
+                bound.fr = 1
+                self._push_bound(syms[t], bound)
+            if self._f(z) != z_gain:
+                self._rescan(z)
         if self._heap.size() > 4 * self._pairs.size() + 1000000:
             self._compact_heap()
+
+    cdef void _push_bound(self, sym_t s, HeapEntry bound) noexcept nogil:
+        """Push ``bound`` (its count, fl, fr) as the one valid bound of ``s``."""
+        self._gen += 1
+        self._pending[s] = self._gen
+        bound.left = s
+        bound.right = -1
+        bound.gen = self._gen
+        self._push(bound)
+
+    cdef void _rescan(self, sym_t s) noexcept nogil:
+        """Re-score the candidate pairs of ``s``, whose bound reached the top.
+
+        ``_sym_pairs[s]`` holds (with repeats) every pair of ``s`` whose count is at
+        least ``_min_count``, and maybe others: a pair is added whenever its count
+        reaches ``_min_count`` and dropped here once it is below or gone.
+
+        Only the pairs scoring at least half the best heap entry are pushed: the
+        others get one new bound for ``s``, the exact score of the best of them.
+        It stays a bound while ``count(s)`` holds (a fall pushes 1 / count(s)
+        instead); their partners' falls are under the partners' bounds, and a
+        count that changes is pushed anyway. So a rescan of a common symbol costs
+        a pass over its pairs but few heap pushes.
+        """
+        cdef vector[pair_ref]* pairs = &self._sym_pairs[s]
+        cdef vector[pair_ref] live
+        cdef pair_ref ref
+        cdef count_t c
+        cdef HeapEntry e
+        cdef HeapEntry rest
+        cdef bint any_rest = False
+        cdef double threshold = 0.0
+        self._pending.erase(s)
+        if not self._heap.empty():
+            e = self._heap[0]
+            threshold = 0.5 * <double>e.count / (<double>e.fl * <double>e.fr)
+        sort(pairs.begin(), pairs.end())
+        pairs.erase(unique(pairs.begin(), pairs.end()), pairs.end())
+        for ref in deref(pairs):
+            c = ref.first[0]
+            if c < self._min_count:
+                continue
+            live.push_back(ref)
+            e = self._entry(ref.second, c)
+            if <double>e.count / (<double>e.fl * <double>e.fr) >= threshold:
+                self._push(e)
+            elif not any_rest or tl_cmp_ratio(e.count, e.fl, e.fr,
+                                              rest.count, rest.fl, rest.fr) > 0:
+                rest = e
+                any_rest = True
+        pairs.swap(live)
+        if any_rest:
+            self._push_bound(s, rest)
 
     # -- public surface ---------------------------------------------------------------
 
@@ -482,6 +587,12 @@ cdef class PairCounter:
         with nogil:
             while not self._heap.empty():
                 top = self._heap[0]
+                if top.right < 0:
+                    # A symbol's bound on top: its pairs may now beat every entry.
+                    self._pop()
+                    if self._valid(&top):
+                        self._rescan(top.left)
+                    continue
                 if self._valid(&top):
                     break
                 self._pop()
@@ -519,9 +630,7 @@ cdef class PairCounter:
     def symbol_count(self, symbol):
         """Current frequency of ``symbol`` over the corpus."""
         cdef sym_t s = _check_id(symbol, "symbol")
-        if self._sym_counts.count(s):
-            return self._sym_counts[s]
-        return 0
+        return self._f(s)
 
     def get_words(self):
         """The current segmentation of every word (a copy)."""

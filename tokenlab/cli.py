@@ -318,7 +318,93 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_tokenizer_option(info)
     info.set_defaults(run=_run_info)
+    _add_compare_parser(commands)
     return parser
+
+
+def _add_compare_parser(commands: Any) -> None:
+    from tokenlab.compare import ANCHORS, DEFAULT_HELD_OUT_LINES
+
+    compare = commands.add_parser(
+        "compare",
+        help="train tokenlab and tokenizers/sentencepiece side by side and report",
+        description=(
+            "Train tokenlab and the matching anchor library (tokenizers for bpe and "
+            "wordpiece, sentencepiece for sp-bpe and unigram) on the same corpus with "
+            "equivalent options, each in its own process, and report training time, peak "
+            "memory, encoding speed, bytes per token and vocabulary overlap, with the "
+            "ratios tokenlab / anchor. Without --held-out, the last "
+            f"{DEFAULT_HELD_OUT_LINES} lines of the files are held out for encoding "
+            "(--held-out-lines) and not trained on."
+        ),
+    )
+    compare.add_argument("files", nargs="+", metavar="FILE", help="corpus files (text or .gz)")
+    compare.add_argument("--algorithm", choices=tuple(ANCHORS), required=True)
+    compare.add_argument("--vocab-size", type=_positive_int, required=True, metavar="N")
+    compare.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        metavar="T",
+        help="threads each library may use (default: each library's own default)",
+    )
+    compare.add_argument(
+        "--held-out", metavar="FILE", help="text to encode (default: the last lines)"
+    )
+    compare.add_argument(
+        "--held-out-lines",
+        type=_positive_int,
+        default=DEFAULT_HELD_OUT_LINES,
+        metavar="N",
+        help=f"lines held out without --held-out (default: {DEFAULT_HELD_OUT_LINES})",
+    )
+    compare.add_argument(
+        "--min-frequency",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="bpe and wordpiece: minimum pair count (default: 0)",
+    )
+    compare.add_argument("-o", "--output", metavar="PATH", help="write the report here too")
+    compare.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    compare.add_argument(
+        "--plot", metavar="PNG", help="also draw the ratios (needs matplotlib: tokenlab[plot])"
+    )
+    compare.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    compare.set_defaults(run=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    import shlex
+
+    from tokenlab import compare as cmp
+    from tokenlab._atomic import atomic_write, check_writable_path
+
+    # fail now, not after training: outputs must be writable, the plot drawable
+    for path in (args.output, args.plot):
+        if path:
+            check_writable_path(path)
+    if args.plot:
+        cmp.check_plot_support()
+    report = cmp.compare(
+        args.files,
+        args.algorithm,
+        args.vocab_size,
+        threads=args.threads,
+        held_out=args.held_out,
+        held_out_lines=args.held_out_lines,
+        min_frequency=args.min_frequency,
+        progress=None if args.quiet else cmp.print_progress,
+    )
+    command = shlex.join([PROG, *args.argv]) if getattr(args, "argv", None) else None
+    text = cmp.to_json(report) if args.json else cmp.to_markdown(report, command)
+    sys.stdout.write(text)
+    if args.output:
+        with atomic_write(args.output) as f:
+            f.write(text)
+    if args.plot:
+        cmp.write_plot(report, args.plot)
+    return EXIT_OK
 
 
 def _add_tokenizer_option(parser: argparse.ArgumentParser) -> None:
@@ -559,6 +645,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:  # --help, --version, or a usage error (argparse exits 2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:

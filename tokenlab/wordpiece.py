@@ -169,14 +169,26 @@ class WordPieceTrainer:
         # A char keeps its position's form even when an earlier char was dropped
         # by limit_alphabet (as in the BPE trainer and Hugging Face).
         kept = set(alphabet)
-        symbols = [
-            [ch if i == 0 else prefix + ch for i, ch in enumerate(word) if ch in kept]
-            for word in words
-        ]
+        later: set[str] = set()
+        for word in words:
+            later.update(word[1:])
+        later &= kept
         # Only the prefixed chars that occur get an id, as in Hugging Face (which
         # numbers them in hash order; here they are sorted, so ids are stable).
-        for sym in sorted({s for syms in symbols for s in syms if s not in vocab}):
-            add(sym)
+        # (add() keeps the id of a token that exists, e.g. a special "##x".)
+        for ch in sorted(later):
+            add(prefix + ch)
+        first_id = {ch: vocab[ch] for ch in kept}
+        later_id = {ch: vocab[prefix + ch] for ch in later}
+        seqs: list[list[int]]
+        if self.limit_alphabet is None:
+            # every char is kept: no filtering, and the ids come from two lookups
+            seqs = [[first_id[w[0]], *map(later_id.__getitem__, w[1:])] if w else [] for w in words]
+        else:
+            seqs = [
+                [first_id[ch] if i == 0 else later_id[ch] for i, ch in enumerate(w) if ch in kept]
+                for w in words
+            ]
         base = len(vocab)
         if self.vocab_size < base:
             raise ConfigError(
@@ -184,9 +196,7 @@ class WordPieceTrainer:
                 f"special tokens plus the {base - len(self.special_tokens)} initial symbols "
                 f"({base}); use a vocab_size of at least {base}, or set limit_alphabet"
             )
-        seqs = [[vocab[s] for s in syms] for syms in symbols]
         freqs = [counts[word] for word in words]
-        del symbols
         t1 = time.perf_counter()
         min_count = max(1, self.min_frequency)
         counter = PairCounter(seqs, freqs, scoring="likelihood", min_count=min_count)

@@ -1,0 +1,219 @@
+"""Tests of tokenlab/compare.py and the ``tokenlab compare`` command.
+
+Each algorithm whose anchor is installed is compared once on a few hundred lines
+of the pydoc topics (module-scoped: the workers train in fresh processes), and
+the report is checked field by field. The workers run with the temporary
+directory as their working directory, outside the checkout.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import pydoc_lines
+
+from tokenlab import compare as cmp
+from tokenlab.cli import main
+from tokenlab.errors import ConfigError, CorpusError
+
+ANCHOR_OF = {"bpe": "tokenizers", "wordpiece": "tokenizers"}
+ANCHOR_OF.update({"sp-bpe": "sentencepiece", "unigram": "sentencepiece"})
+HELD_OUT = 60
+VOCAB = 300
+
+
+def _anchor(algorithm: str) -> Any:
+    name = ANCHOR_OF[algorithm]
+    return pytest.importorskip(name, reason=f"the {algorithm} comparison needs {name}")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lines = [line for line in pydoc_lines(1500) if line.strip()][:400]
+    path = tmp_path_factory.mktemp("corpus") / "corpus.txt"
+    path.write_text("".join(line if line.endswith("\n") else line + "\n" for line in lines))
+    return path
+
+
+_RUNS: dict[str, tuple[dict[str, Any], str, Path]] = {}
+
+
+def _json_run(algorithm: str, corpus: Path, tmp: Path, capsys: Any) -> tuple[dict[str, Any], Path]:
+    """``tokenlab compare --json -o FILE`` once per algorithm; (report, FILE)."""
+    if algorithm not in _RUNS:
+        out = tmp / f"{algorithm}.json"
+        argv = ["compare", str(corpus), "--algorithm", algorithm, "--vocab-size", str(VOCAB)]
+        argv += ["--held-out-lines", str(HELD_OUT), "--json", "-o", str(out)]
+        capsys.readouterr()
+        assert main(argv) == 0
+        captured = capsys.readouterr()
+        _RUNS[algorithm] = (json.loads(captured.out), captured.err, out)
+    report, _err, out = _RUNS[algorithm]
+    return report, out
+
+
+@pytest.mark.parametrize("algorithm", ["bpe", "wordpiece", "sp-bpe", "unigram"])
+def test_report_has_every_field(
+    algorithm: str, corpus: Path, tmp_path_factory: pytest.TempPathFactory, capsys: Any
+) -> None:
+    anchor = _anchor(algorithm)
+    report, out = _json_run(algorithm, corpus, tmp_path_factory.mktemp("out"), capsys)
+    # -o holds exactly what was printed, and no temporary file is left beside it
+    assert json.loads(out.read_text(encoding="utf-8")) == report
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+    assert report["algorithm"] == algorithm and report["anchor"] == ANCHOR_OF[algorithm]
+    assert report["versions"][ANCHOR_OF[algorithm]] == anchor.__version__
+    for key in ("nproc", "cpu", "python", "tokenlab"):
+        assert report["machine"][key]
+    assert len(report["load_start"]) == len(report["load_end"]) == 3
+    # 400 lines, the last HELD_OUT of them held out
+    assert report["corpus"]["train_lines"] == 400 - HELD_OUT
+    for side in ("tokenlab", "anchor_metrics"):
+        m = report[side]
+        assert m["train_s"] > 0 and m["peak_rss_mib"] > 1
+        assert m["encode_mb_s"] > 0 and m["batch_mb_s"] > 0
+        assert 1 <= m["bytes_per_token"] < 10
+        assert m["vocab_size"] == VOCAB
+    for key, ratio in report["ratios"].items():
+        assert math.isclose(ratio, report["tokenlab"][key] / report["anchor_metrics"][key])
+    overlap = report["vocab_overlap"]
+    assert 0 < overlap["common"] <= VOCAB
+    assert math.isclose(overlap["share_of_anchor"], overlap["common"] / VOCAB)
+    if algorithm == "bpe":
+        # tokenlab's byte-level BPE is Hugging Face's exactly: same merges, same vocab
+        assert report["merges_identical"] is True
+        assert overlap["common"] == VOCAB
+        assert report["ratios"]["bytes_per_token"] == 1.0
+    else:
+        assert report["merges_identical"] is None
+
+
+def test_held_out_file_is_not_cut_from_the_corpus(
+    corpus: Path, tmp_path: Path, capsys: Any
+) -> None:
+    _anchor("bpe")
+    held = tmp_path / "held.txt"
+    held.write_text("hello world\nsome more held-out text\n", encoding="utf-8")
+    report = cmp.compare([str(corpus)], "bpe", VOCAB, held_out=str(held), progress=None)
+    assert report["corpus"]["train_lines"] == 400
+    assert report["corpus"]["held_out"] == str(held)
+    assert report["merges_identical"] is True
+
+
+def test_markdown_report_and_progress(corpus: Path, tmp_path: Path, capsys: Any) -> None:
+    tokenizers = _anchor("bpe")
+    out = tmp_path / "report.md"
+    argv = ["compare", str(corpus), "--algorithm", "bpe", "--vocab-size", str(VOCAB)]
+    argv += ["--held-out-lines", str(HELD_OUT), "-o", str(out)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert out.read_text(encoding="utf-8") == captured.out
+    text = captured.out
+    assert "| training seconds |" in text and "| merge lists identical | yes |" in text
+    assert f"| tokenizers | {tokenizers.__version__} |" in text
+    assert "| nproc |" in text and "load average" in text
+    assert "`tokenlab compare " in text  # the command that made it
+    # one progress line per phase on stderr
+    phases = [line for line in captured.err.splitlines() if line.startswith("tokenlab compare:")]
+    assert len(phases) >= 5
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is not None, reason="matplotlib is installed"
+)
+def test_plot_without_matplotlib_fails_before_training(
+    corpus: Path, tmp_path: Path, capsys: Any
+) -> None:
+    argv = ["compare", str(corpus), "--algorithm", "bpe", "--vocab-size", "300"]
+    assert main([*argv, "--plot", str(tmp_path / "r.png")]) == 1
+    err = capsys.readouterr().err
+    assert "pip install matplotlib" in err and "tokenlab compare:" not in err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")
+def test_plot_with_matplotlib(corpus: Path, tmp_path: Path, capsys: Any) -> None:
+    _anchor("bpe")
+    png = tmp_path / "r.png"
+    argv = ["compare", str(corpus), "--algorithm", "bpe", "--vocab-size", "300"]
+    assert main([*argv, "--held-out-lines", "50", "--plot", str(png), "-q"]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unknown_algorithm(corpus: Path, capsys: Any) -> None:
+    assert main(["compare", str(corpus), "--algorithm", "bpe2", "--vocab-size", "300"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="unknown algorithm 'bpe2'"):
+        cmp.compare([str(corpus)], "bpe2", 300)
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda p: str(p / "missing.txt"), "does not exist"),
+        (lambda p: str(p), "is a directory"),
+    ],
+)
+def test_bad_files(make: Any, match: str, tmp_path: Path, capsys: Any) -> None:
+    path = make(tmp_path)
+    assert main(["compare", path, "--algorithm", "bpe", "--vocab-size", "300"]) == 1
+    assert match in capsys.readouterr().err
+    with pytest.raises(CorpusError, match=match):
+        cmp.compare([path], "bpe", 300, progress=None)
+
+
+def test_not_utf8_names_file_and_line(tmp_path: Path) -> None:
+    _anchor("bpe")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"fine\n\xff\xfe broken\n")
+    with pytest.raises(CorpusError, match=r"bad\.txt, line 2: not valid UTF-8"):
+        cmp.compare([str(bad)], "bpe", 300, progress=None)
+
+
+def test_too_few_lines_for_the_held_out_part(tmp_path: Path) -> None:
+    _anchor("bpe")
+    small = tmp_path / "small.txt"
+    small.write_text("one line\ntwo lines\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="last 1000 lines are held out"):
+        cmp.compare([str(small)], "bpe", 300, progress=None)
+
+
+def test_anchor_not_installed(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any) -> Any:
+        return None if name == "sentencepiece" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(ConfigError, match="pip install sentencepiece"):
+        cmp.compare([str(corpus)], "unigram", 300, progress=None)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"vocab_size": 0}, "vocab_size must be an integer >= 1"),
+        ({"threads": 0}, "threads must be a positive integer"),
+        ({"algorithm": "unigram", "min_frequency": 2}, "min_frequency does not apply"),
+    ],
+)
+def test_bad_options(corpus: Path, kwargs: dict[str, Any], match: str) -> None:
+    args = {"algorithm": "bpe", "vocab_size": 300, **kwargs}
+    with pytest.raises(ConfigError, match=match):
+        cmp.compare([str(corpus)], progress=None, **args)
+
+
+def test_output_directory_checked_before_training(
+    corpus: Path, tmp_path: Path, capsys: Any
+) -> None:
+    out = tmp_path / "no" / "such" / "dir" / "r.md"
+    argv = ["compare", str(corpus), "--algorithm", "bpe", "--vocab-size", "300", "-o", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "tokenlab compare:" not in err
+    assert not os.path.exists(out)

@@ -1,0 +1,543 @@
+"""Train tokenlab and its anchor library side by side on your corpus, and report.
+
+``tokenlab compare FILE ... --algorithm A --vocab-size N`` (or :func:`compare`)
+trains tokenlab and the library it is measured against on the same text, with
+equivalent options, each in a fresh process (``python -m
+tokenlab._compare_worker``), one after the other in the same run:
+
+============  =================  ==============================================
+algorithm     anchor             options both sides get
+============  =================  ==============================================
+``bpe``       ``tokenizers``     byte-level, no prefix space, 256-byte alphabet
+``wordpiece`` ``tokenizers``     BERT normalizer (lowercase) and pre-tokenizer,
+                                 ``##``, ``[PAD] [UNK] [CLS] [SEP] [MASK]``
+``sp-bpe``    ``sentencepiece``  SentencePiece's defaults (``nmt_nfkc``, ...)
+``unigram``   ``sentencepiece``  SentencePiece's defaults
+============  =================  ==============================================
+
+It reports, for each side and as the ratio tokenlab / anchor: training seconds
+(the train call, measured in the child), peak memory (the child's ``VmHWM``,
+taken right after training), encoding throughput on the held-out text (MB/s,
+one ``encode`` per line, and one ``encode_batch`` call), bytes per token on the
+held-out text (special tokens not added), the vocabulary overlap, and for
+``bpe`` whether the merge lists are identical (tokenlab's BPE is meant to
+equal Hugging Face's exactly).
+
+Held-out text: ``held_out`` if given (then all of the files are trained on);
+otherwise the last ``held_out_lines`` lines (default 1000) of the files are set
+aside and the rest is trained on. ``.gz`` files are read decompressed. Both
+sides read the same uncompressed training file.
+
+Not measured: time to start the process and import the library, and the
+anchor's accuracy of any other kind. Numbers from a busy machine differ from
+run to run: the report records the load average at the start and the end.
+"""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._atomic import atomic_write
+from ._version import __version__
+from .errors import ConfigError, CorpusError, TokenlabError
+
+__all__ = [
+    "ANCHORS",
+    "DEFAULT_HELD_OUT_LINES",
+    "check_plot_support",
+    "compare",
+    "machine_info",
+    "print_progress",
+    "to_json",
+    "to_markdown",
+    "write_plot",
+]
+
+#: The library each algorithm is compared with.
+ANCHORS = {
+    "bpe": "tokenizers",
+    "wordpiece": "tokenizers",
+    "sp-bpe": "sentencepiece",
+    "unigram": "sentencepiece",
+}
+#: Lines held out for encoding when no held-out file is given.
+DEFAULT_HELD_OUT_LINES = 1000
+_INSTALL = {"tokenizers": "pip install tokenizers", "sentencepiece": "pip install sentencepiece"}
+_MB = 1_000_000
+
+
+def print_progress(message: str) -> None:
+    """Print one progress line on stderr (the default ``progress`` of :func:`compare`).
+
+    >>> print_progress("training")  # doctest: +SKIP
+    tokenlab compare: training
+    """
+    print(f"tokenlab compare: {message}", file=sys.stderr, flush=True)
+
+
+def check_plot_support() -> None:
+    """Fail early if ``--plot`` cannot work.
+
+    Raises:
+        ConfigError: matplotlib is not installed (install hint in the message).
+
+    >>> check_plot_support()  # doctest: +SKIP
+    """
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ConfigError(
+            "--plot needs matplotlib, which is not installed: pip install matplotlib "
+            "(or pip install 'tokenlab[plot]')"
+        )
+
+
+def _load() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _git_revision() -> str:
+    """The commit of the tokenlab sources in use, if they are a git checkout."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "--", "tokenlab", "setup.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return head + (" + uncommitted changes" if dirty else "")
+
+
+def machine_info() -> dict[str, str]:
+    """Where and with what the numbers are taken (no anchor versions: see the report).
+
+    Returns:
+        ``nproc``, ``cpu``, ``os``, ``python`` and ``tokenlab`` (version and git rev).
+
+    >>> sorted(machine_info())
+    ['cpu', 'nproc', 'os', 'python', 'tokenlab']
+    """
+    try:
+        usable = str(len(os.sched_getaffinity(0)))
+    except AttributeError:
+        usable = "?"
+    from ._backend import BACKEND
+
+    return {
+        "nproc": f"{os.cpu_count()} (usable: {usable})",
+        "cpu": _cpu_model(),
+        "os": platform.platform(),
+        "python": sys.version.split()[0],
+        "tokenlab": f"{__version__} (git {_git_revision()}, backend {BACKEND})",
+    }
+
+
+def _check_files(files: Sequence[str], what: str) -> None:
+    for path in files:
+        if not os.path.exists(path):
+            raise CorpusError(f"{what} {path!r} does not exist")
+        if os.path.isdir(path):
+            raise CorpusError(f"{what} {path!r} is a directory; give text files")
+        if not os.access(path, os.R_OK):
+            raise CorpusError(f"{what} {path!r} is not readable (check its permissions)")
+
+
+def _lines(path: str) -> Any:
+    """Lines of a text or ``.gz`` file, decoded strictly, endings kept."""
+    opener: Any = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            for number, raw in enumerate(f, 1):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise CorpusError(
+                        f"{path}, line {number}: not valid UTF-8 ({e.reason}); "
+                        "convert the file to UTF-8 first"
+                    ) from e
+                yield text if text.endswith("\n") else text + "\n"
+    except (OSError, EOFError) as e:
+        raise CorpusError(f"cannot read {path!r}: {e}") from e
+
+
+def _prepare(
+    files: Sequence[str], held_out: str | None, held_out_lines: int, tmp: str
+) -> dict[str, Any]:
+    """Write train.txt and held_out.txt into ``tmp``; say what went where."""
+    train_path = os.path.join(tmp, "train.txt")
+    held_path = os.path.join(tmp, "held_out.txt")
+    n_train = b_train = 0
+    tail: collections.deque[str] = collections.deque(maxlen=0 if held_out else held_out_lines)
+    with open(train_path, "w", encoding="utf-8", newline="") as out:
+        for path in files:
+            for line in _lines(path):
+                if tail.maxlen:
+                    if len(tail) == tail.maxlen:
+                        old = tail.popleft()
+                        out.write(old)
+                        n_train += 1
+                        b_train += len(old.encode("utf-8"))
+                    tail.append(line)
+                else:
+                    out.write(line)
+                    n_train += 1
+                    b_train += len(line.encode("utf-8"))
+    held = list(_lines(held_out)) if held_out else list(tail)
+    if not n_train or not any(line.strip() for line in held):
+        raise CorpusError(
+            f"too little text: {n_train} training lines and {len(held)} held-out lines "
+            f"(without --held-out, the last {held_out_lines} lines are held out, so the "
+            "files need more lines than that)"
+        )
+    with open(held_path, "w", encoding="utf-8", newline="") as f:
+        f.writelines(held)
+    return {
+        "files": [os.fspath(p) for p in files],
+        "train_path": train_path,
+        "held_out_path": held_path,
+        "train_lines": n_train,
+        "train_bytes": b_train,
+        "held_out": held_out or f"last {len(held)} lines of the files",
+    }
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of a worker: it must import this same tokenlab."""
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    old = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = root + (os.pathsep + old if old else "")
+    return env
+
+
+def _run_worker(job: dict[str, Any], tmp: str) -> dict[str, Any]:
+    name = job["impl"]
+    spec = os.path.join(tmp, f"{name}.job.json")
+    job = {**job, "out": os.path.join(tmp, f"{name}.result.json")}
+    with open(spec, "w", encoding="utf-8") as f:
+        json.dump(job, f)
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tokenlab._compare_worker", spec],
+        cwd=tmp,
+        env=_child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise TokenlabError(f"the {name} worker failed (exit code {proc.returncode}):\n{tail}")
+    with open(job["out"], encoding="utf-8") as f:
+        result: dict[str, Any] = json.load(f)
+    result["process_s"] = time.perf_counter() - start
+    return result
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def _metrics(r: dict[str, Any]) -> dict[str, Any]:
+    mb = r["held_out_bytes"] / _MB
+    return {
+        "train_s": r["train_s"],
+        "peak_rss_mib": r["peak_rss_bytes"] / 2**20,
+        "encode_mb_s": mb / r["encode_s"] if r["encode_s"] else None,
+        "batch_mb_s": mb / r["batch_s"] if r["batch_s"] else None,
+        "bytes_per_token": r["held_out_bytes"] / r["tokens"] if r["tokens"] else None,
+        "vocab_size": len(r["vocab"]),
+    }
+
+
+def compare(
+    files: Sequence[str],
+    algorithm: str,
+    vocab_size: int,
+    *,
+    threads: int | None = None,
+    held_out: str | None = None,
+    held_out_lines: int = DEFAULT_HELD_OUT_LINES,
+    min_frequency: int = 0,
+    progress: Callable[[str], None] | None = print_progress,
+) -> dict[str, Any]:
+    """Train tokenlab and the anchor on ``files``; measure both (see the module doc).
+
+    Args:
+        files: corpus files (UTF-8 text, or ``.gz``).
+        algorithm: ``"bpe"``, ``"wordpiece"``, ``"sp-bpe"`` or ``"unigram"``.
+        vocab_size: the vocabulary size both sides train to.
+        threads: threads (processes for tokenlab's word counting) each side may
+            use; None: each library's default.
+        held_out: a file to encode; None: the last ``held_out_lines`` lines.
+        held_out_lines: lines held out when ``held_out`` is None.
+        min_frequency: ``bpe`` and ``wordpiece`` only: minimum pair count.
+        progress: called with one line per phase (None: silent).
+
+    Returns:
+        The report: ``algorithm``, ``anchor``, ``options``, ``corpus``, ``machine``,
+        ``versions``, ``load_start``/``load_end``, per side (``tokenlab``,
+        ``anchor``) the metrics, ``ratios`` (tokenlab / anchor), ``vocab_overlap``
+        and ``merges_identical`` (``bpe``; None otherwise).
+
+    Raises:
+        ConfigError: unknown algorithm, bad option, anchor not installed.
+        CorpusError: a file is missing, unreadable, not UTF-8, or too short.
+        TokenlabError: a worker process failed (its error is quoted).
+
+    >>> report = compare(["corpus.txt"], "bpe", 8000)  # doctest: +SKIP
+    >>> report["ratios"]["train_s"], report["merges_identical"]  # doctest: +SKIP
+    (0.61, True)
+    """
+    if algorithm not in ANCHORS:
+        raise ConfigError(
+            f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ANCHORS)}"
+        )
+    for name, value, low in (
+        ("vocab_size", vocab_size, 1),
+        ("held_out_lines", held_out_lines, 1),
+        ("min_frequency", min_frequency, 0),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ConfigError(f"threads must be a positive integer or None, got {threads!r}")
+    if min_frequency and algorithm not in ("bpe", "wordpiece"):
+        raise ConfigError(f"min_frequency does not apply to {algorithm} (SentencePiece has none)")
+    if not files:
+        raise CorpusError("no corpus files given")
+    anchor = ANCHORS[algorithm]
+    if importlib.util.find_spec(anchor) is None:
+        raise ConfigError(
+            f"{algorithm} is compared with {anchor}, which is not installed: "
+            f"{_INSTALL[anchor]} (or pip install 'tokenlab[compare]')"
+        )
+    _check_files(files, "corpus file")
+    if held_out is not None:
+        _check_files([held_out], "held-out file")
+    say = progress or (lambda _msg: None)
+    load_start = _load()
+    with tempfile.TemporaryDirectory(prefix="tokenlab-compare-") as tmp:
+        say(f"preparing the corpus ({len(files)} file(s))")
+        corpus = _prepare(files, held_out, held_out_lines, tmp)
+        say(
+            f"corpus: {corpus['train_lines']:,} lines, {corpus['train_bytes']:,} bytes to "
+            f"train on; held out: {corpus['held_out']}"
+        )
+        job = {
+            "algorithm": algorithm,
+            "vocab_size": vocab_size,
+            "threads": threads,
+            "min_frequency": min_frequency,
+            "train": corpus.pop("train_path"),
+            "held_out": corpus.pop("held_out_path"),
+        }
+        results = {}
+        for side, impl in (("tokenlab", "tokenlab"), ("anchor", anchor)):
+            say(f"training and encoding with {impl} (fresh process)")
+            results[side] = _run_worker({**job, "impl": impl}, tmp)
+            r = results[side]
+            say(
+                f"{impl}: trained in {r['train_s']:.2f} s, peak "
+                f"{r['peak_rss_bytes'] / 2**20:.0f} MiB, encoded {r['held_out_bytes']:,} "
+                f"bytes in {r['encode_s']:.2f} s (batch {r['batch_s']:.2f} s)"
+            )
+    ours, theirs = results["tokenlab"], results["anchor"]
+    say("writing the report")
+    m_ours, m_theirs = _metrics(ours), _metrics(theirs)
+    # Throughput is better when higher; the ratio is still tokenlab / anchor.
+    ratios = {k: _ratio(m_ours[k], m_theirs[k]) for k in m_ours}
+    common = set(ours["vocab"]) & set(theirs["vocab"])
+    merges_identical = None
+    first_difference = None
+    if algorithm == "bpe":
+        merges_identical = ours["merges"] == theirs["merges"]
+        if not merges_identical:
+            for i, (x, y) in enumerate(zip(ours["merges"], theirs["merges"])):
+                if x != y:
+                    first_difference = {"index": i, "tokenlab": x, "anchor": y}
+                    break
+    versions = {**ours["versions"], **theirs["versions"]}
+    return {
+        "algorithm": algorithm,
+        "anchor": anchor,
+        "options": {
+            "vocab_size": vocab_size,
+            "threads": threads,
+            "min_frequency": min_frequency,
+        },
+        "corpus": corpus,
+        "machine": machine_info(),
+        "versions": versions,
+        "load_start": load_start,
+        "load_end": _load(),
+        "backend": ours["backend"],
+        "tokenlab": m_ours,
+        "anchor_metrics": m_theirs,
+        "ratios": ratios,
+        "vocab_overlap": {
+            "common": len(common),
+            "share_of_anchor": len(common) / len(theirs["vocab"]) if theirs["vocab"] else None,
+        },
+        "merges_identical": merges_identical,
+        "merges_first_difference": first_difference,
+        "process_s": {"tokenlab": ours["process_s"], "anchor": theirs["process_s"]},
+    }
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+_ROWS = (
+    ("training seconds", "train_s"),
+    ("peak memory MiB (VmHWM)", "peak_rss_mib"),
+    ("encode MB/s, one line at a time", "encode_mb_s"),
+    ("encode MB/s, encode_batch", "batch_mb_s"),
+    ("held-out bytes per token", "bytes_per_token"),
+    ("vocabulary size", "vocab_size"),
+)
+
+
+def to_markdown(report: dict[str, Any], command: str | None = None) -> str:
+    """The report as Markdown: the results table, then machine and versions.
+
+    Args:
+        report: what :func:`compare` returned.
+        command: the command line to show (None: not shown).
+
+    Returns:
+        Markdown text ending with a newline.
+    """
+    anchor = report["anchor"]
+    opts = report["options"]
+    corpus = report["corpus"]
+    lines = [f"## tokenlab vs {anchor}: {report['algorithm']}, vocab {opts['vocab_size']}", ""]
+    if command:
+        lines += [f"`{command}`", ""]
+    lines += [
+        f"Corpus: {', '.join(f'`{p}`' for p in corpus['files'])}: trained on "
+        f"{corpus['train_lines']:,} lines ({corpus['train_bytes']:,} bytes); encoded: "
+        f"{corpus['held_out']}. Threads: {opts['threads'] or 'library default'}; "
+        f"min_frequency: {opts['min_frequency']}.",
+        "",
+        f"| | tokenlab ({report['backend']}) | {anchor} | tokenlab / {anchor} |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    ours, theirs, ratios = report["tokenlab"], report["anchor_metrics"], report["ratios"]
+    for label, key in _ROWS:
+        digits = 0 if key == "peak_rss_mib" else 2
+        lines.append(
+            f"| {label} | {_fmt(ours[key], digits)} | {_fmt(theirs[key], digits)} "
+            f"| {_fmt(ratios[key])} |"
+        )
+    overlap = report["vocab_overlap"]
+    share = overlap["share_of_anchor"]
+    lines.append(
+        f"| vocabulary overlap | {overlap['common']:,} tokens in both "
+        f"| {_fmt(None if share is None else 100 * share, 1)}% of the anchor's | |"
+    )
+    if report["merges_identical"] is not None:
+        same = "yes" if report["merges_identical"] else "no"
+        diff = report["merges_first_difference"]
+        if diff:
+            same += f" (first differs at merge {diff['index']})"
+        lines.append(f"| merge lists identical | {same} | | |")
+    lines += [
+        "",
+        "Training seconds: the train call, in a fresh process per library; peak memory: "
+        "that process's VmHWM after training; encode: the held-out lines without special "
+        "tokens. Ratios are tokenlab / anchor (below 1 is better for time and memory, "
+        "above 1 for MB/s).",
+        "",
+        "| machine | |",
+        "| --- | --- |",
+    ]
+    load = report["load_start"], report["load_end"]
+    rows = {
+        **report["machine"],
+        **report["versions"],
+        "load average 1/5/15 min, start / end": " / ".join(
+            " ".join(f"{x:.2f}" for x in v) or "?" for v in load
+        ),
+    }
+    lines += [f"| {k} | {v} |" for k, v in rows.items()]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(report: dict[str, Any]) -> str:
+    """The report as indented JSON (for machines).
+
+    >>> to_json({"ratios": {"train_s": 0.5}})
+    '{\\n  "ratios": {\\n    "train_s": 0.5\\n  }\\n}\\n'
+    """
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_plot(report: dict[str, Any], path: str) -> None:
+    """Draw the ratios tokenlab / anchor as a bar chart PNG at ``path`` (atomically).
+
+    Args:
+        report: what :func:`compare` returned.
+        path: the PNG file to write.
+
+    Raises:
+        ConfigError: matplotlib is not installed (install hint in the message).
+    """
+    check_plot_support()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [label for label, key in _ROWS[:5] if report["ratios"][key] is not None]
+    values = [report["ratios"][key] for _, key in _ROWS[:5] if report["ratios"][key] is not None]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.barh(labels, values)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"tokenlab / {report['anchor']}")
+    ax.set_title(f"{report['algorithm']}, vocab {report['options']['vocab_size']}")
+    fig.tight_layout()
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png")
+    plt.close(fig)
