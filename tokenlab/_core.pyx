@@ -1431,3 +1431,4 @@ __all__ += ["ByteRankMerger"]
 
 
 include "_scan.pxi"
+include "_encode.pxi"

@@ -1100,3 +1100,4 @@ class ByteRankMerger:
 __all__ += ["ByteRankMerger"]
 
 from ._pyscan import *  # noqa: E402, F403  (the fixed-pattern scanner: SCAN_NAMES, ...)
+from ._pyencode import *  # noqa: E402, F403  (the fast byte-level encoder: ByteLevelEncoder)

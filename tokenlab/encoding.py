@@ -15,12 +15,79 @@ padding produce the same ids, type ids, masks and overflowing windows:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
 
 __all__ = ["Encoding"]
+
+# The per-token lists an encoding made by the fast path builds only when first read.
+_LAZY_FIELDS = frozenset(
+    ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask", "word_ids")
+)
+
+
+class _Columns:
+    """What a lazily built :class:`Encoding` is made from (see ``Encoding._from_columns``).
+
+    ``ids``, ``starts``, ``ends``, ``words`` are int sequences (lists, or int64
+    memoryviews shared by a whole batch) of which ``[lo:hi]`` is this encoding;
+    ``added`` maps a token position to ``(content, special)`` for added tokens, whose
+    token string and special mask are not the model's.
+    """
+
+    __slots__ = ("added", "ends", "hi", "ids", "inverse", "lo", "starts", "type_id", "words")
+
+    def __init__(
+        self,
+        ids: Sequence[int],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        words: Sequence[int],
+        lo: int,
+        hi: int,
+        inverse: Mapping[int, str],
+        type_id: int,
+        added: dict[int, tuple[str, bool]] | None = None,
+    ) -> None:
+        self.ids = ids
+        self.starts = starts
+        self.ends = ends
+        self.words = words
+        self.lo = lo
+        self.hi = hi
+        self.inverse = inverse
+        self.type_id = type_id
+        self.added = added
+
+    def _column(self, values: Sequence[int]) -> list[int]:
+        part = values[self.lo : self.hi]
+        return part.tolist() if isinstance(part, memoryview) else list(part)
+
+    def build(self, name: str) -> list[Any]:
+        n = self.hi - self.lo
+        if name == "ids":
+            return self._column(self.ids)
+        if name == "offsets":
+            return list(zip(self._column(self.starts), self._column(self.ends)))
+        if name == "word_ids":
+            return self._column(self.words)  # type: ignore[return-value]
+        if name == "type_ids":
+            return [self.type_id] * n
+        if name == "attention_mask":
+            return [1] * n
+        if name == "tokens":
+            get = self.inverse.get
+            tokens = [get(i, "") for i in self._column(self.ids)]
+            for pos, (content, _) in (self.added or {}).items():
+                tokens[pos] = content
+            return tokens
+        mask = [0] * n  # special_tokens_mask
+        for pos, (_, special) in (self.added or {}).items():
+            mask[pos] = 1 if special else 0
+        return mask
 
 
 @dataclass
@@ -62,6 +129,37 @@ class Encoding:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    # -- lazily built encodings -----------------------------------------------------
+    # The fast encoding path makes an Encoding from int columns and builds each
+    # per-token list the first time it is read: most callers read ``ids`` only, and
+    # the token strings and offset tuples would otherwise cost more than encoding.
+
+    @classmethod
+    def _from_columns(cls, columns: _Columns) -> Encoding:
+        enc = cls.__new__(cls)
+        enc.__dict__.update(sequence_ranges={}, overflowing=[], _columns=columns)
+        return enc
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when ``name`` is not set yet: build a lazy field on first use.
+        if name in _LAZY_FIELDS:
+            columns = self.__dict__.get("_columns")
+            if columns is not None:
+                value = columns.build(name)
+                self.__dict__[name] = value
+                return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _lazy_copy(self) -> Encoding | None:
+        """A copy sharing the unbuilt columns (what ``merge([self])`` gives), or None."""
+        if "_columns" not in self.__dict__ or self.overflowing:
+            return None
+        copy = Encoding.__new__(Encoding)
+        state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
+        state["sequence_ranges"] = dict(self.sequence_ranges)
+        copy.__dict__.update(state)
+        return copy
 
     @property
     def n_sequences(self) -> int:
@@ -213,6 +311,10 @@ class Encoding:
     @staticmethod
     def merge(encodings: list[Encoding]) -> Encoding:
         """Concatenate encodings in order (Hugging Face's ``Encoding.merge``)."""
+        if len(encodings) == 1:
+            copy = encodings[0]._lazy_copy()
+            if copy is not None:
+                return copy
         out = Encoding()
         for e in encodings:
             out.merge_with(e)
