@@ -383,8 +383,9 @@ cdef class ByteLevelEncoder:
                     while a <= b and w.piece_char[a] < 0:
                         a += 1
                     if a > b:
+                        # Only the added space: Hugging Face aligns it with the first char.
                         st = i - shift if i - shift > 0 else 0
-                        en = st
+                        en = st + 1
                     else:
                         st = w.piece_char[a]
                         en = w.piece_char[b] + 1

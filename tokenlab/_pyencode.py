@@ -135,8 +135,9 @@ class ByteLevelEncoder:
                 src = [c for c in chars[pos : pos + size] if c >= 0]
                 if src:
                     start, end = src[0], src[-1] + 1
-                else:  # only the added space: it sits where the piece starts
-                    start = end = max(s - shift, 0)
+                else:  # only the added space: Hugging Face aligns it with the first char
+                    start = max(s - shift, 0)
+                    end = start + 1
                 ids_out.append(tid)
                 starts.append(base + start)
                 ends.append(base + end)

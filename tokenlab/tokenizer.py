@@ -591,7 +591,9 @@ class Tokenizer:
                     if src:
                         ns_start, ns_end = src[0], src[-1] + 1
                     else:
-                        ns_start = ns_end = piece.start
+                        # Only chars without a source: the space (or ▁) put in front of
+                        # the text, which Hugging Face aligns with the first char.
+                        ns_start, ns_end = piece.start, piece.start + 1
                 o_start, o_end = ns.original_span(ns_start, ns_end)
                 enc.append(tid, inv.get(tid, ""), (base + o_start, base + o_end), word)
         return word_base + len(pieces)
