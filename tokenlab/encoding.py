@@ -15,7 +15,7 @@ padding produce the same ids, type ids, masks and overflowing windows:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,55 +32,52 @@ _LAZY_FIELDS = frozenset(
 class _Columns:
     """What a lazily built :class:`Encoding` is made from (see ``Encoding._from_columns``).
 
-    ``ids``, ``starts``, ``ends``, ``words`` are int sequences (lists, or int64
-    memoryviews shared by a whole batch) of which ``[lo:hi]`` is this encoding;
-    ``added`` maps a token position to ``(content, special)`` for added tokens, whose
-    token string and special mask are not the model's.
+    ``data`` holds four int64 columns of ``total`` values each -- ids, start offsets,
+    end offsets, word indices -- for a whole call (a batch shares one), of which
+    ``[lo:hi]`` is this encoding. ``added`` maps a token position to ``(content,
+    special)`` for added tokens, whose token string and special mask are not the
+    model's.
     """
 
-    __slots__ = ("added", "ends", "hi", "ids", "inverse", "lo", "starts", "type_id", "words")
+    __slots__ = ("added", "data", "hi", "inverse", "lo", "total", "type_id")
 
     def __init__(
         self,
-        ids: Sequence[int],
-        starts: Sequence[int],
-        ends: Sequence[int],
-        words: Sequence[int],
+        data: memoryview,
+        total: int,
         lo: int,
         hi: int,
         inverse: Mapping[int, str],
         type_id: int,
         added: dict[int, tuple[str, bool]] | None = None,
     ) -> None:
-        self.ids = ids
-        self.starts = starts
-        self.ends = ends
-        self.words = words
+        self.data = data
+        self.total = total
         self.lo = lo
         self.hi = hi
         self.inverse = inverse
         self.type_id = type_id
         self.added = added
 
-    def _column(self, values: Sequence[int]) -> list[int]:
-        part = values[self.lo : self.hi]
-        return part.tolist() if isinstance(part, memoryview) else list(part)
+    def _column(self, k: int) -> list[int]:
+        at = k * self.total
+        return self.data[at + self.lo : at + self.hi].tolist()  # type: ignore[no-any-return]
 
     def build(self, name: str) -> list[Any]:
         n = self.hi - self.lo
         if name == "ids":
-            return self._column(self.ids)
+            return self._column(0)
         if name == "offsets":
-            return list(zip(self._column(self.starts), self._column(self.ends)))
+            return list(zip(self._column(1), self._column(2)))
         if name == "word_ids":
-            return self._column(self.words)  # type: ignore[return-value]
+            return self._column(3)  # type: ignore[return-value]
         if name == "type_ids":
             return [self.type_id] * n
         if name == "attention_mask":
             return [1] * n
         if name == "tokens":
             get = self.inverse.get
-            tokens = [get(i, "") for i in self._column(self.ids)]
+            tokens = [get(i, "") for i in self._column(0)]
             for pos, (content, _) in (self.added or {}).items():
                 tokens[pos] = content
             return tokens

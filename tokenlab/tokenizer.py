@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -333,6 +334,7 @@ class Tokenizer:
         self._added: dict[str, tuple[int, AddedToken]] = {}
         self._added_by_id: dict[int, AddedToken] = {}
         self._added_re: Any = None
+        self._added_first: frozenset[str] = frozenset()
         self._padding: dict[str, Any] | None = None
         self._truncation: dict[str, Any] | None = None
         self._fast: tuple[Any, ...] | None = None
@@ -500,6 +502,7 @@ class Tokenizer:
         self._added_by_id[tid] = tok
         contents = sorted(self._added, key=lambda s: (-len(s), s))
         self._added_re = regex.compile("|".join(regex.escape(c) for c in contents))
+        self._added_first = frozenset(c[0] for c in contents)
 
     @property
     def added_tokens(self) -> list[tuple[int, AddedToken]]:
@@ -634,68 +637,63 @@ class Tokenizer:
         self._fast = (model, norm, pre, fast)
         return fast
 
+    def _has_added(self, text: str) -> bool:
+        """Whether an added token occurs in ``text`` (most texts: one quick char test)."""
+        added_re = self._added_re
+        if added_re is None:
+            return False
+        for first in self._added_first:
+            if first in text:
+                return added_re.search(text) is not None
+        return False
+
     def _encode_fast(self, fast: Any, sequence: str, type_id: int) -> Encoding:
         inverse = self.model._inverse()
-        added_re = self._added_re
-        if added_re is None or added_re.search(sequence) is None:
+        if not self._has_added(sequence):
             cols, _ = fast.encode_columns(sequence)
-            mv = memoryview(cols).cast("q")
-            n = len(mv) // 4
+            n = len(cols) // 32
             return Encoding._from_columns(
-                _Columns(mv[:n], mv[n : 2 * n], mv[2 * n : 3 * n], mv[3 * n :], 0, n, inverse,
-                         type_id)
+                _Columns(memoryview(cols).cast("q"), n, 0, n, inverse, type_id)
             )
-        ids: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        words: list[int] = []
+        parts: list[list[int]] = [[], [], [], []]
         added: dict[int, tuple[str, bool]] = {}
         word = 0
         for start, end, is_added in self._segments(sequence):
             if is_added:
                 tid, tok = self._added[sequence[start:end]]
-                added[len(ids)] = (tok.content, tok.special)
-                ids.append(tid)
-                starts.append(start)
-                ends.append(end)
-                words.append(word)
+                added[len(parts[0])] = (tok.content, tok.special)
+                for column, value in zip(parts, (tid, start, end, word)):
+                    column.append(value)
                 word += 1
                 continue
             cols, nw = fast.encode_columns(sequence[start:end], start, word)
             mv = memoryview(cols).cast("q")
             n = len(mv) // 4
-            ids += mv[:n].tolist()
-            starts += mv[n : 2 * n].tolist()
-            ends += mv[2 * n : 3 * n].tolist()
-            words += mv[3 * n :].tolist()
+            for k, column in enumerate(parts):
+                column += mv[k * n : (k + 1) * n].tolist()
             word += nw
-        return Encoding._from_columns(
-            _Columns(ids, starts, ends, words, 0, len(ids), inverse, type_id, added)
-        )
+        n = len(parts[0])
+        data = memoryview(array("q", [v for column in parts for v in column]))
+        return Encoding._from_columns(_Columns(data, n, 0, n, inverse, type_id, added))
 
     def _encode_batch_fast(
         self, fast: Any, texts: list[str], num_threads: int | None
     ) -> list[Encoding]:
         """The first-stage encodings of ``texts`` (all str), natively on threads."""
         inverse = self.model._inverse()
-        added_re = self._added_re
         special = set()
-        if added_re is not None:
-            special = {i for i, t in enumerate(texts) if added_re.search(t) is not None}
+        if self._added_re is not None:
+            has_added = self._has_added
+            special = {i for i, t in enumerate(texts) if has_added(t)}
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
         for cols, counts in _run_chunks(fast.encode_many_columns, plain, num_threads):
-            mv = memoryview(cols).cast("q")
-            n = len(mv) // 4
-            ids, starts, ends, words = mv[:n], mv[n : 2 * n], mv[2 * n : 3 * n], mv[3 * n :]
+            data = memoryview(cols).cast("q")
+            n = len(data) // 4
             pos = 0
             for count in memoryview(counts).cast("q"):
-                out.append(
-                    from_columns(
-                        _Columns(ids, starts, ends, words, pos, pos + count, inverse, 0)
-                    )
-                )
+                out.append(from_columns(_Columns(data, n, pos, pos + count, inverse, 0)))
                 pos += count
         if special:
             merged = iter(out)
@@ -808,15 +806,16 @@ class Tokenizer:
         ...     tok.encode("low").ids, tok.encode("lowest").ids]
         True
         """
+        items = inputs if isinstance(inputs, list) else list(inputs)
         fast = self._fast_encoder()
-        if fast is not None and all(type(item) is str for item in inputs):
-            out = self._encode_batch_fast(fast, list(inputs), num_threads)  # type: ignore[arg-type]
+        if fast is not None and all(type(item) is str for item in items):
+            out = self._encode_batch_fast(fast, items, num_threads)  # type: ignore[arg-type]
             if not self._plain_post_process():
                 out = [self._post_process(e, None, add_special_tokens) for e in out]
         else:
             _threads(num_threads)  # the same check on every path
             out = []
-            for item in inputs:
+            for item in items:
                 if isinstance(item, str):
                     enc, pair_enc = self._encode_one(item, 0), None
                 elif isinstance(item, (tuple, list)) and len(item) == 2:
