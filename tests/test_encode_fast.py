@@ -24,24 +24,34 @@ from hypothesis import strategies as st
 
 import tokenlab
 from tokenlab import Tokenizer
+from tokenlab.corpus import default_corpus
 from tokenlab.encoding import Encoding
 from tokenlab.export.tiktoken import PUBLISHED_ENCODINGS, read_tiktoken_ranks, write_tiktoken
 from tokenlab.models import BPE, TiktokenBPE
-from tokenlab.corpus import default_corpus
 from tokenlab.pre_tokenizers import ByteLevel
 
 INTERESTING = list(
     " \t\n\r\x0b\x0c  'sSdDtTmMlLvVeErR0123456789٣abcXYZé漢字😀👍🏽\u0301\u05d0\u0627"
-    "\u200d\u00a0\u2028\u3000\x00\x1f\x7f!?.,-_/\\\"ſK\ud800\udfff"
+    '\u200d\u00a0\u2028\u3000\x00\x1f\x7f!?.,-_/\\"ſK\ud800\udfff'
 )
 TEXT = st.text(st.one_of(st.sampled_from(INTERESTING), st.characters()), max_size=80)
 # What the anchors can take: Rust strings hold no lone surrogates. And chars of long-settled
 # blocks only, so that a newer Unicode version in one regex engine than in another (a
 # char assigned or re-classified since) cannot make the split points differ.
 _SETTLED = [
-    (0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x4FF),
-    (0x590, 0x5FF), (0x600, 0x6FF), (0x900, 0x97F), (0x2000, 0x206F), (0x3040, 0x30FF),
-    (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0x1F300, 0x1F64F),
+    (0x20, 0x7E),
+    (0xA0, 0x24F),
+    (0x300, 0x36F),
+    (0x370, 0x3FF),
+    (0x400, 0x4FF),
+    (0x590, 0x5FF),
+    (0x600, 0x6FF),
+    (0x900, 0x97F),
+    (0x2000, 0x206F),
+    (0x3040, 0x30FF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7A3),
+    (0x1F300, 0x1F64F),
 ]
 ANCHOR_TEXT = st.text(
     st.one_of(
@@ -61,6 +71,8 @@ def pydoc_lines(limit: int | None = None) -> list[str]:
     """Real text every CPython ships: the pydoc topics, line by line."""
     lines = list(default_corpus())
     return lines if limit is None else lines[:limit]
+
+
 FIELDS = ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask")
 
 
@@ -95,9 +107,7 @@ def trained() -> dict[str, Tokenizer]:
         for pre in PRE_TOKENIZERS
     }
     base = out["byte-level"]
-    out["byte-level-prefix"] = Tokenizer(
-        base.model, pre_tokenizer=ByteLevel(add_prefix_space=True)
-    )
+    out["byte-level-prefix"] = Tokenizer(base.model, pre_tokenizer=ByteLevel(add_prefix_space=True))
     out["byte-level-prefix"].add_special_tokens(SPECIALS)
     out["byte-level-noregex"] = Tokenizer(base.model, pre_tokenizer=ByteLevel(use_regex=False))
     merges_only = BPE(base.model.vocab, base.model.merges, ignore_merges=True)
@@ -129,8 +139,9 @@ def test_fast_path_is_taken(
     for name, tok in all_fast(trained, tiktoken_models):
         assert tok._fast_encoder() is not None, name
     # Pipelines it does not cover keep the general path.
-    wordpiece = tokenlab.train(iter(pydoc_lines(200)), algorithm="wordpiece", vocab_size=300,
-                               show_progress=False)
+    wordpiece = tokenlab.train(
+        iter(pydoc_lines(200)), algorithm="wordpiece", vocab_size=300, show_progress=False
+    )
     assert wordpiece._fast_encoder() is None
     with_prefix = BPE(trained["gpt2"].model.vocab, [], continuing_subword_prefix="##")
     assert Tokenizer(with_prefix, pre_tokenizer=ByteLevel())._fast_encoder() is None
@@ -169,8 +180,9 @@ def test_encode_ordinary_ignores_added_tokens(trained: dict[str, Tokenizer]) -> 
     assert eot not in ordinary
     # Made of the ordinary encodings of its pieces, as the gpt2 pattern cuts them:
     # "a", "<|", "endoftext", "|>", "b".
-    assert ordinary == [i for p in ["a", "<|", "endoftext", "|>", "b"] for i in
-                        tok.encode_ordinary(p)]
+    assert ordinary == [
+        i for p in ["a", "<|", "endoftext", "|>", "b"] for i in tok.encode_ordinary(p)
+    ]
 
 
 @SETTINGS
@@ -220,7 +232,8 @@ def test_pairs_truncation_padding_post_processing(trained: dict[str, Tokenizer])
             tok.post_processor = ByteLevelProcessor(trim_offsets=True)
         elif setup == 3:
             tok.post_processor = TemplateProcessing(
-                single="<|endoftext|> $A", pair="$A <|endoftext|> $B:1",
+                single="<|endoftext|> $A",
+                pair="$A <|endoftext|> $B:1",
                 special_tokens=[("<|endoftext|>", tok.token_to_id("<|endoftext|>"))],
             )
             tok.enable_padding()
@@ -284,8 +297,9 @@ def test_twin_cores_agree(
     for name, tok in all_fast(trained, tiktoken_models):
         fast = tok._fast_encoder()
         if isinstance(tok.model, TiktokenBPE):
-            twin = core.ByteLevelEncoder.from_ranks(fast.pattern, tok.model.ranks,
-                                                    fast.add_prefix_space)
+            twin = core.ByteLevelEncoder.from_ranks(
+                fast.pattern, tok.model.ranks, fast.add_prefix_space
+            )
         else:
             twin = _twin_cache(core, name, tok)
         slow = general(tok)
@@ -344,6 +358,8 @@ def test_twin_surface(core: ModuleType) -> None:
     enc = core.ByteLevelEncoder.from_ranks("gpt2", ranks)
     # tiktoken's rule by hand: "abcbc" -> a b c b c; ranks of ab=256, bc=258, so ab first,
     # then "ab"+"c" = abc (257) beats "b"+"c" (258): abc, bc.
+    assert enc.encode("abcbc") == [257, 258]
+    enc.clear_cache()
     assert enc.encode("abcbc") == [257, 258]
     assert enc.encode("") == []
     with pytest.raises(ValueError, match="scanner"):

@@ -223,6 +223,10 @@ cdef class ByteLevelEncoder:
             f"{bool(self.add_prefix_space)}, pairs={self._pairs.size()})"
         )
 
+    def clear_cache(self):
+        """Forget the cached words (they never change results, only speed)."""
+        self._pool = []
+
     # -- the kernel ------------------------------------------------------------------
 
     cdef inline int64_t _rank(self, sym_t a, sym_t b) noexcept nogil:

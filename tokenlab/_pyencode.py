@@ -61,6 +61,7 @@ class ByteLevelEncoder:
         self._table = MergeTable(list(merges))
         self._whole = dict(whole or {})
         self._merger: Any = None
+        self._lengths: dict[int, int] = {}
 
     def _setup(self, pattern: str | None, add_prefix_space: bool) -> None:
         if pattern is not None and pattern not in SCAN_NAMES:
@@ -95,9 +96,12 @@ class ByteLevelEncoder:
 
     def __repr__(self) -> str:
         return (
-            f"ByteLevelEncoder(pattern={self.pattern!r}, "
-            f"add_prefix_space={self.add_prefix_space})"
+            f"ByteLevelEncoder(pattern={self.pattern!r}, add_prefix_space={self.add_prefix_space})"
         )
+
+    def clear_cache(self) -> None:
+        """Forget the cached words (they never change results, only speed)."""
+        self._cache.clear()
 
     def _piece(self, data: bytes) -> tuple[list[int], list[int]]:
         """The ids of one piece's bytes and the byte length of each."""

@@ -61,7 +61,7 @@ class _Columns:
 
     def _column(self, k: int) -> list[int]:
         at = k * self.total
-        return self.data[at + self.lo : at + self.hi].tolist()  # type: ignore[no-any-return]
+        return self.data[at + self.lo : at + self.hi].tolist()
 
     def build(self, name: str) -> list[Any]:
         n = self.hi - self.lo
@@ -70,7 +70,7 @@ class _Columns:
         if name == "offsets":
             return list(zip(self._column(1), self._column(2)))
         if name == "word_ids":
-            return self._column(3)  # type: ignore[return-value]
+            return self._column(3)
         if name == "type_ids":
             return [self.type_id] * n
         if name == "attention_mask":

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
+from ._backend import ByteLevelEncoder
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
-from ._backend import ByteLevelEncoder
 from .encoding import Encoding, _Columns
 from .errors import ConfigError, ModelFileError
 from .models import Model, model_from_dict
@@ -222,9 +222,10 @@ def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
         return None
     to_byte = unicode_to_bytes()
     vocab = model.vocab
-    byte_ids = [vocab.get(ch) for ch in sorted(to_byte, key=to_byte.__getitem__)]
-    if any(i is None for i in byte_ids):
+    chars = sorted(to_byte, key=to_byte.__getitem__)
+    if any(ch not in vocab for ch in chars):
         return None  # a byte without a token: unk / byte-fallback rules apply
+    byte_ids = [vocab[ch] for ch in chars]
     whole = None
     if model.ignore_merges:
         whole = {
@@ -299,7 +300,6 @@ def _run_chunks(fn: Any, texts: list[str], num_threads: int | None) -> Iterator[
         return
     # A few chunks per thread even out texts of uneven length; map keeps the order.
     yield from _executor(threads).map(fn, _chunks(texts, threads * 4))
-
 
 
 class Tokenizer:
@@ -855,7 +855,7 @@ class Tokenizer:
             raise TypeError(f"encode_ordinary() takes a str, got {type(text).__name__}")
         fast = self._fast_encoder()
         if fast is not None:
-            return fast.encode(text)  # type: ignore[no-any-return]
+            return fast.encode(text)
         enc = Encoding()
         self._encode_text(text, enc, 0, 0)
         return enc.ids
