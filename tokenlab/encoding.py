@@ -29,62 +29,49 @@ _LAZY_FIELDS = frozenset(
 )
 
 
-class _Columns:
-    """What a lazily built :class:`Encoding` is made from (see ``Encoding._from_columns``).
+# What a lazily built Encoding is made from (see ``Encoding._from_columns``): a plain
+# tuple, the cheapest thing to make per text of a batch:
+#   (data, total, lo, hi, inverse, type_id, added)
+# ``data`` holds four int64 columns of ``total`` values each -- ids, start offsets, end
+# offsets, word indices -- for a whole call (a batch shares one), of which ``[lo:hi]``
+# is this encoding; ``inverse`` maps ids to tokens; ``added`` (or None) maps a token
+# position to ``(content, special)`` for added tokens, whose token string and special
+# mask are not the model's.
+_Columns = tuple[
+    memoryview, int, int, int, Mapping[int, str], int, "dict[int, tuple[str, bool]] | None"
+]
 
-    ``data`` holds four int64 columns of ``total`` values each -- ids, start offsets,
-    end offsets, word indices -- for a whole call (a batch shares one), of which
-    ``[lo:hi]`` is this encoding. ``added`` maps a token position to ``(content,
-    special)`` for added tokens, whose token string and special mask are not the
-    model's.
-    """
 
-    __slots__ = ("added", "data", "hi", "inverse", "lo", "total", "type_id")
+def _column(columns: _Columns, k: int) -> list[int]:
+    data, total, lo, hi = columns[:4]
+    at = k * total
+    return data[at + lo : at + hi].tolist()
 
-    def __init__(
-        self,
-        data: memoryview,
-        total: int,
-        lo: int,
-        hi: int,
-        inverse: Mapping[int, str],
-        type_id: int,
-        added: dict[int, tuple[str, bool]] | None = None,
-    ) -> None:
-        self.data = data
-        self.total = total
-        self.lo = lo
-        self.hi = hi
-        self.inverse = inverse
-        self.type_id = type_id
-        self.added = added
 
-    def _column(self, k: int) -> list[int]:
-        at = k * self.total
-        return self.data[at + self.lo : at + self.hi].tolist()
-
-    def build(self, name: str) -> list[Any]:
-        n = self.hi - self.lo
-        if name == "ids":
-            return self._column(0)
-        if name == "offsets":
-            return list(zip(self._column(1), self._column(2)))
-        if name == "word_ids":
-            return self._column(3)
-        if name == "type_ids":
-            return [self.type_id] * n
-        if name == "attention_mask":
-            return [1] * n
-        if name == "tokens":
-            get = self.inverse.get
-            tokens = [get(i, "") for i in self._column(0)]
-            for pos, (content, _) in (self.added or {}).items():
-                tokens[pos] = content
-            return tokens
-        mask = [0] * n  # special_tokens_mask
-        for pos, (_, special) in (self.added or {}).items():
-            mask[pos] = 1 if special else 0
-        return mask
+def _build(columns: _Columns, name: str) -> list[Any]:
+    """The list ``name`` of a lazily built encoding."""
+    n = columns[3] - columns[2]
+    added = columns[6] or {}
+    if name == "ids":
+        return _column(columns, 0)
+    if name == "offsets":
+        return list(zip(_column(columns, 1), _column(columns, 2)))
+    if name == "word_ids":
+        return _column(columns, 3)
+    if name == "type_ids":
+        return [columns[5]] * n
+    if name == "attention_mask":
+        return [1] * n
+    if name == "tokens":
+        get = columns[4].get
+        tokens = [get(i, "") for i in _column(columns, 0)]
+        for pos, (content, _) in added.items():
+            tokens[pos] = content
+        return tokens
+    mask = [0] * n  # special_tokens_mask
+    for pos, (_, special) in added.items():
+        mask[pos] = 1 if special else 0
+    return mask
 
 
 @dataclass
@@ -135,7 +122,7 @@ class Encoding:
     @classmethod
     def _from_columns(cls, columns: _Columns) -> Encoding:
         enc = cls.__new__(cls)
-        enc.__dict__.update(sequence_ranges={}, overflowing=[], _columns=columns)
+        enc.__dict__ = {"sequence_ranges": {}, "overflowing": [], "_columns": columns}
         return enc
 
     def __getattr__(self, name: str) -> Any:
@@ -143,7 +130,7 @@ class Encoding:
         if name in _LAZY_FIELDS:
             columns = self.__dict__.get("_columns")
             if columns is not None:
-                value = columns.build(name)
+                value = _build(columns, name)
                 self.__dict__[name] = value
                 return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -27,7 +27,7 @@ from ._backend import ByteLevelEncoder
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
-from .encoding import Encoding, _Columns
+from .encoding import Encoding
 from .errors import ConfigError, ModelFileError
 from .models import Model, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
@@ -653,7 +653,7 @@ class Tokenizer:
             cols, _ = fast.encode_columns(sequence)
             n = len(cols) // 32
             return Encoding._from_columns(
-                _Columns(memoryview(cols).cast("q"), n, 0, n, inverse, type_id)
+                (memoryview(cols).cast("q"), n, 0, n, inverse, type_id, None)
             )
         parts: list[list[int]] = [[], [], [], []]
         added: dict[int, tuple[str, bool]] = {}
@@ -674,7 +674,7 @@ class Tokenizer:
             word += nw
         n = len(parts[0])
         data = memoryview(array("q", [v for column in parts for v in column]))
-        return Encoding._from_columns(_Columns(data, n, 0, n, inverse, type_id, added))
+        return Encoding._from_columns((data, n, 0, n, inverse, type_id, added))
 
     def _encode_batch_fast(
         self, fast: Any, texts: list[str], num_threads: int | None
@@ -693,7 +693,7 @@ class Tokenizer:
             n = len(data) // 4
             pos = 0
             for count in memoryview(counts).cast("q"):
-                out.append(from_columns(_Columns(data, n, pos, pos + count, inverse, 0)))
+                out.append(from_columns((data, n, pos, pos + count, inverse, 0, None)))
                 pos += count
         if special:
             merged = iter(out)
