@@ -441,3 +441,22 @@ def _hf_twins(trained: dict[str, Tokenizer], tmp: pytest.TempPathFactory) -> dic
             json.loads(path.read_text())  # valid JSON
             _HF[name] = tk.Tokenizer.from_file(str(path))
     return _HF
+
+
+def test_cache_overflow_changes_nothing(trained: dict[str, Tokenizer]) -> None:
+    # More distinct pieces (" 0", " 1", ...) than a word cache keeps (2**18): the cache
+    # is cleared on the way, and the ids must not change. Native against the pure twin.
+    from tokenlab import _pycore
+
+    try:
+        from tokenlab import _core
+    except ImportError:
+        pytest.skip("native core not built")
+    tok = trained["byte-level"]
+    byte_ids = _byte_ids(tok)
+    text = " ".join(str(i) for i in range(270_000))
+    native = _core.ByteLevelEncoder("byte_level", False, byte_ids, tok.model._triples)
+    pure = _pycore.ByteLevelEncoder("byte_level", False, byte_ids, tok.model._triples)
+    expected = pure.encode(text)
+    assert native.encode(text) == expected
+    assert native.encode(text) == expected  # again, with what the cache kept

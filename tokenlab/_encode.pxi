@@ -38,7 +38,7 @@ cdef struct _CacheSlot:
 # they would fill the cache with bytes that do not repeat).
 cdef size_t _ENC_CACHE_MAX_PIECE = 256
 # A workspace clears its cache when it holds more pieces than this.
-cdef size_t _ENC_CACHE_MAX_WORDS = 1 << 20
+cdef size_t _ENC_CACHE_MAX_WORDS = 1 << 18
 
 
 @cython.final

@@ -22,7 +22,7 @@ from ._pyscan import SCAN_NAMES, SCAN_PATTERNS
 __all__ = ["ByteLevelEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
-_CACHE_LIMIT = 1 << 20
+_CACHE_LIMIT = 1 << 18
 
 
 class ByteLevelEncoder:
