@@ -130,15 +130,22 @@ class ByteLevelEncoder:
         spans = [(0, len(text))] if self._re is None else self._spans(text)
         ids_out, starts, ends, words_out = out
         for word, (s, e) in enumerate(spans, start=word_base):
-            chars: list[int] = []
-            for k in range(s, e):
-                chars.extend([k - shift] * len(text[k].encode("utf-8", "surrogatepass")))
-            ids, lens = self._piece(text[s:e].encode("utf-8", "surrogatepass"))
+            data = text[s:e].encode("utf-8", "surrogatepass")
+            ids, lens = self._piece(data)
+            chars: list[int] | None = None
+            if len(data) != e - s:  # some char has several bytes: map each byte to its char
+                chars = []
+                for k in range(s, e):
+                    chars.extend([k - shift] * len(text[k].encode("utf-8", "surrogatepass")))
             pos = 0
             for tid, size in zip(ids, lens):
-                src = [c for c in chars[pos : pos + size] if c >= 0]
-                if src:
-                    start, end = src[0], src[-1] + 1
+                if chars is not None:
+                    src = [c for c in chars[pos : pos + size] if c >= 0]
+                    first, last = (src[0], src[-1]) if src else (-1, -1)
+                else:  # one byte per char: byte k of the piece is char s + k
+                    first, last = max(s + pos - shift, 0), s + pos + size - 1 - shift
+                if last >= 0:
+                    start, end = first, last + 1
                 else:  # only the added space: Hugging Face aligns it with the first char
                     start = max(s - shift, 0)
                     end = start + 1
@@ -159,9 +166,17 @@ class ByteLevelEncoder:
         >>> ByteLevelEncoder.from_ranks(None, {bytes([b]): b for b in range(256)}).encode("é")
         [195, 169]
         """
-        out: list[list[int]] = [[], [], [], []]
-        self._encode(_check_str(text), 0, 0, out)
-        return out[0]
+        text = _check_str(text)
+        if not text:
+            return []
+        if self.add_prefix_space and not text.startswith(" "):
+            text = " " + text
+        # The fixed patterns never match empty and match at every char: they tile the text.
+        pieces = [text] if self._re is None else self._re.findall(text)
+        out: list[int] = []
+        for piece in pieces:
+            out += self._piece(piece.encode("utf-8", "surrogatepass"))[0]
+        return out
 
     def encode_columns(self, text: str, base: int = 0, word_base: int = 0) -> tuple[bytes, int]:
         """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
