@@ -94,6 +94,10 @@ class Encoding:
             (no ranges at all means every token is from text 0).
         overflowing: what truncation cut off, as further encodings.
 
+    An encoding made by the fast path (see ``Tokenizer.encode_ordinary``) holds its
+    ids, offsets and word indices as native arrays and builds each list above the
+    first time it is read; it behaves exactly like one built eagerly.
+
     >>> e = Encoding(ids=[5, 6, 7], tokens=["a", "b", "c"], offsets=[(0, 1), (1, 2), (2, 3)])
     >>> e.fill()
     >>> e.truncate(2, stride=1)
