@@ -305,10 +305,10 @@ def test_twin_cores_agree(
         slow = general(tok)
         expected = Encoding()
         slow._encode_text(text, expected, 5, 3)
-        columns, words = twin.encode_columns(text, 5, 3)
+        ids, columns, words = twin.encode_columns(text, 5, 3)
         mv = memoryview(columns).cast("q")
         n = len(mv) // 4
-        assert mv[:n].tolist() == expected.ids, name
+        assert mv[:n].tolist() == expected.ids == ids, name
         assert list(zip(mv[n : 2 * n].tolist(), mv[2 * n : 3 * n].tolist())) == expected.offsets
         assert mv[3 * n :].tolist() == expected.word_ids, name
         assert words == (max(expected.word_ids) + 1 - 3 if expected.word_ids else words)
@@ -374,7 +374,8 @@ def test_twin_surface(core: ModuleType) -> None:
     ids = list(range(256))
     bpe = core.ByteLevelEncoder(None, True, ids, [(97, 98, 300)])
     assert bpe.encode("abab") == [32, 300, 300]  # the added space, then two "ab"
-    columns, words = bpe.encode_columns("abab")
+    ids, columns, words = bpe.encode_columns("abab")
+    assert ids == [32, 300, 300]
     mv = memoryview(columns).cast("q")
     # Offsets: the added space has no source char: Hugging Face aligns it with the
     # first char, (0, 1); then "ab" (0, 2) and "ab" (2, 4); all in word 0.

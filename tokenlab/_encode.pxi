@@ -473,9 +473,10 @@ cdef class ByteLevelEncoder:
             word_base: added to every word index.
 
         Returns:
-            ``(columns, words)``: ``columns`` holds n ids, then n start offsets, n end
-            offsets (chars) and n word indices, native-endian int64 (so
-            ``memoryview(columns).cast("q")``); ``words`` is the number of words.
+            ``(ids, columns, words)``: the n ids as a list; ``columns`` holds the n
+            ids again, then n start offsets, n end offsets (chars) and n word
+            indices, native-endian int64 (so ``memoryview(columns).cast("q")``);
+            ``words`` is the number of words.
         """
         cdef _EncodeWork w = self._take()
         cdef const void* data = PyUnicode_DATA(text)
@@ -485,7 +486,8 @@ cdef class ByteLevelEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, n, base, word_base, True)
-            return _columns(w), w.out_words[0]
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()), _columns(w),
+                    w.out_words[0])
         finally:
             self._pool.append(w)
 

@@ -178,16 +178,18 @@ class ByteLevelEncoder:
             out += self._piece(piece.encode("utf-8", "surrogatepass"))[0]
         return out
 
-    def encode_columns(self, text: str, base: int = 0, word_base: int = 0) -> tuple[bytes, int]:
+    def encode_columns(
+        self, text: str, base: int = 0, word_base: int = 0
+    ) -> tuple[list[int], bytes, int]:
         """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
 
         Returns:
-            ``(columns, words)``: n ids, n starts, n ends, n word indices
-            (``memoryview(columns).cast("q")``), and the number of words.
+            ``(ids, columns, words)``: the ids; n ids, n starts, n ends, n word
+            indices (``memoryview(columns).cast("q")``); and the number of words.
         """
         out: list[list[int]] = [[], [], [], []]
         words = self._encode(_check_str(text), base, word_base, out)
-        return array("q", [v for column in out for v in column]).tobytes(), words
+        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
 
     def encode_many(self, texts: list[str]) -> list[list[int]]:
         """``[self.encode(t) for t in texts]``."""

@@ -32,20 +32,27 @@ _LAZY_FIELDS = frozenset(
 # What a lazily built Encoding is made from (see ``Encoding._from_columns``): a plain
 # tuple, the cheapest thing to make per text of a batch:
 #   (data, total, lo, hi, inverse, type_id, added)
-# ``data`` holds four int64 columns of ``total`` values each -- ids, start offsets, end
-# offsets, word indices -- for a whole call (a batch shares one), of which ``[lo:hi]``
-# is this encoding; ``inverse`` maps ids to tokens; ``added`` (or None) maps a token
-# position to ``(content, special)`` for added tokens, whose token string and special
-# mask are not the model's.
+# ``data`` (an int64 memoryview, or the bytes of one) holds four int64 columns of
+# ``total`` values each -- ids, start offsets, end offsets, word indices -- for a whole
+# call (a batch shares one), of which ``[lo:hi]`` is this encoding; ``inverse`` maps
+# ids to tokens; ``added`` (or None) maps a token position to ``(content, special)`` for
+# added tokens, whose token string and special mask are not the model's.
 _Columns = tuple[
-    memoryview, int, int, int, Mapping[int, str], int, "dict[int, tuple[str, bool]] | None"
+    "memoryview | bytes",
+    int,
+    int,
+    int,
+    Mapping[int, str],
+    int,
+    "dict[int, tuple[str, bool]] | None",
 ]
 
 
 def _column(columns: _Columns, k: int) -> list[int]:
     data, total, lo, hi = columns[:4]
+    view = memoryview(data).cast("q") if isinstance(data, bytes) else data
     at = k * total
-    return data[at + lo : at + hi].tolist()
+    return view[at + lo : at + hi].tolist()
 
 
 def _build(columns: _Columns, name: str) -> list[Any]:
@@ -124,9 +131,11 @@ class Encoding:
     # the token strings and offset tuples would otherwise cost more than encoding.
 
     @classmethod
-    def _from_columns(cls, columns: _Columns) -> Encoding:
+    def _from_columns(cls, columns: _Columns, ids: list[int] | None = None) -> Encoding:
         enc = cls.__new__(cls)
         enc.__dict__ = {"sequence_ranges": {}, "overflowing": [], "_columns": columns}
+        if ids is not None:
+            enc.__dict__["ids"] = ids
         return enc
 
     def __getattr__(self, name: str) -> Any:

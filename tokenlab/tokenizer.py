@@ -650,11 +650,10 @@ class Tokenizer:
     def _encode_fast(self, fast: Any, sequence: str, type_id: int) -> Encoding:
         inverse = self.model._inverse()
         if not self._has_added(sequence):
-            cols, _ = fast.encode_columns(sequence)
-            n = len(cols) // 32
-            return Encoding._from_columns(
-                (memoryview(cols).cast("q"), n, 0, n, inverse, type_id, None)
-            )
+            # The ids list is made at once (most callers read it), the rest when read.
+            ids, cols, _ = fast.encode_columns(sequence)
+            n = len(ids)
+            return Encoding._from_columns((cols, n, 0, n, inverse, type_id, None), ids)
         parts: list[list[int]] = [[], [], [], []]
         added: dict[int, tuple[str, bool]] = {}
         word = 0
@@ -666,7 +665,7 @@ class Tokenizer:
                     column.append(value)
                 word += 1
                 continue
-            cols, nw = fast.encode_columns(sequence[start:end], start, word)
+            _, cols, nw = fast.encode_columns(sequence[start:end], start, word)
             mv = memoryview(cols).cast("q")
             n = len(mv) // 4
             for k, column in enumerate(parts):
