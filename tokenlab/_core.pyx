@@ -1649,3 +1649,4 @@ __all__ += ["ByteRankMerger"]
 
 
 include "_scan.pxi"
+include "_encode.pxi"

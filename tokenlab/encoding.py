@@ -15,12 +15,70 @@ padding produce the same ids, type ids, masks and overflowing windows:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
 
 __all__ = ["Encoding"]
+
+# The per-token lists an encoding made by the fast path builds only when first read.
+_LAZY_FIELDS = frozenset(
+    ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask", "word_ids")
+)
+
+
+# What a lazily built Encoding is made from (see ``Encoding._from_columns``): a plain
+# tuple, the cheapest thing to make per text of a batch:
+#   (data, total, lo, hi, inverse, type_id, added)
+# ``data`` (an int64 memoryview, or the bytes of one) holds four int64 columns of
+# ``total`` values each -- ids, start offsets, end offsets, word indices -- for a whole
+# call (a batch shares one), of which ``[lo:hi]`` is this encoding; ``inverse`` maps
+# ids to tokens; ``added`` (or None) maps a token position to ``(content, special)`` for
+# added tokens, whose token string and special mask are not the model's.
+_Columns = tuple[
+    "memoryview | bytes",
+    int,
+    int,
+    int,
+    Mapping[int, str],
+    int,
+    "dict[int, tuple[str, bool]] | None",
+]
+
+
+def _column(columns: _Columns, k: int) -> list[int]:
+    data, total, lo, hi = columns[:4]
+    view = memoryview(data).cast("q") if isinstance(data, bytes) else data
+    at = k * total
+    return view[at + lo : at + hi].tolist()
+
+
+def _build(columns: _Columns, name: str) -> list[Any]:
+    """The list ``name`` of a lazily built encoding."""
+    n = columns[3] - columns[2]
+    added = columns[6] or {}
+    if name == "ids":
+        return _column(columns, 0)
+    if name == "offsets":
+        return list(zip(_column(columns, 1), _column(columns, 2)))
+    if name == "word_ids":
+        return _column(columns, 3)
+    if name == "type_ids":
+        return [columns[5]] * n
+    if name == "attention_mask":
+        return [1] * n
+    if name == "tokens":
+        get = columns[4].get
+        tokens = [get(i, "") for i in _column(columns, 0)]
+        for pos, (content, _) in added.items():
+            tokens[pos] = content
+        return tokens
+    mask = [0] * n  # special_tokens_mask
+    for pos, (_, special) in added.items():
+        mask[pos] = 1 if special else 0
+    return mask
 
 
 @dataclass
@@ -43,6 +101,10 @@ class Encoding:
             (no ranges at all means every token is from text 0).
         overflowing: what truncation cut off, as further encodings.
 
+    An encoding made by the fast path (see ``Tokenizer.encode_ordinary``) holds its
+    ids, offsets and word indices as native arrays and builds each list above the
+    first time it is read; it behaves exactly like one built eagerly.
+
     >>> e = Encoding(ids=[5, 6, 7], tokens=["a", "b", "c"], offsets=[(0, 1), (1, 2), (2, 3)])
     >>> e.fill()
     >>> e.truncate(2, stride=1)
@@ -62,6 +124,39 @@ class Encoding:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    # -- lazily built encodings -----------------------------------------------------
+    # The fast encoding path makes an Encoding from int columns and builds each
+    # per-token list the first time it is read: most callers read ``ids`` only, and
+    # the token strings and offset tuples would otherwise cost more than encoding.
+
+    @classmethod
+    def _from_columns(cls, columns: _Columns, ids: list[int] | None = None) -> Encoding:
+        enc = cls.__new__(cls)
+        enc.__dict__ = {"sequence_ranges": {}, "overflowing": [], "_columns": columns}
+        if ids is not None:
+            enc.__dict__["ids"] = ids
+        return enc
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when ``name`` is not set yet: build a lazy field on first use.
+        if name in _LAZY_FIELDS:
+            columns = self.__dict__.get("_columns")
+            if columns is not None:
+                value = _build(columns, name)
+                self.__dict__[name] = value
+                return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _lazy_copy(self) -> Encoding | None:
+        """A copy sharing the unbuilt columns (what ``merge([self])`` gives), or None."""
+        if "_columns" not in self.__dict__ or self.overflowing:
+            return None
+        copy = Encoding.__new__(Encoding)
+        state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
+        state["sequence_ranges"] = dict(self.sequence_ranges)
+        copy.__dict__.update(state)
+        return copy
 
     @property
     def n_sequences(self) -> int:
@@ -213,6 +308,10 @@ class Encoding:
     @staticmethod
     def merge(encodings: list[Encoding]) -> Encoding:
         """Concatenate encodings in order (Hugging Face's ``Encoding.merge``)."""
+        if len(encodings) == 1:
+            copy = encodings[0]._lazy_copy()
+            if copy is not None:
+                return copy
         out = Encoding()
         for e in encodings:
             out.merge_with(e)

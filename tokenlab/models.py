@@ -121,6 +121,7 @@ class BPE(Model):
                         f"merge #{rank} ({a!r} {b!r}) uses {part!r}, which is not in the vocabulary"
                     )
             triples.append((ids[a], ids[b], ids[merged]))
+        self._triples = triples  # (left id, right id, merged id) by rank: the fast encoder
         self._table = MergeTable(triples)
         self._cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
 

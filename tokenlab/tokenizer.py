@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
+from ._backend import ByteLevelEncoder
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
@@ -29,6 +32,7 @@ from .errors import ConfigError, ModelFileError
 from .models import Model, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
 from .pre_tokenizers import PreTokenizer, pre_tokenizer_from_dict
+from .processors import ByteLevel as _ByteLevelProcessor
 from .processors import PostProcessor, default_process, processor_from_dict
 
 if TYPE_CHECKING:
@@ -166,6 +170,138 @@ def _looks_like_tiktoken(path: str) -> bool:
     return _TIKTOKEN_LINE.fullmatch(head.split(b"\n", 1)[0]) is not None
 
 
+# -- the fast encoding path -------------------------------------------------------------
+#
+# The common byte-level pipelines (no normalizer; HF's ByteLevel pre-tokenizer, or a
+# gpt2/cl100k/o200k Split followed by ByteLevel without regex; a byte-level BPE or
+# tiktoken model) are encoded by one native call per text (ByteLevelEncoder, in
+# _encode.pxi / _pyencode.py), which gives exactly the ids, offsets and word indices of
+# the general path below; the Encoding builds its lists only when they are read.
+
+# Texts (in chars) below which encode_batch does not bother with threads.
+_PARALLEL_MIN_CHARS = 1 << 16
+
+
+def _fast_split(pre: Any) -> tuple[str | None, bool] | None:
+    """``(scanner name or None, add_prefix_space)`` when ``pre`` is a byte-level set-up."""
+    from .pre_tokenizers import _SCAN_NAME_OF, ByteLevel, Sequence, Split
+
+    if type(pre) is ByteLevel:
+        return ("byte_level" if pre.use_regex else None), pre.add_prefix_space
+    if type(pre) is not Sequence or len(pre.pre_tokenizers) != 2:
+        return None
+    split, last = pre.pre_tokenizers
+    if (
+        type(split) is Split
+        and split.behavior == "isolated"
+        and not split.invert
+        and not split.literal
+        and split.pattern in _SCAN_NAME_OF
+        and type(last) is ByteLevel
+        and not last.use_regex
+        and not last.add_prefix_space
+    ):
+        return _SCAN_NAME_OF[split.pattern], False
+    return None
+
+
+def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
+    """The native encoder of this pipeline, or None when it is not one it covers."""
+    from .models import BPE, TiktokenBPE
+    from .pre_tokenizers import unicode_to_bytes
+
+    if normalizer is not None or pre is None:
+        return None
+    split = _fast_split(pre)
+    if split is None:
+        return None
+    pattern, prefix = split
+    if type(model) is TiktokenBPE:
+        return ByteLevelEncoder.from_ranks(pattern, model.ranks, prefix)
+    if type(model) is not BPE or model.continuing_subword_prefix or model.end_of_word_suffix:
+        return None
+    to_byte = unicode_to_bytes()
+    vocab = model.vocab
+    chars = sorted(to_byte, key=to_byte.__getitem__)
+    if any(ch not in vocab for ch in chars):
+        return None  # a byte without a token: unk / byte-fallback rules apply
+    byte_ids = [vocab[ch] for ch in chars]
+    whole = None
+    if model.ignore_merges:
+        whole = {
+            bytes(to_byte[c] for c in token): tid
+            for token, tid in vocab.items()
+            if all(c in to_byte for c in token)
+        }
+    return ByteLevelEncoder(pattern, prefix, byte_ids, model._triples, whole)
+
+
+_EXECUTORS: dict[int, Any] = {}
+_EXECUTOR_LOCK = threading.Lock()
+
+
+def _executor(threads: int) -> Any:
+    """The process's pool of ``threads`` threads for encode_batch (made on first use)."""
+    with _EXECUTOR_LOCK:
+        pool = _EXECUTORS.get(threads)
+        if pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tokenlab-encode")
+            _EXECUTORS[threads] = pool
+        return pool
+
+
+def _forget_executor() -> None:
+    # A forked child has the pool objects but not their threads.
+    _EXECUTORS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_executor)
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _threads(num_threads: int | None) -> int:
+    if num_threads is None:
+        return _cpu_count()
+    if not isinstance(num_threads, int) or isinstance(num_threads, bool) or num_threads < 1:
+        raise ConfigError(f"num_threads must be an integer >= 1 or None, got {num_threads!r}")
+    return num_threads
+
+
+def _chunks(texts: list[str], parts: int) -> list[list[str]]:
+    """``texts`` cut into about ``parts`` runs of similar length, in order."""
+    total = sum(map(len, texts))
+    target = max(1, -(-total // parts))
+    out: list[list[str]] = []
+    start = size = 0
+    for i, text in enumerate(texts):
+        size += len(text)
+        if size >= target:
+            out.append(texts[start : i + 1])
+            start, size = i + 1, 0
+    if start < len(texts):
+        out.append(texts[start:])
+    return out
+
+
+def _run_chunks(fn: Any, texts: list[str], num_threads: int | None) -> Iterator[Any]:
+    """``fn(chunk)`` for runs of ``texts`` in order, on up to ``num_threads`` threads."""
+    threads = _threads(num_threads)
+    if threads == 1 or len(texts) < 2 or sum(map(len, texts)) < _PARALLEL_MIN_CHARS:
+        yield fn(texts)
+        return
+    # A few chunks per thread even out texts of uneven length; map keeps the order.
+    yield from _executor(threads).map(fn, _chunks(texts, threads * 4))
+
+
 class Tokenizer:
     """A full tokenization pipeline.
 
@@ -198,8 +334,10 @@ class Tokenizer:
         self._added: dict[str, tuple[int, AddedToken]] = {}
         self._added_by_id: dict[int, AddedToken] = {}
         self._added_re: Any = None
+        self._added_first: frozenset[str] = frozenset()
         self._padding: dict[str, Any] | None = None
         self._truncation: dict[str, Any] | None = None
+        self._fast: tuple[Any, ...] | None = None
 
     # -- truncation and padding --------------------------------------------------------
 
@@ -364,6 +502,7 @@ class Tokenizer:
         self._added_by_id[tid] = tok
         contents = sorted(self._added, key=lambda s: (-len(s), s))
         self._added_re = regex.compile("|".join(regex.escape(c) for c in contents))
+        self._added_first = frozenset(c[0] for c in contents)
 
     @property
     def added_tokens(self) -> list[tuple[int, AddedToken]]:
@@ -455,7 +594,9 @@ class Tokenizer:
                     if src:
                         ns_start, ns_end = src[0], src[-1] + 1
                     else:
-                        ns_start = ns_end = piece.start
+                        # Only chars without a source: the space (or ▁) put in front of
+                        # the text, which Hugging Face aligns with the first char.
+                        ns_start, ns_end = piece.start, piece.start + 1
                 o_start, o_end = ns.original_span(ns_start, ns_end)
                 enc.append(tid, inv.get(tid, ""), (base + o_start, base + o_end), word)
         return word_base + len(pieces)
@@ -465,6 +606,10 @@ class Tokenizer:
     ) -> Encoding:
         if not isinstance(sequence, str):
             raise TypeError(f"encode() takes a str, got {type(sequence).__name__}")
+        if sampling is None:
+            fast = self._fast_encoder()
+            if fast is not None:
+                return self._encode_fast(fast, sequence, type_id)
         enc = Encoding()
         words = 0
         for start, end, added in self._segments(sequence):
@@ -476,6 +621,93 @@ class Tokenizer:
                 words = self._encode_text(sequence[start:end], enc, start, words, sampling)
         enc.type_ids = [type_id] * len(enc.ids)
         return enc
+
+    def _fast_encoder(self) -> Any:
+        """The native encoder of this pipeline (built once), or None if it has none.
+
+        Rebuilt when the model, normalizer or pre-tokenizer is replaced; a component
+        changed in place (an option flipped on the same object) is not noticed, as
+        the models' word caches do not notice it either.
+        """
+        model, norm, pre = self.model, self.normalizer, self.pre_tokenizer
+        cached = self._fast
+        if cached is not None and cached[0] is model and cached[1] is norm and cached[2] is pre:
+            return cached[3]
+        fast = _fast_encoder(model, norm, pre)
+        self._fast = (model, norm, pre, fast)
+        return fast
+
+    def _has_added(self, text: str) -> bool:
+        """Whether an added token occurs in ``text`` (most texts: one quick char test)."""
+        added_re = self._added_re
+        if added_re is None:
+            return False
+        for first in self._added_first:
+            if first in text:
+                return added_re.search(text) is not None
+        return False
+
+    def _encode_fast(self, fast: Any, sequence: str, type_id: int) -> Encoding:
+        inverse = self.model._inverse()
+        if not self._has_added(sequence):
+            # The ids list is made at once (most callers read it), the rest when read.
+            ids, cols, _ = fast.encode_columns(sequence)
+            n = len(ids)
+            return Encoding._from_columns((cols, n, 0, n, inverse, type_id, None), ids)
+        parts: list[list[int]] = [[], [], [], []]
+        added: dict[int, tuple[str, bool]] = {}
+        word = 0
+        for start, end, is_added in self._segments(sequence):
+            if is_added:
+                tid, tok = self._added[sequence[start:end]]
+                added[len(parts[0])] = (tok.content, tok.special)
+                for column, value in zip(parts, (tid, start, end, word)):
+                    column.append(value)
+                word += 1
+                continue
+            _, cols, nw = fast.encode_columns(sequence[start:end], start, word)
+            mv = memoryview(cols).cast("q")
+            n = len(mv) // 4
+            for k, column in enumerate(parts):
+                column += mv[k * n : (k + 1) * n].tolist()
+            word += nw
+        n = len(parts[0])
+        data = memoryview(array("q", [v for column in parts for v in column]))
+        return Encoding._from_columns((data, n, 0, n, inverse, type_id, added))
+
+    def _encode_batch_fast(
+        self, fast: Any, texts: list[str], num_threads: int | None
+    ) -> list[Encoding]:
+        """The first-stage encodings of ``texts`` (all str), natively on threads."""
+        inverse = self.model._inverse()
+        special = set()
+        if self._added_re is not None:
+            has_added = self._has_added
+            special = {i for i, t in enumerate(texts) if has_added(t)}
+        plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
+        out: list[Encoding] = []
+        from_columns = Encoding._from_columns
+        for cols, counts in _run_chunks(fast.encode_many_columns, plain, num_threads):
+            data = memoryview(cols).cast("q")
+            n = len(data) // 4
+            pos = 0
+            for count in memoryview(counts).cast("q"):
+                out.append(from_columns((data, n, pos, pos + count, inverse, 0, None)))
+                pos += count
+        if special:
+            merged = iter(out)
+            out = [
+                self._encode_fast(fast, t, 0) if i in special else next(merged)
+                for i, t in enumerate(texts)
+            ]
+        return out
+
+    def _plain_post_process(self) -> bool:
+        """Post-processing one text leaves its encoding as it is (so it can be skipped)."""
+        post = self.post_processor
+        return self._truncation is None and (
+            post is None or (type(post) is _ByteLevelProcessor and not post.trim_offsets)
+        )
 
     def _post_process(
         self, enc: Encoding, pair: Encoding | None, add_special_tokens: bool
@@ -527,29 +759,138 @@ class Tokenizer:
         >>> a == tok.encode("hugs pun", nbest_size=-1, alpha=0.5, seed=3).tokens
         True
         """
-        sampling = _Sampling.build(self.model, nbest_size, alpha, seed)
+        sampling = None
+        if nbest_size is not None or alpha is not None or seed is not None:
+            sampling = _Sampling.build(self.model, nbest_size, alpha, seed)
         enc = self._encode_one(sequence, 0, sampling)
-        pair_enc = self._encode_one(pair, 1, sampling) if pair is not None else None
-        final = self._post_process(enc, pair_enc, add_special_tokens)
-        self._pad([final])
+        if pair is None and self._plain_post_process():
+            # What post-processing would give: a copy of enc, which nothing else holds.
+            final = enc
+        else:
+            pair_enc = self._encode_one(pair, 1, sampling) if pair is not None else None
+            final = self._post_process(enc, pair_enc, add_special_tokens)
+        if self._padding is not None:
+            self._pad([final])
         return final
 
     def encode_batch(
         self,
         inputs: Sequence[str | tuple[str, str] | list[str]],
         add_special_tokens: bool = True,
+        *,
+        num_threads: int | None = None,
     ) -> list[Encoding]:
-        """Encode several texts or ``(text, pair)`` tuples; padding spans the batch."""
-        out: list[Encoding] = []
-        for item in inputs:
-            if isinstance(item, str):
-                enc, pair_enc = self._encode_one(item, 0), None
-            elif isinstance(item, (tuple, list)) and len(item) == 2:
-                enc, pair_enc = self._encode_one(item[0], 0), self._encode_one(item[1], 1)
-            else:
-                raise TypeError("encode_batch takes texts or (text, pair) tuples")
-            out.append(self._post_process(enc, pair_enc, add_special_tokens))
+        """Encode several texts or ``(text, pair)`` tuples; padding spans the batch.
+
+        Byte-level BPE pipelines (see :meth:`encode_ordinary`) encode the texts on
+        ``num_threads`` threads at once; the result never depends on the threads.
+
+        Args:
+            inputs: texts, or ``(text, pair)`` tuples.
+            add_special_tokens: let the post-processor add its special tokens.
+            num_threads: threads to encode on (None: one per available core).
+
+        Returns:
+            One :class:`~tokenlab.encoding.Encoding` per input, in order.
+
+        Raises:
+            TypeError: an input is neither a text nor a pair of texts.
+            ConfigError: ``num_threads`` is not a positive integer, or truncation
+                cannot satisfy its settings.
+
+        >>> import tokenlab
+        >>> tok = tokenlab.train(iter(["low lower lowest"] * 3), vocab_size=270,
+        ...                      show_progress=False)
+        >>> [e.ids for e in tok.encode_batch(["low", "lowest"])] == [
+        ...     tok.encode("low").ids, tok.encode("lowest").ids]
+        True
+        """
+        items = inputs if isinstance(inputs, list) else list(inputs)
+        fast = self._fast_encoder()
+        if fast is not None and all(type(item) is str for item in items):
+            out = self._encode_batch_fast(fast, items, num_threads)  # type: ignore[arg-type]
+            if not self._plain_post_process():
+                out = [self._post_process(e, None, add_special_tokens) for e in out]
+        else:
+            _threads(num_threads)  # the same check on every path
+            out = []
+            for item in items:
+                if isinstance(item, str):
+                    enc, pair_enc = self._encode_one(item, 0), None
+                elif isinstance(item, (tuple, list)) and len(item) == 2:
+                    enc, pair_enc = self._encode_one(item[0], 0), self._encode_one(item[1], 1)
+                else:
+                    raise TypeError("encode_batch takes texts or (text, pair) tuples")
+                out.append(self._post_process(enc, pair_enc, add_special_tokens))
         self._pad(out)
+        return out
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        """The token ids of ``text`` alone: no added tokens, no post-processing.
+
+        tiktoken's ``encode_ordinary``: added (special) tokens written in the text are
+        encoded as ordinary text, the post-processor adds nothing, and truncation
+        and padding do not apply. Byte-level BPE pipelines (no normalizer; the
+        ``byte-level``, ``gpt2``, ``cl100k_base`` or ``o200k_base`` pre-tokenizer; a
+        byte-level BPE or tiktoken model) take one native call; others run the
+        general pipeline and give the same ids.
+
+        Args:
+            text: the text.
+
+        Returns:
+            The token ids.
+
+        Raises:
+            TypeError: ``text`` is not a str.
+
+        >>> import tokenlab
+        >>> tok = tokenlab.train(iter(["low lower lowest"] * 3), vocab_size=270,
+        ...                      show_progress=False)
+        >>> tok.encode_ordinary("lowest") == tok.encode("lowest").ids
+        True
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"encode_ordinary() takes a str, got {type(text).__name__}")
+        fast = self._fast_encoder()
+        if fast is not None:
+            return fast.encode(text)
+        enc = Encoding()
+        self._encode_text(text, enc, 0, 0)
+        return enc.ids
+
+    def encode_ordinary_batch(
+        self, texts: Sequence[str], *, num_threads: int | None = None
+    ) -> list[list[int]]:
+        """:meth:`encode_ordinary` of every text, on ``num_threads`` threads at once.
+
+        Args:
+            texts: the texts.
+            num_threads: threads to encode on (None: one per available core). The
+                result never depends on it.
+
+        Returns:
+            The token ids of each text, in order.
+
+        Raises:
+            TypeError: a text is not a str.
+            ConfigError: ``num_threads`` is not a positive integer.
+
+        >>> import tokenlab
+        >>> tok = tokenlab.train(iter(["low lower lowest"] * 3), vocab_size=270,
+        ...                      show_progress=False)
+        >>> tok.encode_ordinary_batch(["low", "lowest"]) == [
+        ...     tok.encode_ordinary("low"), tok.encode_ordinary("lowest")]
+        True
+        """
+        texts = list(texts)
+        fast = self._fast_encoder()
+        if fast is None:
+            _threads(num_threads)
+            return [self.encode_ordinary(t) for t in texts]
+        out: list[list[int]] = []
+        for part in _run_chunks(fast.encode_many, texts, num_threads):
+            out += part
         return out
 
     def decode(self, ids: Sequence[int], skip_special_tokens: bool = True) -> str:

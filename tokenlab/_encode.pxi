@@ -1,0 +1,597 @@
+# Included at the end of _core.pyx, after _scan.pxi: the fast encoder of byte-level BPE.
+#
+# The pure twin is tokenlab/_pyencode.py; tests/test_encode_fast.py checks that both give
+# exactly what the general pipeline (pre-tokenizer objects, then the model per word)
+# gives, and what tiktoken and tokenizers give.
+#
+# One call goes from a str to token ids (and, when asked, char offsets and word indices)
+# without a Python object per word: the fixed-pattern scanner of _scan.pxi cuts the text,
+# each piece is UTF-8 encoded into a scratch buffer, looked up in a word cache (piece
+# bytes -> ids and the byte length of each id) and, on a miss, merged. All of it runs
+# without the GIL, so `encode_many` calls from several threads run in parallel.
+#
+# Both model kinds are one merge rule over a pair table (left id, right id) -> (rank,
+# new id), applied as MergeTable does (lowest rank first, leftmost on ties):
+# - BPE: the merge list; rank = position in the list.
+# - tiktoken ranks: a pair of ranked byte strings may merge when their concatenation is
+#   ranked, and tiktoken always merges the adjacent pair whose concatenation has the
+#   lowest rank. Every part tiktoken ever holds is a ranked byte string (single bytes
+#   are ranked, and a merge yields a ranked string), so the pair table holds, for every
+#   token t and every split t = a + b with a and b ranked, (rank a, rank b) -> rank t,
+#   with rank t as the merge's rank. Then the two rules take the same steps.
+#   A piece that is itself ranked is that one token (tiktoken's shortcut, and BPE's
+#   ignore_merges): the `whole` table.
+
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.long cimport PyLong_FromLongLong
+from cpython.ref cimport Py_INCREF
+
+cdef struct _CacheSlot:
+    uint64_t hash
+    int64_t key_start       # offset of the piece's bytes in the key arena; -1: empty slot
+    int64_t val_start       # offset of its ids (and their byte lengths) in the value arenas
+    uint32_t key_size
+    uint32_t val_size
+
+# Pieces longer than this are merged every time instead of cached (they are rare, and
+# they would fill the cache with bytes that do not repeat).
+cdef size_t _ENC_CACHE_MAX_PIECE = 256
+# A workspace clears its cache when it holds more pieces than this.
+cdef size_t _ENC_CACHE_MAX_WORDS = 1 << 18
+
+
+@cython.final
+cdef class _EncodeWork:
+    """Scratch buffers and the word cache of one thread of encoding."""
+
+    cdef vector[_CacheSlot] slots       # power-of-two size, at most 70% full
+    cdef string keys
+    cdef vector[int32_t] val_ids
+    cdef vector[int32_t] val_lens
+    cdef size_t words
+    cdef vector[uint32_t] prefixed      # " " + text, when the pre-tokenizer adds a space
+    cdef string piece                   # UTF-8 bytes of the current piece
+    cdef string whole_key               # lookup buffer of the whole-token table
+    cdef vector[int64_t] piece_char     # char index of each byte (-1: the added space)
+    cdef vector[sym_t] buf              # merge scratch
+    cdef vector[int32_t] sizes
+    cdef vector[int64_t] ranks
+    # Output, appended to by every text of a call.
+    cdef vector[int64_t] out_ids
+    cdef vector[int64_t] out_start
+    cdef vector[int64_t] out_end
+    cdef vector[int64_t] out_word
+    cdef vector[int64_t] out_count      # tokens per text
+    cdef vector[int64_t] out_words      # words per text
+
+    def __cinit__(self):
+        self._reset_cache()
+
+    cdef void _reset_cache(self) noexcept:
+        cdef _CacheSlot empty
+        empty.hash = 0
+        empty.key_start = -1
+        empty.val_start = 0
+        empty.key_size = 0
+        empty.val_size = 0
+        self.slots.assign(4096, empty)
+        self.keys.clear()
+        self.val_ids.clear()
+        self.val_lens.clear()
+        self.words = 0
+
+    cdef void _clear_out(self) noexcept nogil:
+        self.out_ids.clear()
+        self.out_start.clear()
+        self.out_end.clear()
+        self.out_word.clear()
+        self.out_count.clear()
+        self.out_words.clear()
+
+    cdef int _grow(self) except -1 nogil:
+        cdef _CacheSlot empty
+        empty.hash = 0
+        empty.key_start = -1
+        empty.val_start = 0
+        empty.key_size = 0
+        empty.val_size = 0
+        cdef vector[_CacheSlot] old
+        old.swap(self.slots)
+        self.slots.assign(old.size() * 2, empty)
+        cdef uint64_t mask = self.slots.size() - 1, pos
+        cdef size_t i
+        for i in range(old.size()):
+            if old[i].key_start >= 0:
+                pos = old[i].hash & mask
+                while self.slots[pos].key_start >= 0:
+                    pos = (pos + 1) & mask
+                self.slots[pos] = old[i]
+        return 0
+
+
+@cython.final
+cdef class ByteLevelEncoder:
+    """Text -> token ids (and offsets) of a byte-level BPE pipeline in one native call.
+
+    Same surface as ``_pyencode.ByteLevelEncoder``. The pipeline is: no normalizer;
+    the fixed split pattern ``pattern`` (a ``SCAN_NAMES`` name, or None: the text is
+    one piece), with a space put in front of a text that does not start with one when
+    ``add_prefix_space``; each piece's UTF-8 bytes encoded by the merge rule.
+
+    Args:
+        pattern: the split pattern's scanner name, or None.
+        add_prefix_space: ByteLevel's option.
+        byte_ids: the id of each of the 256 single bytes.
+        merges: ``(left_id, right_id, new_id)`` in rank order (rank = index); a pair
+            listed twice keeps its first rank.
+        whole: byte string -> id: a piece equal to a key is that one token (None: none).
+
+    Raises:
+        ValueError: an unknown pattern, or not 256 byte ids.
+
+    >>> enc = ByteLevelEncoder.from_ranks("gpt2", {bytes([b]): b for b in range(256)})
+    >>> enc.encode("hi!")
+    [104, 105, 33]
+    """
+
+    cdef readonly object pattern
+    cdef readonly bint add_prefix_space
+    cdef int _pattern
+    cdef sym_t _byte_ids[256]
+    cdef unordered_map[key_t, uint64_t] _pairs     # pair -> (rank << 32) | new id
+    cdef unordered_map[string, sym_t] _whole
+    cdef list _pool                               # idle workspaces
+
+    def __init__(self, pattern, bint add_prefix_space, byte_ids, merges, whole=None):
+        self._setup(pattern, add_prefix_space)
+        cdef Py_ssize_t rank = 0, b
+        cdef key_t k
+        if len(byte_ids) != 256:
+            raise ValueError(f"byte_ids must hold 256 ids, got {len(byte_ids)}")
+        for b in range(256):
+            self._byte_ids[b] = _check_id(byte_ids[b], "byte id")
+        for left, right, new_id in merges:
+            k = _key(_check_id(left, "left"), _check_id(right, "right"))
+            if not self._pairs.count(k):
+                self._pairs[k] = ((<uint64_t>rank) << 32) | <uint64_t>_check_id(new_id, "new_id")
+            rank += 1
+        if whole is not None:
+            for token, tid in whole.items():
+                if not isinstance(token, bytes):
+                    raise TypeError(f"whole keys must be bytes, got {type(token).__name__}")
+                self._whole[<string>token] = _check_id(tid, "id")
+
+    cdef int _setup(self, pattern, bint add_prefix_space) except -1:
+        if pattern is not None and pattern not in SCAN_NAMES:
+            raise ValueError(
+                f"no fixed-pattern scanner for {pattern!r}; use None or one of "
+                f"{', '.join(SCAN_NAMES)}"
+            )
+        _scan_build_tables()
+        self.pattern = pattern
+        self._pattern = -1 if pattern is None else SCAN_NAMES.index(pattern)
+        self.add_prefix_space = add_prefix_space
+        self._pool = []
+        return 0
+
+    @classmethod
+    def from_ranks(cls, pattern, ranks, bint add_prefix_space=False):
+        """The encoder of tiktoken's rule over ``ranks`` (byte string -> rank = id).
+
+        Raises:
+            ValueError: a single byte has no rank.
+        """
+        cdef ByteLevelEncoder self = cls.__new__(cls)
+        self._setup(pattern, add_prefix_space)
+        cdef unordered_map[string, sym_t] table
+        cdef unordered_map[string, sym_t].iterator ia, ib
+        cdef string token, part
+        cdef size_t cut
+        cdef int b
+        for tok, rank in ranks.items():
+            if not isinstance(tok, bytes) or not tok:
+                raise TypeError(f"rank keys must be non-empty bytes, got {tok!r}")
+            table[<string>tok] = _check_id(rank, "rank")
+        for b in range(256):
+            token.assign(1, <char>b)
+            ia = table.find(token)
+            if ia == table.end():
+                raise ValueError(f"byte {bytes([b])!r} has no rank: the rank table lacks it")
+            self._byte_ids[b] = deref(ia).second
+        with nogil:
+            for item in table:
+                token = item.first
+                for cut in range(1, token.size()):
+                    part = token.substr(0, cut)
+                    ia = table.find(part)
+                    if ia == table.end():
+                        continue
+                    part = token.substr(cut)
+                    ib = table.find(part)
+                    if ib == table.end():
+                        continue
+                    self._pairs[_key(deref(ia).second, deref(ib).second)] = (
+                        ((<uint64_t>item.second) << 32) | <uint64_t>item.second
+                    )
+            self._whole.swap(table)
+        return self
+
+    def __repr__(self):
+        return (
+            f"ByteLevelEncoder(pattern={self.pattern!r}, add_prefix_space="
+            f"{bool(self.add_prefix_space)}, pairs={self._pairs.size()})"
+        )
+
+    def clear_cache(self):
+        """Forget the cached words (they never change results, only speed)."""
+        self._pool = []
+
+    # -- the kernel ------------------------------------------------------------------
+
+    cdef inline int64_t _rank(self, sym_t a, sym_t b) noexcept nogil:
+        cdef unordered_map[key_t, uint64_t].iterator it = self._pairs.find(_key(a, b))
+        if it == self._pairs.end():
+            return -1
+        return <int64_t>(deref(it).second >> 32)
+
+    cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil:
+        # Merge the bytes data[:n] into w.buf / w.sizes (byte lengths); returns the count.
+        cdef unordered_map[string, sym_t].iterator wit
+        cdef Py_ssize_t i, best_i
+        cdef int64_t best_rank
+        cdef sym_t* buf
+        cdef int32_t* sizes
+        cdef int64_t* ranks
+        w.buf.resize(n)
+        w.sizes.resize(n)
+        w.ranks.resize(n)
+        buf = w.buf.data()
+        sizes = w.sizes.data()
+        ranks = w.ranks.data()
+        if n > 1 and not self._whole.empty():
+            w.whole_key.assign(data, n)
+            wit = self._whole.find(w.whole_key)
+            if wit != self._whole.end():
+                buf[0] = deref(wit).second
+                sizes[0] = <int32_t>n
+                return 1
+        for i in range(n):
+            buf[i] = self._byte_ids[<uint8_t>data[i]]
+            sizes[i] = 1
+        if n < 2:
+            return n
+        for i in range(n - 1):
+            ranks[i] = self._rank(buf[i], buf[i + 1])
+        while n > 1:
+            best_i = -1
+            best_rank = -1
+            for i in range(n - 1):
+                if ranks[i] >= 0 and (best_i < 0 or ranks[i] < best_rank):
+                    best_i = i
+                    best_rank = ranks[i]
+            if best_i < 0:
+                break
+            buf[best_i] = <sym_t>(deref(self._pairs.find(_key(buf[best_i], buf[best_i + 1]))).second
+                                  & _LOW32)
+            sizes[best_i] += sizes[best_i + 1]
+            for i in range(best_i + 1, n - 1):
+                buf[i] = buf[i + 1]
+                sizes[i] = sizes[i + 1]
+                ranks[i] = ranks[i + 1]
+            n -= 1
+            if best_i > 0:
+                ranks[best_i - 1] = self._rank(buf[best_i - 1], buf[best_i])
+            if best_i < n - 1:
+                ranks[best_i] = self._rank(buf[best_i], buf[best_i + 1])
+        return n
+
+    cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,
+                        int64_t* start, int64_t* count) except -1 nogil:
+        # The ids of one piece: w.val_ids[start:start + count] (cached) or, for an
+        # uncached long piece, w.buf[:count] with start = -1.
+        cdef uint64_t h, mask, pos
+        cdef _CacheSlot* slot
+        cdef Py_ssize_t m, i
+        if n > _ENC_CACHE_MAX_PIECE:
+            count[0] = self._merge(w, data, n)
+            start[0] = -1
+            return 0
+        h = _hash_bytes(data, n)
+        mask = w.slots.size() - 1
+        pos = h & mask
+        while True:
+            slot = &w.slots[pos]
+            if slot.key_start < 0:
+                break
+            if slot.hash == h and slot.key_size == n and (
+                memcmp(w.keys.data() + slot.key_start, data, n) == 0
+            ):
+                start[0] = slot.val_start
+                count[0] = slot.val_size
+                return 0
+            pos = (pos + 1) & mask
+        # A miss: merge, then remember (the piece bytes are copied before w.piece is reused).
+        m = self._merge(w, data, n)
+        if w.words >= _ENC_CACHE_MAX_WORDS:
+            with gil:
+                w._reset_cache()
+        if (w.words + 1) * 10 > w.slots.size() * 7:
+            w._grow()
+        mask = w.slots.size() - 1
+        pos = h & mask
+        while w.slots[pos].key_start >= 0:
+            pos = (pos + 1) & mask
+        slot = &w.slots[pos]
+        slot.hash = h
+        slot.key_start = <int64_t>w.keys.size()
+        slot.key_size = <uint32_t>n
+        slot.val_start = <int64_t>w.val_ids.size()
+        slot.val_size = <uint32_t>m
+        w.keys.append(data, n)
+        for i in range(m):
+            w.val_ids.push_back(w.buf[i])
+            w.val_lens.push_back(w.sizes[i])
+        w.words += 1
+        start[0] = slot.val_start
+        count[0] = m
+        return 0
+
+    cdef int _encode_chars(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
+                           Py_ssize_t shift, int64_t base, int64_t word_base,
+                           bint offsets) except -1 nogil:
+        # Encode s[:n] (the text, with ``shift`` added chars in front) onto w's output.
+        cdef Py_ssize_t i = 0, e, k, t, a, b, pos
+        cdef int64_t vstart, vcount, words = 0, tokens = 0, st, en
+        cdef const int32_t* ids
+        cdef const int32_t* lens
+        cdef const char* data
+        while i < n:
+            if self._pattern == _PAT_CL100K:
+                e = _next_cl100k(s, n, i)
+            elif self._pattern == _PAT_O200K:
+                e = _next_o200k(s, n, i)
+            elif self._pattern < 0:
+                e = n
+            else:
+                e = _next_gpt2(s, n, i)
+            w.piece.resize(4 * (e - i))
+            if offsets:
+                w.piece_char.resize(4 * (e - i))
+            pos = 0
+            for k in range(i, e):
+                a = _utf8_put(w.piece.data() + pos, s[k])
+                if offsets:
+                    for b in range(pos, pos + a):
+                        w.piece_char[b] = k - shift
+                pos += a
+            w.piece.resize(pos)
+            data = w.piece.data()
+            if w.piece.size() == 1:
+                vcount = self._merge(w, data, 1)    # one byte: no lookup needed
+                vstart = -1
+            else:
+                self._piece_ids(w, data, w.piece.size(), &vstart, &vcount)
+            if vstart >= 0:
+                ids = &w.val_ids[vstart]
+                lens = &w.val_lens[vstart]
+            else:
+                ids = w.buf.data()
+                lens = w.sizes.data()
+            pos = 0
+            for t in range(vcount):
+                w.out_ids.push_back(ids[t])
+                if offsets:
+                    a = pos
+                    b = pos + lens[t] - 1
+                    while a <= b and w.piece_char[a] < 0:
+                        a += 1
+                    if a > b:
+                        # Only the added space: Hugging Face aligns it with the first char.
+                        st = i - shift if i - shift > 0 else 0
+                        en = st + 1
+                    else:
+                        st = w.piece_char[a]
+                        en = w.piece_char[b] + 1
+                    w.out_start.push_back(base + st)
+                    w.out_end.push_back(base + en)
+                    w.out_word.push_back(word_base + words)
+                pos += lens[t]
+            tokens += vcount
+            words += 1
+            i = e
+        w.out_count.push_back(tokens)
+        w.out_words.push_back(words)
+        return 0
+
+    cdef int _encode_text(self, _EncodeWork w, const void* data, int kind, Py_ssize_t n,
+                          int64_t base, int64_t word_base, bint offsets) except -1 nogil:
+        cdef Py_ssize_t i
+        cdef uint32_t first
+        if n == 0:
+            w.out_count.push_back(0)
+            w.out_words.push_back(0)
+            return 0
+        if kind == PyUnicode_1BYTE_KIND:
+            first = (<const uint8_t*>data)[0]
+        elif kind == PyUnicode_2BYTE_KIND:
+            first = (<const uint16_t*>data)[0]
+        else:
+            first = (<const uint32_t*>data)[0]
+        if self.add_prefix_space and first != 32:
+            # HF checks for a literal " ": the piece starts with an added space, which
+            # has no source char (its offsets fall on the first char).
+            w.prefixed.resize(n + 1)
+            w.prefixed[0] = 32
+            for i in range(n):
+                if kind == PyUnicode_1BYTE_KIND:
+                    w.prefixed[i + 1] = (<const uint8_t*>data)[i]
+                elif kind == PyUnicode_2BYTE_KIND:
+                    w.prefixed[i + 1] = (<const uint16_t*>data)[i]
+                else:
+                    w.prefixed[i + 1] = (<const uint32_t*>data)[i]
+            return self._encode_chars(w, <const uint32_t*>w.prefixed.data(), n + 1, 1, base,
+                                      word_base, offsets)
+        if kind == PyUnicode_1BYTE_KIND:
+            return self._encode_chars(w, <const uint8_t*>data, n, 0, base, word_base, offsets)
+        if kind == PyUnicode_2BYTE_KIND:
+            return self._encode_chars(w, <const uint16_t*>data, n, 0, base, word_base, offsets)
+        return self._encode_chars(w, <const uint32_t*>data, n, 0, base, word_base, offsets)
+
+    # -- the Python surface ----------------------------------------------------------
+
+    cdef _EncodeWork _take(self):
+        # A workspace of this call alone: concurrent calls (threads) never share one.
+        if self._pool:
+            return self._pool.pop()
+        return _EncodeWork()
+
+    def encode(self, str text not None):
+        """The token ids of ``text``.
+
+        >>> ByteLevelEncoder.from_ranks(None, {bytes([b]): b for b in range(256)}).encode("é")
+        [195, 169]
+        """
+        cdef _EncodeWork w = self._take()
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef int kind = PyUnicode_KIND(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        try:
+            w._clear_out()
+            with nogil:
+                self._encode_text(w, data, kind, n, 0, 0, False)
+            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+        finally:
+            self._pool.append(w)
+
+    def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
+        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
+
+        Args:
+            text: the text.
+            base: added to every offset (where ``text`` starts in a larger input).
+            word_base: added to every word index.
+
+        Returns:
+            ``(ids, columns, words)``: the n ids as a list; ``columns`` holds the n
+            ids again, then n start offsets, n end offsets (chars) and n word
+            indices, native-endian int64 (so ``memoryview(columns).cast("q")``);
+            ``words`` is the number of words.
+        """
+        cdef _EncodeWork w = self._take()
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef int kind = PyUnicode_KIND(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        try:
+            w._clear_out()
+            with nogil:
+                self._encode_text(w, data, kind, n, base, word_base, True)
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()), _columns(w),
+                    w.out_words[0])
+        finally:
+            self._pool.append(w)
+
+    cdef int _gather(self, texts, vector[const void*]& datas, vector[int]& kinds,
+                     vector[Py_ssize_t]& lens) except -1:
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be str, got {type(text).__name__}")
+            datas.push_back(PyUnicode_DATA(text))
+            kinds.push_back(PyUnicode_KIND(text))
+            lens.push_back(PyUnicode_GET_LENGTH(text))
+        return 0
+
+    def encode_many(self, list texts not None):
+        """``[self.encode(t) for t in texts]``, the work done without the GIL."""
+        cdef vector[const void*] datas
+        cdef vector[int] kinds
+        cdef vector[Py_ssize_t] lens
+        cdef Py_ssize_t i, pos = 0, count
+        self._gather(texts, datas, kinds, lens)
+        cdef _EncodeWork w = self._take()
+        try:
+            w._clear_out()
+            with nogil:
+                for i in range(<Py_ssize_t>datas.size()):
+                    self._encode_text(w, datas[i], kinds[i], lens[i], 0, 0, False)
+            out = PyList_New(<Py_ssize_t>datas.size())
+            for i in range(<Py_ssize_t>datas.size()):
+                count = w.out_count[i]
+                item = _id_list(w.out_ids.data() + pos, count)
+                Py_INCREF(item)
+                PyList_SET_ITEM(out, i, item)
+                pos += count
+            return out
+        finally:
+            self._pool.append(w)
+
+    def encode_many_columns(self, list texts not None):
+        """:meth:`encode_columns` of every text (base 0), the work done without the GIL.
+
+        Returns:
+            ``(columns, counts)``: the four columns over all tokens of all texts, in
+            order, and ``counts``, the int64 number of tokens of each text.
+        """
+        cdef vector[const void*] datas
+        cdef vector[int] kinds
+        cdef vector[Py_ssize_t] lens
+        cdef Py_ssize_t i
+        self._gather(texts, datas, kinds, lens)
+        cdef _EncodeWork w = self._take()
+        try:
+            w._clear_out()
+            with nogil:
+                for i in range(<Py_ssize_t>datas.size()):
+                    self._encode_text(w, datas[i], kinds[i], lens[i], 0, 0, True)
+            counts = PyBytes_FromStringAndSize(
+                <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
+            )
+            return _columns(w), counts
+        finally:
+            self._pool.append(w)
+
+
+cdef inline Py_ssize_t _utf8_put(char* out, uint32_t cp) noexcept nogil:
+    # Write the UTF-8 bytes of cp (a lone surrogate: its 3-byte form, "surrogatepass").
+    if cp < 0x80:
+        out[0] = <char>cp
+        return 1
+    if cp < 0x800:
+        out[0] = <char>(0xC0 | (cp >> 6))
+        out[1] = <char>(0x80 | (cp & 0x3F))
+        return 2
+    if cp < 0x10000:
+        out[0] = <char>(0xE0 | (cp >> 12))
+        out[1] = <char>(0x80 | ((cp >> 6) & 0x3F))
+        out[2] = <char>(0x80 | (cp & 0x3F))
+        return 3
+    out[0] = <char>(0xF0 | (cp >> 18))
+    out[1] = <char>(0x80 | ((cp >> 12) & 0x3F))
+    out[2] = <char>(0x80 | ((cp >> 6) & 0x3F))
+    out[3] = <char>(0x80 | (cp & 0x3F))
+    return 4
+
+
+cdef list _id_list(const int64_t* ids, Py_ssize_t n):
+    cdef list out = PyList_New(n)
+    cdef Py_ssize_t i
+    for i in range(n):
+        item = PyLong_FromLongLong(ids[i])
+        Py_INCREF(item)
+        PyList_SET_ITEM(out, i, item)
+    return out
+
+
+cdef bytes _columns(_EncodeWork w):
+    cdef Py_ssize_t n = <Py_ssize_t>w.out_ids.size()
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, n * 32)
+    cdef char* p = out
+    if n:
+        memcpy(p, w.out_ids.data(), n * 8)
+        memcpy(p + n * 8, w.out_start.data(), n * 8)
+        memcpy(p + n * 16, w.out_end.data(), n * 8)
+        memcpy(p + n * 24, w.out_word.data(), n * 8)
+    return out
+
+
+__all__ += ["ByteLevelEncoder"]
