@@ -273,13 +273,15 @@ class CountSettings:
         **sp_options: Any,
     ) -> CountSettings:
         from .sentencepiece_bpe import SentencePieceBPETrainer
-        from .sp_tokenizer import _charsmap_for
+        from .sp_tokenizer import _rules_for
         from .unigram import UnigramTrainer
 
         for name, value in (("pre_tokenizer", pre_tokenizer), ("lowercase", lowercase)):
             if value:
                 raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}")
-        blob = _charsmap_for("nmt_nfkc" if normalizer is None else normalizer)
+        # (sp_tokenizer now hands out compiled rules; the settings keep the blob)
+        rules = _rules_for("nmt_nfkc" if normalizer is None else normalizer)
+        blob = rules.to_bytes() if rules is not None else b""
         trainer_cls = SentencePieceBPETrainer if algorithm == "sp-bpe" else UnigramTrainer
         wanted = {
             "byte_fallback",
