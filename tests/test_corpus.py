@@ -259,12 +259,10 @@ def test_train_invalid_utf8_file_api(tmp_path: Path) -> None:
 def test_empty_or_whitespace_corpus(tmp_path: Path, algorithm: str, content: str) -> None:
     path = tmp_path / "c.txt"
     path.write_text(content, encoding="utf-8")
-    extra = {"normalizer": "identity"} if algorithm in ("sp-bpe", "unigram") else {}
+    # (SentencePiece's default nmt_nfkc makes tabs and CRs spaces, as the others see them)
     for source in (str(path), iter(content.splitlines(keepends=True))):
         with pytest.raises(CorpusError, match=r"empty|only whitespace"):
-            tokenlab.train(
-                source, algorithm=algorithm, vocab_size=300, show_progress=False, **extra
-            )
+            tokenlab.train(source, algorithm=algorithm, vocab_size=300, show_progress=False)
 
 
 def test_whitespace_corpus_message(tmp_path: Path) -> None:
