@@ -172,7 +172,9 @@ def train(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
         )
     _check_common_options(special_tokens, processes)
-    if not isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+    from .counts import WordCounts as _WordCounts
+
+    if not isinstance(files_or_iterator, (str, os.PathLike, list, tuple, _WordCounts)):
         from .corpus import decode_texts
 
         # bytes items are UTF-8 text, decoded with the same error policy as files
