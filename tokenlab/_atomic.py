@@ -33,6 +33,15 @@ def check_writable_path(path: str | os.PathLike[str]) -> None:
         raise ConfigError(f"cannot write {os.fspath(path)!r}: it is a directory")
 
 
+def _final_mode(target: str) -> int:
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_write(
     path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"
@@ -59,6 +68,9 @@ def atomic_write(
         with f:
             yield f
             f.flush()
+            # mkstemp makes the file private (0600); give it the mode a plain open()
+            # would have: the existing file's, else 0666 less the umask.
+            os.fchmod(f.fileno(), _final_mode(target))
             os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
