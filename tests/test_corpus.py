@@ -5,13 +5,16 @@ from __future__ import annotations
 import gzip
 import io
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tokenlab
 from tokenlab import ConfigError, CorpusError
-from tokenlab.corpus import count_words, default_corpus, iter_lines
+from tokenlab.corpus import count_words, default_corpus, iter_lines, resolve_files
 from tokenlab.pre_tokenizers import Whitespace
 
 
@@ -70,8 +73,10 @@ def test_unknown_errors_mode(tmp_path: Path) -> None:
 def test_count_words() -> None:
     counts = count_words(["a b a\n", "b c"], pre_tokenizer=Whitespace())
     assert counts == {"a": 2, "b": 2, "c": 1}
-    with pytest.raises(CorpusError, match="must be str"):
-        count_words([b"bytes"])  # type: ignore[list-item]
+    # bytes items are UTF-8 text: the same counts as the str items
+    assert count_words([b"a b a\n", b"b c"], pre_tokenizer=Whitespace()) == counts
+    with pytest.raises(CorpusError, match="must be str or bytes"):
+        count_words([3])  # type: ignore[list-item]
 
 
 def test_default_corpus_is_real_text() -> None:
@@ -121,3 +126,287 @@ def test_parallel_counting_reports_bad_utf8_exactly(
         corpus.count_words_in_files(str(path), processes=1)
     counts = corpus.count_words_in_files(str(path), errors="replace", processes=2)
     assert counts["ab\ufffd(\n"] == 1
+
+
+# --- what a line is: only "\n" ends one; nothing is lost or invented -------------------
+
+
+def test_nul_crlf_and_lone_cr_are_kept(tmp_path: Path) -> None:
+    raw = b"a\x00b\r\nc\rd\n\x00\r\r\ne\r"
+    path = tmp_path / "ctl.txt"
+    path.write_bytes(raw)
+    # Split at b"\n" only, endings kept; "\r" and NUL are ordinary characters.
+    assert list(iter_lines(str(path))) == ["a\x00b\r\n", "c\rd\n", "\x00\r\r\n", "e\r"]
+    tok = tokenlab.train(str(path), vocab_size=262, show_progress=False)
+    text = raw.decode()
+    assert tok.decode(tok.encode(text).ids) == text
+    # The words counted hold exactly the characters of the file (byte-level mapped).
+    from tokenlab.corpus import count_words_in_files
+    from tokenlab.pre_tokenizers import ByteLevel, get_pre_tokenizer
+
+    counts = count_words_in_files(str(path), None, get_pre_tokenizer("byte-level"))
+    chars: Counter[str] = Counter()
+    for word, n in counts.items():
+        for ch in word:
+            chars[ch] += n
+    # every byte of the file, byte-level mapped, exactly once
+    assert chars == Counter("".join(ByteLevel(use_regex=False).words(text)))
+
+
+# --- inputs: directories, globs, bytes ------------------------------------------------------
+
+
+def _tree(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    (root / "sub").mkdir(parents=True)
+    (root / "b.txt").write_text("beta gamma\n" * 30, encoding="utf-8")
+    (root / "a.txt").write_text("alpha beta\n" * 30, encoding="utf-8")
+    (root / "sub" / "c.txt").write_text("gamma delta\n" * 30, encoding="utf-8")
+    (root / ".hidden").write_text("never read\n", encoding="utf-8")
+    return root
+
+
+def test_directory_and_glob_inputs(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    files = [str(root / "a.txt"), str(root / "b.txt"), str(root / "sub" / "c.txt")]
+    assert resolve_files(str(root)) == files  # sorted, recursive, hidden skipped
+    assert resolve_files(str(root / "*.txt")) == files[:2]
+    assert resolve_files(str(root / "**" / "*.txt")) == files
+    by_list = tokenlab.train(files, vocab_size=270, show_progress=False).to_str()
+    assert tokenlab.train(str(root), vocab_size=270, show_progress=False).to_str() == by_list
+    glob_pattern = str(root / "**" / "*.txt")
+    assert tokenlab.train(glob_pattern, vocab_size=270, show_progress=False).to_str() == by_list
+    # the SentencePiece trainers read files their own way: the same expansion
+    sp = {"algorithm": "sp-bpe", "vocab_size": 30, "normalizer": "identity"}
+    a = tokenlab.train(files, show_progress=False, **sp)  # type: ignore[arg-type]
+    b = tokenlab.train(str(root), show_progress=False, **sp)  # type: ignore[arg-type]
+    assert a.to_str() == b.to_str()
+
+
+def test_directory_and_glob_errors(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="empty: directory holds no files"):
+        resolve_files(str(tmp_path / "empty"))
+    with pytest.raises(CorpusError, match=r"\*\.txt: no files match"):
+        resolve_files(str(tmp_path / "*.txt"))
+    with pytest.raises(CorpusError, match=r"must be str or os\.PathLike"):
+        resolve_files([3])  # type: ignore[list-item]
+
+
+def test_cli_trains_on_a_directory_and_a_glob(tmp_path: Path) -> None:
+    from tokenlab.cli import main
+
+    root = _tree(tmp_path)
+    outs = []
+    for arg in (str(root), str(root / "**" / "*.txt")):
+        out = tmp_path / f"tok{len(outs)}.json"
+        assert main(["train", arg, "--vocab-size", "270", "-q", "-o", str(out)]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("algorithm", ["bpe", "wordpiece", "sp-bpe", "unigram"])
+def test_bytes_iterator_equals_str_iterator(algorithm: str) -> None:
+    lines = ["héllo wörld, once more\n", "second line here\n"] * 20
+    size = 300 if algorithm == "bpe" else 40
+    extra = {"normalizer": "identity"} if algorithm in ("sp-bpe", "unigram") else {}
+    a = tokenlab.train(
+        iter(lines), algorithm=algorithm, vocab_size=size, show_progress=False, **extra
+    )
+    b = tokenlab.train(
+        (line.encode() for line in lines),
+        algorithm=algorithm,
+        vocab_size=size,
+        show_progress=False,
+        **extra,
+    )
+    assert a.to_str() == b.to_str()
+
+
+def test_bytes_iterator_invalid_utf8() -> None:
+    texts = [b"fine text\n", b"caf\xff\n"]
+    with pytest.raises(CorpusError, match=r"text #1 .*byte 3"):
+        tokenlab.train(iter(texts), vocab_size=260, show_progress=False)
+    # replace: U+FFFD (3 bytes in byte-level) is learned; ignore drops the byte
+    tok = tokenlab.train(iter(texts), vocab_size=260, errors="replace", show_progress=False)
+    assert tok.decode(tok.encode("caf\ufffd").ids) == "caf\ufffd"
+    with pytest.raises(ConfigError):
+        tokenlab.train(iter(texts), vocab_size=260, errors="nope", show_progress=False)
+
+
+def test_train_invalid_utf8_file_api(tmp_path: Path) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"hello world\n" * 3 + b"x\xe9y\n")  # 0xe9 at byte 36 + 1, line 4
+    sizes = {"bpe": 300, "wordpiece": 60, "sp-bpe": 30, "unigram": 30}
+    for algorithm, size in sizes.items():
+        extra = {"normalizer": "identity"} if algorithm in ("sp-bpe", "unigram") else {}
+        with pytest.raises(CorpusError) as info:
+            tokenlab.train(
+                str(path), algorithm=algorithm, vocab_size=size, show_progress=False, **extra
+            )
+        assert "bad.txt" in str(info.value) and "byte 37" in str(info.value)
+        assert "line 4" in str(info.value)
+    for errors in ("replace", "ignore"):
+        tok = tokenlab.train(str(path), vocab_size=262, errors=errors, show_progress=False)
+        assert tok.get_vocab_size() == 262
+
+
+# --- empty and whitespace-only corpora --------------------------------------------------
+
+
+@pytest.mark.parametrize("algorithm", ["bpe", "wordpiece", "sp-bpe", "unigram"])
+@pytest.mark.parametrize("content", ["", " \t \n\n  \r\n"], ids=["empty", "whitespace"])
+def test_empty_or_whitespace_corpus(tmp_path: Path, algorithm: str, content: str) -> None:
+    path = tmp_path / "c.txt"
+    path.write_text(content, encoding="utf-8")
+    extra = {"normalizer": "identity"} if algorithm in ("sp-bpe", "unigram") else {}
+    for source in (str(path), iter(content.splitlines(keepends=True))):
+        with pytest.raises(CorpusError, match=r"empty|only whitespace"):
+            tokenlab.train(
+                source, algorithm=algorithm, vocab_size=300, show_progress=False, **extra
+            )
+
+
+def test_whitespace_corpus_message(tmp_path: Path) -> None:
+    path = tmp_path / "c.txt"
+    path.write_text("   \n\t\n" * 1000, encoding="utf-8")
+    for processes in (1, 2):
+        with pytest.raises(CorpusError, match="only whitespace"):
+            tokenlab.train(str(path), processes=processes, vocab_size=300, show_progress=False)
+
+
+# --- long lines: read in pieces, counted exactly as whole lines ----------------------------
+
+_ALPHABET = "ab cdé ΣσςXY09 9 ,.!'\t  \r\n中文😀\u0301-'s't"
+PRE_NAMES = ["byte-level", "gpt2", "cl100k_base", "o200k_base", "whitespace", "bert"]
+
+
+def _counts_both_ways(
+    tmp_path: Path, text: str, pre_name: str, normalizer: object
+) -> tuple[Counter[str], Counter[str]]:
+    from tokenlab.corpus import count_words_in_files
+    from tokenlab.pre_tokenizers import get_pre_tokenizer
+
+    path = tmp_path / "long.txt"
+    path.write_text(text, encoding="utf-8", newline="")
+    pre = get_pre_tokenizer(pre_name)
+    chunked = count_words_in_files(str(path), normalizer, pre, processes=1)  # type: ignore[arg-type]
+    parts = text.split("\n")  # lines end at "\n" only (not at "\r", as splitlines would)
+    lines = [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    whole = count_words(lines, normalizer, pre)  # type: ignore[arg-type]
+    return chunked, whole
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    text=st.text(alphabet=_ALPHABET, min_size=1, max_size=300),
+    read_bytes=st.integers(1, 40),
+    pre_name=st.sampled_from(PRE_NAMES),
+    normalized=st.booleans(),
+)
+def test_chunked_counting_equals_whole_lines(
+    tmp_path_factory: pytest.TempPathFactory,
+    text: str,
+    read_bytes: int,
+    pre_name: str,
+    normalized: bool,
+) -> None:
+    from tokenlab import corpus
+    from tokenlab.normalizers import NFKC, Lowercase, Sequence
+
+    normalizer = Sequence([NFKC(), Lowercase()]) if normalized else None
+    old = corpus.READ_BYTES, corpus.MAX_RUN_CHARS
+    corpus.READ_BYTES, corpus.MAX_RUN_CHARS = read_bytes, 10**9  # never a forced cut
+    try:
+        chunked, whole = _counts_both_ways(
+            tmp_path_factory.mktemp("h"), "Ok " + text, pre_name, normalizer
+        )
+    finally:
+        corpus.READ_BYTES, corpus.MAX_RUN_CHARS = old
+    assert chunked == whole
+
+
+def test_cut_places() -> None:
+    from tokenlab.corpus import cut_rule
+    from tokenlab.normalizers import Lowercase
+    from tokenlab.pre_tokenizers import Split, get_pre_tokenizer
+
+    cut = cut_rule(None, get_pre_tokenizer("cl100k_base"))
+    assert cut is not None
+    # "b c" is the last letter-space-letter place; " 9" and ", d" are not safe places
+    assert cut("a b c 9 ,d") == 3
+    assert cut("é σ") == 1  # any letters without a normalizer
+    ascii_cut = cut_rule(Lowercase(), get_pre_tokenizer("gpt2"))
+    assert ascii_cut is not None and ascii_cut("é σ") == 0 and ascii_cut("x y") == 1
+    assert cut_rule(None, Split(r"\s", "removed")) is None  # unknown pattern: whole lines
+    assert cut_rule(None, None) is None
+
+
+def test_run_without_cut_is_bounded_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tokenlab import corpus
+    from tokenlab.pre_tokenizers import get_pre_tokenizer
+
+    monkeypatch.setattr(corpus, "READ_BYTES", 16)
+    monkeypatch.setattr(corpus, "MAX_RUN_CHARS", 100)
+    path = tmp_path / "run.txt"
+    path.write_text("x" * 1000, encoding="utf-8")
+    cut = corpus.cut_rule(None, get_pre_tokenizer("byte-level"))
+    with pytest.warns(UserWarning, match="no place where the pre-tokenizer surely splits"):
+        pieces = list(corpus.iter_lines(str(path), cut=cut))
+    assert "".join(pieces) == "x" * 1000  # nothing lost
+    assert max(map(len, pieces)) <= 100 + 16
+
+
+def test_long_line_counts_equal_whole_line_counts(tmp_path: Path) -> None:
+    """A 12 MB line (3x the longest run kept whole) is read in bounded pieces."""
+    import random
+
+    from tokenlab import corpus
+    from tokenlab.pre_tokenizers import get_pre_tokenizer
+
+    rng = random.Random(7)
+    words = ["".join(rng.choices("abcdefghij", k=rng.randint(1, 8))) for _ in range(3000)]
+    words += ["123", "!?", "naïve", "Σας"]
+    text = " ".join(rng.choices(words, k=2_000_000))[: 12 << 20]
+    path = tmp_path / "line.txt"
+    path.write_text(text, encoding="utf-8")
+    pre = get_pre_tokenizer("byte-level")
+    cut = corpus.cut_rule(None, pre)
+    longest = max(len(p) for p in corpus.iter_lines(str(path), cut=cut))
+    assert longest <= 2 * corpus.READ_BYTES  # never the whole 12 MB line
+    chunked = corpus.count_words_in_files(str(path), None, pre, processes=1)
+    assert chunked == count_words([text], None, pre)
+
+
+def test_sentencepiece_skips_long_lines_without_holding_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SentencePiece skips lines over max_sentence_length: the reader drops them early."""
+    from tokenlab import corpus
+
+    monkeypatch.setattr(corpus, "READ_BYTES", 1000)
+    normal = "hello world, the quick brown fox\n" * 40
+    long_line = "abc def " * 2000 + "\n"  # 16,000 bytes > max_sentence_length=4192
+    with_long = tmp_path / "with.txt"
+    with_long.write_text(normal + long_line + normal, encoding="utf-8")
+    without = tmp_path / "without.txt"
+    without.write_text(normal + normal, encoding="utf-8")
+    pieces = list(corpus.iter_lines(str(with_long), skip_over=4192))
+    assert pieces == list(corpus.iter_lines(str(without)))
+    for algorithm in ("sp-bpe", "unigram"):
+        kwargs = {
+            "algorithm": algorithm,
+            "vocab_size": 40,
+            "normalizer": "identity",  # (building nmt_nfkc's table is slow, and beside the point)
+            "show_progress": False,
+        }
+        a = tokenlab.train(str(with_long), **kwargs)  # type: ignore[arg-type]
+        b = tokenlab.train(str(without), **kwargs)  # type: ignore[arg-type]
+        assert a.to_str() == b.to_str()
+    # a bad byte inside a dropped line is still reported, at its offset
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(normal.encode() + b"x" * 5000 + b"\xff" + b"y\n")
+    with pytest.raises(CorpusError, match=rf"byte {len(normal) + 5000} \(line 41\)"):
+        list(corpus.iter_lines(str(bad), skip_over=4192))

@@ -14,7 +14,7 @@ Hugging Face ``tokenizer.json``:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import decoders, normalizers, pre_tokenizers, processors
@@ -59,6 +59,7 @@ __all__ = [
     "pre_tokenizers",
     "processors",
     "train",
+    "train_from_counts",
 ]
 
 ALGORITHMS = ("bpe", "wordpiece", "sp-bpe", "unigram")
@@ -94,7 +95,11 @@ def _normalizer(name: str | normalizers.Normalizer | None, lowercase: bool) -> A
 
 
 def train(
-    files_or_iterator: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Iterable[str],
+    files_or_iterator: str
+    | os.PathLike[str]
+    | Sequence[str | os.PathLike[str]]
+    | Iterable[str]
+    | Iterable[bytes],
     algorithm: str = "bpe",
     vocab_size: int = 30000,
     min_frequency: int = 0,
@@ -110,8 +115,9 @@ def train(
     """Train a tokenizer in one call.
 
     Args:
-        files_or_iterator: a file path, a list or tuple of paths (``"-"`` reads
-            stdin), or any other iterable of texts (e.g. ``iter(list_of_texts)``).
+        files_or_iterator: a file path, directory or glob pattern, a list or tuple
+            of those (``"-"`` reads stdin), or any other iterable of texts, ``str``
+            or UTF-8 ``bytes`` (e.g. ``iter(list_of_texts)``).
         algorithm: ``"bpe"`` (frequency merges), ``"wordpiece"`` (likelihood
             merges, with BERT's pipeline), or SentencePiece's ``"sp-bpe"`` and
             ``"unigram"``, trained on raw sentences (lines) with SentencePiece's
@@ -131,7 +137,8 @@ def train(
         lowercase: lowercase the text (None: no for BPE, yes for WordPiece, as
             uncased BERT).
         show_progress: progress bars on stderr (only on a terminal).
-        errors: invalid UTF-8 in files: ``"strict"``, ``"replace"`` or ``"ignore"``.
+        errors: invalid UTF-8 in files or bytes items: ``"strict"``, ``"replace"``
+            or ``"ignore"``.
         processes: processes that count words in files (None: one per core for
             inputs over 4 MB). The result never depends on it. For ``sp-bpe`` and
             ``unigram`` it is the trainer's ``num_threads`` (None: one per core).
@@ -164,6 +171,12 @@ def train(
         raise ConfigError(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
         )
+    _check_common_options(special_tokens, processes)
+    if not isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+        from .corpus import decode_texts
+
+        # bytes items are UTF-8 text, decoded with the same error policy as files
+        files_or_iterator = decode_texts(files_or_iterator, errors)  # type: ignore[arg-type]
     if algorithm in _SENTENCEPIECE:
         if processes is not None:
             # SentencePiece's name for it; it also sets the training threads.
@@ -196,6 +209,14 @@ def train(
         trainer_kwargs.setdefault("initial_alphabet", pre_tokenizers.ByteLevel.alphabet())
     if special_tokens is not None:
         trainer_kwargs["special_tokens"] = special_tokens
+        if byte_level:
+            _check_not_in_alphabet(special_tokens, trainer_kwargs["initial_alphabet"])
+    unknown = sorted(set(trainer_kwargs) - _trainer_options(wordpiece))
+    if unknown:
+        raise ConfigError(
+            f"unknown option {unknown[0]!r} for algorithm={algorithm!r}; valid options: "
+            f"{', '.join(sorted(_trainer_options(wordpiece)))}"
+        )
     trainer: BPETrainer | WordPieceTrainer
     if wordpiece:
         trainer = WordPieceTrainer(
@@ -232,10 +253,24 @@ def train(
             post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
             decoder=decoder,
         )
-    if isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
+    # The alphabet always holds the initial symbols: a vocab too small for them and the
+    # special tokens can be refused now instead of after counting the corpus.
+    floor = len({*trainer.special_tokens, *trainer.initial_alphabet})
+    if trainer.vocab_size < floor:
+        raise ConfigError(
+            f"vocab_size={trainer.vocab_size} is smaller than the {len(trainer.special_tokens)} "
+            f"special tokens plus the {len(trainer.initial_alphabet)} symbols of the initial "
+            f"alphabet; use a vocab_size of at least {floor}"
+        )
+    from .counts import WordCounts, check_tokenizer_counts
+
+    if isinstance(files_or_iterator, WordCounts):  # from train_from_counts
+        check_tokenizer_counts(files_or_iterator, tok)
+        tok._train_counts(files_or_iterator, trainer)
+    elif isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
         tok.train(files_or_iterator, trainer, errors=errors, processes=processes)
     else:
-        tok.train_from_iterator(files_or_iterator, trainer)  # type: ignore[arg-type]
+        tok.train_from_iterator(files_or_iterator, trainer)
     if wordpiece:
         vocab = tok.get_vocab()
         if "[CLS]" in vocab and "[SEP]" in vocab:
@@ -245,6 +280,47 @@ def train(
                 [("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
             )
     return tok
+
+
+def _check_common_options(special_tokens: Sequence[str] | None, processes: int | None) -> None:
+    """Checks shared by every algorithm, before any text is read."""
+    if processes is not None and (
+        not isinstance(processes, int) or isinstance(processes, bool) or processes < 1
+    ):
+        raise ConfigError(f"processes must be a positive integer or None, got {processes!r}")
+    if special_tokens is None or isinstance(special_tokens, str):
+        return  # a single string is refused by the trainers, with its own message
+    seen: set[str] = set()
+    for token in special_tokens:
+        if isinstance(token, str) and token in seen:
+            raise ConfigError(
+                f"special token {token!r} is listed twice in special_tokens; list each once"
+            )
+        if isinstance(token, str):
+            seen.add(token)
+
+
+def _check_not_in_alphabet(special_tokens: Sequence[str], alphabet: Iterable[str]) -> None:
+    """A special token equal to an alphabet symbol would take that symbol from the text."""
+    if isinstance(special_tokens, str):
+        return  # refused by the trainer, with its own message
+    symbols = set(alphabet)
+    for token in special_tokens:
+        if isinstance(token, str) and token in symbols:
+            raise ConfigError(
+                f"special token {token!r} is also a symbol of the byte-level alphabet: "
+                "text holding it could no longer be encoded as itself; choose another "
+                "token (e.g. '<...>')"
+            )
+
+
+def _trainer_options(wordpiece: bool) -> set[str]:
+    import inspect
+
+    cls = WordPieceTrainer if wordpiece else BPETrainer
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = {n for n, p in inspect.signature(cls.__init__).parameters.items() if p.kind in kinds}
+    return names - {"self", "vocab_size", "min_frequency", "show_progress"}
 
 
 def _train_sentencepiece(
@@ -282,3 +358,53 @@ def _train_sentencepiece(
         errors=errors,
         **trainer_kwargs,
     )
+
+
+def train_from_counts(
+    counts: str | os.PathLike[str] | Mapping[str, int],
+    algorithm: str = "bpe",
+    vocab_size: int = 30000,
+    **options: Any,
+) -> Tokenizer:
+    """Train a tokenizer from word counts, as :func:`train` would from the text.
+
+    The counts come from ``tokenlab count`` (a counts file, see
+    :mod:`tokenlab.counts`), :func:`tokenlab.distributed.count_words` or
+    :func:`tokenlab.counts.count_files`. With the same options as the counting
+    (algorithm family, pre-tokenizer, normalizer, lowercase, the SentencePiece
+    options that change words) the result is exactly the tokenizer
+    :func:`train` gives on the text; counts made with other settings are refused.
+
+    Args:
+        counts: a counts file path, counts loaded with
+            :func:`tokenlab.counts.load_counts` (both checked), or a plain
+            mapping word -> count (trusted as it is).
+        algorithm: as for :func:`train`.
+        vocab_size: as for :func:`train`.
+        **options: the other options of :func:`train` (``min_frequency``,
+            ``special_tokens``, ``pre_tokenizer``, ``lowercase``, trainer options);
+            ``errors`` and ``processes`` do not apply (no text is read).
+
+    Returns:
+        The trained :class:`Tokenizer`.
+
+    Raises:
+        ConfigError: an invalid option, or counts made with other settings (the
+            message names each setting that differs).
+        ModelFileError: the counts file is missing or malformed.
+        CorpusError: the counts hold no words.
+
+    >>> tok = train_from_counts({"hug": 10, "pug": 5}, vocab_size=258, show_progress=False)
+    >>> tok.model.merges
+    [('u', 'g'), ('h', 'ug')]
+    """
+    from .counts import WordCounts, load_counts
+
+    for name in ("errors", "processes"):
+        if name in options:
+            raise ConfigError(f"{name} does not apply to training from counts (no text is read)")
+    if isinstance(counts, (str, os.PathLike)):
+        counts = load_counts(counts)
+    elif not isinstance(counts, WordCounts):
+        counts = WordCounts(counts, settings=None)
+    return train(counts, algorithm=algorithm, vocab_size=vocab_size, **options)

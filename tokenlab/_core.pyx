@@ -77,6 +77,34 @@ cdef sym_t _check_id(object value, str what) except -1:
     return <sym_t>value
 
 
+def _check_corpus(words, freqs):
+    """Entry checks for (unique words, frequencies), as ``_pycore._check_corpus``."""
+    if len(words) != len(freqs):
+        raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
+    for word in words:
+        if not isinstance(word, str):
+            raise TypeError(f"words must be str, got {type(word).__name__}")
+    for freq in freqs:
+        if not isinstance(freq, int) or isinstance(freq, bool):
+            raise TypeError(f"a word frequency must be an int, got {type(freq).__name__}")
+        if freq < 0 or freq > MAX_TOTAL:
+            raise ValueError(f"a word frequency must be between 0 and {MAX_TOTAL}, got {freq}")
+
+
+def _check_substring_options(char_classes, max_len, limit):
+    """Entry checks of ``top_substrings``, as ``_pycore._check_substring_options``."""
+    for name, value in (("max_len", max_len), ("limit", limit)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if not -1 <= value <= MAX_ID:
+            raise ValueError(f"{name} must be between 0 and {MAX_ID}, got {value}")
+    for ch, cls in char_classes.items():
+        if not isinstance(ch, str) or not isinstance(cls, int) or isinstance(cls, bool):
+            raise TypeError(f"char_classes must map str -> int, got {ch!r}: {cls!r}")
+        if len(ch) != 1 or not CLASS_ALONE <= cls <= MAX_ID:
+            raise ValueError(f"char_classes: bad entry {ch!r}: {cls!r}")
+
+
 cdef class PairCounter:
     """Incremental adjacent-pair statistics over a corpus of symbol-id words.
 
@@ -1133,8 +1161,7 @@ cdef class UnigramLattice:
         cdef Py_ssize_t w, n
         cdef double f, loglik = 0.0
         cdef vector[double] expected
-        if len(words) != len(freqs):
-            raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
+        _check_corpus(words, freqs)
         expected.assign(len(self._pieces), 0.0)
         for w in range(len(words)):
             word = words[w]
@@ -1156,8 +1183,7 @@ cdef class UnigramLattice:
         cdef int64_t f
         cdef int32_t pid
         cdef vector[int64_t] counts
-        if len(words) != len(freqs):
-            raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
+        _check_corpus(words, freqs)
         counts.assign(len(self._pieces), 0)
         for w in range(len(words)):
             word = words[w]
@@ -1275,8 +1301,8 @@ def top_substrings(words, freqs, char_classes, max_len, limit, ends=None):
     cdef uint64_t key
     cdef Py_UCS4 ch
     cdef unordered_map[uint32_t, int32_t].iterator it_c
-    if len(words) != len(freqs):
-        raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
+    _check_corpus(words, freqs)
+    _check_substring_options(char_classes, max_len, limit)
     if max_len < 1 or limit < 0:
         raise ValueError(f"max_len must be >= 1 and limit >= 0, got {max_len}, {limit}")
     cdef Py_ssize_t mlen = max_len

@@ -61,6 +61,26 @@ def _check_id(value: int, what: str) -> int:
     return value
 
 
+def _check_count(value: int, what: str) -> int:
+    """An entry check shared with the native twin: a count is an int in [0, MAX_TOTAL]."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
+    if value < 0 or value > MAX_TOTAL:
+        raise ValueError(f"{what} must be between 0 and {MAX_TOTAL}, got {value}")
+    return value
+
+
+def _check_corpus(words: Sequence[str], freqs: Sequence[int]) -> None:
+    """Entry checks for (unique words, frequencies) arguments, as the native twin does."""
+    if len(words) != len(freqs):
+        raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
+    for word in words:
+        if not isinstance(word, str):
+            raise TypeError(f"words must be str, got {type(word).__name__}")
+    for freq in freqs:
+        _check_count(freq, "a word frequency")
+
+
 class _Entry:
     """A heap entry; ``__lt__`` means "better", so heapq's min-heap pops the best."""
 
@@ -179,10 +199,11 @@ class PairCounter:
         for w, (word, freq) in enumerate(zip(words, counts)):
             if not isinstance(freq, int) or isinstance(freq, bool) or freq < 0:
                 raise ValueError(f"word counts must be non-negative ints, got {freq!r}")
-            ids = [_check_id(s, "symbol id") for s in word]
-            total += freq * len(ids)
+            # the size check before the ids, in the same order as the native twin
+            total += freq * len(word)
             if total > MAX_TOTAL:
                 raise ValueError(_TOTAL_MESSAGE)
+            ids = [_check_id(s, "symbol id") for s in word]
             self._words.append(ids)
             self._freqs.append(freq)
             for s in ids:
@@ -351,11 +372,11 @@ class PairCounter:
 
     def pair_count(self, left: int, right: int) -> int:
         """Current count of the adjacent pair ``left right`` (0 if absent)."""
-        return self._pairs.get((left, right), 0)
+        return self._pairs.get((_check_id(left, "left"), _check_id(right, "right")), 0)
 
     def symbol_count(self, symbol: int) -> int:
         """Current frequency of ``symbol`` over the corpus (occurrences x word count)."""
-        return self._sym.get(symbol, 0)
+        return self._sym.get(_check_id(symbol, "symbol"), 0)
 
     def get_words(self) -> list[list[int]]:
         """The current segmentation of every word (a copy)."""
@@ -843,8 +864,7 @@ class UnigramLattice:
             (unknown nodes count for nothing), and the sum over words of
             ``freq * log Z(word)``.
         """
-        if len(words) != len(freqs):
-            raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
+        _check_corpus(words, freqs)
         expected = [0.0] * len(self._pieces)
         loglik = self._add_marginals(zip(words, freqs), expected)
         return expected, loglik
@@ -929,8 +949,7 @@ class UnigramLattice:
 
     def viterbi_counts(self, words: Sequence[str], freqs: Sequence[int]) -> list[int]:
         """How often each piece id is on the Viterbi path, weighted by word frequency."""
-        if len(words) != len(freqs):
-            raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
+        _check_corpus(words, freqs)
         counts = [0] * len(self._pieces)
         for word, freq in zip(words, freqs):
             for _, _, pid in self._viterbi(len(word), self._nodes(word)):
@@ -982,6 +1001,19 @@ def _neg_score(entry: tuple[float, int, int, int]) -> float:
 _NEXT_WORD = "▁▁"  # what follows a word inside a sentence (never a char)
 
 
+def _check_substring_options(char_classes: Mapping[str, int], max_len: int, limit: int) -> None:
+    for name, value in (("max_len", max_len), ("limit", limit)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if not -1 <= value <= MAX_ID:
+            raise ValueError(f"{name} must be between 0 and {MAX_ID}, got {value}")
+    for ch, cls in char_classes.items():
+        if not isinstance(ch, str) or not isinstance(cls, int) or isinstance(cls, bool):
+            raise TypeError(f"char_classes must map str -> int, got {ch!r}: {cls!r}")
+        if len(ch) != 1 or not CLASS_ALONE <= cls <= MAX_ID:
+            raise ValueError(f"char_classes: bad entry {ch!r}: {cls!r}")
+
+
 def top_substrings(
     words: Sequence[str],
     freqs: Sequence[int],
@@ -1018,8 +1050,8 @@ def top_substrings(
         Up to ``limit`` ``(substring, frequency)`` pairs, by frequency x length
         descending, then by substring (code-point order).
     """
-    if len(words) != len(freqs):
-        raise ValueError(f"got {len(words)} words but {len(freqs)} freqs")
+    _check_corpus(words, freqs)
+    _check_substring_options(char_classes, max_len, limit)
     if max_len < 1 or limit < 0:
         raise ValueError(f"max_len must be >= 1 and limit >= 0, got {max_len}, {limit}")
     if ends is not None and len(ends) != len(words):

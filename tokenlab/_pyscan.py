@@ -64,6 +64,8 @@ class PatternScanner:
     """
 
     def __init__(self, name: str) -> None:
+        if not isinstance(name, str):  # as the native twin: a wrong type is a TypeError
+            raise TypeError(f"name must be a str, got {type(name).__name__}")
         if name not in SCAN_PATTERNS:
             raise ValueError(
                 f"no fixed-pattern scanner for {name!r}; use one of {', '.join(SCAN_NAMES)}"

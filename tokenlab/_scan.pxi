@@ -391,7 +391,7 @@ cdef class PatternScanner:
     cdef readonly str name
     cdef int _pattern
 
-    def __init__(self, str name):
+    def __init__(self, str name not None):
         if name not in SCAN_NAMES:
             raise ValueError(
                 f"no fixed-pattern scanner for {name!r}; use one of {', '.join(SCAN_NAMES)}"

@@ -36,6 +36,7 @@ Not supported: BPE dropout during training, multi-process merging.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -230,20 +231,27 @@ class BPETrainer:
     def _alphabet(self, counts: Mapping[str, int]) -> list[str]:
         return select_alphabet(counts, self.initial_alphabet, self.limit_alphabet)
 
-    def train_from_counts(self, counts: Mapping[str, int]) -> BPE:
+    def train_from_counts(self, counts: Mapping[str, int] | str | os.PathLike[str]) -> BPE:
         """Learn a BPE model from word counts.
 
         Args:
-            counts: word -> frequency (words as the pre-tokenizer produced them).
+            counts: word -> frequency (words as the pre-tokenizer produced them),
+                or the path of a counts file (:mod:`tokenlab.counts`; it must hold
+                pre-tokenized words, not SentencePiece ones).
 
         Returns:
             The trained :class:`~tokenlab.models.BPE` model.
 
         Raises:
             CorpusError: no words to train on.
-            ConfigError: ``vocab_size`` is smaller than special tokens + alphabet.
+            ConfigError: ``vocab_size`` is smaller than special tokens + alphabet, or
+                the counts file holds SentencePiece words.
+            ModelFileError: the counts file is missing or malformed.
         """
+        from .counts import as_counts
+
         t0 = time.perf_counter()
+        counts = as_counts(counts, self)
         check_counts(counts)
         builder = VocabBuilder(self.special_tokens)
         vocab, tokens, add = builder.vocab, builder.tokens, builder.add

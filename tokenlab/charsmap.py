@@ -475,7 +475,8 @@ class CharsMap:
             return b""
         values = bytearray()
         where: dict[bytes, int] = {}
-        for out in keys.values():
+        for key in sorted(keys):  # the blob must not depend on the rules' order
+            out = keys[key]
             if out not in where:
                 where[out] = len(values)
                 values += out + b"\0"
@@ -718,7 +719,7 @@ def nfkc_mapping() -> dict[str, str]:
             variants.setdefault(nfkd, []).append(c)
         else:
             decomposed.add(nfkd)
-    for nfkd in decomposed:
+    for nfkd in sorted(decomposed):  # sorted: a set's order changes with the hash seed
         nfc = unicodedata.normalize("NFC", nfkd)
         if nfc == nfkd:
             continue

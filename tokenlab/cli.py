@@ -21,7 +21,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -249,7 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: tokenizer.json; a PATH ending in .model writes a SentencePiece model "
         "(sp-bpe and unigram)",
     )
+    train.add_argument(
+        "--from-counts",
+        metavar="COUNTS",
+        help="train from a counts file made by `tokenlab count` (with the same --algorithm, "
+        "--pre-tokenizer, --lowercase and SentencePiece options) instead of FILEs",
+    )
     train.set_defaults(run=_run_train)
+    _add_count_command(commands)
 
     export = commands.add_parser(
         "export",
@@ -345,7 +352,11 @@ def _run_train(args: argparse.Namespace) -> int:
             "(tokenizer.json cannot express user-defined pieces exactly)"
         )
     corpus: Iterable[str] | list[str]
-    if args.files:
+    if args.from_counts is not None:
+        if args.files:
+            raise ConfigError("give either FILEs or --from-counts, not both")
+        corpus = []
+    elif args.files:
         corpus = list(args.files)
     else:
         from tokenlab.corpus import default_corpus
@@ -376,19 +387,22 @@ def _run_train(args: argparse.Namespace) -> int:
                 f"a .model output needs --algorithm sp-bpe or unigram, not {args.algorithm}"
             )
     start = time.perf_counter()
-    tokenizer = tokenlab.train(
-        corpus,
-        algorithm=args.algorithm,
-        vocab_size=args.vocab_size,
-        min_frequency=args.min_frequency,
-        special_tokens=args.special_tokens or None,
-        pre_tokenizer=args.pre_tokenizer,
-        lowercase=args.lowercase,
-        show_progress=not args.quiet,
-        errors=args.errors,
-        processes=args.processes,
-        **sp_options,
-    )
+    if args.from_counts is not None:
+        tokenizer = _train_from_counts(args, sp_options)
+    else:
+        tokenizer = tokenlab.train(
+            corpus,
+            algorithm=args.algorithm,
+            vocab_size=args.vocab_size,
+            min_frequency=args.min_frequency,
+            special_tokens=args.special_tokens or None,
+            pre_tokenizer=args.pre_tokenizer,
+            lowercase=args.lowercase,
+            show_progress=not args.quiet,
+            errors=args.errors,
+            processes=args.processes,
+            **sp_options,
+        )
     if args.output.endswith(".model"):
         from tokenlab.export.sentencepiece import write_sentencepiece
 
@@ -567,3 +581,148 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(_os_error_message(exc))
+
+
+# -- tokenlab count / train --from-counts ------------------------------------------------------
+
+
+def _add_count_command(commands: Any) -> None:
+    count = commands.add_parser(
+        "count",
+        help="count the words of text files into a counts file (the first half of training)",
+        description=(
+            "Count the words of text files (streamed, line by line, in several processes or "
+            "on a Dask cluster) as `tokenlab train` with the same options would, and write "
+            "a counts file (word TAB count, gzip when the name ends in .gz) for "
+            "`tokenlab train --from-counts`."
+        ),
+    )
+    count.add_argument("files", nargs="+", metavar="FILE", help="corpus files, globs or URLs")
+    count.add_argument("-o", "--output", required=True, metavar="PATH", help="the counts file")
+    count.add_argument("--algorithm", choices=ALGORITHMS, default="bpe", help="default: bpe")
+    count.add_argument(
+        "--pre-tokenizer",
+        choices=PRE_TOKENIZERS,
+        default=None,
+        help="default: byte-level for bpe, bert for wordpiece",
+    )
+    count.add_argument(
+        "--lowercase",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="lowercase the text first (default: no for bpe, yes for wordpiece)",
+    )
+    sp = count.add_argument_group(
+        "SentencePiece options", "for --algorithm sp-bpe and unigram: those that change words"
+    )
+    sp.add_argument("--normalization", choices=("nmt_nfkc", "identity"), default=None)
+    sp.add_argument("--byte-fallback", action="store_true", default=None)
+    sp.add_argument("--user-defined-symbols", type=_special_tokens, default=None, metavar="A,B")
+    count.add_argument("--errors", choices=ERROR_MODES, default="strict")
+    count.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="counting processes (local: default one per core for inputs over 4 MB; "
+        "dask without --scheduler: workers of the local cluster)",
+    )
+    count.add_argument(
+        "--min-count",
+        type=_positive_int,
+        default=1,
+        metavar="K",
+        help="keep only words seen at least K times (default: 1 = all; training from "
+        "pruned counts differs from training on the text)",
+    )
+    count.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes, or a Dask job (needs `pip install tokenlab[dask]`)",
+    )
+    count.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler to use (default: start a local cluster)",
+    )
+    count.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    count.set_defaults(run=_run_count)
+
+
+def _run_count(args: argparse.Namespace) -> int:
+    from tokenlab._atomic import check_writable_path
+    from tokenlab.counts import CountSettings, count_files, prune, save_counts
+    from tokenlab.errors import ConfigError
+
+    check_writable_path(args.output)
+    sp_options = {
+        name: value
+        for name, value in (
+            ("byte_fallback", args.byte_fallback),
+            ("user_defined_symbols", args.user_defined_symbols),
+        )
+        if value is not None
+    }
+    if args.algorithm not in SENTENCEPIECE_ALGORITHMS and (sp_options or args.normalization):
+        raise ConfigError(
+            f"the SentencePiece options apply to --algorithm sp-bpe or unigram, "
+            f"not {args.algorithm}"
+        )
+    if args.scheduler is not None and args.engine != "dask":
+        raise ConfigError("--scheduler needs --engine dask")
+    settings = CountSettings.for_training(
+        args.algorithm,
+        pre_tokenizer=args.pre_tokenizer,
+        normalizer=args.normalization,
+        lowercase=args.lowercase,
+        **sp_options,
+    ).with_options(errors=args.errors, min_count=args.min_count)
+    start = time.perf_counter()
+    counts: Mapping[str, int]
+    if args.engine == "dask":
+        from tokenlab import distributed
+
+        counts = distributed.count_with_scheduler(
+            args.files,
+            settings,
+            scheduler=args.scheduler,
+            workers=args.processes,
+            errors=args.errors,
+            min_count=args.min_count,
+        )
+    else:
+        counts = prune(
+            count_files(
+                args.files,
+                settings,
+                errors=args.errors,
+                processes=args.processes,
+                show_progress=not args.quiet,
+            ),
+            args.min_count,
+        )
+    save_counts(args.output, counts, settings)
+    seconds = time.perf_counter() - start
+    print(
+        f"{PROG}: counted {sum(counts.values())} words, {len(counts)} unique in "
+        f"{seconds:.2f} s ({args.engine}) -> {args.output}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _train_from_counts(args: argparse.Namespace, sp_options: dict[str, Any]) -> Tokenizer:
+    import tokenlab
+
+    return tokenlab.train_from_counts(
+        args.from_counts,
+        algorithm=args.algorithm,
+        vocab_size=args.vocab_size,
+        min_frequency=args.min_frequency,
+        special_tokens=args.special_tokens or None,
+        pre_tokenizer=args.pre_tokenizer,
+        lowercase=args.lowercase,
+        show_progress=not args.quiet,
+        **sp_options,
+    )

@@ -1,27 +1,45 @@
 """Reading training text and counting words.
 
-Files are read line by line as bytes and decoded one line at a time, KEEPING the
-line ending (as Hugging Face's ``Tokenizer.train(files)`` does), so each line is
-normalized and pre-tokenized on its own and never held whole in memory. A
-``.gz`` file is decompressed on the fly; ``"-"`` reads standard input.
-Invalid UTF-8 is an error naming the file, line and byte offset, unless
-``errors="replace"`` or ``"ignore"``.
+What a line is: files are read as bytes and split at ``"\\n"`` only; each line is
+decoded on its own and KEEPS its ending (as Hugging Face's ``Tokenizer.train(files)``
+does), so ``"\\r\\n"`` ends a line with both characters kept, and a lone ``"\\r"``,
+a NUL byte or any other control character is an ordinary character of the line:
+nothing is dropped and nothing is added. Items of an iterator are texts as given
+(``str``, or ``bytes`` decoded as UTF-8 with the same error policy), never split.
+
+Inputs: a path, a directory (every file under it, recursively, in sorted order,
+hidden files skipped), a glob pattern (``corpus/*.txt``, ``**`` allowed), ``"-"``
+for standard input; ``.gz`` files are decompressed on the fly. Invalid UTF-8 is an
+error naming the file, line and byte offset, unless ``errors="replace"`` or
+``"ignore"``.
+
+Memory: a line is read at most :data:`READ_BYTES` at a time. When the pre-tokenizer
+is one whose split points are known (byte-level, gpt2, cl100k_base, o200k_base,
+whitespace, whitespace-split, bert) and the normalizer is a per-character one, a long
+line is handed on in pieces cut only where the pre-tokenizer is certain to split
+(see :func:`cut_rule`), so the counts equal those of the whole line. A stretch of
+more than :data:`MAX_RUN_CHARS` characters with no such place is cut at an
+arbitrary place, with a warning: the words spanning that cut are counted as two.
+So reading holds at most about ``READ_BYTES + MAX_RUN_CHARS`` characters of one
+line, whatever its length. With another pre-tokenizer or normalizer, lines are
+read whole.
 
 Counting over files runs in several processes when the input is large
 (``processes=None``: one per core, for inputs over 4 MB): each plain file is cut
 into byte ranges at line boundaries, each worker counts its ranges, and the
 partial counts are added up. The result is identical to counting in one process.
-
-Not supported yet: directories and globs.
 """
 
 from __future__ import annotations
 
+import codecs
+import glob
 import gzip
 import os
 import sys
+import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from ._progress import Progress, progress_enabled
@@ -32,15 +50,27 @@ if TYPE_CHECKING:
     from .pre_tokenizers import PreTokenizer
 
 __all__ = [
+    "MAX_RUN_CHARS",
+    "READ_BYTES",
     "count_words",
     "count_words_in_files",
+    "cut_rule",
+    "decode_texts",
     "default_corpus",
     "iter_lines",
+    "require_text",
     "resolve_files",
 ]
 
 _ERRORS = ("strict", "replace", "ignore")
 PathLike = str | os.PathLike[str]
+
+#: A line is read at most this many bytes at a time.
+READ_BYTES = 1 << 20
+#: Longest stretch of a line without a safe cut that is kept whole (characters).
+MAX_RUN_CHARS = 4 << 20
+
+_GLOB_CHARS = frozenset("*?[")
 
 
 def default_corpus() -> Iterator[str]:
@@ -59,28 +89,66 @@ def default_corpus() -> Iterator[str]:
         yield "\n"
 
 
+def _files_under(directory: str) -> list[str]:
+    """Every regular file under ``directory``, sorted, hidden names skipped."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+    return found
+
+
 def resolve_files(paths: PathLike | Sequence[PathLike]) -> list[str]:
-    """Normalize a path or list of paths and check that each can be read.
+    """Expand a path or list of paths into the files to read, and check each.
+
+    A directory stands for every file under it (recursively, sorted, hidden files
+    skipped); a path with ``*``, ``?`` or ``[`` that does not exist as written is
+    a glob pattern (``**`` matches any depth), expanded in sorted order.
+
+    Args:
+        paths: a path, a directory, a glob pattern, ``"-"`` (stdin), or a list of those.
+
+    Returns:
+        The files, in reading order.
 
     Raises:
-        CorpusError: a path is missing, a directory, or unreadable.
+        CorpusError: a path is missing or unreadable, a directory holds no files, a
+            pattern matches nothing, or no input is given.
+
+    >>> resolve_files("-")
+    ['-']
     """
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     out: list[str] = []
     for p in items:
+        if not isinstance(p, (str, os.PathLike)):
+            raise CorpusError(f"corpus paths must be str or os.PathLike, got {type(p).__name__}")
         path = os.fspath(p)
         if path == "-":
             out.append(path)
             continue
+        if not os.path.exists(path) and _GLOB_CHARS & set(path):
+            matches = sorted(m for m in glob.glob(path, recursive=True) if os.path.isfile(m))
+            if not matches:
+                raise CorpusError(f"{path}: no files match this pattern")
+            out.extend(matches)
+            continue
         if not os.path.exists(path):
             raise CorpusError(f"{path}: no such file")
         if os.path.isdir(path):
-            raise CorpusError(f"{path}: is a directory (pass the files inside it)")
+            inside = _files_under(path)
+            if not inside:
+                raise CorpusError(f"{path}: directory holds no files")
+            out.extend(inside)
+            continue
         if not os.access(path, os.R_OK):
             raise CorpusError(f"{path}: permission denied")
         out.append(path)
     if not out:
         raise CorpusError("no input files given")
+    for path in out:
+        if path != "-" and not os.access(path, os.R_OK):
+            raise CorpusError(f"{path}: permission denied")
     return out
 
 
@@ -95,47 +163,318 @@ def _open(path: str) -> IO[bytes]:
         raise CorpusError(f"{path}: cannot open ({e.strerror or e})") from e
 
 
+# --- where a long line may be cut ------------------------------------------------------
+#
+# Claim: for the byte-level split patterns (Hugging Face's ByteLevel regex and tiktoken's
+# gpt2, cl100k_base and o200k_base patterns), at a position i with text[i] == " ",
+# text[i-1] a letter or number (\p{L} or \p{N}: never whitespace) and text[i+1] a letter
+# (\p{L}), the words of text are the words of text[:i] followed by those of text[i:].
+#
+# Proof. (1) No match contains both text[i-1] and text[i]. Going through the alternatives
+# of each pattern: the contractions ('s, 't, ...) and the digit runs hold no space; every
+# alternative of the form " ?X+" (and cl100k's "[^\r\n\p{L}\p{N}]?+\p{L}++", o200k's
+# "[^\r\n\p{L}\p{N}]?[...]*[...]+") allows a space only as its FIRST char, so a match
+# holding a non-space char and then a space does not exist; the remaining alternatives
+# (\s+(?!\S), \s++$, \s*[\r\n], \s, ...) hold whitespace only, and text[i-1] is not
+# whitespace. (2) Every char is matched by some alternative (letters, numbers, other
+# symbols, whitespace each have one), so the matches tile the text; with (1), one match
+# ends at i and the next starts at i. (3) The match starting at i is the same in text and
+# text[i:]: the patterns have no look-behind and no ^, so a match depends only on what
+# follows its start. (4) The matches before i are the same in text and text[:i]: they
+# depend on what follows them only through greedy runs and look-aheads. A run ending at
+# i stops there in both (text[i] is a space, which none of the runs that can hold
+# text[i-1] accepts); "(?!\S)" at i holds in both (a space, or the end); "$" cannot be
+# reached through whitespace from before i because text[i-1] is not whitespace.
+# So the word lists agree, and so do the counts.
+#
+# The whitespace splitters (Whitespace, WhitespaceSplit, BertPreTokenizer) split at every
+# space and drop it, so a cut just before any " " is safe for them.
+#
+# With a normalizer, the cut must also commute with normalization: normalize(a + b) ==
+# normalize(a) + normalize(b), and the chars around the cut must keep their class. For
+# the per-character normalizers below that holds when b starts with " " (U+0020 never
+# composes with a neighbour, is its own NFKC form and stays " " under BERT's cleanup);
+# the byte-level rule then also requires ASCII letters and digits around the cut, which
+# every one of them maps to ASCII letters and digits. Any other normalizer (Strip,
+# Replace, Precompiled, ...) may look across the cut: lines are then read whole.
+
+_SAFE_NORMALIZERS = ("NFC", "NFD", "NFKC", "NFKD", "Lowercase", "BertNormalizer")
+
+
+def _normalizer_is_local(normalizer: Normalizer | None) -> bool:
+    if normalizer is None:
+        return True
+    from .normalizers import Sequence as NormalizerSequence
+
+    if isinstance(normalizer, NormalizerSequence):
+        return all(_normalizer_is_local(n) for n in normalizer.normalizers)
+    return type(normalizer).__name__ in _SAFE_NORMALIZERS and type(normalizer).__module__ == (
+        "tokenlab.normalizers"
+    )
+
+
+def _is_byte_level_split(pre: PreTokenizer) -> bool:
+    from ._patterns import BYTE_LEVEL_PATTERN, PATTERNS
+    from .pre_tokenizers import ByteLevel, Split
+    from .pre_tokenizers import Sequence as PreSequence
+
+    if type(pre) is ByteLevel:
+        return pre.use_regex
+    if type(pre) is PreSequence and len(pre.pre_tokenizers) == 2:
+        split, byte_level = pre.pre_tokenizers
+        return (
+            type(split) is Split
+            and split.behavior == "isolated"
+            and not split.invert
+            and not split.literal
+            and split.pattern in (*PATTERNS.values(), BYTE_LEVEL_PATTERN)
+            and type(byte_level) is ByteLevel
+            and not byte_level.use_regex
+        )
+    return False
+
+
+def cut_rule(
+    normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None
+) -> Callable[[str], int] | None:
+    """Where a long line may be cut without changing its word counts, or None.
+
+    Args:
+        normalizer: the normalizer the text goes through first.
+        pre_tokenizer: the pre-tokenizer that splits it.
+
+    Returns:
+        A function giving the LAST safe cut position in a text (0 if there is
+        none), or None when no cut is known to be safe (lines are then read whole).
+        See the proof in the source for why these places are safe.
+
+    >>> from tokenlab.pre_tokenizers import get_pre_tokenizer
+    >>> cut = cut_rule(None, get_pre_tokenizer("gpt2"))
+    >>> text = "one two 3 four"
+    >>> text[: cut(text)], text[cut(text) :]
+    ('one two 3', ' four')
+    """
+    import regex
+
+    from .pre_tokenizers import BertPreTokenizer, Whitespace, WhitespaceSplit
+
+    if pre_tokenizer is None or not _normalizer_is_local(normalizer):
+        return None
+    if type(pre_tokenizer) in (Whitespace, WhitespaceSplit, BertPreTokenizer):
+
+        def before_space(text: str) -> int:
+            return max(text.rfind(" ", 1), 0)
+
+        return before_space
+    if not _is_byte_level_split(pre_tokenizer):
+        return None
+    if normalizer is None:
+        place = regex.compile(r"(?r)(?<=[\p{L}\p{N}]) (?=\p{L})")
+    else:
+        place = regex.compile(r"(?r)(?<=[A-Za-z0-9]) (?=[A-Za-z])")
+
+    def before_word(text: str) -> int:
+        found = place.search(text)
+        return found.start() if found is not None else 0
+
+    return before_word
+
+
+class _BadUTF8(Exception):
+    """Internal: invalid UTF-8 at an absolute byte offset (line number from the caller)."""
+
+    def __init__(self, offset: int, line: int) -> None:
+        super().__init__(offset, line)
+        self.offset = offset
+        self.line = line
+
+
+def _bad_utf8_message(path: str, offset: int, line: int) -> str:
+    return (
+        f"{path}: invalid UTF-8 at byte {offset} (line {line}); "
+        "fix the file or pass errors='replace' (CLI: --errors replace)"
+    )
+
+
+def _pieces(
+    f: IO[bytes],
+    errors: str,
+    cut: Callable[[str], int] | None,
+    start: int = 0,
+    end: int = -1,
+    progress: Progress | None = None,
+    warn_name: str = "",
+    skip_over: int | None = None,
+) -> Iterator[str]:
+    """Yield the text of ``f`` from byte ``start`` (to ``end``; -1: to EOF).
+
+    Whole lines with their endings; a line longer than :data:`READ_BYTES` is
+    yielded in pieces cut where ``cut`` says (whole when ``cut`` is None). With
+    ``skip_over``, a line whose text (ending excluded) is longer than that many
+    UTF-8 bytes is dropped as soon as it is known to be, without holding it.
+
+    Raises:
+        _BadUTF8: invalid UTF-8 with ``errors="strict"``.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors)
+    offset = start  # bytes consumed so far (absolute)
+    line = 1  # within this range
+    carry: list[str] = []  # decoded text of the current line not yet yielded
+    carried = 0
+    carried_bytes = 0  # UTF-8 length of the decoded carry, for skip_over
+    skipping = False  # the current line is too long for skip_over: drop it
+    warned = False
+    while end < 0 or offset < end:
+        limit = READ_BYTES if end < 0 else min(READ_BYTES, end - offset)
+        raw = f.readline(limit)
+        if not raw:
+            break
+        complete = raw.endswith(b"\n")
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(raw, final=complete)
+        except UnicodeDecodeError as e:
+            raise _BadUTF8(offset - pending + e.start, line) from None
+        offset += len(raw)
+        if progress is not None:
+            progress.update(len(raw))
+        if complete:
+            if skipping:
+                skipping = False
+                line += 1
+                continue
+            if carry:
+                carry.append(text)
+                text = "".join(carry)
+                carry.clear()
+                carried = 0
+            carried_bytes = 0
+            line += 1
+            if text:
+                yield text
+            continue
+        if skipping:
+            continue
+        if skip_over is not None:
+            carried_bytes += len(text.encode("utf-8", "surrogatepass"))
+            if carried_bytes > skip_over:
+                skipping, carried_bytes = True, 0
+                carry.clear()
+                carried = 0
+                continue
+        carry.append(text)
+        carried += len(text)
+        if cut is None or carried < READ_BYTES:
+            continue
+        joined = "".join(carry)
+        carry.clear()
+        at = cut(joined)
+        if at == 0 and len(joined) > MAX_RUN_CHARS:
+            if not warned:
+                warnings.warn(
+                    f"{warn_name or 'corpus'}: line {line} has over {MAX_RUN_CHARS:,} "
+                    "characters with no place where the pre-tokenizer surely splits; "
+                    "it is cut there (a word spanning the cut counts as two)",
+                    stacklevel=2,
+                )
+                warned = True
+            at = len(joined)
+        if at:
+            yield joined[:at]
+            joined = joined[at:]
+        if joined:
+            carry.append(joined)
+        carried = len(joined)
+    try:
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as e:
+        raise _BadUTF8(offset - len(decoder.getstate()[0]) + e.start, line) from None
+    if tail and not skipping:
+        carry.append(tail)
+    if carry and not skipping:
+        yield "".join(carry)
+
+
 def iter_lines(
     paths: PathLike | Sequence[PathLike],
     errors: str = "strict",
     progress: Progress | None = None,
+    cut: Callable[[str], int] | None = None,
+    skip_over: int | None = None,
 ) -> Iterator[str]:
     """Yield the lines of each file, decoded as UTF-8, line endings kept.
 
     Args:
-        paths: a path or a list of paths (``"-"`` = standard input).
+        paths: a path, directory, glob pattern, or a list of them (``"-"`` = stdin).
         errors: ``"strict"`` (invalid UTF-8 raises), ``"replace"`` or ``"ignore"``.
         progress: advanced by the number of bytes read.
+        cut: where a long line may be cut (see :func:`cut_rule`); None reads
+            every line whole.
+        skip_over: drop lines longer than this many UTF-8 bytes (ending
+            excluded) while reading them, so that they are never held whole
+            (SentencePiece's ``max_sentence_length``: it skips them anyway).
 
     Raises:
         CorpusError: unreadable file, or invalid UTF-8 with ``errors="strict"``
             (the message names the file, line and byte offset).
+
+    >>> list(iter_lines([]))
+    Traceback (most recent call last):
+    ...
+    tokenlab.errors.CorpusError: no input files given
     """
     if errors not in _ERRORS:
         raise ConfigError(f"errors must be one of {_ERRORS}, got {errors!r}")
     for path in resolve_files(paths):
         f = _open(path)
-        offset = 0
         try:
-            for lineno, raw in enumerate(f, 1):
-                try:
-                    line = raw.decode("utf-8", errors)
-                except UnicodeDecodeError as e:
-                    raise CorpusError(
-                        f"{path}: invalid UTF-8 at byte {offset + e.start} (line {lineno}); "
-                        "fix the file or pass errors='replace' (CLI: --errors replace)"
-                    ) from None
-                offset += len(raw)
-                if progress is not None:
-                    progress.update(len(raw))
-                yield line
+            yield from _pieces(
+                f, errors, cut, progress=progress, warn_name=path, skip_over=skip_over
+            )
+        except _BadUTF8 as e:
+            raise CorpusError(_bad_utf8_message(path, e.offset, e.line)) from None
         except OSError as e:
-            raise CorpusError(f"{path}: read failed at byte {offset} ({e})") from e
+            raise CorpusError(f"{path}: read failed ({e})") from e
         except EOFError as e:
             raise CorpusError(f"{path}: truncated compressed file ({e})") from e
         finally:
             if f is not sys.stdin.buffer:
                 f.close()
+
+
+def decode_texts(texts: Iterable[str | bytes], errors: str = "strict") -> Iterator[str]:
+    """The items of ``texts`` as str: ``bytes`` items are decoded as UTF-8.
+
+    Args:
+        texts: str or bytes items (anything else is an error).
+        errors: invalid UTF-8: ``"strict"`` (an error naming the item and byte
+            offset), ``"replace"`` or ``"ignore"``.
+
+    Raises:
+        CorpusError: an item is neither str nor bytes, or is not UTF-8.
+
+    >>> list(decode_texts(["a", b"caf\\xc3\\xa9"]))
+    ['a', 'café']
+    """
+    if errors not in _ERRORS:  # checked now, not at the first item
+        raise ConfigError(f"errors must be one of {_ERRORS}, got {errors!r}")
+    return _decoded(texts, errors)
+
+
+def _decoded(texts: Iterable[str | bytes], errors: str) -> Iterator[str]:
+    for index, text in enumerate(texts):
+        if isinstance(text, str):
+            yield text
+        elif isinstance(text, (bytes, bytearray, memoryview)):
+            try:
+                yield bytes(text).decode("utf-8", errors)
+            except UnicodeDecodeError as e:
+                raise CorpusError(
+                    f"training text #{index} (counting from 0): invalid UTF-8 at byte "
+                    f"{e.start}; fix the data or pass errors='replace'"
+                ) from None
+        else:
+            raise CorpusError(f"training texts must be str or bytes, got {type(text).__name__}")
 
 
 def total_size(paths: Sequence[str]) -> int | None:
@@ -148,8 +487,87 @@ def total_size(paths: Sequence[str]) -> int | None:
     return total
 
 
+class _Seen:
+    """Whether any text had a non-whitespace char (a whitespace-only corpus is an error)."""
+
+    def __init__(self) -> None:
+        self.text = False
+        self.words = False
+
+    def check(self) -> None:
+        if self.words and not self.text:
+            raise CorpusError(
+                "the corpus holds only whitespace: no words to train on "
+                "(check the input files or iterator)"
+            )
+
+
+def require_text(texts: Iterable[str]) -> Iterator[str]:
+    """Pass ``texts`` through; at the end, raise if they held only whitespace.
+
+    For trainers that count on their own (SentencePiece's): the same rule as
+    :func:`count_words`, whatever the trainer's own idea of whitespace.
+
+    Raises:
+        CorpusError: there was text, but only whitespace.
+
+    >>> list(require_text(["a ", "b"]))
+    ['a ', 'b']
+    """
+    seen = _Seen()
+    for text in _note(texts, seen):
+        seen.words = seen.words or bool(text)
+        yield text
+    seen.check()
+
+
+def _note(texts: Iterable[str], seen: _Seen) -> Iterator[str]:
+    for text in texts:
+        if text and not seen.text and not text.isspace():
+            seen.text = True
+        yield text
+
+
+def _count(
+    texts: Iterable[str | bytes],
+    normalizer: Normalizer | None,
+    pre_tokenizer: PreTokenizer | None,
+    seen: _Seen,
+) -> Counter[str]:
+    from .pre_tokenizers import _byte_word_counter
+
+    counts: Counter[str] = Counter()
+    norm = normalizer.normalize_str if normalizer is not None else None
+    native = _byte_word_counter(pre_tokenizer)
+    strs = decode_texts(texts)
+    if native is not None:
+        # The byte-level set-ups on the native core: words are counted in C++ and become
+        # Python strings once each, not once per occurrence. A batch is bounded in
+        # characters too, so that long texts do not pile up.
+        batch: list[str] = []
+        chars = 0
+        for text in _note(strs if norm is None else map(norm, strs), seen):
+            batch.append(text)
+            chars += len(text)
+            if len(batch) == _BATCH or chars >= _BATCH_CHARS:
+                native.add(batch)
+                batch.clear()
+                chars = 0
+        native.add(batch)
+        counts.update(native.to_dict())
+    else:
+        split = pre_tokenizer.words if pre_tokenizer is not None else None
+        for text in _note(strs if norm is None else map(norm, strs), seen):
+            if split is not None:
+                counts.update(split(text))
+            elif text:
+                counts[text] += 1
+    seen.words = seen.words or bool(counts)
+    return counts
+
+
 def count_words(
-    texts: Iterable[str],
+    texts: Iterable[str | bytes],
     normalizer: Normalizer | None = None,
     pre_tokenizer: PreTokenizer | None = None,
 ) -> Counter[str]:
@@ -157,51 +575,49 @@ def count_words(
 
     Args:
         texts: sequences (lines, documents); each is processed on its own.
+            ``bytes`` items are decoded as UTF-8 (strictly: see :func:`decode_texts`).
         normalizer: applied first (None: text unchanged).
         pre_tokenizer: splits into words (None: each text is one word).
 
     Returns:
-        word -> count.
+        word -> count (empty for no texts).
+
+    Raises:
+        CorpusError: an item is neither str nor bytes, or is invalid UTF-8, or
+            the texts hold words but only whitespace ones (nothing to learn from).
 
     >>> from tokenlab.pre_tokenizers import Whitespace
     >>> count_words(["a b a", "b"], pre_tokenizer=Whitespace())
     Counter({'a': 2, 'b': 2})
     """
-    from .pre_tokenizers import _byte_word_counter
-
-    counts: Counter[str] = Counter()
-    norm = normalizer.normalize_str if normalizer is not None else None
-    native = _byte_word_counter(pre_tokenizer)
-    if native is not None:
-        # The byte-level set-ups on the native core: words are counted in C++ and become
-        # Python strings once each, not once per occurrence.
-        batch: list[str] = []
-        for text in texts:
-            if not isinstance(text, str):
-                raise CorpusError(f"training texts must be str, got {type(text).__name__}")
-            batch.append(norm(text) if norm is not None else text)
-            if len(batch) == _BATCH:
-                native.add(batch)
-                batch.clear()
-        native.add(batch)
-        counts.update(native.to_dict())
-        return counts
-    split = pre_tokenizer.words if pre_tokenizer is not None else None
-    for text in texts:
-        if not isinstance(text, str):
-            raise CorpusError(f"training texts must be str, got {type(text).__name__}")
-        if norm is not None:
-            text = norm(text)
-        if split is not None:
-            counts.update(split(text))
-        elif text:
-            counts[text] += 1
+    seen = _Seen()
+    counts = _count(texts, normalizer, pre_tokenizer, seen)
+    seen.check()
     return counts
 
 
 _BATCH = 4096  # texts handed to the native word counter at a time
+_BATCH_CHARS = 8 << 20  # ... or fewer, when they are long
 _CHUNK_BYTES = 8 << 20
 _PARALLEL_MIN_BYTES = 4 << 20
+
+
+def _next_line_start(f: IO[bytes], at: int, size: int) -> int:
+    """The offset just after the first newline at or after ``at`` (``size`` if none).
+
+    Reads in blocks, so a file with no newline is never held whole.
+    """
+    f.seek(at)
+    pos = at
+    while pos < size:
+        block = f.read(1 << 16)
+        if not block:
+            break
+        found = block.find(b"\n")
+        if found >= 0:
+            return pos + found + 1
+        pos += len(block)
+    return size
 
 
 def _chunks(paths: Sequence[str]) -> list[tuple[str, int, int]]:
@@ -219,65 +635,50 @@ def _chunks(paths: Sequence[str]) -> list[tuple[str, int, int]]:
         with open(path, "rb") as f:
             while start < size:
                 end = start + _CHUNK_BYTES
-                if end >= size:
-                    end = size
-                else:
-                    f.seek(end)
-                    f.readline()  # move the cut to just after the next newline
-                    end = min(f.tell(), size)
+                end = size if end >= size else _next_line_start(f, end, size)
                 out.append((path, start, end))
                 start = end
     return out
 
 
-def _read_range(path: str, start: int, end: int) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(byte offset, raw line)`` for the lines of a range."""
-    if end < 0:
-        f = _open(path)
-        offset = 0
-        try:
-            for raw in f:
-                yield offset, raw
-                offset += len(raw)
-        finally:
-            if f is not sys.stdin.buffer:
-                f.close()
-        return
-    with open(path, "rb") as f:
-        f.seek(start)
-        offset = start
-        while offset < end:
-            raw = f.readline()
-            if not raw:
-                break
-            yield offset, raw
-            offset += len(raw)
+_Task = tuple[str, int, int, str, dict[str, Any] | None, dict[str, Any] | None]
 
 
-def _count_range(
-    task: tuple[str, int, int, str, dict[str, Any] | None, dict[str, Any] | None],
-) -> tuple[Counter[str], int, int | None]:
-    """Worker: count one range. Returns (counts, bytes read, offset of bad UTF-8 or None)."""
+def _count_range(task: _Task) -> tuple[Counter[str], int, int | None, bool]:
+    """Worker: count one range.
+
+    Returns:
+        (counts, bytes read, offset of bad UTF-8 or None (-1: read error), saw text).
+    """
     from .normalizers import normalizer_from_dict
     from .pre_tokenizers import pre_tokenizer_from_dict
 
     path, start, end, errors, norm_dict, pre_dict = task
     normalizer = normalizer_from_dict(norm_dict)
     pre_tokenizer = pre_tokenizer_from_dict(pre_dict)
-    lines: list[str] = []
-    read = 0
+    cut = cut_rule(normalizer, pre_tokenizer)
+    read = [0]
+
+    class _Progress:
+        def update(self, n: int) -> None:
+            read[0] += n
+
+    seen = _Seen()
     bad: int | None = None
+    f = _open(path) if end < 0 else open(path, "rb")  # noqa: SIM115 - closed below
     try:
-        for offset, raw in _read_range(path, start, end):
-            try:
-                lines.append(raw.decode("utf-8", errors))
-            except UnicodeDecodeError as e:
-                bad = offset + e.start
-                break
-            read += len(raw)
+        if end >= 0:
+            f.seek(start)
+        pieces = _pieces(f, errors, cut, start, end, _Progress(), path)  # type: ignore[arg-type]
+        counts = _count(pieces, normalizer, pre_tokenizer, seen)
+    except _BadUTF8 as e:
+        counts, bad = Counter(), e.offset
     except (OSError, EOFError):
-        bad = -1  # the parent re-reads serially to report it with context
-    return count_words(lines, normalizer, pre_tokenizer), read, bad
+        counts, bad = Counter(), -1  # the parent re-reads serially to report it with context
+    finally:
+        if f is not sys.stdin.buffer:
+            f.close()
+    return counts, read[0], bad, seen.text
 
 
 def _line_of(path: str, offset: int) -> int:
@@ -304,8 +705,12 @@ def count_words_in_files(
 ) -> Counter[str]:
     """Count words over files, line by line, in several processes when worthwhile.
 
+    Long lines are read in pieces where the pre-tokenizer allows it (see the
+    module docstring), so memory stays bounded whatever the line lengths.
+
     Args:
-        paths: a path or list of paths (``"-"``: stdin, read in this process).
+        paths: a path, directory, glob pattern or list of them (``"-"``: stdin,
+            read in this process).
         normalizer: applied to each line first.
         pre_tokenizer: splits each line into words.
         errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
@@ -317,12 +722,20 @@ def count_words_in_files(
         word -> count, exactly as :func:`count_words` over :func:`iter_lines`.
 
     Raises:
-        CorpusError: unreadable file or invalid UTF-8 (file, line, byte offset).
+        CorpusError: unreadable file, invalid UTF-8 (file, line, byte offset), or
+            only whitespace in the corpus.
         ConfigError: ``errors`` or ``processes`` is invalid.
+
+    >>> count_words_in_files([])
+    Traceback (most recent call last):
+    ...
+    tokenlab.errors.CorpusError: no input files given
     """
     if errors not in _ERRORS:
         raise ConfigError(f"errors must be one of {_ERRORS}, got {errors!r}")
-    if processes is not None and (not isinstance(processes, int) or processes < 1):
+    if processes is not None and (
+        not isinstance(processes, int) or isinstance(processes, bool) or processes < 1
+    ):
         raise ConfigError(f"processes must be a positive integer, got {processes!r}")
     files = resolve_files(paths)
     size = total_size(files)
@@ -330,9 +743,13 @@ def count_words_in_files(
         big = size is None or size >= _PARALLEL_MIN_BYTES
         processes = (os.cpu_count() or 1) if big else 1
     tasks = _chunks(files) if "-" not in files else []
+    cut = cut_rule(normalizer, pre_tokenizer)
+    seen = _Seen()
     if processes == 1 or len(tasks) < 2:
         with file_progress(files, show_progress) as bar:
-            return count_words(iter_lines(files, errors, bar), normalizer, pre_tokenizer)
+            counts = _count(iter_lines(files, errors, bar, cut), normalizer, pre_tokenizer, seen)
+        seen.check()
+        return counts
     import multiprocessing
 
     norm_dict = normalizer.to_dict() if normalizer is not None else None
@@ -343,18 +760,19 @@ def count_words_in_files(
     ctx = multiprocessing.get_context(method)
     with file_progress(files, show_progress) as bar, ctx.Pool(min(processes, len(jobs))) as pool:
         # imap keeps the task order, so a bad byte is reported for the first bad chunk.
-        for (path, _, _, _, _, _), (counts, read, bad) in zip(jobs, pool.imap(_count_range, jobs)):
+        for job, (counts, read, bad, saw_text) in zip(jobs, pool.imap(_count_range, jobs)):
+            path = job[0]
             if bad is not None:
                 pool.terminate()
                 if bad < 0:
                     list(iter_lines(path, errors))  # raises the precise error
                     raise CorpusError(f"{path}: read failed")
-                raise CorpusError(
-                    f"{path}: invalid UTF-8 at byte {bad} (line {_line_of(path, bad)}); "
-                    "fix the file or pass errors='replace' (CLI: --errors replace)"
-                )
+                raise CorpusError(_bad_utf8_message(path, bad, _line_of(path, bad)))
             total.update(counts)
+            seen.text = seen.text or saw_text
             bar.update(read)
+    seen.words = bool(total)
+    seen.check()
     return total
 
 

@@ -314,6 +314,7 @@ class SentencePieceOptions:
         self,
         files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         errors: str = "strict",
+        check_text: Callable[[], object] | None = None,
     ) -> Any:
         """Learn a model from the lines of text files (``.gz`` read transparently).
 
@@ -323,6 +324,8 @@ class SentencePieceOptions:
         Args:
             files: a path or a list of paths.
             errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
+            check_text: called when no word was found, before the error about an
+                empty corpus (to raise a more precise one).
 
         Returns:
             The trained model (as :meth:`train_from_counts` returns it).
@@ -341,6 +344,8 @@ class SentencePieceOptions:
         t0 = time.perf_counter()
         ends: Counter[str] | None = Counter() if self._wants_sentence_ends else None
         counts = self.count_words_in_files(files, errors, sentence_ends=ends)
+        if not counts and check_text is not None:
+            check_text()
         t1 = time.perf_counter()
         model = self._train_counted(counts, ends)
         self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
@@ -486,7 +491,10 @@ class SentencePieceBPETrainer(SentencePieceOptions):
             ConfigError: ``vocab_size`` is too small for the meta pieces and the
                 kept characters, or larger than the corpus can fill.
         """
+        from .counts import as_counts
+
         t0 = time.perf_counter()
+        counts = as_counts(counts, self)  # a counts file: loaded, its settings checked
         check_counts(counts)
         meta = self.meta
         chars = required_chars(counts, self.character_coverage)

@@ -301,7 +301,10 @@ class UnigramTrainer(SentencePieceOptions):
             ConfigError: ``vocab_size`` is too small for the meta pieces and the
                 kept characters.
         """
+        from .counts import as_counts
+
         t0 = time.perf_counter()
+        counts = as_counts(counts, self)  # a counts file: loaded, its settings checked
         check_counts(counts)
         meta = self.meta
         kept = required_chars(counts, self.character_coverage)

@@ -48,6 +48,7 @@ stand-in).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Mapping
 
@@ -136,20 +137,27 @@ class WordPieceTrainer:
         self.stats = TrainingStats()
         self.merges: list[tuple[str, str]] = []
 
-    def train_from_counts(self, counts: Mapping[str, int]) -> WordPiece:
+    def train_from_counts(self, counts: Mapping[str, int] | str | os.PathLike[str]) -> WordPiece:
         """Learn a WordPiece model from word counts.
 
         Args:
-            counts: word -> frequency (words as the pre-tokenizer produced them).
+            counts: word -> frequency (words as the pre-tokenizer produced them),
+                or the path of a counts file (:mod:`tokenlab.counts`; it must hold
+                pre-tokenized words, not SentencePiece ones).
 
         Returns:
             The trained :class:`~tokenlab.models.WordPiece` model.
 
         Raises:
             CorpusError: no words to train on.
-            ConfigError: ``vocab_size`` is smaller than special tokens + alphabet.
+            ConfigError: ``vocab_size`` is smaller than special tokens + alphabet, or
+                the counts file holds SentencePiece words.
+            ModelFileError: the counts file is missing or malformed.
         """
+        from .counts import as_counts
+
         t0 = time.perf_counter()
+        counts = as_counts(counts, self)
         check_counts(counts)
         builder = VocabBuilder(self.special_tokens)
         vocab, tokens, add = builder.vocab, builder.tokens, builder.add

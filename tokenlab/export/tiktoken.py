@@ -99,6 +99,9 @@ def _encoding_name(path: str) -> str:
     return base
 
 
+_MAX_RANK = 2**31 - 2  # token ids are 32-bit in the core (one id is kept as "none")
+
+
 def read_tiktoken_ranks(path: str | os.PathLike[str]) -> dict[bytes, int]:
     """Read a ``.tiktoken`` rank file (gzip-compressed too) as token bytes -> rank.
 
@@ -137,6 +140,10 @@ def read_tiktoken_ranks(path: str | os.PathLike[str]) -> dict[bytes, int]:
                 f"{p}, line {lineno}: rank {rank_text[:30]!r} is not an integer >= 0"
             )
         rank = int(rank_text)
+        if rank > _MAX_RANK:
+            raise ModelFileError(
+                f"{p}, line {lineno}: rank {rank_text[:30]!r} is too large (at most {_MAX_RANK})"
+            )
         if token in ranks:
             raise ModelFileError(
                 f"{p}, line {lineno}: token {token!r} is listed twice (first with rank "

@@ -1,0 +1,897 @@
+"""Word-counts files: the counting phase of training, saved so it runs once, anywhere.
+
+Training splits in two: counting the words of all the text (a map-reduce over
+bytes, see :mod:`tokenlab.corpus` and :mod:`tokenlab.distributed`) and merging
+over the unique words. A counts file holds the result of the first half, so the
+second can run later, elsewhere, or several times; training from it gives
+exactly the tokenizer that training from the text gives (same settings).
+
+The format (version 1), UTF-8, one record per line, lines end with ``\\n``:
+
+* line 1: ``#tokenlab-counts 1`` (magic and format version);
+* line 2: ``#`` followed by one JSON object (ASCII, keys sorted) with
+  ``settings`` (every setting that changes which words are counted, see
+  :class:`CountSettings`), ``unique_words`` and ``total_count`` (so a cut-off
+  file is detected);
+* then one line per word: ``WORD<TAB>COUNT``, COUNT a decimal integer >= 1 with
+  no sign or leading zero, WORD escaped so that any string round-trips:
+  ``\\\\`` is a backslash, ``\\t`` TAB, ``\\n`` LF, ``\\r`` CR, and
+  ``\\xHH`` (two lowercase hex digits) any other char below U+0020 or U+007F;
+  every other char is itself. A WORD never holds a raw TAB, so the line splits
+  unambiguously; the empty word is an empty field.
+* order: count descending, then word (code point order), so the same counts
+  always give the same bytes;
+* a name ending in ``.gz`` is gzip-compressed (no name or time stamp inside,
+  so the bytes stay deterministic).
+
+Files are written atomically; the reader checks everything (magic, version,
+header, escapes, counts, duplicates, totals) and names the file and line of
+any fault.
+
+Not supported: words holding lone surrogates (they cannot be UTF-8; text read
+from files never has them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ._atomic import atomic_write
+from .errors import ConfigError, CorpusError, ModelFileError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "CountSettings",
+    "WordCounts",
+    "as_counts",
+    "check_settings",
+    "check_tokenizer_counts",
+    "count_files",
+    "load_counts",
+    "prune",
+    "save_counts",
+]
+
+FORMAT_VERSION = 1
+_MAGIC = "#tokenlab-counts"
+PathLike = str | os.PathLike[str]
+
+# Settings that only describe how the file was made; they never make counts unusable.
+_INFORMATIONAL = ("algorithm", "errors", "lowercase", "min_count")
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ESCAPE_TABLE = {
+    cp: _ESCAPES.get(chr(cp), f"\\x{cp:02x}") for cp in [*range(0x20), 0x7F, ord("\\")]
+}
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_ESCAPE_RE = re.compile(r"\\(x[0-9a-f]{2}|.)?", re.DOTALL)
+_COUNT_RE = re.compile(r"[1-9][0-9]*")
+
+
+def _escape(word: str) -> str:
+    return word.translate(_ESCAPE_TABLE)
+
+
+def _unescape(field: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if code is None:
+            raise ValueError("a backslash ends the word")
+        if len(code) == 3:
+            ch = chr(int(code[1:], 16))
+            if not (ch < " " or ch == "\x7f") or ch in "\t\n\r":
+                raise ValueError(f"\\{code} must be written as itself or \\t, \\n, \\r")
+            return ch
+        if code not in _UNESCAPES:
+            raise ValueError(f"unknown escape \\{code}")
+        return _UNESCAPES[code]
+
+    return _ESCAPE_RE.sub(one, field)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+@dataclass(frozen=True)
+class CountSettings:
+    """Everything that decides which words a text gives, as a counts file records it.
+
+    Two kinds of words exist. ``"words"``: the text of each line normalized by
+    ``normalizer`` and split by ``pre_tokenizer`` (both as their ``tokenizer.json``
+    dicts), what :class:`~tokenlab.BPETrainer` and
+    :class:`~tokenlab.WordPieceTrainer` train on. ``"sentencepiece"``: the
+    ``▁``-escaped words of :meth:`tokenlab.sentencepiece_bpe.SentencePieceOptions.count_words`,
+    what the ``sp-bpe`` and ``unigram`` trainers train on; ``sentencepiece``
+    holds the options that change them (the normalization, identified by name
+    or the SHA-256 of its charsmap, whitespace handling, the longest sentence,
+    the meta pieces that cut words).
+
+    ``algorithm``, ``lowercase`` (also inside the normalizer), ``errors`` and
+    ``min_count`` are recorded for information only: counts made for ``bpe``
+    also serve ``wordpiece`` when the normalizer and pre-tokenizer agree.
+
+    >>> from tokenlab.pre_tokenizers import Whitespace
+    >>> s = CountSettings.for_words(None, Whitespace())
+    >>> s.kind, s.pre_tokenizer
+    ('words', {'type': 'Whitespace'})
+    """
+
+    kind: str
+    normalizer: dict[str, Any] | None = None
+    pre_tokenizer: dict[str, Any] | None = None
+    sentencepiece: dict[str, Any] | None = None
+    algorithm: str | None = None
+    lowercase: bool | None = None
+    errors: str = "strict"
+    min_count: int = 1
+    # The charsmap itself, to count with (the header keeps only its hash).
+    charsmap: bytes | None = field(default=None, compare=False, repr=False)
+
+    # -- construction --------------------------------------------------------------------
+
+    @classmethod
+    def for_words(
+        cls, normalizer: Any, pre_tokenizer: Any, *, algorithm: str | None = None
+    ) -> CountSettings:
+        """Settings of word counting with a tokenlab normalizer and pre-tokenizer."""
+        norm = normalizer.to_dict() if normalizer is not None else None
+        return cls(
+            kind="words",
+            normalizer=norm,
+            pre_tokenizer=pre_tokenizer.to_dict() if pre_tokenizer is not None else None,
+            algorithm=algorithm,
+            lowercase=_lowercases(norm),
+        )
+
+    @classmethod
+    def for_tokenizer(cls, tokenizer: Any, *, algorithm: str | None = None) -> CountSettings:
+        """Settings of the words ``tokenizer.train`` counts (its normalizer and pre-tokenizer)."""
+        return cls.for_words(tokenizer.normalizer, tokenizer.pre_tokenizer, algorithm=algorithm)
+
+    @classmethod
+    def for_sentencepiece(cls, trainer: Any, *, algorithm: str | None = None) -> CountSettings:
+        """Settings of the words a SentencePiece-style trainer counts.
+
+        Raises:
+            ConfigError: the trainer's normalizer is an arbitrary callable, which
+                cannot be recorded (use a charsmap or a tokenlab normalizer).
+        """
+        from .charsmap import CharsMap
+
+        norm = trainer.normalizer
+        owner = getattr(norm, "__self__", norm)
+        blob: bytes | None = None
+        normalizer_dict: dict[str, Any] | None = None
+        if norm is None:
+            name = "identity"
+        elif isinstance(owner, CharsMap):
+            blob = owner.to_bytes()
+            if not blob:
+                name, blob = "identity", None
+            elif blob == CharsMap.nmt_nfkc().to_bytes():
+                name = "nmt_nfkc"
+            else:
+                name = "charsmap"
+        elif hasattr(norm, "to_dict") and not isinstance(norm, CharsMap):
+            name, normalizer_dict = "normalizer", norm.to_dict()
+        else:
+            raise ConfigError(
+                f"cannot record the SentencePiece normalizer {norm!r} in a counts file: use "
+                "normalization 'nmt_nfkc' or 'identity', a CharsMap, or a tokenlab normalizer"
+            )
+        byte_pieces = {f"<0x{b:02X}>" for b in range(256)} if trainer.byte_fallback else set()
+        meta = sorted({p for p, _ in trainer.meta.values()} - byte_pieces)
+        options = {
+            "normalization": name,
+            "charsmap_sha256": hashlib.sha256(blob).hexdigest() if blob else None,
+            "normalizer": normalizer_dict,
+            "add_dummy_prefix": trainer.add_dummy_prefix,
+            "remove_extra_whitespaces": trainer.remove_extra_whitespaces,
+            "treat_whitespace_as_suffix": trainer.treat_whitespace_as_suffix,
+            "split_by_whitespace": trainer.split_by_whitespace,
+            "max_sentence_length": trainer.max_sentence_length,
+            "meta_pieces": meta,
+            "byte_fallback": trainer.byte_fallback,
+        }
+        return cls(kind="sentencepiece", sentencepiece=options, algorithm=algorithm, charsmap=blob)
+
+    @classmethod
+    def for_training(
+        cls,
+        algorithm: str = "bpe",
+        *,
+        pre_tokenizer: Any = None,
+        normalizer: Any = None,
+        lowercase: bool | None = None,
+        **sp_options: Any,
+    ) -> CountSettings:
+        """The settings :func:`tokenlab.train` counts with, for the same arguments.
+
+        Args:
+            algorithm: ``"bpe"``, ``"wordpiece"``, ``"sp-bpe"`` or ``"unigram"``.
+            pre_tokenizer, normalizer, lowercase: as for :func:`tokenlab.train`.
+            **sp_options: for ``sp-bpe`` and ``unigram``, the trainer options that
+                change words (``byte_fallback``, ``user_defined_symbols``,
+                ``control_symbols``, the meta pieces and their ids, ...); others
+                are accepted and ignored.
+
+        Raises:
+            ConfigError: an unknown algorithm or an invalid option.
+
+        >>> CountSettings.for_training("wordpiece").lowercase
+        True
+        """
+        import tokenlab
+        from tokenlab import pre_tokenizers
+
+        if algorithm not in tokenlab.ALGORITHMS:
+            raise ConfigError(
+                f"unknown algorithm {algorithm!r}; valid algorithms: "
+                f"{', '.join(tokenlab.ALGORITHMS)}"
+            )
+        if algorithm in ("sp-bpe", "unigram"):
+            return cls._for_sentencepiece_training(
+                algorithm,
+                pre_tokenizer=pre_tokenizer,
+                normalizer=normalizer,
+                lowercase=lowercase,
+                **sp_options,
+            )
+        # The same defaults as tokenlab.train (a drift is caught when training from
+        # the counts: the tokenizer's own settings are checked against the file).
+        wordpiece = algorithm == "wordpiece"
+        if pre_tokenizer is None:
+            pre_tokenizer = "bert" if wordpiece else "byte-level"
+        pre = (
+            pre_tokenizers.get_pre_tokenizer(pre_tokenizer)
+            if isinstance(pre_tokenizer, str)
+            else pre_tokenizer
+        )
+        if lowercase is None:
+            lowercase = wordpiece
+        norm = tokenlab._normalizer(normalizer or ("bert" if wordpiece else None), lowercase)
+        return cls.for_words(norm, pre, algorithm=algorithm)
+
+    @classmethod
+    def _for_sentencepiece_training(
+        cls,
+        algorithm: str,
+        *,
+        pre_tokenizer: Any,
+        normalizer: Any,
+        lowercase: bool | None,
+        **sp_options: Any,
+    ) -> CountSettings:
+        from .sentencepiece_bpe import SentencePieceBPETrainer
+        from .sp_tokenizer import _charsmap_for
+        from .unigram import UnigramTrainer
+
+        for name, value in (("pre_tokenizer", pre_tokenizer), ("lowercase", lowercase)):
+            if value:
+                raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}")
+        blob = _charsmap_for("nmt_nfkc" if normalizer is None else normalizer)
+        trainer_cls = SentencePieceBPETrainer if algorithm == "sp-bpe" else UnigramTrainer
+        wanted = {
+            "byte_fallback",
+            "user_defined_symbols",
+            "control_symbols",
+            "unk_piece",
+            "bos_piece",
+            "eos_piece",
+            "pad_piece",
+            "unk_id",
+            "bos_id",
+            "eos_id",
+            "pad_id",
+            "add_dummy_prefix",
+            "remove_extra_whitespaces",
+            "max_sentence_length",
+            "treat_whitespace_as_suffix",
+            "split_by_whitespace",
+        }
+        options = {k: v for k, v in sp_options.items() if k in wanted}
+        try:
+            trainer = trainer_cls(
+                vocab_size=2**31 - 1, normalizer=_charsmap_normalizer(blob), **options
+            )
+        except TypeError as e:
+            raise ConfigError(f"{algorithm}: {e}") from None
+        return cls.for_sentencepiece(trainer, algorithm=algorithm)
+
+    # -- use -----------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The header form (no charsmap bytes, only their hash)."""
+        return {
+            "kind": self.kind,
+            "normalizer": self.normalizer,
+            "pre_tokenizer": self.pre_tokenizer,
+            "sentencepiece": self.sentencepiece,
+            "algorithm": self.algorithm,
+            "lowercase": self.lowercase,
+            "errors": self.errors,
+            "min_count": self.min_count,
+        }
+
+    @classmethod
+    def from_json(cls, d: Any) -> CountSettings:
+        """The settings of a header; ValueError when malformed."""
+        if not isinstance(d, dict):
+            raise ValueError("settings must be a JSON object")
+        known = {"kind", "normalizer", "pre_tokenizer", "sentencepiece", *_INFORMATIONAL}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown setting {unknown[0]!r}")
+        kind = d.get("kind")
+        if kind not in ("words", "sentencepiece"):
+            raise ValueError(f"kind must be 'words' or 'sentencepiece', got {kind!r}")
+        for key in ("normalizer", "pre_tokenizer", "sentencepiece"):
+            if d.get(key) is not None and not isinstance(d[key], dict):
+                raise ValueError(f"{key} must be an object or null")
+        if kind == "sentencepiece" and d.get("sentencepiece") is None:
+            raise ValueError("sentencepiece counts need the 'sentencepiece' settings")
+        min_count = d.get("min_count", 1)
+        if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
+            raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
+        return cls(
+            kind=kind,
+            normalizer=d.get("normalizer"),
+            pre_tokenizer=d.get("pre_tokenizer"),
+            sentencepiece=d.get("sentencepiece"),
+            algorithm=d.get("algorithm"),
+            lowercase=d.get("lowercase"),
+            errors=d.get("errors", "strict"),
+            min_count=min_count,
+        )
+
+    def differences(self, other: CountSettings) -> list[tuple[str, Any, Any]]:
+        """``(setting, mine, other's)`` for each setting that changes the words."""
+        if self.kind != other.kind:
+            return [("kind of words", self.kind, other.kind)]
+        out: list[tuple[str, Any, Any]] = []
+        if self.kind == "words":
+            for key in ("normalizer", "pre_tokenizer"):
+                if getattr(self, key) != getattr(other, key):
+                    out.append((key, getattr(self, key), getattr(other, key)))
+            return out
+        mine, theirs = self.sentencepiece or {}, other.sentencepiece or {}
+        for key in sorted(set(mine) | set(theirs)):
+            if mine.get(key) != theirs.get(key):
+                out.append((key, mine.get(key), theirs.get(key)))
+        return out
+
+    def with_options(self, *, errors: str | None = None, min_count: int | None = None) -> Any:
+        """A copy with the informational ``errors`` / ``min_count`` set."""
+        from dataclasses import replace
+
+        changes: dict[str, Any] = {}
+        if errors is not None:
+            changes["errors"] = errors
+        if min_count is not None:
+            changes["min_count"] = min_count
+        return replace(self, **changes)
+
+    def word_counter(self) -> Callable[[Iterable[str]], Counter[str]]:
+        """A function ``texts -> Counter`` that counts as these settings say.
+
+        Raises:
+            ConfigError: SentencePiece settings with a custom charsmap whose bytes
+                are not at hand (only its hash is in a file).
+        """
+        if self.kind == "words":
+            from .corpus import count_words
+            from .normalizers import normalizer_from_dict
+            from .pre_tokenizers import pre_tokenizer_from_dict
+
+            norm = normalizer_from_dict(self.normalizer)
+            pre = pre_tokenizer_from_dict(self.pre_tokenizer)
+            return lambda texts: count_words(texts, norm, pre)
+        from .sp_pretokenize import count_sentence_words
+
+        sp = dict(self.sentencepiece or {})
+        normalize = self._sp_normalize(sp)
+        meta = list(sp["meta_pieces"])
+        if sp.get("byte_fallback"):
+            meta += [f"<0x{b:02X}>" for b in range(256)]
+
+        def count(texts: Iterable[str]) -> Counter[str]:
+            return count_sentence_words(
+                texts,
+                normalize=normalize,
+                add_dummy_prefix=sp["add_dummy_prefix"],
+                remove_extra_whitespaces=sp["remove_extra_whitespaces"],
+                treat_whitespace_as_suffix=sp["treat_whitespace_as_suffix"],
+                split_by_whitespace=sp["split_by_whitespace"],
+                max_sentence_length=sp["max_sentence_length"],
+                meta_pieces=meta,
+            )
+
+        return count
+
+    def _sp_normalize(self, sp: dict[str, Any]) -> Callable[[str], str] | None:
+        name = sp.get("normalization")
+        if name == "identity":
+            return None
+        if name == "normalizer":
+            from .normalizers import normalizer_from_dict
+
+            norm = normalizer_from_dict(sp.get("normalizer"))
+            return norm.normalize_str if norm is not None else None
+        blob = self.charsmap
+        if blob is None and name == "nmt_nfkc":
+            from .charsmap import CharsMap
+
+            blob = CharsMap.nmt_nfkc().to_bytes()
+        if blob is None:
+            raise ConfigError(
+                "these SentencePiece settings use a custom charsmap that is not at hand; "
+                "count with the trainer's settings (CountSettings.for_sentencepiece)"
+            )
+        return _charsmap_normalizer(blob)
+
+
+def _charsmap_normalizer(blob: bytes) -> Callable[[str], str] | None:
+    """``normalize_str`` of the charsmap ``blob`` (None for identity); cached per process."""
+    if not blob:
+        return None
+    return _charsmap_cached(hashlib.sha256(blob).hexdigest(), blob)
+
+
+_CHARSMAPS: dict[str, Callable[[str], str]] = {}
+
+
+def _charsmap_cached(key: str, blob: bytes) -> Callable[[str], str]:
+    # Decoding a charsmap takes about half a second: once per worker process, not per chunk.
+    fn = _CHARSMAPS.get(key)
+    if fn is None:
+        from .charsmap import CharsMap
+
+        fn = CharsMap.from_bytes(blob).normalize_str
+        _CHARSMAPS[key] = fn
+    return fn
+
+
+def _lowercases(norm: dict[str, Any] | None) -> bool:
+    """Whether a normalizer dict lowercases (for the header's information)."""
+    if norm is None:
+        return False
+    kind = norm.get("type")
+    if kind == "Lowercase":
+        return True
+    if kind == "BertNormalizer":
+        return bool(norm.get("lowercase"))
+    if kind == "Sequence":
+        return any(_lowercases(n) for n in norm.get("normalizers", []))
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts in memory
+
+
+class WordCounts(dict[str, int]):
+    """word -> count, with the :class:`CountSettings` they were counted with (or None).
+
+    What :func:`load_counts` returns; trainers accept it as any mapping, and
+    check its settings against their own.
+
+    >>> c = WordCounts({"a": 2}, settings=None)
+    >>> c["a"], c.settings is None
+    (2, True)
+    """
+
+    def __init__(
+        self, counts: Mapping[str, int] | Iterable[tuple[str, int]] = (), *, settings: Any
+    ) -> None:
+        super().__init__(counts)
+        self.settings: CountSettings | None = settings
+        self.source: str | None = None
+
+
+def prune(counts: Mapping[str, int], min_count: int) -> dict[str, int]:
+    """The words counted at least ``min_count`` times (all when ``min_count <= 1``).
+
+    >>> prune({"a": 3, "b": 1}, 2)
+    {'a': 3}
+    """
+    if min_count <= 1:
+        return dict(counts)
+    return {w: c for w, c in counts.items() if c >= min_count}
+
+
+def _ordered(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing and reading
+
+
+def save_counts(path: PathLike, counts: Mapping[str, int], settings: CountSettings) -> None:
+    """Write ``counts`` as a counts file (gzip when the name ends in ``.gz``), atomically.
+
+    Args:
+        path: the file to write.
+        counts: word -> count (counts >= 1).
+        settings: how the words were counted (the header).
+
+    Raises:
+        ConfigError: a count is not a positive integer, a word is not a string or
+            holds a lone surrogate, or the directory is missing.
+
+    >>> import tempfile, os
+    >>> from tokenlab.pre_tokenizers import Whitespace
+    >>> path = os.path.join(tempfile.mkdtemp(), "counts.tsv")
+    >>> save_counts(path, {"b": 1, "a\\tb": 2}, CountSettings.for_words(None, Whitespace()))
+    >>> open(path, encoding="utf-8").read().splitlines()[2:]
+    ['a\\\\tb\\t2', 'b\\t1']
+    >>> dict(load_counts(path))
+    {'a\\tb': 2, 'b': 1}
+    """
+    items = _ordered(_checked(counts))
+    header = {
+        "settings": settings.to_json(),
+        "unique_words": len(items),
+        "total_count": sum(c for _, c in items),
+    }
+    head = f"{_MAGIC} {FORMAT_VERSION}\n#{json.dumps(header, sort_keys=True)}\n"
+    name = os.fspath(path)
+    with atomic_write(name, "wb") as raw:
+        out: IO[bytes] = raw
+        gz = None
+        if name.endswith(".gz"):
+            gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
+            out = gz  # type: ignore[assignment]
+        try:
+            out.write(head.encode("ascii"))
+            batch: list[str] = []
+            for word, count in items:
+                batch.append(f"{_escape(word)}\t{count}\n")
+                if len(batch) >= 8192:
+                    out.write(_encode("".join(batch)))
+                    batch.clear()
+            out.write(_encode("".join(batch)))
+        finally:
+            if gz is not None:
+                gz.close()
+
+
+def _encode(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        bad = text[max(0, e.start - 20) : e.end + 20]
+        raise ConfigError(
+            f"a word holds a lone surrogate (near {bad!r}), which UTF-8 cannot store; "
+            "counts must come from valid Unicode text"
+        ) from None
+
+
+def _checked(counts: Mapping[str, int]) -> Mapping[str, int]:
+    for word, count in counts.items():
+        if not isinstance(word, str):
+            raise ConfigError(f"counts must map str -> int, got the key {word!r}")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise ConfigError(f"counts must be integers >= 1, got {word!r}: {count!r}")
+    return counts
+
+
+@contextlib.contextmanager
+def _open_counts(path: str) -> Iterator[IO[bytes]]:
+    if not os.path.exists(path):
+        raise ModelFileError(f"{path}: no such counts file")
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path}: is a directory, not a counts file")
+    try:
+        # Closed by the with-block below (this function is the context manager).
+        f: IO[bytes] = (
+            gzip.open(path, "rb")  # type: ignore[assignment]  # noqa: SIM115
+            if path.endswith(".gz")
+            else open(path, "rb")  # noqa: SIM115
+        )
+    except OSError as e:
+        raise ModelFileError(f"{path}: cannot open ({e.strerror or e})") from e
+    with f:
+        yield f
+
+
+def load_counts(path: PathLike, expect: CountSettings | None = None) -> WordCounts:
+    """Read a counts file written by :func:`save_counts` (or by hand, in its format).
+
+    Args:
+        path: the counts file (``.gz``: gzip).
+        expect: when given, the settings the counts must have been made with.
+
+    Returns:
+        The counts, with ``settings`` from the header.
+
+    Raises:
+        ModelFileError: the file is missing, unreadable, not a counts file, of a
+            newer format, or malformed (the message names the file and line).
+        ConfigError: the counts were made with other settings than ``expect``
+            (the message names each setting that differs).
+    """
+    name = os.fspath(path)
+    counts = WordCounts(settings=None)
+    lineno = 0
+    try:
+        with _open_counts(name) as f:
+            lineno = 1
+            settings, unique, total = _read_header(name, f)
+            if expect is not None:
+                check_settings(settings, expect, name)
+            seen = 0
+            for lineno, raw in enumerate(f, 3):
+                word, count = _parse_line(name, lineno, raw)
+                counts[word] = count
+                seen += count
+                if len(counts) != lineno - 2:
+                    raise ModelFileError(f"{name}:{lineno}: the word {word!r} appears twice")
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise ModelFileError(
+            f"{name}: read failed near line {lineno} ({e}); the file is damaged or cut off"
+        ) from e
+    if len(counts) != unique or seen != total:
+        raise ModelFileError(
+            f"{name}: has {len(counts)} words totalling {seen}, but its header says "
+            f"{unique} words totalling {total}; the file is cut off or was edited"
+        )
+    counts.settings = settings
+    counts.source = name
+    return counts
+
+
+def _read_header(name: str, f: IO[bytes]) -> tuple[CountSettings, int, int]:
+    first = f.readline()
+    if not first.startswith(_MAGIC.encode()):
+        raise ModelFileError(
+            f"{name}:1: not a tokenlab counts file (it must start with '{_MAGIC}'); "
+            "make one with `tokenlab count`"
+        )
+    version_text = first[len(_MAGIC) :].strip().decode("ascii", "replace")
+    if not version_text.isdigit():
+        raise ModelFileError(f"{name}:1: bad format version {version_text!r}")
+    if int(version_text) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{name}:1: counts format {version_text} is newer than this tokenlab reads "
+            f"({FORMAT_VERSION}); upgrade tokenlab"
+        )
+    second = f.readline()
+    try:
+        if not second.startswith(b"#"):
+            raise ValueError("the second line must be '#' and the JSON header")
+        header = json.loads(second[1:].decode("utf-8"))
+        if not isinstance(header, dict):
+            raise ValueError("the header must be a JSON object")
+        settings = CountSettings.from_json(header.get("settings"))
+        unique, total = header.get("unique_words"), header.get("total_count")
+        for key, value in (("unique_words", unique), ("total_count", total)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{key} must be an integer >= 0, got {value!r}")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelFileError(f"{name}:2: bad header: {e}") from None
+    return settings, int(unique), int(total)  # type: ignore[arg-type]
+
+
+def _parse_line(name: str, lineno: int, raw: bytes) -> tuple[str, int]:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelFileError(f"{name}:{lineno}: invalid UTF-8 at column {e.start + 1}") from None
+    if line.endswith("\n"):
+        line = line[:-1]
+    parts = line.split("\t")
+    if len(parts) != 2:
+        raise ModelFileError(
+            f"{name}:{lineno}: expected WORD<TAB>COUNT, found {len(parts) - 1} TABs "
+            "(a TAB inside a word must be written \\t)"
+        )
+    field, count_text = parts
+    if not _COUNT_RE.fullmatch(count_text):
+        raise ModelFileError(
+            f"{name}:{lineno}: the count {count_text!r} is not an integer >= 1 "
+            "(digits only, no sign or leading zero)"
+        )
+    if "\\" in field:
+        try:
+            field = _unescape(field)
+        except ValueError as e:
+            raise ModelFileError(f"{name}:{lineno}: bad escape in the word: {e}") from None
+    elif any(ch < " " or ch == "\x7f" for ch in field):
+        raise ModelFileError(
+            f"{name}:{lineno}: a control character must be escaped (\\t, \\n, \\r or \\xHH)"
+        )
+    return field, int(count_text)
+
+
+def check_settings(found: CountSettings, expected: CountSettings, source: str) -> None:
+    """Raise ConfigError naming each setting that differs between counts and training."""
+    diffs = found.differences(expected)
+    if not diffs:
+        return
+    parts = [
+        f"{key}: counts {_short(mine)}, training {_short(theirs)}" for key, mine, theirs in diffs
+    ]
+    raise ConfigError(
+        f"{source}: the counts were made with other settings than this training uses "
+        f"({'; '.join(parts)}); train with the settings the counts were made with, or count "
+        "again with `tokenlab count` and this training's settings"
+    )
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def check_tokenizer_counts(counts: Mapping[str, int], tokenizer: Any) -> None:
+    """Refuse counts whose settings differ from ``tokenizer``'s normalizer and pre-tokenizer.
+
+    Raises:
+        ConfigError: SentencePiece counts, or another normalizer or pre-tokenizer.
+    """
+    settings = getattr(counts, "settings", None)
+    if isinstance(settings, CountSettings):
+        source = getattr(counts, "source", None) or "the counts"
+        check_settings(settings, CountSettings.for_tokenizer(tokenizer), source)
+
+
+def as_counts(counts_or_path: Mapping[str, int] | PathLike, trainer: Any) -> Mapping[str, int]:
+    """The counts a trainer's ``train_from_counts`` was given, loaded and checked.
+
+    A path is read with :func:`load_counts`. Counts with settings (a
+    :class:`WordCounts` from a file) must be of the trainer's kind of words, and
+    for the SentencePiece-style trainers have their exact settings (which the
+    trainer holds). The normalizer and pre-tokenizer of pre-tokenized words
+    belong to the :class:`~tokenlab.Tokenizer`, not to ``BPETrainer`` or
+    ``WordPieceTrainer``: :func:`tokenlab.train_from_counts` checks those. A
+    plain mapping is used as it is.
+
+    Raises:
+        ConfigError: the counts were made for another kind of training.
+        ModelFileError: the file is missing or malformed.
+    """
+    from .sentencepiece_bpe import SentencePieceOptions
+
+    counts: Mapping[str, int]
+    counts = (
+        load_counts(counts_or_path)
+        if isinstance(counts_or_path, (str, os.PathLike))
+        else counts_or_path
+    )
+    settings = getattr(counts, "settings", None)
+    if not isinstance(settings, CountSettings):
+        return counts
+    source = getattr(counts, "source", None) or "the counts"
+    if isinstance(trainer, SentencePieceOptions):
+        check_settings(settings, CountSettings.for_sentencepiece(trainer), source)
+    elif settings.kind != "words":
+        raise ConfigError(
+            f"{source}: these are SentencePiece word counts (made for "
+            f"{settings.algorithm or 'sp-bpe/unigram'}); {type(trainer).__name__} trains on "
+            "pre-tokenized words: count again with --algorithm bpe or wordpiece"
+        )
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting files on this machine
+
+
+def count_files(
+    paths: PathLike | Sequence[PathLike],
+    settings: CountSettings,
+    *,
+    errors: str = "strict",
+    processes: int | None = None,
+    show_progress: bool = False,
+) -> Counter[str]:
+    """Count the words of files as ``settings`` say, streamed, in several processes.
+
+    Words kind: :func:`tokenlab.corpus.count_words_in_files`. SentencePiece kind:
+    the same byte ranges at line boundaries, each counted in a worker.
+
+    Args:
+        paths: a path or paths (``.gz`` read transparently, ``"-"``: stdin).
+        settings: what to count.
+        errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
+        processes: worker processes (None: one per core for inputs over 4 MB).
+        show_progress: a progress bar over the bytes read.
+
+    Returns:
+        word -> count, identical whatever ``processes`` is.
+
+    Raises:
+        CorpusError: unreadable file or invalid UTF-8 (file, line, byte offset).
+        ConfigError: an invalid option.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> _ = open(path, "w").write("a b a\\n")
+    >>> sorted(count_files(path, CountSettings.for_training(pre_tokenizer="whitespace")).items())
+    [('a', 2), ('b', 1)]
+    """
+    from . import corpus
+
+    if settings.kind == "words":
+        from .normalizers import normalizer_from_dict
+        from .pre_tokenizers import pre_tokenizer_from_dict
+
+        return corpus.count_words_in_files(
+            paths,
+            normalizer_from_dict(settings.normalizer),
+            pre_tokenizer_from_dict(settings.pre_tokenizer),
+            errors=errors,
+            processes=processes,
+            show_progress=show_progress,
+        )
+    if errors not in ("strict", "replace", "ignore"):
+        raise ConfigError(f"errors must be strict, replace or ignore, got {errors!r}")
+    if processes is not None and (not isinstance(processes, int) or processes < 1):
+        raise ConfigError(f"processes must be a positive integer, got {processes!r}")
+    files = corpus.resolve_files(paths)
+    size = corpus.total_size(files)
+    if processes is None:
+        big = size is None or size >= 4 << 20
+        processes = (os.cpu_count() or 1) if big else 1
+    tasks = corpus._chunks(files) if "-" not in files else []
+    count = settings.word_counter()
+    if processes == 1 or len(tasks) < 2:
+        with corpus.file_progress(files, show_progress) as bar:
+            return count(corpus.iter_lines(files, errors, bar))
+    import multiprocessing
+
+    jobs = [(p, s, e, errors, settings) for p, s, e in tasks]
+    total: Counter[str] = Counter()
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with (
+        corpus.file_progress(files, show_progress) as bar,
+        ctx.Pool(min(processes, len(jobs))) as pool,
+    ):
+        for (path, *_), (part, read, bad) in zip(jobs, pool.imap(_count_range, jobs)):
+            if bad is not None:
+                pool.terminate()
+                if bad < 0:
+                    list(corpus.iter_lines(path, errors))  # raises the precise error
+                    raise CorpusError(f"{path}: read failed")
+                raise CorpusError(
+                    f"{path}: invalid UTF-8 at byte {bad} (line {corpus._line_of(path, bad)}); "
+                    "fix the file or pass errors='replace' (CLI: --errors replace)"
+                )
+            total.update(part)
+            bar.update(read)
+    return total
+
+
+def _count_range(
+    task: tuple[str, int, int, str, CountSettings],
+) -> tuple[Counter[str], int, int | None]:
+    """Worker: count one byte range. Returns (counts, bytes read, offset of bad UTF-8 or None)."""
+    from .corpus import _read_range
+
+    path, start, end, errors, settings = task
+    lines: list[str] = []
+    read = 0
+    bad: int | None = None
+    try:
+        for offset, raw in _read_range(path, start, end):
+            try:
+                lines.append(raw.decode("utf-8", errors))
+            except UnicodeDecodeError as e:
+                bad = offset + e.start
+                break
+            read += len(raw)
+    except (OSError, EOFError):
+        bad = -1
+    return settings.word_counter()(lines), read, bad
