@@ -344,8 +344,10 @@ class SentencePieceOptions:
         t0 = time.perf_counter()
         ends: Counter[str] | None = Counter() if self._wants_sentence_ends else None
         counts = self.count_words_in_files(files, errors, sentence_ends=ends)
-        if not counts and check_text is not None:
-            check_text()
+        if check_text is not None and all(
+            w.strip("\u2581").isspace() or not w.strip("\u2581") for w in counts
+        ):
+            check_text()  # whitespace (and "▁") only: the shared whitespace-corpus error
         t1 = time.perf_counter()
         model = self._train_counted(counts, ends)
         self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
