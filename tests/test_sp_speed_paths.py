@@ -312,3 +312,26 @@ def test_cli_num_threads_gives_the_same_model(
     code = main(["train", str(corpus), "--algorithm", "unigram", "--num-threads", "0"])
     assert code == 2  # a usage error, named
     assert "--num-threads: must be > 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("block", [64, 1000, 1 << 20])
+def test_file_counting_drops_long_lines_while_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    import tokenlab.sp_pretokenize as spp
+
+    monkeypatch.setattr(spp, "_BLOCK_BYTES", block)
+    # Lines of exactly max_sentence_length bytes are kept, one byte more is skipped
+    # (SentencePiece's rule); a 300 KB line is read past, not held; a bad byte after
+    # it is still reported at its true byte and line.
+    lines = ["short one\n", "k" * 100 + "\n", "x" * 101 + "\n", "y" * 300_000 + "\n", "end\n"]
+    path = _write(tmp_path / "long.txt", lines)
+    got = count_sentence_words_in_files(path, normalize=None, max_sentence_length=100, processes=1)
+    assert got == {"▁short": 1, "▁one": 1, "▁" + "k" * 100: 1, "▁end": 1}
+    bad = tmp_path / "long_bad.txt"
+    bad.write_bytes(path.read_bytes() + b"bad \xff\n")
+    with pytest.raises(CorpusError) as expected:
+        list(iter_lines(str(bad)))
+    with pytest.raises(CorpusError) as err:
+        count_sentence_words_in_files(bad, normalize=None, max_sentence_length=100, processes=1)
+    assert str(err.value) == str(expected.value)

@@ -314,6 +314,7 @@ class SentencePieceOptions:
         self,
         files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         errors: str = "strict",
+        check_text: Callable[[], object] | None = None,
     ) -> Any:
         """Learn a model from the lines of text files (``.gz`` read transparently).
 
@@ -323,6 +324,8 @@ class SentencePieceOptions:
         Args:
             files: a path or a list of paths.
             errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
+            check_text: called when no word was found, before the error about an
+                empty corpus (to raise a more precise one).
 
         Returns:
             The trained model (as :meth:`train_from_counts` returns it).
@@ -341,6 +344,10 @@ class SentencePieceOptions:
         t0 = time.perf_counter()
         ends: Counter[str] | None = Counter() if self._wants_sentence_ends else None
         counts = self.count_words_in_files(files, errors, sentence_ends=ends)
+        if check_text is not None and all(
+            w.strip("\u2581").isspace() or not w.strip("\u2581") for w in counts
+        ):
+            check_text()  # whitespace (and "▁") only: the shared whitespace-corpus error
         t1 = time.perf_counter()
         model = self._train_counted(counts, ends)
         self.stats.phases = {"count words": t1 - t0, **self.stats.phases}

@@ -353,8 +353,13 @@ _BLOCK_BYTES = 4 << 20
 _PARALLEL_MIN_BYTES = 4 << 20
 
 
-def _blocks(path: str, progress: Any) -> Iterator[tuple[int, int, bytes]]:
-    """``(byte offset, lines before, block)``: the file in blocks that end at a newline."""
+def _blocks(path: str, progress: Any, longest: int) -> Iterator[tuple[int, int, bytes]]:
+    """``(byte offset, lines before, block)``: the file in blocks that end at a newline.
+
+    A line longer than ``longest`` bytes that a block would end in is replaced by an
+    empty line (training skips such lines anyway) and read past in pieces, so that
+    a huge line is never held whole.
+    """
     from .corpus import _open
 
     f = _open(path)
@@ -365,12 +370,28 @@ def _blocks(path: str, progress: Any) -> Iterator[tuple[int, int, bytes]]:
             data = f.read(_BLOCK_BYTES)
             if not data:
                 break
+            read = len(data)
             if not data.endswith(b"\n"):
-                data += f.readline()
+                start = data.rfind(b"\n") + 1
+                room = longest + 2 - (len(data) - start)  # what the line may still take
+                tail = f.readline(room) if room > 0 else b""
+                read += len(tail)
+                if room > 0 and (tail.endswith(b"\n") or len(tail) < room):
+                    data += tail  # the line ends (or the file does) within reach
+                else:
+                    # Longer than any sentence: read past it in pieces, keep the line count.
+                    ended = tail.endswith(b"\n")
+                    while not ended:
+                        piece = f.readline(1 << 20)
+                        if not piece:
+                            break
+                        read += len(piece)
+                        ended = piece.endswith(b"\n")
+                    data = data[:start] + (b"\n" if ended else b"")
             if progress is not None:
-                progress.update(len(data))
+                progress.update(read)
             yield offset, lines, data
-            offset += len(data)
+            offset += read
             lines += data.count(b"\n")
     except OSError as e:
         raise CorpusError(f"{path}: read failed at byte {offset} ({e})") from e
@@ -463,6 +484,7 @@ def count_sentence_words_in_files(
     if options.get("ascii_table", True) is True:
         options["ascii_table"] = ascii_translation(options.get("normalize"))
     options["want_ends"] = sentence_ends is not None
+    longest = options.get("max_sentence_length", _DEFAULT_MAX_SENTENCE_LENGTH)
     size = total_size(files)
     if processes is None:
         big = size is None or size >= _PARALLEL_MIN_BYTES
@@ -474,7 +496,7 @@ def count_sentence_words_in_files(
         if workers == 1:
             _set_worker_options(options)
             for path in files:
-                for offset, before, data in _blocks(path, bar):
+                for offset, before, data in _blocks(path, bar, longest):
                     counts, bad = _count_block((data, errors))
                     _check_block(path, offset, before, data, counts, bad)
                     for mine, part in zip(total, counts):
@@ -489,7 +511,7 @@ def count_sentence_words_in_files(
                 # At most 2 blocks per worker in flight: memory stays bounded on big
                 # files, and results are taken in block order.
                 pending: deque[tuple[int, int, bytes, Any]] = deque()
-                for offset, before, data in _blocks(path, bar):
+                for offset, before, data in _blocks(path, bar, longest):
                     pending.append(
                         (offset, before, data, pool.apply_async(_count_block, ((data, errors),)))
                     )

@@ -357,6 +357,12 @@ def sentencepiece_tokenizer(
     return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)
 
 
+def _charsmap_for(normalization: str | bytes | None) -> bytes:
+    """The precompiled charsmap blob of a SentencePiece normalization (b"": identity)."""
+    rules = _rules_for(normalization)
+    return rules.to_bytes() if rules is not None else b""
+
+
 def _rules_for(normalization: str | bytes | None) -> CharsMap | None:
     # nmt_nfkc: the compiled rules themselves (built once per process), not a blob to
     # read back.
@@ -385,7 +391,7 @@ def train_sentencepiece(
 
     What :func:`tokenlab.train` runs for these algorithms; see there.
     """
-    from .corpus import require_text
+    from .corpus import iter_lines, require_text
     from .export.sentencepiece_proto import BPE, UNIGRAM, TrainerSpec
     from .sentencepiece_bpe import SentencePieceBPETrainer
     from .unigram import UnigramTrainer
@@ -407,11 +413,23 @@ def train_sentencepiece(
         raise ConfigError(f"{algorithm}: {e}") from None
     from .counts import WordCounts
 
-    trained: Any
+    trained: SentencePieceBPE | Unigram
     if isinstance(files_or_iterator, WordCounts):  # from tokenlab.train_from_counts
         trained = trainer.train_from_counts(files_or_iterator)
     elif isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
-        trained = trainer.train_from_files(files_or_iterator, errors=errors)
+        # Counted in blocks by num_threads processes; lines over max_sentence_length
+        # are dropped while reading, so a huge line is never held whole.
+        trained = trainer.train_from_files(
+            files_or_iterator,
+            errors=errors,
+            check_text=lambda: list(
+                require_text(
+                    iter_lines(
+                        files_or_iterator, errors=errors, skip_over=trainer.max_sentence_length
+                    )
+                )
+            ),
+        )
     else:
         # a corpus of whitespace alone is refused for every algorithm, with one message
         trained = trainer.train_from_sentences(require_text(files_or_iterator))
