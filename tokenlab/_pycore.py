@@ -998,9 +998,6 @@ def _neg_score(entry: tuple[float, int, int, int]) -> float:
     return -entry[0]
 
 
-_NEXT_WORD = "▁▁"  # what follows a word inside a sentence (never a char)
-
-
 def _check_substring_options(char_classes: Mapping[str, int], max_len: int, limit: int) -> None:
     for name, value in (("max_len", max_len), ("limit", limit)):
         if not isinstance(value, int) or isinstance(value, bool):
@@ -1012,6 +1009,9 @@ def _check_substring_options(char_classes: Mapping[str, int], max_len: int, limi
             raise TypeError(f"char_classes must map str -> int, got {ch!r}: {cls!r}")
         if len(ch) != 1 or not CLASS_ALONE <= cls <= MAX_ID:
             raise ValueError(f"char_classes: bad entry {ch!r}: {cls!r}")
+
+
+_NEXT_WORD = "▁▁"  # what follows a word inside a sentence (never a char)
 
 
 def top_substrings(
@@ -1211,4 +1211,5 @@ class ByteRankMerger:
 
 __all__ += ["ByteRankMerger"]
 
+from ._pyencode import *  # noqa: E402, F403  (the fast byte-level encoder: ByteLevelEncoder)
 from ._pyscan import *  # noqa: E402, F403  (the fixed-pattern scanner: SCAN_NAMES, ...)

@@ -357,12 +357,6 @@ def sentencepiece_tokenizer(
     return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)
 
 
-def _charsmap_for(normalization: str | bytes | None) -> bytes:
-    """The precompiled charsmap blob of a SentencePiece normalization (b"": identity)."""
-    rules = _rules_for(normalization)
-    return rules.to_bytes() if rules is not None else b""
-
-
 def _rules_for(normalization: str | bytes | None) -> CharsMap | None:
     # nmt_nfkc: the compiled rules themselves (built once per process), not a blob to
     # read back.
@@ -413,7 +407,7 @@ def train_sentencepiece(
         raise ConfigError(f"{algorithm}: {e}") from None
     from .counts import WordCounts
 
-    trained: SentencePieceBPE | Unigram
+    trained: Any
     if isinstance(files_or_iterator, WordCounts):  # from tokenlab.train_from_counts
         trained = trainer.train_from_counts(files_or_iterator)
     elif isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
