@@ -213,8 +213,10 @@ ALGORITHM_OPTIONS = [
     ("bpe", 400, {"pre_tokenizer": "whitespace", "lowercase": True}),
     ("wordpiece", 400, {}),
     ("sp-bpe", 300, {}),
-    ("unigram", 450, {"byte_fallback": True}),
+    ("sp-bpe", 450, {"byte_fallback": True}),
 ]
+# Not unigram: its trainer also uses how often each word ends a sentence (its seeds), which
+# a counts file does not record yet; see test_unigram_trains_from_counts.
 
 
 @pytest.mark.parametrize(("algorithm", "vocab_size", "options"), ALGORITHM_OPTIONS)
@@ -231,6 +233,16 @@ def test_training_from_counts_equals_training_from_text(
         counts_path, algorithm=algorithm, vocab_size=vocab_size, show_progress=False, **options
     )
     assert from_counts.to_str() == from_text.to_str()
+
+
+def test_unigram_trains_from_counts(tmp_path: Path, text_file: Path) -> None:
+    s = CountSettings.for_training("unigram")
+    save_counts(tmp_path / "u.tsv", count_files(text_file, s, processes=1), s)
+    tok = tokenlab.train_from_counts(
+        tmp_path / "u.tsv", algorithm="unigram", vocab_size=300, show_progress=False
+    )
+    assert tok.get_vocab_size() == 300
+    assert tok.decode(tok.encode("the function returns").ids) == "the function returns"
 
 
 def test_trainer_accepts_a_path(tmp_path: Path, text_file: Path) -> None:
@@ -336,7 +348,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 @pytest.mark.parametrize(
     ("algorithm", "extra"),
-    [("bpe", ["--pre-tokenizer", "whitespace", "--lowercase"]), ("unigram", ["--byte-fallback"])],
+    [("bpe", ["--pre-tokenizer", "whitespace", "--lowercase"]), ("sp-bpe", ["--byte-fallback"])],
 )
 def test_cli_count_then_train_equals_train(
     tmp_path: Path,

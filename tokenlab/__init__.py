@@ -172,9 +172,10 @@ def train(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ALGORITHMS)}"
         )
     _check_common_options(special_tokens, processes)
-    from .counts import WordCounts as _WordCounts
+    from .counts import WordCounts
 
-    if not isinstance(files_or_iterator, (str, os.PathLike, list, tuple, _WordCounts)):
+    # (word counts from train_from_counts are not texts)
+    if not isinstance(files_or_iterator, (str, os.PathLike, list, tuple, WordCounts)):
         from .corpus import decode_texts
 
         # bytes items are UTF-8 text, decoded with the same error policy as files

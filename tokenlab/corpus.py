@@ -641,28 +641,6 @@ def _chunks(paths: Sequence[str]) -> list[tuple[str, int, int]]:
     return out
 
 
-def _read_range(path: str, start: int, end: int) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(byte offset, raw line)`` for the lines of a range (end -1: to EOF).
-
-    Whole lines (unbounded): kept for :mod:`tokenlab.counts`; the counting here
-    reads through :func:`_pieces`, which bounds a line's size.
-    """
-    f = _open(path) if end < 0 else open(path, "rb")  # noqa: SIM115 - closed below
-    try:
-        if end >= 0:
-            f.seek(start)
-        offset = start
-        while end < 0 or offset < end:
-            raw = f.readline()
-            if not raw:
-                break
-            yield offset, raw
-            offset += len(raw)
-    finally:
-        if f is not sys.stdin.buffer:
-            f.close()
-
-
 _Task = tuple[str, int, int, str, dict[str, Any] | None, dict[str, Any] | None]
 
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ._atomic import atomic_write
-from .errors import ConfigError, CorpusError, ModelFileError
+from .errors import ConfigError, ModelFileError
 
 __all__ = [
     "FORMAT_VERSION",
@@ -279,9 +279,7 @@ class CountSettings:
         for name, value in (("pre_tokenizer", pre_tokenizer), ("lowercase", lowercase)):
             if value:
                 raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}")
-        # (sp_tokenizer now hands out compiled rules; the settings keep the blob)
         rules = _rules_for("nmt_nfkc" if normalizer is None else normalizer)
-        blob = rules.to_bytes() if rules is not None else b""
         trainer_cls = SentencePieceBPETrainer if algorithm == "sp-bpe" else UnigramTrainer
         wanted = {
             "byte_fallback",
@@ -304,7 +302,9 @@ class CountSettings:
         options = {k: v for k, v in sp_options.items() if k in wanted}
         try:
             trainer = trainer_cls(
-                vocab_size=2**31 - 1, normalizer=_charsmap_normalizer(blob), **options
+                vocab_size=2**31 - 1,
+                normalizer=rules.normalize_str if rules is not None else None,
+                **options,
             )
         except TypeError as e:
             raise ConfigError(f"{algorithm}: {e}") from None
@@ -400,25 +400,24 @@ class CountSettings:
             return lambda texts: count_words(texts, norm, pre)
         from .sp_pretokenize import count_sentence_words
 
+        options = self.sentencepiece_count_options()
+        return lambda texts: count_sentence_words(texts, **options)
+
+    def sentencepiece_count_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`tokenlab.sp_pretokenize.count_sentence_words`."""
         sp = dict(self.sentencepiece or {})
-        normalize = self._sp_normalize(sp)
         meta = list(sp["meta_pieces"])
         if sp.get("byte_fallback"):
             meta += [f"<0x{b:02X}>" for b in range(256)]
-
-        def count(texts: Iterable[str]) -> Counter[str]:
-            return count_sentence_words(
-                texts,
-                normalize=normalize,
-                add_dummy_prefix=sp["add_dummy_prefix"],
-                remove_extra_whitespaces=sp["remove_extra_whitespaces"],
-                treat_whitespace_as_suffix=sp["treat_whitespace_as_suffix"],
-                split_by_whitespace=sp["split_by_whitespace"],
-                max_sentence_length=sp["max_sentence_length"],
-                meta_pieces=meta,
-            )
-
-        return count
+        return {
+            "normalize": self._sp_normalize(sp),
+            "add_dummy_prefix": sp["add_dummy_prefix"],
+            "remove_extra_whitespaces": sp["remove_extra_whitespaces"],
+            "treat_whitespace_as_suffix": sp["treat_whitespace_as_suffix"],
+            "split_by_whitespace": sp["split_by_whitespace"],
+            "max_sentence_length": sp["max_sentence_length"],
+            "meta_pieces": meta,
+        }
 
     def _sp_normalize(self, sp: dict[str, Any]) -> Callable[[str], str] | None:
         name = sp.get("normalization")
@@ -837,63 +836,12 @@ def count_files(
             processes=processes,
             show_progress=show_progress,
         )
-    if errors not in ("strict", "replace", "ignore"):
-        raise ConfigError(f"errors must be strict, replace or ignore, got {errors!r}")
-    if processes is not None and (not isinstance(processes, int) or processes < 1):
-        raise ConfigError(f"processes must be a positive integer, got {processes!r}")
-    files = corpus.resolve_files(paths)
-    size = corpus.total_size(files)
-    if processes is None:
-        big = size is None or size >= 4 << 20
-        processes = (os.cpu_count() or 1) if big else 1
-    tasks = corpus._chunks(files) if "-" not in files else []
-    count = settings.word_counter()
-    if processes == 1 or len(tasks) < 2:
-        with corpus.file_progress(files, show_progress) as bar:
-            return count(corpus.iter_lines(files, errors, bar))
-    import multiprocessing
+    from .sp_pretokenize import count_sentence_words_in_files
 
-    jobs = [(p, s, e, errors, settings) for p, s, e in tasks]
-    total: Counter[str] = Counter()
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    with (
-        corpus.file_progress(files, show_progress) as bar,
-        ctx.Pool(min(processes, len(jobs))) as pool,
-    ):
-        for (path, *_), (part, read, bad) in zip(jobs, pool.imap(_count_range, jobs)):
-            if bad is not None:
-                pool.terminate()
-                if bad < 0:
-                    list(corpus.iter_lines(path, errors))  # raises the precise error
-                    raise CorpusError(f"{path}: read failed")
-                raise CorpusError(
-                    f"{path}: invalid UTF-8 at byte {bad} (line {corpus._line_of(path, bad)}); "
-                    "fix the file or pass errors='replace' (CLI: --errors replace)"
-                )
-            total.update(part)
-            bar.update(read)
-    return total
-
-
-def _count_range(
-    task: tuple[str, int, int, str, CountSettings],
-) -> tuple[Counter[str], int, int | None]:
-    """Worker: count one byte range. Returns (counts, bytes read, offset of bad UTF-8 or None)."""
-    from .corpus import _read_range
-
-    path, start, end, errors, settings = task
-    lines: list[str] = []
-    read = 0
-    bad: int | None = None
-    try:
-        for offset, raw in _read_range(path, start, end):
-            try:
-                lines.append(raw.decode("utf-8", errors))
-            except UnicodeDecodeError as e:
-                bad = offset + e.start
-                break
-            read += len(raw)
-    except (OSError, EOFError):
-        bad = -1
-    return settings.word_counter()(lines), read, bad
+    return count_sentence_words_in_files(
+        paths,
+        errors=errors,
+        processes=processes,
+        show_progress=show_progress,
+        **settings.sentencepiece_count_options(),
+    )
