@@ -172,18 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help="comma-separated special tokens, given the first ids",
     )
-    train.add_argument(
-        "--pre-tokenizer",
-        choices=PRE_TOKENIZERS,
-        default=None,
-        help="default: byte-level for bpe, bert for wordpiece",
-    )
-    train.add_argument(
-        "--lowercase",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="lowercase the text first (default: no for bpe, yes for wordpiece)",
-    )
+    _add_word_options(train)
     train.add_argument(
         "--errors",
         choices=ERROR_MODES,
@@ -405,6 +394,22 @@ def _run_compare(args: argparse.Namespace) -> int:
     if args.plot:
         cmp.write_plot(report, args.plot)
     return EXIT_OK
+
+
+def _add_word_options(parser: argparse.ArgumentParser) -> None:
+    """The options that decide what a word is: train and count must agree on them."""
+    parser.add_argument(
+        "--pre-tokenizer",
+        choices=PRE_TOKENIZERS,
+        default=None,
+        help="default: byte-level for bpe, bert for wordpiece",
+    )
+    parser.add_argument(
+        "--lowercase",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="lowercase the text first (default: no for bpe, yes for wordpiece)",
+    )
 
 
 def _add_tokenizer_option(parser: argparse.ArgumentParser) -> None:
@@ -687,18 +692,7 @@ def _add_count_command(commands: Any) -> None:
     count.add_argument("files", nargs="+", metavar="FILE", help="corpus files, globs or URLs")
     count.add_argument("-o", "--output", required=True, metavar="PATH", help="the counts file")
     count.add_argument("--algorithm", choices=ALGORITHMS, default="bpe", help="default: bpe")
-    count.add_argument(
-        "--pre-tokenizer",
-        choices=PRE_TOKENIZERS,
-        default=None,
-        help="default: byte-level for bpe, bert for wordpiece",
-    )
-    count.add_argument(
-        "--lowercase",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="lowercase the text first (default: no for bpe, yes for wordpiece)",
-    )
+    _add_word_options(count)
     sp = count.add_argument_group(
         "SentencePiece options", "for --algorithm sp-bpe and unigram: those that change words"
     )

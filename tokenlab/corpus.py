@@ -683,15 +683,23 @@ def _count_range(task: _Task) -> tuple[Counter[str], int, int | None, bool]:
 
 def _line_of(path: str, offset: int) -> int:
     """1-based line number of the byte at ``offset``."""
+    with _open(path) as f:
+        return line_at(f, offset)
+
+
+def line_at(f: IO[bytes], offset: int) -> int:
+    """1-based line number of the byte at ``offset`` of a binary file read from its start.
+
+    For error messages: reads up to ``offset`` in 1 MiB blocks, holding none of them.
+    """
     line = 1
     done = 0
-    with _open(path) as f:
-        while done < offset:
-            block = f.read(min(1 << 20, offset - done))
-            if not block:
-                break
-            line += block.count(b"\n")
-            done += len(block)
+    while done < offset:
+        block = f.read(min(1 << 20, offset - done))
+        if not block:
+            break
+        line += block.count(b"\n")
+        done += len(block)
     return line
 
 

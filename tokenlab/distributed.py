@@ -292,13 +292,7 @@ def _decoded(of: Any, offset: int, lines: Iterable[bytes], errors: str) -> Itera
 
 def _line_of(of: Any, offset: int) -> int:
     """1-based line number of the byte at ``offset`` (of the uncompressed text)."""
-    line = 1
-    done = 0
+    from .corpus import line_at
+
     with of.fs.open(of.path, "rb", compression=of.compression) as f:
-        while done < offset:
-            block = f.read(min(1 << 20, offset - done))
-            if not block:
-                break
-            line += block.count(b"\n")
-            done += len(block)
-    return line
+        return line_at(f, offset)
