@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -214,9 +215,10 @@ ALGORITHM_OPTIONS = [
     ("wordpiece", 400, {}),
     ("sp-bpe", 300, {}),
     ("sp-bpe", 450, {"byte_fallback": True}),
+    # Unigram's seeds also use how often each word ends a sentence: the counts file of
+    # SentencePiece words carries that as a third column.
+    ("unigram", 450, {}),
 ]
-# Not unigram: its trainer also uses how often each word ends a sentence (its seeds), which
-# a counts file does not record yet; see test_unigram_trains_from_counts.
 
 
 @pytest.mark.parametrize(("algorithm", "vocab_size", "options"), ALGORITHM_OPTIONS)
@@ -243,6 +245,34 @@ def test_unigram_trains_from_counts(tmp_path: Path, text_file: Path) -> None:
     )
     assert tok.get_vocab_size() == 300
     assert tok.decode(tok.encode("the function returns").ids) == "the function returns"
+
+
+def test_sentence_ends_round_trip(tmp_path: Path, text_file: Path) -> None:
+    s = CountSettings.for_training("unigram")
+    counts = count_files(text_file, s, processes=1)
+    ends = getattr(counts, "ends", None)
+    # every non-empty line ends with exactly one word occurrence
+    lines = [line for line in corpus.iter_lines(text_file) if line.strip()]
+    assert ends is not None and sum(ends.values()) == len(lines)
+    save_counts(tmp_path / "u.tsv.gz", counts, s)
+    loaded = load_counts(tmp_path / "u.tsv.gz")
+    assert dict(loaded) == dict(counts) and loaded.ends == ends
+    assert prune(loaded, 3).ends == {w: e for w, e in ends.items() if counts[w] >= 3}
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [("a\t2\t3", "sentence-end count '3'"), ("a\t2", "expected WORD<TAB>COUNT<TAB>ENDS")],
+)
+def test_bad_sentence_end_column(tmp_path: Path, row: str, message: str) -> None:
+    s = CountSettings.for_training("unigram")
+    good = tmp_path / "good.tsv"
+    save_counts(good, WordCounts({"a": 2}, settings=None, ends={"a": 1}), s)
+    head = good.read_text(encoding="utf-8").splitlines()[:2]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("\n".join([*head, row]) + "\n", encoding="utf-8")
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        load_counts(bad)
 
 
 def test_trainer_accepts_a_path(tmp_path: Path, text_file: Path) -> None:

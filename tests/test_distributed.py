@@ -21,7 +21,13 @@ from conftest import pydoc_lines
 
 import tokenlab
 from tokenlab.cli import main
-from tokenlab.counts import CountSettings, count_files, load_counts, save_counts
+from tokenlab.counts import (
+    CountSettings,
+    count_files,
+    join_partial_counts,
+    load_counts,
+    save_counts,
+)
 from tokenlab.errors import ConfigError, CorpusError
 
 HAVE_DASK = all(importlib.util.find_spec(m) is not None for m in ("dask", "distributed"))
@@ -96,6 +102,9 @@ def test_files_globs_and_gzip_count_as_locally(
         split_every=3,
     )
     assert dict(got) == _local(paths, s)
+    # SentencePiece words bring their sentence ends (Unigram's seeds use them)
+    local = count_files([str(p) for p in paths], s, processes=1)
+    assert getattr(got, "ends", None) == getattr(local, "ends", None)
 
 
 @needs_dask
@@ -120,7 +129,8 @@ def test_bag_of_texts(client: Any) -> None:
     lines = pydoc_lines(3000)
     s = CountSettings.for_training("sp-bpe")
     got = distributed.count_words(db.from_sequence(lines, npartitions=7), client=client, settings=s)
-    assert dict(got) == dict(s.word_counter()(lines))
+    want = join_partial_counts(s.word_counter()(lines), s)
+    assert dict(got) == dict(want) and got.ends == want.ends  # type: ignore[attr-defined]
 
 
 @needs_dask
@@ -136,7 +146,9 @@ def test_min_count_prunes_after_the_total(client: Any, texts: dict[str, Path]) -
 
 
 @needs_dask
-@pytest.mark.parametrize(("algorithm", "vocab_size"), [("bpe", 400), ("sp-bpe", 300)])
+@pytest.mark.parametrize(
+    ("algorithm", "vocab_size"), [("bpe", 400), ("sp-bpe", 300), ("unigram", 450)]
+)
 def test_training_from_dask_counts_equals_training_from_text(
     client: Any, tmp_path: Path, texts: dict[str, Path], algorithm: str, vocab_size: int
 ) -> None:

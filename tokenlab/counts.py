@@ -56,6 +56,7 @@ __all__ = [
     "check_settings",
     "check_tokenizer_counts",
     "count_files",
+    "join_partial_counts",
     "load_counts",
     "prune",
     "save_counts",
@@ -383,8 +384,11 @@ class CountSettings:
             changes["min_count"] = min_count
         return replace(self, **changes)
 
-    def word_counter(self) -> Callable[[Iterable[str]], Counter[str]]:
+    def word_counter(self) -> Callable[[Iterable[str]], Counter[Any]]:
         """A function ``texts -> Counter`` that counts as these settings say.
+
+        Partial counts of SentencePiece words also hold the sentence ends (see
+        :func:`join_partial_counts`, which turns a sum of them into counts).
 
         Raises:
             ConfigError: SentencePiece settings with a custom charsmap whose bytes
@@ -401,7 +405,17 @@ class CountSettings:
         from .sp_pretokenize import count_sentence_words
 
         options = self.sentencepiece_count_options()
-        return lambda texts: count_sentence_words(texts, **options)
+
+        def count(texts: Iterable[str]) -> Counter[Any]:
+            ends: Counter[str] = Counter()
+            counts: Counter[Any] = count_sentence_words(texts, sentence_ends=ends, **options)
+            # Partial counts are added up as plain Counters (on Dask too): the sentence
+            # ends ride along under (_END, word) keys, which no word (a str) can equal;
+            # join_partial_counts takes them apart.
+            counts.update({(_END, w): e for w, e in ends.items()})
+            return counts
+
+        return count
 
     def sentencepiece_count_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`tokenlab.sp_pretokenize.count_sentence_words`."""
@@ -492,11 +506,41 @@ class WordCounts(dict[str, int]):
     """
 
     def __init__(
-        self, counts: Mapping[str, int] | Iterable[tuple[str, int]] = (), *, settings: Any
+        self,
+        counts: Mapping[str, int] | Iterable[tuple[str, int]] = (),
+        *,
+        settings: Any,
+        ends: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__(counts)
         self.settings: CountSettings | None = settings
         self.source: str | None = None
+        # SentencePiece words: how many occurrences of each word end a sentence (the
+        # Unigram trainer's seeds depend on it); None when not counted.
+        self.ends: dict[str, int] | None = (
+            {w: e for w, e in ends.items() if e} if ends is not None else None
+        )
+
+
+_END = "sentence end"
+
+
+def join_partial_counts(total: Mapping[Any, int], settings: CountSettings) -> dict[str, int]:
+    """The counts of :meth:`CountSettings.word_counter` results added up, as a mapping.
+
+    For SentencePiece words, a :class:`WordCounts` with the sentence ends taken out
+    of their ``(_END, word)`` keys; for pre-tokenized words, ``total`` itself.
+
+    >>> s = CountSettings.for_training("unigram")
+    >>> c = join_partial_counts(s.word_counter()(["a b", "b"]), s)
+    >>> sorted(c.items()), c.ends
+    ([('▁a', 1), ('▁b', 2)], {'▁b': 2})
+    """
+    if settings.kind == "words":
+        return total  # type: ignore[return-value]
+    words = {k: v for k, v in total.items() if not isinstance(k, tuple)}
+    ends = {k[1]: v for k, v in total.items() if isinstance(k, tuple)}
+    return WordCounts(words, settings=None, ends=ends)
 
 
 def prune(counts: Mapping[str, int], min_count: int) -> dict[str, int]:
@@ -505,9 +549,12 @@ def prune(counts: Mapping[str, int], min_count: int) -> dict[str, int]:
     >>> prune({"a": 3, "b": 1}, 2)
     {'a': 3}
     """
-    if min_count <= 1:
-        return dict(counts)
-    return {w: c for w, c in counts.items() if c >= min_count}
+    kept = dict(counts) if min_count <= 1 else {w: c for w, c in counts.items() if c >= min_count}
+    ends = getattr(counts, "ends", None)
+    if ends is None:
+        return kept
+    kept_ends = {w: e for w, e in ends.items() if w in kept}
+    return WordCounts(kept, settings=getattr(counts, "settings", None), ends=kept_ends)
 
 
 def _ordered(counts: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -540,11 +587,14 @@ def save_counts(path: PathLike, counts: Mapping[str, int], settings: CountSettin
     {'a\\tb': 2, 'b': 1}
     """
     items = _ordered(_checked(counts))
-    header = {
+    ends = _checked_ends(counts)
+    header: dict[str, Any] = {
         "settings": settings.to_json(),
         "unique_words": len(items),
         "total_count": sum(c for _, c in items),
     }
+    if ends is not None:
+        header["sentence_ends"] = True  # a third column: occurrences ending a sentence
     head = f"{_MAGIC} {FORMAT_VERSION}\n#{json.dumps(header, sort_keys=True)}\n"
     name = os.fspath(path)
     with atomic_write(name, "wb") as raw:
@@ -557,7 +607,10 @@ def save_counts(path: PathLike, counts: Mapping[str, int], settings: CountSettin
             out.write(head.encode("ascii"))
             batch: list[str] = []
             for word, count in items:
-                batch.append(f"{_escape(word)}\t{count}\n")
+                if ends is None:
+                    batch.append(f"{_escape(word)}\t{count}\n")
+                else:
+                    batch.append(f"{_escape(word)}\t{count}\t{ends.get(word, 0)}\n")
                 if len(batch) >= 8192:
                     out.write(_encode("".join(batch)))
                     batch.clear()
@@ -565,6 +618,19 @@ def save_counts(path: PathLike, counts: Mapping[str, int], settings: CountSettin
         finally:
             if gz is not None:
                 gz.close()
+
+
+def _checked_ends(counts: Mapping[str, int]) -> dict[str, int] | None:
+    ends = getattr(counts, "ends", None)
+    if ends is None:
+        return None
+    for word, end in ends.items():
+        if not isinstance(end, int) or isinstance(end, bool) or not 0 <= end <= counts.get(word, 0):
+            raise ConfigError(
+                f"sentence ends must be integers between 0 and the word's count, "
+                f"got {word!r}: {end!r}"
+            )
+    return dict(ends)
 
 
 def _encode(text: str) -> bytes:
@@ -628,13 +694,16 @@ def load_counts(path: PathLike, expect: CountSettings | None = None) -> WordCoun
     try:
         with _open_counts(name) as f:
             lineno = 1
-            settings, unique, total = _read_header(name, f)
+            settings, unique, total, has_ends = _read_header(name, f)
             if expect is not None:
                 check_settings(settings, expect, name)
+            ends: dict[str, int] | None = {} if has_ends else None
             seen = 0
             for lineno, raw in enumerate(f, 3):
-                word, count = _parse_line(name, lineno, raw)
+                word, count, end = _parse_line(name, lineno, raw, has_ends)
                 counts[word] = count
+                if ends is not None and end:
+                    ends[word] = end
                 seen += count
                 if len(counts) != lineno - 2:
                     raise ModelFileError(f"{name}:{lineno}: the word {word!r} appears twice")
@@ -649,10 +718,11 @@ def load_counts(path: PathLike, expect: CountSettings | None = None) -> WordCoun
         )
     counts.settings = settings
     counts.source = name
+    counts.ends = ends
     return counts
 
 
-def _read_header(name: str, f: IO[bytes]) -> tuple[CountSettings, int, int]:
+def _read_header(name: str, f: IO[bytes]) -> tuple[CountSettings, int, int, bool]:
     first = f.readline()
     if not first.startswith(_MAGIC.encode()):
         raise ModelFileError(
@@ -679,12 +749,15 @@ def _read_header(name: str, f: IO[bytes]) -> tuple[CountSettings, int, int]:
         for key, value in (("unique_words", unique), ("total_count", total)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{key} must be an integer >= 0, got {value!r}")
+        has_ends = header.get("sentence_ends", False)
+        if not isinstance(has_ends, bool):
+            raise ValueError(f"sentence_ends must be true or false, got {has_ends!r}")
     except (ValueError, UnicodeDecodeError) as e:
         raise ModelFileError(f"{name}:2: bad header: {e}") from None
-    return settings, int(unique), int(total)  # type: ignore[arg-type]
+    return settings, int(unique), int(total), has_ends  # type: ignore[arg-type]
 
 
-def _parse_line(name: str, lineno: int, raw: bytes) -> tuple[str, int]:
+def _parse_line(name: str, lineno: int, raw: bytes, has_ends: bool) -> tuple[str, int, int]:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -692,17 +765,29 @@ def _parse_line(name: str, lineno: int, raw: bytes) -> tuple[str, int]:
     if line.endswith("\n"):
         line = line[:-1]
     parts = line.split("\t")
-    if len(parts) != 2:
+    if len(parts) != 2 + has_ends:
+        shape = "WORD<TAB>COUNT<TAB>ENDS" if has_ends else "WORD<TAB>COUNT"
         raise ModelFileError(
-            f"{name}:{lineno}: expected WORD<TAB>COUNT, found {len(parts) - 1} TABs "
+            f"{name}:{lineno}: expected {shape}, found {len(parts) - 1} TABs "
             "(a TAB inside a word must be written \\t)"
         )
-    field, count_text = parts
+    field, count_text = parts[:2]
     if not _COUNT_RE.fullmatch(count_text):
         raise ModelFileError(
             f"{name}:{lineno}: the count {count_text!r} is not an integer >= 1 "
             "(digits only, no sign or leading zero)"
         )
+    end = 0
+    if has_ends:
+        end_text = parts[2]
+        if not (end_text == "0" or _COUNT_RE.fullmatch(end_text)) or int(end_text) > int(
+            count_text
+        ):
+            raise ModelFileError(
+                f"{name}:{lineno}: the sentence-end count {end_text!r} is not an integer "
+                f"between 0 and the word's count ({count_text})"
+            )
+        end = int(end_text)
     if "\\" in field:
         try:
             field = _unescape(field)
@@ -712,7 +797,7 @@ def _parse_line(name: str, lineno: int, raw: bytes) -> tuple[str, int]:
         raise ModelFileError(
             f"{name}:{lineno}: a control character must be escaped (\\t, \\n, \\r or \\xHH)"
         )
-    return field, int(count_text)
+    return field, int(count_text), end
 
 
 def check_settings(found: CountSettings, expected: CountSettings, source: str) -> None:
@@ -796,7 +881,7 @@ def count_files(
     errors: str = "strict",
     processes: int | None = None,
     show_progress: bool = False,
-) -> Counter[str]:
+) -> dict[str, int]:
     """Count the words of files as ``settings`` say, streamed, in several processes.
 
     Words kind: :func:`tokenlab.corpus.count_words_in_files`. SentencePiece kind:
@@ -838,10 +923,14 @@ def count_files(
         )
     from .sp_pretokenize import count_sentence_words_in_files
 
-    return count_sentence_words_in_files(
+    ends: Counter[str] = Counter()
+    counts = count_sentence_words_in_files(
         paths,
         errors=errors,
         processes=processes,
         show_progress=show_progress,
+        sentence_ends=ends,
         **settings.sentencepiece_count_options(),
     )
+    # the Unigram trainer's seeds need the sentence ends: they travel with the counts
+    return WordCounts(counts, settings=None, ends=ends)

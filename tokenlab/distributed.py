@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
-from .counts import CountSettings, prune
+from .counts import CountSettings, join_partial_counts, prune
 from .errors import ConfigError, CorpusError
 
 __all__ = ["DEFAULT_BLOCKSIZE", "count_with_scheduler", "count_words"]
@@ -68,7 +68,7 @@ def count_words(
     split_every: int = 8,
     storage_options: dict[str, Any] | None = None,
     **sp_options: Any,
-) -> Counter[str]:
+) -> dict[str, int]:
     """Count words on a Dask cluster, exactly as training on the same text counts them.
 
     Args:
@@ -125,16 +125,14 @@ def count_words(
     else:
         blocks = _blocks(paths_or_bag, blocksize, storage_options or {})
         if not blocks:
-            return Counter()
+            return join_partial_counts(Counter(), settings)
         tasks = db.from_sequence(blocks, npartitions=len(blocks))
         total = tasks.map(_count_block, settings=settings, errors=errors).reduction(
             _add_counts, _add_counts, split_every=split_every
         )
-    if min_count > 1:
-        total = total.apply(partial(_pruned, min_count))
-    if client is not None:
-        return client.compute(total).result()
-    return total.compute()
+    result = client.compute(total).result() if client is not None else total.compute()
+    # min_count after the total, here: a word's sentence ends stay with the word
+    return prune(join_partial_counts(result, settings), min_count)
 
 
 def count_with_scheduler(
@@ -145,7 +143,7 @@ def count_with_scheduler(
     workers: int | None = None,
     errors: str = "strict",
     min_count: int = 1,
-) -> Counter[str]:
+) -> dict[str, int]:
     """``tokenlab count --engine dask``: connect to ``scheduler``, or start a local cluster.
 
     Args:
@@ -202,10 +200,6 @@ def _add_counts(parts: Iterable[Counter[str]]) -> Counter[str]:
     for part in parts[1:]:
         total.update(part)
     return total
-
-
-def _pruned(min_count: int, counts: Counter[str]) -> Counter[str]:
-    return Counter(prune(counts, min_count))
 
 
 def _blocks(

@@ -305,6 +305,8 @@ class UnigramTrainer(SentencePieceOptions):
 
         t0 = time.perf_counter()
         counts = as_counts(counts, self)  # a counts file: loaded, its settings checked
+        if sentence_ends is None:  # counts from tokenlab.counts carry them
+            sentence_ends = getattr(counts, "ends", None)
         check_counts(counts)
         meta = self.meta
         kept = required_chars(counts, self.character_coverage)
