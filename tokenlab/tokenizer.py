@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from ._backend import ByteLevelEncoder
+from ._backend import ByteLevelEncoder, UnigramEncoder
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
@@ -207,9 +207,11 @@ def _fast_split(pre: Any) -> tuple[str | None, bool] | None:
 
 def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
     """The native encoder of this pipeline, or None when it is not one it covers."""
-    from .models import BPE, TiktokenBPE
+    from .models import BPE, TiktokenBPE, Unigram
     from .pre_tokenizers import unicode_to_bytes
 
+    if isinstance(model, Unigram):
+        return _unigram_encoder(model, normalizer, pre)
     if normalizer is not None or pre is None:
         return None
     split = _fast_split(pre)
@@ -234,6 +236,44 @@ def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
             if all(c in to_byte for c in token)
         }
     return ByteLevelEncoder(pattern, prefix, byte_ids, model._triples, whole)
+
+
+def _unigram_encoder(model: Any, normalizer: Any, pre: Any) -> Any:
+    """The native encoder of a Unigram pipeline, or None when it is not one it covers.
+
+    Covered: no normalizer or SentencePiece's; no pre-tokenizer or Metaspace; a
+    Unigram model with an unknown token (UnigramEncoder, in _spencode.pxi /
+    _pyspencode.py). That is every pipeline ``tokenlab.train`` and ``.model`` files
+    give for Unigram.
+    """
+    from .models import Unigram
+    from .normalizers import SentencePieceNormalizer
+    from .pre_tokenizers import Metaspace
+    from .sp_tokenizer import SentencePieceNormalization, SentencePieceUnigram
+
+    if type(model) not in (Unigram, SentencePieceUnigram) or model.unk_id is None:
+        return None
+    norm = None
+    if normalizer is not None:
+        if type(normalizer) not in (SentencePieceNormalizer, SentencePieceNormalization):
+            return None
+        norm = (
+            normalizer.charsmap,
+            normalizer.add_dummy_prefix,
+            normalizer.remove_extra_whitespaces,
+            normalizer.escape_whitespaces,
+            normalizer.treat_whitespace_as_suffix,
+        )
+    meta = None
+    if pre is not None:
+        if type(pre) is not Metaspace:
+            return None
+        # "first" is "always" here: the pipeline splits each text from its start.
+        meta = (pre.replacement, pre.prepend_scheme != "never", pre.split_words)
+    byte_ids = None
+    if model.byte_fallback:
+        byte_ids = [model.vocab.get(f"<0x{b:02X}>") for b in range(256)]
+    return UnigramEncoder(model._lattice, model.unk_id, byte_ids, norm, meta)
 
 
 _EXECUTORS: dict[int, Any] = {}

@@ -1,0 +1,278 @@
+"""Pure twin of the native Unigram encoder (``_spencode.pxi``): text to ids in one call.
+
+:class:`UnigramEncoder` encodes a whole text of a Unigram pipeline (optionally
+SentencePiece's normalizer, optionally the Metaspace pre-tokenizer, a Unigram model)
+without a ``NormalizedString`` or a ``PreToken`` per word: the normalizer's steps
+come from :meth:`tokenlab.charsmap.CharsMap.segments`, SentencePiece's whitespace
+loop and the Metaspace cut are written out flat, and each word is segmented by the
+model's own :class:`~tokenlab._pycore.UnigramLattice`. The tests check that both
+twins give the ids, offsets and word indices of the general pipeline.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["UnigramEncoder"]
+
+# Words kept in the per-encoder cache before it is cleared.
+_CACHE_LIMIT = 1 << 18
+_SPACE = "\u2581"
+
+Token = tuple[int, int, int]  # id, start, end (chars of the word)
+
+
+class UnigramEncoder:
+    """Text -> token ids (and offsets) of a Unigram pipeline in one call.
+
+    The pipeline is: optionally SentencePiece's normalizer; optionally the
+    Metaspace pre-tokenizer (else the whole normalized text is one word); a
+    Unigram model (Viterbi over ``lattice``, runs of unknown chars fused into one
+    ``unk_id`` token or, with ``byte_ids``, spelt as the byte pieces of their UTF-8).
+
+    Args:
+        lattice: the model's ``UnigramLattice`` (of this core).
+        unk_id: the id of the unknown token.
+        byte_ids: None (no byte fallback), or the id of each of the 256 byte pieces
+            (None for a missing one: a run with such a byte stays unknown).
+        normalizer: None, or ``(charsmap, add_dummy_prefix, remove_extra_whitespaces,
+            escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
+            ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap``.
+        metaspace: None, or ``(replacement, prepend, split)``: spaces become the one
+            char ``replacement``, which is put in front of a text that does not start
+            with it when ``prepend``, and the text is cut before each one when ``split``.
+
+    Raises:
+        TypeError, ValueError: malformed arguments.
+
+    >>> from tokenlab._pycore import UnigramLattice
+    >>> lat = UnigramLattice(["<unk>", "▁a", "b", "▁"], [0.0, -1.0, -2.0, -3.0], 0, -12.0)
+    >>> enc = UnigramEncoder(lat, 0, None, (b"", True, True, True, False), ("▁", True, True))
+    >>> enc.encode("  a b c ")
+    [1, 3, 2, 3, 0]
+    """
+
+    def __init__(
+        self,
+        lattice: Any,
+        unk_id: int,
+        byte_ids: Sequence[int | None] | None,
+        normalizer: tuple[Any, bool, bool, bool, bool] | None,
+        metaspace: tuple[str, bool, bool] | None,
+    ) -> None:
+        from ._pycore import _check_id
+        from .charsmap import CharsMap
+
+        self._lat = lattice
+        self._unk = _check_id(unk_id, "unk_id")
+        self._byte_ids: list[int | None] | None = None
+        if byte_ids is not None:
+            if len(byte_ids) != 256:
+                raise ValueError(f"byte_ids must hold 256 ids, got {len(byte_ids)}")
+            self._byte_ids = [None if b is None else _check_id(b, "byte id") for b in byte_ids]
+        self._charsmap: CharsMap | None = None
+        if normalizer is not None:
+            charsmap, dummy, remove_ws, escape, suffix = normalizer
+            if not isinstance(charsmap, CharsMap):
+                charsmap = CharsMap.from_bytes(charsmap)
+            self._charsmap = charsmap
+            self._dummy = bool(dummy)
+            self._remove_ws = bool(remove_ws)
+            self._space = _SPACE if escape else " "
+            self._suffix = bool(suffix)
+        self._rep: str | None = None
+        if metaspace is not None:
+            rep, prepend, split = metaspace
+            if not isinstance(rep, str) or len(rep) != 1:
+                raise ValueError(f"the Metaspace replacement must be one char, got {rep!r}")
+            self._rep = rep
+            self._prepend = bool(prepend)
+            self._split = bool(split)
+        self._cache: dict[str, list[Token]] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"UnigramEncoder(normalize={self._charsmap is not None}, "
+            f"metaspace={self._rep is not None}, byte_fallback={self._byte_ids is not None})"
+        )
+
+    def clear_cache(self) -> None:
+        """Forget the cached words (they never change results, only speed)."""
+        self._cache.clear()
+
+    # -- 1. normalization ----------------------------------------------------------------
+
+    def _normalize(self, text: str) -> tuple[str, list[int], list[int]]:
+        """SentencePiece's normalization: the text and each char's source span."""
+        assert self._charsmap is not None
+        if not text:
+            return "", [], []
+        steps: list[tuple[int, int, str]] = []
+        for start, end, out, matched in self._charsmap.segments(text):
+            if matched or end - start == 1:
+                steps.append((start, end, out))
+            else:  # SentencePiece copies an untouched run one char (one step) at a time
+                steps.extend((i, i + 1, text[i]) for i in range(start, end))
+        space = self._space
+        k = 0
+        if self._remove_ws:
+            while k < len(steps) and steps[k][2] == " ":
+                k += 1
+            if k == len(steps):
+                return "", [], []
+        consumed = steps[k][0]
+        chars: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        if self._dummy and not self._suffix:
+            chars.append(space)
+            starts.append(consumed)
+            ends.append(consumed)
+        prev_space = self._remove_ws
+        for start, end, out in steps[k:]:
+            if prev_space:
+                out = out.lstrip(" ")
+            if out:
+                chars.extend(space if c == " " else c for c in out)
+                starts.extend([start] * len(out))
+                ends.extend([end] * len(out))
+                prev_space = out[-1] == " "
+            if not self._remove_ws:
+                prev_space = False
+            consumed = end
+        if self._remove_ws:
+            while chars and chars[-1] == space:
+                chars.pop()
+                ends.pop()
+                consumed = starts.pop()
+        if self._dummy and self._suffix:
+            chars.append(space)
+            starts.append(consumed)
+            ends.append(consumed)
+        return "".join(chars), starts, ends
+
+    # -- 3. one word ---------------------------------------------------------------------
+
+    def _word(self, word: str) -> list[Token]:
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        unk = self._unk
+        ids, spans = self._lat.encode(word, False)
+        out: list[Token] = []
+        k = 0
+        while k < len(ids):
+            tid, (start, end) = ids[k], spans[k]
+            k += 1
+            if tid != unk:
+                out.append((tid, start, end))
+                continue
+            # A run of unknown ids (a matched "<unk>" piece too) is one token.
+            while k < len(ids) and ids[k] == unk:
+                end = spans[k][1]
+                k += 1
+            if self._byte_ids is not None:
+                byte_ids = [self._byte_ids[b] for b in word[start:end].encode("utf-8", "surrogatepass")]
+                if all(b is not None for b in byte_ids):
+                    out.extend((b, start, end) for b in byte_ids)  # type: ignore[misc]
+                    continue
+            out.append((unk, start, end))
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = out
+        return out
+
+    # -- the whole text ------------------------------------------------------------------
+
+    def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
+        # Append ids, starts, ends and word indices of ``text`` to ``out``; returns words.
+        starts: list[int] | None = None
+        ends: list[int] | None = None
+        if self._charsmap is not None:
+            text, starts, ends = self._normalize(text)
+        if not text:
+            return 0
+        rep = self._rep
+        prepended = False
+        if rep is None:
+            bounds = [(0, len(text))]
+        else:
+            text = text.replace(" ", rep)
+            if self._split:
+                cuts = [i for i, c in enumerate(text) if c == rep and i]
+                bounds = list(zip([0, *cuts], [*cuts, len(text)]))
+            else:
+                bounds = [(0, len(text))]
+            prepended = self._prepend and not text.startswith(rep)
+        ids_out, starts_out, ends_out, words_out = out
+        for word, (ws, we) in enumerate(bounds, start=word_base):
+            piece = text[ws:we]
+            shift = 0
+            if prepended and ws == 0:
+                piece, shift = rep + piece, 1  # type: ignore[operator]
+            for tid, s, e in self._word(piece):
+                if not shift:
+                    ns0, ns1 = ws + s, ws + e
+                elif e <= 1:  # only the added char: aligned with the first real char
+                    ns0, ns1 = ws, ws + 1
+                else:
+                    ns0, ns1 = ws + max(s, 1) - 1, ws + e - 1
+                if starts is not None and ends is not None:
+                    ns0, ns1 = starts[ns0], ends[ns1 - 1]
+                ids_out.append(tid)
+                starts_out.append(base + ns0)
+                ends_out.append(base + ns1)
+                words_out.append(word)
+        return len(bounds)
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        out: list[list[int]] = [[], [], [], []]
+        self._encode(_check_str(text), 0, 0, out)
+        return out[0]
+
+    def encode_columns(
+        self, text: str, base: int = 0, word_base: int = 0
+    ) -> tuple[list[int], bytes, int]:
+        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
+
+        Returns:
+            ``(ids, columns, words)``: the ids; n ids, n starts, n ends, n word
+            indices (``memoryview(columns).cast("q")``); and the number of words.
+        """
+        out: list[list[int]] = [[], [], [], []]
+        words = self._encode(_check_str(text), base, word_base, out)
+        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
+
+    def encode_many(self, texts: list[str]) -> list[list[int]]:
+        """``[self.encode(t) for t in texts]``."""
+        return [self.encode(t) for t in _check_list(texts)]
+
+    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
+        """:meth:`encode_columns` of every text (base 0), concatenated.
+
+        Returns:
+            ``(columns, counts)``: the four columns over all tokens of all texts, and
+            the int64 number of tokens of each text.
+        """
+        out: list[list[int]] = [[], [], [], []]
+        counts = array("q")
+        for text in _check_list(texts):
+            before = len(out[0])
+            self._encode(_check_str(text), 0, 0, out)
+            counts.append(len(out[0]) - before)
+        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
+
+
+def _check_str(text: Any) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"texts must be str, got {type(text).__name__}")
+    return text
+
+
+def _check_list(texts: Any) -> list[str]:
+    if not isinstance(texts, list):
+        raise TypeError(f"texts must be a list, got {type(texts).__name__}")
+    return texts

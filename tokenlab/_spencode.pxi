@@ -1,0 +1,785 @@
+# Included at the end of _core.pyx, after _encode.pxi: the fast encoder of Unigram
+# pipelines (SentencePiece-style ones above all).
+#
+# The pure twin is tokenlab/_pyspencode.py; tests/test_unigram_fast.py checks that both
+# give exactly what the general pipeline (NormalizedString, the pre-tokenizer objects,
+# then the model word by word) gives, and what sentencepiece gives.
+#
+# One call goes from a str to token ids (and, when asked, char offsets and word indices)
+# without a Python object per step or word:
+# 1. SentencePiece's normalization (tokenlab.normalizers.SentencePieceNormalizer): the
+#    precompiled charsmap is walked over the UTF-8 bytes of the text exactly as
+#    CharsMap._segments_exact walks it (longest key at each byte; else one char copied,
+#    or U+FFFD for a byte that starts no valid char), then SentencePiece's whitespace
+#    loop (strip, collapse, dummy prefix, spaces as U+2581), each output char keeping
+#    the span of original chars it came from;
+# 2. the Metaspace pre-tokenizer: cut before each replacement char;
+# 3. each word: a word cache (code points -> ids and spans), else the Viterbi of the
+#    model's own UnigramLattice (its _build and _viterbi, on this workspace's buffers),
+#    unknown runs fused and, with byte fallback, spelt as their UTF-8 byte pieces.
+# All of it runs without the GIL, so `encode_many` calls from several threads run in
+# parallel.
+
+import sys
+
+cdef uint32_t _SP_HAS_LEAF = 1u << 8
+cdef uint32_t _SP_LABEL_MASK = (1u << 31) | 0xFFu
+cdef uint32_t _SP_VALUE_MASK = (1u << 31) - 1
+# Words longer than this (in chars) are segmented every time instead of cached.
+cdef size_t _SP_CACHE_MAX_WORD = 64
+# A workspace clears its cache when it holds more words than this.
+cdef size_t _SP_CACHE_MAX_WORDS = 1 << 18
+
+
+cdef inline uint32_t _sp_offset(uint32_t unit) noexcept nogil:
+    # darts-clone: bits 10-31 hold the XOR offset, shifted left by 8 more when bit 9 is set.
+    return (unit >> 10) << ((unit & (1u << 9)) >> 6)
+
+
+cdef inline uint64_t _sp_span(int32_t start, int32_t end) noexcept nogil:
+    # A normalized char's source chars [start, end), packed in one word (two 32-bit
+    # fields written and then read as a struct stall the store buffer).
+    return (<uint64_t><uint32_t>start) | ((<uint64_t><uint32_t>end) << 32)
+
+
+cdef inline int32_t _sp_start(uint64_t span) noexcept nogil:
+    return <int32_t><uint32_t>(span & 0xFFFFFFFFu)
+
+
+cdef inline int32_t _sp_end(uint64_t span) noexcept nogil:
+    return <int32_t><uint32_t>(span >> 32)
+
+
+cdef struct _SpSlot:
+    uint64_t hash
+    int64_t key_start       # offset of the word's code points in the key arena; -1: empty
+    int64_t val_start       # offset of its ids and spans in the value arenas
+    uint32_t key_size       # in code points
+    uint32_t val_size
+
+
+@cython.final
+cdef class _UnigramWork:
+    """Scratch buffers and the word cache of one thread of Unigram encoding."""
+
+    cdef LatticeWork lat
+    cdef vector[uint32_t] src           # the text's code points
+    cdef string u8                      # its UTF-8 bytes (surrogatepass)
+    cdef vector[int32_t] byte_char      # char index of each byte, then len(src)
+    cdef vector[uint32_t] value_buf     # one replacement's chars
+    cdef vector[uint32_t] norm          # the normalized text (spaces as the Metaspace char)
+    cdef vector[uint64_t] al            # the source span of each normalized char
+    cdef vector[int32_t] tok_ids        # one word's tokens, spans in word chars
+    cdef vector[int32_t] tok_start
+    cdef vector[int32_t] tok_end
+    cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
+    cdef vector[uint32_t] keys
+    cdef vector[int32_t] val_ids
+    cdef vector[int32_t] val_start
+    cdef vector[int32_t] val_end
+    cdef size_t words
+    # Output, appended to by every text of a call.
+    cdef vector[int64_t] out_ids
+    cdef vector[int64_t] out_start
+    cdef vector[int64_t] out_end
+    cdef vector[int64_t] out_word
+    cdef vector[int64_t] out_count      # tokens per text
+    cdef vector[int64_t] out_words      # words per text
+
+    def __cinit__(self):
+        self._reset_cache()
+
+    cdef void _reset_cache(self) noexcept nogil:
+        cdef _SpSlot empty
+        empty.hash = 0
+        empty.key_start = -1
+        empty.val_start = 0
+        empty.key_size = 0
+        empty.val_size = 0
+        self.slots.assign(4096, empty)
+        self.keys.clear()
+        self.val_ids.clear()
+        self.val_start.clear()
+        self.val_end.clear()
+        self.words = 0
+
+    cdef void _grow(self) noexcept nogil:
+        cdef _SpSlot empty
+        empty.hash = 0
+        empty.key_start = -1
+        empty.val_start = 0
+        empty.key_size = 0
+        empty.val_size = 0
+        cdef vector[_SpSlot] old
+        old.swap(self.slots)
+        self.slots.assign(old.size() * 2, empty)
+        cdef uint64_t mask = self.slots.size() - 1, pos
+        cdef size_t i
+        for i in range(old.size()):
+            if old[i].key_start >= 0:
+                pos = old[i].hash & mask
+                while self.slots[pos].key_start >= 0:
+                    pos = (pos + 1) & mask
+                self.slots[pos] = old[i]
+
+    cdef void _clear_out(self) noexcept nogil:
+        self.out_ids.clear()
+        self.out_start.clear()
+        self.out_end.clear()
+        self.out_word.clear()
+        self.out_count.clear()
+        self.out_words.clear()
+
+
+@cython.final
+cdef class UnigramEncoder:
+    """Text -> token ids (and offsets) of a Unigram pipeline in one native call.
+
+    Same surface as ``_pyspencode.UnigramEncoder``. The pipeline is: optionally
+    SentencePiece's normalizer; optionally the Metaspace pre-tokenizer (else the
+    whole normalized text is one word); a Unigram model (Viterbi over ``lattice``,
+    runs of unknown chars fused into one ``unk_id`` token or, with ``byte_ids``,
+    spelt as the byte pieces of their UTF-8).
+
+    Args:
+        lattice: the model's ``UnigramLattice`` (of this core).
+        unk_id: the id of the unknown token.
+        byte_ids: None (no byte fallback), or the id of each of the 256 byte pieces
+            (None for a missing one: a run with such a byte stays unknown).
+        normalizer: None, or ``(charsmap, add_dummy_prefix, remove_extra_whitespaces,
+            escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
+            ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap``.
+        metaspace: None, or ``(replacement, prepend, split)``: spaces become the one
+            char ``replacement``, which is put in front of a text that does not start
+            with it when ``prepend``, and the text is cut before each one when ``split``.
+
+    Raises:
+        TypeError, ValueError: malformed arguments.
+
+    >>> lat = UnigramLattice(["<unk>", "▁a", "b", "▁"], [0.0, -1.0, -2.0, -3.0], 0, -12.0)
+    >>> enc = UnigramEncoder(lat, 0, None, (b"", True, True, True, False), ("▁", True, True))
+    >>> enc.encode("  a b c ")
+    [1, 3, 2, 3, 0]
+    """
+
+    cdef UnigramLattice _lat
+    cdef int32_t _unk
+    cdef bint _byte_fallback
+    cdef int32_t _byte_ids[256]
+    cdef bint _normalize
+    cdef bint _dummy
+    cdef bint _remove_ws
+    cdef bint _escape
+    cdef bint _suffix
+    cdef vector[uint32_t] _units
+    cdef string _values
+    cdef bint _root_fail[256]           # no key starts with this byte
+    cdef bint _ascii_copy[128]          # no key is this byte, or it plus an ASCII byte
+    cdef bint _metaspace
+    cdef uint32_t _rep
+    cdef bint _prepend
+    cdef bint _split
+    cdef list _pool                     # idle workspaces
+
+    def __init__(self, UnigramLattice lattice not None, unk_id, byte_ids, normalizer, metaspace):
+        cdef Py_ssize_t b, size
+        cdef bytes blob
+        self._lat = lattice
+        self._unk = _check_id(unk_id, "unk_id")
+        self._pool = []
+        self._byte_fallback = byte_ids is not None
+        for b in range(256):
+            self._byte_ids[b] = -1
+        if byte_ids is not None:
+            if len(byte_ids) != 256:
+                raise ValueError(f"byte_ids must hold 256 ids, got {len(byte_ids)}")
+            for b in range(256):
+                if byte_ids[b] is not None:
+                    self._byte_ids[b] = _check_id(byte_ids[b], "byte id")
+        self._normalize = normalizer is not None
+        if normalizer is not None:
+            charsmap, dummy, remove_ws, escape, suffix = normalizer
+            self._dummy = bool(dummy)
+            self._remove_ws = bool(remove_ws)
+            self._escape = bool(escape)
+            self._suffix = bool(suffix)
+            blob = charsmap if isinstance(charsmap, bytes) else charsmap.to_bytes()
+            if blob:
+                if len(blob) < 8:
+                    raise ValueError("precompiled charsmap is truncated")
+                size = int.from_bytes(blob[:4], "little")
+                if size == 0 or size % 4 or size > len(blob) - 4:
+                    raise ValueError("precompiled charsmap has an inconsistent trie size")
+                if sys.byteorder != "little":  # pragma: no cover
+                    raise ValueError("the native Unigram encoder needs a little-endian host")
+                self._units.resize(size // 4)
+                memcpy(self._units.data(), <const char*>blob + 4, size)
+                self._values = blob[4 + size :]
+        self._tables()
+        self._metaspace = metaspace is not None
+        if metaspace is not None:
+            rep, prepend, split = metaspace
+            if not isinstance(rep, str) or len(rep) != 1:
+                raise ValueError(f"the Metaspace replacement must be one char, got {rep!r}")
+            self._rep = ord(rep)
+            self._prepend = bool(prepend)
+            self._split = bool(split)
+
+    def __repr__(self):
+        return (f"UnigramEncoder(normalize={bool(self._normalize)}, "
+                f"metaspace={bool(self._metaspace)}, byte_fallback={bool(self._byte_fallback)})")
+
+    def clear_cache(self):
+        """Forget the cached words (they never change results, only speed)."""
+        for w in self._pool:
+            (<_UnigramWork>w)._reset_cache()
+
+    # -- 1. normalization ----------------------------------------------------------------
+
+    cdef void _tables(self) noexcept:
+        # Shortcuts of _longest for the common bytes: a byte no key starts with, and an
+        # ASCII byte that matches nothing when an ASCII byte (or the end) follows it.
+        cdef uint32_t n = <uint32_t>self._units.size(), node, c, d
+        cdef uint8_t probe[2]
+        for c in range(256):
+            node = (_sp_offset(self._units[0]) ^ c) if n else 0
+            self._root_fail[c] = n == 0 or node >= n or (self._units[node] & _SP_LABEL_MASK) != c
+        for c in range(128):
+            probe[0] = <uint8_t>c
+            self._ascii_copy[c] = self._longest(probe, 1, 0) < 0
+            for d in range(128):
+                probe[1] = <uint8_t>d
+                if self._longest(probe, 2, 0) >= 0:
+                    self._ascii_copy[c] = False
+
+    cdef int64_t _longest(self, const uint8_t* u8, Py_ssize_t stop,
+                          Py_ssize_t pos) noexcept nogil:
+        # CharsMap._longest_match: the longest key at byte pos as (its length in bytes
+        # << 32) | the offset of its value, or -1.
+        cdef Py_ssize_t n = <Py_ssize_t>self._units.size(), i
+        cdef uint32_t node, u, c
+        cdef int64_t best = -1
+        if n == 0:
+            return -1
+        node = _sp_offset(self._units[0])
+        for i in range(pos, stop):
+            c = u8[i]
+            node ^= c
+            if node >= <uint32_t>n:
+                break
+            u = self._units[node]
+            if (u & _SP_LABEL_MASK) != c:
+                break
+            node ^= _sp_offset(u)
+            if (u & _SP_HAS_LEAF) and node < <uint32_t>n:
+                best = ((<int64_t>(i + 1 - pos)) << 32) | (self._units[node] & _SP_VALUE_MASK)
+        return best
+
+    cdef void _value(self, _UnigramWork w, int64_t where) noexcept nogil:
+        # Append the replacement at byte `where` of the strings (UTF-8, NUL-terminated)
+        # to value_buf as code points; the reader checked it is valid UTF-8.
+        cdef Py_ssize_t i = <Py_ssize_t>where, stop = <Py_ssize_t>self._values.size()
+        cdef uint32_t c, cp
+        cdef int more
+        while i < stop:
+            c = <uint8_t>self._values[i]
+            if c == 0:
+                break
+            if c < 0x80:
+                cp = c
+                more = 0
+            elif c < 0xE0:
+                cp = c & 0x1F
+                more = 1
+            elif c < 0xF0:
+                cp = c & 0x0F
+                more = 2
+            else:
+                cp = c & 0x07
+                more = 3
+            i += 1
+            while more and i < stop:
+                cp = (cp << 6) | (<uint8_t>self._values[i] & 0x3F)
+                i += 1
+                more -= 1
+            w.value_buf.push_back(cp)
+
+    cdef void _normalize_text(self, _UnigramWork w, const uint8_t* ascii) noexcept nogil:
+        # SentencePieceNormalizer._run over w.src, streamed: each step of the charsmap
+        # walk (CharsMap._segments_exact: the longest key at a byte, else one char
+        # copied, or U+FFFD for a byte that starts no valid char) goes straight through
+        # the whitespace loop into w.norm, with its source span in w.al. `ascii` is the
+        # text itself when it is ASCII (then it is its own UTF-8), else NULL.
+        cdef Py_ssize_t n = <Py_ssize_t>w.src.size(), i, pos, size, length, a, z
+        cdef int64_t value
+        cdef uint32_t ch, c
+        cdef uint32_t space = 0x2581 if self._escape else 32
+        cdef const uint8_t* u8
+        cdef const uint32_t* out
+        cdef Py_ssize_t out_len
+        cdef int32_t start, end, consumed = 0
+        cdef bint started = not self._remove_ws, prev_space = self._remove_ws
+        cdef uint64_t span
+        cdef char buf[4]
+        w.norm.clear()
+        w.al.clear()
+        if n == 0:
+            return
+        if ascii != NULL:
+            u8 = ascii
+            size = n
+        else:
+            w.u8.clear()
+            w.byte_char.clear()
+            for i in range(n):
+                a = _sp_utf8_put(buf, w.src[i])
+                w.u8.append(buf, a)
+                for z in range(a):
+                    w.byte_char.push_back(<int32_t>i)
+            w.byte_char.push_back(<int32_t>n)
+            u8 = <const uint8_t*>w.u8.data()
+            size = <Py_ssize_t>w.u8.size()
+        if started and self._dummy and not self._suffix:
+            span = _sp_span(0, 0)
+            w.norm.push_back(space)
+            w.al.push_back(span)
+        pos = 0
+        while pos < size:
+            # -- the next step: src[start:end] -> one char ch, or a replacement
+            i = pos if ascii != NULL else w.byte_char[pos]
+            start = <int32_t>i
+            c = u8[pos]
+            if self._root_fail[c] or (
+                c < 128 and self._ascii_copy[c] and (pos + 1 == size or u8[pos + 1] < 128)
+            ):
+                value = -1
+            else:
+                value = self._longest(u8, size, pos)
+            if value < 0:
+                end = start + 1
+                ch = w.src[i]
+                if ascii != NULL or (
+                    (pos == 0 or w.byte_char[pos - 1] != i) and not (0xD800 <= ch <= 0xDFFF)
+                ):
+                    # the first byte of a valid char: the char is copied
+                    pos += _sp_utf8_len(ch)
+                else:
+                    # a byte that starts no valid UTF-8 char (lone surrogates)
+                    ch = 0xFFFD
+                    pos += 1
+                # -- the whitespace loop, for a step of one char
+                if not started:
+                    if ch == 32:
+                        continue        # leading space
+                    started = True
+                    if self._dummy and not self._suffix:
+                        w.norm.push_back(space)
+                        w.al.push_back(_sp_span(start, start))
+                if not (prev_space and ch == 32):
+                    w.norm.push_back(space if ch == 32 else ch)
+                    w.al.push_back(_sp_span(start, end))
+                    prev_space = ch == 32 and self._remove_ws
+                consumed = end
+                continue
+            length = <Py_ssize_t>(value >> 32)
+            end = <int32_t>(pos + length if ascii != NULL else w.byte_char[pos + length - 1] + 1)
+            w.value_buf.clear()
+            self._value(w, value & <int64_t>0xFFFFFFFF)
+            out = w.value_buf.data()
+            out_len = <Py_ssize_t>w.value_buf.size()
+            pos += length
+            # -- the whitespace loop
+            if not started:
+                if out_len == 1 and out[0] == 32:
+                    continue        # leading space
+                started = True
+                if self._dummy and not self._suffix:
+                    w.norm.push_back(space)
+                    w.al.push_back(_sp_span(start, start))
+            a = 0
+            if prev_space:
+                while a < out_len and out[a] == 32:
+                    a += 1
+            if a < out_len:
+                span = _sp_span(start, end)
+                for z in range(a, out_len):
+                    c = out[z]
+                    w.norm.push_back(space if c == 32 else c)
+                    w.al.push_back(span)
+                prev_space = out[out_len - 1] == 32
+            if not self._remove_ws:
+                prev_space = False
+            consumed = end
+        if not started:
+            return                  # only spaces: no dummy prefix either
+        if self._remove_ws:
+            while w.norm.size() and w.norm.back() == space:
+                w.norm.pop_back()
+                consumed = _sp_start(w.al.back())
+                w.al.pop_back()
+        if self._dummy and self._suffix:
+            span = _sp_span(consumed, consumed)
+            w.norm.push_back(space)
+            w.al.push_back(span)
+
+    # -- 3. one word ---------------------------------------------------------------------
+
+    cdef void _segment(self, _UnigramWork w, Py_ssize_t n) noexcept nogil:
+        # The tokens of w.lat.cps[:n] into w.tok_*: Viterbi, unknown runs fused, bytes.
+        cdef Py_ssize_t count, k, b, q, size
+        cdef int32_t start, end, pid
+        cdef bint all_bytes
+        cdef char buf[4]
+        w.tok_ids.clear()
+        w.tok_start.clear()
+        w.tok_end.clear()
+        self._lat._build(&w.lat, n)
+        count = self._lat._viterbi(&w.lat, n, False)
+        k = count - 1
+        while k >= 0:           # the path is stored last piece first
+            start = w.lat.path[3 * k]
+            end = w.lat.path[3 * k + 1]
+            pid = w.lat.path[3 * k + 2]
+            k -= 1
+            # Unigram._finish: every unknown id is fused, also a matched piece whose id
+            # is the unknown one (a general Unigram can match "<unk>" in the text).
+            if pid >= 0 and pid != self._unk:
+                w.tok_ids.push_back(pid)
+                w.tok_start.push_back(start)
+                w.tok_end.push_back(end)
+                continue
+            while k >= 0 and (w.lat.path[3 * k + 2] < 0 or w.lat.path[3 * k + 2] == self._unk):
+                end = w.lat.path[3 * k + 1]
+                k -= 1
+            if self._byte_fallback:
+                all_bytes = True
+                for b in range(start, end):
+                    size = _sp_utf8_put(buf, w.lat.cps[b])
+                    for q in range(size):
+                        if self._byte_ids[<uint8_t>buf[q]] < 0:
+                            all_bytes = False
+                if all_bytes:
+                    for b in range(start, end):
+                        size = _sp_utf8_put(buf, w.lat.cps[b])
+                        for q in range(size):
+                            w.tok_ids.push_back(self._byte_ids[<uint8_t>buf[q]])
+                            w.tok_start.push_back(start)
+                            w.tok_end.push_back(end)
+                    continue
+            w.tok_ids.push_back(self._unk)
+            w.tok_start.push_back(start)
+            w.tok_end.push_back(end)
+
+    cdef void _word(self, _UnigramWork w, const uint32_t* key, Py_ssize_t n, int64_t* vstart,
+                    int64_t* vcount) noexcept nogil:
+        # The tokens of the word key[:n]: cached at w.val_*[vstart:vstart + vcount], or
+        # (a long word, vstart = -1) in w.tok_*.
+        cdef uint64_t h, mask, pos
+        cdef _SpSlot* slot
+        cdef Py_ssize_t i, m
+        if key != w.lat.cps.data() and <size_t>n > _SP_CACHE_MAX_WORD:
+            w.lat.cps.assign(key, key + n)
+        if <size_t>n > _SP_CACHE_MAX_WORD:
+            self._segment(w, n)
+            vstart[0] = -1
+            vcount[0] = <int64_t>w.tok_ids.size()
+            return
+        h = _hash_bytes(<const char*>key, 4 * n)
+        mask = w.slots.size() - 1
+        pos = h & mask
+        while True:
+            slot = &w.slots[pos]
+            if slot.key_start < 0:
+                break
+            if slot.hash == h and slot.key_size == <uint32_t>n and (
+                memcmp(w.keys.data() + slot.key_start, key, 4 * n) == 0
+            ):
+                vstart[0] = slot.val_start
+                vcount[0] = slot.val_size
+                return
+            pos = (pos + 1) & mask
+        if key != w.lat.cps.data():
+            w.lat.cps.assign(key, key + n)
+        self._segment(w, n)
+        m = <Py_ssize_t>w.tok_ids.size()
+        if w.words >= _SP_CACHE_MAX_WORDS:
+            w._reset_cache()
+        if (w.words + 1) * 10 > w.slots.size() * 7:
+            w._grow()
+        mask = w.slots.size() - 1
+        pos = h & mask
+        while w.slots[pos].key_start >= 0:
+            pos = (pos + 1) & mask
+        slot = &w.slots[pos]
+        slot.hash = h
+        slot.key_start = <int64_t>w.keys.size()
+        slot.key_size = <uint32_t>n
+        slot.val_start = <int64_t>w.val_ids.size()
+        slot.val_size = <uint32_t>m
+        for i in range(n):
+            w.keys.push_back(w.lat.cps[i])
+        for i in range(m):
+            w.val_ids.push_back(w.tok_ids[i])
+            w.val_start.push_back(w.tok_start[i])
+            w.val_end.push_back(w.tok_end[i])
+        w.words += 1
+        vstart[0] = slot.val_start
+        vcount[0] = m
+
+    # -- the whole text ------------------------------------------------------------------
+
+    cdef int _encode_text(self, _UnigramWork w, const void* data, int kind, bint ascii,
+                          Py_ssize_t n, int64_t base, int64_t word_base,
+                          bint offsets) except -1 nogil:
+        cdef Py_ssize_t i, m, ws, we
+        cdef int64_t vstart, vcount, t, words = 0, tokens = 0, s, e, ns0, ns1
+        cdef const int32_t* ids
+        cdef const int32_t* starts
+        cdef const int32_t* ends
+        cdef uint32_t* text
+        cdef const uint32_t* key
+        cdef uint32_t rep = self._rep
+        cdef bint prepended
+        w.src.resize(n)
+        if kind == PyUnicode_1BYTE_KIND:
+            for i in range(n):
+                w.src[i] = (<const uint8_t*>data)[i]
+        elif kind == PyUnicode_2BYTE_KIND:
+            for i in range(n):
+                w.src[i] = (<const uint16_t*>data)[i]
+        else:
+            for i in range(n):
+                w.src[i] = (<const uint32_t*>data)[i]
+        if self._normalize:
+            self._normalize_text(w, <const uint8_t*>data if ascii else NULL)
+        else:
+            w.norm.assign(w.src.begin(), w.src.end())
+        text = w.norm.data()
+        m = <Py_ssize_t>w.norm.size()
+        if self._metaspace:
+            for i in range(m):
+                if text[i] == 32:
+                    text[i] = rep
+        ws = 0
+        while ws < m:
+            # 2. the next word: [ws, we) of the normalized text
+            we = m
+            if self._metaspace and self._split:
+                we = ws + 1
+                while we < m and text[we] != rep:
+                    we += 1
+            prepended = self._metaspace and self._prepend and ws == 0 and text[0] != rep
+            if prepended:
+                w.lat.cps.resize(we + 1)
+                w.lat.cps[0] = rep
+                for i in range(we):
+                    w.lat.cps[i + 1] = text[i]
+                key = w.lat.cps.data()
+                self._word(w, key, we + 1, &vstart, &vcount)
+            else:
+                self._word(w, text + ws, we - ws, &vstart, &vcount)
+            if vstart >= 0:
+                ids = &w.val_ids[vstart]
+                starts = &w.val_start[vstart]
+                ends = &w.val_end[vstart]
+            else:
+                ids = w.tok_ids.data()
+                starts = w.tok_start.data()
+                ends = w.tok_end.data()
+            for t in range(vcount):
+                w.out_ids.push_back(ids[t])
+                if offsets:
+                    s = starts[t]
+                    e = ends[t]
+                    if not prepended:
+                        ns0 = ws + s
+                        ns1 = ws + e
+                    elif e <= 1:
+                        # Only the added replacement char: aligned with the first char.
+                        ns0 = ws
+                        ns1 = ws + 1
+                    else:
+                        ns0 = ws + (s if s > 1 else 1) - 1
+                        ns1 = ws + e - 1
+                    if self._normalize:
+                        w.out_start.push_back(base + _sp_start(w.al[ns0]))
+                        w.out_end.push_back(base + _sp_end(w.al[ns1 - 1]))
+                    else:
+                        w.out_start.push_back(base + ns0)
+                        w.out_end.push_back(base + ns1)
+                    w.out_word.push_back(word_base + words)
+            tokens += vcount
+            words += 1
+            ws = we
+        w.out_count.push_back(tokens)
+        w.out_words.push_back(words)
+        return 0
+
+    # -- the Python surface --------------------------------------------------------------
+
+    cdef _UnigramWork _take(self):
+        # A workspace of this call alone: concurrent calls (threads) never share one.
+        if self._pool:
+            return self._pool.pop()
+        return _UnigramWork()
+
+    def encode(self, str text not None):
+        """The token ids of ``text``."""
+        cdef _UnigramWork w = self._take()
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef int kind = PyUnicode_KIND(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        cdef bint ascii = PyUnicode_IS_ASCII(text)
+        try:
+            w._clear_out()
+            with nogil:
+                self._encode_text(w, data, kind, ascii, n, 0, 0, False)
+            return _sp_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+        finally:
+            self._pool.append(w)
+
+    def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
+        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
+
+        Args:
+            text: the text.
+            base: added to every offset (where ``text`` starts in a larger input).
+            word_base: added to every word index.
+
+        Returns:
+            ``(ids, columns, words)``: the n ids as a list; ``columns`` holds the n
+            ids again, then n start offsets, n end offsets (chars) and n word
+            indices, native-endian int64 (so ``memoryview(columns).cast("q")``);
+            ``words`` is the number of words.
+        """
+        cdef _UnigramWork w = self._take()
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef int kind = PyUnicode_KIND(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        cdef bint ascii = PyUnicode_IS_ASCII(text)
+        try:
+            w._clear_out()
+            with nogil:
+                self._encode_text(w, data, kind, ascii, n, base, word_base, True)
+            return (_sp_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+                    _sp_columns(w), w.out_words[0])
+        finally:
+            self._pool.append(w)
+
+    cdef int _gather(self, texts, vector[const void*]& datas, vector[int]& kinds,
+                     vector[bint]& asciis, vector[Py_ssize_t]& lens) except -1:
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be str, got {type(text).__name__}")
+            datas.push_back(PyUnicode_DATA(text))
+            kinds.push_back(PyUnicode_KIND(text))
+            asciis.push_back(PyUnicode_IS_ASCII(text))
+            lens.push_back(PyUnicode_GET_LENGTH(text))
+        return 0
+
+    def encode_many(self, list texts not None):
+        """``[self.encode(t) for t in texts]``, the work done without the GIL."""
+        cdef vector[const void*] datas
+        cdef vector[int] kinds
+        cdef vector[bint] asciis
+        cdef vector[Py_ssize_t] lens
+        cdef Py_ssize_t i, pos = 0, count
+        self._gather(texts, datas, kinds, asciis, lens)
+        cdef _UnigramWork w = self._take()
+        try:
+            w._clear_out()
+            with nogil:
+                for i in range(<Py_ssize_t>datas.size()):
+                    self._encode_text(w, datas[i], kinds[i], asciis[i], lens[i], 0, 0, False)
+            out = PyList_New(<Py_ssize_t>datas.size())
+            for i in range(<Py_ssize_t>datas.size()):
+                count = w.out_count[i]
+                item = _sp_id_list(w.out_ids.data() + pos, count)
+                Py_INCREF(item)
+                PyList_SET_ITEM(out, i, item)
+                pos += count
+            return out
+        finally:
+            self._pool.append(w)
+
+    def encode_many_columns(self, list texts not None):
+        """:meth:`encode_columns` of every text (base 0), the work done without the GIL.
+
+        Returns:
+            ``(columns, counts)``: the four columns over all tokens of all texts, in
+            order, and ``counts``, the int64 number of tokens of each text.
+        """
+        cdef vector[const void*] datas
+        cdef vector[int] kinds
+        cdef vector[bint] asciis
+        cdef vector[Py_ssize_t] lens
+        cdef Py_ssize_t i
+        self._gather(texts, datas, kinds, asciis, lens)
+        cdef _UnigramWork w = self._take()
+        try:
+            w._clear_out()
+            with nogil:
+                for i in range(<Py_ssize_t>datas.size()):
+                    self._encode_text(w, datas[i], kinds[i], asciis[i], lens[i], 0, 0, True)
+            counts = PyBytes_FromStringAndSize(
+                <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
+            )
+            return _sp_columns(w), counts
+        finally:
+            self._pool.append(w)
+
+
+cdef inline Py_ssize_t _sp_utf8_len(uint32_t cp) noexcept nogil:
+    if cp < 0x80:
+        return 1
+    if cp < 0x800:
+        return 2
+    if cp < 0x10000:
+        return 3
+    return 4
+
+
+cdef inline Py_ssize_t _sp_utf8_put(char* out, uint32_t cp) noexcept nogil:
+    # Write the UTF-8 bytes of cp (a lone surrogate: its 3-byte form, "surrogatepass").
+    if cp < 0x80:
+        out[0] = <char>cp
+        return 1
+    if cp < 0x800:
+        out[0] = <char>(0xC0 | (cp >> 6))
+        out[1] = <char>(0x80 | (cp & 0x3F))
+        return 2
+    if cp < 0x10000:
+        out[0] = <char>(0xE0 | (cp >> 12))
+        out[1] = <char>(0x80 | ((cp >> 6) & 0x3F))
+        out[2] = <char>(0x80 | (cp & 0x3F))
+        return 3
+    out[0] = <char>(0xF0 | (cp >> 18))
+    out[1] = <char>(0x80 | ((cp >> 12) & 0x3F))
+    out[2] = <char>(0x80 | ((cp >> 6) & 0x3F))
+    out[3] = <char>(0x80 | (cp & 0x3F))
+    return 4
+
+
+cdef list _sp_id_list(const int64_t* ids, Py_ssize_t n):
+    cdef list out = PyList_New(n)
+    cdef Py_ssize_t i
+    for i in range(n):
+        item = PyLong_FromLongLong(ids[i])
+        Py_INCREF(item)
+        PyList_SET_ITEM(out, i, item)
+    return out
+
+
+cdef bytes _sp_columns(_UnigramWork w):
+    cdef Py_ssize_t n = <Py_ssize_t>w.out_ids.size()
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, n * 32)
+    cdef char* p = out
+    if n:
+        memcpy(p, w.out_ids.data(), n * 8)
+        memcpy(p + n * 8, w.out_start.data(), n * 8)
+        memcpy(p + n * 16, w.out_end.data(), n * 8)
+        memcpy(p + n * 24, w.out_word.data(), n * 8)
+    return out
+
+
+__all__ += ["UnigramEncoder"]
