@@ -174,7 +174,9 @@ class UnigramEncoder:
                 end = spans[k][1]
                 k += 1
             if self._byte_ids is not None:
-                byte_ids = [self._byte_ids[b] for b in word[start:end].encode("utf-8", "surrogatepass")]
+                byte_ids = [
+                    self._byte_ids[b] for b in word[start:end].encode("utf-8", "surrogatepass")
+                ]
                 if all(b is not None for b in byte_ids):
                     out.extend((b, start, end) for b in byte_ids)  # type: ignore[misc]
                     continue
@@ -264,6 +266,17 @@ class UnigramEncoder:
             self._encode(_check_str(text), 0, 0, out)
             counts.append(len(out[0]) - before)
         return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
+
+    def encode_many_lists(self, texts: list[str]) -> tuple[bytes, bytes, list[list[int]]]:
+        """:meth:`encode_many_columns`, plus the ids of each text as a list."""
+        columns, counts = self.encode_many_columns(texts)
+        data = memoryview(columns).cast("q")
+        lists: list[list[int]] = []
+        pos = 0
+        for count in memoryview(counts).cast("q"):
+            lists.append(data[pos : pos + count].tolist())
+            pos += count
+        return columns, counts, lists
 
 
 def _check_str(text: Any) -> str:

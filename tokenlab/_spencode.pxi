@@ -51,11 +51,10 @@ cdef inline int32_t _sp_end(uint64_t span) noexcept nogil:
 
 
 cdef struct _SpSlot:
-    uint64_t hash
-    int64_t key_start       # offset of the word's code points in the key arena; -1: empty
-    int64_t val_start       # offset of its ids and spans in the value arenas
-    uint32_t key_size       # in code points
-    uint32_t val_size
+    uint32_t hash
+    uint32_t at             # where the word sits in the arena: its code points, then
+    uint16_t key_size       # its token ids, starts and ends; key_size 0: an empty slot
+    uint16_t val_size
 
 
 @cython.final
@@ -73,10 +72,7 @@ cdef class _UnigramWork:
     cdef vector[int32_t] tok_start
     cdef vector[int32_t] tok_end
     cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
-    cdef vector[uint32_t] keys
-    cdef vector[int32_t] val_ids
-    cdef vector[int32_t] val_start
-    cdef vector[int32_t] val_end
+    cdef vector[int32_t] arena          # the cached words and their tokens, side by side
     cdef size_t words
     # Output, appended to by every text of a call.
     cdef vector[int64_t] out_ids
@@ -92,22 +88,17 @@ cdef class _UnigramWork:
     cdef void _reset_cache(self) noexcept nogil:
         cdef _SpSlot empty
         empty.hash = 0
-        empty.key_start = -1
-        empty.val_start = 0
+        empty.at = 0
         empty.key_size = 0
         empty.val_size = 0
         self.slots.assign(4096, empty)
-        self.keys.clear()
-        self.val_ids.clear()
-        self.val_start.clear()
-        self.val_end.clear()
+        self.arena.clear()
         self.words = 0
 
     cdef void _grow(self) noexcept nogil:
         cdef _SpSlot empty
         empty.hash = 0
-        empty.key_start = -1
-        empty.val_start = 0
+        empty.at = 0
         empty.key_size = 0
         empty.val_size = 0
         cdef vector[_SpSlot] old
@@ -116,9 +107,9 @@ cdef class _UnigramWork:
         cdef uint64_t mask = self.slots.size() - 1, pos
         cdef size_t i
         for i in range(old.size()):
-            if old[i].key_start >= 0:
+            if old[i].key_size:
                 pos = old[i].hash & mask
-                while self.slots[pos].key_start >= 0:
+                while self.slots[pos].key_size:
                     pos = (pos + 1) & mask
                 self.slots[pos] = old[i]
 
@@ -472,31 +463,37 @@ cdef class UnigramEncoder:
 
     cdef void _word(self, _UnigramWork w, const uint32_t* key, Py_ssize_t n, int64_t* vstart,
                     int64_t* vcount) noexcept nogil:
-        # The tokens of the word key[:n]: cached at w.val_*[vstart:vstart + vcount], or
-        # (a long word, vstart = -1) in w.tok_*.
-        cdef uint64_t h, mask, pos
+        # The tokens of the word key[:n]: cached, ids at w.arena[vstart:vstart + vcount]
+        # and their starts and ends right after; or (a long word, vstart = -1) in w.tok_*.
+        cdef uint32_t h
+        cdef uint64_t mask, pos
         cdef _SpSlot* slot
+        cdef const int32_t* cached
         cdef Py_ssize_t i, m
-        if key != w.lat.cps.data() and <size_t>n > _SP_CACHE_MAX_WORD:
-            w.lat.cps.assign(key, key + n)
+        cdef size_t at
         if <size_t>n > _SP_CACHE_MAX_WORD:
+            if key != w.lat.cps.data():
+                w.lat.cps.assign(key, key + n)
             self._segment(w, n)
             vstart[0] = -1
             vcount[0] = <int64_t>w.tok_ids.size()
             return
-        h = _hash_bytes(<const char*>key, 4 * n)
+        h = <uint32_t>_hash_bytes(<const char*>key, 4 * n)
         mask = w.slots.size() - 1
         pos = h & mask
         while True:
             slot = &w.slots[pos]
-            if slot.key_start < 0:
+            if slot.key_size == 0:
                 break
-            if slot.hash == h and slot.key_size == <uint32_t>n and (
-                memcmp(w.keys.data() + slot.key_start, key, 4 * n) == 0
-            ):
-                vstart[0] = slot.val_start
-                vcount[0] = slot.val_size
-                return
+            if slot.hash == h and slot.key_size == n:
+                cached = w.arena.data() + slot.at
+                i = 0
+                while i < n and <uint32_t>cached[i] == key[i]:
+                    i += 1
+                if i == n:
+                    vstart[0] = slot.at + n
+                    vcount[0] = slot.val_size
+                    return
             pos = (pos + 1) & mask
         if key != w.lat.cps.data():
             w.lat.cps.assign(key, key + n)
@@ -508,22 +505,23 @@ cdef class UnigramEncoder:
             w._grow()
         mask = w.slots.size() - 1
         pos = h & mask
-        while w.slots[pos].key_start >= 0:
+        while w.slots[pos].key_size:
             pos = (pos + 1) & mask
         slot = &w.slots[pos]
+        at = w.arena.size()
         slot.hash = h
-        slot.key_start = <int64_t>w.keys.size()
-        slot.key_size = <uint32_t>n
-        slot.val_start = <int64_t>w.val_ids.size()
-        slot.val_size = <uint32_t>m
+        slot.at = <uint32_t>at
+        slot.key_size = <uint16_t>n
+        slot.val_size = <uint16_t>m
+        w.arena.resize(at + n + 3 * m)
         for i in range(n):
-            w.keys.push_back(w.lat.cps[i])
+            w.arena[at + i] = <int32_t>w.lat.cps[i]
         for i in range(m):
-            w.val_ids.push_back(w.tok_ids[i])
-            w.val_start.push_back(w.tok_start[i])
-            w.val_end.push_back(w.tok_end[i])
+            w.arena[at + n + i] = w.tok_ids[i]
+            w.arena[at + n + m + i] = w.tok_start[i]
+            w.arena[at + n + 2 * m + i] = w.tok_end[i]
         w.words += 1
-        vstart[0] = slot.val_start
+        vstart[0] = <int64_t>(at + n)
         vcount[0] = m
 
     # -- the whole text ------------------------------------------------------------------
@@ -579,9 +577,9 @@ cdef class UnigramEncoder:
             else:
                 self._word(w, text + ws, we - ws, &vstart, &vcount)
             if vstart >= 0:
-                ids = &w.val_ids[vstart]
-                starts = &w.val_start[vstart]
-                ends = &w.val_end[vstart]
+                ids = w.arena.data() + vstart
+                starts = ids + vcount
+                ends = ids + 2 * vcount
             else:
                 ids = w.tok_ids.data()
                 starts = w.tok_start.data()
@@ -725,6 +723,40 @@ cdef class UnigramEncoder:
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )
             return _sp_columns(w), counts
+        finally:
+            self._pool.append(w)
+
+    def encode_many_lists(self, list texts not None):
+        """:meth:`encode_many_columns`, plus the ids of each text as a list.
+
+        Returns:
+            ``(columns, counts, ids)``: as :meth:`encode_many_columns`, and one list
+            of ids per text (made here at once: an Encoding asked for its ids then
+            needs nothing more).
+        """
+        cdef vector[const void*] datas
+        cdef vector[int] kinds
+        cdef vector[bint] asciis
+        cdef vector[Py_ssize_t] lens
+        cdef Py_ssize_t i, pos = 0, count
+        self._gather(texts, datas, kinds, asciis, lens)
+        cdef _UnigramWork w = self._take()
+        try:
+            w._clear_out()
+            with nogil:
+                for i in range(<Py_ssize_t>datas.size()):
+                    self._encode_text(w, datas[i], kinds[i], asciis[i], lens[i], 0, 0, True)
+            counts = PyBytes_FromStringAndSize(
+                <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
+            )
+            lists = PyList_New(<Py_ssize_t>datas.size())
+            for i in range(<Py_ssize_t>datas.size()):
+                count = w.out_count[i]
+                item = _sp_id_list(w.out_ids.data() + pos, count)
+                Py_INCREF(item)
+                PyList_SET_ITEM(lists, i, item)
+                pos += count
+            return _sp_columns(w), counts, lists
         finally:
             self._pool.append(w)
 

@@ -791,9 +791,14 @@ class Unigram(Model):
         min_score = min((s for _, s in entries), default=0.0)
         # Without an unknown token, unknown nodes report an id past the vocabulary.
         self._unk = unk_id if unk_id is not None else len(entries)
-        self._lattice = UnigramLattice(
-            [p for p, _ in entries], [s for _, s in entries], self._unk, min_score - UNK_PENALTY
+        # Kept so that the other core's lattice can be built alike (the twin tests).
+        self._lattice_args: tuple[list[str | None], list[float], int, float] = (
+            [p for p, _ in entries],
+            [s for _, s in entries],
+            self._unk,
+            min_score - UNK_PENALTY,
         )
+        self._lattice = UnigramLattice(*self._lattice_args)
         self._cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
 
     def clear_cache(self) -> None:

@@ -132,7 +132,8 @@ class SentencePieceUnigram(Unigram):
             len(p) * max_score - 0.1 if t == USER_DEFINED else s
             for (p, s), t in zip(self.pieces, types)
         ]
-        self._lattice = UnigramLattice(matched, scores, unk_id, min_score - UNK_PENALTY)
+        self._lattice_args = (matched, scores, unk_id, min_score - UNK_PENALTY)
+        self._lattice = UnigramLattice(*self._lattice_args)
 
     @property
     def typed_pieces(self) -> list[tuple[str, float, int]]:
