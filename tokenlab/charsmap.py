@@ -31,7 +31,9 @@ blobs are rejected with :class:`~tokenlab.errors.ModelFileError`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import os
 import re
 import struct
 import sys
@@ -166,7 +168,17 @@ class CharsMap:
         units = _units(blob[4 : 4 + size])
         values = blob[4 + size :]
         CharsMap._validate(units)
+        # Enumerating the keys of a large map (nmt_nfkc: 225,000) takes a second or two;
+        # the result is cached on disk under the blob's digest (see _read_cache).
+        name = None
+        if len(blob) >= _CACHE_MIN_BLOB:
+            name = f"keys-{hashlib.sha256(blob).hexdigest()[:32]}"
+            hit = _read_cache(name)
+            if hit is not None and hit[0] == b"":
+                return cls(blob, units, values, hit[1])
         table = cls._read_keys(units, values)
+        if name is not None:
+            _write_cache(name, b"", table)
         return cls(blob, units, values, table)
 
     @staticmethod
@@ -772,4 +784,97 @@ def nmt_nfkc_mapping() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _nmt_nfkc_charsmap() -> CharsMap:
-    return CharsMap.from_mapping(nmt_nfkc_mapping())
+    # Computing the rules and compiling them takes seconds; the blob and the rules are
+    # cached on disk (per Unicode version of this Python), byte for byte what they
+    # would be again.
+    name = f"nmt_nfkc-unicode{unicodedata.unidata_version}"
+    hit = _read_cache(name)
+    if hit is not None and hit[0]:
+        blob, table = hit
+        (size,) = struct.unpack_from("<I", blob)
+        return CharsMap(blob, _units(blob[4 : 4 + size]), blob[4 + size :], table)
+    charsmap = CharsMap.from_mapping(nmt_nfkc_mapping())
+    _write_cache(name, charsmap.to_bytes(), charsmap.mapping)
+    return charsmap
+
+
+# ---------------------------------------------------------------------------------------------
+# The disk cache of compiled maps
+#
+# One file per entry in TOKENLAB_CACHE_DIR (default: $XDG_CACHE_HOME/tokenlab, else
+# ~/.cache/tokenlab; an empty value turns the cache off):
+#     _CACHE_MAGIC, the hex SHA-256 of the rest, "\n",
+#     uint32 (little endian) blob size, the blob, then the rules as UTF-8: source and
+#     replacement strings in turn, each followed by NUL (rules never hold NUL).
+# File names carry a digest of this module's source, so a changed tokenlab never reads
+# an older entry. A file that is missing, truncated or fails its digest is ignored (and
+# rewritten); writes are atomic and their failures are ignored: the cache only saves
+# time, it never changes a result.
+
+_CACHE_MAGIC = b"tokenlab-charsmap-cache-1\n"
+# Smaller blobs are read faster than a cache file.
+_CACHE_MIN_BLOB = 1 << 16
+
+
+def _cache_path(name: str) -> str | None:
+    directory = os.environ.get("TOKENLAB_CACHE_DIR")
+    if directory is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        directory = os.path.join(base, "tokenlab")
+    if not directory:
+        return None
+    try:
+        with open(__file__, "rb") as f:
+            code = hashlib.sha256(f.read()).hexdigest()[:16]
+    except OSError:  # pragma: no cover - no source file (frozen): no cache
+        return None
+    return os.path.join(directory, f"{name}-{code}.bin")
+
+
+def _read_cache(name: str) -> tuple[bytes, dict[str, str]] | None:
+    """``(blob, rules)`` from the cache file ``name``, or None (absent or damaged)."""
+    path = _cache_path(name)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    head = len(_CACHE_MAGIC) + 65
+    body = data[head:]
+    if (
+        not data.startswith(_CACHE_MAGIC)
+        or len(body) < 4
+        or data[head - 1 : head] != b"\n"
+        or hashlib.sha256(body).hexdigest().encode("ascii") != data[len(_CACHE_MAGIC) : head - 1]
+    ):
+        return None
+    (size,) = struct.unpack_from("<I", body)
+    blob = body[4 : 4 + size]
+    try:
+        fields = body[4 + size :].decode("utf-8").split("\0")
+    except UnicodeDecodeError:  # pragma: no cover - the digest matched
+        return None
+    if len(blob) != size or len(fields) % 2 != 1 or fields[-1]:
+        return None
+    it = iter(fields[:-1])
+    return blob, dict(zip(it, it))
+
+
+def _write_cache(name: str, blob: bytes, table: Mapping[str, str]) -> None:
+    path = _cache_path(name)
+    if path is None:
+        return
+    rules = "".join(f"{k}\0{v}\0" for k, v in table.items()).encode("utf-8", "surrogatepass")
+    body = struct.pack("<I", len(blob)) + blob + rules
+    # A local import: _atomic is light, but the module is imported by every tokenlab user.
+    from tokenlab._atomic import atomic_write
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with atomic_write(path, "wb") as f:
+            f.write(_CACHE_MAGIC + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n")
+            f.write(body)
+    except OSError:
+        pass

@@ -1,0 +1,73 @@
+"""The disk cache of compiled charsmaps gives back exactly what building them gives.
+
+``CharsMap.nmt_nfkc()`` computes about 225,000 rules and compiles them (seconds), and
+``CharsMap.from_bytes`` of a large blob enumerates its keys (a second or two); both
+keep their result in ``TOKENLAB_CACHE_DIR``. A cached map must be byte for byte and
+rule for rule the one built without the cache, and a damaged cache file must be
+ignored and replaced.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tokenlab import charsmap as charsmap_module
+from tokenlab.charsmap import CharsMap
+
+SAMPLE = "ﬁne Ａ wörld\u3000— “quoted” 가\u1100\u1161 \x01\t end"
+
+
+def _build() -> CharsMap:
+    # The function behind CharsMap.nmt_nfkc(), without its per-process memo.
+    return charsmap_module._nmt_nfkc_charsmap.__wrapped__()  # type: ignore[attr-defined]
+
+
+def test_nmt_nfkc_cache_is_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKENLAB_CACHE_DIR", "")  # off
+    fresh = _build()
+    monkeypatch.setenv("TOKENLAB_CACHE_DIR", str(tmp_path))
+    first = _build()  # built, then written
+    files = list(tmp_path.glob("nmt_nfkc-*.bin"))
+    assert len(files) == 1
+    second = _build()  # read back
+    for cm in (first, second):
+        assert cm.to_bytes() == fresh.to_bytes()
+        assert cm.mapping == fresh.mapping
+        assert cm.normalize(SAMPLE) == fresh.normalize(SAMPLE)
+    # A damaged file (cut short, or one byte flipped) is not used; it is rewritten.
+    data = files[0].read_bytes()
+    name = files[0].name.rsplit("-", 1)[0]
+    for damaged in (data[: len(data) // 2], data[:40], b""):
+        files[0].write_bytes(damaged)
+        assert charsmap_module._read_cache(name) is None
+    files[0].write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    assert charsmap_module._read_cache(name) is None
+    again = _build()
+    assert again.to_bytes() == fresh.to_bytes() and again.mapping == fresh.mapping
+    assert files[0].read_bytes() == data
+
+
+def test_from_bytes_cache_is_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = CharsMap.nmt_nfkc().to_bytes()
+    monkeypatch.setenv("TOKENLAB_CACHE_DIR", "")
+    fresh = CharsMap.from_bytes(blob)
+    monkeypatch.setenv("TOKENLAB_CACHE_DIR", str(tmp_path))
+    first = CharsMap.from_bytes(blob)
+    assert len(list(tmp_path.glob("keys-*.bin"))) == 1
+    second = CharsMap.from_bytes(blob)
+    for cm in (first, second):
+        assert cm.to_bytes() == blob
+        assert cm.mapping == fresh.mapping == CharsMap.nmt_nfkc().mapping
+    # A small map is not worth a file.
+    CharsMap.from_bytes(CharsMap.build({"a": "b"}))
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_unwritable_cache_dir_is_harmless(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("TOKENLAB_CACHE_DIR", str(blocker / "sub"))
+    blob = CharsMap.nmt_nfkc().to_bytes()
+    assert CharsMap.from_bytes(blob).to_bytes() == blob
