@@ -1213,4 +1213,4 @@ __all__ += ["ByteRankMerger"]
 
 from ._pyencode import *  # noqa: E402, F403  (the fast byte-level encoder: ByteLevelEncoder)
 from ._pyscan import *  # noqa: E402, F403  (the fixed-pattern scanner: SCAN_NAMES, ...)
-from ._pyspencode import *  # noqa: E402, F403  (the fast Unigram encoder: UnigramEncoder)
+from ._pyspencode import *  # noqa: E402, F403  (the fast Unigram encoder: SentencePieceEncoder)

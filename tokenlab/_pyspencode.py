@@ -1,12 +1,13 @@
-"""Pure twin of the native Unigram encoder (``_spencode.pxi``): text to ids in one call.
+"""Pure twin of the native SentencePiece encoder (``_spencode.pxi``): text to ids in one call.
 
-:class:`UnigramEncoder` encodes a whole text of a Unigram pipeline (optionally
-SentencePiece's normalizer, optionally the Metaspace pre-tokenizer, a Unigram model)
-without a ``NormalizedString`` or a ``PreToken`` per word: the normalizer's steps
-come from :meth:`tokenlab.charsmap.CharsMap.segments`, SentencePiece's whitespace
-loop and the Metaspace cut are written out flat, and each word is segmented by the
-model's own :class:`~tokenlab._pycore.UnigramLattice`. The tests check that both
-twins give the ids, offsets and word indices of the general pipeline.
+:class:`SentencePieceEncoder` encodes a whole text of a SentencePiece-style pipeline
+(optionally SentencePiece's normalizer, optionally the Metaspace pre-tokenizer, a
+Unigram or SentencePiece BPE model) without a ``NormalizedString`` or a ``PreToken``
+per word: the normalizer's steps come from
+:meth:`tokenlab.charsmap.CharsMap.segments`, SentencePiece's whitespace loop and the
+Metaspace cut are written out flat, and each word is segmented by the model's own
+:class:`~tokenlab._pycore.UnigramLattice` (or given to its word function). The tests
+check that both twins give the ids, offsets and word indices of the general pipeline.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["UnigramEncoder"]
+__all__ = ["SentencePieceEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
@@ -24,19 +25,22 @@ _SPACE = "\u2581"
 Token = tuple[int, int, int]  # id, start, end (chars of the word)
 
 
-class UnigramEncoder:
-    """Text -> token ids (and offsets) of a Unigram pipeline in one call.
+class SentencePieceEncoder:
+    """Text -> token ids (and offsets) of a SentencePiece-style pipeline in one call.
 
-    The pipeline is: optionally SentencePiece's normalizer; optionally the
-    Metaspace pre-tokenizer (else the whole normalized text is one word); a
-    Unigram model (Viterbi over ``lattice``, runs of unknown chars fused into one
-    ``unk_id`` token or, with ``byte_ids``, spelt as the byte pieces of their UTF-8).
+    The pipeline is: optionally SentencePiece's normalizer; optionally the Metaspace
+    pre-tokenizer (else the whole normalized text is one word); then each word is
+    either segmented by a Unigram ``lattice`` (Viterbi; runs of unknown chars fused
+    into one ``unk_id`` token or, with ``byte_ids``, spelt as the byte pieces of
+    their UTF-8), or given to a word function (a model's ``tokenize``). Words are
+    cached.
 
     Args:
-        lattice: the model's ``UnigramLattice`` (of this core).
-        unk_id: the id of the unknown token.
+        lattice: the model's ``UnigramLattice`` (of this core), or a function
+            ``word -> (ids, spans)`` giving a word's tokens and their char spans in it.
+        unk_id: the id of the unknown token (lattices only).
         byte_ids: None (no byte fallback), or the id of each of the 256 byte pieces
-            (None for a missing one: a run with such a byte stays unknown).
+            (None for a missing one: a run with such a byte stays unknown); lattices only.
         normalizer: None, or ``(charsmap, add_dummy_prefix, remove_extra_whitespaces,
             escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
             ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap``.
@@ -49,7 +53,7 @@ class UnigramEncoder:
 
     >>> from tokenlab._pycore import UnigramLattice
     >>> lat = UnigramLattice(["<unk>", "▁a", "b", "▁"], [0.0, -1.0, -2.0, -3.0], 0, -12.0)
-    >>> enc = UnigramEncoder(lat, 0, None, (b"", True, True, True, False), ("▁", True, True))
+    >>> enc = SentencePieceEncoder(lat, 0, None, (b"", True, True, True, False), ("▁", True, True))
     >>> enc.encode("  a b c ")
     [1, 3, 2, 3, 0]
     """
@@ -62,10 +66,18 @@ class UnigramEncoder:
         normalizer: tuple[Any, bool, bool, bool, bool] | None,
         metaspace: tuple[str, bool, bool] | None,
     ) -> None:
-        from ._pycore import _check_id
+        from ._pycore import UnigramLattice, _check_id
         from .charsmap import CharsMap
 
-        self._lat = lattice
+        self._tokenize: Any = None
+        if isinstance(lattice, UnigramLattice):
+            self._lat = lattice
+        elif callable(lattice):
+            self._tokenize = lattice
+        else:
+            raise TypeError(
+                f"lattice must be a UnigramLattice or a word function, got {type(lattice).__name__}"
+            )
         self._unk = _check_id(unk_id, "unk_id")
         self._byte_ids: list[int | None] | None = None
         if byte_ids is not None:
@@ -94,7 +106,7 @@ class UnigramEncoder:
 
     def __repr__(self) -> str:
         return (
-            f"UnigramEncoder(normalize={self._charsmap is not None}, "
+            f"SentencePieceEncoder(normalize={self._charsmap is not None}, "
             f"metaspace={self._rep is not None}, byte_fallback={self._byte_ids is not None})"
         )
 
@@ -159,6 +171,15 @@ class UnigramEncoder:
         hit = self._cache.get(word)
         if hit is not None:
             return hit
+        if self._tokenize is not None:
+            got_ids, got_spans = self._tokenize(word)
+            if len(got_ids) != len(got_spans):
+                raise ValueError("the word function gave as many ids as spans")
+            found = [(tid, s, e) for tid, (s, e) in zip(got_ids, got_spans)]
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[word] = found
+            return found
         unk = self._unk
         ids, spans = self._lat.encode(word, False)
         out: list[Token] = []

@@ -1,7 +1,7 @@
-# Included at the end of _core.pyx, after _encode.pxi: the fast encoder of Unigram
-# pipelines (SentencePiece-style ones above all).
+# Included at the end of _core.pyx, after _encode.pxi: the fast encoder of
+# SentencePiece-style pipelines (Unigram, and SentencePiece BPE).
 #
-# The pure twin is tokenlab/_pyspencode.py; tests/test_unigram_fast.py checks that both
+# The pure twin is tokenlab/_pyspencode.py; tests/test_sp_encode_fast.py checks that both
 # give exactly what the general pipeline (NormalizedString, the pre-tokenizer objects,
 # then the model word by word) gives, and what sentencepiece gives.
 #
@@ -16,9 +16,13 @@
 # 2. the Metaspace pre-tokenizer: cut before each replacement char;
 # 3. each word: a word cache (code points -> ids and spans), else the Viterbi of the
 #    model's own UnigramLattice (its _build and _viterbi, on this workspace's buffers),
-#    unknown runs fused and, with byte fallback, spelt as their UTF-8 byte pieces.
-# All of it runs without the GIL, so `encode_many` calls from several threads run in
-# parallel.
+#    unknown runs fused and, with byte fallback, spelt as their UTF-8 byte pieces; for
+#    a model without a lattice (SentencePiece BPE), its own word function, called with
+#    the GIL on a cache miss only.
+# All of it runs without the GIL (but those calls), so `encode_many` calls from several
+# threads run in parallel.
+
+from cpython.unicode cimport PyUnicode_4BYTE_KIND
 
 import sys
 
@@ -58,7 +62,7 @@ cdef struct _SpSlot:
 
 
 @cython.final
-cdef class _UnigramWork:
+cdef class _SentencePieceWork:
     """Scratch buffers and the word cache of one thread of Unigram encoding."""
 
     cdef LatticeWork lat
@@ -123,20 +127,22 @@ cdef class _UnigramWork:
 
 
 @cython.final
-cdef class UnigramEncoder:
-    """Text -> token ids (and offsets) of a Unigram pipeline in one native call.
+cdef class SentencePieceEncoder:
+    """Text -> token ids (and offsets) of a SentencePiece-style pipeline in one native call.
 
-    Same surface as ``_pyspencode.UnigramEncoder``. The pipeline is: optionally
-    SentencePiece's normalizer; optionally the Metaspace pre-tokenizer (else the
-    whole normalized text is one word); a Unigram model (Viterbi over ``lattice``,
-    runs of unknown chars fused into one ``unk_id`` token or, with ``byte_ids``,
-    spelt as the byte pieces of their UTF-8).
+    Same surface as ``_pyspencode.SentencePieceEncoder``. The pipeline is:
+    optionally SentencePiece's normalizer; optionally the Metaspace pre-tokenizer
+    (else the whole normalized text is one word); then each word is either
+    segmented by a Unigram ``lattice`` (Viterbi; runs of unknown chars fused into
+    one ``unk_id`` token or, with ``byte_ids``, spelt as the byte pieces of their
+    UTF-8), or given to a word function (a model's ``tokenize``). Words are cached.
 
     Args:
-        lattice: the model's ``UnigramLattice`` (of this core).
-        unk_id: the id of the unknown token.
+        lattice: the model's ``UnigramLattice`` (of this core), or a function
+            ``word -> (ids, spans)`` giving a word's tokens and their char spans in it.
+        unk_id: the id of the unknown token (lattices only).
         byte_ids: None (no byte fallback), or the id of each of the 256 byte pieces
-            (None for a missing one: a run with such a byte stays unknown).
+            (None for a missing one: a run with such a byte stays unknown); lattices only.
         normalizer: None, or ``(charsmap, add_dummy_prefix, remove_extra_whitespaces,
             escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
             ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap``.
@@ -148,12 +154,13 @@ cdef class UnigramEncoder:
         TypeError, ValueError: malformed arguments.
 
     >>> lat = UnigramLattice(["<unk>", "▁a", "b", "▁"], [0.0, -1.0, -2.0, -3.0], 0, -12.0)
-    >>> enc = UnigramEncoder(lat, 0, None, (b"", True, True, True, False), ("▁", True, True))
+    >>> enc = SentencePieceEncoder(lat, 0, None, (b"", True, True, True, False), ("▁", True, True))
     >>> enc.encode("  a b c ")
     [1, 3, 2, 3, 0]
     """
 
     cdef UnigramLattice _lat
+    cdef object _tokenize               # word -> (ids, spans), when there is no lattice
     cdef int32_t _unk
     cdef bint _byte_fallback
     cdef int32_t _byte_ids[256]
@@ -172,10 +179,17 @@ cdef class UnigramEncoder:
     cdef bint _split
     cdef list _pool                     # idle workspaces
 
-    def __init__(self, UnigramLattice lattice not None, unk_id, byte_ids, normalizer, metaspace):
+    def __init__(self, lattice, unk_id, byte_ids, normalizer, metaspace):
         cdef Py_ssize_t b, size
         cdef bytes blob
-        self._lat = lattice
+        if isinstance(lattice, UnigramLattice):
+            self._lat = lattice
+        elif callable(lattice):
+            self._tokenize = lattice
+        else:
+            raise TypeError(
+                f"lattice must be a UnigramLattice or a word function, got {type(lattice).__name__}"
+            )
         self._unk = _check_id(unk_id, "unk_id")
         self._pool = []
         self._byte_fallback = byte_ids is not None
@@ -217,13 +231,13 @@ cdef class UnigramEncoder:
             self._split = bool(split)
 
     def __repr__(self):
-        return (f"UnigramEncoder(normalize={bool(self._normalize)}, "
+        return (f"SentencePieceEncoder(normalize={bool(self._normalize)}, "
                 f"metaspace={bool(self._metaspace)}, byte_fallback={bool(self._byte_fallback)})")
 
     def clear_cache(self):
         """Forget the cached words (they never change results, only speed)."""
         for w in self._pool:
-            (<_UnigramWork>w)._reset_cache()
+            (<_SentencePieceWork>w)._reset_cache()
 
     # -- 1. normalization ----------------------------------------------------------------
 
@@ -266,7 +280,7 @@ cdef class UnigramEncoder:
                 best = ((<int64_t>(i + 1 - pos)) << 32) | (self._units[node] & _SP_VALUE_MASK)
         return best
 
-    cdef void _value(self, _UnigramWork w, int64_t where) noexcept nogil:
+    cdef void _value(self, _SentencePieceWork w, int64_t where) noexcept nogil:
         # Append the replacement at byte `where` of the strings (UTF-8, NUL-terminated)
         # to value_buf as code points; the reader checked it is valid UTF-8.
         cdef Py_ssize_t i = <Py_ssize_t>where, stop = <Py_ssize_t>self._values.size()
@@ -295,7 +309,7 @@ cdef class UnigramEncoder:
                 more -= 1
             w.value_buf.push_back(cp)
 
-    cdef void _normalize_text(self, _UnigramWork w, const uint8_t* ascii) noexcept nogil:
+    cdef void _normalize_text(self, _SentencePieceWork w, const uint8_t* ascii) noexcept nogil:
         # SentencePieceNormalizer._run over w.src, streamed: each step of the charsmap
         # walk (CharsMap._segments_exact: the longest key at a byte, else one char
         # copied, or U+FFFD for a byte that starts no valid char) goes straight through
@@ -415,7 +429,7 @@ cdef class UnigramEncoder:
 
     # -- 3. one word ---------------------------------------------------------------------
 
-    cdef void _segment(self, _UnigramWork w, Py_ssize_t n) noexcept nogil:
+    cdef int _segment(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil:
         # The tokens of w.lat.cps[:n] into w.tok_*: Viterbi, unknown runs fused, bytes.
         cdef Py_ssize_t count, k, b, q, size
         cdef int32_t start, end, pid
@@ -424,6 +438,10 @@ cdef class UnigramEncoder:
         w.tok_ids.clear()
         w.tok_start.clear()
         w.tok_end.clear()
+        if self._lat is None:
+            with gil:
+                self._call(w, n)
+            return 0
         self._lat._build(&w.lat, n)
         count = self._lat._viterbi(&w.lat, n, False)
         k = count - 1
@@ -460,9 +478,24 @@ cdef class UnigramEncoder:
             w.tok_ids.push_back(self._unk)
             w.tok_start.push_back(start)
             w.tok_end.push_back(end)
+        return 0
 
-    cdef void _word(self, _UnigramWork w, const uint32_t* key, Py_ssize_t n, int64_t* vstart,
-                    int64_t* vcount) noexcept nogil:
+    cdef int _call(self, _SentencePieceWork w, Py_ssize_t n) except -1:
+        # The model's own word function, on a cache miss (the model has no lattice).
+        cdef Py_ssize_t k
+        word = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, w.lat.cps.data(), n)
+        ids, spans = self._tokenize(word)
+        if len(ids) != len(spans):
+            raise ValueError("the word function gave as many ids as spans")
+        for k in range(len(ids)):
+            start, end = spans[k]
+            w.tok_ids.push_back(_check_id(ids[k], "token id"))
+            w.tok_start.push_back(start)
+            w.tok_end.push_back(end)
+        return 0
+
+    cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                   int64_t* vstart, int64_t* vcount) except -1 nogil:
         # The tokens of the word key[:n]: cached, ids at w.arena[vstart:vstart + vcount]
         # and their starts and ends right after; or (a long word, vstart = -1) in w.tok_*.
         cdef uint32_t h
@@ -477,7 +510,7 @@ cdef class UnigramEncoder:
             self._segment(w, n)
             vstart[0] = -1
             vcount[0] = <int64_t>w.tok_ids.size()
-            return
+            return 0
         h = <uint32_t>_hash_bytes(<const char*>key, 4 * n)
         mask = w.slots.size() - 1
         pos = h & mask
@@ -493,7 +526,7 @@ cdef class UnigramEncoder:
                 if i == n:
                     vstart[0] = slot.at + n
                     vcount[0] = slot.val_size
-                    return
+                    return 0
             pos = (pos + 1) & mask
         if key != w.lat.cps.data():
             w.lat.cps.assign(key, key + n)
@@ -523,10 +556,11 @@ cdef class UnigramEncoder:
         w.words += 1
         vstart[0] = <int64_t>(at + n)
         vcount[0] = m
+        return 0
 
     # -- the whole text ------------------------------------------------------------------
 
-    cdef int _encode_text(self, _UnigramWork w, const void* data, int kind, bint ascii,
+    cdef int _encode_text(self, _SentencePieceWork w, const void* data, int kind, bint ascii,
                           Py_ssize_t n, int64_t base, int64_t word_base,
                           bint offsets) except -1 nogil:
         cdef Py_ssize_t i, m, ws, we
@@ -615,15 +649,15 @@ cdef class UnigramEncoder:
 
     # -- the Python surface --------------------------------------------------------------
 
-    cdef _UnigramWork _take(self):
+    cdef _SentencePieceWork _take(self):
         # A workspace of this call alone: concurrent calls (threads) never share one.
         if self._pool:
             return self._pool.pop()
-        return _UnigramWork()
+        return _SentencePieceWork()
 
     def encode(self, str text not None):
         """The token ids of ``text``."""
-        cdef _UnigramWork w = self._take()
+        cdef _SentencePieceWork w = self._take()
         cdef const void* data = PyUnicode_DATA(text)
         cdef int kind = PyUnicode_KIND(text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
@@ -650,7 +684,7 @@ cdef class UnigramEncoder:
             indices, native-endian int64 (so ``memoryview(columns).cast("q")``);
             ``words`` is the number of words.
         """
-        cdef _UnigramWork w = self._take()
+        cdef _SentencePieceWork w = self._take()
         cdef const void* data = PyUnicode_DATA(text)
         cdef int kind = PyUnicode_KIND(text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
@@ -683,7 +717,7 @@ cdef class UnigramEncoder:
         cdef vector[Py_ssize_t] lens
         cdef Py_ssize_t i, pos = 0, count
         self._gather(texts, datas, kinds, asciis, lens)
-        cdef _UnigramWork w = self._take()
+        cdef _SentencePieceWork w = self._take()
         try:
             w._clear_out()
             with nogil:
@@ -713,7 +747,7 @@ cdef class UnigramEncoder:
         cdef vector[Py_ssize_t] lens
         cdef Py_ssize_t i
         self._gather(texts, datas, kinds, asciis, lens)
-        cdef _UnigramWork w = self._take()
+        cdef _SentencePieceWork w = self._take()
         try:
             w._clear_out()
             with nogil:
@@ -740,7 +774,7 @@ cdef class UnigramEncoder:
         cdef vector[Py_ssize_t] lens
         cdef Py_ssize_t i, pos = 0, count
         self._gather(texts, datas, kinds, asciis, lens)
-        cdef _UnigramWork w = self._take()
+        cdef _SentencePieceWork w = self._take()
         try:
             w._clear_out()
             with nogil:
@@ -802,7 +836,7 @@ cdef list _sp_id_list(const int64_t* ids, Py_ssize_t n):
     return out
 
 
-cdef bytes _sp_columns(_UnigramWork w):
+cdef bytes _sp_columns(_SentencePieceWork w):
     cdef Py_ssize_t n = <Py_ssize_t>w.out_ids.size()
     cdef bytes out = PyBytes_FromStringAndSize(NULL, n * 32)
     cdef char* p = out
@@ -814,4 +848,4 @@ cdef bytes _sp_columns(_UnigramWork w):
     return out
 
 
-__all__ += ["UnigramEncoder"]
+__all__ += ["SentencePieceEncoder"]

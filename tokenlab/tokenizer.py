@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from ._backend import ByteLevelEncoder, UnigramEncoder
+from ._backend import ByteLevelEncoder, SentencePieceEncoder
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
@@ -208,11 +208,11 @@ def _fast_split(pre: Any) -> tuple[str | None, bool] | None:
 
 def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
     """The native encoder of this pipeline, or None when it is not one it covers."""
-    from .models import BPE, TiktokenBPE, Unigram
+    from .models import BPE, SentencePieceBPE, TiktokenBPE, Unigram
     from .pre_tokenizers import unicode_to_bytes
 
-    if isinstance(model, Unigram):
-        return _unigram_encoder(model, normalizer, pre)
+    if isinstance(model, (Unigram, SentencePieceBPE)):
+        return _sentencepiece_encoder(model, normalizer, pre)
     if normalizer is not None or pre is None:
         return None
     split = _fast_split(pre)
@@ -239,26 +239,34 @@ def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
     return ByteLevelEncoder(pattern, prefix, byte_ids, model._triples, whole)
 
 
-def _unigram_encoder(model: Any, normalizer: Any, pre: Any) -> Any:
-    """The native encoder of a Unigram pipeline, or None when it is not one it covers.
+def _sentencepiece_encoder(model: Any, normalizer: Any, pre: Any) -> Any:
+    """The native encoder of a SentencePiece-style pipeline, or None when it is not one.
 
     Covered: no normalizer or SentencePiece's; no pre-tokenizer or Metaspace; a
-    Unigram model with an unknown token (UnigramEncoder, in _spencode.pxi /
-    _pyspencode.py). That is every pipeline ``tokenlab.train`` and ``.model`` files
-    give for Unigram.
+    Unigram model with an unknown token (segmented natively), or a SentencePiece
+    BPE model (its word function, called once per new word)
+    (SentencePieceEncoder, in _spencode.pxi / _pyspencode.py). That is every
+    pipeline ``tokenlab.train`` and ``.model`` files give for those models.
     """
-    args = _unigram_encoder_args(model, normalizer, pre)
-    return None if args is None else UnigramEncoder(model._lattice, *args)
+    args = _sentencepiece_encoder_args(model, normalizer, pre)
+    if args is None:
+        return None
+    from .models import SentencePieceBPE
+
+    segment = model.tokenize if isinstance(model, SentencePieceBPE) else model._lattice
+    return SentencePieceEncoder(segment, *args)
 
 
-def _unigram_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[Any, ...] | None:
-    """UnigramEncoder's arguments after the lattice (see _unigram_encoder), or None."""
-    from .models import Unigram
+def _sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[Any, ...] | None:
+    """SentencePieceEncoder's arguments after the first (see above), or None."""
+    from .models import SentencePieceBPE, Unigram
     from .normalizers import SentencePieceNormalizer
     from .pre_tokenizers import Metaspace
     from .sp_tokenizer import SentencePieceNormalization, SentencePieceUnigram
 
-    if type(model) not in (Unigram, SentencePieceUnigram) or model.unk_id is None:
+    if type(model) not in (Unigram, SentencePieceUnigram, SentencePieceBPE):
+        return None
+    if model.unk_id is None:
         return None
     norm = None
     if normalizer is not None:
@@ -278,7 +286,7 @@ def _unigram_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[Any, .
         # "first" is "always" here: the pipeline splits each text from its start.
         meta = (pre.replacement, pre.prepend_scheme != "never", pre.split_words)
     byte_ids = None
-    if model.byte_fallback:
+    if model.byte_fallback and not isinstance(model, SentencePieceBPE):
         byte_ids = [model.vocab.get(f"<0x{b:02X}>") for b in range(256)]
     return model.unk_id, byte_ids, norm, meta
 
@@ -734,7 +742,7 @@ class Tokenizer:
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
-        if isinstance(fast, UnigramEncoder):
+        if isinstance(fast, SentencePieceEncoder):
             # The ids lists come from the native call too: most callers read them. The
             # cyclic GC is paused while the encodings are made: they are five tracked
             # objects each, and collecting while a large batch accumulates them (they

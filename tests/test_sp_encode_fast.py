@@ -1,9 +1,10 @@
-"""The fast Unigram encoding path gives exactly what the general pipeline gives.
+"""The fast SentencePiece encoding path gives exactly what the general pipeline gives.
 
-Unigram pipelines (no normalizer or SentencePiece's, with any charsmap and flags; no
-pre-tokenizer or Metaspace; a Unigram or SentencePieceUnigram model with an unknown
-token, with or without byte fallback) are encoded by ``UnigramEncoder`` in one call
-per text (``_spencode.pxi`` natively, ``_pyspencode.py`` in pure Python). The oracle
+SentencePiece-style pipelines (no normalizer or SentencePiece's, with any charsmap and
+flags; no pre-tokenizer or Metaspace; a Unigram or SentencePieceUnigram model with an
+unknown token, with or without byte fallback, or a SentencePieceBPE model) are encoded
+by ``SentencePieceEncoder`` in one call per text (``_spencode.pxi`` natively,
+``_pyspencode.py`` in pure Python). The oracle
 is the same Tokenizer with the fast path switched off, which normalizes into a
 ``NormalizedString``, runs the pre-tokenizer objects and the model word by word.
 Texts are arbitrary Unicode (Hypothesis), biased towards what the normalizer cares
@@ -27,11 +28,11 @@ from tokenlab import Tokenizer
 from tokenlab.charsmap import CharsMap
 from tokenlab.corpus import default_corpus
 from tokenlab.encoding import Encoding
-from tokenlab.models import Unigram
+from tokenlab.models import SentencePieceBPE, Unigram
 from tokenlab.normalizers import SentencePieceNormalizer
 from tokenlab.pre_tokenizers import Metaspace
 from tokenlab.sp_tokenizer import SentencePieceUnigram, sentencepiece_tokenizer
-from tokenlab.tokenizer import _unigram_encoder_args
+from tokenlab.tokenizer import _sentencepiece_encoder_args
 
 INTERESTING = list(
     "  \t\n\r\x0b\x0c\u3000\u00a0\u2581\u200b\ufeffabcxyzABC0123456789éﬁＡ\u0301\u0308"
@@ -92,12 +93,21 @@ def fields(e: Encoding) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def pipelines() -> dict[str, Tokenizer]:
-    """Trained Unigram models in every pipeline the fast path covers."""
+    """Trained Unigram and SentencePiece BPE models in every pipeline the fast path covers."""
     lines = pydoc_lines(2000)
     sp = tokenlab.train(iter(lines), algorithm="unigram", vocab_size=400, show_progress=False)
     fb = tokenlab.train(
         iter(lines[:800]),
         algorithm="unigram",
+        vocab_size=400,
+        byte_fallback=True,
+        normalizer="identity",
+        show_progress=False,
+    )
+    bpe = tokenlab.train(iter(lines), algorithm="sp-bpe", vocab_size=400, show_progress=False)
+    bpe_fb = tokenlab.train(
+        iter(lines[:800]),
+        algorithm="sp-bpe",
         vocab_size=400,
         byte_fallback=True,
         normalizer="identity",
@@ -129,6 +139,14 @@ def pipelines() -> dict[str, Tokenizer]:
         "unigram-sp-normalizer": Tokenizer(
             plain, normalizer=SentencePieceNormalizer(odd.to_bytes(), add_dummy_prefix=False)
         ),
+        "sp-bpe": bpe,
+        "sp-bpe-byte-fallback": bpe_fb,
+        "sp-bpe-odd-rules": sentencepiece_tokenizer(bpe.model, odd),  # type: ignore[arg-type]
+        "sp-bpe-suffix": sentencepiece_tokenizer(
+            bpe.model,  # type: ignore[arg-type]
+            odd,
+            treat_whitespace_as_suffix=True,
+        ),
     }
     for tok in out.values():
         tok.add_special_tokens(["<|sep|>"])
@@ -139,9 +157,12 @@ def pipelines() -> dict[str, Tokenizer]:
 
 
 def _twin(core: ModuleType, tok: Tokenizer) -> Any:
-    args = _unigram_encoder_args(tok.model, tok.normalizer, tok.pre_tokenizer)
+    args = _sentencepiece_encoder_args(tok.model, tok.normalizer, tok.pre_tokenizer)
     assert args is not None
-    return core.UnigramEncoder(core.UnigramLattice(*tok.model._lattice_args), *args)  # type: ignore[attr-defined]
+    if isinstance(tok.model, SentencePieceBPE):
+        return core.SentencePieceEncoder(tok.model.tokenize, *args)
+    lattice = core.UnigramLattice(*tok.model._lattice_args)  # type: ignore[attr-defined]
+    return core.SentencePieceEncoder(lattice, *args)
 
 
 @SETTINGS
@@ -171,7 +192,7 @@ def test_twin_cores_agree(core: ModuleType, pipelines: dict[str, Tokenizer], tex
 
 def test_twin_surface(core: ModuleType) -> None:
     lat = core.UnigramLattice(["<unk>", "▁a", "b", "▁"], [0.0, -1.0, -2.0, -3.0], 0, -12.0)
-    enc = core.UnigramEncoder(lat, 0, None, (b"", True, True, True, False), ("▁", True, True))
+    enc = core.SentencePieceEncoder(lat, 0, None, (b"", True, True, True, False), ("▁", True, True))
     # "  a b c " -> strip and collapse -> "a b c" -> dummy prefix, spaces as ▁: "▁a▁b▁c";
     # words ▁a | ▁b | ▁c: "▁a" is a piece (1); "▁b" = ▁ (3) + b (2); "▁c" = ▁ (3) + c,
     # which no piece holds: the unknown token (0).
@@ -186,16 +207,18 @@ def test_twin_surface(core: ModuleType) -> None:
     # byte fallback: "c" (0x63) becomes its byte piece when there is one
     byte_ids: list[int | None] = [None] * 256
     byte_ids[0x63] = 2
-    fb = core.UnigramEncoder(lat, 0, byte_ids, (b"", True, True, True, False), ("▁", True, True))
+    fb = core.SentencePieceEncoder(
+        lat, 0, byte_ids, (b"", True, True, True, False), ("▁", True, True)
+    )
     assert fb.encode("c") == [3, 2]
     with pytest.raises(TypeError):
         enc.encode(b"a")
     with pytest.raises(TypeError):
         enc.encode_many(["a", 1])
     with pytest.raises(ValueError):
-        core.UnigramEncoder(lat, 0, [1, 2], None, None)
+        core.SentencePieceEncoder(lat, 0, [1, 2], None, None)
     with pytest.raises(ValueError):
-        core.UnigramEncoder(lat, 0, None, None, ("▁▁", True, True))
+        core.SentencePieceEncoder(lat, 0, None, None, ("▁▁", True, True))
 
 
 # -- the Tokenizer ----------------------------------------------------------------------
@@ -204,7 +227,7 @@ def test_twin_surface(core: ModuleType) -> None:
 def test_fast_path_is_taken(pipelines: dict[str, Tokenizer]) -> None:
     for name, tok in pipelines.items():
         fast = tok._fast_encoder()
-        assert type(fast).__name__ == "UnigramEncoder", name
+        assert type(fast).__name__ == "SentencePieceEncoder", name
         assert type(fast).__module__.endswith(("_core", "_pyspencode")), name
     # Not covered: HF's Precompiled normalizer (what tokenizer.json holds), no unknown token.
     sp = pipelines["nmt_nfkc"]
@@ -231,7 +254,7 @@ def test_encode_equals_general_path(
 def test_batches_equal_single_encodes(pipelines: dict[str, Tokenizer], threads: int) -> None:
     lines = pydoc_lines(1500)[500:]  # past the 64k chars below which no thread starts
     texts = [*lines, "", "  ", "<|sep|> a<|sep|>", "x\x00y\ud800z"]
-    for name in ("nmt_nfkc", "byte-fallback", "unigram-metaspace", "keep-spaces"):
+    for name in ("nmt_nfkc", "byte-fallback", "unigram-metaspace", "keep-spaces", "sp-bpe"):
         tok = pipelines[name]
         slow = general(tok)
         batch = tok.encode_batch(texts, num_threads=threads)
@@ -244,8 +267,10 @@ def test_batches_equal_single_encodes(pipelines: dict[str, Tokenizer], threads: 
 # -- the anchor -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def spm_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Tokenizer, list[str]]:
+@pytest.fixture(scope="module", params=["unigram", "bpe"])
+def spm_model(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, Tokenizer, list[str]]:
     spm = pytest.importorskip("sentencepiece", reason="parity with sentencepiece needs it")
     lines = pydoc_lines()
     tmp: Path = tmp_path_factory.mktemp("spm")
@@ -254,7 +279,7 @@ def spm_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Tokenizer,
     spm.SentencePieceTrainer.train(
         input=str(corpus),
         model_prefix=str(tmp / "m"),
-        model_type="unigram",
+        model_type=request.param,
         vocab_size=800,
         num_threads=1,
         minloglevel=2,
@@ -266,7 +291,8 @@ def spm_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Tokenizer,
 
 def test_sentencepiece_parity(spm_model: tuple[Any, Tokenizer, list[str]]) -> None:
     sp, tok, held_out = spm_model
-    assert type(tok._fast_encoder()).__name__ == "UnigramEncoder"
+    assert type(tok._fast_encoder()).__name__ == "SentencePieceEncoder"
+    bpe = isinstance(tok.model, SentencePieceBPE)
     texts = [*held_out, "  two  spaces\tand a tab ", "ﬁne Ａ wörld\u3000end", "\x01ctrl\x7f"]
     scores = [sp.get_score(i) for i in range(sp.get_piece_size())]
     batch = tok.encode_batch(texts)
@@ -277,9 +303,10 @@ def test_sentencepiece_parity(spm_model: tuple[Any, Tokenizer, list[str]]) -> No
         theirs = sp.encode(text)
         if ours == theirs:
             continue
-        # sentencepiece sums float32 scores over the whole sentence, tokenlab in doubles
-        # per word: two segmentations of equal score may then come out in either order.
-        # Any other difference is a bug.
+        # Unigram: sentencepiece sums float32 scores over the whole sentence, tokenlab
+        # doubles per word: two segmentations of equal score may then come out in either
+        # order. Any other difference is a bug.
+        assert not bpe, text
         mismatched += 1
         assert sp.decode(ours) == sp.decode(theirs)
         assert sum(scores[i] for i in ours) == pytest.approx(sum(scores[i] for i in theirs))
