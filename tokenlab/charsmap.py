@@ -19,6 +19,9 @@ the byte that leads to the unit, bit 8 says the node has a value (stored in the 
 offset from the unit's position to its ``base`` (shifted left by 8 more when bit 9 is set).
 A child for byte ``c`` of a node whose base is ``b`` sits at ``b ^ c``.
 
+Compiled maps are cached on disk (see :meth:`CharsMap.nmt_nfkc`). The native encoder of
+SentencePiece pipelines (``SentencePieceEncoder``) walks the double array itself.
+
 The reader enumerates every key once (:meth:`CharsMap.from_bytes`), so normalizing is a
 Python dict lookup per candidate char; the trie itself is walked only for text holding
 NUL or lone surrogates, where SentencePiece's byte-level behaviour cannot be reproduced
@@ -283,7 +286,12 @@ class CharsMap:
         """SentencePiece's default ``nmt_nfkc`` rules, compiled by tokenlab.
 
         The rules come from :func:`nmt_nfkc_mapping` (Python's Unicode data); the blob is
-        what tokenlab writes into exported ``.model`` files.
+        what tokenlab writes into exported ``.model`` files. Computing and compiling them
+        takes seconds, so the result is kept in a cache directory (``TOKENLAB_CACHE_DIR``,
+        by default ``$XDG_CACHE_HOME/tokenlab`` or ``~/.cache/tokenlab``; set it to an
+        empty string to turn the cache off) and read back byte for byte in later
+        processes. Large blobs read by :meth:`from_bytes` have their rules cached the
+        same way.
         """
         return _nmt_nfkc_charsmap()
 
