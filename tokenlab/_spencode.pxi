@@ -117,6 +117,11 @@ cdef class _SentencePieceWork:
                     pos = (pos + 1) & mask
                 self.slots[pos] = old[i]
 
+    cdef void _copy_cache(self, _SentencePieceWork other) noexcept:
+        self.slots = other.slots
+        self.arena = other.arena
+        self.words = other.words
+
     cdef void _clear_out(self) noexcept nogil:
         self.out_ids.clear()
         self.out_start.clear()
@@ -178,6 +183,7 @@ cdef class SentencePieceEncoder:
     cdef bint _prepend
     cdef bint _split
     cdef list _pool                     # idle workspaces
+    cdef _SentencePieceWork _seed       # a copy of a warm cache, for new workspaces
 
     def __init__(self, lattice, unk_id, byte_ids, normalizer, metaspace):
         cdef Py_ssize_t b, size
@@ -238,6 +244,7 @@ cdef class SentencePieceEncoder:
         """Forget the cached words (they never change results, only speed)."""
         for w in self._pool:
             (<_SentencePieceWork>w)._reset_cache()
+        self._seed = None
 
     # -- 1. normalization ----------------------------------------------------------------
 
@@ -650,10 +657,25 @@ cdef class SentencePieceEncoder:
     # -- the Python surface --------------------------------------------------------------
 
     cdef _SentencePieceWork _take(self):
-        # A workspace of this call alone: concurrent calls (threads) never share one.
+        # A workspace of this call alone: concurrent calls (threads) never share one. A
+        # new one starts from the seed's cache: the threads of encode_batch then do not
+        # segment again every word that single encode calls have seen.
+        cdef _SentencePieceWork w
         if self._pool:
             return self._pool.pop()
-        return _SentencePieceWork()
+        w = _SentencePieceWork()
+        if self._seed is not None:
+            w._copy_cache(self._seed)
+        return w
+
+    cdef void _give(self, _SentencePieceWork w):
+        # Back to the pool (the GIL is held: no call uses w now). The seed is refreshed
+        # each time a cache has doubled since, so copying costs little in all.
+        if w.words >= 1024 and (self._seed is None or w.words >= 2 * self._seed.words):
+            if self._seed is None:
+                self._seed = _SentencePieceWork()
+            self._seed._copy_cache(w)
+        self._pool.append(w)
 
     def encode(self, str text not None):
         """The token ids of ``text``."""
@@ -668,7 +690,7 @@ cdef class SentencePieceEncoder:
                 self._encode_text(w, data, kind, ascii, n, 0, 0, False)
             return _sp_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
-            self._pool.append(w)
+            self._give(w)
 
     def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
         """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
@@ -696,7 +718,7 @@ cdef class SentencePieceEncoder:
             return (_sp_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
                     _sp_columns(w), w.out_words[0])
         finally:
-            self._pool.append(w)
+            self._give(w)
 
     cdef int _gather(self, texts, vector[const void*]& datas, vector[int]& kinds,
                      vector[bint]& asciis, vector[Py_ssize_t]& lens) except -1:
@@ -732,7 +754,7 @@ cdef class SentencePieceEncoder:
                 pos += count
             return out
         finally:
-            self._pool.append(w)
+            self._give(w)
 
     def encode_many_columns(self, list texts not None):
         """:meth:`encode_columns` of every text (base 0), the work done without the GIL.
@@ -758,7 +780,7 @@ cdef class SentencePieceEncoder:
             )
             return _sp_columns(w), counts
         finally:
-            self._pool.append(w)
+            self._give(w)
 
     def encode_many_lists(self, list texts not None):
         """:meth:`encode_many_columns`, plus the ids of each text as a list.
@@ -792,7 +814,7 @@ cdef class SentencePieceEncoder:
                 pos += count
             return _sp_columns(w), counts, lists
         finally:
-            self._pool.append(w)
+            self._give(w)
 
 
 cdef inline Py_ssize_t _sp_utf8_len(uint32_t cp) noexcept nogil:
