@@ -250,19 +250,26 @@ cdef class SentencePieceEncoder:
 
     cdef void _tables(self) noexcept:
         # Shortcuts of _longest for the common bytes: a byte no key starts with, and an
-        # ASCII byte that matches nothing when an ASCII byte (or the end) follows it.
-        cdef uint32_t n = <uint32_t>self._units.size(), node, c, d
-        cdef uint8_t probe[2]
+        # ASCII byte that matches nothing when an ASCII byte (or the end) follows it: it is
+        # not a key, and no key goes on from it with an ASCII byte.
+        cdef uint32_t n = <uint32_t>self._units.size(), node, u, c, d, first
         for c in range(256):
             node = (_sp_offset(self._units[0]) ^ c) if n else 0
             self._root_fail[c] = n == 0 or node >= n or (self._units[node] & _SP_LABEL_MASK) != c
         for c in range(128):
-            probe[0] = <uint8_t>c
-            self._ascii_copy[c] = self._longest(probe, 1, 0) < 0
+            self._ascii_copy[c] = True
+            if self._root_fail[c]:
+                continue
+            u = self._units[_sp_offset(self._units[0]) ^ c]
+            first = (_sp_offset(self._units[0]) ^ c) ^ _sp_offset(u)     # c's node
+            if u & _SP_HAS_LEAF:
+                self._ascii_copy[c] = False                             # c is a key
+                continue
             for d in range(128):
-                probe[1] = <uint8_t>d
-                if self._longest(probe, 2, 0) >= 0:
-                    self._ascii_copy[c] = False
+                node = first ^ d
+                if node < n and (self._units[node] & _SP_LABEL_MASK) == d:
+                    self._ascii_copy[c] = False                         # a key goes on
+                    break
 
     cdef int64_t _longest(self, const uint8_t* u8, Py_ssize_t stop,
                           Py_ssize_t pos) noexcept nogil:
