@@ -32,7 +32,7 @@ from tokenlab.models import SentencePieceBPE, Unigram
 from tokenlab.normalizers import SentencePieceNormalizer
 from tokenlab.pre_tokenizers import Metaspace
 from tokenlab.sp_tokenizer import SentencePieceUnigram, sentencepiece_tokenizer
-from tokenlab.tokenizer import _sentencepiece_encoder_args
+from tokenlab.tokenizer import _sentencepiece_encoder_args, _sentencepiece_segmenter
 
 INTERESTING = list(
     "  \t\n\r\x0b\x0c\u3000\u00a0\u2581\u200b\ufeffabcxyzABC0123456789éﬁＡ\u0301\u0308"
@@ -115,6 +115,14 @@ def pipelines() -> dict[str, Tokenizer]:
         normalizer="identity",
         show_progress=False,
     )
+    # user-defined pieces: the BPE model's own word function encodes every word
+    bpe_user = tokenlab.train(
+        iter(lines[:800]),
+        algorithm="sp-bpe",
+        vocab_size=300,
+        user_defined_symbols=["xyz", "<unk>x"],
+        show_progress=False,
+    )
     model = sp.model
     assert isinstance(model, SentencePieceUnigram)
     nmt = sp.normalizer.charsmap  # type: ignore[union-attr]
@@ -142,6 +150,7 @@ def pipelines() -> dict[str, Tokenizer]:
             plain, normalizer=SentencePieceNormalizer(odd.to_bytes(), add_dummy_prefix=False)
         ),
         "sp-bpe": bpe,
+        "sp-bpe-user-defined": bpe_user,
         "sp-bpe-byte-fallback": bpe_fb,
         "sp-bpe-odd-rules": sentencepiece_tokenizer(bpe.model, odd),  # type: ignore[arg-type]
         "sp-bpe-suffix": sentencepiece_tokenizer(
@@ -161,15 +170,14 @@ def pipelines() -> dict[str, Tokenizer]:
 def _twin(core: ModuleType, tok: Tokenizer) -> Any:
     args = _sentencepiece_encoder_args(tok.model, tok.normalizer, tok.pre_tokenizer)
     assert args is not None
-    if isinstance(tok.model, SentencePieceBPE):
-        return core.SentencePieceEncoder(tok.model.tokenize, *args)
-    lattice = core.UnigramLattice(*tok.model._lattice_args)  # type: ignore[attr-defined]
-    return core.SentencePieceEncoder(lattice, *args)
+    segmenter = _sentencepiece_segmenter(tok.model, core.UnigramLattice)
+    return core.SentencePieceEncoder(segmenter, *args)
 
 
 @SETTINGS
 @given(text=TEXT)
 @example(text="pqr, xyz, axyzq  ab\x00é\ud800 ﬁ\u3000<unk>▁")
+@example(text="the " + "x" * 300 + "é" + "ab" * 150 + " end")  # words over 256 chars
 def test_twin_cores_agree(core: ModuleType, pipelines: dict[str, Tokenizer], text: str) -> None:
     # Each core's encoder against the general path of the backend the package runs on.
     for name, tok in pipelines.items():
@@ -256,8 +264,8 @@ def test_encode_equals_general_path(
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_batches_equal_single_encodes(pipelines: dict[str, Tokenizer], threads: int) -> None:
     lines = pydoc_lines(1500)[500:]  # past the 64k chars below which no thread starts
-    texts = [*lines, "", "  ", "<|sep|> a<|sep|>", "x\x00y\ud800z"]
-    for name in ("nmt_nfkc", "byte-fallback", "unigram-metaspace", "keep-spaces", "sp-bpe"):
+    texts = [*lines, "", "  ", "<|sep|> a<|sep|>", "x\x00y\ud800z", "ab" * 200 + "é"]
+    for name in ("nmt_nfkc", "byte-fallback", "keep-spaces", "sp-bpe", "sp-bpe-user-defined"):
         tok = pipelines[name]
         slow = general(tok)
         batch = tok.encode_batch(texts, num_threads=threads)

@@ -20,6 +20,9 @@ __all__ = ["SentencePieceEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
+# Longer words are merged by the model's own word function (its heap stays O(n log n)
+# where the scan of _merge is quadratic).
+_MERGE_MAX_WORD = 256
 _SPACE = "\u2581"
 
 Token = tuple[int, int, int]  # id, start, end (chars of the word)
@@ -70,13 +73,20 @@ class SentencePieceEncoder:
         from .charsmap import CharsMap
 
         self._tokenize: Any = None
+        self._merges = False
+        if isinstance(lattice, tuple) and len(lattice) == 2:
+            lattice, self._tokenize = lattice
+            self._merges = True
+            if not isinstance(lattice, UnigramLattice) or not callable(self._tokenize):
+                raise TypeError("a merging segmenter is (UnigramLattice, word function)")
         if isinstance(lattice, UnigramLattice):
             self._lat = lattice
         elif callable(lattice):
             self._tokenize = lattice
         else:
             raise TypeError(
-                f"lattice must be a UnigramLattice or a word function, got {type(lattice).__name__}"
+                "lattice must be a UnigramLattice, a word function or both, got "
+                f"{type(lattice).__name__}"
             )
         self._unk = _check_id(unk_id, "unk_id")
         self._byte_ids: list[int | None] | None = None
@@ -171,6 +181,12 @@ class SentencePieceEncoder:
         hit = self._cache.get(word)
         if hit is not None:
             return hit
+        if self._merges and len(word) <= _MERGE_MAX_WORD:
+            merged = self._merge(word)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[word] = merged
+            return merged
         if self._tokenize is not None:
             got_ids, got_spans = self._tokenize(word)
             if len(got_ids) != len(got_spans):
@@ -205,6 +221,68 @@ class SentencePieceEncoder:
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[word] = out
+        return out
+
+    def _merge(self, word: str) -> list[Token]:
+        """SentencePieceBPE.tokenize for a model of normal pieces only.
+
+        From the chars, merge the adjacent pair whose concatenation is a piece of the
+        highest score, leftmost on ties (the model's heap pops the same pairs), until
+        none is; then unknown chars become their bytes, or runs of them one unknown
+        token.
+        """
+        table = self._lat._table
+        n = len(word)
+        ends = list(range(1, n + 1))
+        nxt = [*range(1, n), -1] if n else []
+        prv = list(range(-1, n - 1))
+        sym = [table.get(c, (-1, 0.0))[0] for c in word]
+
+        def piece(a: int, c: int) -> tuple[int, float]:
+            return table.get(word[a:c], (-1, 0.0))  # type: ignore[no-any-return]
+
+        pair = [piece(i, i + 2) for i in range(n - 1)] + ([(-1, 0.0)] if n else [])
+        while True:
+            best = -1
+            top = 0.0
+            i = 0 if n else -1
+            while i >= 0:
+                pid, score = pair[i]
+                if pid >= 0 and (best < 0 or score > top):
+                    best, top = i, score
+                i = nxt[i]
+            if best < 0:
+                break
+            j = nxt[best]
+            sym[best] = pair[best][0]
+            ends[best] = ends[j]
+            nxt[best] = nxt[j]
+            if nxt[j] >= 0:
+                prv[nxt[j]] = best
+            pair[best] = piece(best, ends[nxt[best]]) if nxt[best] >= 0 else (-1, 0.0)
+            if prv[best] >= 0:
+                pair[prv[best]] = piece(prv[best], ends[best])
+        out: list[Token] = []
+        prev_unk = False
+        i = 0 if n else -1
+        while i >= 0:
+            pid = sym[i]
+            if pid >= 0:
+                out.append((pid, i, ends[i]))
+                prev_unk = False
+            elif self._byte_ids is not None:
+                out.extend(
+                    (self._byte_ids[b], i, ends[i])  # type: ignore[misc]
+                    for b in word[i].encode("utf-8", "surrogatepass")
+                )
+                prev_unk = False
+            elif prev_unk:
+                tid, start, _ = out[-1]
+                out[-1] = (tid, start, ends[i])
+            else:
+                out.append((self._unk, i, ends[i]))
+                prev_unk = True
+            i = nxt[i]
         return out
 
     # -- the whole text ------------------------------------------------------------------

@@ -31,6 +31,9 @@ cdef uint32_t _SP_LABEL_MASK = (1u << 31) | 0xFFu
 cdef uint32_t _SP_VALUE_MASK = (1u << 31) - 1
 # Words longer than this (in chars) are segmented every time instead of cached.
 cdef size_t _SP_CACHE_MAX_WORD = 64
+# Longer words are merged by the model's own word function (its heap stays
+# O(n log n) where the scan below is quadratic).
+cdef Py_ssize_t _SP_MERGE_MAX_WORD = 256
 # A workspace clears its cache when it holds more words than this.
 cdef size_t _SP_CACHE_MAX_WORDS = 1 << 18
 
@@ -75,6 +78,11 @@ cdef class _SentencePieceWork:
     cdef vector[int32_t] tok_ids        # one word's tokens, spans in word chars
     cdef vector[int32_t] tok_start
     cdef vector[int32_t] tok_end
+    cdef vector[int32_t] m_end          # BPE merging: each symbol's end (it starts at its
+    cdef vector[int32_t] m_next         # index), its neighbours, its piece id and the piece
+    cdef vector[int32_t] m_prev         # id of it joined with the next one (-1: none)
+    cdef vector[int32_t] m_sym
+    cdef vector[int32_t] m_pair
     cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
     cdef vector[int32_t] arena          # the cached words and their tokens, side by side
     cdef size_t words
@@ -166,6 +174,7 @@ cdef class SentencePieceEncoder:
 
     cdef UnigramLattice _lat
     cdef object _tokenize               # word -> (ids, spans), when there is no lattice
+    cdef bint _merges                   # merge the lattice's pieces by score (BPE)
     cdef int32_t _unk
     cdef bint _byte_fallback
     cdef int32_t _byte_ids[256]
@@ -188,13 +197,19 @@ cdef class SentencePieceEncoder:
     def __init__(self, lattice, unk_id, byte_ids, normalizer, metaspace):
         cdef Py_ssize_t b, size
         cdef bytes blob
+        if isinstance(lattice, tuple) and len(lattice) == 2:
+            lattice, self._tokenize = lattice
+            self._merges = True
+            if not isinstance(lattice, UnigramLattice) or not callable(self._tokenize):
+                raise TypeError("a merging segmenter is (UnigramLattice, word function)")
         if isinstance(lattice, UnigramLattice):
             self._lat = lattice
         elif callable(lattice):
             self._tokenize = lattice
         else:
             raise TypeError(
-                f"lattice must be a UnigramLattice or a word function, got {type(lattice).__name__}"
+                "lattice must be a UnigramLattice, a word function or both, got "
+                f"{type(lattice).__name__}"
             )
         self._unk = _check_id(unk_id, "unk_id")
         self._pool = []
@@ -452,10 +467,12 @@ cdef class SentencePieceEncoder:
         w.tok_ids.clear()
         w.tok_start.clear()
         w.tok_end.clear()
-        if self._lat is None:
+        if self._lat is None or (self._merges and n > _SP_MERGE_MAX_WORD):
             with gil:
                 self._call(w, n)
             return 0
+        if self._merges:
+            return self._merge(w, n)
         self._lat._build(&w.lat, n)
         count = self._lat._viterbi(&w.lat, n, False)
         k = count - 1
@@ -492,6 +509,95 @@ cdef class SentencePieceEncoder:
             w.tok_ids.push_back(self._unk)
             w.tok_start.push_back(start)
             w.tok_end.push_back(end)
+        return 0
+
+    cdef inline int32_t _piece(self, const uint32_t* cps, Py_ssize_t a,
+                               Py_ssize_t c) noexcept nogil:
+        # The id of the piece cps[a:c] in the lattice's trie, or -1.
+        cdef int32_t node
+        cdef Py_ssize_t j
+        if cps[a] < _ROOT_SPAN:
+            node = self._lat._root[cps[a]]
+        else:
+            node = self._lat._trie.find(<uint64_t>cps[a])
+        j = a + 1
+        while node >= 0 and j < c:
+            node = self._lat._trie.find(((<uint64_t>node) << 21) | <uint64_t>cps[j])
+            j += 1
+        return self._lat._node_id[node] if node >= 0 else -1
+
+    cdef int _merge(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil:
+        # SentencePieceBPE.tokenize for a model of normal pieces only: from the chars,
+        # merge the adjacent pair whose concatenation is a piece of the highest score,
+        # leftmost on ties (its heap pops the same pairs), until none is; then unknown
+        # chars: their bytes, or runs of them as one unknown token.
+        cdef const uint32_t* cps = w.lat.cps.data()
+        cdef Py_ssize_t i, j, best, b, size
+        cdef int32_t pid
+        cdef double top
+        cdef bint prev_unk = False
+        cdef char buf[4]
+        w.m_end.resize(n)
+        w.m_next.resize(n)
+        w.m_prev.resize(n)
+        w.m_sym.resize(n)
+        w.m_pair.resize(n)
+        for i in range(n):
+            w.m_end[i] = <int32_t>(i + 1)
+            w.m_next[i] = <int32_t>(i + 1) if i + 1 < n else -1
+            w.m_prev[i] = <int32_t>(i - 1)
+            w.m_sym[i] = self._piece(cps, i, i + 1)
+        for i in range(n - 1):
+            w.m_pair[i] = self._piece(cps, i, i + 2)
+        if n:
+            w.m_pair[n - 1] = -1
+        while True:
+            best = -1
+            top = 0.0
+            i = 0
+            while i >= 0:
+                pid = w.m_pair[i]
+                if pid >= 0 and (best < 0 or self._lat._scores[pid] > top):
+                    best = i
+                    top = self._lat._scores[pid]
+                i = w.m_next[i]
+            if best < 0:
+                break
+            j = w.m_next[best]
+            w.m_sym[best] = w.m_pair[best]
+            w.m_end[best] = w.m_end[j]
+            w.m_next[best] = w.m_next[j]
+            if w.m_next[j] >= 0:
+                w.m_prev[w.m_next[j]] = <int32_t>best
+            w.m_pair[best] = -1
+            if w.m_next[best] >= 0:
+                w.m_pair[best] = self._piece(cps, best, w.m_end[w.m_next[best]])
+            if w.m_prev[best] >= 0:
+                w.m_pair[w.m_prev[best]] = self._piece(cps, w.m_prev[best], w.m_end[best])
+        i = 0 if n else -1
+        while i >= 0:
+            pid = w.m_sym[i]
+            if pid >= 0:
+                w.tok_ids.push_back(pid)
+                w.tok_start.push_back(<int32_t>i)
+                w.tok_end.push_back(w.m_end[i])
+                prev_unk = False
+            elif self._byte_fallback:
+                # an unknown symbol is one char (merges only make pieces)
+                size = _sp_utf8_put(buf, cps[i])
+                for b in range(size):
+                    w.tok_ids.push_back(self._byte_ids[<uint8_t>buf[b]])
+                    w.tok_start.push_back(<int32_t>i)
+                    w.tok_end.push_back(w.m_end[i])
+                prev_unk = False
+            elif prev_unk:
+                w.tok_end[w.tok_end.size() - 1] = w.m_end[i]
+            else:
+                w.tok_ids.push_back(self._unk)
+                w.tok_start.push_back(<int32_t>i)
+                w.tok_end.push_back(w.m_end[i])
+                prev_unk = True
+            i = w.m_next[i]
         return 0
 
     cdef int _call(self, _SentencePieceWork w, Py_ssize_t n) except -1:

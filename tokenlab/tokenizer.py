@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from ._backend import ByteLevelEncoder, SentencePieceEncoder
+from ._backend import ByteLevelEncoder, SentencePieceEncoder, UnigramLattice
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
@@ -251,10 +251,27 @@ def _sentencepiece_encoder(model: Any, normalizer: Any, pre: Any) -> Any:
     args = _sentencepiece_encoder_args(model, normalizer, pre)
     if args is None:
         return None
+    return SentencePieceEncoder(_sentencepiece_segmenter(model, UnigramLattice), *args)
+
+
+def _sentencepiece_segmenter(model: Any, lattice_class: Any) -> Any:
+    """SentencePieceEncoder's first argument for ``model`` (lattices of ``lattice_class``).
+
+    A Unigram model: its lattice. A SentencePiece BPE model of normal pieces: a
+    lattice of them (merged natively by score) with the model's word function for
+    very long words; with user-defined or unused pieces: the word function alone.
+    """
     from .models import SentencePieceBPE
 
-    segment = model.tokenize if isinstance(model, SentencePieceBPE) else model._lattice
-    return SentencePieceEncoder(segment, *args)
+    if not isinstance(model, SentencePieceBPE):
+        if lattice_class is UnigramLattice:
+            return model._lattice
+        return lattice_class(*model._lattice_args)
+    if any(kind in (4, 5) for _, _, kind in model.pieces):
+        return model.tokenize
+    pieces = [p if kind == 1 else None for p, _, kind in model.pieces]
+    lattice = lattice_class(pieces, [s for _, s, _ in model.pieces], model.unk_id, 0.0)
+    return lattice, model.tokenize
 
 
 def _sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[Any, ...] | None:
@@ -286,7 +303,7 @@ def _sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[
         # "first" is "always" here: the pipeline splits each text from its start.
         meta = (pre.replacement, pre.prepend_scheme != "never", pre.split_words)
     byte_ids = None
-    if model.byte_fallback and not isinstance(model, SentencePieceBPE):
+    if model.byte_fallback:
         byte_ids = [model.vocab.get(f"<0x{b:02X}>") for b in range(256)]
     return model.unk_id, byte_ids, norm, meta
 
