@@ -239,7 +239,7 @@ class SentencePieceEncoder:
         sym = [table.get(c, (-1, 0.0))[0] for c in word]
 
         def piece(a: int, c: int) -> tuple[int, float]:
-            return table.get(word[a:c], (-1, 0.0))  # type: ignore[no-any-return]
+            return table.get(word[a:c], (-1, 0.0))
 
         pair = [piece(i, i + 2) for i in range(n - 1)] + ([(-1, 0.0)] if n else [])
         while True:
