@@ -50,6 +50,57 @@ def test_invalid_utf8_names_file_line_and_byte(tmp_path: Path) -> None:
     assert list(iter_lines(str(path), errors="ignore")) == ["ok\n", "abcd\n"]
 
 
+def _lines_one_by_one(data: bytes, errors: str) -> list[str] | tuple[int, int]:
+    """The oracle: each line (ending at b"\\n") decoded on its own, or (offset, line)
+    of the first bad byte when ``errors`` is strict."""
+    out: list[str] = []
+    offset = 0
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        last = offset + len(raw) == len(data)
+        chunk = raw if last else raw + b"\n"
+        if not chunk:
+            break
+        try:
+            out.append(chunk.decode("utf-8", errors))
+        except UnicodeDecodeError as e:
+            return offset + e.start, number
+        offset += len(chunk)
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    data=st.lists(
+        st.sampled_from([b"a", b"\n", b" ", b"\xc3\xa9", b"\xe2\x82\xac", b"\xff", b"\xc3", b"\r"]),
+        max_size=60,
+    ).map(b"".join),
+    read_bytes=st.integers(1, 12),
+    errors=st.sampled_from(["strict", "replace", "ignore"]),
+)
+def test_block_reading_equals_line_by_line_decoding(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, read_bytes: int, errors: str
+) -> None:
+    """Lines are read a block at a time; the result (and the place of a bad byte) is
+    what decoding each line on its own gives, wherever the blocks end."""
+    from tokenlab import corpus
+
+    path = tmp_path_factory.mktemp("blocks") / "c.txt"
+    path.write_bytes(data)
+    expected = _lines_one_by_one(data, errors)
+    old = corpus.READ_BYTES
+    corpus.READ_BYTES = read_bytes
+    try:
+        if isinstance(expected, tuple):
+            offset, line = expected
+            with pytest.raises(CorpusError, match=rf"byte {offset} \(line {line}\)"):
+                list(iter_lines(str(path), errors))
+        else:
+            # without a cut rule, a line longer than READ_BYTES still comes whole
+            assert list(iter_lines(str(path), errors)) == expected
+    finally:
+        corpus.READ_BYTES = old
+
+
 def test_truncated_gzip(tmp_path: Path) -> None:
     path = tmp_path / "cut.txt.gz"
     data = gzip.compress(b"hello world\n" * 1000)

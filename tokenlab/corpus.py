@@ -324,9 +324,40 @@ def _pieces(
     carried_bytes = 0  # UTF-8 length of the decoded carry, for skip_over
     skipping = False  # the current line is too long for skip_over: drop it
     warned = False
+    head = b""  # bytes read ahead by the block path: the start of the next line
     while end < 0 or offset < end:
         limit = READ_BYTES if end < 0 else min(READ_BYTES, end - offset)
-        raw = f.readline(limit)
+        if not (carry or skipping or head):
+            # Between lines: read a block and yield its complete lines at once (one
+            # decode and one split instead of a readline and a decode per line). A
+            # block ends at a newline, which is never inside a UTF-8 sequence, so it
+            # decodes (and replaces bad bytes) exactly as its lines would one by one.
+            # What follows the last newline goes to the line-by-line path below as
+            # ``head``, which reads on from there as if the line had been read whole.
+            raw = f.read(limit)
+            if not raw:
+                break
+            nl = raw.rfind(b"\n") + 1
+            head = raw[nl:]
+            if nl:
+                body = raw[:nl] if head else raw
+                try:
+                    text = body.decode("utf-8", errors)
+                except UnicodeDecodeError as e:
+                    raise _BadUTF8(offset + e.start, line + body.count(b"\n", 0, e.start)) from None
+                offset += nl
+                if progress is not None:
+                    progress.update(nl)
+                lines = text.split("\n")
+                line += len(lines) - 1
+                lines.pop()  # the empty text after the last newline
+                yield from [t + "\n" for t in lines]
+            continue
+        if head:
+            raw = head + (f.readline(limit - len(head)) if limit > len(head) else b"")
+            head = b""
+        else:
+            raw = f.readline(limit)
         if not raw:
             break
         complete = raw.endswith(b"\n")
