@@ -20,7 +20,7 @@ import regex
 
 from ._patterns import BYTE_LEVEL_PATTERN, PATTERNS
 
-__all__ = ["SCAN_NAMES", "ByteWordCounter", "PatternScanner"]
+__all__ = ["SCAN_NAMES", "ByteWordCounter", "PatternScanner", "SpaceWordCounter"]
 
 # The fixed patterns, by scanner name (the strings live in tokenlab/_patterns.py).
 SCAN_PATTERNS: dict[str, str] = {"byte_level": BYTE_LEVEL_PATTERN, **PATTERNS}
@@ -129,3 +129,48 @@ class ByteWordCounter:
     def to_dict(self) -> dict[str, int]:
         """Return ``{byte-mapped word: count}`` in first-seen order."""
         return dict(self._counts)
+
+
+class SpaceWordCounter:
+    """Count the space-separated words of ASCII lines, and the last word of each line.
+
+    SentencePiece's word counting for the lines it can take in bulk (see
+    :mod:`tokenlab.sp_pretokenize`): each text is lines joined by ``"\\n"``; the words
+    are the non-empty runs between spaces and newlines, keys in first-seen order.
+
+    Args:
+        sentence_ends: also count the last word of each line.
+
+    >>> c = SpaceWordCounter(True)
+    >>> c.add("a b  a\\n\\nb a ")
+    >>> c.to_dicts()
+    ({'a': 3, 'b': 2}, {'a': 2})
+    """
+
+    def __init__(self, sentence_ends: bool = False) -> None:
+        self._words: Counter[str] = Counter()
+        self._lasts: Counter[str] = Counter()
+        self._want_ends = bool(sentence_ends)
+
+    def add(self, text: str) -> None:
+        """Count the words of ``text`` (ASCII lines joined by newlines).
+
+        Raises:
+            TypeError: ``text`` is not a str.
+            ValueError: ``text`` is not ASCII.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if not text.isascii():
+            raise ValueError("SpaceWordCounter takes ASCII text only")
+        # str.split and Counter run in C; the empty strings between separators are
+        # counted too and dropped in to_dicts, which keeps the others' order.
+        self._words.update(text.replace("\n", " ").split(" "))
+        if self._want_ends:
+            self._lasts.update([line.rstrip(" ").rpartition(" ")[2] for line in text.split("\n")])
+
+    def to_dicts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Return ``({word: count}, {last word: count})``, each in first-seen order."""
+        words = {w: n for w, n in self._words.items() if w}
+        lasts = {w: n for w, n in self._lasts.items() if w}
+        return words, lasts

@@ -18,6 +18,7 @@ from cpython.unicode cimport (
     PyUnicode_2BYTE_KIND,
     PyUnicode_4BYTE_KIND,
     PyUnicode_DATA,
+    PyUnicode_DecodeASCII,
     PyUnicode_FromKindAndData,
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
@@ -497,6 +498,95 @@ cdef inline uint64_t _hash_bytes(const char* p, size_t n) noexcept nogil:
 
 
 @cython.final
+cdef class _ByteTable:
+    """Counts keyed by byte strings, in an open-addressing table; first-seen order kept.
+
+    The words' bytes live in one arena, so a counter holds no Python object per word.
+    """
+
+    cdef vector[_WordSlot] slots        # size is a power of two, at most 70% full
+    cdef string arena                   # the bytes of every distinct word, first seen first
+    cdef size_t words                   # distinct words so far
+
+    def __cinit__(self):
+        cdef _WordSlot empty
+        empty.hash = 0
+        empty.start = -1
+        empty.count = 0
+        empty.size = 0
+        self.slots.assign(1024, empty)
+        self.words = 0
+
+    cdef int grow(self) except -1:
+        cdef _WordSlot empty
+        empty.hash = 0
+        empty.start = -1
+        empty.count = 0
+        empty.size = 0
+        cdef vector[_WordSlot] old
+        old.swap(self.slots)
+        self.slots.assign(old.size() * 2, empty)
+        cdef uint64_t mask = self.slots.size() - 1, pos
+        cdef size_t i
+        for i in range(old.size()):
+            if old[i].start >= 0:
+                pos = old[i].hash & mask
+                while self.slots[pos].start >= 0:
+                    pos = (pos + 1) & mask
+                self.slots[pos] = old[i]
+        return 0
+
+    cdef inline int count(self, const char* key, size_t n) except -1:
+        cdef uint64_t h = _hash_bytes(key, n)
+        cdef uint64_t mask, pos
+        cdef _WordSlot* slot
+        if (self.words + 1) * 10 > self.slots.size() * 7:
+            self.grow()
+        mask = self.slots.size() - 1
+        pos = h & mask
+        while True:
+            slot = &self.slots[pos]
+            if slot.start < 0:
+                break
+            if slot.hash == h and slot.size == n and (
+                n == 0 or memcmp(self.arena.data() + slot.start, key, n) == 0
+            ):
+                slot.count += 1
+                return 0
+            pos = (pos + 1) & mask
+        slot.hash = h
+        slot.start = <int64_t>self.arena.size()
+        slot.count = 1
+        slot.size = <uint32_t>n
+        self.arena.append(key, n)
+        self.words += 1
+        return 0
+
+    cdef vector[size_t] order(self):
+        # The used slots, the word seen first first (arena offsets grow with first sight).
+        cdef vector[pair[int64_t, size_t]] by_start
+        cdef vector[size_t] out
+        cdef size_t i
+        for i in range(self.slots.size()):
+            if self.slots[i].start >= 0:
+                by_start.push_back(pair[int64_t, size_t](self.slots[i].start, i))
+        sort(by_start.begin(), by_start.end())
+        for i in range(by_start.size()):
+            out.push_back(by_start[i].second)
+        return out
+
+    cdef dict ascii_dict(self):
+        # {word: count}, first seen first, for words of ASCII bytes.
+        cdef dict out = {}
+        cdef _WordSlot* slot
+        for i in self.order():
+            slot = &self.slots[i]
+            out[PyUnicode_DecodeASCII(<char*>self.arena.data() + slot.start, slot.size, NULL)] = (
+                slot.count
+            )
+        return out
+
+
 cdef class ByteWordCounter:
     """Count the byte-mapped words of many texts without a Python object per word.
 
@@ -513,70 +603,17 @@ cdef class ByteWordCounter:
 
     cdef PatternScanner _scanner
     cdef bint _prefix
-    cdef vector[_WordSlot] _slots       # size is a power of two, at most 70% full
-    cdef string _arena                  # the bytes of every distinct word, first seen first
-    cdef size_t _words                  # distinct words so far
+    cdef _ByteTable _table
     cdef vector[Py_ssize_t] _ends
     cdef string _key
 
     def __init__(self, PatternScanner scanner not None, bint add_prefix_space=False):
         self._scanner = scanner
         self._prefix = add_prefix_space
-        cdef _WordSlot empty
-        empty.hash = 0
-        empty.start = -1
-        empty.count = 0
-        empty.size = 0
-        self._slots.assign(1024, empty)
-        self._words = 0
+        self._table = _ByteTable()
 
     def __len__(self):
-        return self._words
-
-    cdef int _grow(self) except -1:
-        cdef _WordSlot empty
-        empty.hash = 0
-        empty.start = -1
-        empty.count = 0
-        empty.size = 0
-        cdef vector[_WordSlot] old
-        old.swap(self._slots)
-        self._slots.assign(old.size() * 2, empty)
-        cdef uint64_t mask = self._slots.size() - 1, pos
-        cdef size_t i
-        for i in range(old.size()):
-            if old[i].start >= 0:
-                pos = old[i].hash & mask
-                while self._slots[pos].start >= 0:
-                    pos = (pos + 1) & mask
-                self._slots[pos] = old[i]
-        return 0
-
-    cdef inline int _count(self, const char* key, size_t n) except -1:
-        cdef uint64_t h = _hash_bytes(key, n)
-        cdef uint64_t mask, pos
-        cdef _WordSlot* slot
-        if (self._words + 1) * 10 > self._slots.size() * 7:
-            self._grow()
-        mask = self._slots.size() - 1
-        pos = h & mask
-        while True:
-            slot = &self._slots[pos]
-            if slot.start < 0:
-                break
-            if slot.hash == h and slot.size == n and (
-                n == 0 or memcmp(self._arena.data() + slot.start, key, n) == 0
-            ):
-                slot.count += 1
-                return 0
-            pos = (pos + 1) & mask
-        slot.hash = h
-        slot.start = <int64_t>self._arena.size()
-        slot.count = 1
-        slot.size = <uint32_t>n
-        self._arena.append(key, n)
-        self._words += 1
-        return 0
+        return self._table.words
 
     def add(self, texts):
         """Count the words of each text of ``texts`` (an iterable of str).
@@ -589,6 +626,7 @@ cdef class ByteWordCounter:
         cdef const void* data
         cdef Py_ssize_t start, end
         cdef size_t w
+        cdef _ByteTable table = self._table
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"texts must be str, got {type(text).__name__}")
@@ -602,33 +640,89 @@ cdef class ByteWordCounter:
                 # The chars are the UTF-8 bytes: count straight from the string.
                 for w in range(self._ends.size()):
                     end = self._ends[w]
-                    self._count(<const char*>data + start, end - start)
+                    table.count(<const char*>data + start, end - start)
                     start = end
                 continue
             for w in range(self._ends.size()):
                 end = self._ends[w]
                 self._key.clear()
                 _utf8_span(data, kind, start, end, self._key)
-                self._count(self._key.data(), self._key.size())
+                table.count(self._key.data(), self._key.size())
                 start = end
 
     def to_dict(self):
         """Return ``{byte-mapped word: count}`` in first-seen order."""
         cdef dict out = {}
         cdef vector[uint16_t] buf
-        cdef vector[pair[int64_t, size_t]] order     # (arena offset, slot): first seen first
         cdef string word
-        cdef size_t i
         cdef _WordSlot* slot
-        for i in range(self._slots.size()):
-            if self._slots[i].start >= 0:
-                order.push_back(pair[int64_t, size_t](self._slots[i].start, i))
-        sort(order.begin(), order.end())
-        for i in range(order.size()):
-            slot = &self._slots[order[i].second]
-            word = self._arena.substr(slot.start, slot.size)
+        for i in self._table.order():
+            slot = &self._table.slots[i]
+            word = self._table.arena.substr(slot.start, slot.size)
             out[_byte_chars(word, buf)] = slot.count
         return out
 
 
-__all__ += ["SCAN_NAMES", "ByteWordCounter", "PatternScanner"]
+cdef class SpaceWordCounter:
+    """Count the space-separated words of ASCII lines, and the last word of each line.
+
+    SentencePiece's word counting for the lines it can take in bulk (see
+    ``tokenlab.sp_pretokenize``): each text is lines joined by ``"\\n"``; the words are
+    the non-empty runs between spaces and newlines. Equivalent to counting
+    ``w for line in text.split("\\n") for w in line.split(" ") if w`` (and, with
+    ``sentence_ends``, the last such ``w`` of each line), keys in first-seen order.
+
+    Args:
+        sentence_ends: also count the last word of each line.
+
+    >>> c = SpaceWordCounter(True)
+    >>> c.add("a b  a\\n\\nb a ")
+    >>> c.to_dicts()
+    ({'a': 3, 'b': 2}, {'a': 2})
+    """
+
+    cdef _ByteTable _words
+    cdef _ByteTable _lasts
+    cdef bint _want_ends
+
+    def __init__(self, bint sentence_ends=False):
+        self._words = _ByteTable()
+        self._lasts = _ByteTable()
+        self._want_ends = sentence_ends
+
+    def add(self, str text not None):
+        """Count the words of ``text`` (ASCII lines joined by newlines).
+
+        Raises:
+            ValueError: ``text`` is not ASCII.
+        """
+        if not PyUnicode_IS_ASCII(text):
+            raise ValueError("SpaceWordCounter takes ASCII text only")
+        cdef const char* p = <const char*>PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start, last = -1, size = 0
+        cdef char c
+        while i < n:
+            c = p[i]
+            if c == 32:
+                i += 1
+                continue
+            if c == 10:
+                if last >= 0 and self._want_ends:
+                    self._lasts.count(p + last, size)
+                last = -1
+                i += 1
+                continue
+            start = i
+            while i < n and p[i] != 32 and p[i] != 10:
+                i += 1
+            self._words.count(p + start, i - start)
+            last, size = start, i - start
+        if last >= 0 and self._want_ends:
+            self._lasts.count(p + last, size)
+
+    def to_dicts(self):
+        """Return ``({word: count}, {last word: count})``, each in first-seen order."""
+        return self._words.ascii_dict(), self._lasts.ascii_dict()
+
+
+__all__ += ["SCAN_NAMES", "ByteWordCounter", "PatternScanner", "SpaceWordCounter"]

@@ -41,8 +41,10 @@ import sys
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
+from ._backend import SpaceWordCounter
 from .errors import ConfigError, CorpusError
 
 __all__ = [
@@ -320,15 +322,13 @@ def _count_parts(
     )
     out: _Parts = (Counter(), Counter(), Counter(), Counter())
     ends = out if want_ends else None
-    batch: list[str] = []
-    for line in sentences:
-        batch.append(line)
-        if len(batch) == _BATCH:
-            _count_batch(batch, table, find, options, out, ends)
-            batch = []
-    _count_batch(batch, table, find, options, out, ends)
-    out[0].pop("", None)
-    out[2].pop("", None)
+    bulk = SpaceWordCounter(want_ends)
+    it = iter(sentences)
+    while batch := list(islice(it, _BATCH)):
+        _count_batch(batch, table, find, options, bulk, out, ends)
+    words, lasts = bulk.to_dicts()
+    out[0].update(words)
+    out[2].update(lasts)
     return out
 
 
@@ -550,38 +550,50 @@ def _count_batch(
     table: dict[int, str],
     find: Callable[[str], Any] | None,
     options: tuple[Any, ...],
+    bulk: Any,
     out: tuple[Counter[str], Counter[str], Counter[str], Counter[str]],
     ends: tuple[Counter[str], Counter[str], Counter[str], Counter[str]] | None,
 ) -> None:
     # With the default whitespace flags an ASCII line's words are its non-empty
     # space-separated parts, each with "▁" in front; normalizing it is a char-by-char
-    # translation (ascii_translation). So a batch of such lines, joined by newlines,
-    # translated and split once, gives their words at C speed. Lines that are not
-    # ASCII, hold NUL or a newline, are too long, or whose text holds a meta piece
-    # take the exact per-line path.
+    # translation (ascii_translation). So a batch of such lines, joined by newlines and
+    # translated once, is counted by the core's SpaceWordCounter (``bulk``) without a
+    # Python string per word; its words go to out[0], its lines' last words to
+    # ends[2] (both without the "▁"). Lines that are not ASCII, hold NUL or a newline,
+    # are too long, or whose text holds a meta piece (or would not be ASCII once
+    # normalized) take the exact per-line path.
     max_len = options[-1]
     pieces = options[1]
-    plain: list[str] = []
-    for line in lines:
-        if line.endswith("\n"):
-            line = line[:-1]
-        if line.isascii() and len(line) <= max_len and "\x00" not in line and "\n" not in line:
-            plain.append(line)
-        else:
-            _exact(line, options, out, ends)
-    if not plain:
-        return
-    text = "\n".join(plain)
+    joined = "".join(lines)
+    if (
+        joined.isascii()
+        and "\x00" not in joined
+        and joined.count("\n") == len(lines)
+        and all(line[-1:] == "\n" for line in lines)
+        and max(map(len, lines)) <= max_len + 1
+    ):
+        # The usual batch: every line is a fast-path line ending in its one newline.
+        plain: list[str] | None = None  # the lines without their newline, if needed
+        text = joined[:-1]
+    else:
+        plain = []
+        for line in lines:
+            if line.endswith("\n"):
+                line = line[:-1]
+            if line.isascii() and len(line) <= max_len and "\x00" not in line and "\n" not in line:
+                plain.append(line)
+            else:
+                _exact(line, options, out, ends)
+        if not plain:
+            return
+        text = "\n".join(plain)
     if find is not None and find(text):
         text = text.translate(table)
-    if any(p in text for p in pieces):
-        for line in plain:
+    if any(p in text for p in pieces) or not text.isascii():
+        for line in plain if plain is not None else [line[:-1] for line in lines]:
             _exact(line, options, out, ends)
         return
-    if ends is not None:
-        lasts = [seg.rstrip(" ").rpartition(" ")[2] for seg in text.split("\n")]
-        ends[2].update(lasts)
-    out[0].update(text.replace("\n", " ").split(" "))
+    bulk.add(text)
 
 
 def _exact(
