@@ -24,6 +24,10 @@ __all__ = [
     "MAX_ID",
     "MAX_TOTAL",
     "SCAN_NAMES",
+    "SEGMENT_ALONE",
+    "SEGMENT_ANY",
+    "SEGMENT_INHERITED",
+    "SEGMENT_SPACE",
     "UNK_PENALTY",
     "ByteLevelEncoder",
     "ByteRankMerger",
@@ -35,6 +39,7 @@ __all__ = [
     "UnigramLattice",
     "WordPieceEncoder",
     "splitmix64",
+    "sum_segments",
     "top_substrings",
 ]
 
@@ -53,6 +58,10 @@ if _pure_requested():
         MAX_ID,
         MAX_TOTAL,
         SCAN_NAMES,
+        SEGMENT_ALONE,
+        SEGMENT_ANY,
+        SEGMENT_INHERITED,
+        SEGMENT_SPACE,
         UNK_PENALTY,
         ByteLevelEncoder,
         ByteRankMerger,
@@ -64,6 +73,7 @@ if _pure_requested():
         UnigramLattice,
         WordPieceEncoder,
         splitmix64,
+        sum_segments,
         top_substrings,
     )
 
@@ -79,6 +89,10 @@ else:
             MAX_ID,
             MAX_TOTAL,
             SCAN_NAMES,
+            SEGMENT_ALONE,
+            SEGMENT_ANY,
+            SEGMENT_INHERITED,
+            SEGMENT_SPACE,
             UNK_PENALTY,
             ByteLevelEncoder,
             ByteRankMerger,
@@ -90,6 +104,7 @@ else:
             UnigramLattice,
             WordPieceEncoder,
             splitmix64,
+            sum_segments,
             top_substrings,
         )
 
@@ -111,6 +126,10 @@ else:
             MAX_ID,
             MAX_TOTAL,
             SCAN_NAMES,
+            SEGMENT_ALONE,
+            SEGMENT_ANY,
+            SEGMENT_INHERITED,
+            SEGMENT_SPACE,
             UNK_PENALTY,
             ByteLevelEncoder,
             ByteRankMerger,
@@ -122,6 +141,7 @@ else:
             UnigramLattice,
             WordPieceEncoder,
             splitmix64,
+            sum_segments,
             top_substrings,
         )
 

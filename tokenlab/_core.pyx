@@ -1650,3 +1650,4 @@ __all__ += ["ByteRankMerger"]
 
 include "_scan.pxi"
 include "_encode.pxi"
+include "_spsegment.pxi"
