@@ -101,6 +101,80 @@ def test_block_reading_equals_line_by_line_decoding(
         corpus.READ_BYTES = old
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    texts=st.lists(
+        st.lists(
+            st.sampled_from(
+                [
+                    "Ab",
+                    "c",
+                    " ",
+                    "\t",
+                    "\n",
+                    "\r",
+                    "\x00",
+                    "\x07",
+                    ",",
+                    "$",
+                    "-",
+                    "9",
+                    "é",
+                    "中",
+                    "\u2028",
+                ]
+            ).map(str)
+        ).map("".join),
+        max_size=12,
+    ),
+    options=st.sampled_from(
+        [None, {}, {"lowercase": False}, {"clean_text": False}, {"strip_accents": False}]
+    ),
+)
+def test_bert_bulk_counting_equals_line_by_line(
+    texts: list[str], options: dict[str, bool] | None
+) -> None:
+    """BERT set-ups count ASCII lines in bulk on the core; the counts are exactly
+    what normalizing and pre-tokenizing each text gives."""
+    from tokenlab import corpus
+    from tokenlab.corpus import ascii_word_table
+    from tokenlab.normalizers import BertNormalizer
+    from tokenlab.pre_tokenizers import BertPreTokenizer
+
+    normalizer = None if options is None else BertNormalizer(**options)
+    pre = BertPreTokenizer()
+    assert ascii_word_table(normalizer, pre) is not None  # the bulk path is taken
+
+    def run() -> Counter[str] | str:
+        try:
+            return count_words(texts, normalizer, pre)
+        except CorpusError as e:
+            return str(e)
+
+    bulk = run()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(corpus, "ascii_word_table", lambda *_: None)  # the line-by-line path
+        exact = run()
+    assert bulk == exact
+    if isinstance(exact, Counter):  # and the oracle is what the components give
+        assert exact == Counter(
+            w for t in texts for w in pre.words(normalizer.normalize_str(t) if normalizer else t)
+        )
+
+
+def test_ascii_word_table_only_for_bert() -> None:
+    from tokenlab.corpus import ascii_word_table
+    from tokenlab.normalizers import BertNormalizer, Lowercase
+    from tokenlab.pre_tokenizers import BertPreTokenizer
+
+    assert ascii_word_table(None, Whitespace()) is None
+    assert ascii_word_table(Lowercase(), BertPreTokenizer()) is None
+    table = ascii_word_table(BertNormalizer(), BertPreTokenizer())
+    assert table is not None
+    # by hand: BERT lowercases, drops NUL, turns tabs into spaces, isolates punctuation
+    assert (table[ord("A")], table[0], table[9], table[ord("$")]) == ("a", "", " ", " $ ")
+
+
 def test_truncated_gzip(tmp_path: Path) -> None:
     path = tmp_path / "cut.txt.gz"
     data = gzip.compress(b"hello world\n" * 1000)

@@ -192,6 +192,55 @@ def test_space_word_counter_equals_split_lines(
         assert lasts == {}
 
 
+_TABLE_CHARS = "ab.,xX \t\x00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from([*_TABLE_CHARS, "\n"])).map("".join), max_size=4),
+    st.lists(
+        st.sampled_from(["", " ", "a", "z", " . ", " q ", None]),
+        min_size=len(_TABLE_CHARS),
+        max_size=len(_TABLE_CHARS),
+    ),
+    st.booleans(),
+)
+def test_space_word_counter_with_a_table(
+    core: ModuleType, texts: list[str], choices: list[str | None], sentence_ends: bool
+) -> None:
+    """With a table, the words are those of each line translated, then split at spaces."""
+    table = [chr(c) for c in range(128)]
+    for ch, out in zip(_TABLE_CHARS, choices):
+        table[ord(ch)] = ch if out is None else out
+    table[10] = " "
+    counter = core.SpaceWordCounter(sentence_ends, table)
+    for text in texts:
+        counter.add(text)
+    words, lasts = counter.to_dicts()
+    mapping = dict(enumerate(table))
+    lines = ["\n".join(t.translate(mapping) for t in text.split("\n")) for text in texts]
+    want_words, want_lasts = _space_words_oracle(lines)
+    assert words == want_words and list(words) == list(want_words)
+    assert lasts == (want_lasts if sentence_ends else {})
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ([" "] * 127, "128 entries"),
+        ([" "] * 127 + ["ab"], "a char or ' c '"),
+        ([" "] * 127 + ["\u00e9"], "ASCII"),
+        ([" "] * 127 + ["\n"], "newline"),
+        (["a"] * 128, "newline"),
+    ],
+)
+def test_space_word_counter_refuses_bad_tables(
+    core: ModuleType, table: list[str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        core.SpaceWordCounter(False, table)
+
+
 def test_space_word_counter_refuses_non_ascii_and_grows(core: ModuleType) -> None:
     counter = core.SpaceWordCounter(True)
     with pytest.raises(ValueError, match="ASCII"):

@@ -663,17 +663,33 @@ cdef class ByteWordCounter:
         return out
 
 
+cdef enum:
+    _SW_DROP = 0        # the char is removed (it does not end a word)
+    _SW_SEP = 1         # the char ends a word and is removed
+    _SW_WORD = 2        # the char is part of a word (as its table char)
+    _SW_ALONE = 3       # the char is a word of its own (as its table char)
+
+
 cdef class SpaceWordCounter:
     """Count the space-separated words of ASCII lines, and the last word of each line.
 
-    SentencePiece's word counting for the lines it can take in bulk (see
-    ``tokenlab.sp_pretokenize``): each text is lines joined by ``"\\n"``; the words are
-    the non-empty runs between spaces and newlines. Equivalent to counting
-    ``w for line in text.split("\\n") for w in line.split(" ") if w`` (and, with
-    ``sentence_ends``, the last such ``w`` of each line), keys in first-seen order.
+    Each text is lines joined by ``"\\n"``; with no ``table``, the words are the
+    non-empty runs between spaces and newlines: counting ``w for line in
+    text.split("\\n") for w in line.split(" ") if w`` (and, with ``sentence_ends``,
+    the last such ``w`` of each line), keys in first-seen order. SentencePiece's word
+    counting uses it for the lines it can take in bulk (tokenlab.sp_pretokenize).
+
+    A ``table`` maps each of the 128 ASCII chars to ``""`` (dropped), ``" "`` (a
+    separator), one char (that char, inside a word) or ``" c "`` (``c`` as a word of its
+    own): the text is translated by it first (``str.translate``), then split as above.
+    The BERT word counter uses it (tokenlab.corpus). A newline must map to ``" "``.
 
     Args:
         sentence_ends: also count the last word of each line.
+        table: the translation, or None (identity).
+
+    Raises:
+        ValueError: ``table`` is malformed.
 
     >>> c = SpaceWordCounter(True)
     >>> c.add("a b  a\\n\\nb a ")
@@ -684,11 +700,56 @@ cdef class SpaceWordCounter:
     cdef _ByteTable _words
     cdef _ByteTable _lasts
     cdef bint _want_ends
+    cdef uint8_t _kind[128]
+    cdef char _char[128]
+    cdef string _word                   # the word being read
+    cdef string _last_word              # the last word of the current line
 
-    def __init__(self, bint sentence_ends=False):
+    def __init__(self, bint sentence_ends=False, table=None):
+        cdef int c
         self._words = _ByteTable()
         self._lasts = _ByteTable()
         self._want_ends = sentence_ends
+        for c in range(128):
+            self._kind[c] = _SW_WORD
+            self._char[c] = <char>c
+        self._kind[32] = _SW_SEP
+        self._kind[10] = _SW_SEP
+        if table is None:
+            return
+        if len(table) != 128:
+            raise ValueError(f"table must have 128 entries, got {len(table)}")
+        for c in range(128):
+            out = table[c]
+            if not isinstance(out, str) or not out.isascii() or "\n" in out:
+                raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
+            if out == "":
+                self._kind[c] = _SW_DROP
+            elif out == " ":
+                self._kind[c] = _SW_SEP
+            elif len(out) == 1:
+                self._kind[c] = _SW_WORD
+                self._char[c] = <char>ord(out)
+            elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
+                self._kind[c] = _SW_ALONE
+                self._char[c] = <char>ord(out[1])
+            else:
+                raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
+        if self._kind[10] != _SW_SEP:
+            raise ValueError("table must map the newline to ' ' (lines are joined by it)")
+
+    def __len__(self):
+        return self._words.words
+
+    cdef inline int _end_word(self, Py_ssize_t* last_size) except -1:
+        # Count the word in self._word (if any) and remember it as the line's last.
+        if self._word.size():
+            self._words.count(self._word.data(), self._word.size())
+            last_size[0] = 1
+            if self._want_ends:
+                self._last_word.assign(self._word)
+            self._word.clear()
+        return 0
 
     def add(self, str text not None):
         """Count the words of ``text`` (ASCII lines joined by newlines).
@@ -698,27 +759,29 @@ cdef class SpaceWordCounter:
         """
         if not PyUnicode_IS_ASCII(text):
             raise ValueError("SpaceWordCounter takes ASCII text only")
-        cdef const char* p = <const char*>PyUnicode_DATA(text)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start, last = -1, size = 0
-        cdef char c
-        while i < n:
+        cdef const uint8_t* p = <const uint8_t*>PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
+        cdef Py_ssize_t has_last = 0
+        cdef uint8_t c, kind
+        self._word.clear()
+        for i in range(n):
             c = p[i]
-            if c == 32:
-                i += 1
-                continue
-            if c == 10:
-                if last >= 0 and self._want_ends:
-                    self._lasts.count(p + last, size)
-                last = -1
-                i += 1
-                continue
-            start = i
-            while i < n and p[i] != 32 and p[i] != 10:
-                i += 1
-            self._words.count(p + start, i - start)
-            last, size = start, i - start
-        if last >= 0 and self._want_ends:
-            self._lasts.count(p + last, size)
+            kind = self._kind[c]
+            if kind == _SW_WORD:
+                self._word.push_back(self._char[c])
+            elif kind == _SW_SEP:
+                self._end_word(&has_last)
+                if c == 10:
+                    if has_last and self._want_ends:
+                        self._lasts.count(self._last_word.data(), self._last_word.size())
+                    has_last = 0
+            elif kind == _SW_ALONE:
+                self._end_word(&has_last)
+                self._word.push_back(self._char[c])
+                self._end_word(&has_last)
+        self._end_word(&has_last)
+        if has_last and self._want_ends:
+            self._lasts.count(self._last_word.data(), self._last_word.size())
 
     def to_dicts(self):
         """Return ``({word: count}, {last word: count})``, each in first-seen order."""
