@@ -1651,3 +1651,4 @@ __all__ += ["ByteRankMerger"]
 include "_scan.pxi"
 include "_encode.pxi"
 include "_spsegment.pxi"
+include "_bertencode.pxi"

@@ -131,6 +131,18 @@ class ByteWordCounter:
         return dict(self._counts)
 
 
+def check_word_table(table: Sequence[str]) -> None:
+    """Raise ValueError unless ``table`` is 128 ASCII word rules ("", " ", "c" or " c ")."""
+    if len(table) != 128:
+        raise ValueError(f"table must have 128 entries, got {len(table)}")
+    for c, out in enumerate(table):
+        if not isinstance(out, str) or not out.isascii() or "\n" in out:
+            raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
+        alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
+        if len(out) > 1 and not alone:
+            raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
+
+
 class SpaceWordCounter:
     """Count the space-separated words of ASCII lines, and the last word of each line.
 
@@ -164,14 +176,7 @@ class SpaceWordCounter:
         self._table: dict[int, str] | None = None
         if table is None:
             return
-        if len(table) != 128:
-            raise ValueError(f"table must have 128 entries, got {len(table)}")
-        for c, out in enumerate(table):
-            if not isinstance(out, str) or not out.isascii() or "\n" in out:
-                raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
-            alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
-            if len(out) > 1 and not alone:
-                raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
+        check_word_table(table)
         if table[10] != " ":
             raise ValueError("table must map the newline to ' ' (lines are joined by it)")
         self._table = dict(enumerate(table))

@@ -670,6 +670,30 @@ cdef enum:
     _SW_ALONE = 3       # the char is a word of its own (as its table char)
 
 
+cdef int _parse_word_table(table, uint8_t* kind, char* chars) except -1:
+    # A 128-entry table of ASCII word rules ("", " ", "c" or " c ") into kinds and chars.
+    cdef int c
+    if len(table) != 128:
+        raise ValueError(f"table must have 128 entries, got {len(table)}")
+    for c in range(128):
+        out = table[c]
+        if not isinstance(out, str) or not out.isascii() or "\n" in out:
+            raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
+        if out == "":
+            kind[c] = _SW_DROP
+        elif out == " ":
+            kind[c] = _SW_SEP
+        elif len(out) == 1:
+            kind[c] = _SW_WORD
+            chars[c] = <char>ord(out)
+        elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
+            kind[c] = _SW_ALONE
+            chars[c] = <char>ord(out[1])
+        else:
+            raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
+    return 0
+
+
 cdef class SpaceWordCounter:
     """Count the space-separated words of ASCII lines, and the last word of each line.
 
@@ -715,28 +739,10 @@ cdef class SpaceWordCounter:
             self._char[c] = <char>c
         self._kind[32] = _SW_SEP
         self._kind[10] = _SW_SEP
-        if table is None:
-            return
-        if len(table) != 128:
-            raise ValueError(f"table must have 128 entries, got {len(table)}")
-        for c in range(128):
-            out = table[c]
-            if not isinstance(out, str) or not out.isascii() or "\n" in out:
-                raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
-            if out == "":
-                self._kind[c] = _SW_DROP
-            elif out == " ":
-                self._kind[c] = _SW_SEP
-            elif len(out) == 1:
-                self._kind[c] = _SW_WORD
-                self._char[c] = <char>ord(out)
-            elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
-                self._kind[c] = _SW_ALONE
-                self._char[c] = <char>ord(out[1])
-            else:
-                raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
-        if self._kind[10] != _SW_SEP:
-            raise ValueError("table must map the newline to ' ' (lines are joined by it)")
+        if table is not None:
+            _parse_word_table(table, self._kind, self._char)
+            if self._kind[10] != _SW_SEP:
+                raise ValueError("table must map the newline to ' ' (lines are joined by it)")
 
     def __len__(self):
         return self._words.words
