@@ -1656,3 +1656,5 @@ __all__ += ["ByteRankMerger"]
 include "_scan.pxi"
 include "_encode.pxi"
 include "_spencode.pxi"
+include "_spsegment.pxi"
+include "_bertencode.pxi"

@@ -12,14 +12,14 @@ that both give the same ids, offsets and word indices.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import regex
 
-from ._pyscan import SCAN_NAMES, SCAN_PATTERNS
+from ._pyscan import SCAN_NAMES, SCAN_PATTERNS, check_word_table
 
-__all__ = ["ByteLevelEncoder"]
+__all__ = ["BertAsciiEncoder", "ByteLevelEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
@@ -202,6 +202,114 @@ class ByteLevelEncoder:
             ``(columns, counts)``: the four columns over all tokens of all texts, and
             the int64 number of tokens of each text.
         """
+        out: list[list[int]] = [[], [], [], []]
+        counts = array("q")
+        for text in _check_list(texts):
+            before = len(out[0])
+            self._encode(_check_str(text), 0, 0, out)
+            counts.append(len(out[0]) - before)
+        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
+
+
+class BertAsciiEncoder:
+    """Text to WordPiece ids, offsets and word indices in one call (ASCII text directly).
+
+    Same surface as :class:`ByteLevelEncoder`. BERT's normalizer and pre-tokenizer treat
+    each ASCII char on its own, as ``table`` says (see
+    :func:`tokenlab.corpus.ascii_word_table`): dropped (``""``), a separator (``" "``),
+    a char of a word (its normalized form) or a word of its own (``" c "``). Each word
+    is split by ``wordpiece``; texts that are not ASCII go to ``fallback``.
+
+    Args:
+        table: 128 entries, as above.
+        wordpiece: the model's splitter (``encode(word) -> (ids, spans)``).
+        fallback: ``(text, base, word_base) -> (ids, columns, words)`` for texts that
+            are not ASCII (the general pipeline).
+
+    Raises:
+        ValueError: ``table`` is malformed.
+    """
+
+    def __init__(
+        self,
+        table: Sequence[str],
+        wordpiece: Any,
+        fallback: Callable[[str, int, int], tuple[list[int], bytes, int]],
+    ) -> None:
+        check_word_table(table)
+        self._table = list(table)
+        self._wp = wordpiece
+        self._fallback = fallback
+        self._cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+
+    def clear_cache(self) -> None:
+        """Forget the cached words (they never change results, only speed)."""
+        self._cache.clear()
+
+    def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
+        if not text.isascii():
+            _, columns, words = self._fallback(text, base, word_base)
+            col = memoryview(columns).cast("q").tolist()
+            n = len(col) // 4
+            for k, column in enumerate(out):
+                column += col[k * n : (k + 1) * n]
+            return int(words)
+        word = word_base
+        chars: list[str] = []
+        pos: list[int] = []
+
+        def flush() -> None:
+            nonlocal word
+            if not chars:
+                return
+            key = "".join(chars)
+            hit = self._cache.get(key)
+            if hit is None:
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                hit = self._cache[key] = self._wp.encode(key)
+            for tid, (s, e) in zip(*hit):
+                for column, value in zip(out, (tid, base + pos[s], base + pos[e - 1] + 1, word)):
+                    column.append(value)
+            word += 1
+            chars.clear()
+            pos.clear()
+
+        for i, ch in enumerate(text):
+            rule = self._table[ord(ch)]
+            if len(rule) == 1 and rule != " ":
+                chars.append(rule)
+                pos.append(i)
+            elif rule == " ":
+                flush()
+            elif rule:
+                flush()
+                chars.append(rule[1])
+                pos.append(i)
+                flush()
+        flush()
+        return word - word_base
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        out: list[list[int]] = [[], [], [], []]
+        self._encode(_check_str(text), 0, 0, out)
+        return out[0]
+
+    def encode_columns(
+        self, text: str, base: int = 0, word_base: int = 0
+    ) -> tuple[list[int], bytes, int]:
+        """Ids, offsets and word indices of ``text`` (see ByteLevelEncoder.encode_columns)."""
+        out: list[list[int]] = [[], [], [], []]
+        words = self._encode(_check_str(text), base, word_base, out)
+        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
+
+    def encode_many(self, texts: list[str]) -> list[list[int]]:
+        """``[self.encode(t) for t in texts]``."""
+        return [self.encode(t) for t in _check_list(texts)]
+
+    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
+        """:meth:`encode_columns` of every text (see ByteLevelEncoder.encode_many_columns)."""
         out: list[list[int]] = [[], [], [], []]
         counts = array("q")
         for text in _check_list(texts):

@@ -366,17 +366,6 @@ class SentencePieceEncoder:
             counts.append(len(out[0]) - before)
         return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
 
-    def encode_many_lists(self, texts: list[str]) -> tuple[bytes, bytes, list[list[int]]]:
-        """:meth:`encode_many_columns`, plus the ids of each text as a list."""
-        columns, counts = self.encode_many_columns(texts)
-        data = memoryview(columns).cast("q")
-        lists: list[list[int]] = []
-        pos = 0
-        for count in memoryview(counts).cast("q"):
-            lists.append(data[pos : pos + count].tolist())
-            pos += count
-        return columns, counts, lists
-
 
 def _check_str(text: Any) -> str:
     if not isinstance(text, str):

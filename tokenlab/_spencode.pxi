@@ -895,40 +895,6 @@ cdef class SentencePieceEncoder:
         finally:
             self._give(w)
 
-    def encode_many_lists(self, list texts not None):
-        """:meth:`encode_many_columns`, plus the ids of each text as a list.
-
-        Returns:
-            ``(columns, counts, ids)``: as :meth:`encode_many_columns`, and one list
-            of ids per text (made here at once: an Encoding asked for its ids then
-            needs nothing more).
-        """
-        cdef vector[const void*] datas
-        cdef vector[int] kinds
-        cdef vector[bint] asciis
-        cdef vector[Py_ssize_t] lens
-        cdef Py_ssize_t i, pos = 0, count
-        self._gather(texts, datas, kinds, asciis, lens)
-        cdef _SentencePieceWork w = self._take()
-        try:
-            w._clear_out()
-            with nogil:
-                for i in range(<Py_ssize_t>datas.size()):
-                    self._encode_text(w, datas[i], kinds[i], asciis[i], lens[i], 0, 0, True)
-            counts = PyBytes_FromStringAndSize(
-                <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
-            )
-            lists = PyList_New(<Py_ssize_t>datas.size())
-            for i in range(<Py_ssize_t>datas.size()):
-                count = w.out_count[i]
-                item = _sp_id_list(w.out_ids.data() + pos, count)
-                Py_INCREF(item)
-                PyList_SET_ITEM(lists, i, item)
-                pos += count
-            return _sp_columns(w), counts, lists
-        finally:
-            self._give(w)
-
 
 cdef inline Py_ssize_t _sp_utf8_len(uint32_t cp) noexcept nogil:
     if cp < 0x80:

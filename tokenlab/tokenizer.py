@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from ._backend import ByteLevelEncoder, SentencePieceEncoder, UnigramLattice
+from ._backend import BertAsciiEncoder, ByteLevelEncoder, SentencePieceEncoder, UnigramLattice
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
@@ -306,6 +306,23 @@ def _sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[
     if model.byte_fallback:
         byte_ids = [model.vocab.get(f"<0x{b:02X}>") for b in range(256)]
     return model.unk_id, byte_ids, norm, meta
+
+
+def _bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Any) -> Any:
+    """The native encoder of a BERT pipeline (WordPiece after BertPreTokenizer), or None.
+
+    It encodes ASCII texts in one pass (see :func:`tokenlab.corpus.ascii_word_table`)
+    and hands the others to ``fallback``, the general pipeline.
+    """
+    from .corpus import ascii_word_table
+    from .models import WordPiece
+
+    if type(model) is not WordPiece:
+        return None
+    table = ascii_word_table(normalizer, pre)
+    if table is None:
+        return None
+    return BertAsciiEncoder(table, model._encoder, fallback)
 
 
 _EXECUTORS: dict[int, Any] = {}
@@ -706,8 +723,22 @@ class Tokenizer:
         if cached is not None and cached[0] is model and cached[1] is norm and cached[2] is pre:
             return cached[3]
         fast = _fast_encoder(model, norm, pre)
+        if fast is None:
+            fast = _bert_encoder(model, norm, pre, self._general_columns)
         self._fast = (model, norm, pre, fast)
         return fast
+
+    def _general_columns(
+        self, text: str, base: int, word_base: int
+    ) -> tuple[list[int], bytes, int]:
+        """What a fast encoder's ``encode_columns`` gives, from the general pipeline."""
+        enc = Encoding()
+        words = self._encode_text(text, enc, base, word_base) - word_base
+        column = array("q", enc.ids)
+        column.extend(start for start, _ in enc.offsets)
+        column.extend(end for _, end in enc.offsets)
+        column.extend(w if w is not None else -1 for w in enc.word_ids)
+        return enc.ids, column.tobytes(), words
 
     def _has_added(self, text: str) -> bool:
         """Whether an added token occurs in ``text`` (most texts: one quick char test)."""
@@ -759,34 +790,30 @@ class Tokenizer:
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
-        if isinstance(fast, SentencePieceEncoder):
-            # The ids lists come from the native call too: most callers read them. The
-            # cyclic GC is paused while the encodings are made: they are five tracked
-            # objects each, and collecting while a large batch accumulates them (they
-            # all survive) cost more than the encoding itself (measured: 7.3 -> 2.6 us
-            # per 64-byte line).
-            paused = gc.isenabled()
-            if paused:
-                gc.disable()
-            try:
-                for cols, counts, lists in _run_chunks(fast.encode_many_lists, plain, num_threads):
-                    data = memoryview(cols).cast("q")
-                    n = len(data) // 4
-                    pos = 0
-                    for count, ids in zip(memoryview(counts).cast("q"), lists):
-                        out.append(from_columns((data, n, pos, pos + count, inverse, 0, None), ids))
-                        pos += count
-            finally:
-                if paused:
-                    gc.enable()
-        else:
+        # The cyclic GC is paused while the encodings are made: each is a few tracked
+        # objects, all of which survive, and collecting again and again while a large
+        # batch accumulates them cost more than encoding it (measured on a Unigram
+        # pipeline: 7.3 -> 2.6 us per 64-byte line).
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
             for cols, counts in _run_chunks(fast.encode_many_columns, plain, num_threads):
                 data = memoryview(cols).cast("q")
                 n = len(data) // 4
+                # The ids of the whole chunk as one list, sliced per text: far cheaper than
+                # a list per text built from the columns when it is read (most callers do).
+                all_ids = data[:n].tolist()
                 pos = 0
-                for count in memoryview(counts).cast("q"):
-                    out.append(from_columns((data, n, pos, pos + count, inverse, 0, None)))
-                    pos += count
+                for count in memoryview(counts).cast("q").tolist():
+                    end = pos + count
+                    out.append(
+                        from_columns((data, n, pos, end, inverse, 0, None), all_ids[pos:end])
+                    )
+                    pos = end
+        finally:
+            if paused:
+                gc.enable()
         if special:
             merged = iter(out)
             out = [
