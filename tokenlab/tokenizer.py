@@ -243,10 +243,10 @@ def _sentencepiece_encoder(model: Any, normalizer: Any, pre: Any) -> Any:
     """The native encoder of a SentencePiece-style pipeline, or None when it is not one.
 
     Covered: no normalizer or SentencePiece's; no pre-tokenizer or Metaspace; a
-    Unigram model with an unknown token (segmented natively), or a SentencePiece
-    BPE model (its word function, called once per new word)
-    (SentencePieceEncoder, in _spencode.pxi / _pyspencode.py). That is every
-    pipeline ``tokenlab.train`` and ``.model`` files give for those models.
+    Unigram model with an unknown token, or a SentencePiece BPE model (both
+    segmented natively; see _sentencepiece_segmenter) (SentencePieceEncoder, in
+    _spencode.pxi / _pyspencode.py). That is every pipeline ``tokenlab.train`` and
+    ``.model`` files give for those models.
     """
     args = _sentencepiece_encoder_args(model, normalizer, pre)
     if args is None:
@@ -902,8 +902,9 @@ class Tokenizer:
     ) -> list[Encoding]:
         """Encode several texts or ``(text, pair)`` tuples; padding spans the batch.
 
-        Byte-level BPE pipelines (see :meth:`encode_ordinary`) encode the texts on
-        ``num_threads`` threads at once; the result never depends on the threads.
+        Byte-level BPE and SentencePiece pipelines (see :meth:`encode_ordinary`)
+        encode the texts on ``num_threads`` threads at once; the result never
+        depends on the threads.
 
         Args:
             inputs: texts, or ``(text, pair)`` tuples.
@@ -952,8 +953,10 @@ class Tokenizer:
         encoded as ordinary text, the post-processor adds nothing, and truncation
         and padding do not apply. Byte-level BPE pipelines (no normalizer; the
         ``byte-level``, ``gpt2``, ``cl100k_base`` or ``o200k_base`` pre-tokenizer; a
-        byte-level BPE or tiktoken model) take one native call; others run the
-        general pipeline and give the same ids.
+        byte-level BPE or tiktoken model) and SentencePiece pipelines (SentencePiece's
+        normalizer or none, Metaspace or no pre-tokenizer, a Unigram or SentencePiece
+        BPE model) take one native call; others run the general pipeline and give
+        the same ids.
 
         Args:
             text: the text.
