@@ -9,6 +9,8 @@ ignored and replaced.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,29 @@ def test_from_bytes_cache_is_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     # A small map is not worth a file.
     CharsMap.from_bytes(CharsMap.build({"a": "b"}))
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_stale_entries_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKENLAB_CACHE_DIR", str(tmp_path))
+    blob = CharsMap.nmt_nfkc().to_bytes()
+    # The same entry from another version of tokenlab (another code digest), and more
+    # rule sets of other blobs than are kept, all older.
+    name = f"keys-{hashlib.sha256(blob).hexdigest()[:32]}"
+    stale = tmp_path / f"{name}-0123456789abcdef.bin"
+    stale.write_bytes(b"old")
+    others = [tmp_path / f"keys-{i:032x}-0123456789abcdef.bin" for i in range(10)]
+    for i, other in enumerate(others):
+        other.write_bytes(b"other")
+        os.utime(other, (1_000_000 + i, 1_000_000 + i))
+    unrelated = tmp_path / "notes.txt"
+    unrelated.write_text("kept")
+    CharsMap.from_bytes(blob)
+    left = sorted(p.name for p in tmp_path.glob("keys-*.bin"))
+    assert not stale.exists() and unrelated.exists()
+    assert len(left) == charsmap_module._CACHE_MAX_KEYS
+    # the new entry and the newest others are kept
+    assert any(n.startswith(name + "-") for n in left)
+    assert all((tmp_path / o.name).exists() for o in others[-(len(left) - 1) :])
 
 
 def test_unwritable_cache_dir_is_harmless(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -822,6 +822,8 @@ def _nmt_nfkc_charsmap() -> CharsMap:
 _CACHE_MAGIC = b"tokenlab-charsmap-cache-1\n"
 # Smaller blobs are read faster than a cache file.
 _CACHE_MIN_BLOB = 1 << 16
+# Rule sets of blobs kept (the most recently written).
+_CACHE_MAX_KEYS = 8
 
 
 def _cache_path(name: str) -> str | None:
@@ -884,5 +886,27 @@ def _write_cache(name: str, blob: bytes, table: Mapping[str, str]) -> None:
         with atomic_write(path, "wb") as f:
             f.write(_CACHE_MAGIC + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n")
             f.write(body)
+        _prune_cache(path, name)
     except OSError:
         pass
+
+
+def _prune_cache(path: str, name: str) -> None:
+    """Remove what ``path`` (just written as entry ``name``) makes useless.
+
+    That is the same entry written by another version of this module, and the oldest
+    rule sets of blobs (``keys-*``) beyond the newest ``_CACHE_MAX_KEYS``: one is
+    written per large blob read, a few megabytes each.
+    """
+    directory = os.path.dirname(path)
+    entries = [f for f in os.listdir(directory) if f.endswith(".bin")]
+    for f in entries:
+        if f.startswith(name + "-") and f != os.path.basename(path):
+            os.unlink(os.path.join(directory, f))
+    if name.startswith("keys-"):
+        keys = [os.path.join(directory, f) for f in entries if f.startswith("keys-")]
+        keys = [k for k in keys if os.path.exists(k)]
+        keys.sort(key=os.path.getmtime, reverse=True)
+        for old in keys[_CACHE_MAX_KEYS:]:
+            if old != path:
+                os.unlink(old)
