@@ -1,29 +1,35 @@
 # Included at the end of _core.pyx: the fast encoder of BERT pipelines (BertNormalizer,
-# BertPreTokenizer, WordPiece) for ASCII text.
+# BertPreTokenizer, WordPiece).
 #
-# The pure twin is ``BertAsciiEncoder`` in tokenlab/_pyencode.py; tests/test_encode_fast.py
-# checks both against the general pipeline.
+# The pure twin is ``BertEncoder`` in tokenlab/_pyencode.py; tests/test_encode_bert.py
+# checks both against the general pipeline and against tokenizers.
+#
+# Both BERT components treat almost every char on its own (tokenlab.corpus.bert_char_rule
+# finds what they do to each one by running them): a char is dropped, separates words,
+# belongs to a word (as its normalized form: "É" -> "e") or is a word of its own. So one
+# pass over a text gives its words, each normalized char keeping the place of the char
+# it comes from (the offsets), and each word is split by the WordPiece model's native
+# splitter, with a word cache. ASCII rules are a table; other chars are asked of the
+# rule function once each. A text holding a char whose fate depends on its neighbours
+# (the rule gives None) goes to ``fallback``, the general pipeline, whole.
 
 from cpython.bytes cimport PyBytes_AS_STRING
-#
-# Both BERT components treat each ASCII char on its own (tokenlab.corpus.ascii_word_table
-# finds what they do to each one by running them): a char is dropped, separates words,
-# belongs to a word (lowercased, say) or is a word of its own. So one pass over an ASCII
-# text gives its words, each char keeping its place in the text (the offsets), and each
-# word is split by the WordPiece model's native splitter, with a word cache. Texts that
-# are not ASCII go to ``fallback``, the general pipeline, which gives the same columns.
 
 cdef struct _WordEntry:
     int64_t start           # offset of the word's pieces in the cache arenas
     int64_t count           # pieces
 
 
-# A BertAsciiEncoder forgets its cached words when it holds more than this.
+# A BertEncoder forgets its cached words when it holds more than this.
 cdef size_t _BERT_CACHE_MAX_WORDS = 1 << 18
 
 
-cdef class BertAsciiEncoder:
-    """Text to WordPiece ids, offsets and word indices in one call (ASCII text natively).
+cdef enum:
+    _SW_CONTEXT = 4     # the char's fate depends on its neighbours: the general path
+
+
+cdef class BertEncoder:
+    """Text to WordPiece ids, offsets and word indices in one call.
 
     Same surface as :class:`ByteLevelEncoder` (``encode``, ``encode_columns``,
     ``encode_many``, ``encode_many_columns``).
@@ -31,8 +37,11 @@ cdef class BertAsciiEncoder:
     Args:
         table: 128 entries, as :func:`tokenlab.corpus.ascii_word_table` gives them.
         wordpiece: the model's splitter.
-        fallback: ``(text, base, word_base) -> (ids, columns, words)`` for texts that
-            are not ASCII (the general pipeline).
+        fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
+            pipeline, for texts the rules do not cover.
+        rule: char -> ``""``, ``" "``, its normalized form or ``" c "``, or None (see
+            :func:`tokenlab.corpus.bert_char_rule`), for chars outside ASCII; None: a
+            text with such a char goes to ``fallback``.
 
     Raises:
         ValueError: ``table`` is malformed.
@@ -46,14 +55,50 @@ cdef class BertAsciiEncoder:
     cdef unordered_map[string, _WordEntry] _cache
     cdef vector[int32_t] _cache_ids
     cdef vector[int32_t] _cache_ends
-    cdef string _word                   # the normalized word being read
+    cdef string _word                   # the normalized word being read (UTF-8)
+    cdef Py_ssize_t _chars              # its length in chars
     cdef vector[int64_t] _pos           # the text position of each of its chars
+    cdef object _rule
+    cdef unordered_map[uint32_t, int32_t] _rule_of      # char -> index of its rule
+    cdef vector[uint8_t] _rule_kind
+    cdef vector[string] _rule_out       # the normalized chars (UTF-8)
+    cdef vector[int32_t] _rule_chars    # ... and how many
 
-    def __init__(self, table, WordPieceEncoder wordpiece not None, fallback):
+    def __init__(self, table, WordPieceEncoder wordpiece not None, fallback, rule=None):
         _parse_word_table(table, self._kind, self._char)
         self._wp = wordpiece
         self._fallback = fallback
+        self._rule = rule
         self._pool = []
+
+    cdef int32_t _rule_index(self, uint32_t cp) except -1:
+        # The rule of a char outside ASCII, asked of self._rule on first sight.
+        cdef unordered_map[uint32_t, int32_t].iterator it = self._rule_of.find(cp)
+        cdef uint8_t kind
+        if it != self._rule_of.end():
+            return deref(it).second
+        out = None if self._rule is None else self._rule(chr(cp))
+        if out is None:
+            kind = _SW_CONTEXT
+            out = ""
+        elif not isinstance(out, str) or "\n" in out:
+            raise ValueError(f"rule({chr(cp)!r}) gave {out!r}, not a rule")
+        elif out == "":
+            kind = _SW_DROP
+        elif out == " ":
+            kind = _SW_SEP
+        elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
+            kind = _SW_ALONE
+            out = out[1]
+        elif " " not in out:
+            kind = _SW_WORD
+        else:
+            raise ValueError(f"rule({chr(cp)!r}) gave {out!r}, not a rule")
+        self._rule_kind.push_back(kind)
+        self._rule_out.push_back((<str>out).encode("utf-8", "surrogatepass"))
+        self._rule_chars.push_back(<int32_t>len(out))
+        self._rule_of[cp] = <int32_t>(self._rule_kind.size() - 1)
+        return <int32_t>(self._rule_kind.size() - 1)
 
     cdef _EncodeWork _take(self):
         # Output buffers of this call alone: a fallback may let another thread in.
@@ -71,7 +116,7 @@ cdef class BertAsciiEncoder:
         # Emit the pieces of the word in self._word (if any); returns 1 if there was one.
         cdef unordered_map[string, _WordEntry].iterator it
         cdef _WordEntry entry
-        cdef Py_ssize_t n = <Py_ssize_t>self._word.size(), k, pieces, s, e
+        cdef Py_ssize_t n = self._chars, k, pieces, s, e
         if n == 0:
             return 0
         it = self._cache.find(self._word)
@@ -81,7 +126,8 @@ cdef class BertAsciiEncoder:
             if self._cache.size() >= _BERT_CACHE_MAX_WORDS:
                 self.clear_cache()
             entry.start = <int64_t>self._cache_ids.size()
-            pieces = 0 if n > self._wp._max_chars else self._wp._split(self._word.data(), n, n)
+            pieces = 0 if n > self._wp._max_chars else self._wp._split(
+                self._word.data(), <Py_ssize_t>self._word.size(), n)
             if pieces == 0:     # the whole word is the unknown token
                 self._cache_ids.push_back(self._wp._unk)
                 self._cache_ends.push_back(<int32_t>n)
@@ -102,31 +148,62 @@ cdef class BertAsciiEncoder:
             s = e
         self._word.clear()
         self._pos.clear()
+        self._chars = 0
         return 1
 
-    cdef int _encode_ascii(self, _EncodeWork w, str text, int64_t base,
-                           int64_t word_base) except -1:
-        # Append the tokens of an ASCII text to w's output.
-        cdef const uint8_t* p = <const uint8_t*>PyUnicode_DATA(text)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
+    cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
+                          int64_t word_base) except -1:
+        # Append the tokens of ``text`` to w's output; 1 (and nothing appended) if a char
+        # of it has no rule that holds whatever its neighbours.
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k
         cdef int64_t word = word_base
         cdef size_t before = w.out_ids.size()
-        cdef uint8_t c, kind
+        cdef uint32_t c
+        cdef int32_t r
+        cdef uint8_t kind
         self._word.clear()
         self._pos.clear()
+        self._chars = 0
         for i in range(n):
-            c = p[i]
-            kind = self._kind[c]
+            c = PyUnicode_READ(ukind, data, i)
+            if c < 128:
+                kind = self._kind[c]
+                r = -1
+            else:
+                r = self._rule_index(c)
+                kind = self._rule_kind[r]
             if kind == _SW_WORD:
-                self._word.push_back(self._char[c])
-                self._pos.push_back(i)
+                if r < 0:
+                    self._word.push_back(self._char[c])
+                    self._pos.push_back(i)
+                    self._chars += 1
+                else:
+                    self._word.append(self._rule_out[r])
+                    for k in range(self._rule_chars[r]):
+                        self._pos.push_back(i)
+                    self._chars += self._rule_chars[r]
             elif kind == _SW_SEP:
                 word += self._flush(w, base, word)
             elif kind == _SW_ALONE:
                 word += self._flush(w, base, word)
-                self._word.push_back(self._char[c])
+                if r < 0:
+                    self._word.push_back(self._char[c])
+                else:
+                    self._word.append(self._rule_out[r])
                 self._pos.push_back(i)
+                self._chars = 1
                 word += self._flush(w, base, word)
+            elif kind == _SW_CONTEXT:
+                w.out_ids.resize(before)
+                w.out_start.resize(before)
+                w.out_end.resize(before)
+                w.out_word.resize(before)
+                self._word.clear()
+                self._pos.clear()
+                self._chars = 0
+                return 1
         word += self._flush(w, base, word)
         w.out_count.push_back(<int64_t>(w.out_ids.size() - before))
         w.out_words.push_back(word - word_base)
@@ -134,11 +211,11 @@ cdef class BertAsciiEncoder:
 
     cdef int _append(self, _EncodeWork w, str text, int64_t base,
                      int64_t word_base) except -1:
-        # Append the tokens of any text to w's output (not ASCII: the fallback).
+        # Append the tokens of any text to w's output (the fallback if the rules fail).
         cdef Py_ssize_t n, k
         cdef const int64_t* col
-        if PyUnicode_IS_ASCII(text):
-            return self._encode_ascii(w, text, base, word_base)
+        if self._encode_text(w, text, base, word_base) == 0:
+            return 0
         _, columns, words = self._fallback(text, base, word_base)
         col = <const int64_t*>PyBytes_AS_STRING(columns)
         n = len(columns) // 32
@@ -193,4 +270,4 @@ cdef class BertAsciiEncoder:
             self._pool.append(w)
 
 
-__all__ += ["BertAsciiEncoder"]
+__all__ += ["BertEncoder"]

@@ -19,7 +19,7 @@ import regex
 
 from ._pyscan import SCAN_NAMES, SCAN_PATTERNS, check_word_table
 
-__all__ = ["BertAsciiEncoder", "ByteLevelEncoder"]
+__all__ = ["BertEncoder", "ByteLevelEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
@@ -211,23 +211,25 @@ class ByteLevelEncoder:
         return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
 
 
-class BertAsciiEncoder:
-    """Text to WordPiece ids, offsets and word indices in one call (ASCII text directly).
+class BertEncoder:
+    """Text to WordPiece ids, offsets and word indices in one call.
 
     Same surface as :class:`ByteLevelEncoder`. BERT's normalizer and pre-tokenizer treat
-    each ASCII char on its own, as ``table`` says (see
-    :func:`tokenlab.corpus.ascii_word_table`): dropped (``""``), a separator (``" "``),
-    a char of a word (its normalized form) or a word of its own (``" c "``). Each word
-    is split by ``wordpiece``; texts that are not ASCII go to ``fallback``.
+    almost every char on its own: dropped (``""``), a separator (``" "``), chars of a
+    word (its normalized form) or a word of its own (``" c "``), as ``table`` says for
+    ASCII and ``rule`` for other chars (see :func:`tokenlab.corpus.bert_char_rule`). Each
+    word is split by ``wordpiece``; a text with a char the rules do not cover (``rule``
+    gives None, or there is no ``rule``) goes to ``fallback`` whole.
 
     Args:
-        table: 128 entries, as above.
+        table: 128 entries, as :func:`tokenlab.corpus.ascii_word_table` gives them.
         wordpiece: the model's splitter (``encode(word) -> (ids, spans)``).
-        fallback: ``(text, base, word_base) -> (ids, columns, words)`` for texts that
-            are not ASCII (the general pipeline).
+        fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
+            pipeline.
+        rule: char -> rule string or None, for chars outside ASCII.
 
     Raises:
-        ValueError: ``table`` is malformed.
+        ValueError: ``table`` is malformed, or ``rule`` gives something that is not a rule.
     """
 
     def __init__(
@@ -235,9 +237,11 @@ class BertAsciiEncoder:
         table: Sequence[str],
         wordpiece: Any,
         fallback: Callable[[str, int, int], tuple[list[int], bytes, int]],
+        rule: Callable[[str], str | None] | None = None,
     ) -> None:
         check_word_table(table)
-        self._table = list(table)
+        self._rules: dict[str, str | None] = {chr(c): out for c, out in enumerate(table)}
+        self._rule = rule
         self._wp = wordpiece
         self._fallback = fallback
         self._cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
@@ -246,8 +250,20 @@ class BertAsciiEncoder:
         """Forget the cached words (they never change results, only speed)."""
         self._cache.clear()
 
+    def _rule_of(self, ch: str) -> str | None:
+        if ch in self._rules:
+            return self._rules[ch]
+        out = None if self._rule is None else self._rule(ch)
+        if out is not None:
+            alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
+            if not isinstance(out, str) or "\n" in out or (" " in out and out != " " and not alone):
+                raise ValueError(f"rule({ch!r}) gave {out!r}, not a rule")
+        self._rules[ch] = out
+        return out
+
     def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
-        if not text.isascii():
+        rules = [self._rule_of(ch) for ch in text]
+        if None in rules:
             _, columns, words = self._fallback(text, base, word_base)
             col = memoryview(columns).cast("q").tolist()
             n = len(col) // 4
@@ -275,18 +291,18 @@ class BertAsciiEncoder:
             chars.clear()
             pos.clear()
 
-        for i, ch in enumerate(text):
-            rule = self._table[ord(ch)]
-            if len(rule) == 1 and rule != " ":
-                chars.append(rule)
-                pos.append(i)
-            elif rule == " ":
+        for i, rule in enumerate(rules):
+            assert rule is not None
+            if rule == " ":
                 flush()
-            elif rule:
+            elif len(rule) == 3 and rule[0] == " " == rule[2]:
                 flush()
                 chars.append(rule[1])
                 pos.append(i)
                 flush()
+            else:  # chars of a word ("" adds none)
+                chars.extend(rule)
+                pos.extend([i] * len(rule))
         flush()
         return word - word_base
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from ._backend import BertAsciiEncoder, ByteLevelEncoder
+from ._backend import BertEncoder, ByteLevelEncoder
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
@@ -239,10 +239,11 @@ def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
 def _bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Any) -> Any:
     """The native encoder of a BERT pipeline (WordPiece after BertPreTokenizer), or None.
 
-    It encodes ASCII texts in one pass (see :func:`tokenlab.corpus.ascii_word_table`)
-    and hands the others to ``fallback``, the general pipeline.
+    It encodes a text in one pass, char by char (see
+    :func:`tokenlab.corpus.bert_char_rule`), and hands the rare text the per-char rules
+    do not cover to ``fallback``, the general pipeline.
     """
-    from .corpus import ascii_word_table
+    from .corpus import ascii_word_table, bert_char_rule
     from .models import WordPiece
 
     if type(model) is not WordPiece:
@@ -250,7 +251,7 @@ def _bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Any) -> Any
     table = ascii_word_table(normalizer, pre)
     if table is None:
         return None
-    return BertAsciiEncoder(table, model._encoder, fallback)
+    return BertEncoder(table, model._encoder, fallback, bert_char_rule(normalizer, pre))
 
 
 _EXECUTORS: dict[int, Any] = {}
