@@ -24,10 +24,6 @@ cdef struct _WordEntry:
 cdef size_t _BERT_CACHE_MAX_WORDS = 1 << 18
 
 
-cdef enum:
-    _SW_CONTEXT = 4     # the char's fate depends on its neighbours: the general path
-
-
 cdef class BertEncoder:
     """Text to WordPiece ids, offsets and word indices in one call.
 
@@ -49,8 +45,7 @@ cdef class BertEncoder:
 
     cdef WordPieceEncoder _wp
     cdef object _fallback
-    cdef uint8_t _kind[128]
-    cdef char _char[128]
+    cdef _CharRules _rules
     cdef list _pool                     # idle output buffers (one per concurrent call)
     cdef unordered_map[string, _WordEntry] _cache
     cdef vector[int32_t] _cache_ids
@@ -58,47 +53,14 @@ cdef class BertEncoder:
     cdef string _word                   # the normalized word being read (UTF-8)
     cdef Py_ssize_t _chars              # its length in chars
     cdef vector[int64_t] _pos           # the text position of each of its chars
-    cdef object _rule
-    cdef unordered_map[uint32_t, int32_t] _rule_of      # char -> index of its rule
-    cdef vector[uint8_t] _rule_kind
-    cdef vector[string] _rule_out       # the normalized chars (UTF-8)
-    cdef vector[int32_t] _rule_chars    # ... and how many
 
     def __init__(self, table, WordPieceEncoder wordpiece not None, fallback, rule=None):
-        _parse_word_table(table, self._kind, self._char)
+        self._rules = _CharRules()
+        self._rules.set_table(table)
+        self._rules.rule = rule
         self._wp = wordpiece
         self._fallback = fallback
-        self._rule = rule
         self._pool = []
-
-    cdef int32_t _rule_index(self, uint32_t cp) except -1:
-        # The rule of a char outside ASCII, asked of self._rule on first sight.
-        cdef unordered_map[uint32_t, int32_t].iterator it = self._rule_of.find(cp)
-        cdef uint8_t kind
-        if it != self._rule_of.end():
-            return deref(it).second
-        out = None if self._rule is None else self._rule(chr(cp))
-        if out is None:
-            kind = _SW_CONTEXT
-            out = ""
-        elif not isinstance(out, str) or "\n" in out:
-            raise ValueError(f"rule({chr(cp)!r}) gave {out!r}, not a rule")
-        elif out == "":
-            kind = _SW_DROP
-        elif out == " ":
-            kind = _SW_SEP
-        elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
-            kind = _SW_ALONE
-            out = out[1]
-        elif " " not in out:
-            kind = _SW_WORD
-        else:
-            raise ValueError(f"rule({chr(cp)!r}) gave {out!r}, not a rule")
-        self._rule_kind.push_back(kind)
-        self._rule_out.push_back((<str>out).encode("utf-8", "surrogatepass"))
-        self._rule_chars.push_back(<int32_t>len(out))
-        self._rule_of[cp] = <int32_t>(self._rule_kind.size() - 1)
-        return <int32_t>(self._rule_kind.size() - 1)
 
     cdef _EncodeWork _take(self):
         # Output buffers of this call alone: a fallback may let another thread in.
@@ -154,56 +116,50 @@ cdef class BertEncoder:
     cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
                           int64_t word_base) except -1:
         # Append the tokens of ``text`` to w's output; 1 (and nothing appended) if a char
-        # of it has no rule that holds whatever its neighbours.
+        # of it has no rule that holds whatever its neighbours (checked first).
         cdef int ukind = PyUnicode_KIND(text)
         cdef void* data = PyUnicode_DATA(text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k
         cdef int64_t word = word_base
         cdef size_t before = w.out_ids.size()
+        cdef _CharRules rules = self._rules
         cdef uint32_t c
         cdef int32_t r
         cdef uint8_t kind
+        if not rules.covers(text):
+            return 1
         self._word.clear()
         self._pos.clear()
         self._chars = 0
         for i in range(n):
             c = PyUnicode_READ(ukind, data, i)
             if c < 128:
-                kind = self._kind[c]
+                kind = rules.kind[c]
                 r = -1
             else:
-                r = self._rule_index(c)
-                kind = self._rule_kind[r]
+                r = rules.lookup(c)
+                kind = rules.rkind[r]
             if kind == _SW_WORD:
                 if r < 0:
-                    self._word.push_back(self._char[c])
+                    self._word.push_back(rules.chars[c])
                     self._pos.push_back(i)
                     self._chars += 1
                 else:
-                    self._word.append(self._rule_out[r])
-                    for k in range(self._rule_chars[r]):
+                    self._word.append(rules.rout[r])
+                    for k in range(rules.rchars[r]):
                         self._pos.push_back(i)
-                    self._chars += self._rule_chars[r]
+                    self._chars += rules.rchars[r]
             elif kind == _SW_SEP:
                 word += self._flush(w, base, word)
             elif kind == _SW_ALONE:
                 word += self._flush(w, base, word)
                 if r < 0:
-                    self._word.push_back(self._char[c])
+                    self._word.push_back(rules.chars[c])
                 else:
-                    self._word.append(self._rule_out[r])
+                    self._word.append(rules.rout[r])
                 self._pos.push_back(i)
                 self._chars = 1
                 word += self._flush(w, base, word)
-            elif kind == _SW_CONTEXT:
-                w.out_ids.resize(before)
-                w.out_start.resize(before)
-                w.out_end.resize(before)
-                w.out_word.resize(before)
-                self._word.clear()
-                self._pos.clear()
-                self._chars = 0
-                return 1
         word += self._flush(w, base, word)
         w.out_count.push_back(<int64_t>(w.out_ids.size() - before))
         w.out_words.push_back(word - word_base)

@@ -642,29 +642,30 @@ def ascii_word_table(
     return table
 
 
-def _count_ascii_in_bulk(
+def _count_in_bulk(
     strs: Iterable[str],
-    table: list[str],
-    norm: Callable[[str], str] | None,
+    normalizer: Normalizer | None,
     pre: PreTokenizer,
+    table: list[str],
     seen: _Seen,
 ) -> Counter[str]:
-    # BERT set-ups: batches of ASCII lines are joined by newlines and split into words
-    # on the core in one pass (SpaceWordCounter with ascii_word_table), with no Python
-    # string per word; other lines take the exact path.
+    # BERT set-ups: batches of lines are joined by newlines and split into words on the
+    # core in one pass (SpaceWordCounter with the per-char rules of bert_char_rule), with
+    # no Python string per word; a line holding a char without such a rule takes the
+    # exact path.
     from ._backend import SpaceWordCounter
 
-    bulk = SpaceWordCounter(False, table)
+    bulk = SpaceWordCounter(False, table, bert_char_rule(normalizer, pre))
+    norm = normalizer.normalize_str if normalizer is not None else None
     counts: Counter[str] = Counter()
 
     def add(batch: list[str]) -> None:
-        joined = "\n".join(batch)
-        if not joined.isascii():
-            plain = [t for t in batch if t.isascii()]
-            for text in _note((norm(t) if norm else t for t in batch if not t.isascii()), seen):
-                counts.update(pre.words(text))
-            joined = "\n".join(plain)
-        bulk.add(joined)
+        if bulk.add("\n".join(batch)):
+            return
+        for text in batch:
+            if not bulk.add(text):
+                for t in _note([norm(text) if norm else text], seen):
+                    counts.update(pre.words(t))
 
     batch: list[str] = []
     chars = 0
@@ -697,7 +698,7 @@ def _count(
     strs = decode_texts(texts)
     table = ascii_word_table(normalizer, pre_tokenizer)
     if table is not None and pre_tokenizer is not None:
-        counts = _count_ascii_in_bulk(strs, table, norm, pre_tokenizer, seen)
+        counts = _count_in_bulk(strs, normalizer, pre_tokenizer, table, seen)
     elif native is not None:
         # The byte-level set-ups on the native core: words are counted in C++ and become
         # Python strings once each, not once per occurrence. A batch is bounded in
