@@ -1,55 +1,40 @@
-"""BERT pipelines' fast path (``BertAsciiEncoder``) gives exactly what the general one gives.
+"""BERT pipelines' fast path (``BertEncoder``) gives exactly what the general one gives.
 
 WordPiece after BertPreTokenizer (and optionally BertNormalizer) is encoded in one pass
-per ASCII text (``_bertencode.pxi`` natively, ``_pyencode.py`` in pure Python); other
-texts go through the general pipeline inside the same call. The oracle is the same
-Tokenizer with the fast path switched off; the anchor is ``tokenizers`` loading the
-same ``tokenizer.json``.
+per text, char by char (``_bertencode.pxi`` natively, ``_pyencode.py`` in pure Python);
+a text with a char whose fate depends on its neighbours goes through the general
+pipeline inside the same call. The oracle is the same Tokenizer with the fast path
+switched off; the anchor is ``tokenizers`` loading the same ``tokenizer.json``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from conftest import encoding_fields, general_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tokenlab
 from tokenlab import Tokenizer
 from tokenlab.corpus import default_corpus
-from tokenlab.encoding import Encoding
 from tokenlab.models import WordPiece
 from tokenlab.normalizers import BertNormalizer
 from tokenlab.pre_tokenizers import BertPreTokenizer, Whitespace
 
 # ASCII letters of both cases, digits, punctuation, every kind of ASCII space and
-# control, and a few non-ASCII chars (which send a text to the general path).
+# control; accented letters (precomposed and combining), CJK, Hangul (NFD splits it),
+# sigma (final or not), dotted I (lowercases to two chars), ligatures, Unicode spaces
+# and punctuation, controls and lone surrogates; and any char at all.
 ASCII = [chr(c) for c in range(128)]
-TEXT = st.text(
-    st.one_of(st.sampled_from(ASCII), st.sampled_from(["é", "中", "\u2028", "\u0301", "ß"])),
-    max_size=60,
+UNICODE = list(
+    "éÉßİıΣσς中文한글ﬁ½\u0301\u0327\u2028\u00a0\u3000¿¡«»—\u200b\u200d\ufeff\ufffd\ud800😀"
 )
-ASCII_TEXT = st.text(st.sampled_from(ASCII), max_size=60)
+TEXT = st.text(
+    st.one_of(st.sampled_from(ASCII), st.sampled_from(UNICODE), st.characters()), max_size=60
+)
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-FIELDS = ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask")
-
-
-def fields(e: Encoding) -> dict[str, Any]:
-    out = {name: list(getattr(e, name)) for name in FIELDS}
-    out["word_ids"] = list(e.word_ids)
-    out["sequence_ids"] = e.sequence_ids
-    return out
-
-
-def general(tok: Tokenizer) -> Tokenizer:
-    """A copy of ``tok`` that never takes the fast path (the oracle)."""
-    slow = Tokenizer.from_str(tok.to_str())
-    slow.model = tok.model
-    slow._fast = (slow.model, slow.normalizer, slow.pre_tokenizer, None)
-    return slow
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +73,11 @@ def test_encode_equals_general_path(
     berts: dict[str, Tokenizer], text: str, pair: str | None, special: bool
 ) -> None:
     for name, tok in berts.items():
-        slow = general(tok)
+        slow = general_path(tok)
         got = tok.encode(text, pair, add_special_tokens=special)
-        assert fields(got) == fields(slow.encode(text, pair, add_special_tokens=special)), name
+        assert encoding_fields(got) == encoding_fields(
+            slow.encode(text, pair, add_special_tokens=special)
+        ), name
         assert tok.encode_ordinary(text) == slow.encode_ordinary(text), name
 
 
@@ -103,16 +90,16 @@ def test_batches_equal_single_encodes(
     berts: dict[str, Tokenizer], texts: list[str], threads: int | None
 ) -> None:
     tok = berts["trained"]
-    slow = general(tok)
+    slow = general_path(tok)
     got = tok.encode_batch(texts, num_threads=threads)
-    assert [fields(e) for e in got] == [fields(slow.encode(t)) for t in texts]
+    assert [encoding_fields(e) for e in got] == [encoding_fields(slow.encode(t)) for t in texts]
     assert tok.encode_ordinary_batch(texts, num_threads=threads) == [
         slow.encode_ordinary(t) for t in texts
     ]
 
 
 @settings(max_examples=100, deadline=None)
-@given(text=ASCII_TEXT)
+@given(text=st.text(st.sampled_from(ASCII + list("éÉßÀü中文¿«»—")), max_size=60))
 def test_equals_tokenizers(berts: dict[str, Tokenizer], text: str) -> None:
     tokenizers = pytest.importorskip("tokenizers", reason="the anchor: pip install tokenizers")
     for name in ("trained", "cased", "short-words"):

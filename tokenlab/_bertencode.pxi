@@ -1,29 +1,31 @@
 # Included at the end of _core.pyx: the fast encoder of BERT pipelines (BertNormalizer,
-# BertPreTokenizer, WordPiece) for ASCII text.
+# BertPreTokenizer, WordPiece).
 #
-# The pure twin is ``BertAsciiEncoder`` in tokenlab/_pyencode.py; tests/test_encode_fast.py
-# checks both against the general pipeline.
+# The pure twin is ``BertEncoder`` in tokenlab/_pyencode.py; tests/test_encode_bert.py
+# checks both against the general pipeline and against tokenizers.
+#
+# Both BERT components treat almost every char on its own (tokenlab.corpus.bert_char_rule
+# finds what they do to each one by running them): a char is dropped, separates words,
+# belongs to a word (as its normalized form: "É" -> "e") or is a word of its own. So one
+# pass over a text gives its words, each normalized char keeping the place of the char
+# it comes from (the offsets), and each word is split by the WordPiece model's native
+# splitter, with a word cache. ASCII rules are a table; other chars are asked of the
+# rule function once each. A text holding a char whose fate depends on its neighbours
+# (the rule gives None) goes to ``fallback``, the general pipeline, whole.
 
 from cpython.bytes cimport PyBytes_AS_STRING
-#
-# Both BERT components treat each ASCII char on its own (tokenlab.corpus.ascii_word_table
-# finds what they do to each one by running them): a char is dropped, separates words,
-# belongs to a word (lowercased, say) or is a word of its own. So one pass over an ASCII
-# text gives its words, each char keeping its place in the text (the offsets), and each
-# word is split by the WordPiece model's native splitter, with a word cache. Texts that
-# are not ASCII go to ``fallback``, the general pipeline, which gives the same columns.
 
 cdef struct _WordEntry:
     int64_t start           # offset of the word's pieces in the cache arenas
     int64_t count           # pieces
 
 
-# A BertAsciiEncoder forgets its cached words when it holds more than this.
+# A BertEncoder forgets its cached words when it holds more than this.
 cdef size_t _BERT_CACHE_MAX_WORDS = 1 << 18
 
 
-cdef class BertAsciiEncoder:
-    """Text to WordPiece ids, offsets and word indices in one call (ASCII text natively).
+cdef class BertEncoder:
+    """Text to WordPiece ids, offsets and word indices in one call.
 
     Same surface as :class:`ByteLevelEncoder` (``encode``, ``encode_columns``,
     ``encode_many``, ``encode_many_columns``).
@@ -31,8 +33,11 @@ cdef class BertAsciiEncoder:
     Args:
         table: 128 entries, as :func:`tokenlab.corpus.ascii_word_table` gives them.
         wordpiece: the model's splitter.
-        fallback: ``(text, base, word_base) -> (ids, columns, words)`` for texts that
-            are not ASCII (the general pipeline).
+        fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
+            pipeline, for texts the rules do not cover.
+        rule: char -> ``""``, ``" "``, its normalized form or ``" c "``, or None (see
+            :func:`tokenlab.corpus.bert_char_rule`), for chars outside ASCII; None: a
+            text with such a char goes to ``fallback``.
 
     Raises:
         ValueError: ``table`` is malformed.
@@ -40,17 +45,19 @@ cdef class BertAsciiEncoder:
 
     cdef WordPieceEncoder _wp
     cdef object _fallback
-    cdef uint8_t _kind[128]
-    cdef char _char[128]
+    cdef _CharRules _rules
     cdef list _pool                     # idle output buffers (one per concurrent call)
     cdef unordered_map[string, _WordEntry] _cache
     cdef vector[int32_t] _cache_ids
     cdef vector[int32_t] _cache_ends
-    cdef string _word                   # the normalized word being read
+    cdef string _word                   # the normalized word being read (UTF-8)
+    cdef Py_ssize_t _chars              # its length in chars
     cdef vector[int64_t] _pos           # the text position of each of its chars
 
-    def __init__(self, table, WordPieceEncoder wordpiece not None, fallback):
-        _parse_word_table(table, self._kind, self._char)
+    def __init__(self, table, WordPieceEncoder wordpiece not None, fallback, rule=None):
+        self._rules = _CharRules()
+        self._rules.set_table(table)
+        self._rules.rule = rule
         self._wp = wordpiece
         self._fallback = fallback
         self._pool = []
@@ -71,7 +78,7 @@ cdef class BertAsciiEncoder:
         # Emit the pieces of the word in self._word (if any); returns 1 if there was one.
         cdef unordered_map[string, _WordEntry].iterator it
         cdef _WordEntry entry
-        cdef Py_ssize_t n = <Py_ssize_t>self._word.size(), k, pieces, s, e
+        cdef Py_ssize_t n = self._chars, k, pieces, s, e
         if n == 0:
             return 0
         it = self._cache.find(self._word)
@@ -81,7 +88,8 @@ cdef class BertAsciiEncoder:
             if self._cache.size() >= _BERT_CACHE_MAX_WORDS:
                 self.clear_cache()
             entry.start = <int64_t>self._cache_ids.size()
-            pieces = 0 if n > self._wp._max_chars else self._wp._split(self._word.data(), n, n)
+            pieces = 0 if n > self._wp._max_chars else self._wp._split(
+                self._word.data(), <Py_ssize_t>self._word.size(), n)
             if pieces == 0:     # the whole word is the unknown token
                 self._cache_ids.push_back(self._wp._unk)
                 self._cache_ends.push_back(<int32_t>n)
@@ -102,30 +110,55 @@ cdef class BertAsciiEncoder:
             s = e
         self._word.clear()
         self._pos.clear()
+        self._chars = 0
         return 1
 
-    cdef int _encode_ascii(self, _EncodeWork w, str text, int64_t base,
-                           int64_t word_base) except -1:
-        # Append the tokens of an ASCII text to w's output.
-        cdef const uint8_t* p = <const uint8_t*>PyUnicode_DATA(text)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
+    cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
+                          int64_t word_base) except -1:
+        # Append the tokens of ``text`` to w's output; 1 (and nothing appended) if a char
+        # of it has no rule that holds whatever its neighbours (checked first).
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k
         cdef int64_t word = word_base
         cdef size_t before = w.out_ids.size()
-        cdef uint8_t c, kind
+        cdef _CharRules rules = self._rules
+        cdef uint32_t c
+        cdef int32_t r
+        cdef uint8_t kind
+        if not rules.covers(text):
+            return 1
         self._word.clear()
         self._pos.clear()
+        self._chars = 0
         for i in range(n):
-            c = p[i]
-            kind = self._kind[c]
+            c = PyUnicode_READ(ukind, data, i)
+            if c < 128:
+                kind = rules.kind[c]
+                r = -1
+            else:
+                r = rules.lookup(c)
+                kind = rules.rkind[r]
             if kind == _SW_WORD:
-                self._word.push_back(self._char[c])
-                self._pos.push_back(i)
+                if r < 0:
+                    self._word.push_back(rules.chars[c])
+                    self._pos.push_back(i)
+                    self._chars += 1
+                else:
+                    self._word.append(rules.rout[r])
+                    for k in range(rules.rchars[r]):
+                        self._pos.push_back(i)
+                    self._chars += rules.rchars[r]
             elif kind == _SW_SEP:
                 word += self._flush(w, base, word)
             elif kind == _SW_ALONE:
                 word += self._flush(w, base, word)
-                self._word.push_back(self._char[c])
+                if r < 0:
+                    self._word.push_back(rules.chars[c])
+                else:
+                    self._word.append(rules.rout[r])
                 self._pos.push_back(i)
+                self._chars = 1
                 word += self._flush(w, base, word)
         word += self._flush(w, base, word)
         w.out_count.push_back(<int64_t>(w.out_ids.size() - before))
@@ -134,11 +167,11 @@ cdef class BertAsciiEncoder:
 
     cdef int _append(self, _EncodeWork w, str text, int64_t base,
                      int64_t word_base) except -1:
-        # Append the tokens of any text to w's output (not ASCII: the fallback).
+        # Append the tokens of any text to w's output (the fallback if the rules fail).
         cdef Py_ssize_t n, k
         cdef const int64_t* col
-        if PyUnicode_IS_ASCII(text):
-            return self._encode_ascii(w, text, base, word_base)
+        if self._encode_text(w, text, base, word_base) == 0:
+            return 0
         _, columns, words = self._fallback(text, base, word_base)
         col = <const int64_t*>PyBytes_AS_STRING(columns)
         n = len(columns) // 32
@@ -193,4 +226,4 @@ cdef class BertAsciiEncoder:
             self._pool.append(w)
 
 
-__all__ += ["BertAsciiEncoder"]
+__all__ += ["BertEncoder"]

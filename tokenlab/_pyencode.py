@@ -19,13 +19,58 @@ import regex
 
 from ._pyscan import SCAN_NAMES, SCAN_PATTERNS, check_word_table
 
-__all__ = ["BertAsciiEncoder", "ByteLevelEncoder"]
+__all__ = ["BertEncoder", "ByteLevelEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
 
 
-class ByteLevelEncoder:
+class _Columns:
+    """The batch and column surface of the encoders, over their ``_encode``."""
+
+    def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
+        raise NotImplementedError
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        out: list[list[int]] = [[], [], [], []]
+        self._encode(_check_str(text), 0, 0, out)
+        return out[0]
+
+    def encode_columns(
+        self, text: str, base: int = 0, word_base: int = 0
+    ) -> tuple[list[int], bytes, int]:
+        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
+
+        Returns:
+            ``(ids, columns, words)``: the ids; n ids, n starts, n ends, n word
+            indices (``memoryview(columns).cast("q")``); and the number of words.
+        """
+        out: list[list[int]] = [[], [], [], []]
+        words = self._encode(_check_str(text), base, word_base, out)
+        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
+
+    def encode_many(self, texts: list[str]) -> list[list[int]]:
+        """``[self.encode(t) for t in texts]``."""
+        return [self.encode(t) for t in _check_list(texts)]
+
+    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
+        """:meth:`encode_columns` of every text (base 0), concatenated.
+
+        Returns:
+            ``(columns, counts)``: the four columns over all tokens of all texts, and
+            the int64 number of tokens of each text.
+        """
+        out: list[list[int]] = [[], [], [], []]
+        counts = array("q")
+        for text in _check_list(texts):
+            before = len(out[0])
+            self._encode(_check_str(text), 0, 0, out)
+            counts.append(len(out[0]) - before)
+        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
+
+
+class ByteLevelEncoder(_Columns):
     """Text -> token ids (and offsets) of a byte-level BPE pipeline in one call.
 
     Args:
@@ -178,56 +223,26 @@ class ByteLevelEncoder:
             out += self._piece(piece.encode("utf-8", "surrogatepass"))[0]
         return out
 
-    def encode_columns(
-        self, text: str, base: int = 0, word_base: int = 0
-    ) -> tuple[list[int], bytes, int]:
-        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
 
-        Returns:
-            ``(ids, columns, words)``: the ids; n ids, n starts, n ends, n word
-            indices (``memoryview(columns).cast("q")``); and the number of words.
-        """
-        out: list[list[int]] = [[], [], [], []]
-        words = self._encode(_check_str(text), base, word_base, out)
-        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
-
-    def encode_many(self, texts: list[str]) -> list[list[int]]:
-        """``[self.encode(t) for t in texts]``."""
-        return [self.encode(t) for t in _check_list(texts)]
-
-    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
-        """:meth:`encode_columns` of every text (base 0), concatenated.
-
-        Returns:
-            ``(columns, counts)``: the four columns over all tokens of all texts, and
-            the int64 number of tokens of each text.
-        """
-        out: list[list[int]] = [[], [], [], []]
-        counts = array("q")
-        for text in _check_list(texts):
-            before = len(out[0])
-            self._encode(_check_str(text), 0, 0, out)
-            counts.append(len(out[0]) - before)
-        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
-
-
-class BertAsciiEncoder:
-    """Text to WordPiece ids, offsets and word indices in one call (ASCII text directly).
+class BertEncoder(_Columns):
+    """Text to WordPiece ids, offsets and word indices in one call.
 
     Same surface as :class:`ByteLevelEncoder`. BERT's normalizer and pre-tokenizer treat
-    each ASCII char on its own, as ``table`` says (see
-    :func:`tokenlab.corpus.ascii_word_table`): dropped (``""``), a separator (``" "``),
-    a char of a word (its normalized form) or a word of its own (``" c "``). Each word
-    is split by ``wordpiece``; texts that are not ASCII go to ``fallback``.
+    almost every char on its own: dropped (``""``), a separator (``" "``), chars of a
+    word (its normalized form) or a word of its own (``" c "``), as ``table`` says for
+    ASCII and ``rule`` for other chars (see :func:`tokenlab.corpus.bert_char_rule`). Each
+    word is split by ``wordpiece``; a text with a char the rules do not cover (``rule``
+    gives None, or there is no ``rule``) goes to ``fallback`` whole.
 
     Args:
-        table: 128 entries, as above.
+        table: 128 entries, as :func:`tokenlab.corpus.ascii_word_table` gives them.
         wordpiece: the model's splitter (``encode(word) -> (ids, spans)``).
-        fallback: ``(text, base, word_base) -> (ids, columns, words)`` for texts that
-            are not ASCII (the general pipeline).
+        fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
+            pipeline.
+        rule: char -> rule string or None, for chars outside ASCII.
 
     Raises:
-        ValueError: ``table`` is malformed.
+        ValueError: ``table`` is malformed, or ``rule`` gives something that is not a rule.
     """
 
     def __init__(
@@ -235,9 +250,11 @@ class BertAsciiEncoder:
         table: Sequence[str],
         wordpiece: Any,
         fallback: Callable[[str, int, int], tuple[list[int], bytes, int]],
+        rule: Callable[[str], str | None] | None = None,
     ) -> None:
         check_word_table(table)
-        self._table = list(table)
+        self._rules: dict[str, str | None] = {chr(c): out for c, out in enumerate(table)}
+        self._rule = rule
         self._wp = wordpiece
         self._fallback = fallback
         self._cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
@@ -246,8 +263,20 @@ class BertAsciiEncoder:
         """Forget the cached words (they never change results, only speed)."""
         self._cache.clear()
 
+    def _rule_of(self, ch: str) -> str | None:
+        if ch in self._rules:
+            return self._rules[ch]
+        out = None if self._rule is None else self._rule(ch)
+        if out is not None:
+            alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
+            if not isinstance(out, str) or "\n" in out or (" " in out and out != " " and not alone):
+                raise ValueError(f"rule({ch!r}) gave {out!r}, not a rule")
+        self._rules[ch] = out
+        return out
+
     def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
-        if not text.isascii():
+        rules = [self._rule_of(ch) for ch in text]
+        if None in rules:
             _, columns, words = self._fallback(text, base, word_base)
             col = memoryview(columns).cast("q").tolist()
             n = len(col) // 4
@@ -275,48 +304,20 @@ class BertAsciiEncoder:
             chars.clear()
             pos.clear()
 
-        for i, ch in enumerate(text):
-            rule = self._table[ord(ch)]
-            if len(rule) == 1 and rule != " ":
-                chars.append(rule)
-                pos.append(i)
-            elif rule == " ":
+        for i, rule in enumerate(rules):
+            assert rule is not None
+            if rule == " ":
                 flush()
-            elif rule:
+            elif len(rule) == 3 and rule[0] == " " == rule[2]:
                 flush()
                 chars.append(rule[1])
                 pos.append(i)
                 flush()
+            else:  # chars of a word ("" adds none)
+                chars.extend(rule)
+                pos.extend([i] * len(rule))
         flush()
         return word - word_base
-
-    def encode(self, text: str) -> list[int]:
-        """The token ids of ``text``."""
-        out: list[list[int]] = [[], [], [], []]
-        self._encode(_check_str(text), 0, 0, out)
-        return out[0]
-
-    def encode_columns(
-        self, text: str, base: int = 0, word_base: int = 0
-    ) -> tuple[list[int], bytes, int]:
-        """Ids, offsets and word indices of ``text`` (see ByteLevelEncoder.encode_columns)."""
-        out: list[list[int]] = [[], [], [], []]
-        words = self._encode(_check_str(text), base, word_base, out)
-        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
-
-    def encode_many(self, texts: list[str]) -> list[list[int]]:
-        """``[self.encode(t) for t in texts]``."""
-        return [self.encode(t) for t in _check_list(texts)]
-
-    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
-        """:meth:`encode_columns` of every text (see ByteLevelEncoder.encode_many_columns)."""
-        out: list[list[int]] = [[], [], [], []]
-        counts = array("q")
-        for text in _check_list(texts):
-            before = len(out[0])
-            self._encode(_check_str(text), 0, 0, out)
-            counts.append(len(out[0]) - before)
-        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
 
 
 def _check_str(text: Any) -> str:
