@@ -68,6 +68,12 @@ cdef class LikelihoodIndex:
             raise ValueError(f"pair ({top.left}, {top.right}) has a symbol with count 0")
         return (top.left, top.right, top.count)
 
+    def compact(self):
+        """Drop the stale entries now (done by itself when they pile up)."""
+        with nogil:
+            self._flush()
+            self._compact()
+
     # -- kernels ----------------------------------------------------------------------
 
     cdef void _attach(self, unordered_map[key_t, count_t]* pairs, vector[count_t]* fdense,
@@ -165,7 +171,7 @@ cdef class LikelihoodIndex:
         cdef vector[key_t] kept
         cdef HeapEntry e
         cdef key_t k
-        cdef sym_t l, r, o, s
+        cdef sym_t lft, rgt, o, s
         cdef count_t c
         if self._dirty_pairs.empty() and self._dirty_syms.empty():
             return
@@ -180,12 +186,12 @@ cdef class LikelihoodIndex:
         # re-scores none of them.
         for k in self._dirty_pairs:
             if self._count(k) >= self._min_count and self._owner.find(k) == self._owner.end():
-                l = _left(k)
-                r = _right(k)
-                if self._syms.find(l) == self._syms.end():
-                    degree[l] += 1
-                if r != l and self._syms.find(r) == self._syms.end():
-                    degree[r] += 1
+                lft = _left(k)
+                rgt = _right(k)
+                if self._syms.find(lft) == self._syms.end():
+                    degree[lft] += 1
+                if rgt != lft and self._syms.find(rgt) == self._syms.end():
+                    degree[rgt] += 1
         fresh.gen = 0
         dit = degree.begin()
         while dit != degree.end():
@@ -197,12 +203,12 @@ cdef class LikelihoodIndex:
             oit = self._owner.find(k)
             if c >= self._min_count:
                 if oit == self._owner.end():
-                    l = _left(k)
-                    r = _right(k)
-                    o = l if self._syms[l].rank >= self._syms[r].rank else r
+                    lft = _left(k)
+                    rgt = _right(k)
+                    o = lft if self._syms[lft].rank >= self._syms[rgt].rank else rgt
                     self._owner[k] = o
                     # the side whose count changes must re-score the pair
-                    self._syms[r if o == l else l].foreign.push_back(k)
+                    self._syms[rgt if o == lft else lft].foreign.push_back(k)
                 push.push_back(k)
             elif oit != self._owner.end():
                 owners.push_back(deref(oit).second)
