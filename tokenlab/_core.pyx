@@ -47,7 +47,13 @@ cdef extern from *:
     }
     static inline int tl_cmp_ratio(uint64_t c1, uint64_t fl1, uint64_t fr1,
                                    uint64_t c2, uint64_t fl2, uint64_t fr2) {
-        uint64_t h1, m1, l1, h2, m2, l2;
+        uint64_t h1, m1, l1, h2, m2, l2, d1, d2;
+        /* Usual case: both denominators fit 64 bits, so 128-bit products do. */
+        if (!__builtin_mul_overflow(fl1, fr1, &d1) && !__builtin_mul_overflow(fl2, fr2, &d2)) {
+            unsigned __int128 x = (unsigned __int128)c1 * d2;
+            unsigned __int128 y = (unsigned __int128)c2 * d1;
+            return x > y ? 1 : (x < y ? -1 : 0);
+        }
         tl_mul192(c1, fl2, fr2, &h1, &m1, &l1);
         tl_mul192(c2, fl1, fr1, &h2, &m2, &l2);
         if (h1 != h2) return h1 > h2 ? 1 : -1;

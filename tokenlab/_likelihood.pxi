@@ -2,6 +2,10 @@
 # a symbol whose count changed. Included from _core.pyx; the pure twin is
 # _pycore.LikelihoodIndex, which documents the method (same structure, same rules).
 
+# Stale heap entries allowed beyond twice the live ones before they are all dropped:
+# enough to make that rare, few enough to keep memory near the live pairs'.
+cdef int64_t _LX_SLACK = 1 << 16
+
 
 cdef class LikelihoodIndex:
     """The best pair by ``count(ab) / (count(a) * count(b))``, kept up to date cheaply.
@@ -265,8 +269,8 @@ cdef class LikelihoodIndex:
             self._heap_push(&self._heap, e)
         self._dirty_pairs.clear()
         self._dirty_syms.clear()
-        if (self._entries > 2 * <int64_t>self._owner.size() + 1000000
-                or <int64_t>self._heap.size() > 2 * <int64_t>self._syms.size() + 1000000):
+        if (self._entries > 2 * <int64_t>self._owner.size() + _LX_SLACK
+                or <int64_t>self._heap.size() > 2 * <int64_t>self._syms.size() + _LX_SLACK):
             self._compact()
 
     cdef bint _best(self, HeapEntry* out) noexcept nogil:
@@ -291,19 +295,24 @@ cdef class LikelihoodIndex:
         self._entries = 0
         while sit != self._syms.end():
             st = &deref(sit).second
-            old.clear()
             old.swap(st.heap)
             for e in old:
                 if self._sub_valid(deref(sit).first, &e):
                     self._heap_push(&st.heap, e)
                     self._entries += 1
+            _release(old)
             inc(sit)
-        old.clear()
         old.swap(self._heap)
         for e in old:
             o = e.right if e.gen & 1 else e.left
             if self._syms[o].gen == e.gen >> 1:
                 self._heap_push(&self._heap, e)
+
+
+cdef void _release(vector[HeapEntry]& entries) noexcept nogil:
+    """Empty ``entries`` and free its storage (clear() keeps the capacity)."""
+    cdef vector[HeapEntry] empty
+    entries.swap(empty)
 
 
 cdef int _cmp_piece_strings(unordered_map[sym_t, vector[uint32_t]]* strings,
