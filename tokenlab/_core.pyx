@@ -1520,5 +1520,6 @@ __all__ += ["ByteRankMerger"]
 
 
 include "_scan.pxi"
+include "_bertcount.pxi"
 include "_likelihood.pxi"
 include "_encode.pxi"
