@@ -1520,6 +1520,5 @@ __all__ += ["ByteRankMerger"]
 
 
 include "_scan.pxi"
-include "_bertcount.pxi"
 include "_likelihood.pxi"
 include "_encode.pxi"

@@ -1428,6 +1428,5 @@ class ByteRankMerger:
 
 __all__ += ["ByteRankMerger"]
 
-from ._pybertcount import *  # noqa: E402, F403  (BERT word counting: BertWordCounter)
 from ._pyencode import *  # noqa: E402, F403  (the fast byte-level encoder: ByteLevelEncoder)
 from ._pyscan import *  # noqa: E402, F403  (the fixed-pattern scanner: SCAN_NAMES, ...)

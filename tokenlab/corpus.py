@@ -539,10 +539,6 @@ def _count(
     counts: Counter[str] = Counter()
     norm = normalizer.normalize_str if normalizer is not None else None
     native = _byte_word_counter(pre_tokenizer)
-    if native is None:
-        native = _bert_word_counter(normalizer, pre_tokenizer)
-        if native is not None:
-            norm = None  # the counter normalizes
     strs = decode_texts(texts)
     if native is not None:
         # The byte-level set-ups on the native core: words are counted in C++ and become
@@ -568,28 +564,6 @@ def _count(
                 counts[text] += 1
     seen.words = seen.words or bool(counts)
     return counts
-
-
-def _bert_word_counter(normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None) -> Any:
-    """A ``BertWordCounter`` for BERT's normalizer and pre-tokenizer (WordPiece's set-up).
-
-    ASCII lines, the bulk of most corpora, are then split natively; other text still
-    goes through ``normalizer`` and ``pre_tokenizer``.
-    """
-    from . import _backend
-    from .normalizers import BertNormalizer
-    from .pre_tokenizers import BertPreTokenizer
-
-    if type(normalizer) is not BertNormalizer or type(pre_tokenizer) is not BertPreTokenizer:
-        return None
-    if not normalizer.clean_text:
-        return None  # control chars stay in words: not the native split
-    normalize, split = normalizer.normalize_str, pre_tokenizer.words
-
-    def words(text: str) -> list[str]:
-        return split(normalize(text))
-
-    return _backend.BertWordCounter(words, normalizer.lowercase)
 
 
 def count_words(
