@@ -50,6 +50,131 @@ def test_invalid_utf8_names_file_line_and_byte(tmp_path: Path) -> None:
     assert list(iter_lines(str(path), errors="ignore")) == ["ok\n", "abcd\n"]
 
 
+def _lines_one_by_one(data: bytes, errors: str) -> list[str] | tuple[int, int]:
+    """The oracle: each line (ending at b"\\n") decoded on its own, or (offset, line)
+    of the first bad byte when ``errors`` is strict."""
+    out: list[str] = []
+    offset = 0
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        last = offset + len(raw) == len(data)
+        chunk = raw if last else raw + b"\n"
+        if not chunk:
+            break
+        try:
+            out.append(chunk.decode("utf-8", errors))
+        except UnicodeDecodeError as e:
+            return offset + e.start, number
+        offset += len(chunk)
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    data=st.lists(
+        st.sampled_from([b"a", b"\n", b" ", b"\xc3\xa9", b"\xe2\x82\xac", b"\xff", b"\xc3", b"\r"]),
+        max_size=60,
+    ).map(b"".join),
+    read_bytes=st.integers(1, 12),
+    errors=st.sampled_from(["strict", "replace", "ignore"]),
+)
+def test_block_reading_equals_line_by_line_decoding(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, read_bytes: int, errors: str
+) -> None:
+    """Lines are read a block at a time; the result (and the place of a bad byte) is
+    what decoding each line on its own gives, wherever the blocks end."""
+    from tokenlab import corpus
+
+    path = tmp_path_factory.mktemp("blocks") / "c.txt"
+    path.write_bytes(data)
+    expected = _lines_one_by_one(data, errors)
+    old = corpus.READ_BYTES
+    corpus.READ_BYTES = read_bytes
+    try:
+        if isinstance(expected, tuple):
+            offset, line = expected
+            with pytest.raises(CorpusError, match=rf"byte {offset} \(line {line}\)"):
+                list(iter_lines(str(path), errors))
+        else:
+            # without a cut rule, a line longer than READ_BYTES still comes whole
+            assert list(iter_lines(str(path), errors)) == expected
+    finally:
+        corpus.READ_BYTES = old
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    texts=st.lists(
+        st.lists(
+            st.sampled_from(
+                [
+                    "Ab",
+                    "c",
+                    " ",
+                    "\t",
+                    "\n",
+                    "\r",
+                    "\x00",
+                    "\x07",
+                    ",",
+                    "$",
+                    "-",
+                    "9",
+                    "é",
+                    "中",
+                    "\u2028",
+                ]
+            ).map(str)
+        ).map("".join),
+        max_size=12,
+    ),
+    options=st.sampled_from(
+        [None, {}, {"lowercase": False}, {"clean_text": False}, {"strip_accents": False}]
+    ),
+)
+def test_bert_bulk_counting_equals_line_by_line(
+    texts: list[str], options: dict[str, bool] | None
+) -> None:
+    """BERT set-ups count ASCII lines in bulk on the core; the counts are exactly
+    what normalizing and pre-tokenizing each text gives."""
+    from tokenlab import corpus
+    from tokenlab.corpus import ascii_word_table
+    from tokenlab.normalizers import BertNormalizer
+    from tokenlab.pre_tokenizers import BertPreTokenizer
+
+    normalizer = None if options is None else BertNormalizer(**options)
+    pre = BertPreTokenizer()
+    assert ascii_word_table(normalizer, pre) is not None  # the bulk path is taken
+
+    def run() -> Counter[str] | str:
+        try:
+            return count_words(texts, normalizer, pre)
+        except CorpusError as e:
+            return str(e)
+
+    bulk = run()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(corpus, "ascii_word_table", lambda *_: None)  # the line-by-line path
+        exact = run()
+    assert bulk == exact
+    if isinstance(exact, Counter):  # and the oracle is what the components give
+        assert exact == Counter(
+            w for t in texts for w in pre.words(normalizer.normalize_str(t) if normalizer else t)
+        )
+
+
+def test_ascii_word_table_only_for_bert() -> None:
+    from tokenlab.corpus import ascii_word_table
+    from tokenlab.normalizers import BertNormalizer, Lowercase
+    from tokenlab.pre_tokenizers import BertPreTokenizer
+
+    assert ascii_word_table(None, Whitespace()) is None
+    assert ascii_word_table(Lowercase(), BertPreTokenizer()) is None
+    table = ascii_word_table(BertNormalizer(), BertPreTokenizer())
+    assert table is not None
+    # by hand: BERT lowercases, drops NUL, turns tabs into spaces, isolates punctuation
+    assert (table[ord("A")], table[0], table[9], table[ord("$")]) == ("a", "", " ", " $ ")
+
+
 def test_truncated_gzip(tmp_path: Path) -> None:
     path = tmp_path / "cut.txt.gz"
     data = gzip.compress(b"hello world\n" * 1000)

@@ -156,6 +156,101 @@ def test_counter_grows_past_its_first_table(core: ModuleType) -> None:
     assert counter.to_dict() == expected
 
 
+def _space_words_oracle(texts: list[str]) -> tuple[Counter[str], Counter[str]]:
+    # Written out line by line (the cores split the joined text in one pass).
+    words: Counter[str] = Counter()
+    lasts: Counter[str] = Counter()
+    for text in texts:
+        for line in text.split("\n"):
+            found = [w for w in line.split(" ") if w]
+            words.update(found)
+            if found:
+                lasts[found[-1]] += 1
+    return words, lasts
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["a", "b", "ab", " ", "  ", "\n", "\t", ".", "\r"])).map("".join),
+        max_size=5,
+    ),
+    st.booleans(),
+)
+def test_space_word_counter_equals_split_lines(
+    core: ModuleType, texts: list[str], sentence_ends: bool
+) -> None:
+    counter = core.SpaceWordCounter(sentence_ends)
+    for text in texts:
+        counter.add(text)
+    words, lasts = counter.to_dicts()
+    want_words, want_lasts = _space_words_oracle(texts)
+    assert words == want_words and list(words) == list(want_words)  # first-seen order too
+    if sentence_ends:
+        assert lasts == want_lasts and list(lasts) == list(want_lasts)
+    else:
+        assert lasts == {}
+
+
+_TABLE_CHARS = "ab.,xX \t\x00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from([*_TABLE_CHARS, "\n"])).map("".join), max_size=4),
+    st.lists(
+        st.sampled_from(["", " ", "a", "z", " . ", " q ", None]),
+        min_size=len(_TABLE_CHARS),
+        max_size=len(_TABLE_CHARS),
+    ),
+    st.booleans(),
+)
+def test_space_word_counter_with_a_table(
+    core: ModuleType, texts: list[str], choices: list[str | None], sentence_ends: bool
+) -> None:
+    """With a table, the words are those of each line translated, then split at spaces."""
+    table = [chr(c) for c in range(128)]
+    for ch, out in zip(_TABLE_CHARS, choices):
+        table[ord(ch)] = ch if out is None else out
+    table[10] = " "
+    counter = core.SpaceWordCounter(sentence_ends, table)
+    for text in texts:
+        counter.add(text)
+    words, lasts = counter.to_dicts()
+    mapping = dict(enumerate(table))
+    lines = ["\n".join(t.translate(mapping) for t in text.split("\n")) for text in texts]
+    want_words, want_lasts = _space_words_oracle(lines)
+    assert words == want_words and list(words) == list(want_words)
+    assert lasts == (want_lasts if sentence_ends else {})
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ([" "] * 127, "128 entries"),
+        ([" "] * 127 + ["ab"], "a char or ' c '"),
+        ([" "] * 127 + ["\u00e9"], "ASCII"),
+        ([" "] * 127 + ["\n"], "newline"),
+        (["a"] * 128, "newline"),
+    ],
+)
+def test_space_word_counter_refuses_bad_tables(
+    core: ModuleType, table: list[str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        core.SpaceWordCounter(False, table)
+
+
+def test_space_word_counter_refuses_non_ascii_and_grows(core: ModuleType) -> None:
+    counter = core.SpaceWordCounter(True)
+    with pytest.raises(ValueError, match="ASCII"):
+        counter.add("caf\u00e9")
+    texts = [" ".join(f"w{i} w{i % 7}" for i in range(j, j + 50)) for j in range(0, 5000, 50)]
+    for text in texts:
+        counter.add(text)
+    assert counter.to_dicts() == tuple(map(dict, _space_words_oracle(texts)))
+
+
 # ---------------------------------------------------------------------------------------------
 # Every code point: the class table must equal `regex`'s
 

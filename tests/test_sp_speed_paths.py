@@ -280,18 +280,47 @@ def test_files_and_iterator_train_the_same(
         {"treat_whitespace_as_suffix": True},
     ],
 )
-def test_boundary_finder_equals_piece_boundaries(options: dict[str, bool]) -> None:
-    from tokenlab.sp_pretokenize import boundary_finder, piece_boundaries
+def test_segment_counts_equal_piece_boundaries(
+    core: ModuleType, monkeypatch: pytest.MonkeyPatch, options: dict[str, bool]
+) -> None:
+    """Both cores' sum_segments give what cutting each word at piece_boundaries gives."""
+    from tokenlab import _backend
+    from tokenlab.sp_pretokenize import piece_boundaries, segment_counts, split_at_boundaries
 
+    monkeypatch.setattr(_backend, "sum_segments", core.sum_segments)
     rnd = random.Random(3)
     # Latin, digits, a combining mark (Inherited), Greek, Han, Hiragana, "▁", TAB,
     # U+2585, an unknown char ("q") and punctuation (Common).
     alphabet = "ab1２\u0301αβ漢ひ▁\t\u2585q,."
     known = set(alphabet) - {"q"}
-    finder = boundary_finder(alphabet, known=known.__contains__, **options)
-    for _ in range(3000):
-        word = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 9)))
-        assert finder(word) == piece_boundaries(word, known=known.__contains__, **options), word
+    counts = {
+        "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 9))): rnd.randint(-1, 5)
+        for _ in range(3000)
+    }
+    expected: dict[str, int] = {}
+    for word, count in counts.items():
+        if count <= 0 or len(word) < 2:
+            continue
+        cuts = piece_boundaries(word, known=known.__contains__, **options)
+        for part in split_at_boundaries(word, cuts):
+            if len(part) > 1:
+                expected[part] = expected.get(part, 0) + count
+    got = segment_counts(counts, known=known.__contains__, **options)
+    assert got == expected and list(got) == list(expected)  # first-seen order too
+
+
+def test_sum_segments_errors(core: ModuleType) -> None:
+    with pytest.raises(KeyError):
+        core.sum_segments({"ab": 1}, {"a": 8}, False, True)
+    with pytest.raises(ValueError, match="not an info value"):
+        core.sum_segments({"ab": 1}, {}, False, True, lambda ch: -1)
+    with pytest.raises(TypeError):
+        core.sum_segments({b"ab": 1}, {}, False, True, lambda ch: 8)
+    # count 2**70: summed exactly, as Python ints
+    assert core.sum_segments({"ab": 2**70, "abc,": 1}, {}, False, True, lambda ch: 8) == {
+        "ab": 2**70,
+        "abc,": 1,
+    }
 
 
 def test_cli_num_threads_gives_the_same_model(

@@ -1522,3 +1522,4 @@ __all__ += ["ByteRankMerger"]
 include "_scan.pxi"
 include "_likelihood.pxi"
 include "_encode.pxi"
+include "_spsegment.pxi"

@@ -34,6 +34,15 @@ cdef struct _CacheSlot:
     uint32_t key_size
     uint32_t val_size
 
+cdef struct _PairSlot:
+    key_t key               # _NO_KEY: empty slot
+    uint64_t value          # (rank << 32) | new id
+
+# No pair (left, right) packs to this key: ids are below 2**31.
+cdef key_t _NO_KEY = 0xFFFFFFFFFFFFFFFFu
+# What a lookup of a pair without a merge gives: above every (rank << 32) | id.
+cdef uint64_t _NO_MERGE = 0xFFFFFFFFFFFFFFFFu
+
 # Pieces longer than this are merged every time instead of cached (they are rare, and
 # they would fill the cache with bytes that do not repeat).
 cdef size_t _ENC_CACHE_MAX_PIECE = 256
@@ -56,7 +65,7 @@ cdef class _EncodeWork:
     cdef vector[int64_t] piece_char     # char index of each byte (-1: the added space)
     cdef vector[sym_t] buf              # merge scratch
     cdef vector[int32_t] sizes
-    cdef vector[int64_t] ranks
+    cdef vector[uint64_t] merges         # the merge of each adjacent pair (or _NO_MERGE)
     # Output, appended to by every text of a call.
     cdef vector[int64_t] out_ids
     cdef vector[int64_t] out_start
@@ -139,7 +148,13 @@ cdef class ByteLevelEncoder:
     cdef readonly bint add_prefix_space
     cdef int _pattern
     cdef sym_t _byte_ids[256]
-    cdef unordered_map[key_t, uint64_t] _pairs     # pair -> (rank << 32) | new id
+    cdef unordered_map[key_t, uint64_t] _pairs     # pair -> (rank << 32) | new id (building)
+    # The same pairs in a flat open-addressing table, which the merge loop probes: a
+    # node-based map costs a cache miss or two per probe, and a word that misses the
+    # cache probes it a dozen times or more.
+    cdef vector[_PairSlot] _slots
+    cdef int _shift
+    cdef size_t _n_pairs
     cdef unordered_map[string, sym_t] _whole
     cdef list _pool                               # idle workspaces
 
@@ -156,6 +171,7 @@ cdef class ByteLevelEncoder:
             if not self._pairs.count(k):
                 self._pairs[k] = ((<uint64_t>rank) << 32) | <uint64_t>_check_id(new_id, "new_id")
             rank += 1
+        self._freeze()
         if whole is not None:
             for token, tid in whole.items():
                 if not isinstance(token, bytes):
@@ -215,12 +231,13 @@ cdef class ByteLevelEncoder:
                         ((<uint64_t>item.second) << 32) | <uint64_t>item.second
                     )
             self._whole.swap(table)
+        self._freeze()
         return self
 
     def __repr__(self):
         return (
             f"ByteLevelEncoder(pattern={self.pattern!r}, add_prefix_space="
-            f"{bool(self.add_prefix_space)}, pairs={self._pairs.size()})"
+            f"{bool(self.add_prefix_space)}, pairs={self._n_pairs})"
         )
 
     def clear_cache(self):
@@ -229,26 +246,63 @@ cdef class ByteLevelEncoder:
 
     # -- the kernel ------------------------------------------------------------------
 
-    cdef inline int64_t _rank(self, sym_t a, sym_t b) noexcept nogil:
-        cdef unordered_map[key_t, uint64_t].iterator it = self._pairs.find(_key(a, b))
-        if it == self._pairs.end():
-            return -1
-        return <int64_t>(deref(it).second >> 32)
+    cdef void _freeze(self) noexcept:
+        # Move the pairs into the flat table (at most half full), in the map's order:
+        # the slots a key lands in may differ, what a lookup finds never does.
+        cdef size_t size = 16
+        cdef uint64_t pos, mask
+        cdef _PairSlot empty
+        empty.key = _NO_KEY
+        empty.value = _NO_MERGE
+        self._shift = 60
+        while size < 2 * self._pairs.size():
+            size <<= 1
+            self._shift -= 1
+        self._slots.assign(size, empty)
+        mask = size - 1
+        for item in self._pairs:
+            pos = self._home(item.first)
+            while self._slots[pos].key != _NO_KEY:
+                pos = (pos + 1) & mask
+            self._slots[pos].key = item.first
+            self._slots[pos].value = item.second
+        self._n_pairs = self._pairs.size()
+        self._pairs.clear()
+        self._pairs.rehash(0)
+
+    cdef inline uint64_t _home(self, key_t k) noexcept nogil:
+        # Fibonacci hashing: the top bits of k times 2**64 / golden ratio.
+        return (k * <uint64_t>0x9E3779B97F4A7C15u) >> self._shift
+
+    cdef inline uint64_t _lookup(self, sym_t a, sym_t b) noexcept nogil:
+        # (rank << 32) | new id of the merge of a and b, or _NO_MERGE.
+        cdef key_t k = _key(a, b)
+        cdef uint64_t mask = self._slots.size() - 1
+        cdef uint64_t pos = self._home(k)
+        cdef const _PairSlot* slots = self._slots.data()
+        while True:
+            if slots[pos].key == k:
+                return slots[pos].value
+            if slots[pos].key == _NO_KEY:
+                return _NO_MERGE
+            pos = (pos + 1) & mask
 
     cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil:
         # Merge the bytes data[:n] into w.buf / w.sizes (byte lengths); returns the count.
+        # Merges are compared as (rank << 32) | new id: the same order as by rank alone,
+        # as pairs with equal ranks (tiktoken's splits of one token) have equal ids too.
         cdef unordered_map[string, sym_t].iterator wit
         cdef Py_ssize_t i, best_i
-        cdef int64_t best_rank
+        cdef uint64_t best
         cdef sym_t* buf
         cdef int32_t* sizes
-        cdef int64_t* ranks
+        cdef uint64_t* merges
         w.buf.resize(n)
         w.sizes.resize(n)
-        w.ranks.resize(n)
+        w.merges.resize(n)
         buf = w.buf.data()
         sizes = w.sizes.data()
-        ranks = w.ranks.data()
+        merges = w.merges.data()
         if n > 1 and not self._whole.empty():
             w.whole_key.assign(data, n)
             wit = self._whole.find(w.whole_key)
@@ -262,28 +316,27 @@ cdef class ByteLevelEncoder:
         if n < 2:
             return n
         for i in range(n - 1):
-            ranks[i] = self._rank(buf[i], buf[i + 1])
+            merges[i] = self._lookup(buf[i], buf[i + 1])
         while n > 1:
-            best_i = -1
-            best_rank = -1
-            for i in range(n - 1):
-                if ranks[i] >= 0 and (best_i < 0 or ranks[i] < best_rank):
+            best_i = 0
+            best = merges[0]
+            for i in range(1, n - 1):
+                if merges[i] < best:    # strict: the leftmost of equal merges
                     best_i = i
-                    best_rank = ranks[i]
-            if best_i < 0:
+                    best = merges[i]
+            if best == _NO_MERGE:
                 break
-            buf[best_i] = <sym_t>(deref(self._pairs.find(_key(buf[best_i], buf[best_i + 1]))).second
-                                  & _LOW32)
+            buf[best_i] = <sym_t>(best & _LOW32)
             sizes[best_i] += sizes[best_i + 1]
             for i in range(best_i + 1, n - 1):
                 buf[i] = buf[i + 1]
                 sizes[i] = sizes[i + 1]
-                ranks[i] = ranks[i + 1]
+                merges[i] = merges[i + 1]
             n -= 1
             if best_i > 0:
-                ranks[best_i - 1] = self._rank(buf[best_i - 1], buf[best_i])
+                merges[best_i - 1] = self._lookup(buf[best_i - 1], buf[best_i])
             if best_i < n - 1:
-                ranks[best_i] = self._rank(buf[best_i], buf[best_i + 1])
+                merges[best_i] = self._lookup(buf[best_i], buf[best_i + 1])
         return n
 
     cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,

@@ -14,13 +14,13 @@ in :mod:`tokenlab.pre_tokenizers`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import regex
 
 from ._patterns import BYTE_LEVEL_PATTERN, PATTERNS
 
-__all__ = ["SCAN_NAMES", "ByteWordCounter", "PatternScanner"]
+__all__ = ["SCAN_NAMES", "ByteWordCounter", "PatternScanner", "SpaceWordCounter"]
 
 # The fixed patterns, by scanner name (the strings live in tokenlab/_patterns.py).
 SCAN_PATTERNS: dict[str, str] = {"byte_level": BYTE_LEVEL_PATTERN, **PATTERNS}
@@ -129,3 +129,78 @@ class ByteWordCounter:
     def to_dict(self) -> dict[str, int]:
         """Return ``{byte-mapped word: count}`` in first-seen order."""
         return dict(self._counts)
+
+
+class SpaceWordCounter:
+    """Count the space-separated words of ASCII lines, and the last word of each line.
+
+    Each text is lines joined by ``"\\n"``; with no ``table``, the words are the
+    non-empty runs between spaces and newlines, keys in first-seen order.
+    SentencePiece's word counting uses it for the lines it can take in bulk
+    (:mod:`tokenlab.sp_pretokenize`).
+
+    A ``table`` maps each of the 128 ASCII chars to ``""`` (dropped), ``" "`` (a
+    separator), one char (that char, inside a word) or ``" c "`` (``c`` as a word of its
+    own): the text is translated by it first, then split as above. The BERT word
+    counter uses it (:mod:`tokenlab.corpus`). A newline must map to ``" "``.
+
+    Args:
+        sentence_ends: also count the last word of each line.
+        table: the translation, or None (identity).
+
+    Raises:
+        ValueError: ``table`` is malformed.
+
+    >>> c = SpaceWordCounter(True)
+    >>> c.add("a b  a\\n\\nb a ")
+    >>> c.to_dicts()
+    ({'a': 3, 'b': 2}, {'a': 2})
+    """
+
+    def __init__(self, sentence_ends: bool = False, table: Sequence[str] | None = None) -> None:
+        self._words: Counter[str] = Counter()
+        self._lasts: Counter[str] = Counter()
+        self._want_ends = bool(sentence_ends)
+        self._table: dict[int, str] | None = None
+        if table is None:
+            return
+        if len(table) != 128:
+            raise ValueError(f"table must have 128 entries, got {len(table)}")
+        for c, out in enumerate(table):
+            if not isinstance(out, str) or not out.isascii() or "\n" in out:
+                raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
+            alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
+            if len(out) > 1 and not alone:
+                raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
+        if table[10] != " ":
+            raise ValueError("table must map the newline to ' ' (lines are joined by it)")
+        self._table = dict(enumerate(table))
+        self._table[10] = "\n"  # a separator that also ends the line (for sentence ends)
+
+    def __len__(self) -> int:
+        return len(self._words) - ("" in self._words)
+
+    def add(self, text: str) -> None:
+        """Count the words of ``text`` (ASCII lines joined by newlines).
+
+        Raises:
+            TypeError: ``text`` is not a str.
+            ValueError: ``text`` is not ASCII.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if not text.isascii():
+            raise ValueError("SpaceWordCounter takes ASCII text only")
+        if self._table is not None:
+            text = text.translate(self._table)
+        # str.split and Counter run in C; the empty strings between separators are
+        # counted too and dropped in to_dicts, which keeps the others' order.
+        self._words.update(text.replace("\n", " ").split(" "))
+        if self._want_ends:
+            self._lasts.update([line.rstrip(" ").rpartition(" ")[2] for line in text.split("\n")])
+
+    def to_dicts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Return ``({word: count}, {last word: count})``, each in first-seen order."""
+        words = {w: n for w, n in self._words.items() if w}
+        lasts = {w: n for w, n in self._lasts.items() if w}
+        return words, lasts

@@ -16,7 +16,9 @@
 from cpython.unicode cimport (
     PyUnicode_1BYTE_KIND,
     PyUnicode_2BYTE_KIND,
+    PyUnicode_4BYTE_KIND,
     PyUnicode_DATA,
+    PyUnicode_DecodeASCII,
     PyUnicode_FromKindAndData,
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
@@ -24,7 +26,7 @@ from cpython.unicode cimport (
 )
 cimport cython
 from libc.stdint cimport uint8_t, uint16_t
-from libc.stdlib cimport calloc
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcmp, memcpy
 from libcpp.algorithm cimport sort
 from libcpp.utility cimport pair
@@ -65,31 +67,54 @@ cdef int _scan_build_tables() except -1:
     global _SCAN_CLASS
     if _SCAN_CLASS != NULL:
         return 0
-    from array import array
-
     import regex
 
     cdef uint16_t* table = <uint16_t*>calloc(0x110000, sizeof(uint16_t))
-    if table == NULL:
+    cdef uint32_t* cps = <uint32_t*>malloc(0x110000 * sizeof(uint32_t))
+    if table == NULL or cps == NULL:
+        free(table)
+        free(cps)
         raise MemoryError("no memory for the scanner's class table")
-    cdef Py_ssize_t cp
+    cdef Py_ssize_t cp, i, n = 0
     cdef uint16_t bit
-    # Every code point, surrogates included, in order: char i of ``every`` is U+i.
-    every = array("I", range(0x110000)).tobytes().decode("utf-32-le", "surrogatepass")
-    classes = (
-        (_CL_L, r"\p{L}+"),
-        (_CL_N, r"\p{N}+"),
-        (_CL_S, r"\s+"),
-        (_CL_UP, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+"),
-        (_CL_LO, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"),
-    )
-    for bit, pattern in classes:
-        for m in regex.finditer(pattern, every):
+    try:
+        # Every code point, surrogates included, in order: char i of ``every`` is U+i.
+        for cp in range(0x110000):
+            cps[cp] = <uint32_t>cp
+        every = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, cps, 0x110000)
+        # The classes below are all inside [\p{L}\p{N}\s\p{M}], which holds about a
+        # tenth of the code points (most are unassigned or private use): one pass finds
+        # them, and each class then runs over those chars only (a class is a property of
+        # one char, so it matches the same chars in the shorter string). This keeps the
+        # first encode of a process at tens of milliseconds instead of 150.
+        for m in regex.finditer(r"[\p{L}\p{N}\s\p{M}]+", every):
             for cp in range(m.start(), m.end()):
-                table[cp] |= bit
-    for letter in "sdmtlver":
-        for m in regex.finditer(f"(?i:{letter})", every):
-            table[m.start()] |= <uint16_t>(ord(letter) << 8)
+                cps[n] = <uint32_t>cp
+                n += 1
+        some = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, cps, n)
+        classes = (
+            (_CL_L, r"\p{L}+"),
+            (_CL_N, r"\p{N}+"),
+            (_CL_S, r"\s+"),
+            (_CL_UP, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+"),
+            (_CL_LO, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"),
+        )
+        for bit, pattern in classes:
+            for m in regex.finditer(pattern, some):
+                for i in range(m.start(), m.end()):
+                    table[cps[i]] |= bit
+        # The contraction letters under (?i) may in principle be any char: search all of
+        # them at once, then ask which letters each (rare) hit stands for.
+        for m in regex.finditer("(?i:[sdmtlver])", every):
+            ch = m.group()
+            for letter in "sdmtlver":
+                if regex.fullmatch(f"(?i:{letter})", ch):
+                    table[m.start()] |= <uint16_t>(ord(letter) << 8)
+    except BaseException:
+        free(table)
+        raise
+    finally:
+        free(cps)
     cdef int b, extra = 0
     for b in range(256):
         if 0x21 <= b <= 0x7E or 0xA1 <= b <= 0xAC or 0xAE <= b:
@@ -473,6 +498,95 @@ cdef inline uint64_t _hash_bytes(const char* p, size_t n) noexcept nogil:
 
 
 @cython.final
+cdef class _ByteTable:
+    """Counts keyed by byte strings, in an open-addressing table; first-seen order kept.
+
+    The words' bytes live in one arena, so a counter holds no Python object per word.
+    """
+
+    cdef vector[_WordSlot] slots        # size is a power of two, at most 70% full
+    cdef string arena                   # the bytes of every distinct word, first seen first
+    cdef size_t words                   # distinct words so far
+
+    def __cinit__(self):
+        cdef _WordSlot empty
+        empty.hash = 0
+        empty.start = -1
+        empty.count = 0
+        empty.size = 0
+        self.slots.assign(1024, empty)
+        self.words = 0
+
+    cdef int grow(self) except -1:
+        cdef _WordSlot empty
+        empty.hash = 0
+        empty.start = -1
+        empty.count = 0
+        empty.size = 0
+        cdef vector[_WordSlot] old
+        old.swap(self.slots)
+        self.slots.assign(old.size() * 2, empty)
+        cdef uint64_t mask = self.slots.size() - 1, pos
+        cdef size_t i
+        for i in range(old.size()):
+            if old[i].start >= 0:
+                pos = old[i].hash & mask
+                while self.slots[pos].start >= 0:
+                    pos = (pos + 1) & mask
+                self.slots[pos] = old[i]
+        return 0
+
+    cdef inline int count(self, const char* key, size_t n) except -1:
+        cdef uint64_t h = _hash_bytes(key, n)
+        cdef uint64_t mask, pos
+        cdef _WordSlot* slot
+        if (self.words + 1) * 10 > self.slots.size() * 7:
+            self.grow()
+        mask = self.slots.size() - 1
+        pos = h & mask
+        while True:
+            slot = &self.slots[pos]
+            if slot.start < 0:
+                break
+            if slot.hash == h and slot.size == n and (
+                n == 0 or memcmp(self.arena.data() + slot.start, key, n) == 0
+            ):
+                slot.count += 1
+                return 0
+            pos = (pos + 1) & mask
+        slot.hash = h
+        slot.start = <int64_t>self.arena.size()
+        slot.count = 1
+        slot.size = <uint32_t>n
+        self.arena.append(key, n)
+        self.words += 1
+        return 0
+
+    cdef vector[size_t] order(self):
+        # The used slots, the word seen first first (arena offsets grow with first sight).
+        cdef vector[pair[int64_t, size_t]] by_start
+        cdef vector[size_t] out
+        cdef size_t i
+        for i in range(self.slots.size()):
+            if self.slots[i].start >= 0:
+                by_start.push_back(pair[int64_t, size_t](self.slots[i].start, i))
+        sort(by_start.begin(), by_start.end())
+        for i in range(by_start.size()):
+            out.push_back(by_start[i].second)
+        return out
+
+    cdef dict ascii_dict(self):
+        # {word: count}, first seen first, for words of ASCII bytes.
+        cdef dict out = {}
+        cdef _WordSlot* slot
+        for i in self.order():
+            slot = &self.slots[i]
+            out[PyUnicode_DecodeASCII(<char*>self.arena.data() + slot.start, slot.size, NULL)] = (
+                slot.count
+            )
+        return out
+
+
 cdef class ByteWordCounter:
     """Count the byte-mapped words of many texts without a Python object per word.
 
@@ -489,70 +603,17 @@ cdef class ByteWordCounter:
 
     cdef PatternScanner _scanner
     cdef bint _prefix
-    cdef vector[_WordSlot] _slots       # size is a power of two, at most 70% full
-    cdef string _arena                  # the bytes of every distinct word, first seen first
-    cdef size_t _words                  # distinct words so far
+    cdef _ByteTable _table
     cdef vector[Py_ssize_t] _ends
     cdef string _key
 
     def __init__(self, PatternScanner scanner not None, bint add_prefix_space=False):
         self._scanner = scanner
         self._prefix = add_prefix_space
-        cdef _WordSlot empty
-        empty.hash = 0
-        empty.start = -1
-        empty.count = 0
-        empty.size = 0
-        self._slots.assign(1024, empty)
-        self._words = 0
+        self._table = _ByteTable()
 
     def __len__(self):
-        return self._words
-
-    cdef int _grow(self) except -1:
-        cdef _WordSlot empty
-        empty.hash = 0
-        empty.start = -1
-        empty.count = 0
-        empty.size = 0
-        cdef vector[_WordSlot] old
-        old.swap(self._slots)
-        self._slots.assign(old.size() * 2, empty)
-        cdef uint64_t mask = self._slots.size() - 1, pos
-        cdef size_t i
-        for i in range(old.size()):
-            if old[i].start >= 0:
-                pos = old[i].hash & mask
-                while self._slots[pos].start >= 0:
-                    pos = (pos + 1) & mask
-                self._slots[pos] = old[i]
-        return 0
-
-    cdef inline int _count(self, const char* key, size_t n) except -1:
-        cdef uint64_t h = _hash_bytes(key, n)
-        cdef uint64_t mask, pos
-        cdef _WordSlot* slot
-        if (self._words + 1) * 10 > self._slots.size() * 7:
-            self._grow()
-        mask = self._slots.size() - 1
-        pos = h & mask
-        while True:
-            slot = &self._slots[pos]
-            if slot.start < 0:
-                break
-            if slot.hash == h and slot.size == n and (
-                n == 0 or memcmp(self._arena.data() + slot.start, key, n) == 0
-            ):
-                slot.count += 1
-                return 0
-            pos = (pos + 1) & mask
-        slot.hash = h
-        slot.start = <int64_t>self._arena.size()
-        slot.count = 1
-        slot.size = <uint32_t>n
-        self._arena.append(key, n)
-        self._words += 1
-        return 0
+        return self._table.words
 
     def add(self, texts):
         """Count the words of each text of ``texts`` (an iterable of str).
@@ -565,6 +626,7 @@ cdef class ByteWordCounter:
         cdef const void* data
         cdef Py_ssize_t start, end
         cdef size_t w
+        cdef _ByteTable table = self._table
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"texts must be str, got {type(text).__name__}")
@@ -578,33 +640,152 @@ cdef class ByteWordCounter:
                 # The chars are the UTF-8 bytes: count straight from the string.
                 for w in range(self._ends.size()):
                     end = self._ends[w]
-                    self._count(<const char*>data + start, end - start)
+                    table.count(<const char*>data + start, end - start)
                     start = end
                 continue
             for w in range(self._ends.size()):
                 end = self._ends[w]
                 self._key.clear()
                 _utf8_span(data, kind, start, end, self._key)
-                self._count(self._key.data(), self._key.size())
+                table.count(self._key.data(), self._key.size())
                 start = end
 
     def to_dict(self):
         """Return ``{byte-mapped word: count}`` in first-seen order."""
         cdef dict out = {}
         cdef vector[uint16_t] buf
-        cdef vector[pair[int64_t, size_t]] order     # (arena offset, slot): first seen first
         cdef string word
-        cdef size_t i
         cdef _WordSlot* slot
-        for i in range(self._slots.size()):
-            if self._slots[i].start >= 0:
-                order.push_back(pair[int64_t, size_t](self._slots[i].start, i))
-        sort(order.begin(), order.end())
-        for i in range(order.size()):
-            slot = &self._slots[order[i].second]
-            word = self._arena.substr(slot.start, slot.size)
+        for i in self._table.order():
+            slot = &self._table.slots[i]
+            word = self._table.arena.substr(slot.start, slot.size)
             out[_byte_chars(word, buf)] = slot.count
         return out
 
 
-__all__ += ["SCAN_NAMES", "ByteWordCounter", "PatternScanner"]
+cdef enum:
+    _SW_DROP = 0        # the char is removed (it does not end a word)
+    _SW_SEP = 1         # the char ends a word and is removed
+    _SW_WORD = 2        # the char is part of a word (as its table char)
+    _SW_ALONE = 3       # the char is a word of its own (as its table char)
+
+
+cdef class SpaceWordCounter:
+    """Count the space-separated words of ASCII lines, and the last word of each line.
+
+    Each text is lines joined by ``"\\n"``; with no ``table``, the words are the
+    non-empty runs between spaces and newlines: counting ``w for line in
+    text.split("\\n") for w in line.split(" ") if w`` (and, with ``sentence_ends``,
+    the last such ``w`` of each line), keys in first-seen order. SentencePiece's word
+    counting uses it for the lines it can take in bulk (tokenlab.sp_pretokenize).
+
+    A ``table`` maps each of the 128 ASCII chars to ``""`` (dropped), ``" "`` (a
+    separator), one char (that char, inside a word) or ``" c "`` (``c`` as a word of its
+    own): the text is translated by it first (``str.translate``), then split as above.
+    The BERT word counter uses it (tokenlab.corpus). A newline must map to ``" "``.
+
+    Args:
+        sentence_ends: also count the last word of each line.
+        table: the translation, or None (identity).
+
+    Raises:
+        ValueError: ``table`` is malformed.
+
+    >>> c = SpaceWordCounter(True)
+    >>> c.add("a b  a\\n\\nb a ")
+    >>> c.to_dicts()
+    ({'a': 3, 'b': 2}, {'a': 2})
+    """
+
+    cdef _ByteTable _words
+    cdef _ByteTable _lasts
+    cdef bint _want_ends
+    cdef uint8_t _kind[128]
+    cdef char _char[128]
+    cdef string _word                   # the word being read
+    cdef string _last_word              # the last word of the current line
+
+    def __init__(self, bint sentence_ends=False, table=None):
+        cdef int c
+        self._words = _ByteTable()
+        self._lasts = _ByteTable()
+        self._want_ends = sentence_ends
+        for c in range(128):
+            self._kind[c] = _SW_WORD
+            self._char[c] = <char>c
+        self._kind[32] = _SW_SEP
+        self._kind[10] = _SW_SEP
+        if table is None:
+            return
+        if len(table) != 128:
+            raise ValueError(f"table must have 128 entries, got {len(table)}")
+        for c in range(128):
+            out = table[c]
+            if not isinstance(out, str) or not out.isascii() or "\n" in out:
+                raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
+            if out == "":
+                self._kind[c] = _SW_DROP
+            elif out == " ":
+                self._kind[c] = _SW_SEP
+            elif len(out) == 1:
+                self._kind[c] = _SW_WORD
+                self._char[c] = <char>ord(out)
+            elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
+                self._kind[c] = _SW_ALONE
+                self._char[c] = <char>ord(out[1])
+            else:
+                raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
+        if self._kind[10] != _SW_SEP:
+            raise ValueError("table must map the newline to ' ' (lines are joined by it)")
+
+    def __len__(self):
+        return self._words.words
+
+    cdef inline int _end_word(self, Py_ssize_t* last_size) except -1:
+        # Count the word in self._word (if any) and remember it as the line's last.
+        if self._word.size():
+            self._words.count(self._word.data(), self._word.size())
+            last_size[0] = 1
+            if self._want_ends:
+                self._last_word.assign(self._word)
+            self._word.clear()
+        return 0
+
+    def add(self, str text not None):
+        """Count the words of ``text`` (ASCII lines joined by newlines).
+
+        Raises:
+            ValueError: ``text`` is not ASCII.
+        """
+        if not PyUnicode_IS_ASCII(text):
+            raise ValueError("SpaceWordCounter takes ASCII text only")
+        cdef const uint8_t* p = <const uint8_t*>PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
+        cdef Py_ssize_t has_last = 0
+        cdef uint8_t c, kind
+        self._word.clear()
+        for i in range(n):
+            c = p[i]
+            kind = self._kind[c]
+            if kind == _SW_WORD:
+                self._word.push_back(self._char[c])
+            elif kind == _SW_SEP:
+                self._end_word(&has_last)
+                if c == 10:
+                    if has_last and self._want_ends:
+                        self._lasts.count(self._last_word.data(), self._last_word.size())
+                    has_last = 0
+            elif kind == _SW_ALONE:
+                self._end_word(&has_last)
+                self._word.push_back(self._char[c])
+                self._end_word(&has_last)
+        self._end_word(&has_last)
+        if has_last and self._want_ends:
+            self._lasts.count(self._last_word.data(), self._last_word.size())
+
+    def to_dicts(self):
+        """Return ``({word: count}, {last word: count})``, each in first-seen order."""
+        return self._words.ascii_dict(), self._lasts.ascii_dict()
+
+
+__all__ += ["SCAN_NAMES", "ByteWordCounter", "PatternScanner", "SpaceWordCounter"]

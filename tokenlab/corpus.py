@@ -324,9 +324,40 @@ def _pieces(
     carried_bytes = 0  # UTF-8 length of the decoded carry, for skip_over
     skipping = False  # the current line is too long for skip_over: drop it
     warned = False
+    head = b""  # bytes read ahead by the block path: the start of the next line
     while end < 0 or offset < end:
         limit = READ_BYTES if end < 0 else min(READ_BYTES, end - offset)
-        raw = f.readline(limit)
+        if not (carry or skipping or head):
+            # Between lines: read a block and yield its complete lines at once (one
+            # decode and one split instead of a readline and a decode per line). A
+            # block ends at a newline, which is never inside a UTF-8 sequence, so it
+            # decodes (and replaces bad bytes) exactly as its lines would one by one.
+            # What follows the last newline goes to the line-by-line path below as
+            # ``head``, which reads on from there as if the line had been read whole.
+            raw = f.read(limit)
+            if not raw:
+                break
+            nl = raw.rfind(b"\n") + 1
+            head = raw[nl:]
+            if nl:
+                body = raw[:nl] if head else raw
+                try:
+                    text = body.decode("utf-8", errors)
+                except UnicodeDecodeError as e:
+                    raise _BadUTF8(offset + e.start, line + body.count(b"\n", 0, e.start)) from None
+                offset += nl
+                if progress is not None:
+                    progress.update(nl)
+                lines = text.split("\n")
+                line += len(lines) - 1
+                lines.pop()  # the empty text after the last newline
+                yield from [t + "\n" for t in lines]
+            continue
+        if head:
+            raw = head + (f.readline(limit - len(head)) if limit > len(head) else b"")
+            head = b""
+        else:
+            raw = f.readline(limit)
         if not raw:
             break
         complete = raw.endswith(b"\n")
@@ -528,6 +559,93 @@ def _note(texts: Iterable[str], seen: _Seen) -> Iterator[str]:
         yield text
 
 
+def ascii_word_table(
+    normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None
+) -> list[str] | None:
+    """What BERT's normalizer and pre-tokenizer do to ASCII text, as a per-char table.
+
+    For ``BertPreTokenizer`` (optionally after ``BertNormalizer``), both of which treat
+    each ASCII char on its own: entry ``c`` is ``""`` (the normalizer drops it),
+    ``" "`` (a separator), a char (its normalized form, inside a word) or ``" c "`` (a
+    word of its own), as :class:`SpaceWordCounter <tokenlab._pycore.SpaceWordCounter>`
+    takes it. Each entry is found by running the two components on the char between
+    two letters, so the table says what they do, not what they are meant to do.
+    None for other set-ups, or when a char does not fit one of the four kinds.
+
+    >>> from tokenlab.pre_tokenizers import BertPreTokenizer
+    >>> table = ascii_word_table(None, BertPreTokenizer())
+    >>> table[ord("a")], table[ord(",")], table[ord(" ")]
+    ('a', ' , ', ' ')
+    """
+    from .normalizers import BertNormalizer
+    from .pre_tokenizers import BertPreTokenizer
+
+    if type(pre_tokenizer) is not BertPreTokenizer:
+        return None
+    if normalizer is not None and type(normalizer) is not BertNormalizer:
+        return None
+    words = pre_tokenizer.words
+    table: list[str] = []
+    for cp in range(128):
+        out = normalizer.normalize_str(chr(cp)) if normalizer is not None else chr(cp)
+        if len(out) > 1 or not out.isascii():
+            return None
+        if not out:
+            table.append("")
+        elif words(f"q{out}q") == ["q", "q"]:
+            table.append(" ")
+        elif words(f"q{out}q") == ["q", out, "q"]:
+            table.append(f" {out} ")
+        elif words(f"q{out}q") == [f"q{out}q"] and out != "\n":
+            table.append(out)
+        else:
+            return None
+    if table[10] != " " or table[ord("q")] != "q":
+        return None
+    return table
+
+
+def _count_ascii_in_bulk(
+    strs: Iterable[str],
+    table: list[str],
+    norm: Callable[[str], str] | None,
+    pre: PreTokenizer,
+    seen: _Seen,
+) -> Counter[str]:
+    # BERT set-ups: batches of ASCII lines are joined by newlines and split into words
+    # on the core in one pass (SpaceWordCounter with ascii_word_table), with no Python
+    # string per word; other lines take the exact path.
+    from ._backend import SpaceWordCounter
+
+    bulk = SpaceWordCounter(False, table)
+    counts: Counter[str] = Counter()
+
+    def add(batch: list[str]) -> None:
+        joined = "\n".join(batch)
+        if not joined.isascii():
+            plain = [t for t in batch if t.isascii()]
+            for text in _note((norm(t) if norm else t for t in batch if not t.isascii()), seen):
+                counts.update(pre.words(text))
+            joined = "\n".join(plain)
+        bulk.add(joined)
+
+    batch: list[str] = []
+    chars = 0
+    for text in strs:
+        batch.append(text)
+        chars += len(text)
+        if len(batch) == _BATCH or chars >= _BATCH_CHARS:  # bounded in chars too
+            add(batch)
+            batch.clear()
+            chars = 0
+    add(batch)
+    # A line holds text (see _note) exactly when it gives a word: its chars that are
+    # neither dropped nor separators become words.
+    seen.text = seen.text or len(bulk) > 0
+    counts.update(bulk.to_dicts()[0])
+    return counts
+
+
 def _count(
     texts: Iterable[str | bytes],
     normalizer: Normalizer | None,
@@ -540,7 +658,10 @@ def _count(
     norm = normalizer.normalize_str if normalizer is not None else None
     native = _byte_word_counter(pre_tokenizer)
     strs = decode_texts(texts)
-    if native is not None:
+    table = ascii_word_table(normalizer, pre_tokenizer)
+    if table is not None and pre_tokenizer is not None:
+        counts = _count_ascii_in_bulk(strs, table, norm, pre_tokenizer, seen)
+    elif native is not None:
         # The byte-level set-ups on the native core: words are counted in C++ and become
         # Python strings once each, not once per occurrence. A batch is bounded in
         # characters too, so that long texts do not pile up.

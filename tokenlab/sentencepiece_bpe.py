@@ -54,12 +54,11 @@ from .bpe import TrainingStats, check_counts, check_int
 from .errors import ConfigError
 from .models import SentencePieceBPE
 from .sp_pretokenize import (
-    boundary_finder,
     count_sentence_words,
     count_sentence_words_in_files,
     is_valid_piece,
     required_chars,
-    split_at_boundaries,
+    segment_counts,
 )
 
 __all__ = ["SentencePieceBPETrainer", "SentencePieceOptions", "meta_pieces"]
@@ -588,24 +587,14 @@ class SentencePieceBPETrainer(SentencePieceOptions):
         # sp_pretokenize.piece_boundaries for why merging inside the parts, with
         # pieces capped at max_sentencepiece_length, builds exactly the valid
         # pieces). Parts of one character have no pair and are dropped.
-        cuts_of = boundary_finder(
-            set("".join(counts)),
+        return segment_counts(
+            counts,
             split_by_unicode_script=self.split_by_unicode_script,
             split_by_number=self.split_by_number,
             split_digits=self.split_digits,
             treat_whitespace_as_suffix=self.treat_whitespace_as_suffix,
             known=char_id.__contains__,
         )
-        segments: dict[str, int] = {}
-        for word, count in counts.items():
-            if count <= 0 or len(word) < 2:
-                continue
-            cuts = cuts_of(word)
-            parts = split_at_boundaries(word, cuts) if cuts else [word]
-            for part in parts:
-                if len(part) > 1:
-                    segments[part] = segments.get(part, 0) + count
-        return segments
 
     def _unseen_pairs(
         self,

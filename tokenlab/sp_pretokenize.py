@@ -25,7 +25,8 @@ same "words" with the same counts:
   assigned later, and unassigned ones, are ``Common``).
 * :func:`piece_boundaries` / :func:`split_at_boundaries`: where a word can be
   cut so that the pieces a BPE trainer may build inside the parts are exactly
-  the valid pieces (see the proof in :func:`piece_boundaries`).
+  the valid pieces (see the proof in :func:`piece_boundaries`);
+  :func:`segment_counts` cuts a whole word-count table that way on the core.
 
 Not supported: ``allow_whitespace_only_pieces``, the ``required_chars`` and
 ``input_sentence_size`` trainer options, tsv input, and SentencePiece's
@@ -41,15 +42,16 @@ import sys
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
+from ._backend import SpaceWordCounter
 from .errors import ConfigError, CorpusError
 
 __all__ = [
     "SPACE_SYMBOL",
     "UNKNOWN_CHAR",
     "ascii_translation",
-    "boundary_finder",
     "char_frequencies",
     "char_script",
     "count_sentence_words",
@@ -57,6 +59,7 @@ __all__ = [
     "is_valid_piece",
     "piece_boundaries",
     "required_chars",
+    "segment_counts",
     "split_at_boundaries",
 ]
 
@@ -320,15 +323,13 @@ def _count_parts(
     )
     out: _Parts = (Counter(), Counter(), Counter(), Counter())
     ends = out if want_ends else None
-    batch: list[str] = []
-    for line in sentences:
-        batch.append(line)
-        if len(batch) == _BATCH:
-            _count_batch(batch, table, find, options, out, ends)
-            batch = []
-    _count_batch(batch, table, find, options, out, ends)
-    out[0].pop("", None)
-    out[2].pop("", None)
+    bulk = SpaceWordCounter(want_ends)
+    it = iter(sentences)
+    while batch := list(islice(it, _BATCH)):
+        _count_batch(batch, table, find, options, bulk, out, ends)
+    words, lasts = bulk.to_dicts()
+    out[0].update(words)
+    out[2].update(lasts)
     return out
 
 
@@ -550,38 +551,50 @@ def _count_batch(
     table: dict[int, str],
     find: Callable[[str], Any] | None,
     options: tuple[Any, ...],
+    bulk: Any,
     out: tuple[Counter[str], Counter[str], Counter[str], Counter[str]],
     ends: tuple[Counter[str], Counter[str], Counter[str], Counter[str]] | None,
 ) -> None:
     # With the default whitespace flags an ASCII line's words are its non-empty
     # space-separated parts, each with "▁" in front; normalizing it is a char-by-char
-    # translation (ascii_translation). So a batch of such lines, joined by newlines,
-    # translated and split once, gives their words at C speed. Lines that are not
-    # ASCII, hold NUL or a newline, are too long, or whose text holds a meta piece
-    # take the exact per-line path.
+    # translation (ascii_translation). So a batch of such lines, joined by newlines and
+    # translated once, is counted by the core's SpaceWordCounter (``bulk``) without a
+    # Python string per word; its words go to out[0], its lines' last words to
+    # ends[2] (both without the "▁"). Lines that are not ASCII, hold NUL or a newline,
+    # are too long, or whose text holds a meta piece (or would not be ASCII once
+    # normalized) take the exact per-line path.
     max_len = options[-1]
     pieces = options[1]
-    plain: list[str] = []
-    for line in lines:
-        if line.endswith("\n"):
-            line = line[:-1]
-        if line.isascii() and len(line) <= max_len and "\x00" not in line and "\n" not in line:
-            plain.append(line)
-        else:
-            _exact(line, options, out, ends)
-    if not plain:
-        return
-    text = "\n".join(plain)
+    joined = "".join(lines)
+    if (
+        joined.isascii()
+        and "\x00" not in joined
+        and joined.count("\n") == len(lines)
+        and all(line[-1:] == "\n" for line in lines)
+        and max(map(len, lines)) <= max_len + 1
+    ):
+        # The usual batch: every line is a fast-path line ending in its one newline.
+        plain: list[str] | None = None  # the lines without their newline, if needed
+        text = joined[:-1]
+    else:
+        plain = []
+        for line in lines:
+            if line.endswith("\n"):
+                line = line[:-1]
+            if line.isascii() and len(line) <= max_len and "\x00" not in line and "\n" not in line:
+                plain.append(line)
+            else:
+                _exact(line, options, out, ends)
+        if not plain:
+            return
+        text = "\n".join(plain)
     if find is not None and find(text):
         text = text.translate(table)
-    if any(p in text for p in pieces):
-        for line in plain:
+    if any(p in text for p in pieces) or not text.isascii():
+        for line in plain if plain is not None else [line[:-1] for line in lines]:
             _exact(line, options, out, ends)
         return
-    if ends is not None:
-        lasts = [seg.rstrip(" ").rpartition(" ")[2] for seg in text.split("\n")]
-        ends[2].update(lasts)
-    out[0].update(text.replace("\n", " ").split(" "))
+    bulk.add(text)
 
 
 def _exact(
@@ -1021,57 +1034,53 @@ def piece_boundaries(
     return cuts
 
 
-def boundary_finder(
-    chars: Iterable[str],
+def segment_counts(
+    counts: Mapping[str, int],
     *,
     split_by_unicode_script: bool = True,
     split_by_number: bool = True,
     split_digits: bool = False,
     treat_whitespace_as_suffix: bool = False,
     known: Callable[[str], bool] | None = None,
-) -> Callable[[str], list[int]]:
-    """:func:`piece_boundaries` with these options, for words made of ``chars`` only.
+) -> dict[str, int]:
+    """The words of ``counts`` cut at :func:`piece_boundaries`, the parts' counts summed.
 
-    What each char is (cut off on both sides, ``▁``, its script) is worked out
-    once per char instead of once per occurrence, so cutting a large
-    vocabulary of words is several times faster; the cuts are the same.
+    What :func:`piece_boundaries` and :func:`split_at_boundaries` give word by word,
+    run on the core, which classifies each distinct char once (words of one char, or
+    counted 0 or less, and parts of one char are left out: they have no pair).
 
-    >>> boundary_finder("▁abc1,d")("▁ab1c,d")
-    [3, 4, 5, 6]
+    >>> segment_counts({"▁ab,c": 2, "▁ab": 1})
+    {'▁ab': 3}
     """
-    info: dict[str, tuple[bool, bool, str | None]] = {}
-    for ch in set(chars):
-        isolated = (
+    from ._backend import (
+        SEGMENT_ALONE,
+        SEGMENT_ANY,
+        SEGMENT_INHERITED,
+        SEGMENT_SPACE,
+        sum_segments,
+    )
+
+    script_ids: dict[str | None, int] = {None: SEGMENT_INHERITED, _ANY: SEGMENT_ANY}
+
+    def classify(ch: str) -> int:
+        alone = (
             _never_in_piece(ch)
             or (known is not None and not known(ch))
             or (split_digits and _is_decimal(ch))
         )
         space = ch == SPACE_SYMBOL
-        info[ch] = (isolated, space, None if space else _script_class(ch, split_by_number))
-    suffix = treat_whitespace_as_suffix
-    by_script = split_by_unicode_script
+        script = None if space else _script_class(ch, split_by_number)
+        # Script numbers are only compared for equality: first-come numbering is fine.
+        sid = script_ids.setdefault(script, len(script_ids))
+        return (SEGMENT_ALONE if alone else 0) | (SEGMENT_SPACE if space else 0) | sid << 2
 
-    def cuts_of(word: str) -> list[int]:
-        cuts: list[int] = []
-        prev: str | None = _ANY
-        before_isolated = before_space = False
-        for i, ch in enumerate(word):
-            isolated, space, script = info[ch]
-            cut = i > 0 and (isolated or before_isolated or (before_space if suffix else space))
-            before_isolated, before_space = isolated, space
-            if cut:
-                cuts.append(i)
-                prev = _ANY
-            if space:
-                continue
-            if script is None:
-                script = prev
-            elif by_script and not cut and script != _ANY and prev != _ANY and script != prev:
-                cuts.append(i)
-            prev = script
-        return cuts
-
-    return cuts_of
+    return sum_segments(
+        counts if type(counts) is dict else dict(counts),
+        {},
+        treat_whitespace_as_suffix,
+        split_by_unicode_script,
+        classify,
+    )
 
 
 def split_at_boundaries(word: str, cuts: Sequence[int]) -> list[str]:

@@ -690,10 +690,14 @@ class Tokenizer:
         for cols, counts in _run_chunks(fast.encode_many_columns, plain, num_threads):
             data = memoryview(cols).cast("q")
             n = len(data) // 4
+            # The ids of the whole chunk as one list, sliced per text: far cheaper than
+            # a list per text built from the columns when it is read (most callers do).
+            all_ids = data[:n].tolist()
             pos = 0
-            for count in memoryview(counts).cast("q"):
-                out.append(from_columns((data, n, pos, pos + count, inverse, 0, None)))
-                pos += count
+            for count in memoryview(counts).cast("q").tolist():
+                end = pos + count
+                out.append(from_columns((data, n, pos, end, inverse, 0, None), all_ids[pos:end]))
+                pos = end
         if special:
             merged = iter(out)
             out = [

@@ -56,9 +56,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ._backend import (
     CLASS_ALONE,
@@ -85,6 +83,11 @@ from .sp_pretokenize import (
     required_chars,
 )
 
+# numpy is imported where it is used: it costs about 0.1 s, which every process that
+# imports tokenlab would pay, though only Unigram training needs it.
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = ["UnigramStats", "UnigramTrainer", "char_classes", "digamma"]
 
 #: M-step: pieces with a smaller expected count are dropped.
@@ -110,9 +113,11 @@ def digamma(x: np.ndarray) -> np.ndarray:
     uses the asymptotic series ``ln x - 1/(2x) - 1/(12x^2) + 1/(120x^4) -
     1/(252x^6) + 1/(240x^8)`` (error below 1e-12 there).
 
-    >>> round(float(digamma(np.array([1.0]))[0]), 9)  # minus the Euler-Mascheroni constant
+    >>> round(float(digamma([1.0])[0]), 9)  # minus the Euler-Mascheroni constant
     -0.577215665
     """
+    import numpy as np
+
     x = np.array(x, dtype=np.float64)
     result = np.zeros_like(x)
     small = x < 10.0
@@ -414,6 +419,8 @@ class UnigramTrainer(SentencePieceOptions):
         classes: dict[str, int],
     ) -> tuple[list[str], np.ndarray]:
         """Characters plus the top substrings, scored as log-probabilities."""
+        import numpy as np
+
         keep = set(kept)
         char_freq = char_frequencies(dict(zip(words, freqs)))
         chars = sorted(
@@ -440,6 +447,8 @@ class UnigramTrainer(SentencePieceOptions):
         desired: int,
     ) -> tuple[list[str], np.ndarray]:
         """Keep the pieces whose removal would cost the corpus likelihood the most."""
+        import numpy as np
+
         lattice = _lattice(pieces, scores)
         alternatives = lattice.alternatives()
         freq = table.viterbi_counts(lattice).astype(np.float64)
@@ -516,6 +525,8 @@ class _WordTable:
     """
 
     def __init__(self, words: list[str], freqs: list[int], threads: int) -> None:
+        import numpy as np
+
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         self.offsets = np.zeros(len(words) + 1, dtype=np.int64)
         np.cumsum(lengths, out=self.offsets[1:])
@@ -543,6 +554,8 @@ class _WordTable:
 
     def expected_counts(self, lattice: Any) -> tuple[np.ndarray, float]:
         """The E-step: expected count per piece id, and the corpus log-likelihood."""
+        import numpy as np
+
         outs = [np.zeros(len(lattice), dtype=np.float64) for _ in range(_PARTS)]
         logliks = self._run(
             lambda p: lattice.expected_counts_part(
@@ -558,6 +571,8 @@ class _WordTable:
 
     def viterbi_counts(self, lattice: Any) -> np.ndarray:
         """How often each piece id is on a Viterbi path, weighted by word frequency."""
+        import numpy as np
+
         outs = [np.zeros(len(lattice), dtype=np.int64) for _ in range(_PARTS)]
         self._run(
             lambda p: lattice.viterbi_counts_part(
@@ -575,6 +590,8 @@ def _lattice(pieces: list[str], scores: np.ndarray) -> Any:
 
 def _m_step(pieces: list[str], expected: np.ndarray) -> tuple[list[str], np.ndarray]:
     """Drop pieces expected less than 0.5 times; score the rest by digamma."""
+    import numpy as np
+
     counts = np.array(expected, dtype=np.float64)
     keep = np.flatnonzero(counts >= _MIN_EXPECTED)
     kept = counts[keep]
