@@ -28,6 +28,8 @@ cdef struct LxSymbol:
     # A symbol's part of LikelihoodIndex (see _likelihood.pxi).
     int64_t rank            # who owns a pair: the side with the higher rank (left on ties)
     int64_t gen             # bumped whenever this symbol's entry in the main heap changes
+    bint listed             # it has a valid entry in the main heap: top
+    HeapEntry top
     vector[HeapEntry] heap  # the pairs it owns, by count(pair) / count(partner)
     vector[key_t] foreign   # its pairs owned by the partner, and its pair with itself
 

@@ -197,6 +197,7 @@ cdef class LikelihoodIndex:
                 if rgt != lft and self._syms.find(rgt) == self._syms.end():
                     degree[rgt] += 1
         fresh.gen = 0
+        fresh.listed = False
         dit = degree.begin()
         while dit != degree.end():
             fresh.rank = deref(dit).second
@@ -255,17 +256,26 @@ cdef class LikelihoodIndex:
             while not st.heap.empty() and not self._sub_valid(o, &st.heap[0]):
                 self._heap_pop(&st.heap)
                 self._entries -= 1
-            self._gen += 1
-            st.gen = self._gen
             if st.heap.empty():
+                if st.listed:
+                    self._gen += 1      # its entry in the main heap goes stale
+                    st.gen = self._gen
+                    st.listed = False
                 continue
             e = st.heap[0]
             if e.left == o:
                 e.fl = self._f(o)
-                e.gen = self._gen << 1
             else:
                 e.fr = self._f(o)
-                e.gen = (self._gen << 1) | 1
+            if (st.listed and e.count == st.top.count and e.fl == st.top.fl
+                    and e.fr == st.top.fr and e.left == st.top.left
+                    and e.right == st.top.right):
+                continue                # its entry in the main heap is still exact
+            self._gen += 1
+            st.gen = self._gen
+            e.gen = (self._gen << 1) | (0 if e.left == o else 1)
+            st.top = e
+            st.listed = True
             self._heap_push(&self._heap, e)
         self._dirty_pairs.clear()
         self._dirty_syms.clear()

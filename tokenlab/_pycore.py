@@ -133,11 +133,12 @@ class _Entry:
 class _Owner:
     """A symbol's part of :class:`LikelihoodIndex`."""
 
-    __slots__ = ("foreign", "gen", "heap", "rank")
+    __slots__ = ("foreign", "gen", "heap", "rank", "top")
 
     def __init__(self, rank: int) -> None:
         self.rank = rank  # owns a pair when its rank is higher than the partner's (left on ties)
         self.gen = 0  # bumped whenever its entry in the main heap changes
+        self.top: _Entry | None = None  # its valid entry in the main heap, if any
         self.heap: list[_Entry] = []  # the pairs it owns, by count(pair) / count(partner)
         self.foreign: set[tuple[int, int]] = set()  # its pairs the partner owns; its self pair
 
@@ -310,17 +311,30 @@ class LikelihoodIndex:
             while st.heap and not self._valid(o, st.heap[0]):
                 heapq.heappop(st.heap)
                 self._entries -= 1
-            self._gen += 1
-            st.gen = self._gen
             if not st.heap:
+                if st.top is not None:
+                    self._gen += 1  # its entry in the main heap goes stale
+                    st.gen = self._gen
+                    st.top = None
                 continue
             top = st.heap[0]
             if top.left == o:
                 e = _Entry(top.count, top.left, top.right, sym.get(o, 0), top.fr, top.piece)
-                e.gen = self._gen << 1
             else:
                 e = _Entry(top.count, top.left, top.right, top.fl, sym.get(o, 0), top.piece)
-                e.gen = (self._gen << 1) | 1
+            old = st.top
+            if old is not None and (e.count, e.fl, e.fr, e.left, e.right) == (
+                old.count,
+                old.fl,
+                old.fr,
+                old.left,
+                old.right,
+            ):
+                continue  # its entry in the main heap is still exact
+            self._gen += 1
+            st.gen = self._gen
+            e.gen = (self._gen << 1) | (0 if e.left == o else 1)
+            st.top = e
             heapq.heappush(self._heap, e)
         self._dirty_pairs.clear()
         self._dirty_syms.clear()
