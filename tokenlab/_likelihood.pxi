@@ -4,7 +4,7 @@
 
 # Stale heap entries allowed beyond twice the live ones before they are all dropped:
 # enough to make that rare, few enough to keep memory near the live pairs'.
-cdef int64_t _LX_SLACK = 1 << 14
+cdef int64_t _LX_SLACK = 1 << 16
 
 
 cdef class LikelihoodIndex:

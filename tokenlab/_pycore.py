@@ -130,6 +130,10 @@ class _Entry:
         return self.right < other.right
 
 
+# Stale heap entries allowed beyond twice the live ones before they are all dropped.
+_LX_SLACK = 1 << 16
+
+
 class _Owner:
     """A symbol's part of :class:`LikelihoodIndex`."""
 
@@ -339,8 +343,8 @@ class LikelihoodIndex:
         self._dirty_pairs.clear()
         self._dirty_syms.clear()
         if (
-            self._entries > 2 * len(owner_of) + 1_000_000
-            or len(self._heap) > 2 * len(syms) + 1_000_000
+            self._entries > 2 * len(owner_of) + _LX_SLACK
+            or len(self._heap) > 2 * len(syms) + _LX_SLACK
         ):
             self._compact()
 
