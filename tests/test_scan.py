@@ -224,6 +224,31 @@ def test_space_word_counter_with_a_table(
     assert lasts == (want_lasts if sentence_ends else {})
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list("ab ,\néÉ中ßx")), max_size=20), max_size=5))
+def test_space_word_counter_with_rules_outside_ascii(core: ModuleType, texts: list[str]) -> None:
+    """Chars outside ASCII follow the rule function; a text with an uncovered char (rule
+    None: here "x" is not, but "ß" is) is refused whole, and nothing of it is counted."""
+    rules = {"é": "e", "É": "ee", "中": " 中 ", "ß": None}
+    table = [chr(c) for c in range(128)]
+    table[ord(",")] = " , "
+    table[10] = " "
+    counter = core.SpaceWordCounter(False, table, rules.get)
+    taken = []
+    for text in texts:
+        assert counter.add(text) == ("ß" not in text)
+        if "ß" not in text:
+            taken.append(
+                "".join(str(rules.get(ch, table[ord(ch)] if ch.isascii() else ch)) for ch in text)
+            )
+    assert counter.to_dicts()[0] == dict(_space_words_oracle(taken)[0])
+    assert len(counter) == len(_space_words_oracle(taken)[0])
+    with pytest.raises(ValueError, match="not a rule"):
+        core.SpaceWordCounter(False, table, lambda ch: "a b").add("é")
+    with pytest.raises(ValueError, match="needs a table"):
+        core.SpaceWordCounter(False, None, rules.get)
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [

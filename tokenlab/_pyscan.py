@@ -14,7 +14,7 @@ in :mod:`tokenlab.pre_tokenizers`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import regex
 
@@ -131,47 +131,64 @@ class ByteWordCounter:
         return dict(self._counts)
 
 
-class SpaceWordCounter:
-    """Count the space-separated words of ASCII lines, and the last word of each line.
+def check_word_table(table: Sequence[str]) -> None:
+    """Raise ValueError unless ``table`` is 128 ASCII word rules ("", " ", "c" or " c ")."""
+    if len(table) != 128:
+        raise ValueError(f"table must have 128 entries, got {len(table)}")
+    for c, out in enumerate(table):
+        if not isinstance(out, str) or not out.isascii() or "\n" in out:
+            raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
+        alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
+        if len(out) > 1 and not alone:
+            raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
 
-    Each text is lines joined by ``"\\n"``; with no ``table``, the words are the
-    non-empty runs between spaces and newlines, keys in first-seen order.
-    SentencePiece's word counting uses it for the lines it can take in bulk
-    (:mod:`tokenlab.sp_pretokenize`).
+
+class SpaceWordCounter:
+    """Count the space-separated words of lines, and the last word of each line.
+
+    Each text is lines joined by ``"\\n"``; with no ``table``, the text must be ASCII
+    and the words are the non-empty runs between spaces and newlines, keys in
+    first-seen order. SentencePiece's word counting uses it for the lines it can take
+    in bulk (:mod:`tokenlab.sp_pretokenize`).
 
     A ``table`` maps each of the 128 ASCII chars to ``""`` (dropped), ``" "`` (a
     separator), one char (that char, inside a word) or ``" c "`` (``c`` as a word of its
-    own): the text is translated by it first, then split as above. The BERT word
-    counter uses it (:mod:`tokenlab.corpus`). A newline must map to ``" "``.
+    own): the text is translated by it first, then split as above. A newline must map
+    to ``" "``. With a ``rule`` too, other chars get theirs from it (the same forms, a
+    word's part may be several chars; None: not covered, see :meth:`add`). The BERT
+    word counter uses them (:func:`tokenlab.corpus.bert_char_rule`).
 
     Args:
         sentence_ends: also count the last word of each line.
-        table: the translation, or None (identity).
+        table: the ASCII rules, or None (identity).
+        rule: char -> rule or None, for chars outside ASCII (only with a table).
 
     Raises:
-        ValueError: ``table`` is malformed.
+        ValueError: ``table`` is malformed, or a rule without a table.
 
     >>> c = SpaceWordCounter(True)
     >>> c.add("a b  a\\n\\nb a ")
+    True
     >>> c.to_dicts()
     ({'a': 3, 'b': 2}, {'a': 2})
     """
 
-    def __init__(self, sentence_ends: bool = False, table: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        sentence_ends: bool = False,
+        table: Sequence[str] | None = None,
+        rule: Callable[[str], str | None] | None = None,
+    ) -> None:
         self._words: Counter[str] = Counter()
         self._lasts: Counter[str] = Counter()
         self._want_ends = bool(sentence_ends)
-        self._table: dict[int, str] | None = None
+        self._table: dict[int, str | None] | None = None
+        self._rule = rule
         if table is None:
+            if rule is not None:
+                raise ValueError("a rule for chars outside ASCII needs a table")
             return
-        if len(table) != 128:
-            raise ValueError(f"table must have 128 entries, got {len(table)}")
-        for c, out in enumerate(table):
-            if not isinstance(out, str) or not out.isascii() or "\n" in out:
-                raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
-            alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
-            if len(out) > 1 and not alone:
-                raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
+        check_word_table(table)
         if table[10] != " ":
             raise ValueError("table must map the newline to ' ' (lines are joined by it)")
         self._table = dict(enumerate(table))
@@ -180,24 +197,49 @@ class SpaceWordCounter:
     def __len__(self) -> int:
         return len(self._words) - ("" in self._words)
 
-    def add(self, text: str) -> None:
-        """Count the words of ``text`` (ASCII lines joined by newlines).
+    def _covers(self, text: str) -> bool:
+        # Whether every char has a rule; rules of chars outside ASCII asked once each.
+        table = self._table
+        assert table is not None
+        for ch in set(text):
+            cp = ord(ch)
+            if cp not in table:
+                out = self._rule(ch) if self._rule is not None else None
+                if out is not None:
+                    alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
+                    if "\n" in out or (" " in out and out != " " and not alone):
+                        raise ValueError(f"rule({ch!r}) gave {out!r}, not a rule")
+                table[cp] = out
+            if table[cp] is None:
+                return False
+        return True
+
+    def add(self, text: str) -> bool:
+        """Count the words of ``text`` (lines joined by newlines).
+
+        Returns:
+            True; False (and nothing counted) when a char of ``text`` has no rule
+            (the caller counts that text some other way).
 
         Raises:
             TypeError: ``text`` is not a str.
-            ValueError: ``text`` is not ASCII.
+            ValueError: ``text`` is not ASCII and there is no table.
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
-        if not text.isascii():
-            raise ValueError("SpaceWordCounter takes ASCII text only")
-        if self._table is not None:
+        if self._table is None:
+            if not text.isascii():
+                raise ValueError("SpaceWordCounter takes ASCII text only (without a table)")
+        else:
+            if not text.isascii() and not self._covers(text):
+                return False
             text = text.translate(self._table)
         # str.split and Counter run in C; the empty strings between separators are
         # counted too and dropped in to_dicts, which keeps the others' order.
         self._words.update(text.replace("\n", " ").split(" "))
         if self._want_ends:
             self._lasts.update([line.rstrip(" ").rpartition(" ")[2] for line in text.split("\n")])
+        return True
 
     def to_dicts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Return ``({word: count}, {last word: count})``, each in first-seen order."""

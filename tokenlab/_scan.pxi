@@ -14,11 +14,11 @@
 # a table of 0x110000 flag words, built once per process.
 
 from cpython.unicode cimport (
+    PyUnicode_READ,
     PyUnicode_1BYTE_KIND,
     PyUnicode_2BYTE_KIND,
     PyUnicode_4BYTE_KIND,
     PyUnicode_DATA,
-    PyUnicode_DecodeASCII,
     PyUnicode_FromKindAndData,
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
@@ -575,15 +575,14 @@ cdef class _ByteTable:
             out.push_back(by_start[i].second)
         return out
 
-    cdef dict ascii_dict(self):
-        # {word: count}, first seen first, for words of ASCII bytes.
+    cdef dict text_dict(self):
+        # {word: count}, first seen first, for words of UTF-8 bytes ("surrogatepass").
         cdef dict out = {}
         cdef _WordSlot* slot
         for i in self.order():
             slot = &self.slots[i]
-            out[PyUnicode_DecodeASCII(<char*>self.arena.data() + slot.start, slot.size, NULL)] = (
-                slot.count
-            )
+            word = self.arena.substr(slot.start, slot.size)
+            out[(<bytes>word).decode("utf-8", "surrogatepass")] = slot.count
         return out
 
 
@@ -670,29 +669,134 @@ cdef enum:
     _SW_ALONE = 3       # the char is a word of its own (as its table char)
 
 
-cdef class SpaceWordCounter:
-    """Count the space-separated words of ASCII lines, and the last word of each line.
+cdef int _parse_word_table(table, uint8_t* kind, char* chars) except -1:
+    # A 128-entry table of ASCII word rules ("", " ", "c" or " c ") into kinds and chars.
+    cdef int c
+    if len(table) != 128:
+        raise ValueError(f"table must have 128 entries, got {len(table)}")
+    for c in range(128):
+        out = table[c]
+        if not isinstance(out, str) or not out.isascii() or "\n" in out:
+            raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
+        if out == "":
+            kind[c] = _SW_DROP
+        elif out == " ":
+            kind[c] = _SW_SEP
+        elif len(out) == 1:
+            kind[c] = _SW_WORD
+            chars[c] = <char>ord(out)
+        elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
+            kind[c] = _SW_ALONE
+            chars[c] = <char>ord(out[1])
+        else:
+            raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
+    return 0
 
-    Each text is lines joined by ``"\\n"``; with no ``table``, the words are the
-    non-empty runs between spaces and newlines: counting ``w for line in
-    text.split("\\n") for w in line.split(" ") if w`` (and, with ``sentence_ends``,
-    the last such ``w`` of each line), keys in first-seen order. SentencePiece's word
-    counting uses it for the lines it can take in bulk (tokenlab.sp_pretokenize).
+
+cdef enum:
+    _SW_CONTEXT = 4     # the char's fate depends on its neighbours: not covered
+
+
+cdef class _CharRules:
+    """Word rules per char: a 128-entry table for ASCII, a function for the others.
+
+    A rule says what happens to a char: dropped, a separator, chars of a word (its
+    normalized form, UTF-8) or a word of its own; or _SW_CONTEXT when no rule holds
+    whatever its neighbours are (the function gave None, or there is no function).
+    """
+
+    cdef uint8_t kind[128]
+    cdef char chars[128]
+    cdef object rule
+    cdef unordered_map[uint32_t, int32_t] index     # char -> its rule, asked once
+    cdef vector[uint8_t] rkind
+    cdef vector[string] rout                        # the normalized chars (UTF-8)
+    cdef vector[int32_t] rchars                     # ... and how many
+
+    def __cinit__(self):
+        cdef int c
+        for c in range(128):
+            self.kind[c] = _SW_WORD
+            self.chars[c] = <char>c
+        self.kind[32] = _SW_SEP
+        self.kind[10] = _SW_SEP
+
+    cdef int set_table(self, table) except -1:
+        _parse_word_table(table, self.kind, self.chars)
+        return 0
+
+    cdef int32_t lookup(self, uint32_t cp) except -1:
+        # The rule number of a char outside ASCII (asked of self.rule on first sight).
+        cdef unordered_map[uint32_t, int32_t].iterator it = self.index.find(cp)
+        cdef uint8_t kind
+        if it != self.index.end():
+            return deref(it).second
+        out = None if self.rule is None else self.rule(chr(cp))
+        if out is None:
+            kind = _SW_CONTEXT
+            out = ""
+        elif not isinstance(out, str) or "\n" in out:
+            raise ValueError(f"rule({chr(cp)!r}) gave {out!r}, not a rule")
+        elif out == "":
+            kind = _SW_DROP
+        elif out == " ":
+            kind = _SW_SEP
+        elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
+            kind = _SW_ALONE
+            out = out[1]
+        elif " " not in out:
+            kind = _SW_WORD
+        else:
+            raise ValueError(f"rule({chr(cp)!r}) gave {out!r}, not a rule")
+        self.rkind.push_back(kind)
+        self.rout.push_back((<str>out).encode("utf-8", "surrogatepass"))
+        self.rchars.push_back(<int32_t>len(out))
+        self.index[cp] = <int32_t>(self.rkind.size() - 1)
+        return <int32_t>(self.rkind.size() - 1)
+
+    cdef bint covers(self, str text) except -1:
+        # Whether every char of text has a rule (asking for the rules not known yet).
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t i
+        cdef uint32_t c
+        if PyUnicode_IS_ASCII(text):
+            return True
+        for i in range(PyUnicode_GET_LENGTH(text)):
+            c = PyUnicode_READ(ukind, data, i)
+            if c >= 128 and self.rkind[self.lookup(c)] == _SW_CONTEXT:
+                return False
+        return True
+
+
+cdef class SpaceWordCounter:
+    """Count the space-separated words of lines, and the last word of each line.
+
+    Each text is lines joined by ``"\\n"``; with no ``table``, the text must be ASCII
+    and the words are the non-empty runs between spaces and newlines: counting ``w for
+    line in text.split("\\n") for w in line.split(" ") if w`` (and, with
+    ``sentence_ends``, the last such ``w`` of each line), keys in first-seen order.
+    SentencePiece's word counting uses it for the lines it can take in bulk
+    (tokenlab.sp_pretokenize).
 
     A ``table`` maps each of the 128 ASCII chars to ``""`` (dropped), ``" "`` (a
     separator), one char (that char, inside a word) or ``" c "`` (``c`` as a word of its
-    own): the text is translated by it first (``str.translate``), then split as above.
-    The BERT word counter uses it (tokenlab.corpus). A newline must map to ``" "``.
+    own): each char is replaced by its entry first, then the text is split as above. A
+    newline must map to ``" "``. With a ``rule`` too, other chars get theirs from it
+    (the same forms, a word's part may be several chars; None: not covered, see
+    :meth:`add`). The BERT word counter uses them (tokenlab.corpus.bert_char_rule).
 
     Args:
         sentence_ends: also count the last word of each line.
-        table: the translation, or None (identity).
+        table: the ASCII rules, or None (identity).
+        rule: char -> rule or None, for chars outside ASCII (only with a table).
 
     Raises:
-        ValueError: ``table`` is malformed.
+        ValueError: ``table`` is malformed, or a rule without a table.
 
     >>> c = SpaceWordCounter(True)
     >>> c.add("a b  a\\n\\nb a ")
+    True
     >>> c.to_dicts()
     ({'a': 3, 'b': 2}, {'a': 2})
     """
@@ -700,43 +804,24 @@ cdef class SpaceWordCounter:
     cdef _ByteTable _words
     cdef _ByteTable _lasts
     cdef bint _want_ends
-    cdef uint8_t _kind[128]
-    cdef char _char[128]
+    cdef _CharRules _rules
+    cdef bint _any_text
     cdef string _word                   # the word being read
     cdef string _last_word              # the last word of the current line
 
-    def __init__(self, bint sentence_ends=False, table=None):
-        cdef int c
+    def __init__(self, bint sentence_ends=False, table=None, rule=None):
         self._words = _ByteTable()
         self._lasts = _ByteTable()
         self._want_ends = sentence_ends
-        for c in range(128):
-            self._kind[c] = _SW_WORD
-            self._char[c] = <char>c
-        self._kind[32] = _SW_SEP
-        self._kind[10] = _SW_SEP
-        if table is None:
-            return
-        if len(table) != 128:
-            raise ValueError(f"table must have 128 entries, got {len(table)}")
-        for c in range(128):
-            out = table[c]
-            if not isinstance(out, str) or not out.isascii() or "\n" in out:
-                raise ValueError(f"table[{c}] must be an ASCII str without a newline, got {out!r}")
-            if out == "":
-                self._kind[c] = _SW_DROP
-            elif out == " ":
-                self._kind[c] = _SW_SEP
-            elif len(out) == 1:
-                self._kind[c] = _SW_WORD
-                self._char[c] = <char>ord(out)
-            elif len(out) == 3 and out[0] == " " == out[2] and out[1] != " ":
-                self._kind[c] = _SW_ALONE
-                self._char[c] = <char>ord(out[1])
-            else:
-                raise ValueError(f"table[{c}] must be '', ' ', a char or ' c ', got {out!r}")
-        if self._kind[10] != _SW_SEP:
-            raise ValueError("table must map the newline to ' ' (lines are joined by it)")
+        self._rules = _CharRules()
+        if table is not None:
+            self._rules.set_table(table)
+            if self._rules.kind[10] != _SW_SEP:
+                raise ValueError("table must map the newline to ' ' (lines are joined by it)")
+            self._rules.rule = rule
+        elif rule is not None:
+            raise ValueError("a rule for chars outside ASCII needs a table")
+        self._any_text = table is not None
 
     def __len__(self):
         return self._words.words
@@ -752,23 +837,40 @@ cdef class SpaceWordCounter:
         return 0
 
     def add(self, str text not None):
-        """Count the words of ``text`` (ASCII lines joined by newlines).
+        """Count the words of ``text`` (lines joined by newlines).
+
+        Returns:
+            True; False (and nothing counted) when a char of ``text`` has no rule
+            (the caller counts that text some other way).
 
         Raises:
-            ValueError: ``text`` is not ASCII.
+            ValueError: ``text`` is not ASCII and there is no table.
         """
-        if not PyUnicode_IS_ASCII(text):
-            raise ValueError("SpaceWordCounter takes ASCII text only")
-        cdef const uint8_t* p = <const uint8_t*>PyUnicode_DATA(text)
+        if not self._any_text and not PyUnicode_IS_ASCII(text):
+            raise ValueError("SpaceWordCounter takes ASCII text only (without a table)")
+        cdef _CharRules rules = self._rules
+        if not rules.covers(text):
+            return False
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
         cdef Py_ssize_t has_last = 0
-        cdef uint8_t c, kind
+        cdef uint32_t c
+        cdef int32_t r = -1
+        cdef uint8_t kind
         self._word.clear()
         for i in range(n):
-            c = p[i]
-            kind = self._kind[c]
+            c = PyUnicode_READ(ukind, data, i)
+            if c < 128:
+                kind = rules.kind[c]
+            else:
+                r = rules.lookup(c)
+                kind = rules.rkind[r]
             if kind == _SW_WORD:
-                self._word.push_back(self._char[c])
+                if c < 128:
+                    self._word.push_back(rules.chars[c])
+                else:
+                    self._word.append(rules.rout[r])
             elif kind == _SW_SEP:
                 self._end_word(&has_last)
                 if c == 10:
@@ -777,15 +879,19 @@ cdef class SpaceWordCounter:
                     has_last = 0
             elif kind == _SW_ALONE:
                 self._end_word(&has_last)
-                self._word.push_back(self._char[c])
+                if c < 128:
+                    self._word.push_back(rules.chars[c])
+                else:
+                    self._word.append(rules.rout[r])
                 self._end_word(&has_last)
         self._end_word(&has_last)
         if has_last and self._want_ends:
             self._lasts.count(self._last_word.data(), self._last_word.size())
+        return True
 
     def to_dicts(self):
         """Return ``({word: count}, {last word: count})``, each in first-seen order."""
-        return self._words.ascii_dict(), self._lasts.ascii_dict()
+        return self._words.text_dict(), self._lasts.text_dict()
 
 
 __all__ += ["SCAN_NAMES", "ByteWordCounter", "PatternScanner", "SpaceWordCounter"]

@@ -559,24 +559,28 @@ def _note(texts: Iterable[str], seen: _Seen) -> Iterator[str]:
         yield text
 
 
-def ascii_word_table(
+def bert_char_rule(
     normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None
-) -> list[str] | None:
-    """What BERT's normalizer and pre-tokenizer do to ASCII text, as a per-char table.
+) -> Callable[[str], str | None] | None:
+    """What BERT's normalizer and pre-tokenizer do to one char, as a rule; None if not BERT.
 
-    For ``BertPreTokenizer`` (optionally after ``BertNormalizer``), both of which treat
-    each ASCII char on its own: entry ``c`` is ``""`` (the normalizer drops it),
-    ``" "`` (a separator), a char (its normalized form, inside a word) or ``" c "`` (a
-    word of its own), as :class:`SpaceWordCounter <tokenlab._pycore.SpaceWordCounter>`
-    takes it. Each entry is found by running the two components on the char between
-    two letters, so the table says what they do, not what they are meant to do.
-    None for other set-ups, or when a char does not fit one of the four kinds.
+    For ``BertPreTokenizer`` (optionally after ``BertNormalizer``): the returned function
+    maps a char to ``""`` (the normalizer drops it), ``" "`` (a separator), its
+    normalized form (chars inside a word: ``"e"`` for ``"É"``) or ``" c "`` (``c``, a
+    word of its own), or to None when the char's fate depends on its neighbours (a
+    final sigma; a combining mark that stays and could be reordered; an output the
+    pre-tokenizer would cut), so that a text holding it must take the general path.
+    Each rule is found by running the two components on the char between letters, so
+    it says what they do, not what they are meant to do.
 
+    >>> from tokenlab.normalizers import BertNormalizer
     >>> from tokenlab.pre_tokenizers import BertPreTokenizer
-    >>> table = ascii_word_table(None, BertPreTokenizer())
-    >>> table[ord("a")], table[ord(",")], table[ord(" ")]
-    ('a', ' , ', ' ')
+    >>> rule = bert_char_rule(BertNormalizer(), BertPreTokenizer())
+    >>> [rule(c) for c in "É,中 "]
+    ['e', ' , ', ' 中 ', ' ']
     """
+    import unicodedata
+
     from .normalizers import BertNormalizer
     from .pre_tokenizers import BertPreTokenizer
 
@@ -585,49 +589,83 @@ def ascii_word_table(
     if normalizer is not None and type(normalizer) is not BertNormalizer:
         return None
     words = pre_tokenizer.words
+    norm = normalizer.normalize_str if normalizer is not None else str
+
+    def rule(ch: str) -> str | None:
+        out = norm(ch)
+        for left, right in (("q", ""), ("", "q"), ("q", "q")):
+            if norm(left + ch + right) != left + out + right:
+                return None  # depends on the neighbours (e.g. a final sigma)
+        if any(unicodedata.combining(c) for c in out):
+            return None  # canonical reordering could move it across its neighbours
+        if not out:
+            return ""
+        split = words(f"q{out}q")
+        if split == ["q", "q"]:
+            return " "
+        if len(out) == 1 and split == ["q", out, "q"]:
+            return f" {out} "
+        if len(out) == 3 and out[0] == " " == out[2] and split == ["q", out[1], "q"]:
+            return out  # a word of its own, with the spaces the normalizer put around it
+        if split == [f"q{out}q"] and " " not in out and "\n" not in out:
+            return out
+        return None
+
+    return rule
+
+
+def ascii_word_table(
+    normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None
+) -> list[str] | None:
+    """The :func:`bert_char_rule` of each ASCII char, as a 128-entry table.
+
+    The form :class:`SpaceWordCounter <tokenlab._pycore.SpaceWordCounter>` takes: each
+    entry ``""``, ``" "``, one char or ``" c "``. None for other set-ups, or when an
+    ASCII char does not fit those forms.
+
+    >>> from tokenlab.pre_tokenizers import BertPreTokenizer
+    >>> table = ascii_word_table(None, BertPreTokenizer())
+    >>> table[ord("a")], table[ord(",")], table[ord(" ")]
+    ('a', ' , ', ' ')
+    """
+    rule = bert_char_rule(normalizer, pre_tokenizer)
+    if rule is None:
+        return None
     table: list[str] = []
     for cp in range(128):
-        out = normalizer.normalize_str(chr(cp)) if normalizer is not None else chr(cp)
-        if len(out) > 1 or not out.isascii():
+        out = rule(chr(cp))
+        if out is None or not out.isascii() or (len(out) > 1 and out.strip() == out):
             return None
-        if not out:
-            table.append("")
-        elif words(f"q{out}q") == ["q", "q"]:
-            table.append(" ")
-        elif words(f"q{out}q") == ["q", out, "q"]:
-            table.append(f" {out} ")
-        elif words(f"q{out}q") == [f"q{out}q"] and out != "\n":
-            table.append(out)
-        else:
-            return None
+        table.append(out)
     if table[10] != " " or table[ord("q")] != "q":
         return None
     return table
 
 
-def _count_ascii_in_bulk(
+def _count_in_bulk(
     strs: Iterable[str],
-    table: list[str],
-    norm: Callable[[str], str] | None,
+    normalizer: Normalizer | None,
     pre: PreTokenizer,
+    table: list[str],
     seen: _Seen,
 ) -> Counter[str]:
-    # BERT set-ups: batches of ASCII lines are joined by newlines and split into words
-    # on the core in one pass (SpaceWordCounter with ascii_word_table), with no Python
-    # string per word; other lines take the exact path.
+    # BERT set-ups: batches of lines are joined by newlines and split into words on the
+    # core in one pass (SpaceWordCounter with the per-char rules of bert_char_rule), with
+    # no Python string per word; a line holding a char without such a rule takes the
+    # exact path.
     from ._backend import SpaceWordCounter
 
-    bulk = SpaceWordCounter(False, table)
+    bulk = SpaceWordCounter(False, table, bert_char_rule(normalizer, pre))
+    norm = normalizer.normalize_str if normalizer is not None else None
     counts: Counter[str] = Counter()
 
     def add(batch: list[str]) -> None:
-        joined = "\n".join(batch)
-        if not joined.isascii():
-            plain = [t for t in batch if t.isascii()]
-            for text in _note((norm(t) if norm else t for t in batch if not t.isascii()), seen):
-                counts.update(pre.words(text))
-            joined = "\n".join(plain)
-        bulk.add(joined)
+        if bulk.add("\n".join(batch)):
+            return
+        for text in batch:
+            if not bulk.add(text):
+                for t in _note([norm(text) if norm else text], seen):
+                    counts.update(pre.words(t))
 
     batch: list[str] = []
     chars = 0
@@ -660,7 +698,7 @@ def _count(
     strs = decode_texts(texts)
     table = ascii_word_table(normalizer, pre_tokenizer)
     if table is not None and pre_tokenizer is not None:
-        counts = _count_ascii_in_bulk(strs, table, norm, pre_tokenizer, seen)
+        counts = _count_in_bulk(strs, normalizer, pre_tokenizer, table, seen)
     elif native is not None:
         # The byte-level set-ups on the native core: words are counted in C++ and become
         # Python strings once each, not once per occurrence. A batch is bounded in

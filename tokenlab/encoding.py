@@ -313,8 +313,25 @@ class Encoding:
             if copy is not None:
                 return copy
         out = Encoding()
+        if any(e.overflowing for e in encodings):
+            for e in encodings:
+                out.merge_with(e)
+            return out
+        # No overflowing windows (the usual case): what merge_with gives, each list
+        # extended in place once per part instead of rebuilt per merge.
+        shift = 0
+        ranges = out.sequence_ranges
         for e in encodings:
-            out.merge_with(e)
+            out.ids += e.ids
+            out.tokens += e.tokens
+            out.offsets += e.offsets
+            out.type_ids += e.type_ids
+            out.attention_mask += e.attention_mask
+            out.special_tokens_mask += e.special_tokens_mask
+            out.word_ids += e.word_ids
+            for seq, (a, b) in e.sequence_ranges.items():
+                ranges[seq] = (a + shift, b + shift)
+            shift += len(e.ids)
         return out
 
     def _without_overflow(self) -> Encoding:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from ._backend import ByteLevelEncoder
+from ._backend import BertEncoder, ByteLevelEncoder
 from ._modelfile import read_model_text
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
@@ -234,6 +234,24 @@ def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
             if all(c in to_byte for c in token)
         }
     return ByteLevelEncoder(pattern, prefix, byte_ids, model._triples, whole)
+
+
+def _bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Any) -> Any:
+    """The native encoder of a BERT pipeline (WordPiece after BertPreTokenizer), or None.
+
+    It encodes a text in one pass, char by char (see
+    :func:`tokenlab.corpus.bert_char_rule`), and hands the rare text the per-char rules
+    do not cover to ``fallback``, the general pipeline.
+    """
+    from .corpus import ascii_word_table, bert_char_rule
+    from .models import WordPiece
+
+    if type(model) is not WordPiece:
+        return None
+    table = ascii_word_table(normalizer, pre)
+    if table is None:
+        return None
+    return BertEncoder(table, model._encoder, fallback, bert_char_rule(normalizer, pre))
 
 
 _EXECUTORS: dict[int, Any] = {}
@@ -634,8 +652,22 @@ class Tokenizer:
         if cached is not None and cached[0] is model and cached[1] is norm and cached[2] is pre:
             return cached[3]
         fast = _fast_encoder(model, norm, pre)
+        if fast is None:
+            fast = _bert_encoder(model, norm, pre, self._general_columns)
         self._fast = (model, norm, pre, fast)
         return fast
+
+    def _general_columns(
+        self, text: str, base: int, word_base: int
+    ) -> tuple[list[int], bytes, int]:
+        """What a fast encoder's ``encode_columns`` gives, from the general pipeline."""
+        enc = Encoding()
+        words = self._encode_text(text, enc, base, word_base) - word_base
+        column = array("q", enc.ids)
+        column.extend(start for start, _ in enc.offsets)
+        column.extend(end for _, end in enc.offsets)
+        column.extend(w if w is not None else -1 for w in enc.word_ids)
+        return enc.ids, column.tobytes(), words
 
     def _has_added(self, text: str) -> bool:
         """Whether an added token occurs in ``text`` (most texts: one quick char test)."""

@@ -1,0 +1,126 @@
+"""BERT pipelines' fast path (``BertEncoder``) gives exactly what the general one gives.
+
+WordPiece after BertPreTokenizer (and optionally BertNormalizer) is encoded in one pass
+per text, char by char (``_bertencode.pxi`` natively, ``_pyencode.py`` in pure Python);
+a text with a char whose fate depends on its neighbours goes through the general
+pipeline inside the same call. The oracle is the same Tokenizer with the fast path
+switched off; the anchor is ``tokenizers`` loading the same ``tokenizer.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import tokenlab
+from tokenlab import Tokenizer
+from tokenlab.corpus import default_corpus
+from tokenlab.encoding import Encoding
+from tokenlab.models import WordPiece
+from tokenlab.normalizers import BertNormalizer
+from tokenlab.pre_tokenizers import BertPreTokenizer, Whitespace
+
+# ASCII letters of both cases, digits, punctuation, every kind of ASCII space and
+# control; accented letters (precomposed and combining), CJK, Hangul (NFD splits it),
+# sigma (final or not), dotted I (lowercases to two chars), ligatures, Unicode spaces
+# and punctuation, controls and lone surrogates; and any char at all.
+ASCII = [chr(c) for c in range(128)]
+UNICODE = list(
+    "éÉßİıΣσς中文한글ﬁ½\u0301\u0327\u2028\u00a0\u3000¿¡«»—\u200b\u200d\ufeff\ufffd\ud800😀"
+)
+TEXT = st.text(
+    st.one_of(st.sampled_from(ASCII), st.sampled_from(UNICODE), st.characters()), max_size=60
+)
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+FIELDS = ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask")
+
+
+def fields(e: Encoding) -> dict[str, Any]:
+    out = {name: list(getattr(e, name)) for name in FIELDS}
+    out["word_ids"] = list(e.word_ids)
+    out["sequence_ids"] = e.sequence_ids
+    return out
+
+
+def general(tok: Tokenizer) -> Tokenizer:
+    """A copy of ``tok`` that never takes the fast path (the oracle)."""
+    slow = Tokenizer.from_str(tok.to_str())
+    slow.model = tok.model
+    slow._fast = (slow.model, slow.normalizer, slow.pre_tokenizer, None)
+    return slow
+
+
+@pytest.fixture(scope="module")
+def berts() -> dict[str, Tokenizer]:
+    """A trained BERT tokenizer, and variants of its normalizer and model."""
+    lines = [line for _, line in zip(range(2000), default_corpus())]
+    base = tokenlab.train(iter(lines), algorithm="wordpiece", vocab_size=600, show_progress=False)
+    model = base.model
+    assert isinstance(model, WordPiece)
+    out = {"trained": base}
+    for name, normalizer in (
+        ("no-normalizer", None),
+        ("cased", BertNormalizer(lowercase=False)),
+        ("no-clean", BertNormalizer(clean_text=False)),
+    ):
+        tok = Tokenizer.from_str(base.to_str())
+        tok.normalizer = normalizer
+        out[name] = tok
+    short = Tokenizer.from_str(base.to_str())
+    short.model = WordPiece(model.vocab, max_input_chars_per_word=5)  # long words: [UNK]
+    out["short-words"] = short
+    return out
+
+
+def test_fast_path_is_taken_for_bert_only(berts: dict[str, Tokenizer]) -> None:
+    for name, tok in berts.items():
+        assert tok._fast_encoder() is not None, name
+    other = Tokenizer(berts["trained"].model, pre_tokenizer=Whitespace())
+    assert other._fast_encoder() is None
+    assert type(berts["trained"].pre_tokenizer) is BertPreTokenizer
+
+
+@SETTINGS
+@given(text=TEXT, pair=st.one_of(st.none(), TEXT), special=st.booleans())
+def test_encode_equals_general_path(
+    berts: dict[str, Tokenizer], text: str, pair: str | None, special: bool
+) -> None:
+    for name, tok in berts.items():
+        slow = general(tok)
+        got = tok.encode(text, pair, add_special_tokens=special)
+        assert fields(got) == fields(slow.encode(text, pair, add_special_tokens=special)), name
+        assert tok.encode_ordinary(text) == slow.encode_ordinary(text), name
+
+
+@SETTINGS
+@given(
+    texts=st.lists(st.one_of(TEXT, st.just("a [SEP] b [CLS]")), max_size=6),
+    threads=st.sampled_from([None, 1, 2]),
+)
+def test_batches_equal_single_encodes(
+    berts: dict[str, Tokenizer], texts: list[str], threads: int | None
+) -> None:
+    tok = berts["trained"]
+    slow = general(tok)
+    got = tok.encode_batch(texts, num_threads=threads)
+    assert [fields(e) for e in got] == [fields(slow.encode(t)) for t in texts]
+    assert tok.encode_ordinary_batch(texts, num_threads=threads) == [
+        slow.encode_ordinary(t) for t in texts
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(st.sampled_from(ASCII + list("éÉßÀü中文¿«»—")), max_size=60))
+def test_equals_tokenizers(berts: dict[str, Tokenizer], text: str) -> None:
+    tokenizers = pytest.importorskip("tokenizers", reason="the anchor: pip install tokenizers")
+    for name in ("trained", "cased", "short-words"):
+        tok = berts[name]
+        anchor = tokenizers.Tokenizer.from_str(tok.to_str())
+        want = anchor.encode(text)
+        got = tok.encode(text)
+        assert (got.ids, got.offsets) == (want.ids, want.offsets), name

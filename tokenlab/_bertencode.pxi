@@ -1,0 +1,229 @@
+# Included at the end of _core.pyx: the fast encoder of BERT pipelines (BertNormalizer,
+# BertPreTokenizer, WordPiece).
+#
+# The pure twin is ``BertEncoder`` in tokenlab/_pyencode.py; tests/test_encode_bert.py
+# checks both against the general pipeline and against tokenizers.
+#
+# Both BERT components treat almost every char on its own (tokenlab.corpus.bert_char_rule
+# finds what they do to each one by running them): a char is dropped, separates words,
+# belongs to a word (as its normalized form: "É" -> "e") or is a word of its own. So one
+# pass over a text gives its words, each normalized char keeping the place of the char
+# it comes from (the offsets), and each word is split by the WordPiece model's native
+# splitter, with a word cache. ASCII rules are a table; other chars are asked of the
+# rule function once each. A text holding a char whose fate depends on its neighbours
+# (the rule gives None) goes to ``fallback``, the general pipeline, whole.
+
+from cpython.bytes cimport PyBytes_AS_STRING
+
+cdef struct _WordEntry:
+    int64_t start           # offset of the word's pieces in the cache arenas
+    int64_t count           # pieces
+
+
+# A BertEncoder forgets its cached words when it holds more than this.
+cdef size_t _BERT_CACHE_MAX_WORDS = 1 << 18
+
+
+cdef class BertEncoder:
+    """Text to WordPiece ids, offsets and word indices in one call.
+
+    Same surface as :class:`ByteLevelEncoder` (``encode``, ``encode_columns``,
+    ``encode_many``, ``encode_many_columns``).
+
+    Args:
+        table: 128 entries, as :func:`tokenlab.corpus.ascii_word_table` gives them.
+        wordpiece: the model's splitter.
+        fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
+            pipeline, for texts the rules do not cover.
+        rule: char -> ``""``, ``" "``, its normalized form or ``" c "``, or None (see
+            :func:`tokenlab.corpus.bert_char_rule`), for chars outside ASCII; None: a
+            text with such a char goes to ``fallback``.
+
+    Raises:
+        ValueError: ``table`` is malformed.
+    """
+
+    cdef WordPieceEncoder _wp
+    cdef object _fallback
+    cdef _CharRules _rules
+    cdef list _pool                     # idle output buffers (one per concurrent call)
+    cdef unordered_map[string, _WordEntry] _cache
+    cdef vector[int32_t] _cache_ids
+    cdef vector[int32_t] _cache_ends
+    cdef string _word                   # the normalized word being read (UTF-8)
+    cdef Py_ssize_t _chars              # its length in chars
+    cdef vector[int64_t] _pos           # the text position of each of its chars
+
+    def __init__(self, table, WordPieceEncoder wordpiece not None, fallback, rule=None):
+        self._rules = _CharRules()
+        self._rules.set_table(table)
+        self._rules.rule = rule
+        self._wp = wordpiece
+        self._fallback = fallback
+        self._pool = []
+
+    cdef _EncodeWork _take(self):
+        # Output buffers of this call alone: a fallback may let another thread in.
+        if self._pool:
+            return self._pool.pop()
+        return _EncodeWork()
+
+    def clear_cache(self):
+        """Forget the cached words (they never change results, only speed)."""
+        self._cache.clear()
+        self._cache_ids.clear()
+        self._cache_ends.clear()
+
+    cdef int _flush(self, _EncodeWork w, int64_t base, int64_t word) except -1:
+        # Emit the pieces of the word in self._word (if any); returns 1 if there was one.
+        cdef unordered_map[string, _WordEntry].iterator it
+        cdef _WordEntry entry
+        cdef Py_ssize_t n = self._chars, k, pieces, s, e
+        if n == 0:
+            return 0
+        it = self._cache.find(self._word)
+        if it != self._cache.end():
+            entry = deref(it).second
+        else:
+            if self._cache.size() >= _BERT_CACHE_MAX_WORDS:
+                self.clear_cache()
+            entry.start = <int64_t>self._cache_ids.size()
+            pieces = 0 if n > self._wp._max_chars else self._wp._split(
+                self._word.data(), <Py_ssize_t>self._word.size(), n)
+            if pieces == 0:     # the whole word is the unknown token
+                self._cache_ids.push_back(self._wp._unk)
+                self._cache_ends.push_back(<int32_t>n)
+                entry.count = 1
+            else:
+                for k in range(pieces):
+                    self._cache_ids.push_back(self._wp._ids[k])
+                    self._cache_ends.push_back(<int32_t>self._wp._ends[k])
+                entry.count = pieces
+            self._cache[self._word] = entry
+        s = 0
+        for k in range(entry.count):
+            e = self._cache_ends[entry.start + k]
+            w.out_ids.push_back(self._cache_ids[entry.start + k])
+            w.out_start.push_back(base + self._pos[s])
+            w.out_end.push_back(base + self._pos[e - 1] + 1)
+            w.out_word.push_back(word)
+            s = e
+        self._word.clear()
+        self._pos.clear()
+        self._chars = 0
+        return 1
+
+    cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
+                          int64_t word_base) except -1:
+        # Append the tokens of ``text`` to w's output; 1 (and nothing appended) if a char
+        # of it has no rule that holds whatever its neighbours (checked first).
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k
+        cdef int64_t word = word_base
+        cdef size_t before = w.out_ids.size()
+        cdef _CharRules rules = self._rules
+        cdef uint32_t c
+        cdef int32_t r
+        cdef uint8_t kind
+        if not rules.covers(text):
+            return 1
+        self._word.clear()
+        self._pos.clear()
+        self._chars = 0
+        for i in range(n):
+            c = PyUnicode_READ(ukind, data, i)
+            if c < 128:
+                kind = rules.kind[c]
+                r = -1
+            else:
+                r = rules.lookup(c)
+                kind = rules.rkind[r]
+            if kind == _SW_WORD:
+                if r < 0:
+                    self._word.push_back(rules.chars[c])
+                    self._pos.push_back(i)
+                    self._chars += 1
+                else:
+                    self._word.append(rules.rout[r])
+                    for k in range(rules.rchars[r]):
+                        self._pos.push_back(i)
+                    self._chars += rules.rchars[r]
+            elif kind == _SW_SEP:
+                word += self._flush(w, base, word)
+            elif kind == _SW_ALONE:
+                word += self._flush(w, base, word)
+                if r < 0:
+                    self._word.push_back(rules.chars[c])
+                else:
+                    self._word.append(rules.rout[r])
+                self._pos.push_back(i)
+                self._chars = 1
+                word += self._flush(w, base, word)
+        word += self._flush(w, base, word)
+        w.out_count.push_back(<int64_t>(w.out_ids.size() - before))
+        w.out_words.push_back(word - word_base)
+        return 0
+
+    cdef int _append(self, _EncodeWork w, str text, int64_t base,
+                     int64_t word_base) except -1:
+        # Append the tokens of any text to w's output (the fallback if the rules fail).
+        cdef Py_ssize_t n, k
+        cdef const int64_t* col
+        if self._encode_text(w, text, base, word_base) == 0:
+            return 0
+        _, columns, words = self._fallback(text, base, word_base)
+        col = <const int64_t*>PyBytes_AS_STRING(columns)
+        n = len(columns) // 32
+        for k in range(n):
+            w.out_ids.push_back(col[k])
+            w.out_start.push_back(col[n + k])
+            w.out_end.push_back(col[2 * n + k])
+            w.out_word.push_back(col[3 * n + k])
+        w.out_count.push_back(n)
+        w.out_words.push_back(words)
+        return 0
+
+    def encode(self, str text not None):
+        """The token ids of ``text``."""
+        cdef _EncodeWork w = self._take()
+        try:
+            w._clear_out()
+            self._append(w, text, 0, 0)
+            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+        finally:
+            self._pool.append(w)
+
+    def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
+        """Ids, offsets and word indices of ``text`` (see ByteLevelEncoder.encode_columns)."""
+        cdef _EncodeWork w = self._take()
+        try:
+            w._clear_out()
+            self._append(w, text, base, word_base)
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()), _columns(w),
+                    w.out_words[0])
+        finally:
+            self._pool.append(w)
+
+    def encode_many(self, list texts not None):
+        """``[self.encode(t) for t in texts]``."""
+        return [self.encode(t) for t in texts]
+
+    def encode_many_columns(self, list texts not None):
+        """:meth:`encode_columns` of every text (see ByteLevelEncoder.encode_many_columns)."""
+        cdef _EncodeWork w = self._take()
+        try:
+            w._clear_out()
+            for text in texts:
+                if not isinstance(text, str):
+                    raise TypeError(f"texts must be str, got {type(text).__name__}")
+                self._append(w, text, 0, 0)
+            counts = PyBytes_FromStringAndSize(
+                <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
+            )
+            return _columns(w), counts
+        finally:
+            self._pool.append(w)
+
+
+__all__ += ["BertEncoder"]
