@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -43,3 +44,26 @@ def pydoc_lines(limit: int | None = None) -> list[str]:
 @pytest.fixture(scope="session")
 def pydoc_text() -> list[str]:
     return pydoc_lines()
+
+
+#: The per-token fields of an Encoding that fast and general encoding paths must agree on.
+ENCODING_FIELDS = ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask")
+
+
+def encoding_fields(e: Any) -> dict[str, Any]:
+    """An Encoding's fields as plain lists (overflowing windows included), to compare."""
+    out = {name: list(getattr(e, name)) for name in ENCODING_FIELDS}
+    out["word_ids"] = list(e.word_ids)
+    out["sequence_ids"] = e.sequence_ids
+    out["overflowing"] = [encoding_fields(o) for o in e.overflowing]
+    return out
+
+
+def general_path(tok: Any) -> Any:
+    """A copy of the Tokenizer ``tok`` that never takes a fast encoding path (the oracle)."""
+    from tokenlab import Tokenizer
+
+    slow = Tokenizer.from_str(tok.to_str())
+    slow.model = tok.model
+    slow._fast = (slow.model, slow.normalizer, slow.pre_tokenizer, None)
+    return slow

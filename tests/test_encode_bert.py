@@ -9,16 +9,14 @@ switched off; the anchor is ``tokenizers`` loading the same ``tokenizer.json``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from conftest import encoding_fields, general_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tokenlab
 from tokenlab import Tokenizer
 from tokenlab.corpus import default_corpus
-from tokenlab.encoding import Encoding
 from tokenlab.models import WordPiece
 from tokenlab.normalizers import BertNormalizer
 from tokenlab.pre_tokenizers import BertPreTokenizer, Whitespace
@@ -37,22 +35,6 @@ TEXT = st.text(
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-FIELDS = ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask")
-
-
-def fields(e: Encoding) -> dict[str, Any]:
-    out = {name: list(getattr(e, name)) for name in FIELDS}
-    out["word_ids"] = list(e.word_ids)
-    out["sequence_ids"] = e.sequence_ids
-    return out
-
-
-def general(tok: Tokenizer) -> Tokenizer:
-    """A copy of ``tok`` that never takes the fast path (the oracle)."""
-    slow = Tokenizer.from_str(tok.to_str())
-    slow.model = tok.model
-    slow._fast = (slow.model, slow.normalizer, slow.pre_tokenizer, None)
-    return slow
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +73,11 @@ def test_encode_equals_general_path(
     berts: dict[str, Tokenizer], text: str, pair: str | None, special: bool
 ) -> None:
     for name, tok in berts.items():
-        slow = general(tok)
+        slow = general_path(tok)
         got = tok.encode(text, pair, add_special_tokens=special)
-        assert fields(got) == fields(slow.encode(text, pair, add_special_tokens=special)), name
+        assert encoding_fields(got) == encoding_fields(
+            slow.encode(text, pair, add_special_tokens=special)
+        ), name
         assert tok.encode_ordinary(text) == slow.encode_ordinary(text), name
 
 
@@ -106,9 +90,9 @@ def test_batches_equal_single_encodes(
     berts: dict[str, Tokenizer], texts: list[str], threads: int | None
 ) -> None:
     tok = berts["trained"]
-    slow = general(tok)
+    slow = general_path(tok)
     got = tok.encode_batch(texts, num_threads=threads)
-    assert [fields(e) for e in got] == [fields(slow.encode(t)) for t in texts]
+    assert [encoding_fields(e) for e in got] == [encoding_fields(slow.encode(t)) for t in texts]
     assert tok.encode_ordinary_batch(texts, num_threads=threads) == [
         slow.encode_ordinary(t) for t in texts
     ]

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import encoding_fields, general_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,25 +72,6 @@ def pydoc_lines(limit: int | None = None) -> list[str]:
     """Real text every CPython ships: the pydoc topics, line by line."""
     lines = list(default_corpus())
     return lines if limit is None else lines[:limit]
-
-
-FIELDS = ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask")
-
-
-def general(tok: Tokenizer) -> Tokenizer:
-    """A copy of ``tok`` that never takes the fast path (the oracle)."""
-    slow = Tokenizer.from_str(tok.to_str())
-    slow.model = tok.model
-    slow._fast = (slow.model, slow.normalizer, slow.pre_tokenizer, None)
-    return slow
-
-
-def fields(e: Encoding) -> dict[str, Any]:
-    out = {name: list(getattr(e, name)) for name in FIELDS}
-    out["word_ids"] = list(e.word_ids)
-    out["sequence_ids"] = e.sequence_ids
-    out["overflowing"] = [fields(o) for o in e.overflowing]
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +136,8 @@ def test_encode_equals_general_path(
     trained: dict[str, Tokenizer], tiktoken_models: dict[str, Tokenizer], text: str
 ) -> None:
     for name, tok in all_fast(trained, tiktoken_models):
-        slow = general(tok)
-        assert fields(tok.encode(text)) == fields(slow.encode(text)), name
+        slow = general_path(tok)
+        assert encoding_fields(tok.encode(text)) == encoding_fields(slow.encode(text)), name
         assert tok.encode(text) == slow.encode(text), name
         assert tok.encode_ordinary(text) == slow.encode_ordinary(text), name
 
@@ -167,8 +149,8 @@ def test_added_tokens_in_the_text(
 ) -> None:
     text = "".join(a + b for a, b in parts)
     for name, tok in all_fast(trained, tiktoken_models):
-        slow = general(tok)
-        assert fields(tok.encode(text)) == fields(slow.encode(text)), name
+        slow = general_path(tok)
+        assert encoding_fields(tok.encode(text)) == encoding_fields(slow.encode(text)), name
         # encode_ordinary: the special tokens are ordinary text, as in tiktoken.
         assert tok.encode_ordinary(text) == slow.encode_ordinary(text), name
 
@@ -192,9 +174,9 @@ def test_batches_equal_single_encodes(
     trained: dict[str, Tokenizer], texts: list[str], threads: int | None
 ) -> None:
     tok = trained["cl100k_base"]
-    slow = general(tok)
+    slow = general_path(tok)
     got = tok.encode_batch(texts, num_threads=threads)
-    assert [fields(e) for e in got] == [fields(slow.encode(t)) for t in texts]
+    assert [encoding_fields(e) for e in got] == [encoding_fields(slow.encode(t)) for t in texts]
     assert tok.encode_ordinary_batch(texts, num_threads=threads) == [
         slow.encode_ordinary(t) for t in texts
     ]
@@ -208,7 +190,7 @@ def test_large_batch_on_threads(trained: dict[str, Tokenizer], threads: int) -> 
     assert sum(map(len, lines)) > 1 << 16
     for name in ("byte-level", "o200k_base"):
         tok = trained[name]
-        slow = general(tok)
+        slow = general_path(tok)
         expected = [slow.encode(line) for line in lines]
         got = tok.encode_batch(lines, num_threads=threads)
         assert [e.ids for e in got] == [e.ids for e in expected], name
@@ -238,28 +220,30 @@ def test_pairs_truncation_padding_post_processing(trained: dict[str, Tokenizer])
                 special_tokens=[("<|endoftext|>", tok.token_to_id("<|endoftext|>"))],
             )
             tok.enable_padding()
-        slow = general(tok)
-        assert fields(tok.encode(text)) == fields(slow.encode(text)), setup
-        assert fields(tok.encode(text, pair)) == fields(slow.encode(text, pair)), setup
+        slow = general_path(tok)
+        assert encoding_fields(tok.encode(text)) == encoding_fields(slow.encode(text)), setup
+        assert encoding_fields(tok.encode(text, pair)) == encoding_fields(
+            slow.encode(text, pair)
+        ), setup
         batch = [text, pair, text[:5]]
-        assert [fields(e) for e in tok.encode_batch(batch)] == [
-            fields(e) for e in slow.encode_batch(batch)
+        assert [encoding_fields(e) for e in tok.encode_batch(batch)] == [
+            encoding_fields(e) for e in slow.encode_batch(batch)
         ], setup
-        assert [fields(e) for e in tok.encode_batch([(text, pair)])] == [
-            fields(e) for e in slow.encode_batch([(text, pair)])
+        assert [encoding_fields(e) for e in tok.encode_batch([(text, pair)])] == [
+            encoding_fields(e) for e in slow.encode_batch([(text, pair)])
         ], setup
 
 
 def test_lazy_encoding_behaves_like_a_built_one(trained: dict[str, Tokenizer]) -> None:
     tok = trained["byte-level"]
     text = "lazy lists, built when read: ids, tokens, offsets"
-    lazy, built = tok.encode(text), general(tok).encode(text)
+    lazy, built = tok.encode(text), general_path(tok).encode(text)
     assert "tokens" not in vars(lazy)  # nothing built yet but what was read
     assert len(lazy) == len(built)
     assert lazy == built and repr(lazy) == repr(built)
     lazy.truncate(4, stride=1)
     built.truncate(4, stride=1)
-    assert fields(lazy) == fields(built)
+    assert encoding_fields(lazy) == encoding_fields(built)
     other = tok.encode("x y")
     merged = Encoding.merge([other])
     assert merged == other and merged is not other
@@ -303,7 +287,7 @@ def test_twin_cores_agree(
             )
         else:
             twin = _twin_cache(core, name, tok)
-        slow = general(tok)
+        slow = general_path(tok)
         expected = Encoding()
         slow._encode_text(text, expected, 5, 3)
         ids, columns, words = twin.encode_columns(text, 5, 3)

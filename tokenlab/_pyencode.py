@@ -25,7 +25,52 @@ __all__ = ["BertEncoder", "ByteLevelEncoder"]
 _CACHE_LIMIT = 1 << 18
 
 
-class ByteLevelEncoder:
+class _Columns:
+    """The batch and column surface of the encoders, over their ``_encode``."""
+
+    def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
+        raise NotImplementedError
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        out: list[list[int]] = [[], [], [], []]
+        self._encode(_check_str(text), 0, 0, out)
+        return out[0]
+
+    def encode_columns(
+        self, text: str, base: int = 0, word_base: int = 0
+    ) -> tuple[list[int], bytes, int]:
+        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
+
+        Returns:
+            ``(ids, columns, words)``: the ids; n ids, n starts, n ends, n word
+            indices (``memoryview(columns).cast("q")``); and the number of words.
+        """
+        out: list[list[int]] = [[], [], [], []]
+        words = self._encode(_check_str(text), base, word_base, out)
+        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
+
+    def encode_many(self, texts: list[str]) -> list[list[int]]:
+        """``[self.encode(t) for t in texts]``."""
+        return [self.encode(t) for t in _check_list(texts)]
+
+    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
+        """:meth:`encode_columns` of every text (base 0), concatenated.
+
+        Returns:
+            ``(columns, counts)``: the four columns over all tokens of all texts, and
+            the int64 number of tokens of each text.
+        """
+        out: list[list[int]] = [[], [], [], []]
+        counts = array("q")
+        for text in _check_list(texts):
+            before = len(out[0])
+            self._encode(_check_str(text), 0, 0, out)
+            counts.append(len(out[0]) - before)
+        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
+
+
+class ByteLevelEncoder(_Columns):
     """Text -> token ids (and offsets) of a byte-level BPE pipeline in one call.
 
     Args:
@@ -178,40 +223,8 @@ class ByteLevelEncoder:
             out += self._piece(piece.encode("utf-8", "surrogatepass"))[0]
         return out
 
-    def encode_columns(
-        self, text: str, base: int = 0, word_base: int = 0
-    ) -> tuple[list[int], bytes, int]:
-        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
 
-        Returns:
-            ``(ids, columns, words)``: the ids; n ids, n starts, n ends, n word
-            indices (``memoryview(columns).cast("q")``); and the number of words.
-        """
-        out: list[list[int]] = [[], [], [], []]
-        words = self._encode(_check_str(text), base, word_base, out)
-        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
-
-    def encode_many(self, texts: list[str]) -> list[list[int]]:
-        """``[self.encode(t) for t in texts]``."""
-        return [self.encode(t) for t in _check_list(texts)]
-
-    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
-        """:meth:`encode_columns` of every text (base 0), concatenated.
-
-        Returns:
-            ``(columns, counts)``: the four columns over all tokens of all texts, and
-            the int64 number of tokens of each text.
-        """
-        out: list[list[int]] = [[], [], [], []]
-        counts = array("q")
-        for text in _check_list(texts):
-            before = len(out[0])
-            self._encode(_check_str(text), 0, 0, out)
-            counts.append(len(out[0]) - before)
-        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
-
-
-class BertEncoder:
+class BertEncoder(_Columns):
     """Text to WordPiece ids, offsets and word indices in one call.
 
     Same surface as :class:`ByteLevelEncoder`. BERT's normalizer and pre-tokenizer treat
@@ -305,34 +318,6 @@ class BertEncoder:
                 pos.extend([i] * len(rule))
         flush()
         return word - word_base
-
-    def encode(self, text: str) -> list[int]:
-        """The token ids of ``text``."""
-        out: list[list[int]] = [[], [], [], []]
-        self._encode(_check_str(text), 0, 0, out)
-        return out[0]
-
-    def encode_columns(
-        self, text: str, base: int = 0, word_base: int = 0
-    ) -> tuple[list[int], bytes, int]:
-        """Ids, offsets and word indices of ``text`` (see ByteLevelEncoder.encode_columns)."""
-        out: list[list[int]] = [[], [], [], []]
-        words = self._encode(_check_str(text), base, word_base, out)
-        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
-
-    def encode_many(self, texts: list[str]) -> list[list[int]]:
-        """``[self.encode(t) for t in texts]``."""
-        return [self.encode(t) for t in _check_list(texts)]
-
-    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
-        """:meth:`encode_columns` of every text (see ByteLevelEncoder.encode_many_columns)."""
-        out: list[list[int]] = [[], [], [], []]
-        counts = array("q")
-        for text in _check_list(texts):
-            before = len(out[0])
-            self._encode(_check_str(text), 0, 0, out)
-            counts.append(len(out[0]) - before)
-        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
 
 
 def _check_str(text: Any) -> str:

@@ -64,7 +64,9 @@ def _build(columns: _Columns, name: str) -> list[Any]:
     if name == "offsets":
         return list(zip(_column(columns, 1), _column(columns, 2)))
     if name == "word_ids":
-        return _column(columns, 3)
+        words = _column(columns, 3)
+        # A template's special tokens are stored with word -1: they belong to no word.
+        return [w if w >= 0 else None for w in words] if added else words
     if name == "type_ids":
         return [columns[5]] * n
     if name == "attention_mask":

@@ -745,6 +745,58 @@ class Tokenizer:
             post is None or (type(post) is _ByteLevelProcessor and not post.trim_offsets)
         )
 
+    def _template_lazily(self, enc: Encoding, add_special_tokens: bool) -> Encoding | None:
+        """What a template post-processor makes of one lazily built encoding, still lazy.
+
+        For a TemplateProcessing (BERT's ``[CLS] $A [SEP]``) whose pieces share one type
+        id, without truncation, on an encoding of the fast path with no added token in
+        it: the special tokens are put around its columns, with word -1 (no word) and
+        offsets (0, 0), as ``process`` would give them. None in any other case.
+        """
+        from .processors import TemplateProcessing
+
+        post = self.post_processor
+        columns = enc.__dict__.get("_columns")
+        if (
+            not isinstance(post, TemplateProcessing)
+            or columns is None
+            or columns[6]
+            or enc.overflowing
+            or self._truncation is not None
+        ):
+            return None
+        data, total, lo, hi, inverse, _, _ = columns
+        before: list[tuple[int, str]] = []
+        after: list[tuple[int, str]] = []
+        type_ids = set()
+        side = before
+        for kind, name, type_id in post.single:
+            type_ids.add(type_id)
+            if kind == "sequence":
+                if name != "A" or side is after:
+                    return None
+                side = after
+            elif add_special_tokens:
+                ids, toks = post.special_tokens[name]
+                side.extend(zip(ids, toks))
+        if side is before or len(type_ids) != 1:
+            return None
+        view = memoryview(data).cast("q") if isinstance(data, bytes) else data
+        n = hi - lo
+        m = len(before) + n + len(after)
+        out = array("q")
+        for k, special in enumerate((0, 0, 0, -1)):  # ids, starts, ends, words
+            out.extend([tid if k == 0 else special for tid, _ in before])
+            out.extend(view[k * total + lo : k * total + hi])
+            out.extend([tid if k == 0 else special for tid, _ in after])
+        added = {i: (tok, True) for i, (_, tok) in enumerate(before)}
+        added.update({len(before) + n + i: (tok, True) for i, (_, tok) in enumerate(after)})
+        final = Encoding._from_columns(
+            (memoryview(out), m, 0, m, inverse, type_ids.pop(), added or None)
+        )
+        final.sequence_ranges[0] = (len(before), len(before) + n)
+        return final
+
     def _post_process(
         self, enc: Encoding, pair: Encoding | None, add_special_tokens: bool
     ) -> Encoding:
@@ -802,6 +854,8 @@ class Tokenizer:
         if pair is None and self._plain_post_process():
             # What post-processing would give: a copy of enc, which nothing else holds.
             final = enc
+        elif pair is None and (templated := self._template_lazily(enc, add_special_tokens)):
+            final = templated
         else:
             pair_enc = self._encode_one(pair, 1, sampling) if pair is not None else None
             final = self._post_process(enc, pair_enc, add_special_tokens)
