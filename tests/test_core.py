@@ -7,6 +7,7 @@ recount-everything reference in ``tokenlab._reference`` picks.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from types import ModuleType
 
 import pytest
@@ -294,3 +295,100 @@ def test_min_count_skips_rare_likelihood_winners(core: ModuleType) -> None:
     assert pc.best() == (0, 1, 10)
     with pytest.raises(ValueError):
         core.PairCounter(words, counts, min_count=0)
+
+
+# -- LikelihoodIndex: the structure behind likelihood scoring, against a naive oracle ----
+
+
+def naive_likelihood_best(
+    symbols: dict[int, int], pairs: dict[tuple[int, int], int], min_count: int
+) -> tuple[int, int, int] | None:
+    """Score every candidate pair exactly and take the best (the rules of _reference)."""
+    live = [(p, c) for p, c in pairs.items() if c >= min_count]
+    if not live:
+        return None
+    (left, right), count = min(
+        live,
+        key=lambda pc: (-Fraction(pc[1], symbols[pc[0][0]] * symbols[pc[0][1]]), -pc[1], pc[0]),
+    )
+    return (left, right, count)
+
+
+index_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("symbol"), st.integers(0, 5), st.integers(0, 5), st.integers(1, 40)),
+        st.tuples(st.just("pair"), st.integers(0, 5), st.integers(0, 5), st.integers(0, 12)),
+        st.tuples(st.just("compact"), st.just(0), st.just(0), st.just(0)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops=index_ops, min_count=st.integers(1, 4))
+def test_likelihood_index_equals_naive_best(core: ModuleType, ops: list, min_count: int) -> None:
+    # Every symbol starts with a count, so every pair has a score; then counts of
+    # symbols (the owner's or the partner's side) and of pairs change in any order.
+    index = core.LikelihoodIndex(min_count)
+    symbols = {s: 7 + s for s in range(6)}
+    pairs: dict[tuple[int, int], int] = {}
+    for s, c in symbols.items():
+        index.set_symbol(s, c)
+    for kind, x, y, count in ops:
+        if kind == "symbol":
+            symbols[x] = count
+            index.set_symbol(x, count)
+        elif kind == "pair":
+            pairs[(x, y)] = count
+            index.set_pair(x, y, count)
+        else:
+            index.compact()
+        assert index.best() == naive_likelihood_best(symbols, pairs, min_count)
+
+
+def test_likelihood_index_rescores_on_owner_and_partner_changes(core: ModuleType) -> None:
+    # Symbol 0 is in three pairs, so it owns them all: (0,1), (0,2), (2,0).
+    # counts: 0 -> 100, 1 -> 10, 2 -> 50. Scores: (0,1) 5/(100*10) = 1/200,
+    # (0,2) 20/(100*50) = 1/250, (2,0) 10/(50*100) = 1/500. Best: (0,1).
+    index = core.LikelihoodIndex()
+    for s, c in [(0, 100), (1, 10), (2, 50)]:
+        index.set_symbol(s, c)
+    for (a, b), c in [((0, 1), 5), ((0, 2), 20), ((2, 0), 10)]:
+        index.set_pair(a, b, c)
+    assert index.best() == (0, 1, 5)
+    # The partner of (0,2) falls: 2 -> 20. (0,2) = 20/(100*20) = 1/100 now leads.
+    index.set_symbol(2, 20)
+    assert index.best() == (0, 2, 20)
+    # The owner falls: 0 -> 25. Every score rises 4x; the order is kept:
+    # (0,1) 1/50, (0,2) 1/25, (2,0) 10/(20*25) = 1/50.
+    index.set_symbol(0, 25)
+    assert index.best() == (0, 2, 20)
+    # (0,2) drops to count 1: 1/500. (0,1) and (2,0) tie at 1/50; higher count wins.
+    index.set_pair(0, 2, 1)
+    assert index.best() == (2, 0, 10)
+    # With min_count 6, (0,1) (count 5) and (0,2) are not candidates.
+    strict = core.LikelihoodIndex(6)
+    for s, c in [(0, 25), (1, 10), (2, 20)]:
+        strict.set_symbol(s, c)
+    for (a, b), c in [((0, 1), 5), ((0, 2), 1)]:
+        strict.set_pair(a, b, c)
+    assert strict.best() is None
+    strict.set_pair(0, 1, 6)
+    assert strict.best() == (0, 1, 6)
+
+
+def test_likelihood_index_checks_its_input(core: ModuleType) -> None:
+    index = core.LikelihoodIndex()
+    with pytest.raises(ValueError):
+        core.LikelihoodIndex(0)
+    with pytest.raises(ValueError, match="count"):
+        index.set_symbol(0, -1)
+    with pytest.raises(ValueError, match="count"):
+        index.set_pair(0, 1, "3")
+    with pytest.raises(TypeError):
+        index.set_pair(0.5, 1, 3)
+    with pytest.raises(ValueError):
+        index.set_symbol(-1, 3)
+    index.set_pair(0, 1, 3)  # symbols never given a count
+    with pytest.raises(ValueError, match="count 0"):
+        index.best()

@@ -533,3 +533,17 @@ def test_sentencepiece_skips_long_lines_without_holding_them(
     bad.write_bytes(normal.encode() + b"x" * 5000 + b"\xff" + b"y\n")
     with pytest.raises(CorpusError, match=rf"byte {len(normal) + 5000} \(line 41\)"):
         list(corpus.iter_lines(str(bad), skip_over=4192))
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(st.text(alphabet="".join(map(chr, range(128))), max_size=40), max_size=6))
+def test_bert_ascii_counting_equals_tokenizers(texts: list[str]) -> None:
+    """Every ASCII char, control chars included, against the anchor's BERT pipeline."""
+    tokenizers = pytest.importorskip("tokenizers", reason="the anchor library is not installed")
+    from tokenlab.normalizers import BertNormalizer
+    from tokenlab.pre_tokenizers import BertPreTokenizer
+
+    norm = tokenizers.normalizers.BertNormalizer(lowercase=True)
+    pre = tokenizers.pre_tokenizers.BertPreTokenizer()
+    expected = Counter(w for t in texts for w, _ in pre.pre_tokenize_str(norm.normalize_str(t)))
+    assert count_words(texts, BertNormalizer(), BertPreTokenizer()) == expected

@@ -13,8 +13,6 @@ from libcpp.vector cimport vector
 ctypedef int32_t sym_t      # a symbol (token) id
 ctypedef uint64_t key_t     # a pair packed as (left << 32) | right
 ctypedef int64_t count_t    # pair and symbol counts: 64-bit, never 32
-ctypedef count_t* count_ptr
-ctypedef pair[count_ptr, key_t] pair_ref    # a pair's count in PairCounter._pairs, its key
 
 
 cdef struct HeapEntry:
@@ -22,8 +20,51 @@ cdef struct HeapEntry:
     count_t fl              # count(left) when pushed (likelihood), else 1
     count_t fr              # count(right) when pushed (likelihood), else 1
     sym_t left
-    sym_t right             # -1: a symbol's bound (likelihood), see PairCounter._rescore
-    int64_t gen             # a bound's generation (valid while it is _pending's)
+    sym_t right
+    int64_t gen             # LikelihoodIndex: owner's generation << 1 | (owner is right)
+
+
+cdef struct LxSymbol:
+    # A symbol's part of LikelihoodIndex (see _likelihood.pxi).
+    int64_t rank            # who owns a pair: the side with the higher rank (left on ties)
+    int64_t gen             # bumped whenever this symbol's entry in the main heap changes
+    bint listed             # it has a valid entry in the main heap: top
+    HeapEntry top
+    vector[HeapEntry] heap  # the pairs it owns, by count(pair) / count(partner)
+    vector[key_t] foreign   # its pairs owned by the partner, and its pair with itself
+
+
+cdef class LikelihoodIndex:
+    cdef count_t _min_count
+    cdef unordered_map[key_t, count_t] _own_pairs       # standalone use: the counts told
+    cdef vector[count_t] _own_fdense
+    cdef unordered_map[sym_t, count_t] _own_fsparse
+    cdef unordered_map[key_t, count_t]* _pairs          # current pair counts (absent: 0)
+    cdef vector[count_t]* _fdense                       # current symbol counts, as PairCounter
+    cdef unordered_map[sym_t, count_t]* _fsparse
+    cdef unordered_map[sym_t, vector[uint32_t]]* _strings   # piece tie, or NULL
+    cdef unordered_map[key_t, sym_t] _owner             # candidate pair -> its owner
+    cdef unordered_map[sym_t, LxSymbol] _syms
+    cdef vector[HeapEntry] _heap                        # each owner's best pair
+    cdef vector[key_t] _dirty_pairs                     # pairs whose count changed
+    cdef vector[sym_t] _dirty_syms                      # symbols whose count changed
+    cdef int64_t _gen
+    cdef int64_t _entries                               # entries in the owners' heaps
+
+    cdef void _attach(self, unordered_map[key_t, count_t]* pairs, vector[count_t]* fdense,
+                      unordered_map[sym_t, count_t]* fsparse,
+                      unordered_map[sym_t, vector[uint32_t]]* strings) noexcept nogil
+    cdef count_t _f(self, sym_t s) noexcept nogil
+    cdef count_t _count(self, key_t k) noexcept nogil
+    cdef bint _better(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil
+    cdef void _heap_push(self, vector[HeapEntry]* heap, HeapEntry e) noexcept nogil
+    cdef void _heap_pop(self, vector[HeapEntry]* heap) noexcept nogil
+    cdef bint _sub_valid(self, sym_t owner, const HeapEntry* e) noexcept nogil
+    cdef void _pair_changed(self, key_t k) noexcept nogil
+    cdef void _symbol_changed(self, sym_t s) noexcept nogil
+    cdef void _flush(self) noexcept nogil
+    cdef bint _best(self, HeapEntry* out) noexcept nogil
+    cdef void _compact(self) noexcept nogil
 
 
 cdef class PairCounter:
@@ -36,12 +77,7 @@ cdef class PairCounter:
     cdef vector[count_t] _fdense                # count of each symbol id below _DENSE
     cdef unordered_map[sym_t, count_t] _fsparse  # count of each larger symbol id
     cdef unordered_map[sym_t, int64_t] _sym_lengths
-    # likelihood: symbol -> its pairs, each as (its count in _pairs, its key); a pair is
-    # never erased from _pairs in that mode (a dead one keeps count 0), so the
-    # pointers stay valid and a re-scan needs no hash lookup
-    cdef unordered_map[sym_t, vector[pair_ref]] _sym_pairs
-    cdef unordered_map[sym_t, int64_t] _pending  # likelihood: symbol -> its bound's generation
-    cdef int64_t _gen                           # last bound generation handed out
+    cdef LikelihoodIndex _index                 # likelihood: finds the best pair (None: count)
     cdef vector[HeapEntry] _heap
     cdef bint _likelihood
     cdef bint _piece_tie                        # SentencePiece: shorter, then smaller piece
@@ -61,12 +97,7 @@ cdef class PairCounter:
     cdef void _push(self, HeapEntry e) noexcept nogil
     cdef void _pop(self) noexcept nogil
     cdef count_t _merge(self, sym_t a, sym_t b, sym_t z) noexcept nogil
-    cdef void _compact_heap(self) noexcept nogil
     cdef void _build_heap(self) noexcept nogil
-    cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
-                       sym_t b, sym_t z, count_t z_gain) noexcept nogil
-    cdef void _rescan(self, sym_t s) noexcept nogil
-    cdef void _push_bound(self, sym_t s, HeapEntry bound) noexcept nogil
 
 
 cdef class MergeTable:

@@ -47,7 +47,13 @@ cdef extern from *:
     }
     static inline int tl_cmp_ratio(uint64_t c1, uint64_t fl1, uint64_t fr1,
                                    uint64_t c2, uint64_t fl2, uint64_t fr2) {
-        uint64_t h1, m1, l1, h2, m2, l2;
+        uint64_t h1, m1, l1, h2, m2, l2, d1, d2;
+        /* Usual case: both denominators fit 64 bits, so 128-bit products do. */
+        if (!__builtin_mul_overflow(fl1, fr1, &d1) && !__builtin_mul_overflow(fl2, fr2, &d2)) {
+            unsigned __int128 x = (unsigned __int128)c1 * d2;
+            unsigned __int128 y = (unsigned __int128)c2 * d1;
+            return x > y ? 1 : (x < y ? -1 : 0);
+        }
         tl_mul192(c1, fl2, fr2, &h1, &m1, &l1);
         tl_mul192(c2, fl1, fr1, &h2, &m2, &l2);
         if (h1 != h2) return h1 > h2 ? 1 : -1;
@@ -184,6 +190,10 @@ cdef class PairCounter:
             for i in range(n):
                 s = _check_id(word[i], "symbol id")
                 self._symbols.push_back(s)
+        if self._likelihood:
+            self._index = LikelihoodIndex(self._min_count)
+            self._index._attach(&self._pairs, &self._fdense, &self._fsparse,
+                                &self._strings if self._piece_tie else NULL)
         with nogil:
             for w in range(<Py_ssize_t>self._starts.size()):
                 freq = self._freqs[w]
@@ -204,22 +214,20 @@ cdef class PairCounter:
     cdef void _build_heap(self) noexcept nogil:
         cdef unordered_map[key_t, count_t].iterator it = self._pairs.begin()
         cdef vector[key_t] dead
-        cdef pair_ref ref
         self._heap.clear()
         while it != self._pairs.end():
             if deref(it).second > 0:
-                if deref(it).second >= self._min_count:
-                    if self._likelihood:
-                        ref.first = &deref(it).second
-                        ref.second = deref(it).first
-                        self._sym_pairs[_left(ref.second)].push_back(ref)
-                        self._sym_pairs[_right(ref.second)].push_back(ref)
+                if self._likelihood:
+                    self._index._pair_changed(deref(it).first)
+                elif deref(it).second >= self._min_count:
                     self._push(self._entry(deref(it).first, deref(it).second))
             else:
                 dead.push_back(deref(it).first)
             inc(it)
         for k in dead:
             self._pairs.erase(k)
+        if self._likelihood:
+            self._index._flush()
 
     # -- kernels ------------------------------------------------------------------
 
@@ -243,16 +251,8 @@ cdef class PairCounter:
         return 0
 
     cdef bint _better(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil:
-        """True if x ranks above y (x is popped first)."""
+        """True if x ranks above y (x is popped first); count scoring (see _index)."""
         cdef int s
-        if self._likelihood:
-            s = tl_cmp_ratio(x.count, x.fl, x.fr, y.count, y.fl, y.fr)
-            if s != 0:
-                return s > 0
-            # A symbol's bound (right == -1) ranks above every pair it ties with:
-            # a pair it covers may win that tie once re-scored.
-            if (x.right < 0) != (y.right < 0):
-                return x.right < 0
         if x.count != y.count:
             return x.count > y.count
         if self._piece_tie:
@@ -296,26 +296,13 @@ cdef class PairCounter:
         e.left = _left(key)
         e.right = _right(key)
         e.gen = 0
-        if self._likelihood:
-            e.fl = self._f(e.left)
-            e.fr = self._f(e.right)
-        else:
-            e.fl = 1
-            e.fr = 1
+        e.fl = 1
+        e.fr = 1
         return e
 
     cdef bint _valid(self, const HeapEntry* e) noexcept nogil:
-        cdef unordered_map[key_t, count_t].iterator it
-        cdef unordered_map[sym_t, int64_t].iterator pit
-        if e.right < 0:
-            pit = self._pending.find(e.left)
-            return pit != self._pending.end() and deref(pit).second == e.gen
-        it = self._pairs.find(_key(e.left, e.right))
-        if it == self._pairs.end() or deref(it).second != e.count:
-            return False
-        if self._likelihood:
-            return self._f(e.left) == e.fl and self._f(e.right) == e.fr
-        return True
+        cdef unordered_map[key_t, count_t].iterator it = self._pairs.find(_key(e.left, e.right))
+        return it != self._pairs.end() and deref(it).second == e.count
 
     cdef void _push(self, HeapEntry e) noexcept nogil:
         cdef Py_ssize_t i = self._heap.size()
@@ -349,21 +336,11 @@ cdef class PairCounter:
             i = child
         self._heap[i] = last
 
-    cdef void _compact_heap(self) noexcept nogil:
-        # Likelihood mode pushes a fresh entry whenever a score changes; drop the
-        # stale ones when they outnumber the live pairs, to bound memory.
-        cdef vector[HeapEntry] old
-        old.swap(self._heap)
-        for e in old:
-            if self._valid(&e):
-                self._push(e)
-
     cdef count_t _merge(self, sym_t a, sym_t b, sym_t z) noexcept nogil:
         cdef key_t target = _key(a, b)
         cdef vector[int32_t] words
         cdef vector[key_t] changed
         cdef vector[key_t] grown
-        cdef vector[key_t] created
         cdef count_t merged = 0
         cdef count_t freq, before
         cdef int64_t start
@@ -427,10 +404,6 @@ cdef class PairCounter:
                             before = self._pairs[k]
                             self._pairs[k] = before + freq
                             grown.push_back(k)
-                            # likelihood: a pair joins its symbols' lists when it
-                            # becomes a candidate (see _rescan)
-                            if before < self._min_count <= before + freq:
-                                created.push_back(k)
                             where = &self._where[k]
                             if where.empty() or where.back() != w:
                                 where.push_back(w)
@@ -444,10 +417,7 @@ cdef class PairCounter:
                     i += 1
             if found:
                 self._lens[w] = <int32_t>o
-        if self._likelihood:
-            self._pairs[target] = 0     # kept: _sym_pairs points at it
-        else:
-            self._pairs.erase(target)
+        self._pairs.erase(target)
         if merged:
             self._fref(a)[0] -= merged
             self._fref(b)[0] -= merged
@@ -455,11 +425,19 @@ cdef class PairCounter:
         sort(changed.begin(), changed.end())
         changed.erase(unique(changed.begin(), changed.end()), changed.end())
         for k in changed:
-            if (not self._likelihood and k != target and self._pairs.count(k)
-                    and self._pairs[k] == 0):
+            if k != target and self._pairs.count(k) and self._pairs[k] == 0:
                 self._pairs.erase(k)
         if self._likelihood:
-            self._rescore(changed, created, a, b, z, merged)
+            # Only the pairs and symbols whose counts changed: the index re-scores
+            # what they affect.
+            self._index._pair_changed(target)
+            for k in changed:
+                self._index._pair_changed(k)
+            if merged:
+                self._index._symbol_changed(a)
+                self._index._symbol_changed(b)
+                self._index._symbol_changed(z)
+            self._index._flush()
         else:
             sort(grown.begin(), grown.end())
             grown.erase(unique(grown.begin(), grown.end()), grown.end())
@@ -467,111 +445,6 @@ cdef class PairCounter:
                 if k != target and self._pairs.count(k) and self._pairs[k] >= self._min_count:
                     self._push(self._entry(k, self._pairs[k]))
         return merged
-
-    cdef void _rescore(self, vector[key_t]& changed, vector[key_t]& created, sym_t a,
-                       sym_t b, sym_t z, count_t z_gain) noexcept nogil:
-        # Pairs whose count changed are re-scored now. The other pairs of a and b
-        # keep their counts while count(a) and count(b) fall, so their scores
-        # rise: instead of re-scoring them all (thousands for a common symbol),
-        # one bound per symbol goes on the heap. score(s, x) <= 1 / count(s),
-        # since count(sx) <= count(x); the pairs of s are re-scored only if that
-        # bound reaches the top (_rescan, which may leave a tighter bound). Scores
-        # fall only for the unchanged pairs of z when an existing id is reused
-        # (count(z) grows): those are re-scored at once, since best() drops a
-        # stale entry without pushing it again.
-        cdef vector[key_t] todo
-        cdef unordered_map[key_t, count_t].iterator it
-        cdef pair_ref ref
-        cdef sym_t syms[2]
-        cdef HeapEntry bound
-        cdef count_t f
-        cdef int t
-        cdef key_t k
-        for k in created:
-            it = self._pairs.find(k)
-            if it != self._pairs.end():
-                ref.first = &deref(it).second
-                ref.second = k
-                self._sym_pairs[_left(k)].push_back(ref)
-                self._sym_pairs[_right(k)].push_back(ref)
-        for k in changed:
-            todo.push_back(k)
-        sort(todo.begin(), todo.end())
-        todo.erase(unique(todo.begin(), todo.end()), todo.end())
-        for k in todo:
-            if self._pairs.count(k) and self._pairs[k] >= self._min_count:
-                self._push(self._entry(k, self._pairs[k]))
-        if z_gain:
-            syms[0] = a
-            syms[1] = b
-            for t in range(2):
-                if t == 1 and b == a:
-                    continue
-                f = self._f(syms[t])
-                if f <= 0:
-                    self._pending.erase(syms[t])
-                    continue
-                bound.count = 1
-                bound.fl = f
-                bound.fr = 1
-                self._push_bound(syms[t], bound)
-            if self._f(z) != z_gain:
-                self._rescan(z)
-        if self._heap.size() > 4 * self._pairs.size() + 1000000:
-            self._compact_heap()
-
-    cdef void _push_bound(self, sym_t s, HeapEntry bound) noexcept nogil:
-        """Push ``bound`` (its count, fl, fr) as the one valid bound of ``s``."""
-        self._gen += 1
-        self._pending[s] = self._gen
-        bound.left = s
-        bound.right = -1
-        bound.gen = self._gen
-        self._push(bound)
-
-    cdef void _rescan(self, sym_t s) noexcept nogil:
-        """Re-score the candidate pairs of ``s``, whose bound reached the top.
-
-        ``_sym_pairs[s]`` holds (with repeats) every pair of ``s`` whose count is at
-        least ``_min_count``, and maybe others: a pair is added whenever its count
-        reaches ``_min_count`` and dropped here once it is below or gone.
-
-        Only the pairs scoring at least half the best heap entry are pushed: the
-        others get one new bound for ``s``, the exact score of the best of them.
-        It stays a bound while ``count(s)`` holds (a fall pushes 1 / count(s)
-        instead); their partners' falls are under the partners' bounds, and a
-        count that changes is pushed anyway. So a rescan of a common symbol costs
-        a pass over its pairs but few heap pushes.
-        """
-        cdef vector[pair_ref]* pairs = &self._sym_pairs[s]
-        cdef vector[pair_ref] live
-        cdef pair_ref ref
-        cdef count_t c
-        cdef HeapEntry e
-        cdef HeapEntry rest
-        cdef bint any_rest = False
-        cdef double threshold = 0.0
-        self._pending.erase(s)
-        if not self._heap.empty():
-            e = self._heap[0]
-            threshold = 0.5 * <double>e.count / (<double>e.fl * <double>e.fr)
-        sort(pairs.begin(), pairs.end())
-        pairs.erase(unique(pairs.begin(), pairs.end()), pairs.end())
-        for ref in deref(pairs):
-            c = ref.first[0]
-            if c < self._min_count:
-                continue
-            live.push_back(ref)
-            e = self._entry(ref.second, c)
-            if <double>e.count / (<double>e.fl * <double>e.fr) >= threshold:
-                self._push(e)
-            elif not any_rest or tl_cmp_ratio(e.count, e.fl, e.fr,
-                                              rest.count, rest.fl, rest.fr) > 0:
-                rest = e
-                any_rest = True
-        pairs.swap(live)
-        if any_rest:
-            self._push_bound(s, rest)
 
     # -- public surface ---------------------------------------------------------------
 
@@ -584,25 +457,23 @@ cdef class PairCounter:
         cdef HeapEntry top
         cdef key_t k
         cdef count_t current
+        cdef bint found = False
         with nogil:
-            while not self._heap.empty():
-                top = self._heap[0]
-                if top.right < 0:
-                    # A symbol's bound on top: its pairs may now beat every entry.
-                    self._pop()
+            if self._likelihood:
+                found = self._index._best(&top)
+            else:
+                while not self._heap.empty():
+                    top = self._heap[0]
                     if self._valid(&top):
-                        self._rescan(top.left)
-                    continue
-                if self._valid(&top):
-                    break
-                self._pop()
-                if not self._likelihood:
+                        found = True
+                        break
+                    self._pop()
                     k = _key(top.left, top.right)
                     if self._pairs.count(k):
                         current = self._pairs[k]
                         if current >= self._min_count:
                             self._push(self._entry(k, current))
-        if self._heap.empty():
+        if not found:
             return None
         return (top.left, top.right, top.count)
 
@@ -1654,6 +1525,7 @@ __all__ += ["ByteRankMerger"]
 
 
 include "_scan.pxi"
+include "_likelihood.pxi"
 include "_encode.pxi"
 include "_spencode.pxi"
 include "_spsegment.pxi"

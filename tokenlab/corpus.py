@@ -568,8 +568,9 @@ def bert_char_rule(
     maps a char to ``""`` (the normalizer drops it), ``" "`` (a separator), its
     normalized form (chars inside a word: ``"e"`` for ``"É"``) or ``" c "`` (``c``, a
     word of its own), or to None when the char's fate depends on its neighbours (a
-    final sigma; a combining mark that stays and could be reordered; an output the
-    pre-tokenizer would cut), so that a text holding it must take the general path.
+    combining mark, stripped or kept; a char whose case depends on the next one; an
+    output the pre-tokenizer would cut), so that a text holding it must take the
+    general path.
     Each rule is found by running the two components on the char between letters, so
     it says what they do, not what they are meant to do.
 
@@ -599,7 +600,10 @@ def bert_char_rule(
         if any(unicodedata.combining(c) for c in out):
             return None  # canonical reordering could move it across its neighbours
         if not out:
-            return ""
+            # Dropped: ASCII controls are (clean_text). A dropped char outside ASCII (a
+            # stripped accent, say) can widen the offsets of the char before it,
+            # depending on what that char was: the general path.
+            return "" if ch.isascii() else None
         split = words(f"q{out}q")
         if split == ["q", "q"]:
             return " "
