@@ -32,13 +32,13 @@ _LAZY_FIELDS = frozenset(
 # What a lazily built Encoding is made from (see ``Encoding._from_columns``): a plain
 # tuple, the cheapest thing to make per text of a batch:
 #   (data, total, lo, hi, inverse, type_id, added)
-# ``data`` (an int64 memoryview, or the bytes of one) holds four int64 columns of
+# ``data`` (an int64 memoryview, the bytes of one, or a list) holds four int64 columns of
 # ``total`` values each -- ids, start offsets, end offsets, word indices -- for a whole
 # call (a batch shares one), of which ``[lo:hi]`` is this encoding; ``inverse`` maps
 # ids to tokens; ``added`` (or None) maps a token position to ``(content, special)`` for
 # added tokens, whose token string and special mask are not the model's.
 _Columns = tuple[
-    "memoryview | bytes",
+    "memoryview | bytes | list[int]",
     int,
     int,
     int,
@@ -50,6 +50,8 @@ _Columns = tuple[
 
 def _column(columns: _Columns, k: int) -> list[int]:
     data, total, lo, hi = columns[:4]
+    if isinstance(data, list):
+        return data[k * total + lo : k * total + hi]
     view = memoryview(data).cast("q") if isinstance(data, bytes) else data
     at = k * total
     return view[at + lo : at + hi].tolist()

@@ -12,6 +12,7 @@ covers only part of a character's bytes gets that whole character's span.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -34,7 +35,7 @@ from .models import Model, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
 from .pre_tokenizers import PreTokenizer, pre_tokenizer_from_dict
 from .processors import ByteLevel as _ByteLevelProcessor
-from .processors import PostProcessor, default_process, processor_from_dict
+from .processors import PostProcessor, TemplateProcessing, default_process, processor_from_dict
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -324,6 +325,25 @@ def _bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Any) -> Any
     if table is None:
         return None
     return BertEncoder(table, model._encoder, fallback, bert_char_rule(normalizer, pre))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC (if on) for the block: while a batch's encodings are made.
+
+    Each encoding is a few tracked objects, all of which survive; collecting again
+    and again while a large batch piles them up cost more than encoding it (measured
+    on a Unigram pipeline: 7.3 -> 2.6 us per 64-byte line). The GC is switched back
+    on only by the call that switched it off.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 _EXECUTORS: dict[int, Any] = {}
@@ -791,30 +811,17 @@ class Tokenizer:
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
-        # The cyclic GC is paused while the encodings are made: each is a few tracked
-        # objects, all of which survive, and collecting again and again while a large
-        # batch accumulates them cost more than encoding it (measured on a Unigram
-        # pipeline: 7.3 -> 2.6 us per 64-byte line).
-        paused = gc.isenabled()
-        if paused:
-            gc.disable()
-        try:
-            for cols, counts in _run_chunks(fast.encode_many_columns, plain, num_threads):
-                data = memoryview(cols).cast("q")
-                n = len(data) // 4
-                # The ids of the whole chunk as one list, sliced per text: far cheaper than
-                # a list per text built from the columns when it is read (most callers do).
-                all_ids = data[:n].tolist()
-                pos = 0
-                for count in memoryview(counts).cast("q").tolist():
-                    end = pos + count
-                    out.append(
-                        from_columns((data, n, pos, end, inverse, 0, None), all_ids[pos:end])
-                    )
-                    pos = end
-        finally:
-            if paused:
-                gc.enable()
+        for cols, counts in _run_chunks(fast.encode_many_columns, plain, num_threads):
+            data = memoryview(cols).cast("q")
+            n = len(data) // 4
+            # The ids of the whole chunk as one list, sliced per text: far cheaper than
+            # a list per text built from the columns when it is read (most callers do).
+            all_ids = data[:n].tolist()
+            pos = 0
+            for count in memoryview(counts).cast("q").tolist():
+                end = pos + count
+                out.append(from_columns((data, n, pos, end, inverse, 0, None), all_ids[pos:end]))
+                pos = end
         if special:
             merged = iter(out)
             out = [
@@ -838,8 +845,6 @@ class Tokenizer:
         it: the special tokens are put around its columns, with word -1 (no word) and
         offsets (0, 0), as ``process`` would give them. None in any other case.
         """
-        from .processors import TemplateProcessing
-
         post = self.post_processor
         columns = enc.__dict__.get("_columns")
         if (
@@ -854,31 +859,37 @@ class Tokenizer:
         before: list[tuple[int, str]] = []
         after: list[tuple[int, str]] = []
         type_ids = set()
+        sequence_type = 0
         side = before
         for kind, name, type_id in post.single:
-            type_ids.add(type_id)
             if kind == "sequence":
                 if name != "A" or side is after:
                     return None
                 side = after
+                sequence_type = type_id
             elif add_special_tokens:
                 ids, toks = post.special_tokens[name]
                 side.extend(zip(ids, toks))
-        if side is before or len(type_ids) != 1:
+                type_ids.add(type_id)
+        if side is before or type_ids - {sequence_type}:
             return None
-        view = memoryview(data).cast("q") if isinstance(data, bytes) else data
         n = hi - lo
+        if not before and not after:  # the same columns, as text A
+            final = Encoding._from_columns(
+                (data, total, lo, hi, inverse, sequence_type, None), enc.__dict__.get("ids")
+            )
+            final.sequence_ranges[0] = (0, n)
+            return final
+        view = memoryview(data).cast("q") if isinstance(data, bytes) else data
         m = len(before) + n + len(after)
-        out = array("q")
+        values: list[int] = []
         for k, special in enumerate((0, 0, 0, -1)):  # ids, starts, ends, words
-            out.extend([tid if k == 0 else special for tid, _ in before])
-            out.extend(view[k * total + lo : k * total + hi])
-            out.extend([tid if k == 0 else special for tid, _ in after])
+            values += [tid if k == 0 else special for tid, _ in before]
+            values += view[k * total + lo : k * total + hi].tolist()
+            values += [tid if k == 0 else special for tid, _ in after]
         added = {i: (tok, True) for i, (_, tok) in enumerate(before)}
         added.update({len(before) + n + i: (tok, True) for i, (_, tok) in enumerate(after)})
-        final = Encoding._from_columns(
-            (memoryview(out), m, 0, m, inverse, type_ids.pop(), added or None)
-        )
+        final = Encoding._from_columns((values, m, 0, m, inverse, sequence_type, added))
         final.sequence_ranges[0] = (len(before), len(before) + n)
         return final
 
@@ -939,7 +950,10 @@ class Tokenizer:
         if pair is None and self._plain_post_process():
             # What post-processing would give: a copy of enc, which nothing else holds.
             final = enc
-        elif pair is None and (templated := self._template_lazily(enc, add_special_tokens)):
+        elif (
+            pair is None
+            and (templated := self._template_lazily(enc, add_special_tokens)) is not None
+        ):
             final = templated
         else:
             pair_enc = self._encode_one(pair, 1, sampling) if pair is not None else None
@@ -984,9 +998,14 @@ class Tokenizer:
         items = inputs if isinstance(inputs, list) else list(inputs)
         fast = self._fast_encoder()
         if fast is not None and all(type(item) is str for item in items):
-            out = self._encode_batch_fast(fast, items, num_threads)  # type: ignore[arg-type]
-            if not self._plain_post_process():
-                out = [self._post_process(e, None, add_special_tokens) for e in out]
+            with _gc_paused():
+                out = self._encode_batch_fast(fast, items, num_threads)  # type: ignore[arg-type]
+                if not self._plain_post_process():
+                    done = [self._template_lazily(e, add_special_tokens) for e in out]
+                    out = [
+                        self._post_process(e, None, add_special_tokens) if d is None else d
+                        for e, d in zip(out, done)
+                    ]
         else:
             _threads(num_threads)  # the same check on every path
             out = []
