@@ -12,9 +12,10 @@ check that both twins give the ids, offsets and word indices of the general pipe
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Sequence
 from typing import Any
+
+from ._pyencode import _Columns
 
 __all__ = ["SentencePieceEncoder"]
 
@@ -28,7 +29,7 @@ _SPACE = "\u2581"
 Token = tuple[int, int, int]  # id, start, end (chars of the word)
 
 
-class SentencePieceEncoder:
+class SentencePieceEncoder(_Columns):
     """Text -> token ids (and offsets) of a SentencePiece-style pipeline in one call.
 
     The pipeline is: optionally SentencePiece's normalizer; optionally the Metaspace
@@ -327,53 +328,3 @@ class SentencePieceEncoder:
                 ends_out.append(base + ns1)
                 words_out.append(word)
         return len(bounds)
-
-    def encode(self, text: str) -> list[int]:
-        """The token ids of ``text``."""
-        out: list[list[int]] = [[], [], [], []]
-        self._encode(_check_str(text), 0, 0, out)
-        return out[0]
-
-    def encode_columns(
-        self, text: str, base: int = 0, word_base: int = 0
-    ) -> tuple[list[int], bytes, int]:
-        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
-
-        Returns:
-            ``(ids, columns, words)``: the ids; n ids, n starts, n ends, n word
-            indices (``memoryview(columns).cast("q")``); and the number of words.
-        """
-        out: list[list[int]] = [[], [], [], []]
-        words = self._encode(_check_str(text), base, word_base, out)
-        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
-
-    def encode_many(self, texts: list[str]) -> list[list[int]]:
-        """``[self.encode(t) for t in texts]``."""
-        return [self.encode(t) for t in _check_list(texts)]
-
-    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
-        """:meth:`encode_columns` of every text (base 0), concatenated.
-
-        Returns:
-            ``(columns, counts)``: the four columns over all tokens of all texts, and
-            the int64 number of tokens of each text.
-        """
-        out: list[list[int]] = [[], [], [], []]
-        counts = array("q")
-        for text in _check_list(texts):
-            before = len(out[0])
-            self._encode(_check_str(text), 0, 0, out)
-            counts.append(len(out[0]) - before)
-        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
-
-
-def _check_str(text: Any) -> str:
-    if not isinstance(text, str):
-        raise TypeError(f"texts must be str, got {type(text).__name__}")
-    return text
-
-
-def _check_list(texts: Any) -> list[str]:
-    if not isinstance(texts, list):
-        raise TypeError(f"texts must be a list, got {type(texts).__name__}")
-    return texts
