@@ -137,13 +137,13 @@ def test_bert_bulk_counting_equals_line_by_line(
     """BERT set-ups count ASCII lines in bulk on the core; the counts are exactly
     what normalizing and pre-tokenizing each text gives."""
     from tokenlab import corpus
-    from tokenlab.corpus import ascii_word_table
+    from tokenlab.corpus import bert_word_rules
     from tokenlab.normalizers import BertNormalizer
     from tokenlab.pre_tokenizers import BertPreTokenizer
 
     normalizer = None if options is None else BertNormalizer(**options)
     pre = BertPreTokenizer()
-    assert ascii_word_table(normalizer, pre) is not None  # the bulk path is taken
+    assert bert_word_rules(normalizer, pre) is not None  # the bulk path is taken
 
     def run() -> Counter[str] | str:
         try:
@@ -153,7 +153,7 @@ def test_bert_bulk_counting_equals_line_by_line(
 
     bulk = run()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(corpus, "ascii_word_table", lambda *_: None)  # the line-by-line path
+        mp.setattr(corpus, "bert_word_rules", lambda *_: None)  # the line-by-line path
         exact = run()
     assert bulk == exact
     if isinstance(exact, Counter):  # and the oracle is what the components give
@@ -162,17 +162,21 @@ def test_bert_bulk_counting_equals_line_by_line(
         )
 
 
-def test_ascii_word_table_only_for_bert() -> None:
-    from tokenlab.corpus import ascii_word_table
+def test_bert_word_rules_only_for_bert() -> None:
+    from tokenlab.corpus import bert_word_rules
     from tokenlab.normalizers import BertNormalizer, Lowercase
     from tokenlab.pre_tokenizers import BertPreTokenizer
 
-    assert ascii_word_table(None, Whitespace()) is None
-    assert ascii_word_table(Lowercase(), BertPreTokenizer()) is None
-    table = ascii_word_table(BertNormalizer(), BertPreTokenizer())
-    assert table is not None
-    # by hand: BERT lowercases, drops NUL, turns tabs into spaces, isolates punctuation
+    assert bert_word_rules(None, Whitespace()) is None
+    assert bert_word_rules(Lowercase(), BertPreTokenizer()) is None
+    rules = bert_word_rules(BertNormalizer(), BertPreTokenizer())
+    assert rules is not None
+    table, rule = rules
+    # by hand: BERT lowercases, drops NUL, turns tabs into spaces, isolates punctuation,
+    # strips accents, puts CJK chars on their own; a combining mark (which can widen the
+    # offsets of the char before it) has no rule of its own
     assert (table[ord("A")], table[0], table[9], table[ord("$")]) == ("a", "", " ", " $ ")
+    assert (rule("É"), rule("中"), rule("\u0301")) == ("e", " 中 ", None)
 
 
 def test_truncated_gzip(tmp_path: Path) -> None:

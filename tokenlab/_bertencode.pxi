@@ -31,7 +31,7 @@ cdef class BertEncoder:
     ``encode_many``, ``encode_many_columns``).
 
     Args:
-        table: 128 entries, as :func:`tokenlab.corpus.ascii_word_table` gives them.
+        table: 128 entries, as :func:`tokenlab.corpus.bert_word_rules` gives them.
         wordpiece: the model's splitter.
         fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
             pipeline, for texts the rules do not cover.

@@ -235,7 +235,7 @@ class BertEncoder(_Columns):
     gives None, or there is no ``rule``) goes to ``fallback`` whole.
 
     Args:
-        table: 128 entries, as :func:`tokenlab.corpus.ascii_word_table` gives them.
+        table: 128 entries, as :func:`tokenlab.corpus.bert_word_rules` gives them.
         wordpiece: the model's splitter (``encode(word) -> (ids, spans)``).
         fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
             pipeline.

@@ -618,19 +618,23 @@ def bert_char_rule(
     return rule
 
 
-def ascii_word_table(
-    normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None
-) -> list[str] | None:
-    """The :func:`bert_char_rule` of each ASCII char, as a 128-entry table.
+#: A BERT set-up's word rules: the 128-entry ASCII table and the per-char rule function.
+BertWordRules = tuple[list[str], Callable[[str], "str | None"]]
 
-    The form :class:`SpaceWordCounter <tokenlab._pycore.SpaceWordCounter>` takes: each
-    entry ``""``, ``" "``, one char or ``" c "``. None for other set-ups, or when an
-    ASCII char does not fit those forms.
+
+def bert_word_rules(
+    normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None
+) -> BertWordRules | None:
+    """The :func:`bert_char_rule` of a BERT set-up, with its ASCII rules as a table.
+
+    The table is the form :class:`SpaceWordCounter <tokenlab._pycore.SpaceWordCounter>`
+    and ``BertEncoder`` take: 128 entries, each ``""``, ``" "``, one char or ``" c "``.
+    None for other set-ups, or when an ASCII char does not fit those forms.
 
     >>> from tokenlab.pre_tokenizers import BertPreTokenizer
-    >>> table = ascii_word_table(None, BertPreTokenizer())
-    >>> table[ord("a")], table[ord(",")], table[ord(" ")]
-    ('a', ' , ', ' ')
+    >>> table, rule = bert_word_rules(None, BertPreTokenizer())
+    >>> table[ord("a")], table[ord(",")], table[ord(" ")], rule("é")
+    ('a', ' , ', ' ', 'é')
     """
     rule = bert_char_rule(normalizer, pre_tokenizer)
     if rule is None:
@@ -643,14 +647,29 @@ def ascii_word_table(
         table.append(out)
     if table[10] != " " or table[ord("q")] != "q":
         return None
-    return table
+    return table, rule
+
+
+def _batches(texts: Iterable[str]) -> Iterator[list[str]]:
+    """``texts`` in lists of at most _BATCH texts or about _BATCH_CHARS chars (the last
+    list may be empty), so that long texts do not pile up."""
+    batch: list[str] = []
+    chars = 0
+    for text in texts:
+        batch.append(text)
+        chars += len(text)
+        if len(batch) == _BATCH or chars >= _BATCH_CHARS:
+            yield batch
+            batch = []
+            chars = 0
+    yield batch
 
 
 def _count_in_bulk(
     strs: Iterable[str],
     normalizer: Normalizer | None,
     pre: PreTokenizer,
-    table: list[str],
+    rules: BertWordRules,
     seen: _Seen,
 ) -> Counter[str]:
     # BERT set-ups: batches of lines are joined by newlines and split into words on the
@@ -659,28 +678,16 @@ def _count_in_bulk(
     # exact path.
     from ._backend import SpaceWordCounter
 
-    bulk = SpaceWordCounter(False, table, bert_char_rule(normalizer, pre))
+    bulk = SpaceWordCounter(False, *rules)
     norm = normalizer.normalize_str if normalizer is not None else None
     counts: Counter[str] = Counter()
-
-    def add(batch: list[str]) -> None:
+    for batch in _batches(strs):
         if bulk.add("\n".join(batch)):
-            return
+            continue
         for text in batch:
             if not bulk.add(text):
                 for t in _note([norm(text) if norm else text], seen):
                     counts.update(pre.words(t))
-
-    batch: list[str] = []
-    chars = 0
-    for text in strs:
-        batch.append(text)
-        chars += len(text)
-        if len(batch) == _BATCH or chars >= _BATCH_CHARS:  # bounded in chars too
-            add(batch)
-            batch.clear()
-            chars = 0
-    add(batch)
     # A line holds text (see _note) exactly when it gives a word: its chars that are
     # neither dropped nor separators become words.
     seen.text = seen.text or len(bulk) > 0
@@ -700,23 +707,14 @@ def _count(
     norm = normalizer.normalize_str if normalizer is not None else None
     native = _byte_word_counter(pre_tokenizer)
     strs = decode_texts(texts)
-    table = ascii_word_table(normalizer, pre_tokenizer)
-    if table is not None and pre_tokenizer is not None:
-        counts = _count_in_bulk(strs, normalizer, pre_tokenizer, table, seen)
+    rules = bert_word_rules(normalizer, pre_tokenizer)
+    if rules is not None and pre_tokenizer is not None:
+        counts = _count_in_bulk(strs, normalizer, pre_tokenizer, rules, seen)
     elif native is not None:
         # The byte-level set-ups on the native core: words are counted in C++ and become
-        # Python strings once each, not once per occurrence. A batch is bounded in
-        # characters too, so that long texts do not pile up.
-        batch: list[str] = []
-        chars = 0
-        for text in _note(strs if norm is None else map(norm, strs), seen):
-            batch.append(text)
-            chars += len(text)
-            if len(batch) == _BATCH or chars >= _BATCH_CHARS:
-                native.add(batch)
-                batch.clear()
-                chars = 0
-        native.add(batch)
+        # Python strings once each, not once per occurrence.
+        for batch in _batches(_note(strs if norm is None else map(norm, strs), seen)):
+            native.add(batch)
         counts.update(native.to_dict())
     else:
         split = pre_tokenizer.words if pre_tokenizer is not None else None

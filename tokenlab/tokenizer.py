@@ -316,15 +316,16 @@ def _bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Any) -> Any
     :func:`tokenlab.corpus.bert_char_rule`), and hands the rare text the per-char rules
     do not cover to ``fallback``, the general pipeline.
     """
-    from .corpus import ascii_word_table, bert_char_rule
+    from .corpus import bert_word_rules
     from .models import WordPiece
 
     if type(model) is not WordPiece:
         return None
-    table = ascii_word_table(normalizer, pre)
-    if table is None:
+    rules = bert_word_rules(normalizer, pre)
+    if rules is None:
         return None
-    return BertEncoder(table, model._encoder, fallback, bert_char_rule(normalizer, pre))
+    table, rule = rules
+    return BertEncoder(table, model._encoder, fallback, rule)
 
 
 @contextlib.contextmanager
