@@ -8,8 +8,11 @@ then ``TOKENLAB_PURE_PYTHON=1``), which covers everything built on the backend.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import importlib
 import os
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -44,6 +47,41 @@ def pydoc_lines(limit: int | None = None) -> list[str]:
 @pytest.fixture(scope="session")
 def pydoc_text() -> list[str]:
     return pydoc_lines()
+
+
+#: Data files the tests ship (provenance and licence: tests/data/PROVENANCE.md).
+DATA = Path(__file__).resolve().with_name("data")
+
+
+@functools.lru_cache(maxsize=1)
+def _multilingual() -> tuple[str, ...]:
+    with gzip.open(DATA / "multilingual.txt.gz", "rt", encoding="utf-8", newline="") as f:
+        return tuple(f)
+
+
+def multilingual_lines(limit: int | None = None, *, keepends: bool = False) -> list[str]:
+    """3,000 lines in 24 languages and 15 scripts, one language after another.
+
+    The suite's own text (``tests/data``), so a test never depends on files outside
+    the repository; ``../shared/corpus`` is for benchmarks only.
+    """
+    lines = _multilingual()[:limit]
+    return list(lines) if keepends else [line.rstrip("\n") for line in lines]
+
+
+def assert_proven_tie(
+    pieces: list[tuple[str, float]], ours: list[int], theirs: list[int], rel: float = 1e-9
+) -> None:
+    """Two Unigram segmentations that differ must spell the same text with equal scores.
+
+    Only such a tie may differ between two exact Viterbi implementations (each keeps
+    the first best path it meets); ``rel`` is the rounding the scores were added in
+    (float64 for tokenizers, float32 for sentencepiece).
+    """
+    spell = ["".join(pieces[i][0] for i in ids) for ids in (ours, theirs)]
+    assert spell[0] == spell[1], (ours, theirs, spell)
+    a, b = (sum(float(pieces[i][1]) for i in ids) for ids in (ours, theirs))
+    assert abs(a - b) <= rel * max(1.0, abs(a)), (ours, theirs, a, b)
 
 
 #: The per-token fields of an Encoding that fast and general encoding paths must agree on.

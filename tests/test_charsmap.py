@@ -3,21 +3,18 @@ with sentencepiece (its own charsmap read by us, and our blobs loaded by sentenc
 
 from __future__ import annotations
 
-import gzip
 import io
 import struct
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import multilingual_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokenlab.charsmap import CharsMap, nmt_nfkc_mapping
 from tokenlab.errors import ConfigError, ModelFileError
-
-MULTI = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multi.txt.gz"
 
 
 def _doc_lines() -> list[str]:
@@ -33,10 +30,7 @@ DOC_LINES = _doc_lines()
 
 
 def _multi_lines(limit: int = 400) -> list[str]:
-    if not MULTI.exists():
-        pytest.skip(f"multilingual corpus {MULTI} is absent")
-    with gzip.open(MULTI, "rt", encoding="utf-8") as f:
-        return [line.rstrip("\n") for _, line in zip(range(limit), f)]
+    return multilingual_lines(limit)
 
 
 # ---------------------------------------------------------------------------------------------

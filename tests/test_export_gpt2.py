@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import pytest
+from conftest import multilingual_lines
 
 import tokenlab
 from tokenlab import ConfigError, ModelFileError, Tokenizer
@@ -27,16 +27,12 @@ from tokenlab.models import BPE, WordPiece
 
 tokenizers = pytest.importorskip("tokenizers")
 
-MULTI = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multi.txt.gz"
-
 
 @pytest.fixture(scope="module")
 def lines() -> list[str]:
     out = list(default_corpus())[:4000]
-    if MULTI.exists():
-        with gzip.open(MULTI, "rt", encoding="utf-8") as f:
-            multi = f.readlines()
-        out += multi[:: max(1, len(multi) // 1500)]
+    multi = multilingual_lines(keepends=True)
+    out += multi[:: max(1, len(multi) // 1500)]
     return out
 
 

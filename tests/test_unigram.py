@@ -10,13 +10,13 @@ compression close to sentencepiece's on the same text.
 
 from __future__ import annotations
 
-import gzip
 import math
 import random
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import multilingual_lines
 
 import tokenlab._pycore as pycore
 import tokenlab.unigram as unigram_module
@@ -25,8 +25,6 @@ from tokenlab.errors import ConfigError, ModelFileError
 from tokenlab.models import SplitMix64, Unigram, model_from_dict
 from tokenlab.sp_pretokenize import _split_words, escape_whitespace
 from tokenlab.unigram import UnigramTrainer
-
-MULTI = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multi.txt.gz"
 
 
 def pydoc_lines(limit: int | None = None) -> list[str]:
@@ -315,14 +313,12 @@ def test_model_parity_with_sentencepiece(tmp_path: Path) -> None:
     _assert_same_or_tie(ours, sp, held)
 
 
-@pytest.mark.skipif(not MULTI.exists(), reason=f"{MULTI} not present")
 @pytest.mark.parametrize("byte_fallback", [False, True])
 def test_model_parity_with_sentencepiece_multilingual(tmp_path: Path, byte_fallback: bool) -> None:
-    with gzip.open(MULTI, "rt", encoding="utf-8") as f:
-        lines = [line.rstrip("\n") for _, line in zip(range(6000), f)]
-    sp = _sp_model(tmp_path, lines[:4000], vocab_size=3000, byte_fallback=byte_fallback)
+    lines = multilingual_lines()
+    sp = _sp_model(tmp_path, lines[:2000], vocab_size=3000, byte_fallback=byte_fallback)
     ours = _from_sp(sp, byte_fallback)
-    _assert_same_or_tie(ours, sp, lines[4000:])
+    _assert_same_or_tie(ours, sp, lines[2000:])
 
 
 # -- the trainer ----------------------------------------------------------------------
