@@ -45,6 +45,7 @@ from array import array
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+from tokenlab._atomic import atomic_write
 from tokenlab.errors import ConfigError, ModelFileError
 
 __all__ = ["CharsMap", "nfkc_mapping", "nmt_nfkc_mapping"]
@@ -879,7 +880,6 @@ def _write_cache(name: str, blob: bytes, table: Mapping[str, str]) -> None:
     rules = "".join(f"{k}\0{v}\0" for k, v in table.items()).encode("utf-8", "surrogatepass")
     body = struct.pack("<I", len(blob)) + blob + rules
     # A local import: _atomic is light, but the module is imported by every tokenlab user.
-    from tokenlab._atomic import atomic_write
 
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -42,8 +42,19 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from ._backend import SpaceWordCounter
 from ._progress import Progress, progress_enabled
 from .errors import ConfigError, CorpusError
+from .normalizers import BertNormalizer, normalizer_from_dict
+from .normalizers import Sequence as NormalizerSequence
+from .pre_tokenizers import (
+    BertPreTokenizer,
+    Whitespace,
+    WhitespaceSplit,
+    _byte_word_counter,
+    byte_level_setup,
+    pre_tokenizer_from_dict,
+)
 
 if TYPE_CHECKING:
     from .normalizers import Normalizer
@@ -204,34 +215,12 @@ _SAFE_NORMALIZERS = ("NFC", "NFD", "NFKC", "NFKD", "Lowercase", "BertNormalizer"
 def _normalizer_is_local(normalizer: Normalizer | None) -> bool:
     if normalizer is None:
         return True
-    from .normalizers import Sequence as NormalizerSequence
 
     if isinstance(normalizer, NormalizerSequence):
         return all(_normalizer_is_local(n) for n in normalizer.normalizers)
     return type(normalizer).__name__ in _SAFE_NORMALIZERS and type(normalizer).__module__ == (
         "tokenlab.normalizers"
     )
-
-
-def _is_byte_level_split(pre: PreTokenizer) -> bool:
-    from ._patterns import BYTE_LEVEL_PATTERN, PATTERNS
-    from .pre_tokenizers import ByteLevel, Split
-    from .pre_tokenizers import Sequence as PreSequence
-
-    if type(pre) is ByteLevel:
-        return pre.use_regex
-    if type(pre) is PreSequence and len(pre.pre_tokenizers) == 2:
-        split, byte_level = pre.pre_tokenizers
-        return (
-            type(split) is Split
-            and split.behavior == "isolated"
-            and not split.invert
-            and not split.literal
-            and split.pattern in (*PATTERNS.values(), BYTE_LEVEL_PATTERN)
-            and type(byte_level) is ByteLevel
-            and not byte_level.use_regex
-        )
-    return False
 
 
 def cut_rule(
@@ -256,8 +245,6 @@ def cut_rule(
     """
     import regex
 
-    from .pre_tokenizers import BertPreTokenizer, Whitespace, WhitespaceSplit
-
     if pre_tokenizer is None or not _normalizer_is_local(normalizer):
         return None
     if type(pre_tokenizer) in (Whitespace, WhitespaceSplit, BertPreTokenizer):
@@ -266,7 +253,8 @@ def cut_rule(
             return max(text.rfind(" ", 1), 0)
 
         return before_space
-    if not _is_byte_level_split(pre_tokenizer):
+    setup = byte_level_setup(pre_tokenizer)
+    if setup is None or setup.scan_name is None:
         return None
     if normalizer is None:
         place = regex.compile(r"(?r)(?<=[\p{L}\p{N}]) (?=\p{L})")
@@ -582,9 +570,6 @@ def bert_char_rule(
     """
     import unicodedata
 
-    from .normalizers import BertNormalizer
-    from .pre_tokenizers import BertPreTokenizer
-
     if type(pre_tokenizer) is not BertPreTokenizer:
         return None
     if normalizer is not None and type(normalizer) is not BertNormalizer:
@@ -676,7 +661,6 @@ def _count_in_bulk(
     # core in one pass (SpaceWordCounter with the per-char rules of bert_char_rule), with
     # no Python string per word; a line holding a char without such a rule takes the
     # exact path.
-    from ._backend import SpaceWordCounter
 
     bulk = SpaceWordCounter(False, *rules)
     norm = normalizer.normalize_str if normalizer is not None else None
@@ -701,7 +685,6 @@ def _count(
     pre_tokenizer: PreTokenizer | None,
     seen: _Seen,
 ) -> Counter[str]:
-    from .pre_tokenizers import _byte_word_counter
 
     counts: Counter[str] = Counter()
     norm = normalizer.normalize_str if normalizer is not None else None
@@ -811,8 +794,6 @@ def _count_range(task: _Task) -> tuple[Counter[str], int, int | None, bool]:
     Returns:
         (counts, bytes read, offset of bad UTF-8 or None (-1: read error), saw text).
     """
-    from .normalizers import normalizer_from_dict
-    from .pre_tokenizers import pre_tokenizer_from_dict
 
     path, start, end, errors, norm_dict, pre_dict = task
     normalizer = normalizer_from_dict(norm_dict)

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
+from .corpus import line_at
 from .counts import CountSettings, join_partial_counts, prune
 from .errors import ConfigError, CorpusError
 
@@ -286,7 +287,6 @@ def _decoded(of: Any, offset: int, lines: Iterable[bytes], errors: str) -> Itera
 
 def _line_of(of: Any, offset: int) -> int:
     """1-based line number of the byte at ``offset`` (of the uncompressed text)."""
-    from .corpus import line_at
 
     with of.fs.open(of.path, "rb", compression=of.compression) as f:
         return line_at(f, offset)

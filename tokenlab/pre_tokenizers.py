@@ -56,6 +56,7 @@ Differences from ``tokenizers`` (0.23), all deliberate or out of scope:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ __all__ = [
     "PATTERNS",
     "BertPreTokenizer",
     "ByteLevel",
+    "ByteLevelSetup",
     "Metaspace",
     "PreToken",
     "PreTokenizer",
@@ -80,6 +82,7 @@ __all__ = [
     "Split",
     "Whitespace",
     "WhitespaceSplit",
+    "byte_level_setup",
     "bytes_to_unicode",
     "get_pre_tokenizer",
     "pre_tokenizer_from_dict",
@@ -767,32 +770,62 @@ class Sequence(PreTokenizer):
         return {"type": "Sequence", "pretokenizers": [p.to_dict() for p in self.pre_tokenizers]}
 
 
-def _byte_word_scanner(pre: PreTokenizer) -> tuple[Any, bool] | None:
-    """``(scanner, add_prefix_space)`` when ``pre.words`` is a native scanner's byte words.
+@dataclass(frozen=True)
+class ByteLevelSetup:
+    """What a byte-level pre-tokenizer set-up does to a text.
 
-    True of ByteLevel with its regex, and of a fixed-pattern Split (isolated) followed by
-    ByteLevel without regex or prefix space (the tiktoken set-ups of :func:`get_pre_tokenizer`).
+    Split it with ``pattern`` (``None``: the whole text is one piece), after putting a
+    space in front when ``add_prefix_space``, then map every piece's UTF-8 bytes to
+    GPT-2's byte symbols. ``scan_name`` names the native scanner of ``pattern`` when it
+    is one of the fixed patterns (:data:`tokenlab._patterns.PATTERNS` or ByteLevel's).
     """
-    if isinstance(pre, ByteLevel):
-        if not pre.use_regex:
-            return None
-        scanner = _scanner(_BYTE_LEVEL_PATTERN)
-        return None if scanner is None else (scanner, pre.add_prefix_space)
-    if not (isinstance(pre, Sequence) and len(pre.pre_tokenizers) == 2):
+
+    pattern: str | None
+    add_prefix_space: bool
+
+    @property
+    def scan_name(self) -> str | None:
+        return None if self.pattern is None else _SCAN_NAME_OF.get(self.pattern)
+
+
+def byte_level_setup(pre: PreTokenizer | None) -> ByteLevelSetup | None:
+    """The byte-level set-up ``pre`` is, or None: the ONE recognizer of such set-ups.
+
+    Two forms are byte-level: ``ByteLevel`` alone (its GPT-2 regex when ``use_regex``),
+    and an isolating ``Split`` followed by ``ByteLevel`` without regex or prefix space
+    (the tiktoken set-ups of :func:`get_pre_tokenizer`). Exact types only: a subclass may
+    change what a stage does.
+
+    >>> byte_level_setup(get_pre_tokenizer("gpt2")).scan_name
+    'gpt2'
+    >>> byte_level_setup(Whitespace()) is None
+    True
+    """
+    if type(pre) is ByteLevel:
+        pattern = _BYTE_LEVEL_PATTERN if pre.use_regex else None
+        return ByteLevelSetup(pattern, pre.add_prefix_space)
+    if type(pre) is not Sequence or len(pre.pre_tokenizers) != 2:
         return None
-    split, byte_level = pre.pre_tokenizers
-    if not (
-        isinstance(split, Split)
+    split, last = pre.pre_tokenizers
+    if (
+        type(split) is Split
         and split.behavior == "isolated"
         and not split.invert
-        and not split.literal
-        and isinstance(byte_level, ByteLevel)
-        and not byte_level.use_regex
-        and not byte_level.add_prefix_space
+        and type(last) is ByteLevel
+        and not last.use_regex
+        and not last.add_prefix_space
     ):
+        return ByteLevelSetup(re.escape(split.pattern) if split.literal else split.pattern, False)
+    return None
+
+
+def _byte_word_scanner(pre: PreTokenizer) -> tuple[Any, bool] | None:
+    """``(scanner, add_prefix_space)`` when ``pre.words`` is a native scanner's byte words."""
+    setup = byte_level_setup(pre)
+    if setup is None or setup.pattern is None:
         return None
-    scanner = _scanner(split.pattern)
-    return None if scanner is None else (scanner, False)
+    scanner = _scanner(setup.pattern)
+    return None if scanner is None else (scanner, setup.add_prefix_space)
 
 
 def _byte_word_counter(pre: PreTokenizer | None) -> Any:

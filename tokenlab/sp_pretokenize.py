@@ -45,8 +45,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
-from ._backend import SpaceWordCounter
+from ._backend import (
+    SEGMENT_ALONE,
+    SEGMENT_ANY,
+    SEGMENT_INHERITED,
+    SEGMENT_SPACE,
+    SpaceWordCounter,
+    sum_segments,
+)
+from .charsmap import CharsMap
+from .corpus import _open, file_progress, resolve_files, total_size
 from .errors import ConfigError, CorpusError
+from .normalizers import NmtNfkc
 
 __all__ = [
     "SPACE_SYMBOL",
@@ -211,8 +221,6 @@ def ascii_translation(normalize: Callable[[str], str] | None) -> dict[int, str] 
     >>> ascii_translation(None)
     {}
     """
-    from .charsmap import CharsMap
-    from .normalizers import NmtNfkc
 
     if normalize is None:
         return {}
@@ -361,7 +369,6 @@ def _blocks(path: str, progress: Any, longest: int) -> Iterator[tuple[int, int, 
     empty line (training skips such lines anyway) and read past in pieces, so that
     a huge line is never held whole.
     """
-    from .corpus import _open
 
     f = _open(path)
     offset = 0
@@ -473,7 +480,6 @@ def count_sentence_words_in_files(
     >>> sorted(count_sentence_words_in_files(f.name, normalize=None, processes=1).items())
     [('▁a', 2), ('▁b', 2)]
     """
-    from .corpus import file_progress, resolve_files, total_size
 
     if errors not in ("strict", "replace", "ignore"):
         raise ConfigError(f"errors must be 'strict', 'replace' or 'ignore', got {errors!r}")
@@ -1052,13 +1058,6 @@ def segment_counts(
     >>> segment_counts({"▁ab,c": 2, "▁ab": 1})
     {'▁ab': 3}
     """
-    from ._backend import (
-        SEGMENT_ALONE,
-        SEGMENT_ANY,
-        SEGMENT_INHERITED,
-        SEGMENT_SPACE,
-        sum_segments,
-    )
 
     script_ids: dict[str | None, int] = {None: SEGMENT_INHERITED, _ANY: SEGMENT_ANY}
 

@@ -282,7 +282,7 @@ def read_tiktoken(
 
 def _pattern_of(tokenizer: Tokenizer) -> str:
     """tiktoken's ``pat_str`` for the tokenizer's pipeline, or ConfigError saying why not."""
-    from ..pre_tokenizers import _BYTE_LEVEL_PATTERN, ByteLevel, Sequence, Split
+    from ..pre_tokenizers import byte_level_setup
     from ..processors import ByteLevel as ByteLevelProcessor
 
     if tokenizer.normalizer is not None:
@@ -296,22 +296,10 @@ def _pattern_of(tokenizer: Tokenizer) -> str:
             f"tiktoken has no post-processor; this tokenizer's {type(post).__name__} adds "
             "tokens tiktoken would not"
         )
+    setup = byte_level_setup(tokenizer.pre_tokenizer)
+    if setup is not None and not setup.add_prefix_space:
+        return r"(?s:.+)" if setup.pattern is None else setup.pattern
     pre = tokenizer.pre_tokenizer
-    if isinstance(pre, ByteLevel) and not pre.add_prefix_space:
-        if pre.use_regex:
-            return _BYTE_LEVEL_PATTERN
-        return r"(?s:.+)"  # the whole text is one piece
-    if isinstance(pre, Sequence) and len(pre.pre_tokenizers) == 2:
-        split, last = pre.pre_tokenizers
-        if (
-            isinstance(split, Split)
-            and split.behavior == "isolated"
-            and not split.invert
-            and isinstance(last, ByteLevel)
-            and not last.use_regex
-            and not last.add_prefix_space
-        ):
-            return re.escape(split.pattern) if split.literal else split.pattern
     raise ConfigError(
         f"tiktoken splits text with one regex and maps bytes; this tokenizer's pre-tokenizer "
         f"{pre!r} is not that (use ByteLevel(add_prefix_space=False), or a Split(pattern, "
