@@ -43,10 +43,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from ._backend import SpaceWordCounter
+from ._bert_rules import BertWordRules, bert_word_rules
+from ._bert_rules import bert_char_rule as bert_char_rule  # its documented home until 0.2
 from ._progress import Progress, progress_enabled
 from .errors import ConfigError, CorpusError
-from .normalizers import BertNormalizer, normalizer_from_dict
 from .normalizers import Sequence as NormalizerSequence
+from .normalizers import normalizer_from_dict
 from .pre_tokenizers import (
     BertPreTokenizer,
     Whitespace,
@@ -545,94 +547,6 @@ def _note(texts: Iterable[str], seen: _Seen) -> Iterator[str]:
         if text and not seen.text and not text.isspace():
             seen.text = True
         yield text
-
-
-def bert_char_rule(
-    normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None
-) -> Callable[[str], str | None] | None:
-    """What BERT's normalizer and pre-tokenizer do to one char, as a rule; None if not BERT.
-
-    For ``BertPreTokenizer`` (optionally after ``BertNormalizer``): the returned function
-    maps a char to ``""`` (the normalizer drops it), ``" "`` (a separator), its
-    normalized form (chars inside a word: ``"e"`` for ``"É"``) or ``" c "`` (``c``, a
-    word of its own), or to None when the char's fate depends on its neighbours (a
-    combining mark, stripped or kept; a char whose case depends on the next one; an
-    output the pre-tokenizer would cut), so that a text holding it must take the
-    general path.
-    Each rule is found by running the two components on the char between letters, so
-    it says what they do, not what they are meant to do.
-
-    >>> from tokenlab.normalizers import BertNormalizer
-    >>> from tokenlab.pre_tokenizers import BertPreTokenizer
-    >>> rule = bert_char_rule(BertNormalizer(), BertPreTokenizer())
-    >>> [rule(c) for c in "É,中 "]
-    ['e', ' , ', ' 中 ', ' ']
-    """
-    import unicodedata
-
-    if type(pre_tokenizer) is not BertPreTokenizer:
-        return None
-    if normalizer is not None and type(normalizer) is not BertNormalizer:
-        return None
-    words = pre_tokenizer.words
-    norm = normalizer.normalize_str if normalizer is not None else str
-
-    def rule(ch: str) -> str | None:
-        out = norm(ch)
-        for left, right in (("q", ""), ("", "q"), ("q", "q")):
-            if norm(left + ch + right) != left + out + right:
-                return None  # depends on the neighbours (e.g. a final sigma)
-        if any(unicodedata.combining(c) for c in out):
-            return None  # canonical reordering could move it across its neighbours
-        if not out:
-            # Dropped: ASCII controls are (clean_text). A dropped char outside ASCII (a
-            # stripped accent, say) can widen the offsets of the char before it,
-            # depending on what that char was: the general path.
-            return "" if ch.isascii() else None
-        split = words(f"q{out}q")
-        if split == ["q", "q"]:
-            return " "
-        if len(out) == 1 and split == ["q", out, "q"]:
-            return f" {out} "
-        if len(out) == 3 and out[0] == " " == out[2] and split == ["q", out[1], "q"]:
-            return out  # a word of its own, with the spaces the normalizer put around it
-        if split == [f"q{out}q"] and " " not in out and "\n" not in out:
-            return out
-        return None
-
-    return rule
-
-
-#: A BERT set-up's word rules: the 128-entry ASCII table and the per-char rule function.
-BertWordRules = tuple[list[str], Callable[[str], "str | None"]]
-
-
-def bert_word_rules(
-    normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None
-) -> BertWordRules | None:
-    """The :func:`bert_char_rule` of a BERT set-up, with its ASCII rules as a table.
-
-    The table is the form :class:`SpaceWordCounter <tokenlab._pycore.SpaceWordCounter>`
-    and ``BertEncoder`` take: 128 entries, each ``""``, ``" "``, one char or ``" c "``.
-    None for other set-ups, or when an ASCII char does not fit those forms.
-
-    >>> from tokenlab.pre_tokenizers import BertPreTokenizer
-    >>> table, rule = bert_word_rules(None, BertPreTokenizer())
-    >>> table[ord("a")], table[ord(",")], table[ord(" ")], rule("é")
-    ('a', ' , ', ' ', 'é')
-    """
-    rule = bert_char_rule(normalizer, pre_tokenizer)
-    if rule is None:
-        return None
-    table: list[str] = []
-    for cp in range(128):
-        out = rule(chr(cp))
-        if out is None or not out.isascii() or (len(out) > 1 and out.strip() == out):
-            return None
-        table.append(out)
-    if table[10] != " " or table[ord("q")] != "q":
-        return None
-    return table, rule
 
 
 def _batches(texts: Iterable[str]) -> Iterator[list[str]]:
