@@ -184,7 +184,9 @@ class TemplateProcessing(PostProcessor):
 
     >>> t = TemplateProcessing("[CLS] $A [SEP]", "[CLS] $A [SEP] $B:1 [SEP]:1",
     ...                        [("[CLS]", 1), ("[SEP]", 2)])
-    >>> e = t.process(Encoding(ids=[7], tokens=["hi"], offsets=[(0, 2)]))
+    >>> hi = Encoding(ids=[7], tokens=["hi"], offsets=[(0, 2)])
+    >>> hi.fill()  # the defaults of the other per-token lists, as an encoder gives them
+    >>> e = t.process(hi)
     >>> e.ids, e.type_ids, e.special_tokens_mask
     ([1, 7, 2], [0, 0, 0], [1, 0, 1])
     """
