@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._pyencode import _Columns
+from ._pycommon import _check_id, _Columns
+from ._pyunigram import UnigramLattice
 
 __all__ = ["SentencePieceEncoder"]
 
@@ -70,7 +71,6 @@ class SentencePieceEncoder(_Columns):
         normalizer: tuple[Any, bool, bool, bool, bool] | None,
         metaspace: tuple[str, bool, bool] | None,
     ) -> None:
-        from ._pycore import UnigramLattice, _check_id
         from .charsmap import CharsMap
 
         self._tokenize: Any = None
