@@ -539,7 +539,7 @@ cdef class ByteLevelEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, n, base, word_base, True)
-            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()), _columns(w),
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()), _columns(w.out_ids, w.out_start, w.out_end, w.out_word),
                     w.out_words[0])
         finally:
             self._pool.append(w)
@@ -599,52 +599,9 @@ cdef class ByteLevelEncoder:
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )
-            return _columns(w), counts
+            return _columns(w.out_ids, w.out_start, w.out_end, w.out_word), counts
         finally:
             self._pool.append(w)
-
-
-cdef inline Py_ssize_t _utf8_put(char* out, uint32_t cp) noexcept nogil:
-    # Write the UTF-8 bytes of cp (a lone surrogate: its 3-byte form, "surrogatepass").
-    if cp < 0x80:
-        out[0] = <char>cp
-        return 1
-    if cp < 0x800:
-        out[0] = <char>(0xC0 | (cp >> 6))
-        out[1] = <char>(0x80 | (cp & 0x3F))
-        return 2
-    if cp < 0x10000:
-        out[0] = <char>(0xE0 | (cp >> 12))
-        out[1] = <char>(0x80 | ((cp >> 6) & 0x3F))
-        out[2] = <char>(0x80 | (cp & 0x3F))
-        return 3
-    out[0] = <char>(0xF0 | (cp >> 18))
-    out[1] = <char>(0x80 | ((cp >> 12) & 0x3F))
-    out[2] = <char>(0x80 | ((cp >> 6) & 0x3F))
-    out[3] = <char>(0x80 | (cp & 0x3F))
-    return 4
-
-
-cdef list _id_list(const int64_t* ids, Py_ssize_t n):
-    cdef list out = PyList_New(n)
-    cdef Py_ssize_t i
-    for i in range(n):
-        item = PyLong_FromLongLong(ids[i])
-        Py_INCREF(item)
-        PyList_SET_ITEM(out, i, item)
-    return out
-
-
-cdef bytes _columns(_EncodeWork w):
-    cdef Py_ssize_t n = <Py_ssize_t>w.out_ids.size()
-    cdef bytes out = PyBytes_FromStringAndSize(NULL, n * 32)
-    cdef char* p = out
-    if n:
-        memcpy(p, w.out_ids.data(), n * 8)
-        memcpy(p + n * 8, w.out_start.data(), n * 8)
-        memcpy(p + n * 16, w.out_end.data(), n * 8)
-        memcpy(p + n * 24, w.out_word.data(), n * 8)
-    return out
 
 
 __all__ += ["ByteLevelEncoder"]

@@ -6,7 +6,7 @@ Unigram or SentencePiece BPE model) without a ``NormalizedString`` or a ``PreTok
 per word: the normalizer's steps come from
 :meth:`tokenlab.charsmap.CharsMap.segments`, SentencePiece's whitespace loop and the
 Metaspace cut are written out flat, and each word is segmented by the model's own
-:class:`~tokenlab._pycore.UnigramLattice` (or given to its word function). The tests
+:class:`~tokenlab._pyunigram.UnigramLattice` (or given to its word function). The tests
 check that both twins give the ids, offsets and word indices of the general pipeline.
 """
 

@@ -366,7 +366,7 @@ cdef class SentencePieceEncoder:
             w.u8.clear()
             w.byte_char.clear()
             for i in range(n):
-                a = _sp_utf8_put(buf, w.src[i])
+                a = _utf8_put(buf, w.src[i])
                 w.u8.append(buf, a)
                 for z in range(a):
                     w.byte_char.push_back(<int32_t>i)
@@ -396,7 +396,7 @@ cdef class SentencePieceEncoder:
                     (pos == 0 or w.byte_char[pos - 1] != i) and not (0xD800 <= ch <= 0xDFFF)
                 ):
                     # the first byte of a valid char: the char is copied
-                    pos += _sp_utf8_len(ch)
+                    pos += _utf8_len(ch)
                 else:
                     # a byte that starts no valid UTF-8 char (lone surrogates)
                     ch = 0xFFFD
@@ -494,13 +494,13 @@ cdef class SentencePieceEncoder:
             if self._byte_fallback:
                 all_bytes = True
                 for b in range(start, end):
-                    size = _sp_utf8_put(buf, w.lat.cps[b])
+                    size = _utf8_put(buf, w.lat.cps[b])
                     for q in range(size):
                         if self._byte_ids[<uint8_t>buf[q]] < 0:
                             all_bytes = False
                 if all_bytes:
                     for b in range(start, end):
-                        size = _sp_utf8_put(buf, w.lat.cps[b])
+                        size = _utf8_put(buf, w.lat.cps[b])
                         for q in range(size):
                             w.tok_ids.push_back(self._byte_ids[<uint8_t>buf[q]])
                             w.tok_start.push_back(start)
@@ -584,7 +584,7 @@ cdef class SentencePieceEncoder:
                 prev_unk = False
             elif self._byte_fallback:
                 # an unknown symbol is one char (merges only make pieces)
-                size = _sp_utf8_put(buf, cps[i])
+                size = _utf8_put(buf, cps[i])
                 for b in range(size):
                     w.tok_ids.push_back(self._byte_ids[<uint8_t>buf[b]])
                     w.tok_start.push_back(<int32_t>i)
@@ -801,7 +801,7 @@ cdef class SentencePieceEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, ascii, n, 0, 0, False)
-            return _sp_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._give(w)
 
@@ -828,8 +828,8 @@ cdef class SentencePieceEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, ascii, n, base, word_base, True)
-            return (_sp_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
-                    _sp_columns(w), w.out_words[0])
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+                    _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._give(w)
 
@@ -861,7 +861,7 @@ cdef class SentencePieceEncoder:
             out = PyList_New(<Py_ssize_t>datas.size())
             for i in range(<Py_ssize_t>datas.size()):
                 count = w.out_count[i]
-                item = _sp_id_list(w.out_ids.data() + pos, count)
+                item = _id_list(w.out_ids.data() + pos, count)
                 Py_INCREF(item)
                 PyList_SET_ITEM(out, i, item)
                 pos += count
@@ -891,62 +891,9 @@ cdef class SentencePieceEncoder:
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )
-            return _sp_columns(w), counts
+            return _columns(w.out_ids, w.out_start, w.out_end, w.out_word), counts
         finally:
             self._give(w)
-
-
-cdef inline Py_ssize_t _sp_utf8_len(uint32_t cp) noexcept nogil:
-    if cp < 0x80:
-        return 1
-    if cp < 0x800:
-        return 2
-    if cp < 0x10000:
-        return 3
-    return 4
-
-
-cdef inline Py_ssize_t _sp_utf8_put(char* out, uint32_t cp) noexcept nogil:
-    # Write the UTF-8 bytes of cp (a lone surrogate: its 3-byte form, "surrogatepass").
-    if cp < 0x80:
-        out[0] = <char>cp
-        return 1
-    if cp < 0x800:
-        out[0] = <char>(0xC0 | (cp >> 6))
-        out[1] = <char>(0x80 | (cp & 0x3F))
-        return 2
-    if cp < 0x10000:
-        out[0] = <char>(0xE0 | (cp >> 12))
-        out[1] = <char>(0x80 | ((cp >> 6) & 0x3F))
-        out[2] = <char>(0x80 | (cp & 0x3F))
-        return 3
-    out[0] = <char>(0xF0 | (cp >> 18))
-    out[1] = <char>(0x80 | ((cp >> 12) & 0x3F))
-    out[2] = <char>(0x80 | ((cp >> 6) & 0x3F))
-    out[3] = <char>(0x80 | (cp & 0x3F))
-    return 4
-
-
-cdef list _sp_id_list(const int64_t* ids, Py_ssize_t n):
-    cdef list out = PyList_New(n)
-    cdef Py_ssize_t i
-    for i in range(n):
-        item = PyLong_FromLongLong(ids[i])
-        Py_INCREF(item)
-        PyList_SET_ITEM(out, i, item)
-    return out
-
-
-cdef bytes _sp_columns(_SentencePieceWork w):
-    cdef Py_ssize_t n = <Py_ssize_t>w.out_ids.size()
-    cdef bytes out = PyBytes_FromStringAndSize(NULL, n * 32)
-    cdef char* p = out
-    if n:
-        memcpy(p, w.out_ids.data(), n * 8)
-        memcpy(p + n * 8, w.out_start.data(), n * 8)
-        memcpy(p + n * 16, w.out_end.data(), n * 8)
-        memcpy(p + n * 24, w.out_word.data(), n * 8)
-    return out
 
 
 __all__ += ["SentencePieceEncoder"]
