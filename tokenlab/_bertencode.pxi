@@ -123,11 +123,6 @@ cdef class WordPieceEncoder:
         return <Py_ssize_t>self._ids.size()
 
 
-cdef struct _WordEntry:
-    int64_t start           # offset of the word's pieces in the cache arenas
-    int64_t count           # pieces
-
-
 # A BertEncoder forgets its cached words when it holds more than this.
 cdef size_t _BERT_CACHE_MAX_WORDS = 1 << 18
 
@@ -150,17 +145,6 @@ cdef class BertEncoder:
     Raises:
         ValueError: ``table`` is malformed.
     """
-
-    cdef WordPieceEncoder _wp
-    cdef object _fallback
-    cdef _CharRules _rules
-    cdef list _pool                     # idle output buffers (one per concurrent call)
-    cdef unordered_map[string, _WordEntry] _cache
-    cdef vector[int32_t] _cache_ids
-    cdef vector[int32_t] _cache_ends
-    cdef string _word                   # the normalized word being read (UTF-8)
-    cdef Py_ssize_t _chars              # its length in chars
-    cdef vector[int64_t] _pos           # the text position of each of its chars
 
     def __init__(self, table, WordPieceEncoder wordpiece not None, fallback, rule=None):
         self._rules = _CharRules()
@@ -308,8 +292,8 @@ cdef class BertEncoder:
         try:
             w._clear_out()
             self._append(w, text, base, word_base)
-            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()), _columns(w.out_ids, w.out_start, w.out_end, w.out_word),
-                    w.out_words[0])
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+                    _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._pool.append(w)
 

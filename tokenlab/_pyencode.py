@@ -16,9 +16,10 @@ from typing import Any
 
 import regex
 
+from ._patterns import SCAN_PATTERNS
 from ._pycommon import _check_str, _Columns
 from ._pymerge import ByteRankMerger, MergeTable
-from ._pyscan import SCAN_NAMES, SCAN_PATTERNS
+from ._pyscan import SCAN_NAMES
 
 __all__ = ["ByteLevelEncoder"]
 

@@ -193,5 +193,3 @@ class ByteRankMerger:
             out.append(r)
         return out
 
-
-__all__ += ["ByteRankMerger"]

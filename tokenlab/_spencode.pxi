@@ -57,42 +57,9 @@ cdef inline int32_t _sp_end(uint64_t span) noexcept nogil:
     return <int32_t><uint32_t>(span >> 32)
 
 
-cdef struct _SpSlot:
-    uint32_t hash
-    uint32_t at             # where the word sits in the arena: its code points, then
-    uint16_t key_size       # its token ids, starts and ends; key_size 0: an empty slot
-    uint16_t val_size
-
-
 @cython.final
 cdef class _SentencePieceWork:
     """Scratch buffers and the word cache of one thread of Unigram encoding."""
-
-    cdef LatticeWork lat
-    cdef vector[uint32_t] src           # the text's code points
-    cdef string u8                      # its UTF-8 bytes (surrogatepass)
-    cdef vector[int32_t] byte_char      # char index of each byte, then len(src)
-    cdef vector[uint32_t] value_buf     # one replacement's chars
-    cdef vector[uint32_t] norm          # the normalized text (spaces as the Metaspace char)
-    cdef vector[uint64_t] al            # the source span of each normalized char
-    cdef vector[int32_t] tok_ids        # one word's tokens, spans in word chars
-    cdef vector[int32_t] tok_start
-    cdef vector[int32_t] tok_end
-    cdef vector[int32_t] m_end          # BPE merging: each symbol's end (it starts at its
-    cdef vector[int32_t] m_next         # index), its neighbours, its piece id and the piece
-    cdef vector[int32_t] m_prev         # id of it joined with the next one (-1: none)
-    cdef vector[int32_t] m_sym
-    cdef vector[int32_t] m_pair
-    cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
-    cdef vector[int32_t] arena          # the cached words and their tokens, side by side
-    cdef size_t words
-    # Output, appended to by every text of a call.
-    cdef vector[int64_t] out_ids
-    cdef vector[int64_t] out_start
-    cdef vector[int64_t] out_end
-    cdef vector[int64_t] out_word
-    cdef vector[int64_t] out_count      # tokens per text
-    cdef vector[int64_t] out_words      # words per text
 
     def __cinit__(self):
         self._reset_cache()
@@ -171,28 +138,6 @@ cdef class SentencePieceEncoder:
     >>> enc.encode("  a b c ")
     [1, 3, 2, 3, 0]
     """
-
-    cdef UnigramLattice _lat
-    cdef object _tokenize               # word -> (ids, spans), when there is no lattice
-    cdef bint _merges                   # merge the lattice's pieces by score (BPE)
-    cdef int32_t _unk
-    cdef bint _byte_fallback
-    cdef int32_t _byte_ids[256]
-    cdef bint _normalize
-    cdef bint _dummy
-    cdef bint _remove_ws
-    cdef bint _escape
-    cdef bint _suffix
-    cdef vector[uint32_t] _units
-    cdef string _values
-    cdef bint _root_fail[256]           # no key starts with this byte
-    cdef bint _ascii_copy[128]          # no key is this byte, or it plus an ASCII byte
-    cdef bint _metaspace
-    cdef uint32_t _rep
-    cdef bint _prepend
-    cdef bint _split
-    cdef list _pool                     # idle workspaces
-    cdef _SentencePieceWork _seed       # a copy of a warm cache, for new workspaces
 
     def __init__(self, lattice, unk_id, byte_ids, normalizer, metaspace):
         cdef Py_ssize_t b, size

@@ -695,4 +695,3 @@ __all__ += [
     "splitmix64",
     "top_substrings",
 ]
-
