@@ -1,7 +1,7 @@
 # Included at the end of _core.pyx: the fast encoder of BERT pipelines (BertNormalizer,
 # BertPreTokenizer, WordPiece).
 #
-# The pure twin is ``BertEncoder`` in tokenlab/_pyencode.py; tests/test_encode_bert.py
+# The pure twin is tokenlab/_pybertencode.py; tests/test_encode_bert.py
 # checks both against the general pipeline and against tokenizers.
 #
 # Both BERT components treat almost every char on its own (tokenlab.corpus.bert_char_rule
@@ -15,9 +15,112 @@
 
 from cpython.bytes cimport PyBytes_AS_STRING
 
-cdef struct _WordEntry:
-    int64_t start           # offset of the word's pieces in the cache arenas
-    int64_t count           # pieces
+
+cdef class WordPieceEncoder:
+    """Greedy longest-match-first WordPiece splitting; same surface as ``_pycore``'s.
+
+    Tokens are stored as UTF-8 (``surrogatepass``, so any Python str works) in two
+    hash tables: whole tokens for a word's first piece, tokens with the prefix
+    removed for the later ones. A word is encoded once and every candidate piece is
+    a byte range of it, looked up without allocating.
+
+    Args:
+        vocab: token -> id.
+        prefix: continuing-subword prefix (``"##"``; may be empty).
+        unk_id: id emitted for a word that cannot be split.
+        max_chars: longest word, in chars, that is split at all.
+
+    >>> enc = WordPieceEncoder({"un": 0, "##aff": 1, "##able": 2, "[UNK]": 3}, "##", 3, 100)
+    >>> enc.encode("unaffable")
+    ([0, 1, 2], [(0, 2), (2, 5), (5, 9)])
+    """
+
+    def __init__(self, vocab, prefix, unk_id, max_chars):
+        cdef sym_t tid
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, got {type(prefix).__name__}")
+        if not isinstance(max_chars, int) or isinstance(max_chars, bool):
+            raise TypeError(f"max_chars must be an int, got {type(max_chars).__name__}")
+        if max_chars < 0:
+            raise ValueError(f"max_chars must be >= 0, got {max_chars}")
+        self._unk = _check_id(unk_id, "unk_id")
+        # Words longer than the address space cannot exist: clamp huge limits.
+        self._max_chars = min(max_chars, 2 ** 62)
+        self._longest = 0
+        for token, pyid in vocab.items():
+            if not isinstance(token, str):
+                raise TypeError(f"vocabulary tokens must be str, got {type(token).__name__}")
+            tid = _check_id(pyid, "token id")
+            self._first[token.encode("utf-8", "surrogatepass")] = tid
+            if token.startswith(prefix):
+                self._next[token[len(prefix):].encode("utf-8", "surrogatepass")] = tid
+            if len(token) > self._longest:
+                self._longest = len(token)
+
+    def encode(self, word):
+        """Split ``word`` into token ids and their ``(start, end)`` char spans.
+
+        Returns:
+            ``(ids, spans)``; ``([unk_id], [(0, len(word))])`` if the word cannot
+            be split, ``([], [])`` for the empty word.
+        """
+        cdef Py_ssize_t n, k, pieces, start
+        cdef bytes data
+        if not isinstance(word, str):
+            raise TypeError(f"word must be a str, got {type(word).__name__}")
+        n = len(word)
+        if n > self._max_chars:
+            return [self._unk], [(0, n)]
+        if n == 0:
+            return [], []
+        data = word.encode("utf-8", "surrogatepass")
+        pieces = self._split(data, len(data), n)
+        if pieces == 0:
+            return [self._unk], [(0, n)]
+        ids = [self._ids[k] for k in range(pieces)]
+        spans = []
+        start = 0
+        for k in range(pieces):
+            spans.append((start, self._ends[k]))
+            start = self._ends[k]
+        return ids, spans
+
+    cdef Py_ssize_t _split(self, const char* data, Py_ssize_t nbytes,
+                           Py_ssize_t n) except -1 nogil:
+        # Returns the number of pieces, or 0 when some position matches nothing.
+        cdef Py_ssize_t i, j, start, end
+        cdef Py_ssize_t* bounds
+        cdef unordered_map[string, sym_t]* table = &self._first
+        cdef unordered_map[string, sym_t].iterator it
+        self._bounds.resize(n + 1)
+        bounds = self._bounds.data()
+        j = 0
+        for i in range(nbytes):
+            # Every byte that is not a UTF-8 continuation byte starts a char.
+            if (<unsigned char>data[i] & 0xC0) != 0x80:
+                bounds[j] = i
+                j += 1
+        bounds[n] = nbytes
+        self._ids.clear()
+        self._ends.clear()
+        start = 0
+        while start < n:
+            end = start + self._longest
+            if end > n:
+                end = n
+            while end > start:
+                self._key.assign(data + bounds[start], bounds[end] - bounds[start])
+                it = deref(table).find(self._key)
+                if it != deref(table).end():
+                    self._ids.push_back(deref(it).second)
+                    self._ends.push_back(end)
+                    break
+                end -= 1
+            if end == start:
+                return 0
+            table = &self._next
+            start = end
+        return <Py_ssize_t>self._ids.size()
 
 
 # A BertEncoder forgets its cached words when it holds more than this.
@@ -42,17 +145,6 @@ cdef class BertEncoder:
     Raises:
         ValueError: ``table`` is malformed.
     """
-
-    cdef WordPieceEncoder _wp
-    cdef object _fallback
-    cdef _CharRules _rules
-    cdef list _pool                     # idle output buffers (one per concurrent call)
-    cdef unordered_map[string, _WordEntry] _cache
-    cdef vector[int32_t] _cache_ids
-    cdef vector[int32_t] _cache_ends
-    cdef string _word                   # the normalized word being read (UTF-8)
-    cdef Py_ssize_t _chars              # its length in chars
-    cdef vector[int64_t] _pos           # the text position of each of its chars
 
     def __init__(self, table, WordPieceEncoder wordpiece not None, fallback, rule=None):
         self._rules = _CharRules()
@@ -200,8 +292,8 @@ cdef class BertEncoder:
         try:
             w._clear_out()
             self._append(w, text, base, word_base)
-            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()), _columns(w),
-                    w.out_words[0])
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+                    _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._pool.append(w)
 
@@ -221,9 +313,9 @@ cdef class BertEncoder:
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )
-            return _columns(w), counts
+            return _columns(w.out_ids, w.out_start, w.out_end, w.out_word), counts
         finally:
             self._pool.append(w)
 
 
-__all__ += ["BertEncoder"]
+__all__ += ["BertEncoder", "WordPieceEncoder"]

@@ -1,10 +1,13 @@
 # cython: language_level=3
-"""Interface of the native core: types, heap entries and the three classes.
+"""Interface of the native core: its typedefs, structs and every cdef class.
 
-The pure-Python twin is ``tokenlab/_pycore.py``; both expose the same surface.
+The pure-Python twin is ``tokenlab/_pycore.py``; both expose the same surface. The
+classes are declared grouped by the file that defines them (``_core.pyx`` and its
+includes), each after the structs and classes its fields use.
 """
 
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+cimport cython
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libcpp.string cimport string
 from libcpp.unordered_map cimport unordered_map
 from libcpp.utility cimport pair
@@ -236,3 +239,260 @@ cdef class ByteRankMerger:
     cdef int64_t _find(self, const char* data, Py_ssize_t start,
                        Py_ssize_t end) noexcept nogil
     cdef Py_ssize_t _merge(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil
+
+
+# -- _scan.pxi ---------------------------------------------------------------------
+
+ctypedef fused scan_char_t:
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef class PatternScanner:
+    cdef readonly str name
+    cdef int _pattern
+
+
+cdef struct _WordSlot:
+    # Everything a lookup needs, so a hit touches the slot and the word's bytes only.
+    uint64_t hash
+    int64_t start           # offset of the word's bytes in the arena; -1: empty slot
+    int64_t count
+    uint32_t size           # length of the word in bytes
+
+
+@cython.final
+cdef class _ByteTable:
+    cdef vector[_WordSlot] slots        # size is a power of two, at most 70% full
+    cdef string arena                   # the bytes of every distinct word, first seen first
+    cdef size_t words                   # distinct words so far
+
+    cdef int grow(self) except -1
+    cdef int count(self, const char* key, size_t n) except -1
+    cdef vector[size_t] order(self)
+    cdef dict text_dict(self)
+
+
+cdef class ByteWordCounter:
+    cdef PatternScanner _scanner
+    cdef bint _prefix
+    cdef _ByteTable _table
+    cdef vector[Py_ssize_t] _ends
+    cdef string _key
+
+
+cdef class _CharRules:
+    cdef uint8_t kind[128]
+    cdef char chars[128]
+    cdef object rule
+    cdef unordered_map[uint32_t, int32_t] index     # char -> its rule, asked once
+    cdef vector[uint8_t] rkind
+    cdef vector[string] rout                        # the normalized chars (UTF-8)
+    cdef vector[int32_t] rchars                     # ... and how many
+
+    cdef int set_table(self, table) except -1
+    cdef int32_t lookup(self, uint32_t cp) except -1
+    cdef bint covers(self, str text) except -1
+
+
+cdef class SpaceWordCounter:
+    cdef _ByteTable _words
+    cdef _ByteTable _lasts
+    cdef bint _want_ends
+    cdef _CharRules _rules
+    cdef bint _any_text
+    cdef string _word                   # the word being read
+    cdef string _last_word              # the last word of the current line
+
+    cdef int _end_word(self, Py_ssize_t* last_size) except -1
+
+
+# -- _encode.pxi -------------------------------------------------------------------
+
+cdef struct _CacheSlot:
+    uint64_t hash
+    int64_t key_start       # offset of the piece's bytes in the key arena; -1: empty slot
+    int64_t val_start       # offset of its ids (and their byte lengths) in the value arenas
+    uint32_t key_size
+    uint32_t val_size
+
+
+cdef struct _PairSlot:
+    key_t key               # _NO_KEY: empty slot
+    uint64_t value          # (rank << 32) | new id
+
+
+@cython.final
+cdef class _EncodeWork:
+    cdef vector[_CacheSlot] slots       # power-of-two size, at most 70% full
+    cdef string keys
+    cdef vector[int32_t] val_ids
+    cdef vector[int32_t] val_lens
+    cdef size_t words
+    cdef vector[uint32_t] prefixed      # " " + text, when the pre-tokenizer adds a space
+    cdef string piece                   # UTF-8 bytes of the current piece
+    cdef string whole_key               # lookup buffer of the whole-token table
+    cdef vector[int64_t] piece_char     # char index of each byte (-1: the added space)
+    cdef vector[sym_t] buf              # merge scratch
+    cdef vector[int32_t] sizes
+    cdef vector[uint64_t] merges         # the merge of each adjacent pair (or _NO_MERGE)
+    # Output, appended to by every text of a call.
+    cdef vector[int64_t] out_ids
+    cdef vector[int64_t] out_start
+    cdef vector[int64_t] out_end
+    cdef vector[int64_t] out_word
+    cdef vector[int64_t] out_count      # tokens per text
+    cdef vector[int64_t] out_words      # words per text
+
+    cdef void _reset_cache(self) noexcept
+    cdef void _clear_out(self) noexcept nogil
+    cdef int _grow(self) except -1 nogil
+
+
+@cython.final
+cdef class ByteLevelEncoder:
+    cdef readonly object pattern
+    cdef readonly bint add_prefix_space
+    cdef int _pattern
+    cdef sym_t _byte_ids[256]
+    cdef unordered_map[key_t, uint64_t] _pairs     # pair -> (rank << 32) | new id (building)
+    # The same pairs in a flat open-addressing table, which the merge loop probes: a
+    # node-based map costs a cache miss or two per probe, and a word that misses the
+    # cache probes it a dozen times or more.
+    cdef vector[_PairSlot] _slots
+    cdef int _shift
+    cdef size_t _n_pairs
+    cdef unordered_map[string, sym_t] _whole
+    cdef list _pool                               # idle workspaces
+
+    cdef int _setup(self, pattern, bint add_prefix_space) except -1
+    cdef void _freeze(self) noexcept
+    cdef uint64_t _home(self, key_t k) noexcept nogil
+    cdef uint64_t _lookup(self, sym_t a, sym_t b) noexcept nogil
+    cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil
+    cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,
+                        int64_t* start, int64_t* count) except -1 nogil
+    cdef int _encode_chars(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
+                           Py_ssize_t shift, int64_t base, int64_t word_base,
+                           bint offsets) except -1 nogil
+    cdef int _encode_text(self, _EncodeWork w, const void* data, int kind, Py_ssize_t n,
+                          int64_t base, int64_t word_base, bint offsets) except -1 nogil
+    cdef _EncodeWork _take(self)
+    cdef int _gather(self, texts, vector[const void*]& datas, vector[int]& kinds,
+                     vector[Py_ssize_t]& lens) except -1
+
+
+# -- _spencode.pxi -----------------------------------------------------------------
+
+cdef struct _SpSlot:
+    uint32_t hash
+    uint32_t at             # where the word sits in the arena: its code points, then
+    uint16_t key_size       # its token ids, starts and ends; key_size 0: an empty slot
+    uint16_t val_size
+
+
+@cython.final
+cdef class _SentencePieceWork:
+    cdef LatticeWork lat
+    cdef vector[uint32_t] src           # the text's code points
+    cdef string u8                      # its UTF-8 bytes (surrogatepass)
+    cdef vector[int32_t] byte_char      # char index of each byte, then len(src)
+    cdef vector[uint32_t] value_buf     # one replacement's chars
+    cdef vector[uint32_t] norm          # the normalized text (spaces as the Metaspace char)
+    cdef vector[uint64_t] al            # the source span of each normalized char
+    cdef vector[int32_t] tok_ids        # one word's tokens, spans in word chars
+    cdef vector[int32_t] tok_start
+    cdef vector[int32_t] tok_end
+    cdef vector[int32_t] m_end          # BPE merging: each symbol's end (it starts at its
+    cdef vector[int32_t] m_next         # index), its neighbours, its piece id and the piece
+    cdef vector[int32_t] m_prev         # id of it joined with the next one (-1: none)
+    cdef vector[int32_t] m_sym
+    cdef vector[int32_t] m_pair
+    cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
+    cdef vector[int32_t] arena          # the cached words and their tokens, side by side
+    cdef size_t words
+    # Output, appended to by every text of a call.
+    cdef vector[int64_t] out_ids
+    cdef vector[int64_t] out_start
+    cdef vector[int64_t] out_end
+    cdef vector[int64_t] out_word
+    cdef vector[int64_t] out_count      # tokens per text
+    cdef vector[int64_t] out_words      # words per text
+
+    cdef void _reset_cache(self) noexcept nogil
+    cdef void _grow(self) noexcept nogil
+    cdef void _copy_cache(self, _SentencePieceWork other) noexcept
+    cdef void _clear_out(self) noexcept nogil
+
+
+@cython.final
+cdef class SentencePieceEncoder:
+    cdef UnigramLattice _lat
+    cdef object _tokenize               # word -> (ids, spans), when there is no lattice
+    cdef bint _merges                   # merge the lattice's pieces by score (BPE)
+    cdef int32_t _unk
+    cdef bint _byte_fallback
+    cdef int32_t _byte_ids[256]
+    cdef bint _normalize
+    cdef bint _dummy
+    cdef bint _remove_ws
+    cdef bint _escape
+    cdef bint _suffix
+    cdef vector[uint32_t] _units
+    cdef string _values
+    cdef bint _root_fail[256]           # no key starts with this byte
+    cdef bint _ascii_copy[128]          # no key is this byte, or it plus an ASCII byte
+    cdef bint _metaspace
+    cdef uint32_t _rep
+    cdef bint _prepend
+    cdef bint _split
+    cdef list _pool                     # idle workspaces
+    cdef _SentencePieceWork _seed       # a copy of a warm cache, for new workspaces
+
+    cdef void _tables(self) noexcept
+    cdef int64_t _longest(self, const uint8_t* u8, Py_ssize_t stop,
+                          Py_ssize_t pos) noexcept nogil
+    cdef void _value(self, _SentencePieceWork w, int64_t where) noexcept nogil
+    cdef void _normalize_text(self, _SentencePieceWork w, const uint8_t* ascii) noexcept nogil
+    cdef int _segment(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
+    cdef int32_t _piece(self, const uint32_t* cps, Py_ssize_t a,
+                        Py_ssize_t c) noexcept nogil
+    cdef int _merge(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
+    cdef int _call(self, _SentencePieceWork w, Py_ssize_t n) except -1
+    cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                   int64_t* vstart, int64_t* vcount) except -1 nogil
+    cdef int _encode_text(self, _SentencePieceWork w, const void* data, int kind, bint ascii,
+                          Py_ssize_t n, int64_t base, int64_t word_base,
+                          bint offsets) except -1 nogil
+    cdef _SentencePieceWork _take(self)
+    cdef void _give(self, _SentencePieceWork w)
+    cdef int _gather(self, texts, vector[const void*]& datas, vector[int]& kinds,
+                     vector[bint]& asciis, vector[Py_ssize_t]& lens) except -1
+
+
+# -- _bertencode.pxi ---------------------------------------------------------------
+
+cdef struct _WordEntry:
+    int64_t start           # offset of the word's pieces in the cache arenas
+    int64_t count           # pieces
+
+
+cdef class BertEncoder:
+    cdef WordPieceEncoder _wp
+    cdef object _fallback
+    cdef _CharRules _rules
+    cdef list _pool                     # idle output buffers (one per concurrent call)
+    cdef unordered_map[string, _WordEntry] _cache
+    cdef vector[int32_t] _cache_ids
+    cdef vector[int32_t] _cache_ends
+    cdef string _word                   # the normalized word being read (UTF-8)
+    cdef Py_ssize_t _chars              # its length in chars
+    cdef vector[int64_t] _pos           # the text position of each of its chars
+
+    cdef _EncodeWork _take(self)
+    cdef int _flush(self, _EncodeWork w, int64_t base, int64_t word) except -1
+    cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
+                          int64_t word_base) except -1
+    cdef int _append(self, _EncodeWork w, str text, int64_t base,
+                     int64_t word_base) except -1

@@ -27,16 +27,6 @@ from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.long cimport PyLong_FromLongLong
 from cpython.ref cimport Py_INCREF
 
-cdef struct _CacheSlot:
-    uint64_t hash
-    int64_t key_start       # offset of the piece's bytes in the key arena; -1: empty slot
-    int64_t val_start       # offset of its ids (and their byte lengths) in the value arenas
-    uint32_t key_size
-    uint32_t val_size
-
-cdef struct _PairSlot:
-    key_t key               # _NO_KEY: empty slot
-    uint64_t value          # (rank << 32) | new id
 
 # No pair (left, right) packs to this key: ids are below 2**31.
 cdef key_t _NO_KEY = 0xFFFFFFFFFFFFFFFFu
@@ -53,26 +43,6 @@ cdef size_t _ENC_CACHE_MAX_WORDS = 1 << 18
 @cython.final
 cdef class _EncodeWork:
     """Scratch buffers and the word cache of one thread of encoding."""
-
-    cdef vector[_CacheSlot] slots       # power-of-two size, at most 70% full
-    cdef string keys
-    cdef vector[int32_t] val_ids
-    cdef vector[int32_t] val_lens
-    cdef size_t words
-    cdef vector[uint32_t] prefixed      # " " + text, when the pre-tokenizer adds a space
-    cdef string piece                   # UTF-8 bytes of the current piece
-    cdef string whole_key               # lookup buffer of the whole-token table
-    cdef vector[int64_t] piece_char     # char index of each byte (-1: the added space)
-    cdef vector[sym_t] buf              # merge scratch
-    cdef vector[int32_t] sizes
-    cdef vector[uint64_t] merges         # the merge of each adjacent pair (or _NO_MERGE)
-    # Output, appended to by every text of a call.
-    cdef vector[int64_t] out_ids
-    cdef vector[int64_t] out_start
-    cdef vector[int64_t] out_end
-    cdef vector[int64_t] out_word
-    cdef vector[int64_t] out_count      # tokens per text
-    cdef vector[int64_t] out_words      # words per text
 
     def __cinit__(self):
         self._reset_cache()
@@ -144,20 +114,6 @@ cdef class ByteLevelEncoder:
     [104, 105, 33]
     """
 
-    cdef readonly object pattern
-    cdef readonly bint add_prefix_space
-    cdef int _pattern
-    cdef sym_t _byte_ids[256]
-    cdef unordered_map[key_t, uint64_t] _pairs     # pair -> (rank << 32) | new id (building)
-    # The same pairs in a flat open-addressing table, which the merge loop probes: a
-    # node-based map costs a cache miss or two per probe, and a word that misses the
-    # cache probes it a dozen times or more.
-    cdef vector[_PairSlot] _slots
-    cdef int _shift
-    cdef size_t _n_pairs
-    cdef unordered_map[string, sym_t] _whole
-    cdef list _pool                               # idle workspaces
-
     def __init__(self, pattern, bint add_prefix_space, byte_ids, merges, whole=None):
         self._setup(pattern, add_prefix_space)
         cdef Py_ssize_t rank = 0, b
@@ -186,7 +142,7 @@ cdef class ByteLevelEncoder:
             )
         _scan_build_tables()
         self.pattern = pattern
-        self._pattern = -1 if pattern is None else SCAN_NAMES.index(pattern)
+        self._pattern = -1 if pattern is None else _SCAN_KERNEL[pattern]
         self.add_prefix_space = add_prefix_space
         self._pool = []
         return 0
@@ -539,8 +495,8 @@ cdef class ByteLevelEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, n, base, word_base, True)
-            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()), _columns(w),
-                    w.out_words[0])
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+                    _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._pool.append(w)
 
@@ -599,52 +555,9 @@ cdef class ByteLevelEncoder:
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )
-            return _columns(w), counts
+            return _columns(w.out_ids, w.out_start, w.out_end, w.out_word), counts
         finally:
             self._pool.append(w)
-
-
-cdef inline Py_ssize_t _utf8_put(char* out, uint32_t cp) noexcept nogil:
-    # Write the UTF-8 bytes of cp (a lone surrogate: its 3-byte form, "surrogatepass").
-    if cp < 0x80:
-        out[0] = <char>cp
-        return 1
-    if cp < 0x800:
-        out[0] = <char>(0xC0 | (cp >> 6))
-        out[1] = <char>(0x80 | (cp & 0x3F))
-        return 2
-    if cp < 0x10000:
-        out[0] = <char>(0xE0 | (cp >> 12))
-        out[1] = <char>(0x80 | ((cp >> 6) & 0x3F))
-        out[2] = <char>(0x80 | (cp & 0x3F))
-        return 3
-    out[0] = <char>(0xF0 | (cp >> 18))
-    out[1] = <char>(0x80 | ((cp >> 12) & 0x3F))
-    out[2] = <char>(0x80 | ((cp >> 6) & 0x3F))
-    out[3] = <char>(0x80 | (cp & 0x3F))
-    return 4
-
-
-cdef list _id_list(const int64_t* ids, Py_ssize_t n):
-    cdef list out = PyList_New(n)
-    cdef Py_ssize_t i
-    for i in range(n):
-        item = PyLong_FromLongLong(ids[i])
-        Py_INCREF(item)
-        PyList_SET_ITEM(out, i, item)
-    return out
-
-
-cdef bytes _columns(_EncodeWork w):
-    cdef Py_ssize_t n = <Py_ssize_t>w.out_ids.size()
-    cdef bytes out = PyBytes_FromStringAndSize(NULL, n * 32)
-    cdef char* p = out
-    if n:
-        memcpy(p, w.out_ids.data(), n * 8)
-        memcpy(p + n * 8, w.out_start.data(), n * 8)
-        memcpy(p + n * 16, w.out_end.data(), n * 8)
-        memcpy(p + n * 24, w.out_word.data(), n * 8)
-    return out
 
 
 __all__ += ["ByteLevelEncoder"]

@@ -1,6 +1,6 @@
 # The best pair under likelihood scoring, found without re-scoring every pair of
 # a symbol whose count changed. Included from _core.pyx; the pure twin is
-# _pycore.LikelihoodIndex, which documents the method (same structure, same rules).
+# _pylikelihood.LikelihoodIndex, which documents the method (same structure, same rules).
 
 # Stale heap entries allowed beyond twice the live ones before they are all dropped:
 # enough to make that rare, few enough to keep memory near the live pairs'.
@@ -10,7 +10,7 @@ cdef int64_t _LX_SLACK = 1 << 16
 cdef class LikelihoodIndex:
     """The best pair by ``count(ab) / (count(a) * count(b))``, kept up to date cheaply.
 
-    Same surface and results as ``tokenlab._pycore.LikelihoodIndex`` (see there for
+    Same surface and results as ``tokenlab._pylikelihood.LikelihoodIndex`` (see there for
     how it works). ``PairCounter`` uses one internally, reading its own counts;
     used on its own, the index keeps the counts it is told.
 

@@ -1,13 +1,13 @@
 """The fixed split patterns tokenlab knows by name (no imports: a leaf module).
 
-Shared by :mod:`tokenlab.pre_tokenizers` and the pure scanner twin
-(:mod:`tokenlab._pyscan`), which cannot import the pre-tokenizers (the core
-modules are imported by them).
+Shared by :mod:`tokenlab.pre_tokenizers` and both cores' scanners (``_scan.pxi`` and
+:mod:`tokenlab._pyscan`), which cannot import the pre-tokenizers (the core modules are
+imported by them). ``SCAN_PATTERNS`` is the one source of the scanners' ``SCAN_NAMES``.
 """
 
 from __future__ import annotations
 
-__all__ = ["BYTE_LEVEL_PATTERN", "PATTERNS"]
+__all__ = ["BYTE_LEVEL_PATTERN", "BYTE_LEVEL_SETUPS", "PATTERNS", "SCAN_PATTERNS"]
 
 # tiktoken's split patterns (REFERENCE.md). "gpt2" is r50k_base, which differs from the HF
 # ByteLevel regex below by possessive quantifiers, `\s++$` and a single-char `\s` fallback.
@@ -38,3 +38,19 @@ PATTERNS: dict[str, str] = {
 BYTE_LEVEL_PATTERN = (
     r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 )
+
+#: Every pre-tokenizer name of a byte-level set-up: HF's ByteLevel, and a Split on each
+#: named pattern followed by ByteLevel (what ``get_pre_tokenizer`` builds for them). A
+#: byte-level set-up needs the ByteLevel decoder and post-processor.
+BYTE_LEVEL_SETUPS: tuple[str, ...] = ("byte-level", *PATTERNS)
+
+#: The fixed patterns both cores' scanners know, by scanner name. The native core matches
+#: each with a hand-written matcher (``_scan.pxi``) and refuses to load when a name here
+#: has none; so a new named split pattern goes in ``PATTERNS`` (the regex engine runs it)
+#: and joins this table only together with its native matcher.
+SCAN_PATTERNS: dict[str, str] = {
+    "byte_level": BYTE_LEVEL_PATTERN,
+    "gpt2": PATTERNS["gpt2"],
+    "cl100k_base": PATTERNS["cl100k_base"],
+    "o200k_base": PATTERNS["o200k_base"],
+}

@@ -3,71 +3,28 @@
 :class:`ByteLevelEncoder` encodes a whole text of a byte-level BPE pipeline (no
 normalizer; a fixed split pattern, or none; an optional added space in front; the
 UTF-8 bytes of each piece merged) in one call. Here it is written plainly on the
-``regex`` module and the pure merge rules of :mod:`tokenlab._pycore`: for tiktoken
-ranks it runs tiktoken's own rule (:class:`~tokenlab._pycore.ByteRankMerger`), where
+``regex`` module and the pure merge rules of :mod:`tokenlab._pymerge`: for tiktoken
+ranks it runs tiktoken's own rule (:class:`~tokenlab._pymerge.ByteRankMerger`), where
 the native core uses an equivalent pair table (see ``_encode.pxi``); the tests check
 that both give the same ids, offsets and word indices.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import regex
 
-from ._pyscan import SCAN_NAMES, SCAN_PATTERNS, check_word_table
+from ._patterns import SCAN_PATTERNS
+from ._pycommon import _check_str, _Columns
+from ._pymerge import ByteRankMerger, MergeTable
+from ._pyscan import SCAN_NAMES
 
-__all__ = ["BertEncoder", "ByteLevelEncoder"]
+__all__ = ["ByteLevelEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
-
-
-class _Columns:
-    """The batch and column surface of the encoders, over their ``_encode``."""
-
-    def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
-        raise NotImplementedError
-
-    def encode(self, text: str) -> list[int]:
-        """The token ids of ``text``."""
-        out: list[list[int]] = [[], [], [], []]
-        self._encode(_check_str(text), 0, 0, out)
-        return out[0]
-
-    def encode_columns(
-        self, text: str, base: int = 0, word_base: int = 0
-    ) -> tuple[list[int], bytes, int]:
-        """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
-
-        Returns:
-            ``(ids, columns, words)``: the ids; n ids, n starts, n ends, n word
-            indices (``memoryview(columns).cast("q")``); and the number of words.
-        """
-        out: list[list[int]] = [[], [], [], []]
-        words = self._encode(_check_str(text), base, word_base, out)
-        return out[0], array("q", [v for column in out for v in column]).tobytes(), words
-
-    def encode_many(self, texts: list[str]) -> list[list[int]]:
-        """``[self.encode(t) for t in texts]``."""
-        return [self.encode(t) for t in _check_list(texts)]
-
-    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
-        """:meth:`encode_columns` of every text (base 0), concatenated.
-
-        Returns:
-            ``(columns, counts)``: the four columns over all tokens of all texts, and
-            the int64 number of tokens of each text.
-        """
-        out: list[list[int]] = [[], [], [], []]
-        counts = array("q")
-        for text in _check_list(texts):
-            before = len(out[0])
-            self._encode(_check_str(text), 0, 0, out)
-            counts.append(len(out[0]) - before)
-        return array("q", [v for column in out for v in column]).tobytes(), counts.tobytes()
 
 
 class ByteLevelEncoder(_Columns):
@@ -97,8 +54,6 @@ class ByteLevelEncoder(_Columns):
         merges: Iterable[tuple[int, int, int]],
         whole: Mapping[bytes, int] | None = None,
     ) -> None:
-        from ._pycore import MergeTable
-
         self._setup(pattern, add_prefix_space)
         if len(byte_ids) != 256:
             raise ValueError(f"byte_ids must hold 256 ids, got {len(byte_ids)}")
@@ -128,8 +83,6 @@ class ByteLevelEncoder(_Columns):
         Raises:
             ValueError: a single byte has no rank.
         """
-        from ._pycore import ByteRankMerger
-
         self = cls.__new__(cls)
         self._setup(pattern, add_prefix_space)
         for b in range(256):
@@ -222,111 +175,3 @@ class ByteLevelEncoder(_Columns):
         for piece in pieces:
             out += self._piece(piece.encode("utf-8", "surrogatepass"))[0]
         return out
-
-
-class BertEncoder(_Columns):
-    """Text to WordPiece ids, offsets and word indices in one call.
-
-    Same surface as :class:`ByteLevelEncoder`. BERT's normalizer and pre-tokenizer treat
-    almost every char on its own: dropped (``""``), a separator (``" "``), chars of a
-    word (its normalized form) or a word of its own (``" c "``), as ``table`` says for
-    ASCII and ``rule`` for other chars (see :func:`tokenlab.corpus.bert_char_rule`). Each
-    word is split by ``wordpiece``; a text with a char the rules do not cover (``rule``
-    gives None, or there is no ``rule``) goes to ``fallback`` whole.
-
-    Args:
-        table: 128 entries, as :func:`tokenlab.corpus.bert_word_rules` gives them.
-        wordpiece: the model's splitter (``encode(word) -> (ids, spans)``).
-        fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
-            pipeline.
-        rule: char -> rule string or None, for chars outside ASCII.
-
-    Raises:
-        ValueError: ``table`` is malformed, or ``rule`` gives something that is not a rule.
-    """
-
-    def __init__(
-        self,
-        table: Sequence[str],
-        wordpiece: Any,
-        fallback: Callable[[str, int, int], tuple[list[int], bytes, int]],
-        rule: Callable[[str], str | None] | None = None,
-    ) -> None:
-        check_word_table(table)
-        self._rules: dict[str, str | None] = {chr(c): out for c, out in enumerate(table)}
-        self._rule = rule
-        self._wp = wordpiece
-        self._fallback = fallback
-        self._cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
-
-    def clear_cache(self) -> None:
-        """Forget the cached words (they never change results, only speed)."""
-        self._cache.clear()
-
-    def _rule_of(self, ch: str) -> str | None:
-        if ch in self._rules:
-            return self._rules[ch]
-        out = None if self._rule is None else self._rule(ch)
-        if out is not None:
-            alone = len(out) == 3 and out[0] == " " == out[2] and out[1] != " "
-            if not isinstance(out, str) or "\n" in out or (" " in out and out != " " and not alone):
-                raise ValueError(f"rule({ch!r}) gave {out!r}, not a rule")
-        self._rules[ch] = out
-        return out
-
-    def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
-        rules = [self._rule_of(ch) for ch in text]
-        if None in rules:
-            _, columns, words = self._fallback(text, base, word_base)
-            col = memoryview(columns).cast("q").tolist()
-            n = len(col) // 4
-            for k, column in enumerate(out):
-                column += col[k * n : (k + 1) * n]
-            return int(words)
-        word = word_base
-        chars: list[str] = []
-        pos: list[int] = []
-
-        def flush() -> None:
-            nonlocal word
-            if not chars:
-                return
-            key = "".join(chars)
-            hit = self._cache.get(key)
-            if hit is None:
-                if len(self._cache) >= _CACHE_LIMIT:
-                    self._cache.clear()
-                hit = self._cache[key] = self._wp.encode(key)
-            for tid, (s, e) in zip(*hit):
-                for column, value in zip(out, (tid, base + pos[s], base + pos[e - 1] + 1, word)):
-                    column.append(value)
-            word += 1
-            chars.clear()
-            pos.clear()
-
-        for i, rule in enumerate(rules):
-            assert rule is not None
-            if rule == " ":
-                flush()
-            elif len(rule) == 3 and rule[0] == " " == rule[2]:
-                flush()
-                chars.append(rule[1])
-                pos.append(i)
-                flush()
-            else:  # chars of a word ("" adds none)
-                chars.extend(rule)
-                pos.extend([i] * len(rule))
-        flush()
-        return word - word_base
-
-
-def _check_str(text: Any) -> str:
-    if not isinstance(text, str):
-        raise TypeError(f"texts must be str, got {type(text).__name__}")
-    return text
-
-
-def _check_list(texts: Any) -> list[str]:
-    if not isinstance(texts, list):
-        raise TypeError(f"texts must be a list, got {type(texts).__name__}")
-    return texts

@@ -18,14 +18,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 import regex
 
-from ._patterns import BYTE_LEVEL_PATTERN, PATTERNS
+from ._patterns import SCAN_PATTERNS
 
 __all__ = ["SCAN_NAMES", "ByteWordCounter", "PatternScanner", "SpaceWordCounter"]
 
-# The fixed patterns, by scanner name (the strings live in tokenlab/_patterns.py).
-SCAN_PATTERNS: dict[str, str] = {"byte_level": BYTE_LEVEL_PATTERN, **PATTERNS}
-
-#: Names of the fixed patterns the scanner knows.
+#: Names of the fixed patterns the scanner knows (one source: tokenlab/_patterns.py).
 SCAN_NAMES = tuple(SCAN_PATTERNS)
 
 

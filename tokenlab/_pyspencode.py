@@ -6,16 +6,17 @@ Unigram or SentencePiece BPE model) without a ``NormalizedString`` or a ``PreTok
 per word: the normalizer's steps come from
 :meth:`tokenlab.charsmap.CharsMap.segments`, SentencePiece's whitespace loop and the
 Metaspace cut are written out flat, and each word is segmented by the model's own
-:class:`~tokenlab._pycore.UnigramLattice` (or given to its word function). The tests
+:class:`~tokenlab._pyunigram.UnigramLattice` (or given to its word function). The tests
 check that both twins give the ids, offsets and word indices of the general pipeline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ._pyencode import _Columns
+from ._pycommon import _check_id, _Columns
+from ._pyunigram import UnigramLattice
 
 __all__ = ["SentencePieceEncoder"]
 
@@ -27,6 +28,100 @@ _MERGE_MAX_WORD = 256
 _SPACE = "\u2581"
 
 Token = tuple[int, int, int]  # id, start, end (chars of the word)
+
+_HAS_LEAF = 1 << 8
+_LABEL_MASK = (1 << 31) | 0xFF
+_VALUE_MASK = (1 << 31) - 1
+
+
+class _Blob:
+    """A ``precompiled_charsmap`` blob walked byte by byte, as the native twin walks it.
+
+    The same walk as ``tokenlab.charsmap.CharsMap._segments_exact`` (the longest key at
+    each byte; else one char copied, or U+FFFD for a byte that starts no valid char), with
+    the native twin's checks and messages.
+    """
+
+    def __init__(self, blob: Any) -> None:
+        if not isinstance(blob, bytes):
+            raise TypeError(f"a precompiled charsmap must be bytes, got {type(blob).__name__}")
+        self._units: list[int] = []
+        self._values = b""
+        if blob:
+            if len(blob) < 8:
+                raise ValueError("precompiled charsmap is truncated")
+            size = int.from_bytes(blob[:4], "little")
+            if size == 0 or size % 4 or size > len(blob) - 4:
+                raise ValueError("precompiled charsmap has an inconsistent trie size")
+            raw = blob[4 : 4 + size]
+            self._units = [int.from_bytes(raw[i : i + 4], "little") for i in range(0, size, 4)]
+            self._values = blob[4 + size :]
+
+    def _longest(self, data: bytes, pos: int) -> tuple[int, int] | None:
+        # (length in bytes, offset of the value) of the longest key at data[pos:], or None.
+        units = self._units
+        n = len(units)
+        if not n:
+            return None
+        best = None
+        node = _offset(units[0])
+        for i in range(pos, len(data)):
+            c = data[i]
+            node ^= c
+            if node >= n:
+                break
+            u = units[node]
+            if u & _LABEL_MASK != c:
+                break
+            node ^= _offset(u)
+            if u & _HAS_LEAF and node < n:
+                best = (i + 1 - pos, units[node] & _VALUE_MASK)
+        return best
+
+    def segments(self, text: str) -> Iterator[tuple[int, int, str, bool]]:
+        """``(start, end, output, matched)`` steps, as ``CharsMap.segments`` gives them."""
+        data = text.encode("utf-8", "surrogatepass")
+        char_at: list[int] = []
+        for i, c in enumerate(text):
+            char_at.extend([i] * len(c.encode("utf-8", "surrogatepass")))
+        char_at.append(len(text))
+        pos = 0
+        while pos < len(data):
+            best = self._longest(data, pos)
+            s = char_at[pos]
+            if best is not None:
+                length, where = best
+                end = self._values.find(b"\0", where)
+                raw = self._values[where : end if end >= 0 else len(self._values)]
+                yield s, char_at[pos + length - 1] + 1, raw.decode("utf-8", "replace"), True
+                pos += length
+                continue
+            size = _utf8_size(data, pos)
+            if size == 0:
+                yield s, s + 1, "\ufffd", True
+                pos += 1
+            else:
+                yield s, s + 1, text[s], False
+                pos += size
+
+
+def _offset(unit: int) -> int:
+    # darts-clone: bits 10-31 hold the XOR offset, shifted left by 8 more when bit 9 is set.
+    return (unit >> 10) << ((unit & (1 << 9)) >> 6)
+
+
+def _utf8_size(data: bytes, pos: int) -> int:
+    """Length of the valid UTF-8 char at ``data[pos]``, or 0 if the bytes are malformed."""
+    for size in (1, 2, 3, 4):
+        chunk = data[pos : pos + size]
+        if len(chunk) < size:
+            return 0
+        try:
+            chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return size
+    return 0
 
 
 class SentencePieceEncoder(_Columns):
@@ -47,7 +142,8 @@ class SentencePieceEncoder(_Columns):
             (None for a missing one: a run with such a byte stays unknown); lattices only.
         normalizer: None, or ``(charsmap, add_dummy_prefix, remove_extra_whitespaces,
             escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
-            ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap``.
+            ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap`` (any object
+            with its ``segments``).
         metaspace: None, or ``(replacement, prepend, split)``: spaces become the one
             char ``replacement``, which is put in front of a text that does not start
             with it when ``prepend``, and the text is cut before each one when ``split``.
@@ -70,9 +166,6 @@ class SentencePieceEncoder(_Columns):
         normalizer: tuple[Any, bool, bool, bool, bool] | None,
         metaspace: tuple[str, bool, bool] | None,
     ) -> None:
-        from ._pycore import UnigramLattice, _check_id
-        from .charsmap import CharsMap
-
         self._tokenize: Any = None
         self._merges = False
         if isinstance(lattice, tuple) and len(lattice) == 2:
@@ -95,12 +188,12 @@ class SentencePieceEncoder(_Columns):
             if len(byte_ids) != 256:
                 raise ValueError(f"byte_ids must hold 256 ids, got {len(byte_ids)}")
             self._byte_ids = [None if b is None else _check_id(b, "byte id") for b in byte_ids]
-        self._charsmap: CharsMap | None = None
+        self._charsmap: Any = None
         if normalizer is not None:
             charsmap, dummy, remove_ws, escape, suffix = normalizer
-            if not isinstance(charsmap, CharsMap):
-                charsmap = CharsMap.from_bytes(charsmap)
-            self._charsmap = charsmap
+            # A CharsMap (tokenlab.charsmap) is used as it is, by its segments(); the core
+            # imports no component, so a blob is walked here (_Blob), as the native twin does.
+            self._charsmap = charsmap if hasattr(charsmap, "segments") else _Blob(charsmap)
             self._dummy = bool(dummy)
             self._remove_ws = bool(remove_ws)
             self._space = _SPACE if escape else " "

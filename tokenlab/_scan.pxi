@@ -31,10 +31,6 @@ from libc.string cimport memcmp, memcpy
 from libcpp.algorithm cimport sort
 from libcpp.utility cimport pair
 
-ctypedef fused scan_char_t:
-    uint8_t
-    uint16_t
-    uint32_t
 
 cdef enum:
     _CL_L = 1           # \p{L}
@@ -52,8 +48,20 @@ cdef enum:
     _PAT_CL100K = 2
     _PAT_O200K = 3
 
-#: Names of the fixed patterns the scanner knows, in the order of their kernels.
-SCAN_NAMES = ("byte_level", "gpt2", "cl100k_base", "o200k_base")
+from tokenlab._patterns import SCAN_PATTERNS
+
+#: Names of the fixed patterns the scanner knows (one source: tokenlab/_patterns.py).
+SCAN_NAMES = tuple(SCAN_PATTERNS)
+# The hand-written matcher of each name. A name in SCAN_PATTERNS without one makes the
+# import fail, so the backend falls back to the pure core and says so: never a core that
+# refuses a pattern its twin takes.
+_SCAN_KERNEL = {"byte_level": _PAT_BYTE_LEVEL, "gpt2": _PAT_GPT2, "cl100k_base": _PAT_CL100K,
+                "o200k_base": _PAT_O200K}
+if set(_SCAN_KERNEL) != set(SCAN_NAMES):
+    raise ImportError(
+        "tokenlab._patterns.SCAN_PATTERNS and this build's matchers differ "
+        f"({sorted(set(_SCAN_KERNEL) ^ set(SCAN_NAMES))}): rebuild tokenlab._core"
+    )
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object text)
@@ -413,9 +421,6 @@ cdef class PatternScanner:
         ValueError: ``name`` is not one of ``SCAN_NAMES``.
     """
 
-    cdef readonly str name
-    cdef int _pattern
-
     def __init__(self, str name not None):
         if name not in SCAN_NAMES:
             raise ValueError(
@@ -423,7 +428,7 @@ cdef class PatternScanner:
             )
         _scan_build_tables()
         self.name = name
-        self._pattern = SCAN_NAMES.index(name)
+        self._pattern = _SCAN_KERNEL[name]
 
     def __repr__(self):
         return f"PatternScanner({self.name!r})"
@@ -469,14 +474,6 @@ cdef class PatternScanner:
         return out
 
 
-cdef struct _WordSlot:
-    # Everything a lookup needs, so a hit touches the slot and the word's bytes only.
-    uint64_t hash
-    int64_t start           # offset of the word's bytes in the arena; -1: empty slot
-    int64_t count
-    uint32_t size           # length of the word in bytes
-
-
 cdef inline uint64_t _hash_bytes(const char* p, size_t n) noexcept nogil:
     # A multiply-xorshift hash, 8 bytes per step; the final mix spreads every input bit
     # over the low bits the open-addressing table uses.
@@ -503,10 +500,6 @@ cdef class _ByteTable:
 
     The words' bytes live in one arena, so a counter holds no Python object per word.
     """
-
-    cdef vector[_WordSlot] slots        # size is a power of two, at most 70% full
-    cdef string arena                   # the bytes of every distinct word, first seen first
-    cdef size_t words                   # distinct words so far
 
     def __cinit__(self):
         cdef _WordSlot empty
@@ -599,12 +592,6 @@ cdef class ByteWordCounter:
         scanner: The pattern to split with.
         add_prefix_space: ByteLevel's option.
     """
-
-    cdef PatternScanner _scanner
-    cdef bint _prefix
-    cdef _ByteTable _table
-    cdef vector[Py_ssize_t] _ends
-    cdef string _key
 
     def __init__(self, PatternScanner scanner not None, bint add_prefix_space=False):
         self._scanner = scanner
@@ -705,14 +692,6 @@ cdef class _CharRules:
     whatever its neighbours are (the function gave None, or there is no function).
     """
 
-    cdef uint8_t kind[128]
-    cdef char chars[128]
-    cdef object rule
-    cdef unordered_map[uint32_t, int32_t] index     # char -> its rule, asked once
-    cdef vector[uint8_t] rkind
-    cdef vector[string] rout                        # the normalized chars (UTF-8)
-    cdef vector[int32_t] rchars                     # ... and how many
-
     def __cinit__(self):
         cdef int c
         for c in range(128):
@@ -800,14 +779,6 @@ cdef class SpaceWordCounter:
     >>> c.to_dicts()
     ({'a': 3, 'b': 2}, {'a': 2})
     """
-
-    cdef _ByteTable _words
-    cdef _ByteTable _lasts
-    cdef bint _want_ends
-    cdef _CharRules _rules
-    cdef bint _any_text
-    cdef string _word                   # the word being read
-    cdef string _last_word              # the last word of the current line
 
     def __init__(self, bint sentence_ends=False, table=None, rule=None):
         self._words = _ByteTable()

@@ -57,42 +57,9 @@ cdef inline int32_t _sp_end(uint64_t span) noexcept nogil:
     return <int32_t><uint32_t>(span >> 32)
 
 
-cdef struct _SpSlot:
-    uint32_t hash
-    uint32_t at             # where the word sits in the arena: its code points, then
-    uint16_t key_size       # its token ids, starts and ends; key_size 0: an empty slot
-    uint16_t val_size
-
-
 @cython.final
 cdef class _SentencePieceWork:
     """Scratch buffers and the word cache of one thread of Unigram encoding."""
-
-    cdef LatticeWork lat
-    cdef vector[uint32_t] src           # the text's code points
-    cdef string u8                      # its UTF-8 bytes (surrogatepass)
-    cdef vector[int32_t] byte_char      # char index of each byte, then len(src)
-    cdef vector[uint32_t] value_buf     # one replacement's chars
-    cdef vector[uint32_t] norm          # the normalized text (spaces as the Metaspace char)
-    cdef vector[uint64_t] al            # the source span of each normalized char
-    cdef vector[int32_t] tok_ids        # one word's tokens, spans in word chars
-    cdef vector[int32_t] tok_start
-    cdef vector[int32_t] tok_end
-    cdef vector[int32_t] m_end          # BPE merging: each symbol's end (it starts at its
-    cdef vector[int32_t] m_next         # index), its neighbours, its piece id and the piece
-    cdef vector[int32_t] m_prev         # id of it joined with the next one (-1: none)
-    cdef vector[int32_t] m_sym
-    cdef vector[int32_t] m_pair
-    cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
-    cdef vector[int32_t] arena          # the cached words and their tokens, side by side
-    cdef size_t words
-    # Output, appended to by every text of a call.
-    cdef vector[int64_t] out_ids
-    cdef vector[int64_t] out_start
-    cdef vector[int64_t] out_end
-    cdef vector[int64_t] out_word
-    cdef vector[int64_t] out_count      # tokens per text
-    cdef vector[int64_t] out_words      # words per text
 
     def __cinit__(self):
         self._reset_cache()
@@ -171,28 +138,6 @@ cdef class SentencePieceEncoder:
     >>> enc.encode("  a b c ")
     [1, 3, 2, 3, 0]
     """
-
-    cdef UnigramLattice _lat
-    cdef object _tokenize               # word -> (ids, spans), when there is no lattice
-    cdef bint _merges                   # merge the lattice's pieces by score (BPE)
-    cdef int32_t _unk
-    cdef bint _byte_fallback
-    cdef int32_t _byte_ids[256]
-    cdef bint _normalize
-    cdef bint _dummy
-    cdef bint _remove_ws
-    cdef bint _escape
-    cdef bint _suffix
-    cdef vector[uint32_t] _units
-    cdef string _values
-    cdef bint _root_fail[256]           # no key starts with this byte
-    cdef bint _ascii_copy[128]          # no key is this byte, or it plus an ASCII byte
-    cdef bint _metaspace
-    cdef uint32_t _rep
-    cdef bint _prepend
-    cdef bint _split
-    cdef list _pool                     # idle workspaces
-    cdef _SentencePieceWork _seed       # a copy of a warm cache, for new workspaces
 
     def __init__(self, lattice, unk_id, byte_ids, normalizer, metaspace):
         cdef Py_ssize_t b, size
@@ -366,7 +311,7 @@ cdef class SentencePieceEncoder:
             w.u8.clear()
             w.byte_char.clear()
             for i in range(n):
-                a = _sp_utf8_put(buf, w.src[i])
+                a = _utf8_put(buf, w.src[i])
                 w.u8.append(buf, a)
                 for z in range(a):
                     w.byte_char.push_back(<int32_t>i)
@@ -396,7 +341,7 @@ cdef class SentencePieceEncoder:
                     (pos == 0 or w.byte_char[pos - 1] != i) and not (0xD800 <= ch <= 0xDFFF)
                 ):
                     # the first byte of a valid char: the char is copied
-                    pos += _sp_utf8_len(ch)
+                    pos += _utf8_len(ch)
                 else:
                     # a byte that starts no valid UTF-8 char (lone surrogates)
                     ch = 0xFFFD
@@ -494,13 +439,13 @@ cdef class SentencePieceEncoder:
             if self._byte_fallback:
                 all_bytes = True
                 for b in range(start, end):
-                    size = _sp_utf8_put(buf, w.lat.cps[b])
+                    size = _utf8_put(buf, w.lat.cps[b])
                     for q in range(size):
                         if self._byte_ids[<uint8_t>buf[q]] < 0:
                             all_bytes = False
                 if all_bytes:
                     for b in range(start, end):
-                        size = _sp_utf8_put(buf, w.lat.cps[b])
+                        size = _utf8_put(buf, w.lat.cps[b])
                         for q in range(size):
                             w.tok_ids.push_back(self._byte_ids[<uint8_t>buf[q]])
                             w.tok_start.push_back(start)
@@ -584,7 +529,7 @@ cdef class SentencePieceEncoder:
                 prev_unk = False
             elif self._byte_fallback:
                 # an unknown symbol is one char (merges only make pieces)
-                size = _sp_utf8_put(buf, cps[i])
+                size = _utf8_put(buf, cps[i])
                 for b in range(size):
                     w.tok_ids.push_back(self._byte_ids[<uint8_t>buf[b]])
                     w.tok_start.push_back(<int32_t>i)
@@ -801,7 +746,7 @@ cdef class SentencePieceEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, ascii, n, 0, 0, False)
-            return _sp_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._give(w)
 
@@ -828,8 +773,8 @@ cdef class SentencePieceEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, ascii, n, base, word_base, True)
-            return (_sp_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
-                    _sp_columns(w), w.out_words[0])
+            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+                    _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._give(w)
 
@@ -861,7 +806,7 @@ cdef class SentencePieceEncoder:
             out = PyList_New(<Py_ssize_t>datas.size())
             for i in range(<Py_ssize_t>datas.size()):
                 count = w.out_count[i]
-                item = _sp_id_list(w.out_ids.data() + pos, count)
+                item = _id_list(w.out_ids.data() + pos, count)
                 Py_INCREF(item)
                 PyList_SET_ITEM(out, i, item)
                 pos += count
@@ -891,62 +836,9 @@ cdef class SentencePieceEncoder:
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )
-            return _sp_columns(w), counts
+            return _columns(w.out_ids, w.out_start, w.out_end, w.out_word), counts
         finally:
             self._give(w)
-
-
-cdef inline Py_ssize_t _sp_utf8_len(uint32_t cp) noexcept nogil:
-    if cp < 0x80:
-        return 1
-    if cp < 0x800:
-        return 2
-    if cp < 0x10000:
-        return 3
-    return 4
-
-
-cdef inline Py_ssize_t _sp_utf8_put(char* out, uint32_t cp) noexcept nogil:
-    # Write the UTF-8 bytes of cp (a lone surrogate: its 3-byte form, "surrogatepass").
-    if cp < 0x80:
-        out[0] = <char>cp
-        return 1
-    if cp < 0x800:
-        out[0] = <char>(0xC0 | (cp >> 6))
-        out[1] = <char>(0x80 | (cp & 0x3F))
-        return 2
-    if cp < 0x10000:
-        out[0] = <char>(0xE0 | (cp >> 12))
-        out[1] = <char>(0x80 | ((cp >> 6) & 0x3F))
-        out[2] = <char>(0x80 | (cp & 0x3F))
-        return 3
-    out[0] = <char>(0xF0 | (cp >> 18))
-    out[1] = <char>(0x80 | ((cp >> 12) & 0x3F))
-    out[2] = <char>(0x80 | ((cp >> 6) & 0x3F))
-    out[3] = <char>(0x80 | (cp & 0x3F))
-    return 4
-
-
-cdef list _sp_id_list(const int64_t* ids, Py_ssize_t n):
-    cdef list out = PyList_New(n)
-    cdef Py_ssize_t i
-    for i in range(n):
-        item = PyLong_FromLongLong(ids[i])
-        Py_INCREF(item)
-        PyList_SET_ITEM(out, i, item)
-    return out
-
-
-cdef bytes _sp_columns(_SentencePieceWork w):
-    cdef Py_ssize_t n = <Py_ssize_t>w.out_ids.size()
-    cdef bytes out = PyBytes_FromStringAndSize(NULL, n * 32)
-    cdef char* p = out
-    if n:
-        memcpy(p, w.out_ids.data(), n * 8)
-        memcpy(p + n * 8, w.out_start.data(), n * 8)
-        memcpy(p + n * 16, w.out_end.data(), n * 8)
-        memcpy(p + n * 24, w.out_word.data(), n * 8)
-    return out
 
 
 __all__ += ["SentencePieceEncoder"]

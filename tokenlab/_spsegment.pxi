@@ -1,6 +1,6 @@
 # Included at the end of _core.pyx: SentencePiece BPE's cutting of words into parts.
 #
-# The pure twin is ``sum_segments`` in tokenlab/_pycore.py; tests/test_sp_speed_paths.py
+# The pure twin is tokenlab/_pyspsegment.py; tests/test_sp_speed_paths.py
 # checks both against sp_pretokenize.piece_boundaries, the definition.
 
 from cpython.unicode cimport PyUnicode_READ

@@ -67,7 +67,7 @@ import regex
 from tokenlab import _backend
 from tokenlab._component import Component, dict_field
 from tokenlab._patterns import BYTE_LEVEL_PATTERN as _BYTE_LEVEL_PATTERN
-from tokenlab._patterns import PATTERNS
+from tokenlab._patterns import PATTERNS, SCAN_PATTERNS
 from tokenlab.errors import ConfigError, ModelFileError
 
 __all__ = [
@@ -98,8 +98,9 @@ _PY_ONLY_SPACE_RE = regex.compile(r"[\x1c-\x1f]")
 _BYTE_LEVEL_RE = regex.compile(_BYTE_LEVEL_PATTERN)
 
 # The fixed patterns the native core matches without a regex engine (_scan.pxi), with
-# results identical to the `regex` module's: pattern -> scanner name.
-_SCAN_NAME_OF = {_BYTE_LEVEL_PATTERN: "byte_level", **{p: n for n, p in PATTERNS.items()}}
+# results identical to the `regex` module's: pattern -> scanner name. Only those of
+# SCAN_PATTERNS: another named pattern runs on the regex engine.
+_SCAN_NAME_OF = {p: n for n, p in SCAN_PATTERNS.items()}
 
 
 @functools.cache
