@@ -84,6 +84,7 @@ __all__ = [
     "Normalizer",
     "Precompiled",
     "Replace",
+    "SentencePieceNormalization",
     "SentencePieceNormalizer",
     "Sequence",
     "Strip",
@@ -870,6 +871,75 @@ class Precompiled(Normalizer):
             "type": "Precompiled",
             "precompiled_charsmap": base64.b64encode(self.charsmap.to_bytes()).decode("ascii"),
         }
+
+
+# What the SentencePiece whitespace cleanup is in tokenizers' terms: strip spaces at
+# both ends (lookarounds, because onig's ^ and $ also match at line breaks), then
+# collapse runs. Only U+0020 counts, as in SentencePiece.
+_STRIP_SPACES = "(?<![\\s\\S]) +| +(?![\\s\\S])"
+_COLLAPSE_SPACES = " {2,}"
+
+
+class SentencePieceNormalization(SentencePieceNormalizer):
+    """SentencePiece's normalization, exactly; saved in Hugging Face's form.
+
+    Behaves as :class:`SentencePieceNormalizer`.
+    ``to_dict`` writes what ``tokenizers`` can load (a ``Sequence`` of
+    ``Precompiled``, a ``Replace`` stripping spaces at both ends and a
+    ``Replace`` collapsing runs of spaces; the dummy prefix and the ``▁`` come
+    from the ``Metaspace`` pre-tokenizer). That form differs from SentencePiece
+    only where ``tokenizers``' ``Precompiled`` does (it applies the charsmap per
+    grapheme cluster); a tokenizer loaded back from it behaves as ``tokenizers``.
+
+    >>> SentencePieceNormalization(None).normalize_str("  a  b ")
+    '▁a▁b'
+    """
+
+    def __init__(
+        self,
+        charsmap: bytes | CharsMap | None,
+        add_dummy_prefix: bool = True,
+        remove_extra_whitespaces: bool = True,
+        escape_whitespaces: bool = True,
+        treat_whitespace_as_suffix: bool = False,
+    ) -> None:
+        compiled = charsmap if isinstance(charsmap, CharsMap) else None
+        super().__init__(
+            None if isinstance(charsmap, CharsMap) else charsmap,
+            add_dummy_prefix=add_dummy_prefix,
+            remove_extra_whitespaces=remove_extra_whitespaces,
+            escape_whitespaces=escape_whitespaces,
+            treat_whitespace_as_suffix=treat_whitespace_as_suffix,
+        )
+        if compiled is not None:
+            # Already compiled (nmt_nfkc is built once per process): reading its blob
+            # back would cost about a second.
+            self.charsmap = compiled
+            self._collapse_exact = not any("  " in v for v in compiled.replacements())
+
+    @property
+    def charsmap_bytes(self) -> bytes:
+        """The precompiled charsmap (empty: SentencePiece's ``identity``)."""
+        return self.charsmap.to_bytes()
+
+    def to_dict(self) -> dict[str, Any] | None:  # type: ignore[override]
+        if self.treat_whitespace_as_suffix or not self.escape_whitespaces:
+            raise ConfigError(
+                "tokenizer.json cannot express SentencePiece's treat_whitespace_as_suffix or "
+                "escape_whitespaces=False; export the tokenizer as a .model file instead"
+            )
+        parts: list[Normalizer] = []
+        blob = self.charsmap_bytes
+        if blob:
+            parts.append(Precompiled(blob))
+        if self.remove_extra_whitespaces:
+            parts.append(Replace(_STRIP_SPACES, "", is_regex=True))
+            parts.append(Replace(_COLLAPSE_SPACES, " ", is_regex=True))
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0].to_dict()
+        return Sequence(parts).to_dict()
 
 
 _GRAPHEME_RE = regex.compile(r"\X", regex.DOTALL)

@@ -25,43 +25,57 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._atomic import atomic_write
 from .._modelfile import read_model_text
+from ..decoders import BPEDecoder, Decoder
+from ..decoders import ByteLevel as ByteLevelDecoder
 from ..errors import ConfigError, ModelFileError
-
-if TYPE_CHECKING:
-    from ..models import BPE
-    from ..pre_tokenizers import PreTokenizer
-    from ..tokenizer import Tokenizer
+from ..models import BPE, TiktokenBPE
+from ..pre_tokenizers import ByteLevel, PreTokenizer, get_pre_tokenizer
+from ..pre_tokenizers import Sequence as PreTokenizerSequence
+from ..processors import ByteLevel as ByteLevelProcessor
+from ..tokenizer import AddedToken, Tokenizer
 
 __all__ = ["find_gpt2_files", "read_gpt2", "write_gpt2"]
 
 VOCAB_NAME = "vocab.json"
 MERGES_NAME = "merges.txt"
+# (vocabulary, merges) file names: Hugging Face's, then OpenAI's original ones.
+_FILE_NAMES = ((VOCAB_NAME, MERGES_NAME), ("encoder.json", "vocab.bpe"))
 _HEADER = "#version: 0.2"
 _BYTE_LEVEL_NAMES = ("byte-level", "gpt2", "cl100k_base", "o200k_base")
 
 
 def find_gpt2_files(path: str | os.PathLike[str]) -> tuple[str, str] | None:
-    """``(vocab.json, merges.txt)`` for a directory holding both, or a ``vocab.json``
-    whose directory holds ``merges.txt``; None otherwise."""
+    """The GPT-2 vocabulary and merges files ``path`` names, or None.
+
+    Hugging Face's names (``vocab.json`` + ``merges.txt``) or OpenAI's, as GPT-2
+    was first published (``encoder.json`` + ``vocab.bpe``; the same formats):
+    a directory holding both files of one pair, or the vocabulary file of a
+    pair whose merges file is beside it.
+
+    Args:
+        path: a directory or a file.
+
+    Returns:
+        ``(vocabulary file, merges file)``, or None.
+    """
     p = os.fspath(path)
-    if os.path.isdir(p):
-        vocab, merges = os.path.join(p, VOCAB_NAME), os.path.join(p, MERGES_NAME)
-    elif os.path.basename(p) == VOCAB_NAME:
-        vocab, merges = p, os.path.join(os.path.dirname(p), MERGES_NAME)
-    else:
-        return None
-    if os.path.isfile(vocab) and os.path.isfile(merges):
-        return vocab, merges
+    for vocab_name, merges_name in _FILE_NAMES:
+        if os.path.isdir(p):
+            vocab, merges = os.path.join(p, vocab_name), os.path.join(p, merges_name)
+        elif os.path.basename(p) == vocab_name:
+            vocab, merges = p, os.path.join(os.path.dirname(p), merges_name)
+        else:
+            continue
+        if os.path.isfile(vocab) and os.path.isfile(merges):
+            return vocab, merges
     return None
 
 
 def _bpe_model(tokenizer: Tokenizer) -> BPE:
-    from ..models import BPE, TiktokenBPE
-
     model = tokenizer.model
     if isinstance(model, TiktokenBPE):
         return model.to_bpe()
@@ -196,11 +210,6 @@ def read_gpt2(
         ConfigError: a special token is not in the vocabulary, or an unknown
             option.
     """
-    from .. import decoders, processors
-    from ..models import BPE
-    from ..pre_tokenizers import ByteLevel, PreTokenizer, get_pre_tokenizer
-    from ..tokenizer import AddedToken, Tokenizer
-
     vp, mp = os.fspath(vocab_path), os.fspath(merges_path)
     vocab = _read_vocab(vp)
     merges = _read_merges(mp)
@@ -226,15 +235,15 @@ def read_gpt2(
         pre = get_pre_tokenizer(pre_tokenizer)
         byte_level = pre_tokenizer in _BYTE_LEVEL_NAMES
     suffix = bpe_options.get("end_of_word_suffix")
-    decoder: decoders.Decoder | None = None
+    decoder: Decoder | None = None
     if byte_level:
-        decoder = decoders.ByteLevel()
+        decoder = ByteLevelDecoder()
     elif suffix:
-        decoder = decoders.BPEDecoder(suffix)
+        decoder = BPEDecoder(suffix)
     tok = Tokenizer(
         model,
         pre_tokenizer=pre,
-        post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
+        post_processor=ByteLevelProcessor(trim_offsets=False) if byte_level else None,
         decoder=decoder,
     )
     if special_tokens is None:
@@ -260,10 +269,8 @@ def read_gpt2(
 
 
 def _ends_byte_level(pre: PreTokenizer) -> bool:
-    from ..pre_tokenizers import ByteLevel, Sequence
-
     return (
-        isinstance(pre, Sequence)
+        isinstance(pre, PreTokenizerSequence)
         and bool(pre.pre_tokenizers)
         and isinstance(pre.pre_tokenizers[-1], ByteLevel)
     )
