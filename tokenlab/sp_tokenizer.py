@@ -38,14 +38,18 @@ import struct
 from collections.abc import Iterable
 from typing import Any
 
-from . import decoders, pre_tokenizers
 from .charsmap import CharsMap
+from .decoders import ByteFallback, Decoder, Fuse, Strip
+from .decoders import Metaspace as MetaspaceDecoder
+from .decoders import Replace as ReplaceDecoder
+from .decoders import Sequence as DecoderSequence
 from .errors import ConfigError, ModelFileError
 from .models import BPE, SentencePieceBPE, SentencePieceUnigram, Unigram
 from .models._base import BYTE, CONTROL, NORMAL, UNKNOWN, UNUSED, USER_DEFINED
 from .normalizers import _COLLAPSE_SPACES as _COLLAPSE_SPACES
 from .normalizers import _STRIP_SPACES as _STRIP_SPACES
 from .normalizers import SentencePieceNormalization
+from .pre_tokenizers import Metaspace, PreTokenizer
 from .tokenizer import Tokenizer
 
 __all__ = [
@@ -182,24 +186,22 @@ def sentencepiece_tokenizer(
         treat_whitespace_as_suffix=treat_whitespace_as_suffix,
     )
     typed = model.pieces if isinstance(model, SentencePieceBPE) else model.typed_pieces
-    pre: pre_tokenizers.PreTokenizer | None = None
+    pre: PreTokenizer | None = None
     if escape_whitespaces and not treat_whitespace_as_suffix and _splits_per_word(typed):
-        pre = pre_tokenizers.Metaspace(
-            prepend_scheme="always" if add_dummy_prefix else "never", split=True
-        )
+        pre = Metaspace(prepend_scheme="always" if add_dummy_prefix else "never", split=True)
     scheme = "always" if add_dummy_prefix and not treat_whitespace_as_suffix else "never"
-    decoder: decoders.Decoder
+    decoder: Decoder
     if model.byte_fallback:
-        steps: list[decoders.Decoder] = [
-            decoders.Replace(SPACE, " "),
-            decoders.ByteFallback(),
-            decoders.Fuse(),
+        steps: list[Decoder] = [
+            ReplaceDecoder(SPACE, " "),
+            ByteFallback(),
+            Fuse(),
         ]
         if scheme == "always":
-            steps.append(decoders.Strip(" ", 1, 0))
-        decoder = decoders.Sequence(steps)
+            steps.append(Strip(" ", 1, 0))
+        decoder = DecoderSequence(steps)
     else:
-        decoder = decoders.Metaspace(prepend_scheme=scheme)
+        decoder = MetaspaceDecoder(prepend_scheme=scheme)
     return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)
 
 

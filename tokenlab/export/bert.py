@@ -30,7 +30,12 @@ BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
 
 def looks_like_vocab_txt(path: str) -> bool:
-    """By name (``.txt`` / ``.json``), else by content: not JSON, and lists ``[UNK]``."""
+    """By name (``.txt`` / ``.json``), else by content: not a JSON object, and a ``[UNK]`` line.
+
+    A bare ``[UNK]`` line is no JSON (a JSON vocabulary quotes its tokens), so it
+    tells a BERT vocabulary from a ``tokenizer.json``, even when the vocabulary
+    starts with ``[PAD]``.
+    """
     if path.endswith(".txt"):
         return True
     if path.endswith(".json"):
@@ -40,8 +45,7 @@ def looks_like_vocab_txt(path: str) -> bool:
             head = f.read(1 << 16)
     except OSError:
         return False  # let the JSON path report the error with its message
-    stripped = head.lstrip()
-    return not stripped.startswith((b"{", b"[")) and b"[UNK]" in head.splitlines()
+    return not head.lstrip().startswith(b"{") and b"[UNK]" in head.splitlines()
 
 
 def write_vocab_txt(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> None:
