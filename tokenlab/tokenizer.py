@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import regex
 
@@ -34,9 +34,6 @@ from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
 from .pre_tokenizers import PreToken, PreTokenizer, pre_tokenizer_from_dict
 from .processors import ByteLevel as _ByteLevelProcessor
 from .processors import PostProcessor, TemplateProcessing, default_process, processor_from_dict
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 
 class Trainer(Protocol):

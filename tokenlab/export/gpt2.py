@@ -228,44 +228,58 @@ def read_gpt2(
         model = BPE(vocab, merges, **bpe_options)
     except ModelFileError as e:
         raise ModelFileError(f"{mp}: {e}") from None
+    tok = _pipeline(model, pre_tokenizer)
+    if special_tokens is None:
+        special_tokens = _unmade_tokens(model)
+    missing = [t for t in special_tokens if t not in vocab]
+    if missing:
+        raise ConfigError(f"special tokens {missing} are not in {vp}")
+    tok.add_special_tokens([AddedToken(t) for t in special_tokens])
+    return tok
+
+
+def _pipeline(model: BPE, pre_tokenizer: str | PreTokenizer) -> Tokenizer:
+    """The tokenizer around ``model``: byte-level pipelines get GPT-2's decoder and processor."""
     if isinstance(pre_tokenizer, PreTokenizer):
         pre = pre_tokenizer
         byte_level = isinstance(pre, ByteLevel) or _ends_byte_level(pre)
     else:
         pre = get_pre_tokenizer(pre_tokenizer)
         byte_level = pre_tokenizer in _BYTE_LEVEL_NAMES
-    suffix = bpe_options.get("end_of_word_suffix")
+    suffix = model.end_of_word_suffix
     decoder: Decoder | None = None
     if byte_level:
         decoder = ByteLevelDecoder()
     elif suffix:
         decoder = BPEDecoder(suffix)
-    tok = Tokenizer(
+    return Tokenizer(
         model,
         pre_tokenizer=pre,
         post_processor=ByteLevelProcessor(trim_offsets=False) if byte_level else None,
         decoder=decoder,
     )
-    if special_tokens is None:
-        prefix = bpe_options.get("continuing_subword_prefix") or ""
-        made = {a + (b[len(prefix) :] if prefix and b.startswith(prefix) else b) for a, b in merges}
+
+
+def _unmade_tokens(model: BPE) -> list[str]:
+    """The tokens no merge makes, longer than one char: taken to be special tokens."""
+    prefix = model.continuing_subword_prefix or ""
+    suffix = model.end_of_word_suffix
+    made = {
+        a + (b[len(prefix) :] if prefix and b.startswith(prefix) else b) for a, b in model.merges
+    }
+    special_tokens = [
+        t
+        for t, _ in sorted(model.vocab.items(), key=lambda kv: kv[1])
+        if len(t) > 1 and t not in made
+    ]
+    if suffix or prefix:
+        # Single chars carry the prefix or suffix there: "a</w>" is no special token.
         special_tokens = [
             t
-            for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])
-            if len(t) > 1 and t not in made
+            for t in special_tokens
+            if not (suffix and t.endswith(suffix)) and not (prefix and t.startswith(prefix))
         ]
-        if suffix or prefix:
-            # Single chars carry the prefix or suffix there: "a</w>" is no special token.
-            special_tokens = [
-                t
-                for t in special_tokens
-                if not (suffix and t.endswith(suffix)) and not (prefix and t.startswith(prefix))
-            ]
-    missing = [t for t in special_tokens if t not in vocab]
-    if missing:
-        raise ConfigError(f"special tokens {missing} are not in {vp}")
-    tok.add_special_tokens([AddedToken(t) for t in special_tokens])
-    return tok
+    return special_tokens
 
 
 def _ends_byte_level(pre: PreTokenizer) -> bool:

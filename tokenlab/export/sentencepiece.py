@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import os
 import struct
+from typing import Any
 
 from .._atomic import atomic_write, check_writable_path
 from .._modelfile import read_model_bytes
@@ -233,11 +234,26 @@ def write_sentencepiece(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> N
             WordPiece, another pipeline, added tokens that are not pieces), or the
             directory of ``path`` does not exist.
     """
+    pieces = _pieces_of(tokenizer)
+    norm_spec, suffix = _normalizer_spec(
+        tokenizer, getattr(tokenizer.model, "normalizer_name", None)
+    )
+    proto = ModelProto(
+        pieces=[SentencePiece(p, _f32(s), t) for p, s, t in pieces],
+        trainer_spec=_trainer_spec(tokenizer.model, pieces, suffix),
+        normalizer_spec=norm_spec,
+    )
+    data = serialize_model(proto)
+    parse_model(data, name=os.fspath(path))  # what sentencepiece would refuse, refused here
+    check_writable_path(path)
+    with atomic_write(path, "wb") as f:
+        f.write(data)
+
+
+def _pieces_of(tokenizer: Tokenizer) -> list[tuple[str, float, int]]:
+    """The ``(piece, score, type)`` list a ``.model`` of ``tokenizer`` holds, checked."""
     pieces = piece_types(tokenizer)
     model = tokenizer.model
-    # A merge-list BPE is a SentencePiece BPE model when its merges are exactly the
-    # ones its pieces, scored in id order, give (a tokenizer.json written from one).
-    is_bpe = isinstance(model, (SentencePieceBPE, MergeListBPE))
     if pieces is None:
         why = (
             " with a merge list that is not SentencePiece's (SentencePiece merges by piece "
@@ -263,9 +279,16 @@ def write_sentencepiece(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> N
         if not p or p in seen:
             raise ConfigError(f"a .model needs unique non-empty pieces; {p!r} is not")
         seen.add(p)
+    return pieces
+
+
+def _trainer_spec(model: Any, pieces: list[tuple[str, float, int]], suffix: bool) -> TrainerSpec:
+    """The trainer spec of the ``.model``: the model's own (if trained here), updated."""
     stored = getattr(model, "trainer_spec", None)
     spec = copy.deepcopy(stored) if isinstance(stored, TrainerSpec) else TrainerSpec()
-    norm_spec, suffix = _normalizer_spec(tokenizer, getattr(model, "normalizer_name", None))
+    # A merge-list BPE is a SentencePiece BPE model when its merges are exactly the
+    # ones its pieces, scored in id order, give (a tokenizer.json written from one).
+    is_bpe = isinstance(model, (SentencePieceBPE, MergeListBPE))
     spec.model_type = BPE if is_bpe else UNIGRAM
     spec.vocab_size = len(pieces)
     spec.byte_fallback = bool(getattr(model, "byte_fallback", False))
@@ -293,13 +316,4 @@ def write_sentencepiece(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> N
                 f"the trainer spec's {what}_id={pid} is not the piece "
                 f"{getattr(spec, f'{what}_piece')!r} in this model"
             )
-    proto = ModelProto(
-        pieces=[SentencePiece(p, _f32(s), t) for p, s, t in pieces],
-        trainer_spec=spec,
-        normalizer_spec=norm_spec,
-    )
-    data = serialize_model(proto)
-    parse_model(data, name=os.fspath(path))  # what sentencepiece would refuse, refused here
-    check_writable_path(path)
-    with atomic_write(path, "wb") as f:
-        f.write(data)
+    return spec

@@ -380,33 +380,47 @@ def check_tiktoken_exact(
     Raises:
         ConfigError: a condition fails; the message names the token and why.
     """
+    ranks = _byte_ranks(model, skip)
+    _check_merge_order(model, ranks)
+    _check_merge_splits(model, ranks)
+    return ranks
+
+
+def _token_bytes(token: str, table: dict[str, int]) -> bytes:
+    """The bytes of a ByteLevel-mapped token (``table``: :func:`unicode_to_bytes`)."""
+    try:
+        return bytes(table[ch] for ch in token)
+    except KeyError:
+        raise ConfigError(
+            f"token {token!r} is not made of ByteLevel chars: tiktoken works on bytes, so "
+            "only byte-level BPE models (pre_tokenizer 'byte-level', 'gpt2', "
+            "'cl100k_base', 'o200k_base') can be exported"
+        ) from None
+
+
+def _byte_ranks(model: BPE, skip: set[str] | frozenset[str]) -> dict[bytes, int]:
+    """Token bytes -> id of every vocabulary token but ``skip``; all 256 bytes needed."""
     if model.continuing_subword_prefix or model.end_of_word_suffix:
         raise ConfigError(
             "tiktoken has no continuing-subword prefix or end-of-word suffix; this BPE uses "
             f"{model.continuing_subword_prefix or model.end_of_word_suffix!r}"
         )
     table = unicode_to_bytes()
-
-    def to_bytes(token: str) -> bytes:
-        try:
-            return bytes(table[ch] for ch in token)
-        except KeyError:
-            raise ConfigError(
-                f"token {token!r} is not made of ByteLevel chars: tiktoken works on bytes, so "
-                "only byte-level BPE models (pre_tokenizer 'byte-level', 'gpt2', "
-                "'cl100k_base', 'o200k_base') can be exported"
-            ) from None
-
     ranks: dict[bytes, int] = {}
     for token, tid in model.vocab.items():
         if token not in skip:
-            ranks[to_bytes(token)] = tid
+            ranks[_token_bytes(token, table)] = tid
     missing = [b for b in range(256) if bytes([b]) not in ranks]
     if missing:
         raise ConfigError(
             f"tiktoken needs all 256 single bytes as tokens; {len(missing)} are missing (first: "
             f"{bytes([missing[0]])!r}); train with the full byte alphabet (initial_alphabet)"
         )
+    return ranks
+
+
+def _check_merge_order(model: BPE, ranks: dict[bytes, int]) -> None:
+    """Condition 1 of :func:`check_tiktoken_exact`: one merge per token, ids increasing."""
     results: dict[str, int] = {}
     last = -1
     for k, (a, b) in enumerate(model.merges):
@@ -429,17 +443,21 @@ def check_tiktoken_exact(
                 f"token {_mapped(raw)!r} is in the vocabulary but no merge makes it and it is "
                 "not an added token; tiktoken would merge into it where this BPE does not"
             )
+
+
+def _check_merge_splits(model: BPE, ranks: dict[bytes, int]) -> None:
+    """Condition 2 of :func:`check_tiktoken_exact`: tiktoken's rule builds each merge."""
     merger = ByteRankMerger(ranks)
+    table = unicode_to_bytes()
     for k, (a, b) in enumerate(model.merges):
         t = a + b
-        got = merger.merge(to_bytes(t), model.vocab[t])
+        got = merger.merge(_token_bytes(t, table), model.vocab[t])
         if got != [model.vocab[a], model.vocab[b]]:
             inv = model._inverse()
             raise ConfigError(
                 f"merge #{k} makes {t!r} from {a!r} + {b!r}, but tiktoken's rule builds it from "
                 f"{[inv.get(i) for i in got]!r}: tiktoken would encode differently"
             )
-    return ranks
 
 
 def _mapped(token: bytes) -> str:
