@@ -69,7 +69,17 @@ def fast_split(pre: Any) -> tuple[str | None, bool] | None:
 
 
 def fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
-    """The native encoder of this pipeline, or None when it is not one it covers."""
+    """The native encoder of a pipeline, or None when it is not one it covers.
+
+    Args:
+        model: the tokenizer's model.
+        normalizer: its normalizer (or None).
+        pre: its pre-tokenizer (or None).
+
+    Returns:
+        A ``ByteLevelEncoder`` or ``SentencePieceEncoder`` that encodes texts as
+        the pipeline does, or None.
+    """
     if isinstance(model, (Unigram, SentencePieceBPE)):
         return sentencepiece_encoder(model, normalizer, pre)
     if normalizer is not None or pre is None:
@@ -166,6 +176,14 @@ def bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Callable[...
     It encodes a text in one pass, char by char (see
     :func:`tokenlab.corpus.bert_char_rule`), and hands the rare text the per-char rules
     do not cover to ``fallback``, the general pipeline.
+
+    Args:
+        model, normalizer, pre: the pipeline's components.
+        fallback: ``fallback(text, base, word_base)`` gives the encoder's columns
+            of ``text`` from the general pipeline.
+
+    Returns:
+        A ``BertEncoder``, or None.
     """
     if type(model) is not WordPiece:
         return None
