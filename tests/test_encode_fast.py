@@ -28,6 +28,7 @@ from tokenlab import Tokenizer
 from tokenlab.corpus import default_corpus
 from tokenlab.encoding import Encoding
 from tokenlab.export.tiktoken import PUBLISHED_ENCODINGS, read_tiktoken_ranks, write_tiktoken
+from tokenlab.fastpath import fast_encoder
 from tokenlab.models import BPE, TiktokenBPE
 from tokenlab.pre_tokenizers import ByteLevel, Whitespace
 
@@ -308,9 +309,7 @@ def _twin_cache(core: ModuleType, name: str, tok: Tokenizer) -> Any:
     key = (core.__name__, name)
     if key not in _TWINS:
         fast = tok._fast_encoder()
-        from tokenlab.tokenizer import _fast_encoder
-
-        built = _fast_encoder(tok.model, tok.normalizer, tok.pre_tokenizer)
+        built = fast_encoder(tok.model, tok.normalizer, tok.pre_tokenizer)
         assert type(built).__module__.endswith(("_core", "_pyencode"))
         to_byte = {i: b for b, i in enumerate(_byte_ids(tok))}
         assert len(to_byte) == 256

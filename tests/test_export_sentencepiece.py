@@ -366,7 +366,7 @@ def test_sampling_is_seeded_and_the_same_on_both_cores(
 ) -> None:
     from conftest import _load_core
 
-    import tokenlab.models as models_module
+    import tokenlab.models.unigram as models_module
     import tokenlab.sp_tokenizer as sp_module
 
     tok = tokenlab.train(
@@ -386,7 +386,7 @@ def test_sampling_is_seeded_and_the_same_on_both_cores(
     per_core = []
     for name in ("python", "cython"):
         core = _load_core(name)
-        monkeypatch.setattr(sp_module, "UnigramLattice", core.UnigramLattice)
+        # SentencePieceUnigram (tokenlab.models.unigram) builds the lattice.
         monkeypatch.setattr(models_module, "UnigramLattice", core.UnigramLattice)
         monkeypatch.setattr(models_module, "splitmix64", core.splitmix64)
         twin = sp_module.sentencepiece_tokenizer(

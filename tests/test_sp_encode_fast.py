@@ -28,11 +28,11 @@ from tokenlab import Tokenizer
 from tokenlab.charsmap import CharsMap
 from tokenlab.corpus import default_corpus
 from tokenlab.encoding import Encoding
+from tokenlab.fastpath import sentencepiece_encoder_args, sentencepiece_segmenter
 from tokenlab.models import SentencePieceBPE, Unigram
 from tokenlab.normalizers import SentencePieceNormalizer
 from tokenlab.pre_tokenizers import Metaspace
 from tokenlab.sp_tokenizer import SentencePieceUnigram, sentencepiece_tokenizer
-from tokenlab.tokenizer import _sentencepiece_encoder_args, _sentencepiece_segmenter
 
 INTERESTING = list(
     "  \t\n\r\x0b\x0c\u3000\u00a0\u2581\u200b\ufeffabcxyzABC0123456789éﬁＡ\u0301\u0308"
@@ -168,9 +168,9 @@ def pipelines() -> dict[str, Tokenizer]:
 
 
 def _twin(core: ModuleType, tok: Tokenizer) -> Any:
-    args = _sentencepiece_encoder_args(tok.model, tok.normalizer, tok.pre_tokenizer)
+    args = sentencepiece_encoder_args(tok.model, tok.normalizer, tok.pre_tokenizer)
     assert args is not None
-    segmenter = _sentencepiece_segmenter(tok.model, core.UnigramLattice)
+    segmenter = sentencepiece_segmenter(tok.model, core.UnigramLattice)
     return core.SentencePieceEncoder(segmenter, *args)
 
 

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from . import decoders, normalizers, pre_tokenizers, processors
+from . import decoders, export, normalizers, pre_tokenizers, processors
 from ._backend import BACKEND as backend
 from ._version import __version__
 from .bpe import BPETrainer as BPETrainer
@@ -55,6 +55,7 @@ __all__ = [
     "__version__",
     "backend",
     "decoders",
+    "export",
     "normalizers",
     "pre_tokenizers",
     "processors",

@@ -192,4 +192,3 @@ class ByteRankMerger:
                 raise ValueError(f"byte {part!r} has no rank: the rank table lacks it")
             out.append(r)
         return out
-

@@ -44,7 +44,7 @@ The CTC decoder is not supported; :func:`decoder_from_dict` rejects it with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
@@ -57,6 +57,7 @@ from tokenlab.pre_tokenizers import _metaspace_from_dict as metaspace_options
 from tokenlab.pre_tokenizers import bytes_to_unicode
 
 __all__ = [
+    "DECODER_TYPES",
     "BPEDecoder",
     "ByteFallback",
     "ByteLevel",
@@ -533,7 +534,8 @@ def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
         The decoder, or ``None`` when ``d`` is ``None``.
 
     Raises:
-        ModelFileError: ``d`` is malformed or names a decoder tokenlab does not support.
+        ModelFileError: ``d`` is malformed or names a decoder tokenlab does not
+            support (the message lists those of :data:`DECODER_TYPES`).
 
     >>> decoder_from_dict({"type": "BPEDecoder", "suffix": "</w>"})
     BPEDecoder({'type': 'BPEDecoder', 'suffix': '</w>'})
@@ -543,47 +545,51 @@ def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:
     if not isinstance(d, dict):
         raise ModelFileError(f"a decoder must be a JSON object or null, got {d!r}")
     kind = d.get("type")
-    if kind == "ByteLevel":
-        return ByteLevel(
-            dict_field(d, "add_prefix_space", bool, True),
-            dict_field(d, "trim_offsets", bool, True),
-            dict_field(d, "use_regex", bool, True),
+    build = DECODER_TYPES.get(kind) if isinstance(kind, str) else None
+    if build is None:
+        raise ModelFileError(
+            f"unsupported decoder type {kind!r}; tokenlab supports {', '.join(DECODER_TYPES)}"
         )
-    if kind == "BPEDecoder":
-        suffix = d.get("suffix", "</w>")
-        if not isinstance(suffix, str):
-            raise ModelFileError(f"BPEDecoder suffix must be a string, got {suffix!r}")
-        return BPEDecoder(suffix)
-    if kind == "WordPiece":
-        prefix = d.get("prefix", "##")
-        if not isinstance(prefix, str):
-            raise ModelFileError(f"WordPiece decoder prefix must be a string, got {prefix!r}")
-        return WordPiece(prefix, dict_field(d, "cleanup", bool, True))
-    if kind == "Metaspace":
-        return _metaspace_from_dict(d)
-    if kind == "ByteFallback":
-        return ByteFallback()
-    if kind == "Fuse":
-        return Fuse()
-    if kind == "Strip":
-        content = d.get("content", " ")
-        start, stop = d.get("start", 0), d.get("stop", 0)
-        try:
-            return Strip(content, start, stop)
-        except ConfigError as e:
-            raise ModelFileError(f"bad Strip decoder {d!r}: {e}") from e
-    if kind == "Replace":
-        return _replace_from_dict(d)
-    if kind == "Sequence":
-        stages = d.get("decoders")
-        if not isinstance(stages, list):
-            raise ModelFileError(f'Sequence decoder needs a "decoders" list, got {d!r}')
-        built = [decoder_from_dict(s) for s in stages]
-        return Sequence([s for s in built if s is not None])
-    raise ModelFileError(
-        f"unsupported decoder type {kind!r}; tokenlab supports ByteLevel, BPEDecoder, WordPiece, "
-        "Metaspace, ByteFallback, Fuse, Strip, Replace and Sequence"
+    return build(d)
+
+
+def _byte_level_from_dict(d: dict[str, Any]) -> ByteLevel:
+    return ByteLevel(
+        dict_field(d, "add_prefix_space", bool, True),
+        dict_field(d, "trim_offsets", bool, True),
+        dict_field(d, "use_regex", bool, True),
     )
+
+
+def _bpe_from_dict(d: dict[str, Any]) -> BPEDecoder:
+    suffix = d.get("suffix", "</w>")
+    if not isinstance(suffix, str):
+        raise ModelFileError(f"BPEDecoder suffix must be a string, got {suffix!r}")
+    return BPEDecoder(suffix)
+
+
+def _wordpiece_from_dict(d: dict[str, Any]) -> WordPiece:
+    prefix = d.get("prefix", "##")
+    if not isinstance(prefix, str):
+        raise ModelFileError(f"WordPiece decoder prefix must be a string, got {prefix!r}")
+    return WordPiece(prefix, dict_field(d, "cleanup", bool, True))
+
+
+def _strip_from_dict(d: dict[str, Any]) -> Strip:
+    content = d.get("content", " ")
+    start, stop = d.get("start", 0), d.get("stop", 0)
+    try:
+        return Strip(content, start, stop)
+    except ConfigError as e:
+        raise ModelFileError(f"bad Strip decoder {d!r}: {e}") from e
+
+
+def _sequence_from_dict(d: dict[str, Any]) -> Sequence:
+    stages = d.get("decoders")
+    if not isinstance(stages, list):
+        raise ModelFileError(f'Sequence decoder needs a "decoders" list, got {d!r}')
+    built = [decoder_from_dict(s) for s in stages]
+    return Sequence([s for s in built if s is not None])
 
 
 def _metaspace_from_dict(d: dict[str, Any]) -> Metaspace:
@@ -608,3 +614,18 @@ def _replace_from_dict(d: dict[str, Any]) -> Replace:
         return Replace(ptext, content, literal=ptype == "String")
     except ConfigError as e:
         raise ModelFileError(f"bad Replace decoder: {e}") from e
+
+
+#: ``tokenizer.json`` decoder ``type`` -> the builder of that decoder from its dict:
+#: the one table :func:`decoder_from_dict` reads.
+DECODER_TYPES: dict[str, Callable[[dict[str, Any]], Decoder]] = {
+    "ByteLevel": _byte_level_from_dict,
+    "BPEDecoder": _bpe_from_dict,
+    "WordPiece": _wordpiece_from_dict,
+    "Metaspace": _metaspace_from_dict,
+    "ByteFallback": lambda d: ByteFallback(),
+    "Fuse": lambda d: Fuse(),
+    "Strip": _strip_from_dict,
+    "Replace": _replace_from_dict,
+    "Sequence": _sequence_from_dict,
+}

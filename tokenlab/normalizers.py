@@ -61,7 +61,7 @@ import base64
 import binascii
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -77,6 +77,7 @@ __all__ = [
     "NFD",
     "NFKC",
     "NFKD",
+    "NORMALIZER_TYPES",
     "BertNormalizer",
     "Lowercase",
     "NmtNfkc",
@@ -84,6 +85,7 @@ __all__ = [
     "Normalizer",
     "Precompiled",
     "Replace",
+    "SentencePieceNormalization",
     "SentencePieceNormalizer",
     "Sequence",
     "Strip",
@@ -872,6 +874,75 @@ class Precompiled(Normalizer):
         }
 
 
+# What the SentencePiece whitespace cleanup is in tokenizers' terms: strip spaces at
+# both ends (lookarounds, because onig's ^ and $ also match at line breaks), then
+# collapse runs. Only U+0020 counts, as in SentencePiece.
+_STRIP_SPACES = "(?<![\\s\\S]) +| +(?![\\s\\S])"
+_COLLAPSE_SPACES = " {2,}"
+
+
+class SentencePieceNormalization(SentencePieceNormalizer):
+    """SentencePiece's normalization, exactly; saved in Hugging Face's form.
+
+    Behaves as :class:`SentencePieceNormalizer`.
+    ``to_dict`` writes what ``tokenizers`` can load (a ``Sequence`` of
+    ``Precompiled``, a ``Replace`` stripping spaces at both ends and a
+    ``Replace`` collapsing runs of spaces; the dummy prefix and the ``▁`` come
+    from the ``Metaspace`` pre-tokenizer). That form differs from SentencePiece
+    only where ``tokenizers``' ``Precompiled`` does (it applies the charsmap per
+    grapheme cluster); a tokenizer loaded back from it behaves as ``tokenizers``.
+
+    >>> SentencePieceNormalization(None).normalize_str("  a  b ")
+    '▁a▁b'
+    """
+
+    def __init__(
+        self,
+        charsmap: bytes | CharsMap | None,
+        add_dummy_prefix: bool = True,
+        remove_extra_whitespaces: bool = True,
+        escape_whitespaces: bool = True,
+        treat_whitespace_as_suffix: bool = False,
+    ) -> None:
+        compiled = charsmap if isinstance(charsmap, CharsMap) else None
+        super().__init__(
+            None if isinstance(charsmap, CharsMap) else charsmap,
+            add_dummy_prefix=add_dummy_prefix,
+            remove_extra_whitespaces=remove_extra_whitespaces,
+            escape_whitespaces=escape_whitespaces,
+            treat_whitespace_as_suffix=treat_whitespace_as_suffix,
+        )
+        if compiled is not None:
+            # Already compiled (nmt_nfkc is built once per process): reading its blob
+            # back would cost about a second.
+            self.charsmap = compiled
+            self._collapse_exact = not any("  " in v for v in compiled.replacements())
+
+    @property
+    def charsmap_bytes(self) -> bytes:
+        """The precompiled charsmap (empty: SentencePiece's ``identity``)."""
+        return self.charsmap.to_bytes()
+
+    def to_dict(self) -> dict[str, Any] | None:  # type: ignore[override]
+        if self.treat_whitespace_as_suffix or not self.escape_whitespaces:
+            raise ConfigError(
+                "tokenizer.json cannot express SentencePiece's treat_whitespace_as_suffix or "
+                "escape_whitespaces=False; export the tokenizer as a .model file instead"
+            )
+        parts: list[Normalizer] = []
+        blob = self.charsmap_bytes
+        if blob:
+            parts.append(Precompiled(blob))
+        if self.remove_extra_whitespaces:
+            parts.append(Replace(_STRIP_SPACES, "", is_regex=True))
+            parts.append(Replace(_COLLAPSE_SPACES, " ", is_regex=True))
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0].to_dict()
+        return Sequence(parts).to_dict()
+
+
 _GRAPHEME_RE = regex.compile(r"\X", regex.DOTALL)
 
 
@@ -892,7 +963,76 @@ def _b64_charsmap(d: dict[str, Any], allow_null: bool) -> bytes:
         ) from e
 
 
-_FORMS: dict[str, type[_UnicodeForm]] = {"NFC": NFC, "NFD": NFD, "NFKC": NFKC, "NFKD": NFKD}
+def _strip_from_dict(d: dict[str, Any]) -> Strip:
+    return Strip(dict_field(d, "strip_left", bool, True), dict_field(d, "strip_right", bool, True))
+
+
+def _replace_from_dict(d: dict[str, Any]) -> Replace:
+    pattern = d.get("pattern")
+    content = d.get("content")
+    if not (isinstance(pattern, dict) and len(pattern) == 1) or not isinstance(content, str):
+        raise ModelFileError(
+            'Replace normalizer needs "pattern": {"String"|"Regex": ...} and a string '
+            f'"content", got {d!r}'
+        )
+    ((ptype, ptext),) = pattern.items()
+    if ptype not in ("String", "Regex"):
+        raise ModelFileError(f"Replace pattern {pattern!r}: expected a Regex or String")
+    try:
+        return Replace(ptext, content, is_regex=ptype == "Regex")
+    except ConfigError as e:
+        raise ModelFileError(f"bad Replace normalizer: {e}") from e
+
+
+def _bert_from_dict(d: dict[str, Any]) -> BertNormalizer:
+    strip_accents = d.get("strip_accents")
+    if strip_accents is not None and not isinstance(strip_accents, bool):
+        raise ModelFileError(
+            f"BertNormalizer: 'strip_accents' must be true/false/null, got {strip_accents!r}"
+        )
+    return BertNormalizer(
+        clean_text=dict_field(d, "clean_text", bool, True),
+        handle_chinese_chars=dict_field(d, "handle_chinese_chars", bool, True),
+        strip_accents=strip_accents,
+        lowercase=dict_field(d, "lowercase", bool, True),
+    )
+
+
+def _sentencepiece_from_dict(d: dict[str, Any]) -> SentencePieceNormalizer:
+    return SentencePieceNormalizer(
+        _b64_charsmap(d, allow_null=True),
+        add_dummy_prefix=dict_field(d, "add_dummy_prefix", bool, True),
+        remove_extra_whitespaces=dict_field(d, "remove_extra_whitespaces", bool, True),
+        escape_whitespaces=dict_field(d, "escape_whitespaces", bool, True),
+        treat_whitespace_as_suffix=dict_field(d, "treat_whitespace_as_suffix", bool, False),
+    )
+
+
+def _sequence_from_dict(d: dict[str, Any]) -> Sequence:
+    stages = d.get("normalizers")
+    if not isinstance(stages, list):
+        raise ModelFileError(f'Sequence normalizer needs a "normalizers" list, got {d!r}')
+    built = [normalizer_from_dict(s) for s in stages]
+    return Sequence([s for s in built if s is not None])
+
+
+#: ``tokenizer.json`` normalizer ``type`` -> the builder of that normalizer from its
+#: dict: the one table :func:`normalizer_from_dict` reads. ``NmtNfkc`` and
+#: ``SentencePieceNormalizer`` are tokenlab's own types.
+NORMALIZER_TYPES: dict[str, Callable[[dict[str, Any]], Normalizer]] = {
+    "NFC": lambda d: NFC(),
+    "NFD": lambda d: NFD(),
+    "NFKC": lambda d: NFKC(),
+    "NFKD": lambda d: NFKD(),
+    "Lowercase": lambda d: Lowercase(),
+    "Strip": _strip_from_dict,
+    "Replace": _replace_from_dict,
+    "BertNormalizer": _bert_from_dict,
+    "Precompiled": lambda d: Precompiled(_b64_charsmap(d, allow_null=False)),
+    "Sequence": _sequence_from_dict,
+    "NmtNfkc": lambda d: NmtNfkc(),
+    "SentencePieceNormalizer": _sentencepiece_from_dict,
+}
 
 
 def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
@@ -905,7 +1045,8 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
         The normalizer, or ``None`` when ``d`` is ``None``.
 
     Raises:
-        ModelFileError: ``d`` is malformed or names a normalizer tokenlab does not support.
+        ModelFileError: ``d`` is malformed or names a normalizer tokenlab does not
+            support (the message lists those of :data:`NORMALIZER_TYPES`).
 
     >>> normalizer_from_dict({"type": "Sequence", "normalizers": [{"type": "NFC"}]})
     Sequence({'type': 'Sequence', 'normalizers': [{'type': 'NFC'}]})
@@ -915,61 +1056,9 @@ def normalizer_from_dict(d: dict[str, Any] | None) -> Normalizer | None:
     if not isinstance(d, dict):
         raise ModelFileError(f"a normalizer must be a JSON object or null, got {d!r}")
     kind = d.get("type")
-    if isinstance(kind, str) and kind in _FORMS:
-        return _FORMS[kind]()
-    if kind == "Lowercase":
-        return Lowercase()
-    if kind == "Strip":
-        return Strip(
-            dict_field(d, "strip_left", bool, True), dict_field(d, "strip_right", bool, True)
+    build = NORMALIZER_TYPES.get(kind) if isinstance(kind, str) else None
+    if build is None:
+        raise ModelFileError(
+            f"unsupported normalizer type {kind!r}; tokenlab supports {', '.join(NORMALIZER_TYPES)}"
         )
-    if kind == "Replace":
-        pattern = d.get("pattern")
-        content = d.get("content")
-        if not (isinstance(pattern, dict) and len(pattern) == 1) or not isinstance(content, str):
-            raise ModelFileError(
-                'Replace normalizer needs "pattern": {"String"|"Regex": ...} and a string '
-                f'"content", got {d!r}'
-            )
-        ((ptype, ptext),) = pattern.items()
-        if ptype not in ("String", "Regex"):
-            raise ModelFileError(f"Replace pattern {pattern!r}: expected a Regex or String")
-        try:
-            return Replace(ptext, content, is_regex=ptype == "Regex")
-        except ConfigError as e:
-            raise ModelFileError(f"bad Replace normalizer: {e}") from e
-    if kind == "BertNormalizer":
-        strip_accents = d.get("strip_accents")
-        if strip_accents is not None and not isinstance(strip_accents, bool):
-            raise ModelFileError(
-                f"BertNormalizer: 'strip_accents' must be true/false/null, got {strip_accents!r}"
-            )
-        return BertNormalizer(
-            clean_text=dict_field(d, "clean_text", bool, True),
-            handle_chinese_chars=dict_field(d, "handle_chinese_chars", bool, True),
-            strip_accents=strip_accents,
-            lowercase=dict_field(d, "lowercase", bool, True),
-        )
-    if kind == "Precompiled":
-        return Precompiled(_b64_charsmap(d, allow_null=False))
-    if kind == "NmtNfkc":
-        return NmtNfkc()
-    if kind == "SentencePieceNormalizer":
-        return SentencePieceNormalizer(
-            _b64_charsmap(d, allow_null=True),
-            add_dummy_prefix=dict_field(d, "add_dummy_prefix", bool, True),
-            remove_extra_whitespaces=dict_field(d, "remove_extra_whitespaces", bool, True),
-            escape_whitespaces=dict_field(d, "escape_whitespaces", bool, True),
-            treat_whitespace_as_suffix=dict_field(d, "treat_whitespace_as_suffix", bool, False),
-        )
-    if kind == "Sequence":
-        stages = d.get("normalizers")
-        if not isinstance(stages, list):
-            raise ModelFileError(f'Sequence normalizer needs a "normalizers" list, got {d!r}')
-        built = [normalizer_from_dict(s) for s in stages]
-        return Sequence([s for s in built if s is not None])
-    raise ModelFileError(
-        f"unsupported normalizer type {kind!r}; tokenlab supports NFC, NFD, NFKC, NFKD, "
-        "Lowercase, Strip, Replace, BertNormalizer, Precompiled and Sequence (and its own "
-        "NmtNfkc and SentencePieceNormalizer)"
-    )
+    return build(d)

@@ -57,14 +57,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass
 from typing import Any
 
 import regex
 
-from tokenlab import _backend
+from tokenlab._backend import BACKEND, ByteWordCounter, PatternScanner
 from tokenlab._component import Component, dict_field
 from tokenlab._patterns import BYTE_LEVEL_PATTERN as _BYTE_LEVEL_PATTERN
 from tokenlab._patterns import PATTERNS, SCAN_PATTERNS
@@ -72,6 +72,7 @@ from tokenlab.errors import ConfigError, ModelFileError
 
 __all__ = [
     "PATTERNS",
+    "PRE_TOKENIZER_TYPES",
     "BertPreTokenizer",
     "ByteLevel",
     "ByteLevelSetup",
@@ -105,7 +106,7 @@ _SCAN_NAME_OF = {p: n for n, p in SCAN_PATTERNS.items()}
 
 @functools.cache
 def _native_scanner(name: str) -> Any:
-    return _backend.PatternScanner(name) if _backend.BACKEND == "cython" else None
+    return PatternScanner(name) if BACKEND == "cython" else None
 
 
 def _scanner(pattern: str) -> Any:
@@ -835,7 +836,7 @@ def _byte_word_counter(pre: PreTokenizer | None) -> Any:
     For :func:`tokenlab.corpus.count_words`: it counts without a Python string per word.
     """
     found = None if pre is None else _byte_word_scanner(pre)
-    return None if found is None else _backend.ByteWordCounter(*found)
+    return None if found is None else ByteWordCounter(*found)
 
 
 _NAMES = ("whitespace", "whitespace-split", "bert", "byte-level", *PATTERNS)
@@ -877,6 +878,40 @@ def get_pre_tokenizer(name: str) -> PreTokenizer:
     raise ConfigError(f"unknown pre-tokenizer {name!r}; valid names: {', '.join(_NAMES)}")
 
 
+def _byte_level_from_dict(d: dict[str, Any]) -> ByteLevel:
+    return ByteLevel(
+        add_prefix_space=dict_field(d, "add_prefix_space", bool, True),
+        trim_offsets=dict_field(d, "trim_offsets", bool, True),
+        use_regex=dict_field(d, "use_regex", bool, True),
+    )
+
+
+def _split_from_dict(d: dict[str, Any]) -> Split:
+    pattern = d.get("pattern")
+    if not (isinstance(pattern, dict) and len(pattern) == 1):
+        raise ModelFileError(
+            f'Split pattern must be {{"Regex": ...}} or {{"String": ...}}, got {pattern!r}'
+        )
+    ((ptype, ptext),) = pattern.items()
+    if ptype not in ("Regex", "String") or not isinstance(ptext, str):
+        raise ModelFileError(f"Split pattern {pattern!r}: expected a Regex or String")
+    try:
+        return Split(
+            ptext,
+            dict_field(d, "behavior", str, "Isolated"),
+            dict_field(d, "invert", bool, False),
+            literal=ptype == "String",
+        )
+    except ConfigError as e:
+        raise ModelFileError(f"bad Split pre_tokenizer: {e}") from e
+
+
+def _sequence_from_dict(d: dict[str, Any]) -> Sequence:
+    stages = dict_field(d, "pretokenizers", list)
+    built = [pre_tokenizer_from_dict(s) for s in stages]
+    return Sequence([s for s in built if s is not None])
+
+
 def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
     """Build a pre-tokenizer from its ``tokenizer.json`` dict.
 
@@ -887,7 +922,8 @@ def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
         The pre-tokenizer, or ``None`` when ``d`` is ``None``.
 
     Raises:
-        ModelFileError: ``d`` is malformed or names a pre-tokenizer tokenlab does not support.
+        ModelFileError: ``d`` is malformed or names a pre-tokenizer tokenlab does not
+            support (the message lists those of :data:`PRE_TOKENIZER_TYPES`).
 
     >>> pre_tokenizer_from_dict({"type": "Whitespace"})
     Whitespace({'type': 'Whitespace'})
@@ -897,46 +933,13 @@ def pre_tokenizer_from_dict(d: dict[str, Any] | None) -> PreTokenizer | None:
     if not isinstance(d, dict):
         raise ModelFileError(f"a pre_tokenizer must be a JSON object or null, got {d!r}")
     kind = d.get("type")
-    if kind == "Whitespace":
-        return Whitespace()
-    if kind == "WhitespaceSplit":
-        return WhitespaceSplit()
-    if kind == "BertPreTokenizer":
-        return BertPreTokenizer()
-    if kind == "ByteLevel":
-        return ByteLevel(
-            add_prefix_space=dict_field(d, "add_prefix_space", bool, True),
-            trim_offsets=dict_field(d, "trim_offsets", bool, True),
-            use_regex=dict_field(d, "use_regex", bool, True),
+    build = PRE_TOKENIZER_TYPES.get(kind) if isinstance(kind, str) else None
+    if build is None:
+        raise ModelFileError(
+            f"unsupported pre_tokenizer type {kind!r}; tokenlab supports "
+            f"{', '.join(PRE_TOKENIZER_TYPES)}"
         )
-    if kind == "Split":
-        pattern = d.get("pattern")
-        if not (isinstance(pattern, dict) and len(pattern) == 1):
-            raise ModelFileError(
-                f'Split pattern must be {{"Regex": ...}} or {{"String": ...}}, got {pattern!r}'
-            )
-        ((ptype, ptext),) = pattern.items()
-        if ptype not in ("Regex", "String") or not isinstance(ptext, str):
-            raise ModelFileError(f"Split pattern {pattern!r}: expected a Regex or String")
-        try:
-            return Split(
-                ptext,
-                dict_field(d, "behavior", str, "Isolated"),
-                dict_field(d, "invert", bool, False),
-                literal=ptype == "String",
-            )
-        except ConfigError as e:
-            raise ModelFileError(f"bad Split pre_tokenizer: {e}") from e
-    if kind == "Metaspace":
-        return _metaspace_from_dict(d)
-    if kind == "Sequence":
-        stages = dict_field(d, "pretokenizers", list)
-        built = [pre_tokenizer_from_dict(s) for s in stages]
-        return Sequence([s for s in built if s is not None])
-    raise ModelFileError(
-        f"unsupported pre_tokenizer type {kind!r}; tokenlab supports Whitespace, "
-        "WhitespaceSplit, BertPreTokenizer, ByteLevel, Split, Metaspace and Sequence"
-    )
+    return build(d)
 
 
 def _metaspace_from_dict(d: dict[str, Any]) -> Metaspace:
@@ -965,3 +968,16 @@ def _metaspace_from_dict(d: dict[str, Any]) -> Metaspace:
         return Metaspace(replacement, scheme, dict_field(d, "split", bool, True))
     except ConfigError as e:
         raise ModelFileError(f"bad Metaspace component: {e}") from e
+
+
+#: ``tokenizer.json`` pre-tokenizer ``type`` -> the builder of that pre-tokenizer from
+#: its dict: the one table :func:`pre_tokenizer_from_dict` reads.
+PRE_TOKENIZER_TYPES: dict[str, Callable[[dict[str, Any]], PreTokenizer]] = {
+    "Whitespace": lambda d: Whitespace(),
+    "WhitespaceSplit": lambda d: WhitespaceSplit(),
+    "BertPreTokenizer": lambda d: BertPreTokenizer(),
+    "ByteLevel": _byte_level_from_dict,
+    "Split": _split_from_dict,
+    "Metaspace": _metaspace_from_dict,
+    "Sequence": _sequence_from_dict,
+}

@@ -13,7 +13,7 @@ Not supported: ``RobertaProcessing`` (refused on load with a clear error).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
@@ -22,6 +22,7 @@ from .encoding import Encoding
 from .errors import ConfigError, ModelFileError
 
 __all__ = [
+    "PROCESSOR_TYPES",
     "BertProcessing",
     "ByteLevel",
     "PostProcessor",
@@ -331,43 +332,71 @@ def _pair(value: Any, what: str) -> tuple[str, int]:
     raise ModelFileError(f"BertProcessing: {what!r} must be [token, id]")
 
 
+def _byte_level_from_dict(d: dict[str, Any]) -> ByteLevel:
+    return ByteLevel(
+        trim_offsets=bool(d.get("trim_offsets", True)),
+        add_prefix_space=bool(d.get("add_prefix_space", True)),
+        use_regex=bool(d.get("use_regex", True)),
+    )
+
+
+def _template_from_dict(d: dict[str, Any]) -> TemplateProcessing:
+    specials = d.get("special_tokens", {})
+    if not isinstance(specials, dict):
+        raise ModelFileError("TemplateProcessing: 'special_tokens' must be an object")
+    for key in ("single", "pair"):
+        if not isinstance(d.get(key), list):
+            raise ModelFileError(f"TemplateProcessing: {key!r} must be a list")
+    try:
+        return TemplateProcessing(d["single"], d["pair"], list(specials.values()))
+    except ConfigError as e:
+        raise ModelFileError(f"TemplateProcessing: {e}") from None
+
+
+def _bert_from_dict(d: dict[str, Any]) -> BertProcessing:
+    return BertProcessing(_pair(d.get("sep"), "sep"), _pair(d.get("cls"), "cls"))
+
+
+def _sequence_from_dict(d: dict[str, Any]) -> Sequence:
+    items = d.get("processors")
+    if not isinstance(items, list):
+        raise ModelFileError("Sequence post_processor: 'processors' must be a list")
+    procs = [processor_from_dict(p) for p in items]
+    return Sequence([p for p in procs if p is not None])
+
+
+#: ``tokenizer.json`` post-processor ``type`` -> the builder of that post-processor
+#: from its dict: the one table :func:`processor_from_dict` reads.
+PROCESSOR_TYPES: dict[str, Callable[[dict[str, Any]], PostProcessor]] = {
+    "ByteLevel": _byte_level_from_dict,
+    "TemplateProcessing": _template_from_dict,
+    "BertProcessing": _bert_from_dict,
+    "Sequence": _sequence_from_dict,
+}
+
+
 def processor_from_dict(d: Any) -> PostProcessor | None:
     """Build a post-processor from its ``tokenizer.json`` dict (None stays None).
 
+    Args:
+        d: The ``"post_processor"`` value of a ``tokenizer.json`` (``None`` allowed).
+
+    Returns:
+        The post-processor, or ``None`` when ``d`` is ``None``.
+
     Raises:
-        ModelFileError: unknown or unsupported type, or malformed fields.
+        ModelFileError: unknown or unsupported type (the message lists those of
+            :data:`PROCESSOR_TYPES`), or malformed fields.
     """
     if d is None:
         return None
     if not isinstance(d, dict):
         raise ModelFileError("'post_processor' must be an object or null")
     kind = d.get("type")
-    if kind == "ByteLevel":
-        return ByteLevel(
-            trim_offsets=bool(d.get("trim_offsets", True)),
-            add_prefix_space=bool(d.get("add_prefix_space", True)),
-            use_regex=bool(d.get("use_regex", True)),
+    build = PROCESSOR_TYPES.get(kind) if isinstance(kind, str) else None
+    if build is None:
+        raise ModelFileError(
+            f"post_processor type {kind!r} is not supported "
+            f"(supported: {', '.join(PROCESSOR_TYPES)})"
         )
-    if kind == "TemplateProcessing":
-        specials = d.get("special_tokens", {})
-        if not isinstance(specials, dict):
-            raise ModelFileError("TemplateProcessing: 'special_tokens' must be an object")
-        for key in ("single", "pair"):
-            if not isinstance(d.get(key), list):
-                raise ModelFileError(f"TemplateProcessing: {key!r} must be a list")
-        try:
-            return TemplateProcessing(d["single"], d["pair"], list(specials.values()))
-        except ConfigError as e:
-            raise ModelFileError(f"TemplateProcessing: {e}") from None
-    if kind == "BertProcessing":
-        return BertProcessing(_pair(d.get("sep"), "sep"), _pair(d.get("cls"), "cls"))
-    if kind == "Sequence":
-        items = d.get("processors")
-        if not isinstance(items, list):
-            raise ModelFileError("Sequence post_processor: 'processors' must be a list")
-        procs = [processor_from_dict(p) for p in items]
-        return Sequence([p for p in procs if p is not None])
-    raise ModelFileError(
-        f"post_processor type {kind!r} is not supported "
-        "(supported: ByteLevel, TemplateProcessing, BertProcessing, Sequence)"
-    )
+    return build(d)

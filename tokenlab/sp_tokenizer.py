@@ -1,10 +1,10 @@
-"""SentencePiece tokenizers as tokenlab pipelines: the Unigram model with piece types,
-the normalizer, the pipeline builder and ``tokenlab.train(algorithm="sp-bpe" | "unigram")``.
+"""SentencePiece tokenizers as tokenlab pipelines: the pipeline builder, piece types
+and ``tokenlab.train(algorithm="sp-bpe" | "unigram")``.
 
 A SentencePiece tokenizer (Kudo and Richardson, 2018) is, as a tokenlab
 :class:`~tokenlab.tokenizer.Tokenizer`:
 
-* normalizer: :class:`SentencePieceNormalization`, exactly
+* normalizer: :class:`~tokenlab.normalizers.SentencePieceNormalization`, exactly
   ``SentencePieceProcessor.normalize`` (the precompiled charsmap, whitespace
   cleanup, the dummy ``▁`` prefix, spaces as ``▁``), with alignments, so offsets
   index the original text;
@@ -13,14 +13,18 @@ A SentencePiece tokenizer (Kudo and Richardson, 2018) is, as a tokenlab
   as long as no piece has ``▁`` after its first char; otherwise there is no
   pre-tokenizer and the model sees the whole sentence);
 * model: :class:`~tokenlab.models.SentencePieceBPE` (merging by piece score) or
-  :class:`SentencePieceUnigram` (Viterbi with SentencePiece's piece types);
+  :class:`~tokenlab.models.SentencePieceUnigram` (Viterbi with SentencePiece's
+  piece types);
 * decoder: ``▁`` back to spaces, byte pieces back to text, the dummy space dropped.
 
 Saved as ``tokenizer.json`` the pipeline takes the form Hugging Face's
 SentencePiece converters give it (``Precompiled`` and ``Replace`` normalizers,
-``Metaspace``), which ``tokenizers`` loads; see :meth:`SentencePieceNormalization.to_dict`
-for what that form cannot say exactly, and :meth:`SentencePieceUnigram.to_dict`
-and :meth:`tokenlab.models.SentencePieceBPE.to_dict` for the models.
+``Metaspace``), which ``tokenizers`` loads; see
+:meth:`tokenlab.normalizers.SentencePieceNormalization.to_dict` for what that form
+cannot say exactly, and :meth:`tokenlab.models.SentencePieceUnigram.to_dict` and
+:meth:`tokenlab.models.SentencePieceBPE.to_dict` for the models. The model and
+normalizer classes live with the other models and normalizers; their names stay
+importable from here.
 
 Not supported: ``treat_whitespace_as_suffix`` and ``escape_whitespaces=False``
 have no ``tokenizer.json`` form (they work in tokenlab and in ``.model`` files),
@@ -31,14 +35,21 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from . import decoders, normalizers, pre_tokenizers
-from ._backend import UNK_PENALTY, UnigramLattice
 from .charsmap import CharsMap
+from .decoders import ByteFallback, Decoder, Fuse, Strip
+from .decoders import Metaspace as MetaspaceDecoder
+from .decoders import Replace as ReplaceDecoder
+from .decoders import Sequence as DecoderSequence
 from .errors import ConfigError, ModelFileError
-from .models import SentencePieceBPE, Unigram
+from .models import BPE, SentencePieceBPE, SentencePieceUnigram, Unigram
+from .models._base import BYTE, CONTROL, NORMAL, UNKNOWN, UNUSED, USER_DEFINED
+from .normalizers import _COLLAPSE_SPACES as _COLLAPSE_SPACES
+from .normalizers import _STRIP_SPACES as _STRIP_SPACES
+from .normalizers import SentencePieceNormalization
+from .pre_tokenizers import Metaspace, PreTokenizer
 from .tokenizer import Tokenizer
 
 __all__ = [
@@ -50,112 +61,14 @@ __all__ = [
     "train_sentencepiece",
 ]
 
-NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 SPACE = "\u2581"
 #: The normalizations ``tokenlab.train`` offers for SentencePiece models.
 SENTENCEPIECE_NORMALIZATIONS = ("nmt_nfkc", "identity")
-# What the SentencePiece whitespace cleanup is in tokenizers' terms: strip spaces at
-# both ends (lookarounds, because onig's ^ and $ also match at line breaks), then
-# collapse runs. Only U+0020 counts, as in SentencePiece.
-_STRIP_SPACES = "(?<![\\s\\S]) +| +(?![\\s\\S])"
-_COLLAPSE_SPACES = " {2,}"
 
 
 def _f32(x: float) -> float:
     """``x`` rounded to float32, the precision of scores in a ``.model`` file."""
     return float(struct.unpack("<f", struct.pack("<f", x))[0])
-
-
-class SentencePieceUnigram(Unigram):
-    """A Unigram model with SentencePiece's piece types, encoding as ``sentencepiece`` does.
-
-    The same Viterbi as :class:`~tokenlab.models.Unigram`, with SentencePiece's
-    rules for the types: unknown, control and byte pieces (and unused ones)
-    never match text; a user-defined piece of ``n`` chars scores ``n *
-    max_score - 0.1``, which makes it win over any split of it; the unknown
-    char scores the lowest NORMAL score minus 10.
-
-    Args:
-        pieces: ``(piece, score, type)`` per id (types as in
-            :class:`~tokenlab.models.SentencePieceBPE`).
-        byte_fallback: unknown chars become their ``<0xNN>`` byte pieces.
-
-    Raises:
-        ModelFileError: no unknown piece or more than one, a bad type, or byte
-            fallback without the byte pieces.
-
-    >>> m = SentencePieceUnigram([("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("▁", -1.0, 1),
-    ...                           ("a", -2.0, 1), ("s", -2.0, 1), ("<", -2.0, 1)])
-    >>> m.tokenize("▁<s>a")[0]  # "<s>" is a control piece: never matched in text
-    [2, 5, 4, 0, 3]
-    """
-
-    def __init__(
-        self, pieces: Sequence[tuple[str, float, int]], *, byte_fallback: bool = False
-    ) -> None:
-        types: list[int] = []
-        unk_id: int | None = None
-        for i, entry in enumerate(pieces):
-            if not (isinstance(entry, (tuple, list)) and len(entry) == 3):
-                raise ModelFileError(f"SentencePiece piece #{i} must be (piece, score, type)")
-            kind = entry[2]
-            if kind not in (NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE):
-                raise ModelFileError(
-                    f"SentencePiece piece #{i} {entry[0]!r} has unknown type {kind!r}"
-                )
-            if kind == UNKNOWN:
-                if unk_id is not None:
-                    raise ModelFileError("SentencePiece model has more than one unknown piece")
-                unk_id = i
-            types.append(int(kind))
-        if unk_id is None:
-            raise ModelFileError("SentencePiece model has no unknown piece (type 2)")
-        super().__init__([(p, s) for p, s, _ in pieces], unk_id=unk_id, byte_fallback=False)
-        if len(self.vocab) != len(self.pieces) or any(not p for p, _ in self.pieces):
-            raise ModelFileError("SentencePiece pieces must be unique non-empty strings")
-        if byte_fallback:
-            for b in range(256):
-                bid = self.vocab.get(f"<0x{b:02X}>")
-                if bid is None or types[bid] != BYTE:
-                    raise ModelFileError(
-                        f"byte_fallback needs the 256 byte pieces; <0x{b:02X}> is missing"
-                    )
-        self.byte_fallback = byte_fallback
-        self.types = types
-        normal = [s for (_, s), t in zip(self.pieces, types) if t == NORMAL]
-        min_score = min(normal, default=0.0)
-        max_score = max(normal, default=0.0)
-        matched = [
-            p if t in (NORMAL, USER_DEFINED) else None for (p, _), t in zip(self.pieces, types)
-        ]
-        scores = [
-            len(p) * max_score - 0.1 if t == USER_DEFINED else s
-            for (p, s), t in zip(self.pieces, types)
-        ]
-        self._lattice_args = (matched, scores, unk_id, min_score - UNK_PENALTY)
-        self._lattice = UnigramLattice(*self._lattice_args)
-
-    @property
-    def typed_pieces(self) -> list[tuple[str, float, int]]:
-        """``(piece, score, type)`` per id."""
-        return [(p, s, t) for (p, s), t in zip(self.pieces, self.types)]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Hugging Face's ``Unigram`` model, when it encodes the same.
-
-        Raises:
-            ConfigError: the model has user-defined or unused pieces: ``tokenizers``
-                scores a user-defined piece by its stored score (SentencePiece gives
-                it a bonus) and matches unused pieces.
-        """
-        odd = [p for (p, _), t in zip(self.pieces, self.types) if t in (USER_DEFINED, UNUSED)]
-        if odd:
-            raise ConfigError(
-                f"this Unigram model has user-defined or unused pieces ({odd[0]!r}, ...), "
-                "which tokenizers' Unigram cannot encode as SentencePiece does; export it "
-                "as a .model file (tokenlab.export.sentencepiece.write_sentencepiece) instead"
-            )
-        return super().to_dict()
 
 
 def piece_types(tokenizer: Tokenizer) -> list[tuple[str, float, int]] | None:
@@ -171,8 +84,6 @@ def piece_types(tokenizer: Tokenizer) -> list[tuple[str, float, int]] | None:
     model = tokenizer.model
     if isinstance(model, SentencePieceBPE):
         return list(model.pieces)
-    from .models import BPE
-
     if isinstance(model, BPE):
         return _pieces_of_merge_list(model)
     if isinstance(model, SentencePieceUnigram):
@@ -239,68 +150,6 @@ def _pieces_of_merge_list(model: Any) -> list[tuple[str, float, int]] | None:
     return pieces
 
 
-class SentencePieceNormalization(normalizers.SentencePieceNormalizer):
-    """SentencePiece's normalization, exactly; saved in Hugging Face's form.
-
-    Behaves as :class:`tokenlab.normalizers.SentencePieceNormalizer`.
-    ``to_dict`` writes what ``tokenizers`` can load (a ``Sequence`` of
-    ``Precompiled``, a ``Replace`` stripping spaces at both ends and a
-    ``Replace`` collapsing runs of spaces; the dummy prefix and the ``▁`` come
-    from the ``Metaspace`` pre-tokenizer). That form differs from SentencePiece
-    only where ``tokenizers``' ``Precompiled`` does (it applies the charsmap per
-    grapheme cluster); a tokenizer loaded back from it behaves as ``tokenizers``.
-
-    >>> SentencePieceNormalization(None).normalize_str("  a  b ")
-    '▁a▁b'
-    """
-
-    def __init__(
-        self,
-        charsmap: bytes | CharsMap | None,
-        add_dummy_prefix: bool = True,
-        remove_extra_whitespaces: bool = True,
-        escape_whitespaces: bool = True,
-        treat_whitespace_as_suffix: bool = False,
-    ) -> None:
-        compiled = charsmap if isinstance(charsmap, CharsMap) else None
-        super().__init__(
-            None if isinstance(charsmap, CharsMap) else charsmap,
-            add_dummy_prefix=add_dummy_prefix,
-            remove_extra_whitespaces=remove_extra_whitespaces,
-            escape_whitespaces=escape_whitespaces,
-            treat_whitespace_as_suffix=treat_whitespace_as_suffix,
-        )
-        if compiled is not None:
-            # Already compiled (nmt_nfkc is built once per process): reading its blob
-            # back would cost about a second.
-            self.charsmap = compiled
-            self._collapse_exact = not any("  " in v for v in compiled.replacements())
-
-    @property
-    def charsmap_bytes(self) -> bytes:
-        """The precompiled charsmap (empty: SentencePiece's ``identity``)."""
-        return self.charsmap.to_bytes()
-
-    def to_dict(self) -> dict[str, Any] | None:  # type: ignore[override]
-        if self.treat_whitespace_as_suffix or not self.escape_whitespaces:
-            raise ConfigError(
-                "tokenizer.json cannot express SentencePiece's treat_whitespace_as_suffix or "
-                "escape_whitespaces=False; export the tokenizer as a .model file instead"
-            )
-        parts: list[normalizers.Normalizer] = []
-        blob = self.charsmap_bytes
-        if blob:
-            parts.append(normalizers.Precompiled(blob))
-        if self.remove_extra_whitespaces:
-            parts.append(normalizers.Replace(_STRIP_SPACES, "", is_regex=True))
-            parts.append(normalizers.Replace(_COLLAPSE_SPACES, " ", is_regex=True))
-        if not parts:
-            return None
-        if len(parts) == 1:
-            return parts[0].to_dict()
-        return normalizers.Sequence(parts).to_dict()
-
-
 def _splits_per_word(pieces: Iterable[tuple[str, float, int]]) -> bool:
     # Cutting before every "▁" changes nothing when no matchable piece holds "▁"
     # after its first char.
@@ -337,24 +186,22 @@ def sentencepiece_tokenizer(
         treat_whitespace_as_suffix=treat_whitespace_as_suffix,
     )
     typed = model.pieces if isinstance(model, SentencePieceBPE) else model.typed_pieces
-    pre: pre_tokenizers.PreTokenizer | None = None
+    pre: PreTokenizer | None = None
     if escape_whitespaces and not treat_whitespace_as_suffix and _splits_per_word(typed):
-        pre = pre_tokenizers.Metaspace(
-            prepend_scheme="always" if add_dummy_prefix else "never", split=True
-        )
+        pre = Metaspace(prepend_scheme="always" if add_dummy_prefix else "never", split=True)
     scheme = "always" if add_dummy_prefix and not treat_whitespace_as_suffix else "never"
-    decoder: decoders.Decoder
+    decoder: Decoder
     if model.byte_fallback:
-        steps: list[decoders.Decoder] = [
-            decoders.Replace(SPACE, " "),
-            decoders.ByteFallback(),
-            decoders.Fuse(),
+        steps: list[Decoder] = [
+            ReplaceDecoder(SPACE, " "),
+            ByteFallback(),
+            Fuse(),
         ]
         if scheme == "always":
-            steps.append(decoders.Strip(" ", 1, 0))
-        decoder = decoders.Sequence(steps)
+            steps.append(Strip(" ", 1, 0))
+        decoder = DecoderSequence(steps)
     else:
-        decoder = decoders.Metaspace(prepend_scheme=scheme)
+        decoder = MetaspaceDecoder(prepend_scheme=scheme)
     return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)
 
 

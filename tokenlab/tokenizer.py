@@ -12,33 +12,28 @@ covers only part of a character's bytes gets that whole character's span.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
-import threading
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from ._backend import BertEncoder, ByteLevelEncoder, SentencePieceEncoder, UnigramLattice
 from ._modelfile import read_model_text
+from ._threads import gc_paused, run_chunks, thread_count
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
 from .encoding import Encoding
 from .errors import ConfigError, ModelFileError
-from .models import Model, model_from_dict
+from .fastpath import bert_encoder, fast_encoder
+from .models import Model, SplitMix64, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
-from .pre_tokenizers import PreTokenizer, pre_tokenizer_from_dict
+from .pre_tokenizers import PreToken, PreTokenizer, pre_tokenizer_from_dict
 from .processors import ByteLevel as _ByteLevelProcessor
 from .processors import PostProcessor, TemplateProcessing, default_process, processor_from_dict
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 
 class Trainer(Protocol):
@@ -50,7 +45,29 @@ class Trainer(Protocol):
     def train_from_counts(self, counts: Mapping[str, int]) -> Model: ...
 
 
-__all__ = ["AddedToken", "Encoding", "Tokenizer"]
+__all__ = ["AddedToken", "Encoding", "FileReader", "Tokenizer", "register_file_reader"]
+
+#: Reads the files that are not ``tokenizer.json``: ``reader(path, format, options)``
+#: gives the tokenizer, or None when the file is a ``tokenizer.json``; ``format`` is
+#: None (sniff the file) or the name of the format to read it as (``"tiktoken"``).
+FileReader = Callable[[str, "str | None", "dict[str, Any]"], "Tokenizer | None"]
+
+# The one registered FileReader (tokenlab.export's), in a list so that registering is
+# no rebinding of a module global.
+_file_reader: list[FileReader] = []
+
+
+def register_file_reader(reader: FileReader) -> None:
+    """Make :meth:`Tokenizer.from_file` read the formats ``reader`` reads.
+
+    :mod:`tokenlab.export` calls it when imported (see :meth:`Tokenizer.from_file`);
+    a later call replaces the reader.
+
+    Args:
+        reader: the :data:`FileReader`.
+    """
+    _file_reader[:] = [reader]
+
 
 _STRATEGIES = {
     "longest_first": "LongestFirst",
@@ -86,21 +103,6 @@ class AddedToken:
         }
 
 
-def _looks_like_vocab_txt(path: str) -> bool:
-    """By name (``.txt`` / ``.json``), else by content: not JSON, and lists ``[UNK]``."""
-    if path.endswith(".txt"):
-        return True
-    if path.endswith(".json"):
-        return False
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1 << 16)
-    except OSError:
-        return False  # let the JSON path report the error with its message
-    stripped = head.lstrip()
-    return not stripped.startswith((b"{", b"[")) and b"[UNK]" in head.splitlines()
-
-
 @dataclass
 class _Sampling:
     """Subword-regularization settings of one ``encode`` call (see :meth:`Tokenizer.encode`)."""
@@ -132,285 +134,9 @@ class _Sampling:
             raise ConfigError(f"alpha must be a number >= 0, got {alpha!r}")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
             raise ConfigError(f"seed must be an int or None, got {seed!r}")
-        from .models import SplitMix64
-
         if seed is None:
             seed = int.from_bytes(os.urandom(8), "little")
         return cls(nbest_size, float(alpha), SplitMix64(seed))
-
-
-def _looks_like_sentencepiece_model(path: str) -> bool:
-    """A SentencePiece ``.model``: by name, else by its first bytes (a ModelProto)."""
-    if path.endswith(".model"):
-        return True
-    if path.endswith((".json", ".txt")):
-        return False
-    try:
-        with open(path, "rb") as f:
-            head = f.read(64)
-    except OSError:
-        return False  # let the other readers report the error
-    from .export.sentencepiece import looks_like_sentencepiece
-
-    return looks_like_sentencepiece(head)
-
-
-_TIKTOKEN_LINE = regex.compile(rb"[A-Za-z0-9+/]+=*[ \t]+[0-9]+\r?")
-
-
-def _looks_like_tiktoken(path: str) -> bool:
-    """By name (``.tiktoken``, ``.tiktoken.gz``), else by a first line ``base64 rank``."""
-    if path.endswith((".tiktoken", ".tiktoken.gz")):
-        return True
-    if path.endswith((".txt", ".json", ".model")):
-        return False
-    try:
-        with open(path, "rb") as f:
-            head = f.read(256)
-    except OSError:
-        return False
-    return _TIKTOKEN_LINE.fullmatch(head.split(b"\n", 1)[0]) is not None
-
-
-# -- the fast encoding path -------------------------------------------------------------
-#
-# The common byte-level pipelines (no normalizer; HF's ByteLevel pre-tokenizer, or a
-# gpt2/cl100k/o200k Split followed by ByteLevel without regex; a byte-level BPE or
-# tiktoken model) are encoded by one native call per text (ByteLevelEncoder, in
-# _encode.pxi / _pyencode.py), which gives exactly the ids, offsets and word indices of
-# the general path below; the Encoding builds its lists only when they are read.
-
-# Texts (in chars) below which encode_batch does not bother with threads.
-_PARALLEL_MIN_CHARS = 1 << 16
-
-
-def _fast_split(pre: Any) -> tuple[str | None, bool] | None:
-    """``(scanner name or None, add_prefix_space)`` when ``pre`` is a byte-level set-up."""
-    from .pre_tokenizers import _SCAN_NAME_OF, ByteLevel, Sequence, Split
-
-    if type(pre) is ByteLevel:
-        return ("byte_level" if pre.use_regex else None), pre.add_prefix_space
-    if type(pre) is not Sequence or len(pre.pre_tokenizers) != 2:
-        return None
-    split, last = pre.pre_tokenizers
-    if (
-        type(split) is Split
-        and split.behavior == "isolated"
-        and not split.invert
-        and not split.literal
-        and split.pattern in _SCAN_NAME_OF
-        and type(last) is ByteLevel
-        and not last.use_regex
-        and not last.add_prefix_space
-    ):
-        return _SCAN_NAME_OF[split.pattern], False
-    return None
-
-
-def _fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
-    """The native encoder of this pipeline, or None when it is not one it covers."""
-    from .models import BPE, SentencePieceBPE, TiktokenBPE, Unigram
-    from .pre_tokenizers import unicode_to_bytes
-
-    if isinstance(model, (Unigram, SentencePieceBPE)):
-        return _sentencepiece_encoder(model, normalizer, pre)
-    if normalizer is not None or pre is None:
-        return None
-    split = _fast_split(pre)
-    if split is None:
-        return None
-    pattern, prefix = split
-    if type(model) is TiktokenBPE:
-        return ByteLevelEncoder.from_ranks(pattern, model.ranks, prefix)
-    if type(model) is not BPE or model.continuing_subword_prefix or model.end_of_word_suffix:
-        return None
-    to_byte = unicode_to_bytes()
-    vocab = model.vocab
-    chars = sorted(to_byte, key=to_byte.__getitem__)
-    if any(ch not in vocab for ch in chars):
-        return None  # a byte without a token: unk / byte-fallback rules apply
-    byte_ids = [vocab[ch] for ch in chars]
-    whole = None
-    if model.ignore_merges:
-        whole = {
-            bytes(to_byte[c] for c in token): tid
-            for token, tid in vocab.items()
-            if all(c in to_byte for c in token)
-        }
-    return ByteLevelEncoder(pattern, prefix, byte_ids, model._triples, whole)
-
-
-def _sentencepiece_encoder(model: Any, normalizer: Any, pre: Any) -> Any:
-    """The native encoder of a SentencePiece-style pipeline, or None when it is not one.
-
-    Covered: no normalizer or SentencePiece's; no pre-tokenizer or Metaspace; a
-    Unigram model with an unknown token, or a SentencePiece BPE model (both
-    segmented natively; see _sentencepiece_segmenter) (SentencePieceEncoder, in
-    _spencode.pxi / _pyspencode.py). That is every pipeline ``tokenlab.train`` and
-    ``.model`` files give for those models.
-    """
-    args = _sentencepiece_encoder_args(model, normalizer, pre)
-    if args is None:
-        return None
-    return SentencePieceEncoder(_sentencepiece_segmenter(model, UnigramLattice), *args)
-
-
-def _sentencepiece_segmenter(model: Any, lattice_class: Any) -> Any:
-    """SentencePieceEncoder's first argument for ``model`` (lattices of ``lattice_class``).
-
-    A Unigram model: its lattice. A SentencePiece BPE model of normal pieces: a
-    lattice of them (merged natively by score) with the model's word function for
-    very long words; with user-defined or unused pieces: the word function alone.
-    """
-    from .models import SentencePieceBPE
-
-    if not isinstance(model, SentencePieceBPE):
-        if lattice_class is UnigramLattice:
-            return model._lattice
-        return lattice_class(*model._lattice_args)
-    if any(kind in (4, 5) for _, _, kind in model.pieces):
-        return model.tokenize
-    pieces = [p if kind == 1 else None for p, _, kind in model.pieces]
-    lattice = lattice_class(pieces, [s for _, s, _ in model.pieces], model.unk_id, 0.0)
-    return lattice, model.tokenize
-
-
-def _sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[Any, ...] | None:
-    """SentencePieceEncoder's arguments after the first (see above), or None."""
-    from .models import SentencePieceBPE, Unigram
-    from .normalizers import SentencePieceNormalizer
-    from .pre_tokenizers import Metaspace
-    from .sp_tokenizer import SentencePieceNormalization, SentencePieceUnigram
-
-    if type(model) not in (Unigram, SentencePieceUnigram, SentencePieceBPE):
-        return None
-    if model.unk_id is None:
-        return None
-    norm = None
-    if normalizer is not None:
-        if type(normalizer) not in (SentencePieceNormalizer, SentencePieceNormalization):
-            return None
-        norm = (
-            normalizer.charsmap,
-            normalizer.add_dummy_prefix,
-            normalizer.remove_extra_whitespaces,
-            normalizer.escape_whitespaces,
-            normalizer.treat_whitespace_as_suffix,
-        )
-    meta = None
-    if pre is not None:
-        if type(pre) is not Metaspace:
-            return None
-        # "first" is "always" here: the pipeline splits each text from its start.
-        meta = (pre.replacement, pre.prepend_scheme != "never", pre.split_words)
-    byte_ids = None
-    if model.byte_fallback:
-        byte_ids = [model.vocab.get(f"<0x{b:02X}>") for b in range(256)]
-    return model.unk_id, byte_ids, norm, meta
-
-
-def _bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Any) -> Any:
-    """The native encoder of a BERT pipeline (WordPiece after BertPreTokenizer), or None.
-
-    It encodes a text in one pass, char by char (see
-    :func:`tokenlab.corpus.bert_char_rule`), and hands the rare text the per-char rules
-    do not cover to ``fallback``, the general pipeline.
-    """
-    from .corpus import bert_word_rules
-    from .models import WordPiece
-
-    if type(model) is not WordPiece:
-        return None
-    rules = bert_word_rules(normalizer, pre)
-    if rules is None:
-        return None
-    table, rule = rules
-    return BertEncoder(table, model._encoder, fallback, rule)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC (if on) for the block: while a batch's encodings are made.
-
-    Each encoding is a few tracked objects, all of which survive; collecting again
-    and again while a large batch piles them up cost more than encoding it (measured
-    on a Unigram pipeline: 7.3 -> 2.6 us per 64-byte line). The GC is switched back
-    on only by the call that switched it off.
-    """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
-_EXECUTORS: dict[int, Any] = {}
-_EXECUTOR_LOCK = threading.Lock()
-
-
-def _executor(threads: int) -> Any:
-    """The process's pool of ``threads`` threads for encode_batch (made on first use)."""
-    with _EXECUTOR_LOCK:
-        pool = _EXECUTORS.get(threads)
-        if pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tokenlab-encode")
-            _EXECUTORS[threads] = pool
-        return pool
-
-
-def _forget_executor() -> None:
-    # A forked child has the pool objects but not their threads.
-    _EXECUTORS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_executor)
-
-
-def _cpu_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _threads(num_threads: int | None) -> int:
-    if num_threads is None:
-        return _cpu_count()
-    if not isinstance(num_threads, int) or isinstance(num_threads, bool) or num_threads < 1:
-        raise ConfigError(f"num_threads must be an integer >= 1 or None, got {num_threads!r}")
-    return num_threads
-
-
-def _chunks(texts: list[str], parts: int) -> list[list[str]]:
-    """``texts`` cut into about ``parts`` runs of similar length, in order."""
-    total = sum(map(len, texts))
-    target = max(1, -(-total // parts))
-    out: list[list[str]] = []
-    start = size = 0
-    for i, text in enumerate(texts):
-        size += len(text)
-        if size >= target:
-            out.append(texts[start : i + 1])
-            start, size = i + 1, 0
-    if start < len(texts):
-        out.append(texts[start:])
-    return out
-
-
-def _run_chunks(fn: Any, texts: list[str], num_threads: int | None) -> Iterator[Any]:
-    """``fn(chunk)`` for runs of ``texts`` in order, on up to ``num_threads`` threads."""
-    threads = _threads(num_threads)
-    if threads == 1 or len(texts) < 2 or sum(map(len, texts)) < _PARALLEL_MIN_CHARS:
-        yield fn(texts)
-        return
-    # A few chunks per thread even out texts of uneven length; map keeps the order.
-    yield from _executor(threads).map(fn, _chunks(texts, threads * 4))
 
 
 class Tokenizer:
@@ -683,8 +409,6 @@ class Tokenizer:
         if self.pre_tokenizer is not None:
             pieces = self.pre_tokenizer.split(norm)
         else:
-            from .pre_tokenizers import PreToken
-
             pieces = [PreToken(norm, 0, len(norm))] if norm else []
         for word, piece in enumerate(pieces, start=word_base):
             if sampling is None:
@@ -744,9 +468,9 @@ class Tokenizer:
         cached = self._fast
         if cached is not None and cached[0] is model and cached[1] is norm and cached[2] is pre:
             return cached[3]
-        fast = _fast_encoder(model, norm, pre)
+        fast = fast_encoder(model, norm, pre)
         if fast is None:
-            fast = _bert_encoder(model, norm, pre, self._general_columns)
+            fast = bert_encoder(model, norm, pre, self._general_columns)
         self._fast = (model, norm, pre, fast)
         return fast
 
@@ -812,7 +536,7 @@ class Tokenizer:
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
-        for cols, counts in _run_chunks(fast.encode_many_columns, plain, num_threads):
+        for cols, counts in run_chunks(fast.encode_many_columns, plain, num_threads):
             data = memoryview(cols).cast("q")
             n = len(data) // 4
             # The ids of the whole chunk as one list, sliced per text: far cheaper than
@@ -999,7 +723,7 @@ class Tokenizer:
         items = inputs if isinstance(inputs, list) else list(inputs)
         fast = self._fast_encoder()
         if fast is not None and all(type(item) is str for item in items):
-            with _gc_paused():
+            with gc_paused():
                 out = self._encode_batch_fast(fast, items, num_threads)  # type: ignore[arg-type]
                 if not self._plain_post_process():
                     done = [self._template_lazily(e, add_special_tokens) for e in out]
@@ -1008,7 +732,7 @@ class Tokenizer:
                         for e, d in zip(out, done)
                     ]
         else:
-            _threads(num_threads)  # the same check on every path
+            thread_count(num_threads)  # the same check on every path
             out = []
             for item in items:
                 if isinstance(item, str):
@@ -1084,10 +808,10 @@ class Tokenizer:
         texts = list(texts)
         fast = self._fast_encoder()
         if fast is None:
-            _threads(num_threads)
+            thread_count(num_threads)
             return [self.encode_ordinary(t) for t in texts]
         out: list[list[int]] = []
-        for part in _run_chunks(fast.encode_many, texts, num_threads):
+        for part in run_chunks(fast.encode_many, texts, num_threads):
             out += part
         return out
 
@@ -1325,26 +1049,38 @@ class Tokenizer:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], **options: Any) -> Tokenizer:
-        """Load a tokenizer file, recognized by its content and name.
+        """Load a tokenizer file, recognized by its content (and, failing that, its name).
 
-        ``tokenizer.json`` (written by tokenlab or by Hugging Face ``tokenizers``),
-        BERT's ``vocab.txt`` (the BERT pipeline is built around it; ``options``
-        go to :func:`tokenlab.export.bert.read_vocab_txt`, e.g. ``lowercase=False``
-        for a cased model), or a SentencePiece ``.model``
-        (:func:`tokenlab.export.sentencepiece.read_sentencepiece`).
+        ``tokenizer.json`` (written by tokenlab or by Hugging Face ``tokenizers``) is
+        read here. Every other format is read by :func:`tokenlab.export.load`, which
+        sniffs it: BERT's ``vocab.txt`` (``options`` go to
+        :func:`tokenlab.export.bert.read_vocab_txt`, e.g. ``lowercase=False`` for a
+        cased model), a SentencePiece ``.model``
+        (:func:`tokenlab.export.sentencepiece.read_sentencepiece`), GPT-2's
+        ``vocab.json`` + ``merges.txt`` or OpenAI's ``encoder.json`` + ``vocab.bpe``
+        (a directory holding both, or the vocabulary file; ``options`` go to
+        :func:`tokenlab.export.gpt2.read_gpt2`), and tiktoken rank files (lines of
+        ``base64 rank``, whatever the name, e.g. ``cl100k_base.tiktoken`` or a
+        ``tokenizer.model``; ``options`` go to :meth:`from_tiktoken`).
 
-        Also GPT-2's ``vocab.json`` + ``merges.txt`` (a directory holding both, or
-        that ``vocab.json``; ``options`` go to :func:`tokenlab.export.gpt2.read_gpt2`)
-        and tiktoken rank files (``.tiktoken``, or lines of ``base64 rank``;
-        ``options`` go to :meth:`from_tiktoken`).
+        How: this module may not import :mod:`tokenlab.export` (export builds
+        tokenizers, so it imports this module). ``tokenlab.export`` registers its
+        reader here with :func:`register_file_reader` when it is imported, and
+        ``import tokenlab`` imports it, so every format works as soon as tokenlab
+        is imported; the reader answers None for a ``tokenizer.json``, which is
+        then read below.
 
         Args:
-            path: the file.
+            path: the file (or a directory holding GPT-2's two files).
             **options: format-specific options.
+
+        Returns:
+            The tokenizer.
 
         Raises:
             ModelFileError: the file is missing, unreadable, malformed or of an
                 unknown format; the message names the file.
+            ConfigError: ``options`` that do not apply to the file's format.
 
         >>> import tokenlab, tempfile, os
         >>> tok = tokenlab.train(iter(["abc abc"]), vocab_size=258, show_progress=False)
@@ -1354,27 +1090,10 @@ class Tokenizer:
         True
         """
         p = os.fspath(path)
-        # -- SentencePiece .model (by name, else by content) --
-        if _looks_like_sentencepiece_model(p):
-            from .export.sentencepiece import read_sentencepiece
-
-            if options:
-                raise ConfigError(f"options {sorted(options)} do not apply to .model files")
-            return read_sentencepiece(p)
-        # -- GPT-2 vocab.json + merges.txt, tiktoken rank files --
-        from .export.gpt2 import find_gpt2_files
-
-        gpt2_files = find_gpt2_files(p)
-        if gpt2_files is not None:
-            from .export.gpt2 import read_gpt2
-
-            return read_gpt2(*gpt2_files, **options)
-        if _looks_like_tiktoken(p):
-            return cls.from_tiktoken(p, **options)
-        if _looks_like_vocab_txt(p):
-            from .export.bert import read_vocab_txt
-
-            return read_vocab_txt(p, **options)
+        if _file_reader:
+            foreign = _file_reader[0](p, None, options)
+            if foreign is not None:
+                return foreign
         if options:
             raise ConfigError(f"options {sorted(options)} do not apply to tokenizer.json files")
         text = read_model_text(p)
@@ -1393,6 +1112,8 @@ class Tokenizer:
     ) -> Tokenizer:
         """Load a tiktoken ``.tiktoken`` rank file (see :mod:`tokenlab.export.tiktoken`).
 
+        Read by the reader :mod:`tokenlab.export` registers (see :meth:`from_file`).
+
         Args:
             path: the rank file.
             pattern: tiktoken's ``pat_str``. None: from the JSON sidecar
@@ -1401,13 +1122,20 @@ class Tokenizer:
             special_tokens: special token -> id (None: sidecar or published ones).
             name: the encoding name to look up (None: the file name).
 
+        Returns:
+            The tokenizer.
+
         Raises:
             ModelFileError: a malformed file (the message names file and line).
             ConfigError: no pattern is known for the file; pass ``pattern=``.
         """
-        from .export.tiktoken import read_tiktoken
-
-        return read_tiktoken(path, pattern=pattern, special_tokens=special_tokens, name=name)
+        if not _file_reader:
+            raise ConfigError("reading tiktoken files needs tokenlab.export: import tokenlab")
+        options = {"pattern": pattern, "special_tokens": special_tokens, "name": name}
+        tok = _file_reader[0](os.fspath(path), "tiktoken", options)
+        if tok is None:  # a reader asked for one format always reads it
+            raise ModelFileError(f"{os.fspath(path)}: not read as a tiktoken file")
+        return tok
 
     def __repr__(self) -> str:
         return (

@@ -13,18 +13,39 @@ other models (a BPE or Unigram tokenizer is refused, with the reason).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from .._atomic import atomic_write, check_writable_path
 from .._modelfile import read_model_text
+from ..decoders import WordPiece as WordPieceDecoder
 from ..errors import ConfigError, ModelFileError
+from ..models import WordPiece
+from ..normalizers import BertNormalizer
+from ..pre_tokenizers import BertPreTokenizer
+from ..processors import TemplateProcessing
+from ..tokenizer import AddedToken, Tokenizer
 
-if TYPE_CHECKING:
-    from ..tokenizer import Tokenizer
-
-__all__ = ["read_vocab_txt", "write_vocab_txt"]
+__all__ = ["looks_like_vocab_txt", "read_vocab_txt", "write_vocab_txt"]
 
 BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+
+
+def looks_like_vocab_txt(path: str) -> bool:
+    """By name (``.txt`` / ``.json``), else by content: not a JSON object, and a ``[UNK]`` line.
+
+    A bare ``[UNK]`` line is no JSON (a JSON vocabulary quotes its tokens), so it
+    tells a BERT vocabulary from a ``tokenizer.json``, even when the vocabulary
+    starts with ``[PAD]``.
+    """
+    if path.endswith(".txt"):
+        return True
+    if path.endswith(".json"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False  # let the JSON path report the error with its message
+    return not head.lstrip().startswith(b"{") and b"[UNK]" in head.splitlines()
 
 
 def write_vocab_txt(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> None:
@@ -34,8 +55,6 @@ def write_vocab_txt(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> None:
         ConfigError: the model is not WordPiece, the ids have gaps, or a token
             holds a line break (the format cannot express it).
     """
-    from ..models import WordPiece
-
     if not isinstance(tokenizer.model, WordPiece):
         raise ConfigError(
             f"vocab.txt holds a WordPiece vocabulary; this tokenizer's model is "
@@ -84,13 +103,6 @@ def read_vocab_txt(
     Raises:
         ModelFileError: the file is missing, not UTF-8, empty, or lacks ``unk_token``.
     """
-    from ..decoders import WordPiece as WordPieceDecoder
-    from ..models import WordPiece
-    from ..normalizers import BertNormalizer
-    from ..pre_tokenizers import BertPreTokenizer
-    from ..processors import TemplateProcessing
-    from ..tokenizer import AddedToken, Tokenizer
-
     p = os.fspath(path)
     text = read_model_text(p)
     if "\x00" in text:

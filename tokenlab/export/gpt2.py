@@ -25,43 +25,57 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._atomic import atomic_write
 from .._modelfile import read_model_text
+from ..decoders import BPEDecoder, Decoder
+from ..decoders import ByteLevel as ByteLevelDecoder
 from ..errors import ConfigError, ModelFileError
-
-if TYPE_CHECKING:
-    from ..models import BPE
-    from ..pre_tokenizers import PreTokenizer
-    from ..tokenizer import Tokenizer
+from ..models import BPE, TiktokenBPE
+from ..pre_tokenizers import ByteLevel, PreTokenizer, get_pre_tokenizer
+from ..pre_tokenizers import Sequence as PreTokenizerSequence
+from ..processors import ByteLevel as ByteLevelProcessor
+from ..tokenizer import AddedToken, Tokenizer
 
 __all__ = ["find_gpt2_files", "read_gpt2", "write_gpt2"]
 
 VOCAB_NAME = "vocab.json"
 MERGES_NAME = "merges.txt"
+# (vocabulary, merges) file names: Hugging Face's, then OpenAI's original ones.
+_FILE_NAMES = ((VOCAB_NAME, MERGES_NAME), ("encoder.json", "vocab.bpe"))
 _HEADER = "#version: 0.2"
 _BYTE_LEVEL_NAMES = ("byte-level", "gpt2", "cl100k_base", "o200k_base")
 
 
 def find_gpt2_files(path: str | os.PathLike[str]) -> tuple[str, str] | None:
-    """``(vocab.json, merges.txt)`` for a directory holding both, or a ``vocab.json``
-    whose directory holds ``merges.txt``; None otherwise."""
+    """The GPT-2 vocabulary and merges files ``path`` names, or None.
+
+    Hugging Face's names (``vocab.json`` + ``merges.txt``) or OpenAI's, as GPT-2
+    was first published (``encoder.json`` + ``vocab.bpe``; the same formats):
+    a directory holding both files of one pair, or the vocabulary file of a
+    pair whose merges file is beside it.
+
+    Args:
+        path: a directory or a file.
+
+    Returns:
+        ``(vocabulary file, merges file)``, or None.
+    """
     p = os.fspath(path)
-    if os.path.isdir(p):
-        vocab, merges = os.path.join(p, VOCAB_NAME), os.path.join(p, MERGES_NAME)
-    elif os.path.basename(p) == VOCAB_NAME:
-        vocab, merges = p, os.path.join(os.path.dirname(p), MERGES_NAME)
-    else:
-        return None
-    if os.path.isfile(vocab) and os.path.isfile(merges):
-        return vocab, merges
+    for vocab_name, merges_name in _FILE_NAMES:
+        if os.path.isdir(p):
+            vocab, merges = os.path.join(p, vocab_name), os.path.join(p, merges_name)
+        elif os.path.basename(p) == vocab_name:
+            vocab, merges = p, os.path.join(os.path.dirname(p), merges_name)
+        else:
+            continue
+        if os.path.isfile(vocab) and os.path.isfile(merges):
+            return vocab, merges
     return None
 
 
 def _bpe_model(tokenizer: Tokenizer) -> BPE:
-    from ..models import BPE, TiktokenBPE
-
     model = tokenizer.model
     if isinstance(model, TiktokenBPE):
         return model.to_bpe()
@@ -196,11 +210,6 @@ def read_gpt2(
         ConfigError: a special token is not in the vocabulary, or an unknown
             option.
     """
-    from .. import decoders, processors
-    from ..models import BPE
-    from ..pre_tokenizers import ByteLevel, PreTokenizer, get_pre_tokenizer
-    from ..tokenizer import AddedToken, Tokenizer
-
     vp, mp = os.fspath(vocab_path), os.fspath(merges_path)
     vocab = _read_vocab(vp)
     merges = _read_merges(mp)
@@ -219,39 +228,9 @@ def read_gpt2(
         model = BPE(vocab, merges, **bpe_options)
     except ModelFileError as e:
         raise ModelFileError(f"{mp}: {e}") from None
-    if isinstance(pre_tokenizer, PreTokenizer):
-        pre = pre_tokenizer
-        byte_level = isinstance(pre, ByteLevel) or _ends_byte_level(pre)
-    else:
-        pre = get_pre_tokenizer(pre_tokenizer)
-        byte_level = pre_tokenizer in _BYTE_LEVEL_NAMES
-    suffix = bpe_options.get("end_of_word_suffix")
-    decoder: decoders.Decoder | None = None
-    if byte_level:
-        decoder = decoders.ByteLevel()
-    elif suffix:
-        decoder = decoders.BPEDecoder(suffix)
-    tok = Tokenizer(
-        model,
-        pre_tokenizer=pre,
-        post_processor=processors.ByteLevel(trim_offsets=False) if byte_level else None,
-        decoder=decoder,
-    )
+    tok = _pipeline(model, pre_tokenizer)
     if special_tokens is None:
-        prefix = bpe_options.get("continuing_subword_prefix") or ""
-        made = {a + (b[len(prefix) :] if prefix and b.startswith(prefix) else b) for a, b in merges}
-        special_tokens = [
-            t
-            for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])
-            if len(t) > 1 and t not in made
-        ]
-        if suffix or prefix:
-            # Single chars carry the prefix or suffix there: "a</w>" is no special token.
-            special_tokens = [
-                t
-                for t in special_tokens
-                if not (suffix and t.endswith(suffix)) and not (prefix and t.startswith(prefix))
-            ]
+        special_tokens = _unmade_tokens(model)
     missing = [t for t in special_tokens if t not in vocab]
     if missing:
         raise ConfigError(f"special tokens {missing} are not in {vp}")
@@ -259,11 +238,53 @@ def read_gpt2(
     return tok
 
 
-def _ends_byte_level(pre: PreTokenizer) -> bool:
-    from ..pre_tokenizers import ByteLevel, Sequence
+def _pipeline(model: BPE, pre_tokenizer: str | PreTokenizer) -> Tokenizer:
+    """The tokenizer around ``model``: byte-level pipelines get GPT-2's decoder and processor."""
+    if isinstance(pre_tokenizer, PreTokenizer):
+        pre = pre_tokenizer
+        byte_level = isinstance(pre, ByteLevel) or _ends_byte_level(pre)
+    else:
+        pre = get_pre_tokenizer(pre_tokenizer)
+        byte_level = pre_tokenizer in _BYTE_LEVEL_NAMES
+    suffix = model.end_of_word_suffix
+    decoder: Decoder | None = None
+    if byte_level:
+        decoder = ByteLevelDecoder()
+    elif suffix:
+        decoder = BPEDecoder(suffix)
+    return Tokenizer(
+        model,
+        pre_tokenizer=pre,
+        post_processor=ByteLevelProcessor(trim_offsets=False) if byte_level else None,
+        decoder=decoder,
+    )
 
+
+def _unmade_tokens(model: BPE) -> list[str]:
+    """The tokens no merge makes, longer than one char: taken to be special tokens."""
+    prefix = model.continuing_subword_prefix or ""
+    suffix = model.end_of_word_suffix
+    made = {
+        a + (b[len(prefix) :] if prefix and b.startswith(prefix) else b) for a, b in model.merges
+    }
+    special_tokens = [
+        t
+        for t, _ in sorted(model.vocab.items(), key=lambda kv: kv[1])
+        if len(t) > 1 and t not in made
+    ]
+    if suffix or prefix:
+        # Single chars carry the prefix or suffix there: "a</w>" is no special token.
+        special_tokens = [
+            t
+            for t in special_tokens
+            if not (suffix and t.endswith(suffix)) and not (prefix and t.startswith(prefix))
+        ]
+    return special_tokens
+
+
+def _ends_byte_level(pre: PreTokenizer) -> bool:
     return (
-        isinstance(pre, Sequence)
+        isinstance(pre, PreTokenizerSequence)
         and bool(pre.pre_tokenizers)
         and isinstance(pre.pre_tokenizers[-1], ByteLevel)
     )

@@ -11,10 +11,9 @@ an exact merge list where one exists; refused where it does not).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from ..tokenizer import Tokenizer
+from ..tokenizer import Tokenizer
 
 __all__ = ["read_huggingface", "write_huggingface"]
 
@@ -29,12 +28,21 @@ def write_huggingface(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> Non
     tokenizer.save(path)
 
 
-def read_huggingface(path: str | os.PathLike[str]) -> Tokenizer:
+def read_huggingface(path: str | os.PathLike[str], **options: Any) -> Tokenizer:
     """Read a ``tokenizer.json`` written by tokenlab or by ``tokenizers``.
+
+    :class:`~tokenlab.Tokenizer` reads its own format: this is
+    :meth:`~tokenlab.Tokenizer.from_file`.
+
+    Args:
+        path: the file.
+        **options: none apply (given ones are refused).
+
+    Returns:
+        The tokenizer.
 
     Raises:
         ModelFileError: missing, unreadable or malformed file (named in the message).
+        ConfigError: ``options`` were given.
     """
-    from ..tokenizer import Tokenizer
-
-    return Tokenizer.from_file(path)
+    return Tokenizer.from_file(path, **options)

@@ -24,11 +24,25 @@ from __future__ import annotations
 import copy
 import os
 import struct
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .._atomic import atomic_write, check_writable_path
 from .._modelfile import read_model_bytes
 from ..errors import ConfigError, ModelFileError
+from ..models import BPE as MergeListBPE
+from ..models import SentencePieceBPE, SentencePieceUnigram
+from ..models._base import CONTROL, UNKNOWN, USER_DEFINED
+from ..normalizers import (
+    _COLLAPSE_SPACES,
+    _STRIP_SPACES,
+    Precompiled,
+    Replace,
+    SentencePieceNormalizer,
+)
+from ..normalizers import Sequence as NormalizerSequence
+from ..pre_tokenizers import Metaspace
+from ..sp_tokenizer import piece_types, sentencepiece_tokenizer
+from ..tokenizer import Tokenizer
 from .sentencepiece_proto import (
     BPE,
     UNIGRAM,
@@ -40,12 +54,12 @@ from .sentencepiece_proto import (
     serialize_model,
 )
 
-if TYPE_CHECKING:
-    from ..tokenizer import Tokenizer
-
-__all__ = ["looks_like_sentencepiece", "read_sentencepiece", "write_sentencepiece"]
-
-NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
+__all__ = [
+    "looks_like_model_file",
+    "looks_like_sentencepiece",
+    "read_sentencepiece",
+    "write_sentencepiece",
+]
 
 
 def looks_like_sentencepiece(head: bytes) -> bool:
@@ -61,6 +75,23 @@ def looks_like_sentencepiece(head: bytes) -> bool:
     while pos < len(head) and head[pos] & 0x80:
         pos += 1
     return pos + 1 < len(head) and head[pos + 1] == 0x0A
+
+
+def looks_like_model_file(path: str) -> bool:
+    """Whether ``path`` is a SentencePiece ``.model``: by content, else by name.
+
+    The first bytes decide when they look like a ModelProto; otherwise a
+    ``.model`` name does (so that a damaged ``.model`` gets this reader's error).
+    A ``.json`` or ``.txt`` file is never one.
+    """
+    if path.endswith((".json", ".txt")):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return path.endswith(".model")  # let the reader report the error
+    return looks_like_sentencepiece(head) or path.endswith(".model")
 
 
 def read_sentencepiece(path: str | os.PathLike[str]) -> Tokenizer:
@@ -85,8 +116,6 @@ def read_sentencepiece(path: str | os.PathLike[str]) -> Tokenizer:
     >>> read_sentencepiece(path).encode("abracadabra").tokens
     ['▁abracadabra']
     """
-    from ..models import SentencePieceBPE
-    from ..sp_tokenizer import SentencePieceUnigram, sentencepiece_tokenizer
 
     p = os.fspath(path)
     data = read_model_bytes(p)
@@ -125,14 +154,10 @@ def _f32(x: float) -> float:
 
 def _normalizer_spec(tokenizer: Tokenizer, name: str | None) -> tuple[NormalizerSpec, bool]:
     """The normalizer spec of ``tokenizer`` and its treat_whitespace_as_suffix flag."""
-    from .. import normalizers, pre_tokenizers
-
     norm = tokenizer.normalizer
-    if isinstance(norm, normalizers.SentencePieceNormalizer):
+    if isinstance(norm, SentencePieceNormalizer):
         pre = tokenizer.pre_tokenizer
-        if pre is not None and not (
-            isinstance(pre, pre_tokenizers.Metaspace) and pre.replacement == "\u2581"
-        ):
+        if pre is not None and not (isinstance(pre, Metaspace) and pre.replacement == "\u2581"):
             raise ConfigError(
                 f"a .model cannot express the pre-tokenizer {type(pre).__name__}; SentencePiece "
                 "only splits its normalized text before each '▁'"
@@ -150,27 +175,22 @@ def _normalizer_spec(tokenizer: Tokenizer, name: str | None) -> tuple[Normalizer
         )
     # The form tokenlab writes to tokenizer.json (and tokenizers' converters use):
     # [Precompiled] [strip, collapse], then Metaspace.
-    from ..sp_tokenizer import _COLLAPSE_SPACES, _STRIP_SPACES
-
     pre = tokenizer.pre_tokenizer
-    if not isinstance(pre, pre_tokenizers.Metaspace) or pre.replacement != "\u2581":
+    if not isinstance(pre, Metaspace) or pre.replacement != "\u2581":
         raise ConfigError(
             "a .model needs SentencePiece's pipeline (a SentencePiece normalizer, or a "
             "Metaspace pre-tokenizer with '▁'); this tokenizer's pre-tokenizer is "
             f"{type(pre).__name__ if pre is not None else 'none'}"
         )
-    stages = list(norm.normalizers) if isinstance(norm, normalizers.Sequence) else [norm]
+    stages = list(norm.normalizers) if isinstance(norm, NormalizerSequence) else [norm]
     stages = [s for s in stages if s is not None]
     blob = b""
     first = stages[0] if stages else None
-    if isinstance(first, normalizers.Precompiled):
+    if isinstance(first, Precompiled):
         blob = first.charsmap.to_bytes()
         stages.pop(0)
     remove = False
-    kinds = [
-        (s.pattern, s.content, s.is_regex) if isinstance(s, normalizers.Replace) else None
-        for s in stages
-    ]
+    kinds = [(s.pattern, s.content, s.is_regex) if isinstance(s, Replace) else None for s in stages]
     if kinds == [(_STRIP_SPACES, "", True), (_COLLAPSE_SPACES, " ", True)]:
         remove = True
     elif stages:
@@ -214,16 +234,26 @@ def write_sentencepiece(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> N
             WordPiece, another pipeline, added tokens that are not pieces), or the
             directory of ``path`` does not exist.
     """
-    from ..models import SentencePieceBPE
-    from ..sp_tokenizer import piece_types
+    pieces = _pieces_of(tokenizer)
+    norm_spec, suffix = _normalizer_spec(
+        tokenizer, getattr(tokenizer.model, "normalizer_name", None)
+    )
+    proto = ModelProto(
+        pieces=[SentencePiece(p, _f32(s), t) for p, s, t in pieces],
+        trainer_spec=_trainer_spec(tokenizer.model, pieces, suffix),
+        normalizer_spec=norm_spec,
+    )
+    data = serialize_model(proto)
+    parse_model(data, name=os.fspath(path))  # what sentencepiece would refuse, refused here
+    check_writable_path(path)
+    with atomic_write(path, "wb") as f:
+        f.write(data)
 
+
+def _pieces_of(tokenizer: Tokenizer) -> list[tuple[str, float, int]]:
+    """The ``(piece, score, type)`` list a ``.model`` of ``tokenizer`` holds, checked."""
     pieces = piece_types(tokenizer)
     model = tokenizer.model
-    from ..models import BPE as MergeListBPE
-
-    # A merge-list BPE is a SentencePiece BPE model when its merges are exactly the
-    # ones its pieces, scored in id order, give (a tokenizer.json written from one).
-    is_bpe = isinstance(model, (SentencePieceBPE, MergeListBPE))
     if pieces is None:
         why = (
             " with a merge list that is not SentencePiece's (SentencePiece merges by piece "
@@ -249,9 +279,16 @@ def write_sentencepiece(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> N
         if not p or p in seen:
             raise ConfigError(f"a .model needs unique non-empty pieces; {p!r} is not")
         seen.add(p)
+    return pieces
+
+
+def _trainer_spec(model: Any, pieces: list[tuple[str, float, int]], suffix: bool) -> TrainerSpec:
+    """The trainer spec of the ``.model``: the model's own (if trained here), updated."""
     stored = getattr(model, "trainer_spec", None)
     spec = copy.deepcopy(stored) if isinstance(stored, TrainerSpec) else TrainerSpec()
-    norm_spec, suffix = _normalizer_spec(tokenizer, getattr(model, "normalizer_name", None))
+    # A merge-list BPE is a SentencePiece BPE model when its merges are exactly the
+    # ones its pieces, scored in id order, give (a tokenizer.json written from one).
+    is_bpe = isinstance(model, (SentencePieceBPE, MergeListBPE))
     spec.model_type = BPE if is_bpe else UNIGRAM
     spec.vocab_size = len(pieces)
     spec.byte_fallback = bool(getattr(model, "byte_fallback", False))
@@ -279,13 +316,4 @@ def write_sentencepiece(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> N
                 f"the trainer spec's {what}_id={pid} is not the piece "
                 f"{getattr(spec, f'{what}_piece')!r} in this model"
             )
-    proto = ModelProto(
-        pieces=[SentencePiece(p, _f32(s), t) for p, s, t in pieces],
-        trainer_spec=spec,
-        normalizer_spec=norm_spec,
-    )
-    data = serialize_model(proto)
-    parse_model(data, name=os.fspath(path))  # what sentencepiece would refuse, refused here
-    check_writable_path(path)
-    with atomic_write(path, "wb") as f:
-        f.write(data)
+    return spec

@@ -34,20 +34,32 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._atomic import atomic_write, check_writable_path
+from .._backend import ByteRankMerger
 from .._modelfile import read_model_bytes
+from ..decoders import ByteLevel as ByteLevelDecoder
 from ..errors import ConfigError, ModelFileError
-
-if TYPE_CHECKING:
-    from ..models import BPE
-    from ..pre_tokenizers import PreTokenizer
-    from ..tokenizer import Tokenizer
+from ..models import BPE, TiktokenBPE
+from ..pre_tokenizers import (
+    _BYTE_LEVEL_PATTERN,
+    PATTERNS,
+    ByteLevel,
+    PreTokenizer,
+    Sequence,
+    Split,
+    byte_level_setup,
+    bytes_to_unicode,
+    unicode_to_bytes,
+)
+from ..processors import ByteLevel as ByteLevelProcessor
+from ..tokenizer import AddedToken, Tokenizer
 
 __all__ = [
     "PUBLISHED_ENCODINGS",
     "check_tiktoken_exact",
+    "looks_like_tiktoken",
     "read_tiktoken",
     "read_tiktoken_ranks",
     "write_tiktoken",
@@ -74,9 +86,31 @@ _PUBLISHED: dict[str, tuple[str, dict[str, int]]] = {
 }
 
 
-def _published() -> dict[str, tuple[str, dict[str, int]]]:
-    from ..pre_tokenizers import PATTERNS
+_TIKTOKEN_LINE = re.compile(rb"[A-Za-z0-9+/]+=*[ \t]+[0-9]+\r?")
 
+
+def looks_like_tiktoken(path: str) -> bool:
+    """Whether ``path`` is a tiktoken rank file: by its first line, else by name.
+
+    A first line ``base64 rank`` decides, whatever the name: Meta's Llama 3 ships
+    its tiktoken ranks as ``tokenizer.model``, the name of SentencePiece files. A
+    ``.tiktoken`` / ``.tiktoken.gz`` name decides when the content does not (a
+    gzip file, or a damaged one, then gets this reader's error). ``.txt`` and
+    ``.json`` files are never read as one.
+    """
+    if path.endswith((".txt", ".json")):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except OSError:
+        head = b""
+    if _TIKTOKEN_LINE.fullmatch(head.split(b"\n", 1)[0]) is not None:
+        return True
+    return path.endswith((".tiktoken", ".tiktoken.gz"))
+
+
+def _published() -> dict[str, tuple[str, dict[str, int]]]:
     return {name: (PATTERNS[pat], dict(sp)) for name, (pat, sp) in _PUBLISHED.items()}
 
 
@@ -187,8 +221,6 @@ def _read_sidecar(path: str) -> dict[str, Any] | None:
 
 
 def _pre_tokenizer(pattern: str) -> PreTokenizer:
-    from ..pre_tokenizers import _BYTE_LEVEL_PATTERN, ByteLevel, Sequence, Split
-
     if pattern == _BYTE_LEVEL_PATTERN:
         return ByteLevel(add_prefix_space=False)
     return Sequence(
@@ -229,11 +261,6 @@ def read_tiktoken(
     >>> read_tiktoken(path, pattern=r"\\S+|\\s+").encode("hi").ids
     [104, 105]
     """
-    from ..decoders import ByteLevel as ByteLevelDecoder
-    from ..models import TiktokenBPE
-    from ..processors import ByteLevel as ByteLevelProcessor
-    from ..tokenizer import AddedToken, Tokenizer
-
     p = os.fspath(path)
     ranks = read_tiktoken_ranks(p)
     side = _read_sidecar(p)
@@ -282,9 +309,6 @@ def read_tiktoken(
 
 def _pattern_of(tokenizer: Tokenizer) -> str:
     """tiktoken's ``pat_str`` for the tokenizer's pipeline, or ConfigError saying why not."""
-    from ..pre_tokenizers import byte_level_setup
-    from ..processors import ByteLevel as ByteLevelProcessor
-
     if tokenizer.normalizer is not None:
         raise ConfigError(
             "tiktoken has no normalizer; this tokenizer normalizes text "
@@ -345,36 +369,47 @@ def check_tiktoken_exact(
     Raises:
         ConfigError: a condition fails; the message names the token and why.
     """
-    from .._backend import ByteRankMerger
-    from ..pre_tokenizers import unicode_to_bytes
+    ranks = _byte_ranks(model, skip)
+    _check_merge_order(model, ranks)
+    _check_merge_splits(model, ranks)
+    return ranks
 
+
+def _token_bytes(token: str, table: dict[str, int]) -> bytes:
+    """The bytes of a ByteLevel-mapped token (``table``: :func:`unicode_to_bytes`)."""
+    try:
+        return bytes(table[ch] for ch in token)
+    except KeyError:
+        raise ConfigError(
+            f"token {token!r} is not made of ByteLevel chars: tiktoken works on bytes, so "
+            "only byte-level BPE models (pre_tokenizer 'byte-level', 'gpt2', "
+            "'cl100k_base', 'o200k_base') can be exported"
+        ) from None
+
+
+def _byte_ranks(model: BPE, skip: set[str] | frozenset[str]) -> dict[bytes, int]:
+    """Token bytes -> id of every vocabulary token but ``skip``; all 256 bytes needed."""
     if model.continuing_subword_prefix or model.end_of_word_suffix:
         raise ConfigError(
             "tiktoken has no continuing-subword prefix or end-of-word suffix; this BPE uses "
             f"{model.continuing_subword_prefix or model.end_of_word_suffix!r}"
         )
     table = unicode_to_bytes()
-
-    def to_bytes(token: str) -> bytes:
-        try:
-            return bytes(table[ch] for ch in token)
-        except KeyError:
-            raise ConfigError(
-                f"token {token!r} is not made of ByteLevel chars: tiktoken works on bytes, so "
-                "only byte-level BPE models (pre_tokenizer 'byte-level', 'gpt2', "
-                "'cl100k_base', 'o200k_base') can be exported"
-            ) from None
-
     ranks: dict[bytes, int] = {}
     for token, tid in model.vocab.items():
         if token not in skip:
-            ranks[to_bytes(token)] = tid
+            ranks[_token_bytes(token, table)] = tid
     missing = [b for b in range(256) if bytes([b]) not in ranks]
     if missing:
         raise ConfigError(
             f"tiktoken needs all 256 single bytes as tokens; {len(missing)} are missing (first: "
             f"{bytes([missing[0]])!r}); train with the full byte alphabet (initial_alphabet)"
         )
+    return ranks
+
+
+def _check_merge_order(model: BPE, ranks: dict[bytes, int]) -> None:
+    """Condition 1 of :func:`check_tiktoken_exact`: one merge per token, ids increasing."""
     results: dict[str, int] = {}
     last = -1
     for k, (a, b) in enumerate(model.merges):
@@ -397,22 +432,24 @@ def check_tiktoken_exact(
                 f"token {_mapped(raw)!r} is in the vocabulary but no merge makes it and it is "
                 "not an added token; tiktoken would merge into it where this BPE does not"
             )
+
+
+def _check_merge_splits(model: BPE, ranks: dict[bytes, int]) -> None:
+    """Condition 2 of :func:`check_tiktoken_exact`: tiktoken's rule builds each merge."""
     merger = ByteRankMerger(ranks)
+    table = unicode_to_bytes()
     for k, (a, b) in enumerate(model.merges):
         t = a + b
-        got = merger.merge(to_bytes(t), model.vocab[t])
+        got = merger.merge(_token_bytes(t, table), model.vocab[t])
         if got != [model.vocab[a], model.vocab[b]]:
             inv = model._inverse()
             raise ConfigError(
                 f"merge #{k} makes {t!r} from {a!r} + {b!r}, but tiktoken's rule builds it from "
                 f"{[inv.get(i) for i in got]!r}: tiktoken would encode differently"
             )
-    return ranks
 
 
 def _mapped(token: bytes) -> str:
-    from ..pre_tokenizers import bytes_to_unicode
-
     table = bytes_to_unicode()
     return "".join(table[b] for b in token)
 
@@ -439,8 +476,6 @@ def write_tiktoken(
     >>> read_tiktoken(path).encode("abab").ids == tok.encode("abab").ids
     True
     """
-    from ..models import BPE, TiktokenBPE
-
     pattern = _pattern_of(tokenizer)
     model = tokenizer.model
     added = {a.content: tid for tid, a in tokenizer.added_tokens}

@@ -1,0 +1,116 @@
+"""What every model shares: the :class:`Model` surface and the per-word cache.
+
+A model turns ONE pre-tokenized word into ``(ids, spans)``. Words repeat a lot
+in text (Zipf), so the models that are not trivially cheap keep a cache of
+words already encoded: :class:`CachedModel` is that cache, written once; a
+model only writes :meth:`CachedModel._encode_word`.
+
+The SentencePiece piece types are here too: the SentencePiece models of this
+package and :mod:`tokenlab.sp_tokenizer` read them from one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "BYTE",
+    "CACHE_LIMIT",
+    "CONTROL",
+    "NORMAL",
+    "UNKNOWN",
+    "UNUSED",
+    "USER_DEFINED",
+    "CachedModel",
+    "Model",
+    "WordTokens",
+]
+
+#: ``(ids, spans)`` of one word: token ids and their ``(start, end)`` char offsets.
+WordTokens = tuple[list[int], list[tuple[int, int]]]
+
+#: Per-word cache entries kept before the cache is cleared.
+CACHE_LIMIT = 200_000
+
+#: SentencePiece's piece types (``ModelProto.SentencePiece.Type``).
+NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
+
+
+class Model:
+    """Base class: maps a word to ``(ids, spans)``; spans are char offsets in the word."""
+
+    vocab: dict[str, int]
+
+    def tokenize(self, word: str) -> WordTokens:
+        """Split one word into token ids and their ``(start, end)`` char spans."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``model`` component of ``tokenizer.json``."""
+        raise NotImplementedError
+
+    def token_to_id(self, token: str) -> int | None:
+        """The id of ``token``, or None."""
+        return self.vocab.get(token)
+
+    def id_to_token(self, id: int) -> str | None:
+        """The token with id ``id``, or None."""
+        return self._inverse().get(id)
+
+    def get_vocab(self) -> dict[str, int]:
+        """A copy of the vocabulary (token -> id)."""
+        return dict(self.vocab)
+
+    def get_vocab_size(self) -> int:
+        """Number of entries in the vocabulary."""
+        return len(self.vocab)
+
+    def _inverse(self) -> dict[int, str]:
+        inv = getattr(self, "_inv", None)
+        if inv is None or len(inv) != len(self.vocab):
+            inv = {i: t for t, i in self.vocab.items()}
+            self._inv = inv
+        return inv
+
+
+class CachedModel(Model):
+    """A model that remembers the words it has encoded (up to :data:`CACHE_LIMIT`).
+
+    Subclasses implement :meth:`_encode_word`; :meth:`tokenize` looks the word up
+    first. The cache is cleared whole when full: cheaper than an LRU per lookup,
+    and the frequent words come back at once.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, WordTokens] = {}
+
+    def clear_cache(self) -> None:
+        """Drop the per-word cache (it is also cleared when it grows too large)."""
+        self._cache.clear()
+
+    def tokenize(self, word: str) -> WordTokens:
+        """Encode one word.
+
+        Args:
+            word: a pre-tokenized word.
+
+        Returns:
+            ``(ids, spans)``: token ids and their ``(start, end)`` char offsets in
+            ``word``. The lists are shared with the cache: do not modify them.
+
+        Raises:
+            ValueError: the model cannot encode ``word`` (see the model's class).
+        """
+        cache = self._cache
+        hit = cache.get(word)
+        if hit is not None:
+            return hit
+        result = self._encode_word(word)
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[word] = result
+        return result
+
+    def _encode_word(self, word: str) -> WordTokens:
+        """Encode one word without the cache (what subclasses write)."""
+        raise NotImplementedError
