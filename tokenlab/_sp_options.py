@@ -190,23 +190,13 @@ class SentencePieceOptions:
             )
         self.split_by_whitespace = split_by_whitespace
         self.treat_whitespace_as_suffix = treat_whitespace_as_suffix
-        check_int("vocab_size", vocab_size, 1)
-        if num_threads is not None:
-            check_int("num_threads", num_threads, 1)
-        check_int("max_sentencepiece_length", max_sentencepiece_length, 1)
-        if max_sentencepiece_length > 512:
-            raise ConfigError(
-                f"max_sentencepiece_length must be <= 512, got {max_sentencepiece_length}"
-            )
-        check_int("max_sentence_length", max_sentence_length, 10)
-        if (
-            not isinstance(character_coverage, (int, float))
-            or isinstance(character_coverage, bool)
-            or not 0.98 <= character_coverage <= 1.0
-        ):
-            raise ConfigError(
-                f"character_coverage must be a number from 0.98 to 1.0, got {character_coverage!r}"
-            )
+        _check_sizes(
+            vocab_size=vocab_size,
+            num_threads=num_threads,
+            max_sentencepiece_length=max_sentencepiece_length,
+            max_sentence_length=max_sentence_length,
+            character_coverage=character_coverage,
+        )
         for name, value in (
             ("split_by_number", split_by_number),
             ("split_digits", split_digits),
@@ -224,12 +214,8 @@ class SentencePieceOptions:
         self.byte_fallback = byte_fallback
         self.user_defined_symbols = check_symbols("user_defined_symbols", user_defined_symbols)
         self.control_symbols = check_symbols("control_symbols", control_symbols)
-        self.unk_piece, self.bos_piece, self.eos_piece, self.pad_piece = (
-            unk_piece,
-            bos_piece,
-            eos_piece,
-            pad_piece,
-        )
+        self.unk_piece, self.bos_piece = unk_piece, bos_piece
+        self.eos_piece, self.pad_piece = eos_piece, pad_piece
         self.unk_id, self.bos_id, self.eos_id, self.pad_id = unk_id, bos_id, eos_id, pad_id
         self.add_dummy_prefix = add_dummy_prefix
         self.remove_extra_whitespaces = remove_extra_whitespaces
@@ -358,6 +344,33 @@ class SentencePieceOptions:
 
     def _train_counted(self, counts: Mapping[str, int], ends: Mapping[str, int] | None) -> Any:
         raise NotImplementedError  # pragma: no cover
+
+
+def _check_sizes(
+    *,
+    vocab_size: int,
+    num_threads: int | None,
+    max_sentencepiece_length: int,
+    max_sentence_length: int,
+    character_coverage: float,
+) -> None:
+    """The numeric options' checks, in SentencePiece's ranges."""
+    check_int("vocab_size", vocab_size, 1)
+    check_int("num_threads", num_threads, 1, allow_none=True)
+    check_int("max_sentencepiece_length", max_sentencepiece_length, 1)
+    if max_sentencepiece_length > 512:
+        raise ConfigError(
+            f"max_sentencepiece_length must be <= 512, got {max_sentencepiece_length}"
+        )
+    check_int("max_sentence_length", max_sentence_length, 10)
+    if (
+        not isinstance(character_coverage, (int, float))
+        or isinstance(character_coverage, bool)
+        or not 0.98 <= character_coverage <= 1.0
+    ):
+        raise ConfigError(
+            f"character_coverage must be a number from 0.98 to 1.0, got {character_coverage!r}"
+        )
 
 
 def _as_callable(normalizer: Any) -> Callable[[str], str] | None:

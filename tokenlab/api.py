@@ -68,53 +68,36 @@ def train(
 ) -> Tokenizer:
     """Train a tokenizer in one call.
 
+    An option left at None takes the algorithm's default (:data:`DEFAULTS`, the
+    README's table): ``vocab_size`` 30000 for ``bpe`` and ``wordpiece``, 8000 for
+    ``sp-bpe`` and ``unigram``; byte-level BPE; uncased BERT's pipeline and special
+    tokens for WordPiece; ``nmt_nfkc`` for SentencePiece.
+
     Args:
-        files_or_iterator: a file path, directory or glob pattern, a list or tuple
-            of those (``"-"`` reads stdin), or any other iterable of texts, ``str``
-            or UTF-8 ``bytes`` (e.g. ``iter(list_of_texts)``).
-        algorithm: ``"bpe"`` (frequency merges), ``"wordpiece"`` (likelihood
-            merges, with BERT's pipeline), or SentencePiece's ``"sp-bpe"`` and
-            ``"unigram"``, trained on raw sentences (lines) with SentencePiece's
-            pipeline and option names (see below).
-        vocab_size: final vocabulary size, special tokens included (None: 30000
-            for ``bpe`` and ``wordpiece`` as in Hugging Face, 8000 for ``sp-bpe``
-            and ``unigram`` as in ``spm_train``; see :data:`DEFAULTS`).
+        files_or_iterator: a path, directory or glob pattern, a list or tuple of them
+            (``"-"``: stdin), or any other iterable of ``str`` or UTF-8 ``bytes`` texts.
+        algorithm: ``"bpe"``, ``"wordpiece"`` (likelihood merges), or SentencePiece's
+            ``"sp-bpe"`` and ``"unigram"`` (raw lines, SentencePiece's pipeline).
+        vocab_size: final vocabulary size, special tokens included.
         min_frequency: minimum pair count for a merge.
-        special_tokens: tokens that get the first ids and are matched whole
-            (None: none for BPE; ``[PAD] [UNK] [CLS] [SEP] [MASK]`` for WordPiece).
-        pre_tokenizer: ``"byte-level"``, ``"gpt2"``, ``"cl100k_base"``,
-            ``"o200k_base"``, ``"whitespace"``, ``"whitespace-split"``, ``"bert"``,
-            or a pre-tokenizer object (None: ``"byte-level"`` for BPE, ``"bert"``
-            for WordPiece).
-        normalizer: ``"nfc"``, ``"nfkc"``, ``"nfd"``, ``"nfkd"``, ``"bert"``, a
-            normalizer object, or None (BPE: none; WordPiece: ``"bert"``). For
-            ``sp-bpe`` and ``unigram``: ``"nmt_nfkc"`` (the default, as in
-            SentencePiece) or ``"identity"``.
-        lowercase: lowercase the text (None: no for BPE, yes for WordPiece, as
-            uncased BERT).
+        special_tokens: tokens that get the first ids and are matched whole.
+        pre_tokenizer: ``"byte-level"``, ``"gpt2"``, ``"cl100k_base"``, ``"o200k_base"``,
+            ``"whitespace"``, ``"whitespace-split"``, ``"bert"`` or an object.
+        normalizer: ``"nfc"``, ``"nfkc"``, ``"nfd"``, ``"nfkd"``, ``"bert"`` or an
+            object; for ``sp-bpe`` and ``unigram``: ``"nmt_nfkc"`` or ``"identity"``.
+        lowercase: lowercase the text.
         show_progress: progress bars on stderr (only on a terminal).
-        errors: invalid UTF-8 in files or bytes items: ``"strict"``, ``"replace"``
-            or ``"ignore"``.
-        processes: processes that count words in files (None: one per core for
-            inputs over 4 MB). The result never depends on it. For ``sp-bpe`` and
-            ``unigram`` it is the trainer's ``num_threads`` (None: one per core).
-        **trainer_kwargs: other trainer options (:class:`~tokenlab.BPETrainer` or
-            :class:`~tokenlab.WordPieceTrainer`: ``limit_alphabet``,
-            ``initial_alphabet``, ``continuing_subword_prefix``, ...). For the
-            byte-level pre-tokenizers ``initial_alphabet`` defaults to all 256 byte
-            symbols, so that any text can be encoded and decoded losslessly. For
-            ``sp-bpe`` and ``unigram`` these are SentencePiece's options
-            (:class:`~tokenlab.SentencePieceBPETrainer`,
-            :class:`~tokenlab.UnigramTrainer`): ``character_coverage``,
-            ``byte_fallback``, ``max_sentencepiece_length``, ``split_digits``,
-            ``user_defined_symbols``, ``control_symbols``, ``unk_id``, ``bos_id``,
-            ``eos_id``, ``pad_id``, ...; the result has SentencePiece's pipeline
-            (offsets index the original text) and
-            :func:`tokenlab.export.sentencepiece.write_sentencepiece` writes it
-            as a ``.model``.
+        errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
+        processes: word-counting processes (None: one per core for inputs over 4 MB);
+            SentencePiece's ``num_threads``. The result never depends on it.
+        **trainer_kwargs: the trainer's other options: :class:`~tokenlab.BPETrainer`'s
+            and :class:`~tokenlab.WordPieceTrainer`'s (``initial_alphabet``: all 256
+            byte symbols for byte-level pre-tokenizers), SentencePiece's
+            (``character_coverage``, ``byte_fallback``, ``user_defined_symbols``, ...).
 
     Returns:
-        The trained :class:`~tokenlab.tokenizer.Tokenizer`.
+        The trained :class:`~tokenlab.tokenizer.Tokenizer` (SentencePiece's also
+        writes as a ``.model``: :mod:`tokenlab.export.sentencepiece`).
 
     Raises:
         ConfigError: an option is invalid (checked before any text is read).
@@ -125,41 +108,24 @@ def train(
     [('a', 'a')]
     """
     # 1. the options every algorithm checks before any text is read
-    check_algorithm(algorithm)
-    _check_common_options(special_tokens, processes)
-    if vocab_size is None:
-        vocab_size = DEFAULTS[algorithm].vocab_size
+    vocab_size = _check_common_options(algorithm, vocab_size, special_tokens, processes)
     # 2. the corpus: paths and counts as they are, other iterables decoded lazily
     corpus = _as_corpus(files_or_iterator, errors)
     if algorithm in SENTENCEPIECE_ALGORITHMS:
+        refused: dict[str, Any] = {"min_frequency": min_frequency, "special_tokens": special_tokens}
+        refused.update(pre_tokenizer=pre_tokenizer, lowercase=lowercase)
+        run = {"show_progress": show_progress, "errors": errors, "processes": processes}
         return _train_sentencepiece_words(
-            corpus,
-            algorithm,
-            vocab_size,
-            min_frequency=min_frequency,
-            special_tokens=special_tokens,
-            pre_tokenizer=pre_tokenizer,
-            normalizer=normalizer,
-            lowercase=lowercase,
-            show_progress=show_progress,
-            errors=errors,
-            processes=processes,
-            **trainer_kwargs,
+            corpus, algorithm, vocab_size, normalizer, refused, {**run, **trainer_kwargs}
         )
     # 3. the trainer, configured from the options and the pre-tokenizer
     pre, byte_level = pre_tokenizer_of(algorithm, pre_tokenizer)
     trainer = _word_trainer(
-        algorithm,
-        byte_level,
-        vocab_size=vocab_size,
-        min_frequency=min_frequency,
-        special_tokens=special_tokens,
-        show_progress=show_progress,
-        trainer_kwargs=trainer_kwargs,
-    )
+        algorithm, byte_level, vocab_size, min_frequency, special_tokens, show_progress,
+        trainer_kwargs,
+    )  # fmt: skip
     # 4. the pipeline around the (untrained) model
     tok = _word_pipeline(algorithm, trainer, pre, byte_level, normalizer, lowercase)
-    _check_vocab_floor(trainer)
     # 5. the training itself, from files, texts or counts
     _fit(tok, trainer, corpus, errors=errors, processes=processes)
     if algorithm == "wordpiece":
@@ -314,22 +280,29 @@ def train_sentencepiece(
 # -- the steps of train() -----------------------------------------------------------------
 
 
-def _check_common_options(special_tokens: Sequence[str] | None, processes: int | None) -> None:
-    """Checks shared by every algorithm, before any text is read."""
+def _check_common_options(
+    algorithm: str,
+    vocab_size: int | None,
+    special_tokens: Sequence[str] | None,
+    processes: int | None,
+) -> int:
+    """Checks shared by every algorithm, before any text is read; the vocabulary size."""
+    check_algorithm(algorithm)
     if processes is not None and (
         not isinstance(processes, int) or isinstance(processes, bool) or processes < 1
     ):
         raise ConfigError(f"processes must be a positive integer or None, got {processes!r}")
-    if special_tokens is None or isinstance(special_tokens, str):
-        return  # a single string is refused by the trainers, with its own message
-    seen: set[str] = set()
-    for token in special_tokens:
-        if isinstance(token, str) and token in seen:
-            raise ConfigError(
-                f"special token {token!r} is listed twice in special_tokens; list each once"
-            )
-        if isinstance(token, str):
-            seen.add(token)
+    # a single string is refused by the trainers, with its own message
+    if special_tokens is not None and not isinstance(special_tokens, str):
+        seen: set[str] = set()
+        for token in special_tokens:
+            if isinstance(token, str) and token in seen:
+                raise ConfigError(
+                    f"special token {token!r} is listed twice in special_tokens; list each once"
+                )
+            if isinstance(token, str):
+                seen.add(token)
+    return DEFAULTS[algorithm].vocab_size if vocab_size is None else vocab_size
 
 
 def _as_corpus(files_or_iterator: Corpus, errors: str) -> Any:
@@ -345,46 +318,41 @@ def _train_sentencepiece_words(
     corpus: Any,
     algorithm: str,
     vocab_size: int,
-    *,
-    min_frequency: int,
-    special_tokens: Sequence[str] | None,
-    pre_tokenizer: Any,
     normalizer: Any,
-    lowercase: bool | None,
-    show_progress: bool,
-    errors: str,
-    processes: int | None,
-    **trainer_kwargs: Any,
+    refused: Mapping[str, Any],
+    options: dict[str, Any],
 ) -> Tokenizer:
-    """:func:`train` for ``sp-bpe`` and ``unigram``: its options in SentencePiece's terms."""
+    """:func:`train` for ``sp-bpe`` and ``unigram``: its options in SentencePiece's terms.
+
+    ``refused`` holds the options of :func:`train` that SentencePiece's fixed
+    pipeline has no use for; any of them set is a ConfigError, not ignored.
+    ``options`` are ``show_progress``, ``errors``, ``processes`` and the trainer's.
+    """
+    processes = options.pop("processes")
     if processes is not None:
         # SentencePiece's name for it; it also sets the training threads.
-        trainer_kwargs.setdefault("num_threads", processes)
-    # SentencePiece's pipeline is fixed; say which options do not apply instead of
-    # ignoring them.
-    for name, value, hint in (
-        ("min_frequency", min_frequency, "SentencePiece has no minimum frequency"),
-        ("special_tokens", special_tokens, "use control_symbols or user_defined_symbols"),
-        ("pre_tokenizer", pre_tokenizer, "SentencePiece splits on '▁' by itself"),
-        ("lowercase", lowercase, "SentencePiece does not lowercase"),
-    ):
+        options.setdefault("num_threads", processes)
+    hints = {
+        "min_frequency": "SentencePiece has no minimum frequency",
+        "special_tokens": "use control_symbols or user_defined_symbols",
+        "pre_tokenizer": "SentencePiece splits on '▁' by itself",
+        "lowercase": "SentencePiece does not lowercase",
+    }
+    for name, value in refused.items():
         if value:
-            raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}: {hint}")
+            raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}: {hints[name]}")
     return train_sentencepiece(
         corpus,
         algorithm,
         vocab_size,
         normalization=DEFAULTS[algorithm].normalizer if normalizer is None else normalizer,
-        show_progress=show_progress,
-        errors=errors,
-        **trainer_kwargs,
+        **options,
     )
 
 
 def _word_trainer(
     algorithm: str,
     byte_level: bool,
-    *,
     vocab_size: int,
     min_frequency: int,
     special_tokens: Sequence[str] | None,
@@ -487,7 +455,8 @@ def _check_vocab_floor(trainer: _WordTrainer) -> None:
 def _fit(
     tok: Tokenizer, trainer: _WordTrainer, corpus: Any, *, errors: str, processes: int | None
 ) -> None:
-    """Train ``tok``'s model on files, texts or word counts."""
+    """Train ``tok``'s model on files, texts or word counts, once its size is known to fit."""
+    _check_vocab_floor(trainer)
     if isinstance(corpus, WordCounts):  # from train_from_counts
         check_tokenizer_counts(corpus, tok)
         tok._train_counts(corpus, trainer)
