@@ -325,6 +325,7 @@ class SentencePieceOptions:
         >>> import tempfile
         >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         ...     _ = f.write("abracadabra\\n")
+        >>> from tokenlab.sentencepiece_bpe import SentencePieceBPETrainer
         >>> trainer = SentencePieceBPETrainer(vocab_size=18, show_progress=False)
         >>> [p for p, _, _ in trainer.train_from_files(f.name).pieces][3:6]
         ['ab', 'ra', 'abra']

@@ -103,7 +103,7 @@ def train(
         ConfigError: an option is invalid (checked before any text is read).
         CorpusError: a file cannot be read, is not UTF-8, or holds no words.
 
-    >>> tok = train(iter(["aaab aaab"]), vocab_size=258, show_progress=False)
+    >>> tok = train(iter(["aaab aaab"]), vocab_size=257, show_progress=False)
     >>> tok.model.merges
     [('a', 'a')]
     """
@@ -241,7 +241,7 @@ def train_sentencepiece(
         ConfigError: an invalid option.
         CorpusError: no text to train on.
 
-    >>> tok = train_sentencepiece(["abracadabra"], "sp-bpe", 18, show_progress=False)
+    >>> tok = train_sentencepiece(iter(["abracadabra"]), "sp-bpe", 18, show_progress=False)
     >>> tok.encode("abracadabra").tokens
     ['▁abracadabra']
     """
