@@ -323,7 +323,7 @@ def test_output_directory_missing_fails_before_training(
     def must_not_train(*args: object, **kwargs: object) -> None:
         raise AssertionError("trained although the output path is unusable")
 
-    monkeypatch.setattr(tokenlab, "train", must_not_train)
+    monkeypatch.setattr(tokenlab.api, "train", must_not_train)
     out = tmp_path / "no" / "such" / "dir" / "tok.json"
     code, _, err = run(capsys, "train", str(corpus_file), "-o", str(out))
     assert code == 1
@@ -347,7 +347,7 @@ def test_interrupted(
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(tokenlab, "train", interrupt)
+    monkeypatch.setattr(tokenlab.api, "train", interrupt)
     out = tmp_path / "tok.json"
     code, _, err = run(capsys, "train", str(corpus_file), "-o", str(out))
     assert code == 130

@@ -284,10 +284,10 @@ def test_segment_counts_equal_piece_boundaries(
     core: ModuleType, monkeypatch: pytest.MonkeyPatch, options: dict[str, bool]
 ) -> None:
     """Both cores' sum_segments give what cutting each word at piece_boundaries gives."""
-    from tokenlab import _backend
+    from tokenlab import sp_pretokenize
     from tokenlab.sp_pretokenize import piece_boundaries, segment_counts, split_at_boundaries
 
-    monkeypatch.setattr(_backend, "sum_segments", core.sum_segments)
+    monkeypatch.setattr(sp_pretokenize, "sum_segments", core.sum_segments)
     rnd = random.Random(3)
     # Latin, digits, a combining mark (Inherited), Greek, Han, Hiragana, "▁", TAB,
     # U+2585, an unknown char ("q") and punctuation (Common).

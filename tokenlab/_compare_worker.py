@@ -4,8 +4,9 @@
 algorithm, the training and held-out files), trains, encodes the held-out text and
 writes the measurements as JSON to the job's ``out`` path. A fresh process per side
 means the peak memory (``VmHWM``) is that library's alone, and neither library's
-threads or caches slow the other. Only the standard library and the library under
-test are imported, so the process starts small.
+threads or caches slow the other. Besides the standard library and the library under
+test, the process holds only the ``tokenlab`` package itself (``python -m`` imports
+it to find this module), on both sides alike.
 
 The options are the ones :mod:`tokenlab.compare` documents as equivalent:
 
@@ -25,6 +26,9 @@ import sys
 import tempfile
 import time
 from typing import Any
+
+from . import api
+from ._backend import BACKEND
 
 __all__ = ["main", "merges", "peak_rss_bytes", "run", "train", "vocabulary"]
 
@@ -59,30 +63,22 @@ def _read_lines(path: str) -> list[str]:
 
 
 def _train_tokenlab(job: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:
-    import tokenlab
-
     algorithm = job["algorithm"]
     kwargs: dict[str, Any] = {}
     if algorithm in ("bpe", "wordpiece"):
         kwargs["min_frequency"] = job["min_frequency"]
         kwargs["processes"] = job["threads"]
     elif job["threads"] is not None:
-        import inspect
-
-        cls: Any = tokenlab.UnigramTrainer
-        if algorithm == "sp-bpe":
-            cls = tokenlab.SentencePieceBPETrainer
-        # passed on only when the trainer has the option (it may run on one thread)
-        if "num_threads" in inspect.signature(cls).parameters:
-            kwargs["num_threads"] = job["threads"]
-    tok = tokenlab.train(
+        # both SentencePiece trainers take it (training threads and counting processes)
+        kwargs["num_threads"] = job["threads"]
+    tok = api.train(
         job["train"],
         algorithm=algorithm,
         vocab_size=job["vocab_size"],
         show_progress=False,
         **kwargs,
     )
-    return tok, tokenlab.backend, {}
+    return tok, BACKEND, {}
 
 
 def _train_tokenizers(job: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:

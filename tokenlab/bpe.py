@@ -37,15 +37,24 @@ Not supported: BPE dropout during training, multi-process merging.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
-from ._backend import BACKEND, PairCounter
-from ._progress import Progress, progress_enabled
-from .errors import ConfigError, CorpusError
+from ._backend import PairCounter
+from ._defaults import DEFAULTS
+from ._training import Stopwatch, merge_pairs
+from ._training import TrainingStats as TrainingStats
+from ._training import VocabBuilder as VocabBuilder
+from ._training import check_counts as check_counts
+from ._training import check_int as check_int
+from ._training import dedupe_special_tokens as dedupe_special_tokens
+from ._training import initial_alphabet_chars as initial_alphabet_chars
+from ._training import select_alphabet as select_alphabet
+from .counts import as_counts
+from .errors import ConfigError
 from .models import BPE
 
+# The option checks and helpers are in tokenlab._training (shared by every trainer);
+# they are still importable from here, where they used to live.
 __all__ = [
     "BPETrainer",
     "TrainingStats",
@@ -57,117 +66,7 @@ __all__ = [
     "select_alphabet",
 ]
 
-
-@dataclass
-class TrainingStats:
-    """What a training run did, for summaries and reports."""
-
-    vocab_size: int = 0
-    merges: int = 0
-    words: int = 0
-    alphabet: int = 0
-    seconds: float = 0.0
-    backend: str = BACKEND
-    phases: dict[str, float] = field(default_factory=dict)
-
-
-def check_int(name: str, value: object, minimum: int, allow_none: bool = False) -> None:
-    """Raise ConfigError unless ``value`` is an int >= ``minimum`` (or None if allowed)."""
-    if value is None and allow_none:
-        return
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
-
-
-def dedupe_special_tokens(tokens: Iterable[str]) -> list[str]:
-    """The special tokens in order, duplicates dropped; ConfigError on a non-string."""
-    if isinstance(tokens, str):
-        raise ConfigError("special_tokens must be a list of strings, not one string")
-    out: list[str] = []
-    for t in tokens:
-        if not isinstance(t, str) or not t:
-            raise ConfigError(f"special tokens must be non-empty strings, got {t!r}")
-        if t not in out:
-            out.append(t)
-    return out
-
-
-def initial_alphabet_chars(initial_alphabet: Iterable[str]) -> list[str]:
-    """The first char of each ``initial_alphabet`` entry, in order, without repeats.
-
-    A plain string is read as a sequence of chars.
-    """
-    alphabet: list[str] = []
-    for s in list(initial_alphabet) if isinstance(initial_alphabet, str) else initial_alphabet:
-        if not isinstance(s, str) or not s:
-            raise ConfigError(f"initial_alphabet entries must be non-empty strings, got {s!r}")
-        if s[0] not in alphabet:
-            alphabet.append(s[0])
-    return alphabet
-
-
-def check_counts(counts: Mapping[str, int]) -> None:
-    """Raise ConfigError on a malformed count, CorpusError when every count is zero."""
-    for word, count in counts.items():
-        if not isinstance(word, str) or not isinstance(count, int) or count < 0:
-            raise ConfigError(f"counts must map str -> int >= 0, got {word!r}: {count!r}")
-    if not any(counts.values()):
-        raise CorpusError("the corpus is empty: no words to train on")
-
-
-def select_alphabet(
-    counts: Mapping[str, int], initial_alphabet: Iterable[str], limit_alphabet: int | None
-) -> list[str]:
-    """The training alphabet, sorted by code point.
-
-    A char's frequency is its number of occurrences weighted by word count;
-    ``initial_alphabet`` chars are always kept; ``limit_alphabet`` keeps only the
-    most frequent chars.
-    """
-    freq: dict[str, int] = {}
-    for word, count in counts.items():
-        for ch in word:
-            freq[ch] = freq.get(ch, 0) + count
-    forced = set(initial_alphabet)
-    chars = set(freq) | forced
-    if limit_alphabet is not None and len(chars) > limit_alphabet:
-        # Least frequent first; among equals the larger code point first, so
-        # the dropped set never depends on hash order. Forced chars sort last.
-        order = sorted(
-            chars,
-            key=lambda c: (c in forced, freq.get(c, 0) if c not in forced else 0, -ord(c)),
-        )
-        chars = set(order[len(chars) - limit_alphabet :])
-    return sorted(chars)
-
-
-class VocabBuilder:
-    """A vocabulary built in id order: adding a known token returns its id.
-
-    >>> v = VocabBuilder(["<s>"])
-    >>> v.add("a"), v.add("<s>"), v.tokens
-    (1, 0, ['<s>', 'a'])
-    """
-
-    def __init__(self, tokens: Iterable[str] = ()) -> None:
-        self.vocab: dict[str, int] = {}
-        self.tokens: list[str] = []
-        for t in tokens:
-            self.add(t)
-
-    def add(self, token: str) -> int:
-        """The id of ``token``, giving it the next id if it is new."""
-        tid = self.vocab.get(token)
-        if tid is None:
-            tid = len(self.tokens)
-            self.vocab[token] = tid
-            self.tokens.append(token)
-        return tid
-
-    def __len__(self) -> int:
-        return len(self.tokens)
+_DEFAULTS = DEFAULTS["bpe"]
 
 
 class BPETrainer:
@@ -196,9 +95,9 @@ class BPETrainer:
 
     def __init__(
         self,
-        vocab_size: int = 30000,
-        min_frequency: int = 0,
-        special_tokens: Iterable[str] = (),
+        vocab_size: int = _DEFAULTS.vocab_size,
+        min_frequency: int = _DEFAULTS.min_frequency,
+        special_tokens: Iterable[str] = _DEFAULTS.special_tokens,
         limit_alphabet: int | None = None,
         initial_alphabet: Iterable[str] = (),
         continuing_subword_prefix: str | None = None,
@@ -228,9 +127,6 @@ class BPETrainer:
         self.show_progress = show_progress
         self.stats = TrainingStats()
 
-    def _alphabet(self, counts: Mapping[str, int]) -> list[str]:
-        return select_alphabet(counts, self.initial_alphabet, self.limit_alphabet)
-
     def train_from_counts(self, counts: Mapping[str, int] | str | os.PathLike[str]) -> BPE:
         """Learn a BPE model from word counts.
 
@@ -248,53 +144,17 @@ class BPETrainer:
                 the counts file holds SentencePiece words.
             ModelFileError: the counts file is missing or malformed.
         """
-        from .counts import as_counts
-
-        t0 = time.perf_counter()
-        counts = as_counts(counts, self)
+        clock = Stopwatch()
+        # 1. the counts, loaded from a file if need be and checked
+        counts = as_counts(counts, user=type(self).__name__)
         check_counts(counts)
-        builder = VocabBuilder(self.special_tokens)
-        vocab, tokens, add = builder.vocab, builder.tokens, builder.add
-        alphabet = self._alphabet(counts)
-        for ch in alphabet:
-            add(ch)
-        base = len(vocab)
-        if self.vocab_size < base:
-            raise ConfigError(
-                f"vocab_size={self.vocab_size} is smaller than the {len(self.special_tokens)} "
-                f"special tokens plus the {len(alphabet)} characters of the alphabet "
-                f"({base}); use a vocab_size of at least {base}, or set limit_alphabet"
-            )
-        prefix = self.continuing_subword_prefix
-        suffix = self.end_of_word_suffix
+        # 2. the initial vocabulary: special tokens, alphabet, affixed alphabet symbols
         words = sorted(counts)
-        # Affixed initial symbols: ids after the alphabet, sorted by code point.
-        if prefix or suffix:
-            affixed: set[str] = set()
-            for word in words:
-                kept = [(i, ch) for i, ch in enumerate(word) if ch in vocab]
-                last = len(word) - 1
-                for i, ch in kept:
-                    s = self._affix(ch, i, last)
-                    if s not in vocab:
-                        affixed.add(s)
-            for s in sorted(affixed):
-                add(s)
-        lengths = [len(t) for t in tokens]
-        seqs: list[list[int]] = []
-        freqs: list[int] = []
-        for word in words:
-            last = len(word) - 1
-            if prefix or suffix:
-                ids = [vocab[self._affix(ch, i, last)] for i, ch in enumerate(word) if ch in vocab]
-            else:
-                ids = [vocab[ch] for ch in word if ch in vocab]
-            seqs.append(ids)
-            freqs.append(counts[word])
-        # A symbol's length counts characters of text, not of the affixes.
-        for i in range(base, len(tokens)):
-            lengths[i] = 1
-        t1 = time.perf_counter()
+        builder, alphabet, base = self._initial_vocab(counts, words)
+        # 3. every word as symbol ids, with its count
+        seqs, freqs, lengths = self._symbol_ids(words, counts, builder, base)
+        clock.lap("prepare")
+        # 4. the pairs counted once, in the core
         counter = PairCounter(
             seqs,
             freqs,
@@ -303,40 +163,91 @@ class BPETrainer:
             max_token_length=self.max_token_length,
         )
         del seqs
-        t2 = time.perf_counter()
-        merges: list[tuple[str, str]] = []
-        min_count = max(1, self.min_frequency)
-        todo = max(0, self.vocab_size - len(vocab))
-        with Progress(todo, "Merges", enabled=progress_enabled(self.show_progress)) as bar:
-            while len(vocab) < self.vocab_size:
-                best = counter.best()
-                if best is None or best[2] < min_count:
-                    break
-                left, right, _ = best
-                a = tokens[left]
-                b = tokens[right]
-                merged = a + b[len(prefix) :] if prefix and b.startswith(prefix) else a + b
-                before = len(vocab)
-                new_id = add(merged)
-                merges.append((a, b))
-                counter.merge(left, right, new_id)
-                bar.update(len(vocab) - before)
-        t3 = time.perf_counter()
-        model = BPE(
-            vocab,
-            merges,
-            continuing_subword_prefix=prefix,
-            end_of_word_suffix=suffix,
+        clock.lap("count pairs")
+        # 5. the merges, best pair first
+        merges = merge_pairs(
+            counter,
+            builder,
+            self.vocab_size,
+            prefix=self.continuing_subword_prefix,
+            min_count=max(1, self.min_frequency),
+            show_progress=self.show_progress,
         )
+        clock.lap("merge")
         self.stats = TrainingStats(
-            vocab_size=len(vocab),
+            vocab_size=len(builder),
             merges=len(merges),
             words=len(words),
             alphabet=len(alphabet),
-            seconds=time.perf_counter() - t0,
-            phases={"prepare": t1 - t0, "count pairs": t2 - t1, "merge": t3 - t2},
+            seconds=clock.total(),
+            phases=clock.phases,
         )
-        return model
+        return BPE(
+            builder.vocab,
+            merges,
+            continuing_subword_prefix=self.continuing_subword_prefix,
+            end_of_word_suffix=self.end_of_word_suffix,
+        )
+
+    def _initial_vocab(
+        self, counts: Mapping[str, int], words: list[str]
+    ) -> tuple[VocabBuilder, list[str], int]:
+        """Special tokens, then the alphabet by code point, then the affixed symbols;
+        the alphabet, and the size of the vocabulary before the affixed symbols.
+
+        Raises:
+            ConfigError: ``vocab_size`` cannot hold the special tokens and the alphabet.
+        """
+        builder = VocabBuilder(self.special_tokens)
+        alphabet = select_alphabet(counts, self.initial_alphabet, self.limit_alphabet)
+        for ch in alphabet:
+            builder.add(ch)
+        base = len(builder)
+        if self.vocab_size < base:
+            raise ConfigError(
+                f"vocab_size={self.vocab_size} is smaller than the {len(self.special_tokens)} "
+                f"special tokens plus the {len(alphabet)} characters of the alphabet "
+                f"({base}); use a vocab_size of at least {base}, or set limit_alphabet"
+            )
+        # Affixed initial symbols: ids after the alphabet, sorted by code point.
+        if self.continuing_subword_prefix or self.end_of_word_suffix:
+            vocab = builder.vocab
+            affixed: set[str] = set()
+            for word in words:
+                last = len(word) - 1
+                for i, ch in enumerate(word):
+                    if ch in vocab:
+                        s = self._affix(ch, i, last)
+                        if s not in vocab:
+                            affixed.add(s)
+            for s in sorted(affixed):
+                builder.add(s)
+        return builder, alphabet, base
+
+    def _symbol_ids(
+        self,
+        words: list[str],
+        counts: Mapping[str, int],
+        builder: VocabBuilder,
+        base: int,
+    ) -> tuple[list[list[int]], list[int], list[int]]:
+        """Each word's symbol ids (chars outside the alphabet dropped), its count, and
+        each symbol's length in characters of text."""
+        vocab = builder.vocab
+        affixes = bool(self.continuing_subword_prefix or self.end_of_word_suffix)
+        seqs: list[list[int]] = []
+        freqs: list[int] = []
+        for word in words:
+            last = len(word) - 1
+            if affixes:
+                ids = [vocab[self._affix(ch, i, last)] for i, ch in enumerate(word) if ch in vocab]
+            else:
+                ids = [vocab[ch] for ch in word if ch in vocab]
+            seqs.append(ids)
+            freqs.append(counts[word])
+        # A symbol's length counts characters of text, not of the affixes.
+        lengths = [len(t) for t in builder.tokens[:base]] + [1] * (len(builder) - base)
+        return seqs, freqs, lengths
 
     def _affix(self, ch: str, i: int, last: int) -> str:
         s = ch

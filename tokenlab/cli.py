@@ -19,31 +19,44 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-if TYPE_CHECKING:
-    from tokenlab import Tokenizer
+from . import api, distributed
+from . import compare as cmp
+from ._atomic import atomic_write, check_writable_path
+from ._backend import BACKEND
+from ._defaults import ALGORITHMS as ALGORITHMS
+from ._defaults import DEFAULTS, SENTENCEPIECE, SENTENCEPIECE_NORMALIZATIONS
+from ._defaults import SENTENCEPIECE_ALGORITHMS as SENTENCEPIECE_ALGORITHMS
+from ._version import __version__
+from .corpus import default_corpus
+from .counts import count_files, prune, save_counts
+from .errors import ConfigError, TokenlabError
+from .export.bert import write_vocab_txt
+from .export.gpt2 import write_gpt2
+from .export.sentencepiece import write_sentencepiece
+from .export.tiktoken import write_tiktoken
+from .tokenizer import Tokenizer
 
 __all__ = ["ALGORITHMS", "PRE_TOKENIZERS", "build_parser", "main"]
 
 PROG = "tokenlab"
 
-# The trainers `tokenlab train --algorithm` accepts; the names are those of
-# `tokenlab.train(algorithm=...)`. A new trainer is one more entry here.
-ALGORITHMS: tuple[str, ...] = ("bpe", "wordpiece", "sp-bpe", "unigram")
-SENTENCEPIECE_ALGORITHMS: tuple[str, ...] = ("sp-bpe", "unigram")
+# The trainers `tokenlab train --algorithm` accepts (ALGORITHMS, imported above) are
+# those of `tokenlab.train(algorithm=...)`, with its defaults (tokenlab._defaults).
 
-# `tokenlab export --format NAME`: NAME -> (module under tokenlab.export, writer function).
-# A new format is one more entry here.
-EXPORT_FORMATS: dict[str, tuple[str, str]] = {
-    "huggingface": ("", ""),
-    "bert": ("bert", "write_vocab_txt"),
-    "sentencepiece": ("sentencepiece", "write_sentencepiece"),
-    "gpt2": ("gpt2", "write_gpt2"),
-    "tiktoken": ("tiktoken", "write_tiktoken"),
+# `tokenlab export --format NAME`: NAME -> writer function (None: Tokenizer.save, the
+# tokenizer.json). A new format is one more entry here.
+EXPORT_FORMATS: dict[str, Callable[[Tokenizer, str], object] | None] = {
+    "huggingface": None,
+    "bert": write_vocab_txt,
+    "sentencepiece": write_sentencepiece,
+    "gpt2": write_gpt2,
+    "tiktoken": write_tiktoken,
 }
 
 
@@ -82,13 +95,11 @@ EXIT_INTERRUPTED = 130
 
 
 def _version_line() -> str:
-    import tokenlab
-
-    return f"{PROG} {tokenlab.__version__} (backend: {tokenlab.backend})"
+    return f"{PROG} {__version__} (backend: {BACKEND})"
 
 
 class _VersionAction(argparse.Action):
-    """``--version``, computed only when asked (it imports the backend)."""
+    """``--version``: the version and the backend that runs."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, help="print the version and backend")
@@ -133,7 +144,11 @@ def _coverage(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``tokenlab`` command."""
+    """The argument parser of the ``tokenlab`` command: one subparser per subcommand.
+
+    >>> build_parser().parse_args(["decode", "-t", "tok.json", "5"]).ids
+    [5]
+    """
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Train subword tokenizers and encode, decode or inspect them.",
@@ -141,7 +156,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+    for add_command in (
+        _add_train_command,
+        _add_count_command,
+        _add_export_command,
+        _add_convert_command,
+        _add_encode_command,
+        _add_decode_command,
+        _add_info_command,
+        _add_compare_command,
+    ):
+        add_command(commands)
+    return parser
 
+
+def _vocab_size_help() -> str:
+    by_size: dict[int, list[str]] = {}
+    for algorithm in ALGORITHMS:
+        by_size.setdefault(DEFAULTS[algorithm].vocab_size, []).append(algorithm)
+    return "default: " + ", ".join(
+        f"{size} for {' and '.join(names)}" for size, names in by_size.items()
+    )
+
+
+def _add_train_command(commands: Any) -> None:
     train = commands.add_parser(
         "train",
         help="train a tokenizer and save it as tokenizer.json",
@@ -156,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--algorithm", choices=ALGORITHMS, default="bpe", help="default: bpe")
     train.add_argument(
-        "--vocab-size", type=_positive_int, default=30000, metavar="N", help="default: 30000"
+        "--vocab-size", type=_positive_int, default=None, metavar="N", help=_vocab_size_help()
     )
     train.add_argument(
         "--min-frequency",
@@ -190,45 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sp-bpe and unigram also the training threads (SentencePiece's --num_threads; "
         "default: one per core)",
     )
-    sp = train.add_argument_group(
-        "SentencePiece options", "for --algorithm sp-bpe and unigram (SentencePiece's meaning)"
-    )
-    sp.add_argument(
-        "--normalization",
-        choices=("nmt_nfkc", "identity"),
-        default=None,
-        help="text normalization (default: nmt_nfkc)",
-    )
-    sp.add_argument(
-        "--character-coverage",
-        type=_coverage,
-        default=None,
-        metavar="F",
-        help="share of character occurrences the alphabet covers (default: 0.9995)",
-    )
-    sp.add_argument(
-        "--byte-fallback",
-        action="store_true",
-        default=None,
-        help="encode unknown characters as <0xNN> byte pieces",
-    )
-    sp.add_argument(
-        "--max-piece-length",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="longest piece in characters (default: 16)",
-    )
-    sp.add_argument(
-        "--split-digits", action="store_true", default=None, help="every digit is a piece alone"
-    )
-    sp.add_argument(
-        "--user-defined-symbols",
-        type=_special_tokens,
-        default=None,
-        metavar="A,B",
-        help="comma-separated pieces always kept whole",
-    )
+    _add_sentencepiece_train_options(train)
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.add_argument(
         "-o",
@@ -245,8 +245,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--pre-tokenizer, --lowercase and SentencePiece options) instead of FILEs",
     )
     train.set_defaults(run=_run_train)
-    _add_count_command(commands)
 
+
+def _add_sentencepiece_train_options(train: argparse.ArgumentParser) -> None:
+    sp = train.add_argument_group(
+        "SentencePiece options", "for --algorithm sp-bpe and unigram (SentencePiece's meaning)"
+    )
+    sp.add_argument(
+        "--normalization",
+        choices=SENTENCEPIECE_NORMALIZATIONS,
+        default=None,
+        help=f"text normalization (default: {DEFAULTS['sp-bpe'].normalizer})",
+    )
+    sp.add_argument(
+        "--character-coverage",
+        type=_coverage,
+        default=None,
+        metavar="F",
+        help="share of character occurrences the alphabet covers "
+        f"(default: {SENTENCEPIECE.character_coverage})",
+    )
+    sp.add_argument(
+        "--byte-fallback",
+        action="store_true",
+        default=None,
+        help="encode unknown characters as <0xNN> byte pieces",
+    )
+    sp.add_argument(
+        "--max-piece-length",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"longest piece in characters (default: {SENTENCEPIECE.max_sentencepiece_length})",
+    )
+    sp.add_argument(
+        "--split-digits", action="store_true", default=None, help="every digit is a piece alone"
+    )
+    sp.add_argument(
+        "--user-defined-symbols",
+        type=_special_tokens,
+        default=None,
+        metavar="A,B",
+        help="comma-separated pieces always kept whole",
+    )
+
+
+def _add_export_command(commands: Any) -> None:
     export = commands.add_parser(
         "export",
         help="write a tokenizer in another file format",
@@ -263,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
     export.set_defaults(run=_run_export)
 
+
+def _add_convert_command(commands: Any) -> None:
     convert = commands.add_parser(
         "convert",
         help="convert a tokenizer file to another format",
@@ -277,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--to", choices=tuple(EXPORT_FORMATS), help="the output format")
     convert.set_defaults(run=_run_convert)
 
+
+def _add_encode_command(commands: Any) -> None:
     encode = commands.add_parser(
         "encode",
         help="print the ids (or tokens) of a text",
@@ -293,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     encode.set_defaults(run=_run_encode)
 
+
+def _add_decode_command(commands: Any) -> None:
     decode = commands.add_parser(
         "decode", help="print the text of token ids", description="Decode token ids to text."
     )
@@ -300,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     decode.add_argument("ids", nargs="+", type=_non_negative_int, metavar="ID")
     decode.set_defaults(run=_run_decode)
 
+
+def _add_info_command(commands: Any) -> None:
     info = commands.add_parser(
         "info",
         help="describe a tokenizer file",
@@ -307,13 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_tokenizer_option(info)
     info.set_defaults(run=_run_info)
-    _add_compare_parser(commands)
-    return parser
 
 
-def _add_compare_parser(commands: Any) -> None:
-    from tokenlab.compare import ANCHORS, DEFAULT_HELD_OUT_LINES
-
+def _add_compare_command(commands: Any) -> None:
+    anchors, held_out_lines = cmp.ANCHORS, cmp.DEFAULT_HELD_OUT_LINES
     compare = commands.add_parser(
         "compare",
         help="train tokenlab and tokenizers/sentencepiece side by side and report",
@@ -323,12 +372,12 @@ def _add_compare_parser(commands: Any) -> None:
             "equivalent options, each in its own process, and report training time, peak "
             "memory, encoding speed, bytes per token and vocabulary overlap, with the "
             "ratios tokenlab / anchor. Without --held-out, the last "
-            f"{DEFAULT_HELD_OUT_LINES} lines of the files are held out for encoding "
+            f"{held_out_lines} lines of the files are held out for encoding "
             "(--held-out-lines) and not trained on."
         ),
     )
     compare.add_argument("files", nargs="+", metavar="FILE", help="corpus files (text or .gz)")
-    compare.add_argument("--algorithm", choices=tuple(ANCHORS), required=True)
+    compare.add_argument("--algorithm", choices=tuple(anchors), required=True)
     compare.add_argument("--vocab-size", type=_positive_int, required=True, metavar="N")
     compare.add_argument(
         "--threads",
@@ -343,9 +392,9 @@ def _add_compare_parser(commands: Any) -> None:
     compare.add_argument(
         "--held-out-lines",
         type=_positive_int,
-        default=DEFAULT_HELD_OUT_LINES,
+        default=held_out_lines,
         metavar="N",
-        help=f"lines held out without --held-out (default: {DEFAULT_HELD_OUT_LINES})",
+        help=f"lines held out without --held-out (default: {held_out_lines})",
     )
     compare.add_argument(
         "--min-frequency",
@@ -364,11 +413,6 @@ def _add_compare_parser(commands: Any) -> None:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    import shlex
-
-    from tokenlab import compare as cmp
-    from tokenlab._atomic import atomic_write, check_writable_path
-
     # fail now, not after training: outputs must be writable, the plot drawable
     for path in (args.output, args.plot):
         if path:
@@ -402,7 +446,8 @@ def _add_word_options(parser: argparse.ArgumentParser) -> None:
         "--pre-tokenizer",
         choices=PRE_TOKENIZERS,
         default=None,
-        help="default: byte-level for bpe, bert for wordpiece",
+        help=f"default: {DEFAULTS['bpe'].pre_tokenizer} for bpe, "
+        f"{DEFAULTS['wordpiece'].pre_tokenizer} for wordpiece",
     )
     parser.add_argument(
         "--lowercase",
@@ -424,64 +469,19 @@ def _add_tokenizer_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(path: str) -> Tokenizer:
-    import tokenlab
-
-    return tokenlab.Tokenizer.from_file(path)
+    return Tokenizer.from_file(path)
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    import tokenlab
-    from tokenlab._atomic import check_writable_path
-    from tokenlab.errors import ConfigError
-
     check_writable_path(args.output)  # fail now, not after a long training run
-    if getattr(args, "user_defined_symbols", None) and not args.output.endswith(".model"):
-        # tokenizer.json cannot give user-defined pieces SentencePiece's scoring, so
-        # saving would be refused: say so before training, not after.
-        raise ConfigError(
-            "--user-defined-symbols needs a SentencePiece output: use -o NAME.model "
-            "(tokenizer.json cannot express user-defined pieces exactly)"
-        )
-    corpus: Iterable[str] | list[str]
-    if args.from_counts is not None:
-        if args.files:
-            raise ConfigError("give either FILEs or --from-counts, not both")
-        corpus = []
-    elif args.files:
-        corpus = list(args.files)
-    else:
-        from tokenlab.corpus import default_corpus
-
-        corpus = default_corpus()
-
-    sp_options = {
-        name: value
-        for name, value in (
-            ("normalizer", args.normalization),
-            ("character_coverage", args.character_coverage),
-            ("byte_fallback", args.byte_fallback),
-            ("max_sentencepiece_length", args.max_piece_length),
-            ("split_digits", args.split_digits),
-            ("user_defined_symbols", args.user_defined_symbols),
-        )
-        if value is not None
-    }
-    if args.algorithm not in SENTENCEPIECE_ALGORITHMS:
-        if sp_options:
-            flag = "--" + next(iter(sp_options)).replace("_", "-")
-            raise ConfigError(
-                f"the SentencePiece options (e.g. {flag}) apply to --algorithm sp-bpe or "
-                f"unigram, not {args.algorithm}"
-            )
-        if args.output.endswith(".model"):
-            raise ConfigError(
-                f"a .model output needs --algorithm sp-bpe or unigram, not {args.algorithm}"
-            )
+    sp_options = _sentencepiece_options(args)
+    _check_train_output(args, sp_options)
+    corpus = _train_corpus(args)
     start = time.perf_counter()
     if args.from_counts is not None:
         tokenizer = _train_from_counts(args, sp_options)
     else:
-        tokenizer = tokenlab.train(
+        tokenizer = api.train(
             corpus,
             algorithm=args.algorithm,
             vocab_size=args.vocab_size,
@@ -495,8 +495,6 @@ def _run_train(args: argparse.Namespace) -> int:
             **sp_options,
         )
     if args.output.endswith(".model"):
-        from tokenlab.export.sentencepiece import write_sentencepiece
-
         write_sentencepiece(tokenizer, args.output)
     else:
         tokenizer.save(args.output)
@@ -505,17 +503,63 @@ def _run_train(args: argparse.Namespace) -> int:
     merges_text = f", {len(merges)} merges" if merges is not None else ""
     print(
         f"{PROG}: trained {args.algorithm}: vocab {tokenizer.get_vocab_size()}{merges_text} "
-        f"in {seconds:.2f} s (backend: {tokenlab.backend}) -> {args.output}",
+        f"in {seconds:.2f} s (backend: {BACKEND}) -> {args.output}",
         file=sys.stderr,
     )
     return EXIT_OK
 
 
+def _sentencepiece_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The SentencePiece options given on the command line, by their trainer names."""
+    return {
+        name: value
+        for name, value in (
+            ("normalizer", args.normalization),
+            ("character_coverage", args.character_coverage),
+            ("byte_fallback", args.byte_fallback),
+            ("max_sentencepiece_length", args.max_piece_length),
+            ("split_digits", args.split_digits),
+            ("user_defined_symbols", args.user_defined_symbols),
+        )
+        if value is not None
+    }
+
+
+def _check_train_output(args: argparse.Namespace, sp_options: Mapping[str, Any]) -> None:
+    """Refuse before training what saving or the algorithm would refuse after it."""
+    if getattr(args, "user_defined_symbols", None) and not args.output.endswith(".model"):
+        # tokenizer.json cannot give user-defined pieces SentencePiece's scoring, so
+        # saving would be refused: say so before training, not after.
+        raise ConfigError(
+            "--user-defined-symbols needs a SentencePiece output: use -o NAME.model "
+            "(tokenizer.json cannot express user-defined pieces exactly)"
+        )
+    if args.algorithm in SENTENCEPIECE_ALGORITHMS:
+        return
+    if sp_options:
+        flag = "--" + next(iter(sp_options)).replace("_", "-")
+        raise ConfigError(
+            f"the SentencePiece options (e.g. {flag}) apply to --algorithm sp-bpe or "
+            f"unigram, not {args.algorithm}"
+        )
+    if args.output.endswith(".model"):
+        raise ConfigError(
+            f"a .model output needs --algorithm sp-bpe or unigram, not {args.algorithm}"
+        )
+
+
+def _train_corpus(args: argparse.Namespace) -> Iterable[str] | list[str]:
+    """The FILEs, nothing (--from-counts) or the embedded default corpus."""
+    if args.from_counts is not None:
+        if args.files:
+            raise ConfigError("give either FILEs or --from-counts, not both")
+        return []
+    if args.files:
+        return list(args.files)
+    return default_corpus()
+
+
 def _write(tokenizer: Tokenizer, fmt: str, output: str) -> None:
-    import importlib
-
-    from tokenlab._atomic import check_writable_path
-
     if fmt == "gpt2":
         parent = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(parent):
@@ -523,11 +567,10 @@ def _write(tokenizer: Tokenizer, fmt: str, output: str) -> None:
         os.makedirs(output, exist_ok=True)
     else:
         check_writable_path(output)
-    module, function = EXPORT_FORMATS[fmt]
-    if not module:
+    writer = EXPORT_FORMATS[fmt]
+    if writer is None:
         tokenizer.save(output)
     else:
-        writer = getattr(importlib.import_module(f"tokenlab.export.{module}"), function)
         writer(tokenizer, output)
     print(f"{PROG}: wrote {fmt} -> {output}", file=sys.stderr)
 
@@ -538,8 +581,6 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _run_convert(args: argparse.Namespace) -> int:
-    from tokenlab.errors import ConfigError
-
     fmt = args.to or _format_of(args.output)
     if fmt is None:
         raise ConfigError(
@@ -562,8 +603,6 @@ def _run_encode(args: argparse.Namespace) -> int:
 
 
 def _run_decode(args: argparse.Namespace) -> int:
-    from .errors import ConfigError
-
     tokenizer = _load(args.tokenizer)
     size = tokenizer.get_vocab_size()
     bad = [i for i in args.ids if i >= size]
@@ -645,8 +684,6 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         The exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
     """
-    from .errors import TokenlabError
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -732,10 +769,6 @@ def _add_count_command(commands: Any) -> None:
 
 
 def _run_count(args: argparse.Namespace) -> int:
-    from tokenlab._atomic import check_writable_path
-    from tokenlab.counts import CountSettings, count_files, prune, save_counts
-    from tokenlab.errors import ConfigError
-
     check_writable_path(args.output)
     sp_options = {
         name: value
@@ -752,18 +785,17 @@ def _run_count(args: argparse.Namespace) -> int:
         )
     if args.scheduler is not None and args.engine != "dask":
         raise ConfigError("--scheduler needs --engine dask")
-    settings = CountSettings.for_training(
+    settings = api.count_settings(
         args.algorithm,
         pre_tokenizer=args.pre_tokenizer,
         normalizer=args.normalization,
         lowercase=args.lowercase,
+        errors=args.errors,
         **sp_options,
-    ).with_options(errors=args.errors, min_count=args.min_count)
+    ).with_options(min_count=args.min_count)
     start = time.perf_counter()
     counts: Mapping[str, int]
     if args.engine == "dask":
-        from tokenlab import distributed
-
         counts = distributed.count_with_scheduler(
             args.files,
             settings,
@@ -794,9 +826,7 @@ def _run_count(args: argparse.Namespace) -> int:
 
 
 def _train_from_counts(args: argparse.Namespace, sp_options: dict[str, Any]) -> Tokenizer:
-    import tokenlab
-
-    return tokenlab.train_from_counts(
+    return api.train_from_counts(
         args.from_counts,
         algorithm=args.algorithm,
         vocab_size=args.vocab_size,

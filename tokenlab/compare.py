@@ -49,6 +49,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._atomic import atomic_write
+from ._backend import BACKEND
 from ._version import __version__
 from .errors import ConfigError, CorpusError, TokenlabError
 
@@ -153,8 +154,6 @@ def machine_info() -> dict[str, str]:
         usable = str(len(os.sched_getaffinity(0)))
     except AttributeError:
         usable = "?"
-    from ._backend import BACKEND
-
     return {
         "nproc": f"{os.cpu_count()} (usable: {usable})",
         "cpu": _cpu_model(),
@@ -324,6 +323,63 @@ def compare(
     >>> report["ratios"]["train_s"], report["merges_identical"]  # doctest: +SKIP
     (0.61, True)
     """
+    # 1. the options and the files, before any work
+    anchor = _check_options(files, algorithm, vocab_size, threads, held_out_lines, min_frequency)
+    _check_files(files, "corpus file")
+    if held_out is not None:
+        _check_files([held_out], "held-out file")
+    say = progress or (lambda _msg: None)
+    load_start = _load()
+    options = {"vocab_size": vocab_size, "threads": threads, "min_frequency": min_frequency}
+    with tempfile.TemporaryDirectory(prefix="tokenlab-compare-") as tmp:
+        # 2. the corpus split into training text and held-out text
+        say(f"preparing the corpus ({len(files)} file(s))")
+        corpus = _prepare(files, held_out, held_out_lines, tmp)
+        say(
+            f"corpus: {corpus['train_lines']:,} lines, {corpus['train_bytes']:,} bytes to "
+            f"train on; held out: {corpus['held_out']}"
+        )
+        job = {
+            "algorithm": algorithm,
+            **options,
+            "train": corpus.pop("train_path"),
+            "held_out": corpus.pop("held_out_path"),
+        }
+        # 3. each side trained and measured in a fresh process
+        results = {
+            side: _run_side(job, impl, tmp, say)
+            for side, impl in (("tokenlab", "tokenlab"), ("anchor", anchor))
+        }
+    # 4. the report
+    say("writing the report")
+    measured = _comparison(algorithm, results["tokenlab"], results["anchor"])
+    return {
+        "algorithm": algorithm,
+        "anchor": anchor,
+        "options": options,
+        "corpus": corpus,
+        "machine": machine_info(),
+        "versions": measured.pop("versions"),
+        "load_start": load_start,
+        "load_end": _load(),
+        **measured,
+    }
+
+
+def _check_options(
+    files: Sequence[str],
+    algorithm: str,
+    vocab_size: int,
+    threads: int | None,
+    held_out_lines: int,
+    min_frequency: int,
+) -> str:
+    """The anchor library of ``algorithm``, once every option is checked.
+
+    Raises:
+        ConfigError: unknown algorithm, bad option, anchor not installed.
+        CorpusError: no files.
+    """
     if algorithm not in ANCHORS:
         raise ConfigError(
             f"unknown algorithm {algorithm!r}; valid algorithms: {', '.join(ANCHORS)}"
@@ -347,38 +403,25 @@ def compare(
             f"{algorithm} is compared with {anchor}, which is not installed: "
             f"{_INSTALL[anchor]} (or pip install 'tokenlab[compare]')"
         )
-    _check_files(files, "corpus file")
-    if held_out is not None:
-        _check_files([held_out], "held-out file")
-    say = progress or (lambda _msg: None)
-    load_start = _load()
-    with tempfile.TemporaryDirectory(prefix="tokenlab-compare-") as tmp:
-        say(f"preparing the corpus ({len(files)} file(s))")
-        corpus = _prepare(files, held_out, held_out_lines, tmp)
-        say(
-            f"corpus: {corpus['train_lines']:,} lines, {corpus['train_bytes']:,} bytes to "
-            f"train on; held out: {corpus['held_out']}"
-        )
-        job = {
-            "algorithm": algorithm,
-            "vocab_size": vocab_size,
-            "threads": threads,
-            "min_frequency": min_frequency,
-            "train": corpus.pop("train_path"),
-            "held_out": corpus.pop("held_out_path"),
-        }
-        results = {}
-        for side, impl in (("tokenlab", "tokenlab"), ("anchor", anchor)):
-            say(f"training and encoding with {impl} (fresh process)")
-            results[side] = _run_worker({**job, "impl": impl}, tmp)
-            r = results[side]
-            say(
-                f"{impl}: trained in {r['train_s']:.2f} s, peak "
-                f"{r['peak_rss_bytes'] / 2**20:.0f} MiB, encoded {r['held_out_bytes']:,} "
-                f"bytes in {r['encode_s']:.2f} s (batch {r['batch_s']:.2f} s)"
-            )
-    ours, theirs = results["tokenlab"], results["anchor"]
-    say("writing the report")
+    return anchor
+
+
+def _run_side(
+    job: dict[str, Any], impl: str, tmp: str, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """One side's measurements, from a worker process of its own."""
+    say(f"training and encoding with {impl} (fresh process)")
+    r = _run_worker({**job, "impl": impl}, tmp)
+    say(
+        f"{impl}: trained in {r['train_s']:.2f} s, peak "
+        f"{r['peak_rss_bytes'] / 2**20:.0f} MiB, encoded {r['held_out_bytes']:,} "
+        f"bytes in {r['encode_s']:.2f} s (batch {r['batch_s']:.2f} s)"
+    )
+    return r
+
+
+def _comparison(algorithm: str, ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """The report's measurements of both sides, their ratios and vocabulary agreement."""
     m_ours, m_theirs = _metrics(ours), _metrics(theirs)
     # Throughput is better when higher; the ratio is still tokenlab / anchor.
     ratios = {k: _ratio(m_ours[k], m_theirs[k]) for k in m_ours}
@@ -392,20 +435,8 @@ def compare(
                 if x != y:
                     first_difference = {"index": i, "tokenlab": x, "anchor": y}
                     break
-    versions = {**ours["versions"], **theirs["versions"]}
     return {
-        "algorithm": algorithm,
-        "anchor": anchor,
-        "options": {
-            "vocab_size": vocab_size,
-            "threads": threads,
-            "min_frequency": min_frequency,
-        },
-        "corpus": corpus,
-        "machine": machine_info(),
-        "versions": versions,
-        "load_start": load_start,
-        "load_end": _load(),
+        "versions": {**ours["versions"], **theirs["versions"]},
         "backend": ours["backend"],
         "tokenlab": m_ours,
         "anchor_metrics": m_theirs,

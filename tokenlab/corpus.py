@@ -306,114 +306,175 @@ def _pieces(
     Raises:
         _BadUTF8: invalid UTF-8 with ``errors="strict"``.
     """
-    decoder = codecs.getincrementaldecoder("utf-8")(errors)
-    offset = start  # bytes consumed so far (absolute)
-    line = 1  # within this range
-    carry: list[str] = []  # decoded text of the current line not yet yielded
-    carried = 0
-    carried_bytes = 0  # UTF-8 length of the decoded carry, for skip_over
-    skipping = False  # the current line is too long for skip_over: drop it
-    warned = False
-    head = b""  # bytes read ahead by the block path: the start of the next line
-    while end < 0 or offset < end:
-        limit = READ_BYTES if end < 0 else min(READ_BYTES, end - offset)
-        if not (carry or skipping or head):
-            # Between lines: read a block and yield its complete lines at once (one
-            # decode and one split instead of a readline and a decode per line). A
-            # block ends at a newline, which is never inside a UTF-8 sequence, so it
-            # decodes (and replaces bad bytes) exactly as its lines would one by one.
-            # What follows the last newline goes to the line-by-line path below as
-            # ``head``, which reads on from there as if the line had been read whole.
-            raw = f.read(limit)
-            if not raw:
-                break
-            nl = raw.rfind(b"\n") + 1
-            head = raw[nl:]
-            if nl:
-                body = raw[:nl] if head else raw
-                try:
-                    text = body.decode("utf-8", errors)
-                except UnicodeDecodeError as e:
-                    raise _BadUTF8(offset + e.start, line + body.count(b"\n", 0, e.start)) from None
-                offset += nl
-                if progress is not None:
-                    progress.update(nl)
-                lines = text.split("\n")
-                line += len(lines) - 1
-                lines.pop()  # the empty text after the last newline
-                yield from [t + "\n" for t in lines]
-            continue
-        if head:
-            raw = head + (f.readline(limit - len(head)) if limit > len(head) else b"")
-            head = b""
-        else:
-            raw = f.readline(limit)
-        if not raw:
+    reader = _PieceReader(f, errors, cut, start, progress, warn_name, skip_over)
+    while end < 0 or reader.offset < end:
+        limit = READ_BYTES if end < 0 else min(READ_BYTES, end - reader.offset)
+        # 1. between lines, a block of whole lines at once; 2. inside a line, read on
+        pieces = reader.read_block(limit) if reader.between_lines() else reader.read_on(limit)
+        if pieces is None:
             break
-        complete = raw.endswith(b"\n")
-        pending = len(decoder.getstate()[0])
+        yield from pieces
+    # 3. what is left of the last line (a file need not end with a newline)
+    yield from reader.finish()
+
+
+class _PieceReader:
+    """The state of :func:`_pieces` between two reads: where it is, and the line it is in.
+
+    Each read returns the pieces it completes (None at the end of the file).
+    """
+
+    def __init__(
+        self,
+        f: IO[bytes],
+        errors: str,
+        cut: Callable[[str], int] | None,
+        start: int,
+        progress: Progress | None,
+        warn_name: str,
+        skip_over: int | None,
+    ) -> None:
+        self.f = f
+        self.errors = errors
+        self.cut = cut
+        self.progress = progress
+        self.warn_name = warn_name
+        self.skip_over = skip_over
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors)
+        self.offset = start  # bytes consumed so far (absolute)
+        self.line = 1  # within this range
+        self.carry: list[str] = []  # decoded text of the current line not yet yielded
+        self.carried = 0
+        self.carried_bytes = 0  # UTF-8 length of the decoded carry, for skip_over
+        self.skipping = False  # the current line is too long for skip_over: drop it
+        self.warned = False
+        self.head = b""  # bytes read ahead by the block path: the start of the next line
+
+    def between_lines(self) -> bool:
+        """Whether nothing of a line is pending (the block path may read)."""
+        return not (self.carry or self.skipping or self.head)
+
+    def read_block(self, limit: int) -> list[str] | None:
+        """The complete lines of the next block (one decode and one split instead of
+        a readline and a decode per line).
+
+        A block ends at a newline, which is never inside a UTF-8 sequence, so it
+        decodes (and replaces bad bytes) exactly as its lines would one by one. What
+        follows the last newline is kept as ``head``, from which :meth:`read_on` reads
+        on as if the line had been read whole.
+        """
+        raw = self.f.read(limit)
+        if not raw:
+            return None
+        nl = raw.rfind(b"\n") + 1
+        self.head = raw[nl:]
+        if not nl:
+            return []
+        body = raw[:nl] if self.head else raw
         try:
-            text = decoder.decode(raw, final=complete)
+            text = body.decode("utf-8", self.errors)
         except UnicodeDecodeError as e:
-            raise _BadUTF8(offset - pending + e.start, line) from None
-        offset += len(raw)
-        if progress is not None:
-            progress.update(len(raw))
-        if complete:
-            if skipping:
-                skipping = False
-                line += 1
-                continue
-            if carry:
-                carry.append(text)
-                text = "".join(carry)
-                carry.clear()
-                carried = 0
-            carried_bytes = 0
-            line += 1
-            if text:
-                yield text
-            continue
-        if skipping:
-            continue
-        if skip_over is not None:
-            carried_bytes += len(text.encode("utf-8", "surrogatepass"))
-            if carried_bytes > skip_over:
-                skipping, carried_bytes = True, 0
-                carry.clear()
-                carried = 0
-                continue
-        carry.append(text)
-        carried += len(text)
-        if cut is None or carried < READ_BYTES:
-            continue
-        joined = "".join(carry)
-        carry.clear()
+            raise _BadUTF8(
+                self.offset + e.start, self.line + body.count(b"\n", 0, e.start)
+            ) from None
+        self.offset += nl
+        if self.progress is not None:
+            self.progress.update(nl)
+        lines = text.split("\n")
+        self.line += len(lines) - 1
+        lines.pop()  # the empty text after the last newline
+        return [t + "\n" for t in lines]
+
+    def read_on(self, limit: int) -> list[str] | None:
+        """The pieces that reading on in the current line completes."""
+        if self.head:
+            head, self.head = self.head, b""
+            raw = head + (self.f.readline(limit - len(head)) if limit > len(head) else b"")
+        else:
+            raw = self.f.readline(limit)
+        if not raw:
+            return None
+        complete = raw.endswith(b"\n")
+        pending = len(self.decoder.getstate()[0])
+        try:
+            text = self.decoder.decode(raw, final=complete)
+        except UnicodeDecodeError as e:
+            raise _BadUTF8(self.offset - pending + e.start, self.line) from None
+        self.offset += len(raw)
+        if self.progress is not None:
+            self.progress.update(len(raw))
+        return self._end_line(text) if complete else self._continue_line(text)
+
+    def _end_line(self, text: str) -> list[str]:
+        """The line's last text: the whole line, unless it is skipped."""
+        self.line += 1
+        if self.skipping:
+            self.skipping = False
+            return []
+        if self.carry:
+            self.carry.append(text)
+            text = "".join(self.carry)
+            self.carry.clear()
+            self.carried = 0
+        self.carried_bytes = 0
+        return [text] if text else []
+
+    def _continue_line(self, text: str) -> list[str]:
+        """More text of a long line: held, dropped (``skip_over``) or cut into pieces."""
+        if self.skipping:
+            return []
+        if self.skip_over is not None:
+            self.carried_bytes += len(text.encode("utf-8", "surrogatepass"))
+            if self.carried_bytes > self.skip_over:
+                self.skipping, self.carried_bytes = True, 0
+                self.carry.clear()
+                self.carried = 0
+                return []
+        self.carry.append(text)
+        self.carried += len(text)
+        if self.cut is None or self.carried < READ_BYTES:
+            return []
+        return self._cut_carry(self.cut)
+
+    def _cut_carry(self, cut: Callable[[str], int]) -> list[str]:
+        """The held text up to where ``cut`` says a word surely ends; the rest stays held."""
+        joined = "".join(self.carry)
+        self.carry.clear()
         at = cut(joined)
         if at == 0 and len(joined) > MAX_RUN_CHARS:
-            if not warned:
+            if not self.warned:
                 warnings.warn(
-                    f"{warn_name or 'corpus'}: line {line} has over {MAX_RUN_CHARS:,} "
-                    "characters with no place where the pre-tokenizer surely splits; "
-                    "it is cut there (a word spanning the cut counts as two)",
-                    stacklevel=2,
+                    f"{self.warn_name or 'corpus'}: line {self.line} has over "
+                    f"{MAX_RUN_CHARS:,} characters with no place where the pre-tokenizer "
+                    "surely splits; it is cut there (a word spanning the cut counts as two)",
+                    # the reader of _pieces: past this method, _continue_line, read_on
+                    # and the generator
+                    stacklevel=5,
                 )
-                warned = True
+                self.warned = True
             at = len(joined)
+        out = []
         if at:
-            yield joined[:at]
+            out.append(joined[:at])
             joined = joined[at:]
         if joined:
-            carry.append(joined)
-        carried = len(joined)
-    try:
-        tail = decoder.decode(b"", final=True)
-    except UnicodeDecodeError as e:
-        raise _BadUTF8(offset - len(decoder.getstate()[0]) + e.start, line) from None
-    if tail and not skipping:
-        carry.append(tail)
-    if carry and not skipping:
-        yield "".join(carry)
+            self.carry.append(joined)
+        self.carried = len(joined)
+        return out
+
+    def finish(self) -> list[str]:
+        """What the decoder and the carry still hold at the end of the range."""
+        try:
+            tail = self.decoder.decode(b"", final=True)
+        except UnicodeDecodeError as e:
+            raise _BadUTF8(
+                self.offset - len(self.decoder.getstate()[0]) + e.start, self.line
+            ) from None
+        if self.skipping:
+            return []
+        if tail:
+            self.carry.append(tail)
+        return ["".join(self.carry)] if self.carry else []
 
 
 def iter_lines(

@@ -35,6 +35,7 @@ from files never has them).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -45,8 +46,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from . import corpus
 from ._atomic import atomic_write
+from ._defaults import SENTENCEPIECE_ALGORITHMS, check_algorithm, normalizer_of, pre_tokenizer_of
+from ._sp_options import SentencePieceOptions, counting_options
+from .charsmap import CharsMap
 from .errors import ConfigError, ModelFileError
+from .normalizers import normalizer_from_dict
+from .pre_tokenizers import pre_tokenizer_from_dict
+from .sp_pretokenize import count_sentence_words, count_sentence_words_in_files
 
 __all__ = [
     "FORMAT_VERSION",
@@ -160,15 +168,19 @@ class CountSettings:
         return cls.for_words(tokenizer.normalizer, tokenizer.pre_tokenizer, algorithm=algorithm)
 
     @classmethod
-    def for_sentencepiece(cls, trainer: Any, *, algorithm: str | None = None) -> CountSettings:
+    def for_sentencepiece(
+        cls, trainer: SentencePieceOptions, *, algorithm: str | None = None
+    ) -> CountSettings:
         """Settings of the words a SentencePiece-style trainer counts.
+
+        Args:
+            trainer: a SentencePiece trainer, or its :class:`SentencePieceOptions`.
+            algorithm: recorded for information.
 
         Raises:
             ConfigError: the trainer's normalizer is an arbitrary callable, which
                 cannot be recorded (use a charsmap or a tokenlab normalizer).
         """
-        from .charsmap import CharsMap
-
         norm = trainer.normalizer
         owner = getattr(norm, "__self__", norm)
         blob: bytes | None = None
@@ -232,84 +244,20 @@ class CountSettings:
         >>> CountSettings.for_training("wordpiece").lowercase
         True
         """
-        import tokenlab
-        from tokenlab import pre_tokenizers
-
-        if algorithm not in tokenlab.ALGORITHMS:
-            raise ConfigError(
-                f"unknown algorithm {algorithm!r}; valid algorithms: "
-                f"{', '.join(tokenlab.ALGORITHMS)}"
+        check_algorithm(algorithm)
+        if algorithm in SENTENCEPIECE_ALGORITHMS:
+            for name, value in (("pre_tokenizer", pre_tokenizer), ("lowercase", lowercase)):
+                if value:
+                    raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}")
+            options = counting_options(
+                algorithm, "nmt_nfkc" if normalizer is None else normalizer, sp_options
             )
-        if algorithm in ("sp-bpe", "unigram"):
-            return cls._for_sentencepiece_training(
-                algorithm,
-                pre_tokenizer=pre_tokenizer,
-                normalizer=normalizer,
-                lowercase=lowercase,
-                **sp_options,
-            )
-        # The same defaults as tokenlab.train (a drift is caught when training from
-        # the counts: the tokenizer's own settings are checked against the file).
-        wordpiece = algorithm == "wordpiece"
-        if pre_tokenizer is None:
-            pre_tokenizer = "bert" if wordpiece else "byte-level"
-        pre = (
-            pre_tokenizers.get_pre_tokenizer(pre_tokenizer)
-            if isinstance(pre_tokenizer, str)
-            else pre_tokenizer
+            return cls.for_sentencepiece(options, algorithm=algorithm)
+        # The defaults are tokenlab.train's: both read them from tokenlab._defaults.
+        pre, _ = pre_tokenizer_of(algorithm, pre_tokenizer)
+        return cls.for_words(
+            normalizer_of(algorithm, normalizer, lowercase), pre, algorithm=algorithm
         )
-        if lowercase is None:
-            lowercase = wordpiece
-        norm = tokenlab._normalizer(normalizer or ("bert" if wordpiece else None), lowercase)
-        return cls.for_words(norm, pre, algorithm=algorithm)
-
-    @classmethod
-    def _for_sentencepiece_training(
-        cls,
-        algorithm: str,
-        *,
-        pre_tokenizer: Any,
-        normalizer: Any,
-        lowercase: bool | None,
-        **sp_options: Any,
-    ) -> CountSettings:
-        from .sentencepiece_bpe import SentencePieceBPETrainer
-        from .sp_tokenizer import _rules_for
-        from .unigram import UnigramTrainer
-
-        for name, value in (("pre_tokenizer", pre_tokenizer), ("lowercase", lowercase)):
-            if value:
-                raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}")
-        rules = _rules_for("nmt_nfkc" if normalizer is None else normalizer)
-        trainer_cls = SentencePieceBPETrainer if algorithm == "sp-bpe" else UnigramTrainer
-        wanted = {
-            "byte_fallback",
-            "user_defined_symbols",
-            "control_symbols",
-            "unk_piece",
-            "bos_piece",
-            "eos_piece",
-            "pad_piece",
-            "unk_id",
-            "bos_id",
-            "eos_id",
-            "pad_id",
-            "add_dummy_prefix",
-            "remove_extra_whitespaces",
-            "max_sentence_length",
-            "treat_whitespace_as_suffix",
-            "split_by_whitespace",
-        }
-        options = {k: v for k, v in sp_options.items() if k in wanted}
-        try:
-            trainer = trainer_cls(
-                vocab_size=2**31 - 1,
-                normalizer=rules.normalize_str if rules is not None else None,
-                **options,
-            )
-        except TypeError as e:
-            raise ConfigError(f"{algorithm}: {e}") from None
-        return cls.for_sentencepiece(trainer, algorithm=algorithm)
 
     # -- use -----------------------------------------------------------------------------
 
@@ -375,14 +323,12 @@ class CountSettings:
 
     def with_options(self, *, errors: str | None = None, min_count: int | None = None) -> Any:
         """A copy with the informational ``errors`` / ``min_count`` set."""
-        from dataclasses import replace
-
         changes: dict[str, Any] = {}
         if errors is not None:
             changes["errors"] = errors
         if min_count is not None:
             changes["min_count"] = min_count
-        return replace(self, **changes)
+        return dataclasses.replace(self, **changes)
 
     def word_counter(self) -> Callable[[Iterable[str]], Counter[Any]]:
         """A function ``texts -> Counter`` that counts as these settings say.
@@ -395,15 +341,9 @@ class CountSettings:
                 are not at hand (only its hash is in a file).
         """
         if self.kind == "words":
-            from .corpus import count_words
-            from .normalizers import normalizer_from_dict
-            from .pre_tokenizers import pre_tokenizer_from_dict
-
             norm = normalizer_from_dict(self.normalizer)
             pre = pre_tokenizer_from_dict(self.pre_tokenizer)
-            return lambda texts: count_words(texts, norm, pre)
-        from .sp_pretokenize import count_sentence_words
-
+            return lambda texts: corpus.count_words(texts, norm, pre)
         options = self.sentencepiece_count_options()
 
         def count(texts: Iterable[str]) -> Counter[Any]:
@@ -438,14 +378,10 @@ class CountSettings:
         if name == "identity":
             return None
         if name == "normalizer":
-            from .normalizers import normalizer_from_dict
-
             norm = normalizer_from_dict(sp.get("normalizer"))
             return norm.normalize_str if norm is not None else None
         blob = self.charsmap
         if blob is None and name == "nmt_nfkc":
-            from .charsmap import CharsMap
-
             blob = CharsMap.nmt_nfkc().to_bytes()
         if blob is None:
             raise ConfigError(
@@ -469,8 +405,6 @@ def _charsmap_cached(key: str, blob: bytes) -> Callable[[str], str]:
     # Decoding a charsmap takes about half a second: once per worker process, not per chunk.
     fn = _CHARSMAPS.get(key)
     if fn is None:
-        from .charsmap import CharsMap
-
         fn = CharsMap.from_bytes(blob).normalize_str
         _CHARSMAPS[key] = fn
     return fn
@@ -832,23 +766,35 @@ def check_tokenizer_counts(counts: Mapping[str, int], tokenizer: Any) -> None:
         check_settings(settings, CountSettings.for_tokenizer(tokenizer), source)
 
 
-def as_counts(counts_or_path: Mapping[str, int] | PathLike, trainer: Any) -> Mapping[str, int]:
+def as_counts(
+    counts_or_path: Mapping[str, int] | PathLike,
+    expect: Callable[[], CountSettings] | None = None,
+    *,
+    user: str = "this trainer",
+) -> Mapping[str, int]:
     """The counts a trainer's ``train_from_counts`` was given, loaded and checked.
 
     A path is read with :func:`load_counts`. Counts with settings (a
-    :class:`WordCounts` from a file) must be of the trainer's kind of words, and
-    for the SentencePiece-style trainers have their exact settings (which the
-    trainer holds). The normalizer and pre-tokenizer of pre-tokenized words
-    belong to the :class:`~tokenlab.Tokenizer`, not to ``BPETrainer`` or
-    ``WordPieceTrainer``: :func:`tokenlab.train_from_counts` checks those. A
-    plain mapping is used as it is.
+    :class:`WordCounts` from a file) must have exactly the settings ``expect``
+    gives (the SentencePiece-style trainers, whose options decide their words),
+    or, without ``expect``, be pre-tokenized words: their normalizer and
+    pre-tokenizer belong to the :class:`~tokenlab.Tokenizer`, not to
+    ``BPETrainer`` or ``WordPieceTrainer``, and :func:`tokenlab.train_from_counts`
+    checks those. A plain mapping is used as it is.
+
+    Args:
+        counts_or_path: word -> count, or a counts file.
+        expect: the settings the counts must have been made with; called only
+            when the counts carry settings (None: any pre-tokenized words).
+        user: who trains on the counts, for the message.
 
     Raises:
         ConfigError: the counts were made for another kind of training.
         ModelFileError: the file is missing or malformed.
-    """
-    from .sentencepiece_bpe import SentencePieceOptions
 
+    >>> as_counts({"hug": 2}, user="BPETrainer")
+    {'hug': 2}
+    """
     counts: Mapping[str, int]
     counts = (
         load_counts(counts_or_path)
@@ -859,12 +805,12 @@ def as_counts(counts_or_path: Mapping[str, int] | PathLike, trainer: Any) -> Map
     if not isinstance(settings, CountSettings):
         return counts
     source = getattr(counts, "source", None) or "the counts"
-    if isinstance(trainer, SentencePieceOptions):
-        check_settings(settings, CountSettings.for_sentencepiece(trainer), source)
+    if expect is not None:
+        check_settings(settings, expect(), source)
     elif settings.kind != "words":
         raise ConfigError(
             f"{source}: these are SentencePiece word counts (made for "
-            f"{settings.algorithm or 'sp-bpe/unigram'}); {type(trainer).__name__} trains on "
+            f"{settings.algorithm or 'sp-bpe/unigram'}); {user} trains on "
             "pre-tokenized words: count again with --algorithm bpe or wordpiece"
         )
     return counts
@@ -907,12 +853,7 @@ def count_files(
     >>> sorted(count_files(path, CountSettings.for_training(pre_tokenizer="whitespace")).items())
     [('a', 2), ('b', 1)]
     """
-    from . import corpus
-
     if settings.kind == "words":
-        from .normalizers import normalizer_from_dict
-        from .pre_tokenizers import pre_tokenizer_from_dict
-
         return corpus.count_words_in_files(
             paths,
             normalizer_from_dict(settings.normalizer),
@@ -921,8 +862,6 @@ def count_files(
             processes=processes,
             show_progress=show_progress,
         )
-    from .sp_pretokenize import count_sentence_words_in_files
-
     ends: Counter[str] = Counter()
     counts = count_sentence_words_in_files(
         paths,

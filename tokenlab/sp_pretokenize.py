@@ -35,6 +35,7 @@ Not supported: ``allow_whitespace_only_pieces``, the ``required_chars`` and
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import struct
@@ -221,7 +222,6 @@ def ascii_translation(normalize: Callable[[str], str] | None) -> dict[int, str] 
     >>> ascii_translation(None)
     {}
     """
-
     if normalize is None:
         return {}
     owner = getattr(normalize, "__self__", normalize)
@@ -369,7 +369,6 @@ def _blocks(path: str, progress: Any, longest: int) -> Iterator[tuple[int, int, 
     empty line (training skips such lines anyway) and read past in pieces, so that
     a huge line is never held whole.
     """
-
     f = _open(path)
     offset = 0
     lines = 0
@@ -480,53 +479,85 @@ def count_sentence_words_in_files(
     >>> sorted(count_sentence_words_in_files(f.name, normalize=None, processes=1).items())
     [('▁a', 2), ('▁b', 2)]
     """
+    # 1. the options, checked; the ASCII fast path's table; how many workers
+    _check_counting(errors, processes)
+    files = resolve_files(paths)
+    if options.get("ascii_table", True) is True:
+        options["ascii_table"] = ascii_translation(options.get("normalize"))
+    options["want_ends"] = sentence_ends is not None
+    longest = options.get("max_sentence_length", _DEFAULT_MAX_SENTENCE_LENGTH)
+    workers = _workers(processes, total_size(files))
+    # 2. the blocks counted here or in a pool, added up in block order
+    total: tuple[dict[str, int], ...] = ({}, {}, {}, {})
+    with file_progress(files, show_progress) as bar:
+        count = _count_here if workers == 1 else _count_in_pool
+        count(files, bar, longest, errors, options, workers, total)
+    # 3. the parts joined into words
+    return _finish(total, sentence_ends)
 
+
+def _check_counting(errors: str, processes: int | None) -> None:
     if errors not in ("strict", "replace", "ignore"):
         raise ConfigError(f"errors must be 'strict', 'replace' or 'ignore', got {errors!r}")
     if processes is not None and (
         not isinstance(processes, int) or isinstance(processes, bool) or processes < 1
     ):
         raise ConfigError(f"processes must be a positive integer, got {processes!r}")
-    files = resolve_files(paths)
-    if options.get("ascii_table", True) is True:
-        options["ascii_table"] = ascii_translation(options.get("normalize"))
-    options["want_ends"] = sentence_ends is not None
-    longest = options.get("max_sentence_length", _DEFAULT_MAX_SENTENCE_LENGTH)
-    size = total_size(files)
+
+
+def _workers(processes: int | None, size: int | None) -> int:
+    """The counting processes: ``processes``, or one per core for a big or unsized input."""
     if processes is None:
         big = size is None or size >= _PARALLEL_MIN_BYTES
         processes = (os.cpu_count() or 1) if big else 1
     # One block (or less) of text: a pool would only add its start-up time.
-    workers = 1 if size is not None and size <= _BLOCK_BYTES else processes
-    total: tuple[dict[str, int], ...] = ({}, {}, {}, {})
-    with file_progress(files, show_progress) as bar:
-        if workers == 1:
-            _set_worker_options(options)
-            for path in files:
-                for offset, before, data in _blocks(path, bar, longest):
-                    counts, bad = _count_block((data, errors))
-                    _check_block(path, offset, before, data, counts, bad)
-                    for mine, part in zip(total, counts):
-                        _add(mine, part)
-            return _finish(total, sentence_ends)
-        import multiprocessing
+    return 1 if size is not None and size <= _BLOCK_BYTES else processes
 
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        ctx = multiprocessing.get_context(method)
-        with ctx.Pool(workers, _set_worker_options, (options,)) as pool:
-            for path in files:
-                # At most 2 blocks per worker in flight: memory stays bounded on big
-                # files, and results are taken in block order.
-                pending: deque[tuple[int, int, bytes, Any]] = deque()
-                for offset, before, data in _blocks(path, bar, longest):
-                    pending.append(
-                        (offset, before, data, pool.apply_async(_count_block, ((data, errors),)))
-                    )
-                    if len(pending) >= 2 * workers:
-                        _take(path, pending.popleft(), total)
-                while pending:
+
+def _count_here(
+    files: list[str],
+    bar: Any,
+    longest: int,
+    errors: str,
+    options: dict[str, Any],
+    workers: int,
+    total: tuple[dict[str, int], ...],
+) -> None:
+    """Count every block in this process, into ``total``."""
+    _set_worker_options(options)
+    for path in files:
+        for offset, before, data in _blocks(path, bar, longest):
+            counts, bad = _count_block((data, errors))
+            _check_block(path, offset, before, data, counts, bad)
+            for mine, part in zip(total, counts):
+                _add(mine, part)
+
+
+def _count_in_pool(
+    files: list[str],
+    bar: Any,
+    longest: int,
+    errors: str,
+    options: dict[str, Any],
+    workers: int,
+    total: tuple[dict[str, int], ...],
+) -> None:
+    """Count the blocks in ``workers`` processes, into ``total`` in block order."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(workers, _set_worker_options, (options,)) as pool:
+        for path in files:
+            # At most 2 blocks per worker in flight: memory stays bounded on big
+            # files, and results are taken in block order.
+            pending: deque[tuple[int, int, bytes, Any]] = deque()
+            for offset, before, data in _blocks(path, bar, longest):
+                pending.append(
+                    (offset, before, data, pool.apply_async(_count_block, ((data, errors),)))
+                )
+                if len(pending) >= 2 * workers:
                     _take(path, pending.popleft(), total)
-    return _finish(total, sentence_ends)
+            while pending:
+                _take(path, pending.popleft(), total)
 
 
 def _finish(total: tuple[dict[str, int], ...], sentence_ends: Counter[str] | None) -> Counter[str]:
@@ -1058,7 +1089,6 @@ def segment_counts(
     >>> segment_counts({"▁ab,c": 2, "▁ab": 1})
     {'▁ab': 3}
     """
-
     script_ids: dict[str | None, int] = {None: SEGMENT_INHERITED, _ANY: SEGMENT_ANY}
 
     def classify(ch: str) -> int:

@@ -1,5 +1,5 @@
-"""SentencePiece tokenizers as tokenlab pipelines: the pipeline builder, piece types
-and ``tokenlab.train(algorithm="sp-bpe" | "unigram")``.
+"""SentencePiece tokenizers as tokenlab pipelines: the pipeline builder and piece types.
+Training them is :func:`tokenlab.api.train_sentencepiece`.
 
 A SentencePiece tokenizer (Kudo and Richardson, 2018) is, as a tokenlab
 :class:`~tokenlab.tokenizer.Tokenizer`:
@@ -33,11 +33,10 @@ and the denormalizer of a ``.model`` (``denormalizer_spec``) is ignored.
 
 from __future__ import annotations
 
-import os
-import struct
 from collections.abc import Iterable
 from typing import Any
 
+from ._defaults import SENTENCEPIECE_NORMALIZATIONS as SENTENCEPIECE_NORMALIZATIONS
 from .charsmap import CharsMap
 from .decoders import ByteFallback, Decoder, Fuse, Strip
 from .decoders import Metaspace as MetaspaceDecoder
@@ -58,17 +57,9 @@ __all__ = [
     "SentencePieceUnigram",
     "piece_types",
     "sentencepiece_tokenizer",
-    "train_sentencepiece",
 ]
 
 SPACE = "\u2581"
-#: The normalizations ``tokenlab.train`` offers for SentencePiece models.
-SENTENCEPIECE_NORMALIZATIONS = ("nmt_nfkc", "identity")
-
-
-def _f32(x: float) -> float:
-    """``x`` rounded to float32, the precision of scores in a ``.model`` file."""
-    return float(struct.unpack("<f", struct.pack("<f", x))[0])
 
 
 def piece_types(tokenizer: Tokenizer) -> list[tuple[str, float, int]] | None:
@@ -203,124 +194,3 @@ def sentencepiece_tokenizer(
     else:
         decoder = MetaspaceDecoder(prepend_scheme=scheme)
     return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)
-
-
-def _rules_for(normalization: str | bytes | None) -> CharsMap | None:
-    # nmt_nfkc: the compiled rules themselves (built once per process), not a blob to
-    # read back.
-    if normalization is None or normalization == "identity":
-        return None
-    if isinstance(normalization, (bytes, bytearray)):
-        return CharsMap.from_bytes(bytes(normalization)) if normalization else None
-    if normalization == "nmt_nfkc":
-        return CharsMap.nmt_nfkc()
-    raise ConfigError(
-        f"unknown SentencePiece normalization {normalization!r}; use one of "
-        f"{', '.join(SENTENCEPIECE_NORMALIZATIONS)} (or a precompiled charsmap as bytes)"
-    )
-
-
-def train_sentencepiece(
-    files_or_iterator: Any,
-    algorithm: str,
-    vocab_size: int,
-    normalization: str | bytes | None = "nmt_nfkc",
-    show_progress: bool = True,
-    errors: str = "strict",
-    **trainer_kwargs: Any,
-) -> Tokenizer:
-    """Train a SentencePiece-style tokenizer (``"sp-bpe"`` or ``"unigram"``).
-
-    What :func:`tokenlab.train` runs for these algorithms; see there.
-    """
-    from .corpus import iter_lines, require_text
-    from .export.sentencepiece_proto import BPE, UNIGRAM, TrainerSpec
-    from .sentencepiece_bpe import SentencePieceBPETrainer
-    from .unigram import UnigramTrainer
-
-    if "normalizer" in trainer_kwargs:
-        raise ConfigError(
-            "pass the SentencePiece normalization as normalizer='nmt_nfkc' or 'identity'"
-        )
-    rules = _rules_for(normalization)
-    trainer_cls = SentencePieceBPETrainer if algorithm == "sp-bpe" else UnigramTrainer
-    try:
-        trainer = trainer_cls(
-            vocab_size=vocab_size,
-            normalizer=rules.normalize_str if rules is not None else None,
-            show_progress=show_progress,
-            **trainer_kwargs,
-        )
-    except TypeError as e:
-        raise ConfigError(f"{algorithm}: {e}") from None
-    from .counts import WordCounts
-
-    trained: Any
-    if isinstance(files_or_iterator, WordCounts):  # from tokenlab.train_from_counts
-        trained = trainer.train_from_counts(files_or_iterator)
-    elif isinstance(files_or_iterator, (str, os.PathLike, list, tuple)):
-        # Counted in blocks by num_threads processes; lines over max_sentence_length
-        # are dropped while reading, so a huge line is never held whole.
-        trained = trainer.train_from_files(
-            files_or_iterator,
-            errors=errors,
-            check_text=lambda: list(
-                require_text(
-                    iter_lines(
-                        files_or_iterator, errors=errors, skip_over=trainer.max_sentence_length
-                    )
-                )
-            ),
-        )
-    else:
-        # a corpus of whitespace alone is refused for every algorithm, with one message
-        trained = trainer.train_from_sentences(require_text(files_or_iterator))
-    types = {pid: kind for pid, (_, kind) in trainer.meta.items()}
-    model: SentencePieceBPE | SentencePieceUnigram
-    if isinstance(trained, SentencePieceBPE):
-        model = trained
-    else:
-        # Scores as a .model stores them (float32), so that writing one loses nothing.
-        model = SentencePieceUnigram(
-            [(p, _f32(s), types.get(i, NORMAL)) for i, (p, s) in enumerate(trained.pieces)],
-            byte_fallback=trainer.byte_fallback,
-        )
-    spec = TrainerSpec(
-        model_type=BPE if algorithm == "sp-bpe" else UNIGRAM,
-        vocab_size=len(model.pieces),
-        character_coverage=trainer.character_coverage,
-        max_sentencepiece_length=trainer.max_sentencepiece_length,
-        split_by_number=trainer.split_by_number,
-        split_digits=trainer.split_digits,
-        byte_fallback=trainer.byte_fallback,
-        control_symbols=list(trainer.control_symbols),
-        user_defined_symbols=list(trainer.user_defined_symbols),
-        unk_id=trainer.unk_id,
-        bos_id=trainer.bos_id,
-        eos_id=trainer.eos_id,
-        pad_id=trainer.pad_id,
-        unk_piece=trainer.unk_piece,
-        bos_piece=trainer.bos_piece,
-        eos_piece=trainer.eos_piece,
-        pad_piece=trainer.pad_piece,
-        max_sentence_length=trainer.max_sentence_length,
-        num_threads=1,
-    )
-    if isinstance(trainer, SentencePieceBPETrainer):
-        spec.split_by_unicode_script = trainer.split_by_unicode_script
-        spec.treat_whitespace_as_suffix = trainer.treat_whitespace_as_suffix
-    else:
-        spec.seed_sentencepiece_size = trainer.seed_sentencepiece_size
-        spec.shrinking_factor = trainer.shrinking_factor
-        spec.num_sub_iterations = trainer.num_sub_iterations
-    model.trainer_spec = spec  # type: ignore[union-attr]
-    model.normalizer_name = (  # type: ignore[union-attr]
-        normalization if isinstance(normalization, str) else "user_defined"
-    )
-    return sentencepiece_tokenizer(
-        model,
-        rules,
-        add_dummy_prefix=trainer.add_dummy_prefix,
-        remove_extra_whitespaces=trainer.remove_extra_whitespaces,
-        treat_whitespace_as_suffix=getattr(trainer, "treat_whitespace_as_suffix", False),
-    )

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -68,11 +67,13 @@ from ._backend import (
     UnigramLattice,
     top_substrings,
 )
+from ._defaults import DEFAULTS, SENTENCEPIECE
 from ._progress import Progress, progress_enabled
-from .bpe import TrainingStats, check_counts, check_int
+from ._sp_options import SentencePieceOptions
+from ._training import Stopwatch, TrainingStats, check_counts, check_int
+from .counts import CountSettings, as_counts
 from .errors import ConfigError
 from .models import Unigram
-from .sentencepiece_bpe import SentencePieceOptions
 from .sp_pretokenize import (
     SPACE_SYMBOL,
     UNKNOWN_CHAR,
@@ -89,6 +90,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["UnigramStats", "UnigramTrainer", "char_classes", "digamma"]
+
+_SP = SENTENCEPIECE
 
 #: M-step: pieces with a smaller expected count are dropped.
 _MIN_EXPECTED = 0.5
@@ -207,28 +210,28 @@ class UnigramTrainer(SentencePieceOptions):
 
     def __init__(
         self,
-        vocab_size: int = 8000,
-        character_coverage: float = 0.9995,
-        max_sentencepiece_length: int = 16,
-        seed_sentencepiece_size: int = 1_000_000,
-        shrinking_factor: float = 0.75,
-        num_sub_iterations: int = 2,
-        split_by_number: bool = True,
-        split_digits: bool = False,
-        byte_fallback: bool = False,
+        vocab_size: int = DEFAULTS["unigram"].vocab_size,
+        character_coverage: float = _SP.character_coverage,
+        max_sentencepiece_length: int = _SP.max_sentencepiece_length,
+        seed_sentencepiece_size: int = _SP.seed_sentencepiece_size,
+        shrinking_factor: float = _SP.shrinking_factor,
+        num_sub_iterations: int = _SP.num_sub_iterations,
+        split_by_number: bool = _SP.split_by_number,
+        split_digits: bool = _SP.split_digits,
+        byte_fallback: bool = _SP.byte_fallback,
         user_defined_symbols: Iterable[str] = (),
         control_symbols: Iterable[str] = (),
-        unk_piece: str = "<unk>",
-        bos_piece: str = "<s>",
-        eos_piece: str = "</s>",
-        pad_piece: str = "<pad>",
-        unk_id: int = 0,
-        bos_id: int = 1,
-        eos_id: int = 2,
-        pad_id: int = -1,
-        add_dummy_prefix: bool = True,
-        remove_extra_whitespaces: bool = True,
-        max_sentence_length: int = 4192,
+        unk_piece: str = _SP.unk_piece,
+        bos_piece: str = _SP.bos_piece,
+        eos_piece: str = _SP.eos_piece,
+        pad_piece: str = _SP.pad_piece,
+        unk_id: int = _SP.unk_id,
+        bos_id: int = _SP.bos_id,
+        eos_id: int = _SP.eos_id,
+        pad_id: int = _SP.pad_id,
+        add_dummy_prefix: bool = _SP.add_dummy_prefix,
+        remove_extra_whitespaces: bool = _SP.remove_extra_whitespaces,
+        max_sentence_length: int = _SP.max_sentence_length,
         normalizer: Any = None,
         show_progress: bool = True,
         num_threads: int | None = None,
@@ -247,7 +250,7 @@ class UnigramTrainer(SentencePieceOptions):
         self.seed_sentencepiece_size = seed_sentencepiece_size
         self.shrinking_factor = float(shrinking_factor)
         self.num_sub_iterations = num_sub_iterations
-        self._init_common(
+        super().__init__(
             vocab_size=vocab_size,
             character_coverage=character_coverage,
             max_sentencepiece_length=max_sentencepiece_length,
@@ -283,13 +286,13 @@ class UnigramTrainer(SentencePieceOptions):
             ConfigError: ``vocab_size`` is too small for the meta pieces and the
                 kept characters.
         """
-        t0 = time.perf_counter()
+        clock = Stopwatch()
         ends: Counter[str] = Counter()
         counts = self.count_words(sentences, sentence_ends=ends)
-        t1 = time.perf_counter()
+        clock.lap("count words")
         model = self.train_from_counts(counts, sentence_ends=ends)
-        self.stats.phases = {"count words": t1 - t0, **self.stats.phases}
-        self.stats.seconds = time.perf_counter() - t0
+        self.stats.phases = {**clock.phases, **self.stats.phases}
+        self.stats.seconds = clock.total()
         return model
 
     def train_from_counts(
@@ -306,13 +309,49 @@ class UnigramTrainer(SentencePieceOptions):
             ConfigError: ``vocab_size`` is too small for the meta pieces and the
                 kept characters.
         """
-        from .counts import as_counts
-
-        t0 = time.perf_counter()
-        counts = as_counts(counts, self)  # a counts file: loaded, its settings checked
-        if sentence_ends is None:  # counts from tokenlab.counts carry them
+        clock = Stopwatch()
+        # 1. the counts (a counts file: loaded, its settings checked; it carries the ends)
+        counts = as_counts(
+            counts, lambda: CountSettings.for_sentencepiece(self), user=type(self).__name__
+        )
+        if sentence_ends is None:
             sentence_ends = getattr(counts, "ends", None)
         check_counts(counts)
+        # 2. the kept characters, and the words with the others made unknown
+        kept = self._kept_chars(counts)
+        words, freqs, ends = self._words(counts, set(kept), sentence_ends or {})
+        classes = char_classes(
+            kept, split_by_number=self.split_by_number, split_digits=self.split_digits
+        )
+        clock.lap("prepare")
+        # 3. the seed pieces: characters and the most frequent substrings
+        pieces, scores = self._seeds(words, freqs, ends, kept, classes)
+        clock.lap("seeds")
+        # 4. EM and pruning, down to 1.1 x vocab_size pieces
+        pieces, scores, rounds, loglik = self._em(pieces, scores, words, freqs)
+        clock.lap("EM and pruning")
+        # 5. the final vocabulary, meta pieces at their ids
+        vocab = self._vocab(self._finalize(pieces, scores, kept, self.vocab_size - len(self.meta)))
+        model = Unigram(vocab, unk_id=self.unk_id, byte_fallback=self.byte_fallback)
+        clock.lap("finalize")
+        self.stats = UnigramStats(
+            vocab_size=len(vocab),
+            words=len(words),
+            alphabet=len(kept),
+            seeds=self._seed_count,
+            em_rounds=rounds,
+            log_likelihood=loglik,
+            seconds=clock.total(),
+            phases=clock.phases,
+        )
+        return model
+
+    def _kept_chars(self, counts: Mapping[str, int]) -> list[str]:
+        """The characters character_coverage keeps.
+
+        Raises:
+            ConfigError: they and the meta pieces do not fit in ``vocab_size``.
+        """
         meta = self.meta
         kept = required_chars(counts, self.character_coverage)
         if len(kept) + len(meta) > self.vocab_size:
@@ -321,13 +360,14 @@ class UnigramTrainer(SentencePieceOptions):
                 f"plus the {len(kept)} characters that character_coverage keeps; use a "
                 f"vocab_size of at least {len(kept) + len(meta)}, or a lower character_coverage"
             )
-        words, freqs, ends = self._words(counts, set(kept), sentence_ends or {})
-        classes = char_classes(
-            kept, split_by_number=self.split_by_number, split_digits=self.split_digits
-        )
-        t1 = time.perf_counter()
-        pieces, scores = self._seeds(words, freqs, ends, kept, classes)
-        t2 = time.perf_counter()
+        return kept
+
+    def _em(
+        self, pieces: list[str], scores: np.ndarray, words: list[str], freqs: list[int]
+    ) -> tuple[list[str], np.ndarray, int, float]:
+        """EM rounds of ``num_sub_iterations`` steps, each followed by pruning, until at
+        most 1.1 x ``vocab_size`` pieces are left; with the rounds run and the last
+        corpus log-likelihood."""
         desired = int(self.vocab_size * 1.1)
         rounds = 0
         loglik = 0.0
@@ -347,8 +387,12 @@ class UnigramTrainer(SentencePieceOptions):
                 if len(pieces) <= desired:
                     break
                 pieces, scores = self._prune(pieces, scores, table, desired)
-        t3 = time.perf_counter()
-        final = self._finalize(pieces, scores, kept, self.vocab_size - len(meta))
+        return pieces, scores, rounds, loglik
+
+    def _vocab(self, final: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """``(piece, score)`` per id: the meta pieces (score 0) at their ids, ``final``
+        in order around them."""
+        meta = self.meta
         vocab: list[tuple[str, float]] = []
         rest = iter(final)
         for pid in range(len(meta) + len(final)):
@@ -356,25 +400,7 @@ class UnigramTrainer(SentencePieceOptions):
                 vocab.append((meta[pid][0], 0.0))
             else:
                 vocab.append(next(rest))
-        model = Unigram(vocab, unk_id=self.unk_id, byte_fallback=self.byte_fallback)
-        t4 = time.perf_counter()
-        self.stats = UnigramStats(
-            vocab_size=len(vocab),
-            words=len(words),
-            alphabet=len(kept),
-            seeds=0,
-            em_rounds=rounds,
-            log_likelihood=loglik,
-            seconds=t4 - t0,
-            phases={
-                "prepare": t1 - t0,
-                "seeds": t2 - t1,
-                "EM and pruning": t3 - t2,
-                "finalize": t4 - t3,
-            },
-        )
-        self.stats.seeds = self._seed_count
-        return model
+        return vocab
 
     def _train_counted(self, counts: Mapping[str, int], ends: Mapping[str, int] | None) -> Any:
         return self.train_from_counts(counts, sentence_ends=ends)

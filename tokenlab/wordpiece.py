@@ -49,20 +49,22 @@ stand-in).
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterable, Mapping
 
 from ._backend import PairCounter
-from ._progress import Progress, progress_enabled
-from .bpe import (
+from ._defaults import DEFAULTS
+from ._training import (
+    Stopwatch,
     TrainingStats,
     VocabBuilder,
     check_counts,
     check_int,
     dedupe_special_tokens,
     initial_alphabet_chars,
+    merge_pairs,
     select_alphabet,
 )
+from .counts import as_counts
 from .errors import ConfigError
 from .models import WordPiece
 
@@ -70,6 +72,7 @@ __all__ = ["WordPieceTrainer"]
 
 #: The unknown token of the trained model (the WordPiece model's default).
 _UNK = "[UNK]"
+_DEFAULTS = DEFAULTS["wordpiece"]
 
 
 class WordPieceTrainer:
@@ -103,12 +106,12 @@ class WordPieceTrainer:
 
     def __init__(
         self,
-        vocab_size: int = 30000,
-        min_frequency: int = 0,
-        special_tokens: Iterable[str] = ("[PAD]", _UNK, "[CLS]", "[SEP]", "[MASK]"),
+        vocab_size: int = _DEFAULTS.vocab_size,
+        min_frequency: int = _DEFAULTS.min_frequency,
+        special_tokens: Iterable[str] = _DEFAULTS.special_tokens,
         limit_alphabet: int | None = None,
         initial_alphabet: Iterable[str] = (),
-        continuing_subword_prefix: str = "##",
+        continuing_subword_prefix: str = _DEFAULTS.continuing_subword_prefix or "##",
         show_progress: bool = True,
     ) -> None:
         check_int("vocab_size", vocab_size, 0)
@@ -154,79 +157,91 @@ class WordPieceTrainer:
                 the counts file holds SentencePiece words.
             ModelFileError: the counts file is missing or malformed.
         """
-        from .counts import as_counts
-
-        t0 = time.perf_counter()
-        counts = as_counts(counts, self)
+        clock = Stopwatch()
+        # 1. the counts, loaded from a file if need be and checked
+        counts = as_counts(counts, user=type(self).__name__)
         check_counts(counts)
+        # 2. the initial vocabulary: special tokens, alphabet, prefixed alphabet
+        words = sorted(counts)
+        builder, alphabet, later = self._initial_vocab(counts, words)
+        # 3. every word as symbol ids: its first char as is, the others prefixed
+        seqs = self._symbol_ids(words, builder, alphabet, later)
+        freqs = [counts[word] for word in words]
+        clock.lap("prepare")
+        # 4. the pairs counted once, in the core; rare pairs are never candidates
+        counter = PairCounter(
+            seqs, freqs, scoring="likelihood", min_count=max(1, self.min_frequency)
+        )
+        del seqs
+        clock.lap("count pairs")
+        # 5. the merges, best score first
+        merges = merge_pairs(
+            counter,
+            builder,
+            self.vocab_size,
+            prefix=self.continuing_subword_prefix,
+            min_count=None,
+            show_progress=self.show_progress,
+        )
+        clock.lap("merge")
+        self.merges = merges
+        self.stats = TrainingStats(
+            vocab_size=len(builder),
+            merges=len(merges),
+            words=len(words),
+            alphabet=len(alphabet),
+            seconds=clock.total(),
+            phases=clock.phases,
+        )
+        return WordPiece(
+            builder.vocab, unk_token=_UNK, continuing_subword_prefix=self.continuing_subword_prefix
+        )
+
+    def _initial_vocab(
+        self, counts: Mapping[str, int], words: list[str]
+    ) -> tuple[VocabBuilder, list[str], set[str]]:
+        """Special tokens, the alphabet, then the prefixed chars that occur after a
+        word's first char; with the alphabet and those chars.
+
+        Raises:
+            ConfigError: ``vocab_size`` cannot hold them.
+        """
         builder = VocabBuilder(self.special_tokens)
-        vocab, tokens, add = builder.vocab, builder.tokens, builder.add
         alphabet = select_alphabet(counts, self.initial_alphabet, self.limit_alphabet)
         for ch in alphabet:
-            add(ch)
-        prefix = self.continuing_subword_prefix
-        words = sorted(counts)
+            builder.add(ch)
         # A char keeps its position's form even when an earlier char was dropped
         # by limit_alphabet (as in the BPE trainer and Hugging Face).
-        kept = set(alphabet)
         later: set[str] = set()
         for word in words:
             later.update(word[1:])
-        later &= kept
+        later &= set(alphabet)
         # Only the prefixed chars that occur get an id, as in Hugging Face (which
         # numbers them in hash order; here they are sorted, so ids are stable).
         # (add() keeps the id of a token that exists, e.g. a special "##x".)
         for ch in sorted(later):
-            add(prefix + ch)
-        first_id = {ch: vocab[ch] for ch in kept}
-        later_id = {ch: vocab[prefix + ch] for ch in later}
-        seqs: list[list[int]]
-        if self.limit_alphabet is None:
-            # every char is kept: no filtering, and the ids come from two lookups
-            seqs = [[first_id[w[0]], *map(later_id.__getitem__, w[1:])] if w else [] for w in words]
-        else:
-            seqs = [
-                [first_id[ch] if i == 0 else later_id[ch] for i, ch in enumerate(w) if ch in kept]
-                for w in words
-            ]
-        base = len(vocab)
+            builder.add(self.continuing_subword_prefix + ch)
+        base = len(builder)
         if self.vocab_size < base:
             raise ConfigError(
                 f"vocab_size={self.vocab_size} is smaller than the {len(self.special_tokens)} "
                 f"special tokens plus the {base - len(self.special_tokens)} initial symbols "
                 f"({base}); use a vocab_size of at least {base}, or set limit_alphabet"
             )
-        freqs = [counts[word] for word in words]
-        t1 = time.perf_counter()
-        min_count = max(1, self.min_frequency)
-        counter = PairCounter(seqs, freqs, scoring="likelihood", min_count=min_count)
-        del seqs
-        t2 = time.perf_counter()
-        merges: list[tuple[str, str]] = []
-        todo = max(0, self.vocab_size - len(vocab))
-        with Progress(todo, "Merges", enabled=progress_enabled(self.show_progress)) as bar:
-            while len(vocab) < self.vocab_size:
-                best = counter.best()
-                if best is None:
-                    break
-                left, right, _ = best
-                a = tokens[left]
-                b = tokens[right]
-                merged = a + b[len(prefix) :] if b.startswith(prefix) else a + b
-                before = len(vocab)
-                new_id = add(merged)
-                merges.append((a, b))
-                counter.merge(left, right, new_id)
-                bar.update(len(vocab) - before)
-        t3 = time.perf_counter()
-        model = WordPiece(vocab, unk_token=_UNK, continuing_subword_prefix=prefix)
-        self.merges = merges
-        self.stats = TrainingStats(
-            vocab_size=len(vocab),
-            merges=len(merges),
-            words=len(words),
-            alphabet=len(alphabet),
-            seconds=time.perf_counter() - t0,
-            phases={"prepare": t1 - t0, "count pairs": t2 - t1, "merge": t3 - t2},
-        )
-        return model
+        return builder, alphabet, later
+
+    def _symbol_ids(
+        self, words: list[str], builder: VocabBuilder, alphabet: list[str], later: set[str]
+    ) -> list[list[int]]:
+        """Each word's symbol ids; chars outside the alphabet dropped."""
+        vocab, prefix = builder.vocab, self.continuing_subword_prefix
+        kept = set(alphabet)
+        first_id = {ch: vocab[ch] for ch in kept}
+        later_id = {ch: vocab[prefix + ch] for ch in later}
+        if self.limit_alphabet is None:
+            # every char is kept: no filtering, and the ids come from two lookups
+            return [[first_id[w[0]], *map(later_id.__getitem__, w[1:])] if w else [] for w in words]
+        return [
+            [first_id[ch] if i == 0 else later_id[ch] for i, ch in enumerate(w) if ch in kept]
+            for w in words
+        ]
