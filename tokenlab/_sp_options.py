@@ -16,13 +16,16 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
+from ._checks import check_bool, check_int, check_symbols
 from ._defaults import DEFAULTS, SENTENCEPIECE, SENTENCEPIECE_NORMALIZATIONS
-from ._training import TrainingStats, check_bool, check_int, check_symbols
 from .charsmap import CharsMap
 from .errors import ConfigError
 from .sp_pretokenize import count_sentence_words, count_sentence_words_in_files
+
+if TYPE_CHECKING:
+    from ._training import TrainingStats
 
 __all__ = [
     "BPE_WORD_OPTIONS",

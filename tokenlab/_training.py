@@ -2,9 +2,9 @@
 
 :mod:`tokenlab.bpe`, :mod:`tokenlab.wordpiece`, :mod:`tokenlab.sentencepiece_bpe`
 and :mod:`tokenlab.unigram` build on these; none of them is an algorithm by
-itself. Imports nothing of tokenlab above the core's chooser (``_backend``),
-the progress bar and the errors, so that :mod:`tokenlab.counts` may use the
-option checks too.
+itself. The option checks live in :mod:`tokenlab._checks` (a leaf), so that the
+text layer (:mod:`tokenlab._sp_options`, :mod:`tokenlab.counts`) uses them without
+depending on training.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._backend import BACKEND
+from ._checks import check_bool as check_bool
+from ._checks import check_int as check_int
+from ._checks import check_symbols as check_symbols
 from ._progress import Progress, progress_enabled
 from .errors import ConfigError, CorpusError
 
@@ -68,33 +71,6 @@ class Stopwatch:
     def total(self) -> float:
         """Seconds since the stopwatch started."""
         return time.perf_counter() - self.start
-
-
-def check_int(name: str, value: object, minimum: int, allow_none: bool = False) -> None:
-    """Raise ConfigError unless ``value`` is an int >= ``minimum`` (or None if allowed)."""
-    if value is None and allow_none:
-        return
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
-
-
-def check_bool(name: str, value: object) -> None:
-    """Raise ConfigError unless ``value`` is True or False."""
-    if not isinstance(value, bool):
-        raise ConfigError(f"{name} must be True or False, got {value!r}")
-
-
-def check_symbols(name: str, symbols: Iterable[str]) -> list[str]:
-    """``symbols`` as a list; ConfigError on one string or an empty or non-string entry."""
-    if isinstance(symbols, str):
-        raise ConfigError(f"{name} must be a list of strings, not one string")
-    out = list(symbols)
-    for s in out:
-        if not isinstance(s, str) or not s:
-            raise ConfigError(f"{name} must hold non-empty strings, got {s!r}")
-    return out
 
 
 def dedupe_special_tokens(tokens: Iterable[str]) -> list[str]:
