@@ -85,8 +85,15 @@ def _train_tokenizers(job: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:
     if job["threads"] is not None:
         # read by the Rust thread pool when it starts, i.e. at the first parallel job
         os.environ["RAYON_NUM_THREADS"] = str(job["threads"])
-    import tokenizers
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    # the anchors are optional (pip install 'tokenlab[compare]'); compare checks them first
+    import tokenizers  # noqa: PLC0415
+    from tokenizers import (  # noqa: PLC0415
+        Tokenizer,
+        models,
+        normalizers,
+        pre_tokenizers,
+        trainers,
+    )
 
     if job["algorithm"] == "bpe":
         tok = Tokenizer(models.BPE())
@@ -112,7 +119,7 @@ def _train_tokenizers(job: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:
 
 
 def _train_sentencepiece(job: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:
-    import sentencepiece as spm
+    import sentencepiece as spm  # noqa: PLC0415 - optional anchor, checked by compare
 
     with tempfile.TemporaryDirectory(prefix="tokenlab-compare-spm-") as tmp:
         prefix = os.path.join(tmp, "m")

@@ -555,10 +555,11 @@ def write_plot(report: dict[str, Any], path: str) -> None:
         ConfigError: matplotlib is not installed (install hint in the message).
     """
     check_plot_support()
-    import matplotlib
+    # optional (pip install 'tokenlab[plot]'), checked just above
+    import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415
 
     labels = [label for label, key in _ROWS[:5] if report["ratios"][key] is not None]
     values = [report["ratios"][key] for _, key in _ROWS[:5] if report["ratios"][key] is not None]

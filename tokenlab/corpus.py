@@ -35,12 +35,15 @@ from __future__ import annotations
 import codecs
 import glob
 import gzip
+import multiprocessing
 import os
 import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
+
+import regex
 
 from ._backend import SpaceWordCounter
 from ._bert_rules import BertWordRules, bert_word_rules
@@ -95,7 +98,8 @@ def default_corpus() -> Iterator[str]:
     >>> next(iter(default_corpus())).endswith("\\n")
     True
     """
-    from pydoc_data.topics import topics
+    # 1 MB of text: loaded when the default corpus is used, not at import
+    from pydoc_data.topics import topics  # noqa: PLC0415
 
     for name in sorted(topics):
         yield from topics[name].splitlines(keepends=True)
@@ -245,8 +249,6 @@ def cut_rule(
     >>> text[: cut(text)], text[cut(text) :]
     ('one two 3', ' four')
     """
-    import regex
-
     if pre_tokenizer is None or not _normalizer_is_local(normalizer):
         return None
     if type(pre_tokenizer) in (Whitespace, WhitespaceSplit, BertPreTokenizer):
@@ -875,8 +877,6 @@ def count_words_in_files(
             counts = _count(iter_lines(files, errors, bar, cut), normalizer, pre_tokenizer, seen)
         seen.check()
         return counts
-    import multiprocessing
-
     norm_dict = normalizer.to_dict() if normalizer is not None else None
     pre_dict = pre_tokenizer.to_dict() if pre_tokenizer is not None else None
     jobs = [(p, s, e, errors, norm_dict, pre_dict) for p, s, e in tasks]

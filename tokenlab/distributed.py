@@ -47,8 +47,9 @@ _INSTALL_HINT = (
 
 def _require_dask() -> Any:
     try:
-        import dask.bag
-        import distributed  # noqa: F401 - checked here so the hint names both
+        # optional (pip install 'tokenlab[dask]'): the hint below names both packages
+        import dask.bag  # noqa: PLC0415
+        import distributed  # noqa: F401, PLC0415
     except ImportError as e:
         raise ConfigError(f"{_INSTALL_HINT} ({e})") from e
     return dask.bag
@@ -162,7 +163,7 @@ def count_with_scheduler(
         ConfigError: Dask is missing, or the scheduler cannot be reached.
     """
     _require_dask()
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # noqa: PLC0415 - optional, checked above
 
     if scheduler is not None:
         try:
@@ -207,7 +208,7 @@ def _blocks(
     paths: Any, blocksize: int, storage_options: dict[str, Any]
 ) -> list[tuple[Any, int, int]]:
     """``(open file, start, end)`` per task; a compressed file is one block (end = -1)."""
-    import fsspec
+    import fsspec  # noqa: PLC0415 - optional: comes with dask, checked by _require_dask
 
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not items:
