@@ -57,13 +57,15 @@ def test_from_bytes_cache_is_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     fresh = CharsMap.from_bytes(blob)
     monkeypatch.setenv("TOKENLAB_CACHE_DIR", str(tmp_path))
     first = CharsMap.from_bytes(blob)
+    assert not list(tmp_path.glob("keys-*.bin")), "loading a blob lists no rules"
+    assert first.mapping == fresh.mapping  # the first use lists them, and caches them
     assert len(list(tmp_path.glob("keys-*.bin"))) == 1
     second = CharsMap.from_bytes(blob)
     for cm in (first, second):
         assert cm.to_bytes() == blob
         assert cm.mapping == fresh.mapping == CharsMap.nmt_nfkc().mapping
     # A small map is not worth a file.
-    CharsMap.from_bytes(CharsMap.build({"a": "b"}))
+    assert CharsMap.from_bytes(CharsMap.build({"a": "b"})).mapping == {"a": "b"}
     assert len(list(tmp_path.iterdir())) == 1
 
 
@@ -81,7 +83,7 @@ def test_stale_entries_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         os.utime(other, (1_000_000 + i, 1_000_000 + i))
     unrelated = tmp_path / "notes.txt"
     unrelated.write_text("kept")
-    CharsMap.from_bytes(blob)
+    assert CharsMap.from_bytes(blob).mapping  # listing the rules writes the entry
     left = sorted(p.name for p in tmp_path.glob("keys-*.bin"))
     assert not stale.exists() and unrelated.exists()
     assert len(left) == charsmap_module._CACHE_MAX_KEYS
@@ -95,4 +97,33 @@ def test_unwritable_cache_dir_is_harmless(tmp_path: Path, monkeypatch: pytest.Mo
     blocker.write_text("not a directory")
     monkeypatch.setenv("TOKENLAB_CACHE_DIR", str(blocker / "sub"))
     blob = CharsMap.nmt_nfkc().to_bytes()
-    assert CharsMap.from_bytes(blob).to_bytes() == blob
+    loaded = CharsMap.from_bytes(blob)
+    assert loaded.to_bytes() == blob and loaded.mapping == CharsMap.nmt_nfkc().mapping
+
+
+def test_loading_and_encoding_a_model_lists_no_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The native and pure encoders walk the double array: a .model loads and encodes
+    # without the rules as a dict (listing nmt_nfkc's 225,000 keys took a second).
+    import tokenlab
+    from tokenlab.export.sentencepiece import write_sentencepiece
+
+    tok = tokenlab.train(
+        iter(["Ｈｅｌｌｏ ﬁne world", "hello world"] * 20),
+        algorithm="unigram",
+        vocab_size=40,
+        show_progress=False,
+    )
+    write_sentencepiece(tok, tmp_path / "m.model")
+
+    def refuse(*_: object) -> dict[str, str]:
+        raise AssertionError("the rules were listed")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(charsmap_module, "_keys_of", refuse)
+        loaded = tokenlab.Tokenizer.from_file(tmp_path / "m.model")
+        if tokenlab.backend == "cython":
+            assert loaded.encode("Ｈｅｌｌｏ ﬁne").ids == tok.encode("Ｈｅｌｌｏ ﬁne").ids
+    # The pure encoder looks the rules up in a dict: it lists them at its first encode.
+    assert loaded.encode("Ｈｅｌｌｏ ﬁne").ids == tok.encode("Ｈｅｌｌｏ ﬁne").ids

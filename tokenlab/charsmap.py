@@ -112,28 +112,46 @@ class CharsMap:
     True
     """
 
-    __slots__ = ("_blob", "_first_re", "_lengths", "_table", "_units", "_values")
+    __slots__ = ("_blob", "_matcher", "_rules", "_units", "_values")
 
-    def __init__(self, blob: bytes, units: array[int], values: bytes, table: dict[str, str]):
-        # Use from_bytes / from_mapping; this only stores what they computed.
+    def __init__(
+        self, blob: bytes, units: array[int], values: bytes, table: dict[str, str] | None
+    ) -> None:
+        # Use from_bytes / from_mapping; this only stores what they computed. The rules as
+        # a dict (``table``) are found on first use: encoding walks the double array
+        # itself, so loading a model never pays for listing 225,000 keys.
         self._blob = blob
         self._units = units
         self._values = values
-        self._table = table
-        lengths: dict[str, set[int]] = {}
-        for key in table:
-            lengths.setdefault(key[0], set()).add(len(key))
-        self._lengths = {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}
-        # Where a rule can start: a char with a one-char rule, or the first char of a longer
-        # rule followed by a char that can come second in one. Most letters start some
-        # "letter + combining mark" rule, so the lookahead keeps plain text off the slow path.
-        singles = {k for k in table if len(k) == 1}
-        firsts = {k[0] for k in table if len(k) > 1}
-        seconds = {k[1] for k in table if len(k) > 1}
-        pattern = _class_of(singles)
-        if firsts:
-            pattern += f"|{_class_of(firsts)}(?={_class_of(seconds)})"
-        self._first_re = re.compile(pattern)
+        self._rules = table
+        self._matcher: tuple[dict[str, tuple[int, ...]], re.Pattern[str]] | None = None
+
+    @property
+    def _table(self) -> dict[str, str]:
+        if self._rules is None:
+            self._rules = _keys_of(self._blob, self._units, self._values)
+        return self._rules
+
+    def _lookup(self) -> tuple[dict[str, tuple[int, ...]], re.Pattern[str]]:
+        """Per first char, the key lengths to try; and where a rule can start."""
+        if self._matcher is None:
+            table = self._table
+            lengths: dict[str, set[int]] = {}
+            for key in table:
+                lengths.setdefault(key[0], set()).add(len(key))
+            # Where a rule can start: a char with a one-char rule, or the first char of a
+            # longer rule followed by a char that can come second in one. Most letters start
+            # some "letter + combining mark" rule, so the lookahead keeps plain text off the
+            # slow path.
+            singles = {k for k in table if len(k) == 1}
+            firsts = {k[0] for k in table if len(k) > 1}
+            seconds = {k[1] for k in table if len(k) > 1}
+            pattern = _class_of(singles)
+            if firsts:
+                pattern += f"|{_class_of(firsts)}(?={_class_of(seconds)})"
+            by_first = {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}
+            self._matcher = (by_first, re.compile(pattern))
+        return self._matcher
 
     # -----------------------------------------------------------------------------------------
     # Construction
@@ -172,18 +190,7 @@ class CharsMap:
         units = _units(blob[4 : 4 + size])
         values = blob[4 + size :]
         CharsMap._validate(units)
-        # Enumerating the keys of a large map (nmt_nfkc: 225,000) takes a second or two;
-        # the result is cached on disk under the blob's digest (see _read_cache).
-        name = None
-        if len(blob) >= _CACHE_MIN_BLOB:
-            name = f"keys-{hashlib.sha256(blob).hexdigest()[:32]}"
-            hit = _read_cache(name)
-            if hit is not None and hit[0] == b"":
-                return cls(blob, units, values, hit[1])
-        table = cls._read_keys(units, values)
-        if name is not None:
-            _write_cache(name, b"", table)
-        return cls(blob, units, values, table)
+        return cls(blob, units, values, None)
 
     @staticmethod
     def _validate(units: array[int]) -> None:
@@ -311,7 +318,14 @@ class CharsMap:
     @property
     def longest_source(self) -> int:
         """Length in chars of the longest rule source (0 for the identity map)."""
-        return max(map(len, self._table), default=0)
+        lengths, _ = self._lookup()
+        return max((n[0] for n in lengths.values()), default=0)
+
+    @property
+    def may_write_double_spaces(self) -> bool:
+        """Whether some replacement holds two spaces in a row (read from the strings
+        themselves, without listing the rules; a string no key points at counts too)."""
+        return b"  " in self._values
 
     def replacements(self) -> Iterator[str]:
         """Every rule's replacement (with repeats)."""
@@ -355,8 +369,8 @@ class CharsMap:
             yield from self._segments_exact(text)
             return
         table = self._table
-        lengths = self._lengths
-        search = self._first_re.search
+        lengths, first = self._lookup()
+        search = first.search
         n = len(text)
         pos = 0
         while pos < n:
@@ -504,6 +518,28 @@ class CharsMap:
         units = _DoubleArrayBuilder({k: where[v] for k, v in keys.items()}).units()
         trie = units.tobytes() if sys.byteorder == "little" else _swapped(units)
         return struct.pack("<I", len(trie)) + trie + bytes(values)
+
+
+def _keys_of(blob: bytes, units: array[int], values: bytes) -> dict[str, str]:
+    """Every rule of a blob, source -> replacement (the trie's keys, checked).
+
+    Listing the keys of a large map (nmt_nfkc: 225,000) takes a second or two, so the
+    result is cached on disk under the blob's digest (see _read_cache).
+
+    Raises:
+        ModelFileError: a key or replacement is not UTF-8, a value points outside the
+            strings, or the trie describes too many or too long keys.
+    """
+    name = None
+    if len(blob) >= _CACHE_MIN_BLOB:
+        name = f"keys-{hashlib.sha256(blob).hexdigest()[:32]}"
+        hit = _read_cache(name)
+        if hit is not None and hit[0] == b"":
+            return hit[1]
+    table = CharsMap._read_keys(units, values)
+    if name is not None:
+        _write_cache(name, b"", table)
+    return table
 
 
 def _swapped(units: array[int]) -> bytes:  # pragma: no cover - big-endian hosts only

@@ -714,7 +714,7 @@ class SentencePieceNormalizer(Normalizer):
         self.treat_whitespace_as_suffix = treat_whitespace_as_suffix
         # Collapsing spaces over the whole output equals SentencePiece's per-step rule
         # unless a replacement itself holds two spaces in a row.
-        self._collapse_exact = not any("  " in v for v in self.charsmap.replacements())
+        self._collapse_exact = not self.charsmap.may_write_double_spaces
 
     def _steps(self, text: str) -> Iterator[tuple[int, int, str]]:
         # One (start, end, output) per SentencePiece step: unmatched runs split per char.
@@ -830,11 +830,10 @@ class Precompiled(Normalizer):
                 "Precompiled needs a non-empty precompiled_charsmap (tokenizers cannot parse "
                 "an empty one); leave the normalizer out for SentencePiece's identity rules"
             )
-        self._longest = self.charsmap.longest_source
 
     def _transform(self, chunk: str) -> str | None:
         get = self.charsmap.get
-        for size in range(1, min(len(chunk), self._longest) + 1):
+        for size in range(1, min(len(chunk), self.charsmap.longest_source) + 1):
             out = get(chunk[:size])
             if out is not None:
                 return out
@@ -916,7 +915,7 @@ class SentencePieceNormalization(SentencePieceNormalizer):
             # Already compiled (nmt_nfkc is built once per process): reading its blob
             # back would cost about a second.
             self.charsmap = compiled
-            self._collapse_exact = not any("  " in v for v in compiled.replacements())
+            self._collapse_exact = not compiled.may_write_double_spaces
 
     @property
     def charsmap_bytes(self) -> bytes:

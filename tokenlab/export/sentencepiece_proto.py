@@ -422,6 +422,42 @@ def _decode_into(obj: Any, schema: _Schema, data: bytes, where: str) -> None:
         obj.present_fields.add(name)
 
 
+_F32 = struct.Struct("<f")
+_PRESENT_TWO = frozenset(("piece", "score"))
+_PRESENT_THREE = frozenset(("piece", "score", "type"))
+
+
+def _canonical_piece(data: bytes) -> SentencePiece | None:
+    """A piece in the layout sentencepiece writes, decoded in one step; None otherwise.
+
+    Nearly every piece of a ``.model`` is ``0A len piece 15 score`` and maybe ``18 type``,
+    with a piece shorter than 128 bytes: read that directly (an 8k-piece model loads in a
+    few ms instead of 70). Anything else (longer pieces, other field orders, unknown fields,
+    bad UTF-8 or an unknown type) returns None and takes the general reader, which also
+    gives the errors.
+    """
+    size = len(data)
+    if size < 7 or data[0] != 0x0A or not 0 < data[1] < 0x80:
+        return None
+    end = 2 + data[1]
+    if end + 5 > size or data[end] != 0x15:
+        return None
+    rest = size - end - 5
+    if rest == 0:
+        kind, present = NORMAL, _PRESENT_TWO
+    elif rest == 2 and data[end + 5] == 0x18 and data[end + 6] in _PIECE_TYPES:
+        kind, present = data[end + 6], _PRESENT_THREE
+    else:
+        return None
+    try:
+        text = data[2:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    piece = SentencePiece(text, _F32.unpack_from(data, end + 1)[0], kind)
+    piece.present_fields = set(present)
+    return piece
+
+
 def _check_pieces(pieces: list[SentencePiece], where: str) -> None:
     seen: dict[str, int] = {}
     unknown: list[int] = []
@@ -476,9 +512,11 @@ def parse_model(data: bytes, *, name: str = "model") -> ModelProto:
                 )
             assert isinstance(value, bytes)
             if number == 1:
-                where = f"{name}: pieces[{len(model.pieces)}]"
-                piece = SentencePiece("")
-                _decode_into(piece, _PIECE_FIELDS, value, where)
+                piece = _canonical_piece(value)
+                if piece is None:
+                    where = f"{name}: pieces[{len(model.pieces)}]"
+                    piece = SentencePiece("")
+                    _decode_into(piece, _PIECE_FIELDS, value, where)
                 model.pieces.append(piece)
             else:
                 specs[number].append(value)
