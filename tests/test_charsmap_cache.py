@@ -1,8 +1,8 @@
 """The disk cache of compiled charsmaps gives back exactly what building them gives.
 
-``CharsMap.nmt_nfkc()`` computes about 225,000 rules and compiles them (seconds), and
-``CharsMap.from_bytes`` of a large blob enumerates its keys (a second or two); both
-keep their result in ``TOKENLAB_CACHE_DIR``. A cached map must be byte for byte and
+``CharsMap.nmt_nfkc()`` reads the blob tokenlab ships; listing the keys of a large
+blob (a second or two, on first use of its rules) keeps its result in
+``TOKENLAB_CACHE_DIR``. A cached map must be byte for byte and
 rule for rule the one built without the cache, and a damaged cache file must be
 ignored and replaced.
 """
@@ -21,23 +21,22 @@ from tokenlab.charsmap import CharsMap
 SAMPLE = "ﬁne Ａ wörld\u3000— “quoted” 가\u1100\u1161 \x01\t end"
 
 
-def _build() -> CharsMap:
-    # The function behind CharsMap.nmt_nfkc(), without its per-process memo.
-    return charsmap_module._nmt_nfkc_charsmap.__wrapped__()  # type: ignore[attr-defined]
+def test_nmt_nfkc_is_the_shipped_blob() -> None:
+    # No build and no cache: the rules ship as a file, read back byte for byte.
+    with open(charsmap_module.NMT_NFKC_PATH, "rb") as f:
+        assert CharsMap.nmt_nfkc().to_bytes() == f.read()
+    fresh = charsmap_module._nmt_nfkc_charsmap.__wrapped__()  # type: ignore[attr-defined]
+    assert fresh.normalize(SAMPLE) == CharsMap.nmt_nfkc().normalize(SAMPLE)
 
 
-def test_nmt_nfkc_cache_is_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keys_cache_survives_damage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = CharsMap.nmt_nfkc().to_bytes()
     monkeypatch.setenv("TOKENLAB_CACHE_DIR", "")  # off
-    fresh = _build()
+    fresh = CharsMap.from_bytes(blob).mapping
     monkeypatch.setenv("TOKENLAB_CACHE_DIR", str(tmp_path))
-    first = _build()  # built, then written
-    files = list(tmp_path.glob("nmt_nfkc-*.bin"))
+    assert CharsMap.from_bytes(blob).mapping == fresh  # listed, then written
+    files = list(tmp_path.glob("keys-*.bin"))
     assert len(files) == 1
-    second = _build()  # read back
-    for cm in (first, second):
-        assert cm.to_bytes() == fresh.to_bytes()
-        assert cm.mapping == fresh.mapping
-        assert cm.normalize(SAMPLE) == fresh.normalize(SAMPLE)
     # A damaged file (cut short, or one byte flipped) is not used; it is rewritten.
     data = files[0].read_bytes()
     name = files[0].name.rsplit("-", 1)[0]
@@ -46,8 +45,7 @@ def test_nmt_nfkc_cache_is_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert charsmap_module._read_cache(name) is None
     files[0].write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     assert charsmap_module._read_cache(name) is None
-    again = _build()
-    assert again.to_bytes() == fresh.to_bytes() and again.mapping == fresh.mapping
+    assert CharsMap.from_bytes(blob).mapping == fresh
     assert files[0].read_bytes() == data
 
 

@@ -291,15 +291,12 @@ class CharsMap:
 
     @classmethod
     def nmt_nfkc(cls) -> CharsMap:
-        """SentencePiece's default ``nmt_nfkc`` rules, compiled by tokenlab.
+        """SentencePiece's default ``nmt_nfkc`` rules, as sentencepiece compiles them.
 
-        The rules come from :func:`nmt_nfkc_mapping` (Python's Unicode data); the blob is
-        what tokenlab writes into exported ``.model`` files. Computing and compiling them
-        takes seconds, so the result is kept in a cache directory (``TOKENLAB_CACHE_DIR``,
-        by default ``$XDG_CACHE_HOME/tokenlab`` or ``~/.cache/tokenlab``; set it to an
-        empty string to turn the cache off) and read back byte for byte in later
-        processes. Large blobs read by :meth:`from_bytes` have their rules cached the
-        same way.
+        The blob ships with tokenlab (``tokenlab/data/nmt_nfkc.charsmap``, from
+        sentencepiece 0.2.3): the same bytes on every Python, and what tokenlab writes
+        into exported ``.model`` files. :func:`nmt_nfkc_mapping` derives nearly the same
+        rules from Python's Unicode data (the tests compare the two).
         """
         return _nmt_nfkc_charsmap()
 
@@ -827,20 +824,24 @@ def nmt_nfkc_mapping() -> dict[str, str]:
     return table
 
 
+#: sentencepiece's own compiled nmt_nfkc rules, shipped with tokenlab (data/PROVENANCE.md).
+NMT_NFKC_PATH = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "data", "nmt_nfkc.charsmap"
+)
+
+
 @lru_cache(maxsize=1)
 def _nmt_nfkc_charsmap() -> CharsMap:
-    # Computing the rules and compiling them takes seconds; the blob and the rules are
-    # cached on disk (per Unicode version of this Python), byte for byte what they
-    # would be again.
-    name = f"nmt_nfkc-unicode{unicodedata.unidata_version}"
-    hit = _read_cache(name)
-    if hit is not None and hit[0]:
-        blob, table = hit
-        (size,) = struct.unpack_from("<I", blob)
-        return CharsMap(blob, _units(blob[4 : 4 + size]), blob[4 + size :], table)
-    charsmap = CharsMap.from_mapping(nmt_nfkc_mapping())
-    _write_cache(name, charsmap.to_bytes(), charsmap.mapping)
-    return charsmap
+    # The same bytes on every Python (building the rules from unicodedata gave other
+    # rules on other Unicode versions), read in a millisecond.
+    try:
+        with open(NMT_NFKC_PATH, "rb") as f:
+            blob = f.read()
+    except OSError as e:  # pragma: no cover - a broken install
+        raise ModelFileError(
+            f"tokenlab's nmt_nfkc rules are missing ({e}); reinstall tokenlab"
+        ) from e
+    return CharsMap.from_bytes(blob)
 
 
 # ---------------------------------------------------------------------------------------------
