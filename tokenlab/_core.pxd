@@ -37,6 +37,43 @@ cdef struct LxSymbol:
     vector[key_t] foreign   # its pairs owned by the partner, and its pair with itself
 
 
+# The merge loops' queue: a binary min-heap of (key, position), see _common.pxi.
+cdef extern from *:
+    """
+    #include <algorithm>
+    #include <functional>
+    #include <vector>
+    struct TLMergeEntry {
+        uint64_t key;
+        int64_t pos;
+        bool operator>(const TLMergeEntry& o) const {
+            return key != o.key ? key > o.key : pos > o.pos;
+        }
+    };
+    static inline void tl_merge_push(std::vector<TLMergeEntry>& heap, uint64_t key,
+                                     int64_t pos) {
+        heap.push_back(TLMergeEntry{key, pos});
+        std::push_heap(heap.begin(), heap.end(), std::greater<TLMergeEntry>());
+    }
+    static inline void tl_merge_heapify(std::vector<TLMergeEntry>& heap) {
+        std::make_heap(heap.begin(), heap.end(), std::greater<TLMergeEntry>());
+    }
+    static inline TLMergeEntry tl_merge_pop(std::vector<TLMergeEntry>& heap) {
+        std::pop_heap(heap.begin(), heap.end(), std::greater<TLMergeEntry>());
+        TLMergeEntry top = heap.back();
+        heap.pop_back();
+        return top;
+    }
+    """
+    cdef struct MergeEntry "TLMergeEntry":
+        uint64_t key
+        int64_t pos
+    void _merge_push "tl_merge_push"(vector[MergeEntry]& heap, uint64_t key,
+                                     int64_t pos) noexcept nogil
+    void _merge_heapify "tl_merge_heapify"(vector[MergeEntry]& heap) noexcept nogil
+    MergeEntry _merge_pop "tl_merge_pop"(vector[MergeEntry]& heap) noexcept nogil
+
+
 cdef class LikelihoodIndex:
     cdef count_t _min_count
     cdef unordered_map[key_t, count_t] _own_pairs       # standalone use: the counts told
@@ -107,11 +144,16 @@ cdef class MergeTable:
     cdef unordered_map[key_t, uint64_t] _ranks  # pair -> (rank << 32) | new_id
     cdef vector[sym_t] _buf
     cdef vector[int32_t] _size_buf
-    cdef vector[int64_t] _rank_buf
+    cdef vector[int64_t] _rank_buf              # rank of each symbol and the next (-1: none)
+    cdef vector[int64_t] _next                  # the linked list of symbols (heap path)
+    cdef vector[int64_t] _prev
+    cdef vector[MergeEntry] _heap
 
     cdef Py_ssize_t _load(self, ids) except -1
 
     cdef Py_ssize_t _apply(self, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _apply_scan(self, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _apply_heap(self, Py_ssize_t n) noexcept nogil
     cdef int64_t _rank(self, sym_t a, sym_t b) noexcept nogil
 
 
@@ -235,10 +277,15 @@ cdef class ByteRankMerger:
     cdef string _key                            # lookup buffer, reused across lookups
     cdef vector[Py_ssize_t] _bounds             # start of each part, then the end
     cdef vector[int64_t] _pair                  # rank of parts i, i + 1 joined (or "none")
+    cdef vector[int64_t] _next                  # heap path: part at byte i ends at _next[i]
+    cdef vector[int64_t] _prev
+    cdef vector[MergeEntry] _heap
 
     cdef int64_t _find(self, const char* data, Py_ssize_t start,
                        Py_ssize_t end) noexcept nogil
     cdef Py_ssize_t _merge(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil
+    cdef Py_ssize_t _merge_scan(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil
+    cdef Py_ssize_t _merge_heap(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil
 
 
 # -- _scan.pxi ---------------------------------------------------------------------
@@ -337,6 +384,9 @@ cdef class _EncodeWork:
     cdef vector[sym_t] buf              # merge scratch
     cdef vector[int32_t] sizes
     cdef vector[uint64_t] merges         # the merge of each adjacent pair (or _NO_MERGE)
+    cdef vector[int64_t] next           # heap merging: the linked list of symbols
+    cdef vector[int64_t] prev
+    cdef vector[MergeEntry] heap
     # Output, appended to by every text of a call.
     cdef vector[int64_t] out_ids
     cdef vector[int64_t] out_start
@@ -371,6 +421,8 @@ cdef class ByteLevelEncoder:
     cdef uint64_t _home(self, key_t k) noexcept nogil
     cdef uint64_t _lookup(self, sym_t a, sym_t b) noexcept nogil
     cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil
+    cdef Py_ssize_t _merge_scan(self, _EncodeWork w, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _merge_heap(self, _EncodeWork w, Py_ssize_t n) noexcept nogil
     cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,
                         int64_t* start, int64_t* count) except -1 nogil
     cdef int _encode_chars(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,

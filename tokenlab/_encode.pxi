@@ -248,17 +248,14 @@ cdef class ByteLevelEncoder:
         # Merges are compared as (rank << 32) | new id: the same order as by rank alone,
         # as pairs with equal ranks (tiktoken's splits of one token) have equal ids too.
         cdef unordered_map[string, sym_t].iterator wit
-        cdef Py_ssize_t i, best_i
-        cdef uint64_t best
+        cdef Py_ssize_t i
         cdef sym_t* buf
         cdef int32_t* sizes
-        cdef uint64_t* merges
         w.buf.resize(n)
         w.sizes.resize(n)
         w.merges.resize(n)
         buf = w.buf.data()
         sizes = w.sizes.data()
-        merges = w.merges.data()
         if n > 1 and not self._whole.empty():
             w.whole_key.assign(data, n)
             wit = self._whole.find(w.whole_key)
@@ -271,6 +268,17 @@ cdef class ByteLevelEncoder:
             sizes[i] = 1
         if n < 2:
             return n
+        if n <= _MERGE_SCAN_MAX:
+            return self._merge_scan(w, n)
+        return self._merge_heap(w, n)
+
+    cdef Py_ssize_t _merge_scan(self, _EncodeWork w, Py_ssize_t n) noexcept nogil:
+        # Merge w.buf[:n] (w.sizes: byte lengths) by scanning all pairs at each step.
+        cdef Py_ssize_t i, best_i
+        cdef uint64_t best
+        cdef sym_t* buf = w.buf.data()
+        cdef int32_t* sizes = w.sizes.data()
+        cdef uint64_t* merges = w.merges.data()
         for i in range(n - 1):
             merges[i] = self._lookup(buf[i], buf[i + 1])
         while n > 1:
@@ -294,6 +302,68 @@ cdef class ByteLevelEncoder:
             if best_i < n - 1:
                 merges[best_i] = self._lookup(buf[best_i], buf[best_i + 1])
         return n
+
+    cdef Py_ssize_t _merge_heap(self, _EncodeWork w, Py_ssize_t n) noexcept nogil:
+        # The same merges as _merge_scan in O(n log n): symbols in a linked list, their
+        # pairs' merges in the merge heap (see _common.pxi), keyed by the merge itself
+        # ((rank << 32) | new id, ordered as the rank); merges[i] is that of symbol i and
+        # the next one, _NO_MERGE for none and for merged-away symbols.
+        cdef Py_ssize_t i, j, k, p, o
+        cdef MergeEntry e
+        cdef sym_t* buf = w.buf.data()
+        cdef int32_t* sizes = w.sizes.data()
+        cdef uint64_t* merges = w.merges.data()
+        w.next.resize(n)
+        w.prev.resize(n)
+        cdef int64_t* nxt = w.next.data()
+        cdef int64_t* prv = w.prev.data()
+        w.heap.clear()
+        for i in range(n):
+            nxt[i] = i + 1
+            prv[i] = i - 1
+            merges[i] = self._lookup(buf[i], buf[i + 1]) if i + 1 < n else _NO_MERGE
+            if merges[i] != _NO_MERGE:
+                e.key = merges[i]
+                e.pos = i
+                w.heap.push_back(e)
+        _merge_heapify(w.heap)              # O(n), where n pushes cost O(n log n)
+        while not w.heap.empty():
+            e = _merge_pop(w.heap)
+            i = <Py_ssize_t>e.pos
+            if merges[i] != e.key:
+                continue                    # stale: the pair at i changed since
+            j = nxt[i]
+            buf[i] = <sym_t>(e.key & _LOW32)
+            sizes[i] += sizes[j]
+            merges[j] = _NO_MERGE
+            k = nxt[j]
+            nxt[i] = k
+            merges[i] = _NO_MERGE
+            if k < n:
+                prv[k] = i
+                merges[i] = self._lookup(buf[i], buf[k])
+                if merges[i] != _NO_MERGE:
+                    _merge_push(w.heap, merges[i], i)
+            p = prv[i]
+            if p >= 0:
+                merges[p] = self._lookup(buf[p], buf[i])
+                if merges[p] != _NO_MERGE:
+                    _merge_push(w.heap, merges[p], p)
+        o = 0
+        i = 0
+        while i < n:
+            buf[o] = buf[i]
+            sizes[o] = sizes[i]
+            o += 1
+            i = nxt[i]
+        if w.heap.capacity() > 1 << 16:    # a huge piece: give its memory back
+            w.heap.clear()
+            w.heap.shrink_to_fit()
+            w.next.clear()
+            w.next.shrink_to_fit()
+            w.prev.clear()
+            w.prev.shrink_to_fit()
+        return o
 
     cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,
                         int64_t* start, int64_t* count) except -1 nogil:
