@@ -179,3 +179,31 @@ def test_long_pieces_equal_tokenizers(tmp_path: Path) -> None:
     theirs = tokenizers.Tokenizer.from_file(str(path))
     for label, text in LONG_TEXTS.items():
         assert tok.encode(text).ids == theirs.encode(text).ids, label
+
+
+def test_long_words_equal_sentencepiece_bpe(tmp_path: Path) -> None:
+    # SentencePiece BPE merges by score: long words without a space take the heap path
+    # (they went to the model's own word function before).
+    spm = pytest.importorskip("sentencepiece", reason="parity with sentencepiece needs it")
+    from conftest import pydoc_lines
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(pydoc_lines(3000)) + "\n", encoding="utf-8")
+    spm.SentencePieceTrainer.train(
+        input=str(corpus),
+        model_prefix=str(tmp_path / "m"),
+        model_type="bpe",
+        vocab_size=800,
+        num_threads=1,
+        minloglevel=2,
+    )
+    sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "m.model"))
+    tok = Tokenizer.from_file(tmp_path / "m.model")
+    assert type(tok._fast_encoder()).__name__ == "SentencePieceEncoder"
+    for label, text in LONG_TEXTS.items():
+        if label == "spaces":
+            continue  # SentencePiece's normalizer removes them all
+        text = text[: N // 4]
+        assert tok.encode(text).ids == sp.encode(text), label
+        word = "▁" + text
+        assert tok.encode(text).ids == tok.model.tokenize(word)[0], label

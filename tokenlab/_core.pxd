@@ -461,6 +461,7 @@ cdef class _SentencePieceWork:
     cdef vector[int32_t] m_prev         # id of it joined with the next one (-1: none)
     cdef vector[int32_t] m_sym
     cdef vector[int32_t] m_pair
+    cdef vector[MergeEntry] m_heap      # BPE merging of long words
     cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
     cdef vector[int32_t] arena          # the cached words and their tokens, side by side
     cdef size_t words
@@ -511,6 +512,8 @@ cdef class SentencePieceEncoder:
     cdef int32_t _piece(self, const uint32_t* cps, Py_ssize_t a,
                         Py_ssize_t c) noexcept nogil
     cdef int _merge(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
+    cdef void _merge_scan(self, _SentencePieceWork w) noexcept nogil
+    cdef void _merge_heap(self, _SentencePieceWork w, Py_ssize_t n) noexcept nogil
     cdef int _call(self, _SentencePieceWork w, Py_ssize_t n) except -1
     cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
                    int64_t* vstart, int64_t* vcount) except -1 nogil
