@@ -184,27 +184,29 @@ cdef extern from *:
     """
     #include <vector>
     #include <cstdint>
-    // Open addressing with linear probing: uint64 keys (never all ones) -> int32.
-    // One probe sequence in one array: far fewer cache misses than a node-based map.
-    struct TLFlatMap64 {
+    // The core's one open-addressing table: linear probing, uint64 keys (never all ones)
+    // -> V, at most half full. One probe sequence in one array: far fewer cache misses
+    // than a node-based map. The Unigram trie maps (node << 21) | code point -> child
+    // (V = int32); the byte-level encoder maps a pair -> (rank << 32) | new id (V = uint64).
+    template <class V> struct TLFlatMap {
         std::vector<uint64_t> keys;
-        std::vector<int32_t> vals;
+        std::vector<V> vals;
         uint64_t mask = 0;
         size_t used = 0;
         static inline uint64_t mix(uint64_t k) {
             k ^= k >> 33; k *= 0xff51afd7ed558ccdULL; k ^= k >> 33; return k;
         }
-        int32_t find(uint64_t k) const {
-            if (keys.empty()) return -1;
+        V find(uint64_t k, V missing) const {
+            if (keys.empty()) return missing;
             uint64_t i = mix(k) & mask;
             for (;;) {
                 const uint64_t x = keys[i];
                 if (x == k) return vals[i];
-                if (x == ~0ULL) return -1;
+                if (x == ~0ULL) return missing;
                 i = (i + 1) & mask;
             }
         }
-        void put(uint64_t k, int32_t v) {
+        void put(uint64_t k, V v) {
             if ((used + 1) * 2 > keys.size()) grow();
             uint64_t i = mix(k) & mask;
             while (keys[i] != ~0ULL && keys[i] != k) i = (i + 1) & mask;
@@ -212,14 +214,15 @@ cdef extern from *:
             keys[i] = k;
             vals[i] = v;
         }
+        size_t size() const { return used; }
         void grow() {
             std::vector<uint64_t> old_keys;
-            std::vector<int32_t> old_vals;
+            std::vector<V> old_vals;
             old_keys.swap(keys);
             old_vals.swap(vals);
             const size_t cap = old_keys.empty() ? 64 : old_keys.size() * 2;
             keys.assign(cap, ~0ULL);
-            vals.assign(cap, -1);
+            vals.assign(cap, V());
             mask = cap - 1;
             used = 0;
             for (size_t i = 0; i < old_keys.size(); ++i)
@@ -227,9 +230,14 @@ cdef extern from *:
         }
     };
     """
-    cdef cppclass FlatMap64 "TLFlatMap64":
-        int32_t find(uint64_t key) nogil
+    cdef cppclass FlatMap64 "TLFlatMap<int32_t>":
+        int32_t find(uint64_t key, int32_t missing) nogil
         void put(uint64_t key, int32_t value) nogil
+        size_t size() nogil
+    cdef cppclass PairTable "TLFlatMap<uint64_t>":
+        uint64_t find(uint64_t key, uint64_t missing) nogil
+        void put(uint64_t key, uint64_t value) nogil
+        size_t size() nogil
 
 
 cdef struct LatticeWork:
@@ -365,11 +373,6 @@ cdef struct _CacheSlot:
     uint32_t val_size
 
 
-cdef struct _PairSlot:
-    key_t key               # _NO_KEY: empty slot
-    uint64_t value          # (rank << 32) | new id
-
-
 @cython.final
 cdef class _EncodeWork:
     cdef vector[_CacheSlot] slots       # power-of-two size, at most 70% full
@@ -407,18 +410,15 @@ cdef class ByteLevelEncoder:
     cdef int _pattern
     cdef sym_t _byte_ids[256]
     cdef unordered_map[key_t, uint64_t] _pairs     # pair -> (rank << 32) | new id (building)
-    # The same pairs in a flat open-addressing table, which the merge loop probes: a
+    # The same pairs in the flat open-addressing table, which the merge loop probes: a
     # node-based map costs a cache miss or two per probe, and a word that misses the
     # cache probes it a dozen times or more.
-    cdef vector[_PairSlot] _slots
-    cdef int _shift
-    cdef size_t _n_pairs
+    cdef PairTable _table
     cdef unordered_map[string, sym_t] _whole
     cdef list _pool                               # idle workspaces
 
     cdef int _setup(self, pattern, bint add_prefix_space) except -1
     cdef void _freeze(self) noexcept
-    cdef uint64_t _home(self, key_t k) noexcept nogil
     cdef uint64_t _lookup(self, sym_t a, sym_t b) noexcept nogil
     cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil
     cdef Py_ssize_t _merge_scan(self, _EncodeWork w, Py_ssize_t n) noexcept nogil

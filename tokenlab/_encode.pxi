@@ -28,8 +28,6 @@ from cpython.long cimport PyLong_FromLongLong
 from cpython.ref cimport Py_INCREF
 
 
-# No pair (left, right) packs to this key: ids are below 2**31.
-cdef key_t _NO_KEY = 0xFFFFFFFFFFFFFFFFu
 # What a lookup of a pair without a merge gives: above every (rank << 32) | id.
 cdef uint64_t _NO_MERGE = 0xFFFFFFFFFFFFFFFFu
 
@@ -193,7 +191,7 @@ cdef class ByteLevelEncoder:
     def __repr__(self):
         return (
             f"ByteLevelEncoder(pattern={self.pattern!r}, add_prefix_space="
-            f"{bool(self.add_prefix_space)}, pairs={self._n_pairs})"
+            f"{bool(self.add_prefix_space)}, pairs={self._table.size()})"
         )
 
     def clear_cache(self):
@@ -203,45 +201,16 @@ cdef class ByteLevelEncoder:
     # -- the kernel ------------------------------------------------------------------
 
     cdef void _freeze(self) noexcept:
-        # Move the pairs into the flat table (at most half full), in the map's order:
+        # Move the pairs into the flat table (_core.pxd: TLFlatMap), in the map's order:
         # the slots a key lands in may differ, what a lookup finds never does.
-        cdef size_t size = 16
-        cdef uint64_t pos, mask
-        cdef _PairSlot empty
-        empty.key = _NO_KEY
-        empty.value = _NO_MERGE
-        self._shift = 60
-        while size < 2 * self._pairs.size():
-            size <<= 1
-            self._shift -= 1
-        self._slots.assign(size, empty)
-        mask = size - 1
         for item in self._pairs:
-            pos = self._home(item.first)
-            while self._slots[pos].key != _NO_KEY:
-                pos = (pos + 1) & mask
-            self._slots[pos].key = item.first
-            self._slots[pos].value = item.second
-        self._n_pairs = self._pairs.size()
+            self._table.put(item.first, item.second)
         self._pairs.clear()
         self._pairs.rehash(0)
 
-    cdef inline uint64_t _home(self, key_t k) noexcept nogil:
-        # Fibonacci hashing: the top bits of k times 2**64 / golden ratio.
-        return (k * <uint64_t>0x9E3779B97F4A7C15u) >> self._shift
-
     cdef inline uint64_t _lookup(self, sym_t a, sym_t b) noexcept nogil:
         # (rank << 32) | new id of the merge of a and b, or _NO_MERGE.
-        cdef key_t k = _key(a, b)
-        cdef uint64_t mask = self._slots.size() - 1
-        cdef uint64_t pos = self._home(k)
-        cdef const _PairSlot* slots = self._slots.data()
-        while True:
-            if slots[pos].key == k:
-                return slots[pos].value
-            if slots[pos].key == _NO_KEY:
-                return _NO_MERGE
-            pos = (pos + 1) & mask
+        return self._table.find(_key(a, b), _NO_MERGE)
 
     cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil:
         # Merge the bytes data[:n] into w.buf / w.sizes (byte lengths); returns the count.

@@ -475,10 +475,10 @@ cdef class SentencePieceEncoder:
         if cps[a] < _ROOT_SPAN:
             node = self._lat._root[cps[a]]
         else:
-            node = self._lat._trie.find(<uint64_t>cps[a])
+            node = self._lat._trie.find(<uint64_t>cps[a], -1)
         j = a + 1
         while node >= 0 and j < c:
-            node = self._lat._trie.find(((<uint64_t>node) << 21) | <uint64_t>cps[j])
+            node = self._lat._trie.find(((<uint64_t>node) << 21) | <uint64_t>cps[j], -1)
             j += 1
         return self._lat._node_id[node] if node >= 0 else -1
 
