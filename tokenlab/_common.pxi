@@ -143,3 +143,19 @@ cdef bytes _columns(const vector[int64_t]& ids, const vector[int64_t]& starts,
         memcpy(p + n * 16, ends.data(), n * 8)
         memcpy(p + n * 24, words.data(), n * 8)
     return out
+
+
+# -- the merge loops' queue ---------------------------------------------------------------
+# Every ranked-merge loop (MergeTable, ByteRankMerger, ByteLevelEncoder) merges, among the
+# adjacent pairs of a doubly linked list of symbols, the pair of lowest key (its rank),
+# leftmost on ties. A binary min-heap of (key, position) entries pops exactly that pair:
+# positions keep the list's order (a merged symbol keeps its left part's position), and an
+# entry whose position no longer holds that key is stale and skipped (lazy invalidation).
+# So a piece of n symbols takes O(n log n) instead of the scan's O(n^2).
+
+# (MergeEntry, _merge_push and _merge_pop are declared in _core.pxd, which the
+# workspaces' fields need.)
+
+# Pieces of at most this many symbols are merged by the plain scan, which is faster for
+# them than the heap (no allocation, better locality); longer ones use the heap.
+cdef Py_ssize_t _MERGE_SCAN_MAX = 64

@@ -37,6 +37,43 @@ cdef struct LxSymbol:
     vector[key_t] foreign   # its pairs owned by the partner, and its pair with itself
 
 
+# The merge loops' queue: a binary min-heap of (key, position), see _common.pxi.
+cdef extern from *:
+    """
+    #include <algorithm>
+    #include <functional>
+    #include <vector>
+    struct TLMergeEntry {
+        uint64_t key;
+        int64_t pos;
+        bool operator>(const TLMergeEntry& o) const {
+            return key != o.key ? key > o.key : pos > o.pos;
+        }
+    };
+    static inline void tl_merge_push(std::vector<TLMergeEntry>& heap, uint64_t key,
+                                     int64_t pos) {
+        heap.push_back(TLMergeEntry{key, pos});
+        std::push_heap(heap.begin(), heap.end(), std::greater<TLMergeEntry>());
+    }
+    static inline void tl_merge_heapify(std::vector<TLMergeEntry>& heap) {
+        std::make_heap(heap.begin(), heap.end(), std::greater<TLMergeEntry>());
+    }
+    static inline TLMergeEntry tl_merge_pop(std::vector<TLMergeEntry>& heap) {
+        std::pop_heap(heap.begin(), heap.end(), std::greater<TLMergeEntry>());
+        TLMergeEntry top = heap.back();
+        heap.pop_back();
+        return top;
+    }
+    """
+    cdef struct MergeEntry "TLMergeEntry":
+        uint64_t key
+        int64_t pos
+    void _merge_push "tl_merge_push"(vector[MergeEntry]& heap, uint64_t key,
+                                     int64_t pos) noexcept nogil
+    void _merge_heapify "tl_merge_heapify"(vector[MergeEntry]& heap) noexcept nogil
+    MergeEntry _merge_pop "tl_merge_pop"(vector[MergeEntry]& heap) noexcept nogil
+
+
 cdef class LikelihoodIndex:
     cdef count_t _min_count
     cdef unordered_map[key_t, count_t] _own_pairs       # standalone use: the counts told
@@ -107,11 +144,16 @@ cdef class MergeTable:
     cdef unordered_map[key_t, uint64_t] _ranks  # pair -> (rank << 32) | new_id
     cdef vector[sym_t] _buf
     cdef vector[int32_t] _size_buf
-    cdef vector[int64_t] _rank_buf
+    cdef vector[int64_t] _rank_buf              # rank of each symbol and the next (-1: none)
+    cdef vector[int64_t] _next                  # the linked list of symbols (heap path)
+    cdef vector[int64_t] _prev
+    cdef vector[MergeEntry] _heap
 
     cdef Py_ssize_t _load(self, ids) except -1
 
     cdef Py_ssize_t _apply(self, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _apply_scan(self, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _apply_heap(self, Py_ssize_t n) noexcept nogil
     cdef int64_t _rank(self, sym_t a, sym_t b) noexcept nogil
 
 
@@ -142,27 +184,29 @@ cdef extern from *:
     """
     #include <vector>
     #include <cstdint>
-    // Open addressing with linear probing: uint64 keys (never all ones) -> int32.
-    // One probe sequence in one array: far fewer cache misses than a node-based map.
-    struct TLFlatMap64 {
+    // The core's one open-addressing table: linear probing, uint64 keys (never all ones)
+    // -> V, at most half full. One probe sequence in one array: far fewer cache misses
+    // than a node-based map. The Unigram trie maps (node << 21) | code point -> child
+    // (V = int32); the byte-level encoder maps a pair -> (rank << 32) | new id (V = uint64).
+    template <class V> struct TLFlatMap {
         std::vector<uint64_t> keys;
-        std::vector<int32_t> vals;
+        std::vector<V> vals;
         uint64_t mask = 0;
         size_t used = 0;
         static inline uint64_t mix(uint64_t k) {
             k ^= k >> 33; k *= 0xff51afd7ed558ccdULL; k ^= k >> 33; return k;
         }
-        int32_t find(uint64_t k) const {
-            if (keys.empty()) return -1;
+        V find(uint64_t k, V missing) const {
+            if (keys.empty()) return missing;
             uint64_t i = mix(k) & mask;
             for (;;) {
                 const uint64_t x = keys[i];
                 if (x == k) return vals[i];
-                if (x == ~0ULL) return -1;
+                if (x == ~0ULL) return missing;
                 i = (i + 1) & mask;
             }
         }
-        void put(uint64_t k, int32_t v) {
+        void put(uint64_t k, V v) {
             if ((used + 1) * 2 > keys.size()) grow();
             uint64_t i = mix(k) & mask;
             while (keys[i] != ~0ULL && keys[i] != k) i = (i + 1) & mask;
@@ -170,14 +214,15 @@ cdef extern from *:
             keys[i] = k;
             vals[i] = v;
         }
+        size_t size() const { return used; }
         void grow() {
             std::vector<uint64_t> old_keys;
-            std::vector<int32_t> old_vals;
+            std::vector<V> old_vals;
             old_keys.swap(keys);
             old_vals.swap(vals);
             const size_t cap = old_keys.empty() ? 64 : old_keys.size() * 2;
             keys.assign(cap, ~0ULL);
-            vals.assign(cap, -1);
+            vals.assign(cap, V());
             mask = cap - 1;
             used = 0;
             for (size_t i = 0; i < old_keys.size(); ++i)
@@ -185,9 +230,14 @@ cdef extern from *:
         }
     };
     """
-    cdef cppclass FlatMap64 "TLFlatMap64":
-        int32_t find(uint64_t key) nogil
+    cdef cppclass FlatMap64 "TLFlatMap<int32_t>":
+        int32_t find(uint64_t key, int32_t missing) nogil
         void put(uint64_t key, int32_t value) nogil
+        size_t size() nogil
+    cdef cppclass PairTable "TLFlatMap<uint64_t>":
+        uint64_t find(uint64_t key, uint64_t missing) nogil
+        void put(uint64_t key, uint64_t value) nogil
+        size_t size() nogil
 
 
 cdef struct LatticeWork:
@@ -235,10 +285,15 @@ cdef class ByteRankMerger:
     cdef string _key                            # lookup buffer, reused across lookups
     cdef vector[Py_ssize_t] _bounds             # start of each part, then the end
     cdef vector[int64_t] _pair                  # rank of parts i, i + 1 joined (or "none")
+    cdef vector[int64_t] _next                  # heap path: part at byte i ends at _next[i]
+    cdef vector[int64_t] _prev
+    cdef vector[MergeEntry] _heap
 
     cdef int64_t _find(self, const char* data, Py_ssize_t start,
                        Py_ssize_t end) noexcept nogil
     cdef Py_ssize_t _merge(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil
+    cdef Py_ssize_t _merge_scan(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil
+    cdef Py_ssize_t _merge_heap(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil
 
 
 # -- _scan.pxi ---------------------------------------------------------------------
@@ -318,11 +373,6 @@ cdef struct _CacheSlot:
     uint32_t val_size
 
 
-cdef struct _PairSlot:
-    key_t key               # _NO_KEY: empty slot
-    uint64_t value          # (rank << 32) | new id
-
-
 @cython.final
 cdef class _EncodeWork:
     cdef vector[_CacheSlot] slots       # power-of-two size, at most 70% full
@@ -337,6 +387,9 @@ cdef class _EncodeWork:
     cdef vector[sym_t] buf              # merge scratch
     cdef vector[int32_t] sizes
     cdef vector[uint64_t] merges         # the merge of each adjacent pair (or _NO_MERGE)
+    cdef vector[int64_t] next           # heap merging: the linked list of symbols
+    cdef vector[int64_t] prev
+    cdef vector[MergeEntry] heap
     # Output, appended to by every text of a call.
     cdef vector[int64_t] out_ids
     cdef vector[int64_t] out_start
@@ -357,20 +410,19 @@ cdef class ByteLevelEncoder:
     cdef int _pattern
     cdef sym_t _byte_ids[256]
     cdef unordered_map[key_t, uint64_t] _pairs     # pair -> (rank << 32) | new id (building)
-    # The same pairs in a flat open-addressing table, which the merge loop probes: a
+    # The same pairs in the flat open-addressing table, which the merge loop probes: a
     # node-based map costs a cache miss or two per probe, and a word that misses the
     # cache probes it a dozen times or more.
-    cdef vector[_PairSlot] _slots
-    cdef int _shift
-    cdef size_t _n_pairs
+    cdef PairTable _table
     cdef unordered_map[string, sym_t] _whole
     cdef list _pool                               # idle workspaces
 
     cdef int _setup(self, pattern, bint add_prefix_space) except -1
     cdef void _freeze(self) noexcept
-    cdef uint64_t _home(self, key_t k) noexcept nogil
     cdef uint64_t _lookup(self, sym_t a, sym_t b) noexcept nogil
     cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil
+    cdef Py_ssize_t _merge_scan(self, _EncodeWork w, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _merge_heap(self, _EncodeWork w, Py_ssize_t n) noexcept nogil
     cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,
                         int64_t* start, int64_t* count) except -1 nogil
     cdef int _encode_chars(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
@@ -409,6 +461,7 @@ cdef class _SentencePieceWork:
     cdef vector[int32_t] m_prev         # id of it joined with the next one (-1: none)
     cdef vector[int32_t] m_sym
     cdef vector[int32_t] m_pair
+    cdef vector[MergeEntry] m_heap      # BPE merging of long words
     cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
     cdef vector[int32_t] arena          # the cached words and their tokens, side by side
     cdef size_t words
@@ -459,6 +512,8 @@ cdef class SentencePieceEncoder:
     cdef int32_t _piece(self, const uint32_t* cps, Py_ssize_t a,
                         Py_ssize_t c) noexcept nogil
     cdef int _merge(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
+    cdef void _merge_scan(self, _SentencePieceWork w) noexcept nogil
+    cdef void _merge_heap(self, _SentencePieceWork w, Py_ssize_t n) noexcept nogil
     cdef int _call(self, _SentencePieceWork w, Py_ssize_t n) except -1
     cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
                    int64_t* vstart, int64_t* vcount) except -1 nogil

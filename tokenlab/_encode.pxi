@@ -28,8 +28,6 @@ from cpython.long cimport PyLong_FromLongLong
 from cpython.ref cimport Py_INCREF
 
 
-# No pair (left, right) packs to this key: ids are below 2**31.
-cdef key_t _NO_KEY = 0xFFFFFFFFFFFFFFFFu
 # What a lookup of a pair without a merge gives: above every (rank << 32) | id.
 cdef uint64_t _NO_MERGE = 0xFFFFFFFFFFFFFFFFu
 
@@ -193,7 +191,7 @@ cdef class ByteLevelEncoder:
     def __repr__(self):
         return (
             f"ByteLevelEncoder(pattern={self.pattern!r}, add_prefix_space="
-            f"{bool(self.add_prefix_space)}, pairs={self._n_pairs})"
+            f"{bool(self.add_prefix_space)}, pairs={self._table.size()})"
         )
 
     def clear_cache(self):
@@ -203,62 +201,30 @@ cdef class ByteLevelEncoder:
     # -- the kernel ------------------------------------------------------------------
 
     cdef void _freeze(self) noexcept:
-        # Move the pairs into the flat table (at most half full), in the map's order:
+        # Move the pairs into the flat table (_core.pxd: TLFlatMap), in the map's order:
         # the slots a key lands in may differ, what a lookup finds never does.
-        cdef size_t size = 16
-        cdef uint64_t pos, mask
-        cdef _PairSlot empty
-        empty.key = _NO_KEY
-        empty.value = _NO_MERGE
-        self._shift = 60
-        while size < 2 * self._pairs.size():
-            size <<= 1
-            self._shift -= 1
-        self._slots.assign(size, empty)
-        mask = size - 1
         for item in self._pairs:
-            pos = self._home(item.first)
-            while self._slots[pos].key != _NO_KEY:
-                pos = (pos + 1) & mask
-            self._slots[pos].key = item.first
-            self._slots[pos].value = item.second
-        self._n_pairs = self._pairs.size()
+            self._table.put(item.first, item.second)
         self._pairs.clear()
         self._pairs.rehash(0)
 
-    cdef inline uint64_t _home(self, key_t k) noexcept nogil:
-        # Fibonacci hashing: the top bits of k times 2**64 / golden ratio.
-        return (k * <uint64_t>0x9E3779B97F4A7C15u) >> self._shift
-
     cdef inline uint64_t _lookup(self, sym_t a, sym_t b) noexcept nogil:
         # (rank << 32) | new id of the merge of a and b, or _NO_MERGE.
-        cdef key_t k = _key(a, b)
-        cdef uint64_t mask = self._slots.size() - 1
-        cdef uint64_t pos = self._home(k)
-        cdef const _PairSlot* slots = self._slots.data()
-        while True:
-            if slots[pos].key == k:
-                return slots[pos].value
-            if slots[pos].key == _NO_KEY:
-                return _NO_MERGE
-            pos = (pos + 1) & mask
+        return self._table.find(_key(a, b), _NO_MERGE)
 
     cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil:
         # Merge the bytes data[:n] into w.buf / w.sizes (byte lengths); returns the count.
         # Merges are compared as (rank << 32) | new id: the same order as by rank alone,
         # as pairs with equal ranks (tiktoken's splits of one token) have equal ids too.
         cdef unordered_map[string, sym_t].iterator wit
-        cdef Py_ssize_t i, best_i
-        cdef uint64_t best
+        cdef Py_ssize_t i
         cdef sym_t* buf
         cdef int32_t* sizes
-        cdef uint64_t* merges
         w.buf.resize(n)
         w.sizes.resize(n)
         w.merges.resize(n)
         buf = w.buf.data()
         sizes = w.sizes.data()
-        merges = w.merges.data()
         if n > 1 and not self._whole.empty():
             w.whole_key.assign(data, n)
             wit = self._whole.find(w.whole_key)
@@ -271,6 +237,17 @@ cdef class ByteLevelEncoder:
             sizes[i] = 1
         if n < 2:
             return n
+        if n <= _MERGE_SCAN_MAX:
+            return self._merge_scan(w, n)
+        return self._merge_heap(w, n)
+
+    cdef Py_ssize_t _merge_scan(self, _EncodeWork w, Py_ssize_t n) noexcept nogil:
+        # Merge w.buf[:n] (w.sizes: byte lengths) by scanning all pairs at each step.
+        cdef Py_ssize_t i, best_i
+        cdef uint64_t best
+        cdef sym_t* buf = w.buf.data()
+        cdef int32_t* sizes = w.sizes.data()
+        cdef uint64_t* merges = w.merges.data()
         for i in range(n - 1):
             merges[i] = self._lookup(buf[i], buf[i + 1])
         while n > 1:
@@ -294,6 +271,68 @@ cdef class ByteLevelEncoder:
             if best_i < n - 1:
                 merges[best_i] = self._lookup(buf[best_i], buf[best_i + 1])
         return n
+
+    cdef Py_ssize_t _merge_heap(self, _EncodeWork w, Py_ssize_t n) noexcept nogil:
+        # The same merges as _merge_scan in O(n log n): symbols in a linked list, their
+        # pairs' merges in the merge heap (see _common.pxi), keyed by the merge itself
+        # ((rank << 32) | new id, ordered as the rank); merges[i] is that of symbol i and
+        # the next one, _NO_MERGE for none and for merged-away symbols.
+        cdef Py_ssize_t i, j, k, p, o
+        cdef MergeEntry e
+        cdef sym_t* buf = w.buf.data()
+        cdef int32_t* sizes = w.sizes.data()
+        cdef uint64_t* merges = w.merges.data()
+        w.next.resize(n)
+        w.prev.resize(n)
+        cdef int64_t* nxt = w.next.data()
+        cdef int64_t* prv = w.prev.data()
+        w.heap.clear()
+        for i in range(n):
+            nxt[i] = i + 1
+            prv[i] = i - 1
+            merges[i] = self._lookup(buf[i], buf[i + 1]) if i + 1 < n else _NO_MERGE
+            if merges[i] != _NO_MERGE:
+                e.key = merges[i]
+                e.pos = i
+                w.heap.push_back(e)
+        _merge_heapify(w.heap)              # O(n), where n pushes cost O(n log n)
+        while not w.heap.empty():
+            e = _merge_pop(w.heap)
+            i = <Py_ssize_t>e.pos
+            if merges[i] != e.key:
+                continue                    # stale: the pair at i changed since
+            j = nxt[i]
+            buf[i] = <sym_t>(e.key & _LOW32)
+            sizes[i] += sizes[j]
+            merges[j] = _NO_MERGE
+            k = nxt[j]
+            nxt[i] = k
+            merges[i] = _NO_MERGE
+            if k < n:
+                prv[k] = i
+                merges[i] = self._lookup(buf[i], buf[k])
+                if merges[i] != _NO_MERGE:
+                    _merge_push(w.heap, merges[i], i)
+            p = prv[i]
+            if p >= 0:
+                merges[p] = self._lookup(buf[p], buf[i])
+                if merges[p] != _NO_MERGE:
+                    _merge_push(w.heap, merges[p], p)
+        o = 0
+        i = 0
+        while i < n:
+            buf[o] = buf[i]
+            sizes[o] = sizes[i]
+            o += 1
+            i = nxt[i]
+        if w.heap.capacity() > 1 << 16:    # a huge piece: give its memory back
+            w.heap.clear()
+            w.heap.shrink_to_fit()
+            w.next.clear()
+            w.next.shrink_to_fit()
+            w.prev.clear()
+            w.prev.shrink_to_fit()
+        return o
 
     cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,
                         int64_t* start, int64_t* count) except -1 nogil:

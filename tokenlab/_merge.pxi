@@ -62,6 +62,12 @@ cdef class MergeTable:
         return n
 
     cdef Py_ssize_t _apply(self, Py_ssize_t n) noexcept nogil:
+        # Merges self._buf[:n] in place; returns the number of symbols left.
+        if n <= _MERGE_SCAN_MAX:
+            return self._apply_scan(n)
+        return self._apply_heap(n)
+
+    cdef Py_ssize_t _apply_scan(self, Py_ssize_t n) noexcept nogil:
         # Keep the rank of each adjacent pair (-1: no merge); each step merges the
         # leftmost lowest rank and refreshes only the two neighbouring ranks.
         cdef Py_ssize_t i, best_i
@@ -97,6 +103,63 @@ cdef class MergeTable:
                 ranks[best_i] = self._rank(buf[best_i], buf[best_i + 1])
         return n
 
+    cdef Py_ssize_t _apply_heap(self, Py_ssize_t n) noexcept nogil:
+        # The same merges as _apply_scan in O(n log n): symbols in a linked list, the
+        # pairs' ranks in the merge heap (see _common.pxi). ranks[i] is the rank of
+        # symbol i and the next one, -1 for none and for merged-away symbols.
+        cdef Py_ssize_t i, j, k, p, o
+        cdef MergeEntry e
+        cdef uint64_t hit
+        cdef sym_t* buf = self._buf.data()
+        cdef int32_t* sizes = self._size_buf.data()
+        cdef int64_t* ranks = self._rank_buf.data()
+        self._next.resize(n)
+        self._prev.resize(n)
+        cdef int64_t* nxt = self._next.data()
+        cdef int64_t* prv = self._prev.data()
+        self._heap.clear()
+        for i in range(n):
+            nxt[i] = i + 1
+            prv[i] = i - 1
+            ranks[i] = self._rank(buf[i], buf[i + 1]) if i + 1 < n else -1
+            if ranks[i] >= 0:
+                e.key = <uint64_t>ranks[i]
+                e.pos = i
+                self._heap.push_back(e)
+        _merge_heapify(self._heap)          # O(n), where n pushes cost O(n log n)
+        while not self._heap.empty():
+            e = _merge_pop(self._heap)
+            i = <Py_ssize_t>e.pos
+            if ranks[i] != <int64_t>e.key:
+                continue                    # stale: the pair at i changed since
+            j = nxt[i]
+            hit = self._ranks[_key(buf[i], buf[j])]
+            buf[i] = <sym_t>(hit & _LOW32)
+            sizes[i] += sizes[j]
+            ranks[j] = -1
+            k = nxt[j]
+            nxt[i] = k
+            if k < n:
+                prv[k] = i
+                ranks[i] = self._rank(buf[i], buf[k])
+                if ranks[i] >= 0:
+                    _merge_push(self._heap, <uint64_t>ranks[i], i)
+            else:
+                ranks[i] = -1
+            p = prv[i]
+            if p >= 0:
+                ranks[p] = self._rank(buf[p], buf[i])
+                if ranks[p] >= 0:
+                    _merge_push(self._heap, <uint64_t>ranks[p], p)
+        o = 0
+        i = 0
+        while i < n:
+            buf[o] = buf[i]
+            sizes[o] = sizes[i]
+            o += 1
+            i = nxt[i]
+        return o
+
     cdef inline int64_t _rank(self, sym_t a, sym_t b) noexcept nogil:
         cdef unordered_map[key_t, uint64_t].iterator it = self._ranks.find(_key(a, b))
         if it == self._ranks.end():
@@ -112,9 +175,9 @@ cdef int64_t _NO_RANK = _MAX_ID + 1
 cdef class ByteRankMerger:
     """tiktoken's encoding rule over a rank table; same surface as ``_pycore``'s.
 
-    The scan is tiktoken's: keep the rank of every adjacent pair of parts, merge
-    the leftmost lowest, refresh its two neighbours. Quadratic in the piece
-    length, like tiktoken, which is fine for regex-split pieces.
+    Short pieces use tiktoken's scan: keep the rank of every adjacent pair of parts,
+    merge the leftmost lowest, refresh its two neighbours (quadratic, and fastest for
+    them); longer ones the merge heap, which pops the same pairs in O(n log n).
 
     >>> m = ByteRankMerger({b"a": 0, b"b": 1, b"c": 2, b"ab": 3, b"bc": 4, b"abc": 5})
     >>> m.encode(b"abc"), m.merge(b"abc"), m.merge(b"abc", 5), m.encode(b"cab")
@@ -178,6 +241,13 @@ cdef class ByteRankMerger:
 
     cdef Py_ssize_t _merge(self, const char* data, Py_ssize_t n, int64_t top) noexcept nogil:
         # Returns the number of parts; part i is data[_bounds[i]:_bounds[i + 1]].
+        if n <= _MERGE_SCAN_MAX:
+            return self._merge_scan(data, n, top)
+        return self._merge_heap(data, n, top)
+
+    cdef Py_ssize_t _merge_scan(self, const char* data, Py_ssize_t n,
+                                int64_t top) noexcept nogil:
+        # Returns the number of parts; part i is data[_bounds[i]:_bounds[i + 1]].
         cdef Py_ssize_t i, j, best_i, m
         cdef int64_t best, r
         cdef Py_ssize_t* bounds
@@ -212,6 +282,66 @@ cdef class ByteRankMerger:
             if best_i > 0:
                 r = self._find(data, bounds[best_i - 1], bounds[best_i + 1])
                 pair[best_i - 1] = r if 0 <= r < top else _NO_RANK
+        return m
+
+    cdef Py_ssize_t _merge_heap(self, const char* data, Py_ssize_t n,
+                                int64_t top) noexcept nogil:
+        # The same merges as _merge_scan in O(n log n) (see _common.pxi). A part is named
+        # by the byte it starts at and ends where the next one starts (_next[i]; n at the
+        # end); pair[i] ranks part i joined with the next one (_NO_RANK: none, or merged
+        # away).
+        cdef Py_ssize_t i, j, k, p, m
+        cdef int64_t r
+        cdef MergeEntry e
+        self._bounds.resize(n + 1)
+        self._pair.resize(n)
+        self._next.resize(n)
+        self._prev.resize(n)
+        cdef int64_t* pair = self._pair.data()
+        cdef int64_t* nxt = self._next.data()
+        cdef int64_t* prv = self._prev.data()
+        self._heap.clear()
+        for i in range(n):
+            nxt[i] = i + 1
+            prv[i] = i - 1
+            pair[i] = _NO_RANK
+            if i + 1 < n:
+                r = self._find(data, i, i + 2)
+                if 0 <= r < top:
+                    pair[i] = r
+                    e.key = <uint64_t>r
+                    e.pos = i
+                    self._heap.push_back(e)
+        _merge_heapify(self._heap)          # O(n), where n pushes cost O(n log n)
+        while not self._heap.empty():
+            e = _merge_pop(self._heap)
+            i = <Py_ssize_t>e.pos
+            if pair[i] != <int64_t>e.key:
+                continue                    # stale: the pair at i changed since
+            j = nxt[i]
+            k = nxt[j]
+            pair[j] = _NO_RANK
+            nxt[i] = k
+            pair[i] = _NO_RANK
+            if k < n:
+                prv[k] = i
+                r = self._find(data, i, nxt[k])
+                if 0 <= r < top:
+                    pair[i] = r
+                    _merge_push(self._heap, <uint64_t>r, i)
+            p = prv[i]
+            if p >= 0:
+                r = self._find(data, p, k)
+                pair[p] = r if 0 <= r < top else _NO_RANK
+                if pair[p] != _NO_RANK:
+                    _merge_push(self._heap, <uint64_t>r, p)
+        m = 0
+        i = 0
+        while i < n:
+            self._bounds[m] = i
+            m += 1
+            i = nxt[i]
+        self._bounds[m] = n
         return m
 
 

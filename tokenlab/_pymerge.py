@@ -14,6 +14,10 @@ from ._pycommon import MAX_ID, _check_id
 
 __all__ = ["ByteRankMerger", "MergeTable"]
 
+# Pieces of at most this many bytes are merged by tiktoken's scan, faster for them than
+# the heap; longer ones by the heap (the native twin has the same split).
+_MERGE_SCAN_MAX = 64
+
 
 class MergeTable:
     """Ranked merges for BPE encoding.
@@ -162,9 +166,25 @@ class ByteRankMerger:
             raise TypeError(f"piece must be bytes, got {type(piece).__name__}")
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)):
             raise TypeError(f"limit must be an int or None, got {type(limit).__name__}")
-        ranks = self._ranks
         none = MAX_ID + 1  # "no merge": above every rank
         top = none if limit is None else max(0, min(limit, none))
+        if len(piece) <= _MERGE_SCAN_MAX:
+            bounds = self._merge_scan(piece, top)
+        else:
+            bounds = self._merge_heap(piece, top)
+        out = []
+        for i in range(len(bounds) - 1):
+            part = piece[bounds[i] : bounds[i + 1]]
+            r = self._ranks.get(part)
+            if r is None:
+                raise ValueError(f"byte {part!r} has no rank: the rank table lacks it")
+            out.append(r)
+        return out
+
+    def _merge_scan(self, piece: bytes, top: int) -> list[int]:
+        """The parts' bounds by tiktoken's scan: quadratic, and fastest for short pieces."""
+        ranks = self._ranks
+        none = MAX_ID + 1
         # bounds[i] is where part i starts; pair[i] ranks parts i and i + 1 joined.
         bounds = list(range(len(piece) + 1))
 
@@ -184,11 +204,55 @@ class ByteRankMerger:
                 pair[i] = pair_rank(i)
             if i > 0:
                 pair[i - 1] = pair_rank(i - 1)
-        out = []
-        for i in range(len(bounds) - 1):
-            part = piece[bounds[i] : bounds[i + 1]]
-            r = ranks.get(part)
-            if r is None:
-                raise ValueError(f"byte {part!r} has no rank: the rank table lacks it")
-            out.append(r)
-        return out
+        return bounds
+
+    def _merge_heap(self, piece: bytes, top: int) -> list[int]:
+        """The same bounds as :meth:`_merge_scan` in O(n log n).
+
+        A part is named by the byte it starts at and ends where the next one starts
+        (``nxt[i]``); ``pair[i]`` ranks it joined with the next one (None: no merge, or
+        merged away). The heap holds ``(rank, start)``: it pops the lowest rank, leftmost
+        on ties, and an entry whose start no longer holds that rank is stale.
+        """
+        ranks = self._ranks
+        n = len(piece)
+        nxt = list(range(1, n + 1))
+        prv = list(range(-1, n - 1))
+        pair: list[int | None] = [None] * n
+        heap: list[tuple[int, int]] = []
+
+        def rank_of(start: int, end: int) -> int | None:
+            r = ranks.get(piece[start:end])
+            return None if r is None or r >= top else r
+
+        for i in range(n - 1):
+            r = pair[i] = rank_of(i, i + 2)
+            if r is not None:
+                heap.append((r, i))
+        heapq.heapify(heap)
+        while heap:
+            r, i = heapq.heappop(heap)
+            if pair[i] != r:
+                continue  # stale: the pair at i changed since
+            j = nxt[i]
+            k = nxt[j]
+            pair[j] = None
+            nxt[i] = k
+            pair[i] = None
+            if k < n:
+                prv[k] = i
+                q = pair[i] = rank_of(i, nxt[k])
+                if q is not None:
+                    heapq.heappush(heap, (q, i))
+            p = prv[i]
+            if p >= 0:
+                q = pair[p] = rank_of(p, k)
+                if q is not None:
+                    heapq.heappush(heap, (q, p))
+        bounds = []
+        i = 0
+        while i < n:
+            bounds.append(i)
+            i = nxt[i]
+        bounds.append(n)
+        return bounds

@@ -12,6 +12,7 @@ check that both twins give the ids, offsets and word indices of the general pipe
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,9 +23,6 @@ __all__ = ["SentencePieceEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
-# Longer words are merged by the model's own word function (its heap stays O(n log n)
-# where the scan of _merge is quadratic).
-_MERGE_MAX_WORD = 256
 _SPACE = "\u2581"
 
 Token = tuple[int, int, int]  # id, start, end (chars of the word)
@@ -275,7 +273,7 @@ class SentencePieceEncoder(_Columns):
         hit = self._cache.get(word)
         if hit is not None:
             return hit
-        if self._merges and len(word) <= _MERGE_MAX_WORD:
+        if self._merges:
             merged = self._merge(word)
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
@@ -318,7 +316,7 @@ class SentencePieceEncoder(_Columns):
         return out
 
     def _merge(self, word: str) -> list[Token]:
-        """SentencePieceBPE.tokenize for a model of normal pieces only.
+        """SentencePieceBPE.tokenize for a model of normal pieces only, in O(n log n).
 
         From the chars, merge the adjacent pair whose concatenation is a piece of the
         highest score, leftmost on ties (the model's heap pops the same pairs), until
@@ -336,26 +334,30 @@ class SentencePieceEncoder(_Columns):
             return table.get(word[a:c], (-1, 0.0))
 
         pair = [piece(i, i + 2) for i in range(n - 1)] + ([(-1, 0.0)] if n else [])
-        while True:
-            best = -1
-            top = 0.0
-            i = 0 if n else -1
-            while i >= 0:
-                pid, score = pair[i]
-                if pid >= 0 and (best < 0 or score > top):
-                    best, top = i, score
-                i = nxt[i]
-            if best < 0:
-                break
+        # The best pair first: highest score, leftmost on ties; an entry is stale when
+        # the pair now at its position is no piece or has another score.
+        heap = [(-score, i) for i, (pid, score) in enumerate(pair) if pid >= 0]
+        heapq.heapify(heap)
+        while heap:
+            neg, best = heapq.heappop(heap)
+            pid, score = pair[best]
+            if pid < 0 or -score != neg:
+                continue
             j = nxt[best]
-            sym[best] = pair[best][0]
+            sym[best] = pid
             ends[best] = ends[j]
             nxt[best] = nxt[j]
             if nxt[j] >= 0:
                 prv[nxt[j]] = best
+            pair[j] = (-1, 0.0)
             pair[best] = piece(best, ends[nxt[best]]) if nxt[best] >= 0 else (-1, 0.0)
-            if prv[best] >= 0:
-                pair[prv[best]] = piece(prv[best], ends[best])
+            if pair[best][0] >= 0:
+                heapq.heappush(heap, (-pair[best][1], best))
+            p = prv[best]
+            if p >= 0:
+                pair[p] = piece(p, ends[best])
+                if pair[p][0] >= 0:
+                    heapq.heappush(heap, (-pair[p][1], p))
         out: list[Token] = []
         prev_unk = False
         i = 0 if n else -1

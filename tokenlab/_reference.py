@@ -9,10 +9,10 @@ real work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
-__all__ = ["apply_merges", "merge_word", "train_merges"]
+__all__ = ["apply_merges", "byte_rank_merge", "merge_word", "train_merges"]
 
 
 def merge_word(word: Sequence[int], left: int, right: int, new_id: int) -> list[int]:
@@ -134,3 +134,29 @@ def apply_merges(word: Sequence[int], merges: Sequence[tuple[int, int, int]]) ->
         if best_i < 0:
             return seq
         seq[best_i : best_i + 2] = [ranks[(seq[best_i], seq[best_i + 1])][1]]
+
+
+def byte_rank_merge(
+    ranks: Mapping[bytes, int], piece: bytes, limit: int | None = None
+) -> list[int]:
+    """tiktoken's rule: join the adjacent parts whose concatenation ranks lowest, leftmost.
+
+    Starts from single bytes; only concatenations ranked below ``limit`` (None: any)
+    join. Returns the ranks of the final parts (a part without a rank: ValueError).
+
+    >>> byte_rank_merge({b"a": 0, b"b": 1, b"ab": 2, b"bb": 3}, b"abb")
+    [2, 1]
+    """
+    parts = [piece[i : i + 1] for i in range(len(piece))]
+    while True:
+        best_i, best_rank = -1, -1
+        for i in range(len(parts) - 1):
+            r = ranks.get(parts[i] + parts[i + 1])
+            if r is not None and (limit is None or r < limit) and (best_i < 0 or r < best_rank):
+                best_i, best_rank = i, r
+        if best_i < 0:
+            break
+        parts[best_i : best_i + 2] = [parts[best_i] + parts[best_i + 1]]
+    if any(p not in ranks for p in parts):
+        raise ValueError("a byte has no rank")
+    return [ranks[p] for p in parts]

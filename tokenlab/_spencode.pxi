@@ -31,11 +31,22 @@ cdef uint32_t _SP_LABEL_MASK = (1u << 31) | 0xFFu
 cdef uint32_t _SP_VALUE_MASK = (1u << 31) - 1
 # Words longer than this (in chars) are segmented every time instead of cached.
 cdef size_t _SP_CACHE_MAX_WORD = 64
-# Longer words are merged by the model's own word function (its heap stays
-# O(n log n) where the scan below is quadratic).
-cdef Py_ssize_t _SP_MERGE_MAX_WORD = 256
 # A workspace clears its cache when it holds more words than this.
 cdef size_t _SP_CACHE_MAX_WORDS = 1 << 18
+
+
+cdef inline uint64_t _score_key(double score) noexcept nogil:
+    # A merge-heap key that sorts higher scores first: the IEEE-754 bits of the score made
+    # monotone (negative scores flipped), then inverted. Adding 0.0 turns -0.0 into 0.0,
+    # so equal scores give equal keys (and the position breaks the tie, as in the scan).
+    cdef double x = score + 0.0
+    cdef uint64_t bits
+    memcpy(&bits, &x, 8)
+    if bits >> 63:
+        bits = ~bits
+    else:
+        bits |= (<uint64_t>1) << 63
+    return ~bits
 
 
 cdef inline uint32_t _sp_offset(uint32_t unit) noexcept nogil:
@@ -412,7 +423,7 @@ cdef class SentencePieceEncoder:
         w.tok_ids.clear()
         w.tok_start.clear()
         w.tok_end.clear()
-        if self._lat is None or (self._merges and n > _SP_MERGE_MAX_WORD):
+        if self._lat is None:
             with gil:
                 self._call(w, n)
             return 0
@@ -464,10 +475,10 @@ cdef class SentencePieceEncoder:
         if cps[a] < _ROOT_SPAN:
             node = self._lat._root[cps[a]]
         else:
-            node = self._lat._trie.find(<uint64_t>cps[a])
+            node = self._lat._trie.find(<uint64_t>cps[a], -1)
         j = a + 1
         while node >= 0 and j < c:
-            node = self._lat._trie.find(((<uint64_t>node) << 21) | <uint64_t>cps[j])
+            node = self._lat._trie.find(((<uint64_t>node) << 21) | <uint64_t>cps[j], -1)
             j += 1
         return self._lat._node_id[node] if node >= 0 else -1
 
@@ -477,9 +488,8 @@ cdef class SentencePieceEncoder:
         # leftmost on ties (its heap pops the same pairs), until none is; then unknown
         # chars: their bytes, or runs of them as one unknown token.
         cdef const uint32_t* cps = w.lat.cps.data()
-        cdef Py_ssize_t i, j, best, b, size
+        cdef Py_ssize_t i, b, size
         cdef int32_t pid
-        cdef double top
         cdef bint prev_unk = False
         cdef char buf[4]
         w.m_end.resize(n)
@@ -496,29 +506,10 @@ cdef class SentencePieceEncoder:
             w.m_pair[i] = self._piece(cps, i, i + 2)
         if n:
             w.m_pair[n - 1] = -1
-        while True:
-            best = -1
-            top = 0.0
-            i = 0
-            while i >= 0:
-                pid = w.m_pair[i]
-                if pid >= 0 and (best < 0 or self._lat._scores[pid] > top):
-                    best = i
-                    top = self._lat._scores[pid]
-                i = w.m_next[i]
-            if best < 0:
-                break
-            j = w.m_next[best]
-            w.m_sym[best] = w.m_pair[best]
-            w.m_end[best] = w.m_end[j]
-            w.m_next[best] = w.m_next[j]
-            if w.m_next[j] >= 0:
-                w.m_prev[w.m_next[j]] = <int32_t>best
-            w.m_pair[best] = -1
-            if w.m_next[best] >= 0:
-                w.m_pair[best] = self._piece(cps, best, w.m_end[w.m_next[best]])
-            if w.m_prev[best] >= 0:
-                w.m_pair[w.m_prev[best]] = self._piece(cps, w.m_prev[best], w.m_end[best])
+        if n <= _MERGE_SCAN_MAX:
+            self._merge_scan(w)
+        else:
+            self._merge_heap(w, n)
         i = 0 if n else -1
         while i >= 0:
             pid = w.m_sym[i]
@@ -544,6 +535,79 @@ cdef class SentencePieceEncoder:
                 prev_unk = True
             i = w.m_next[i]
         return 0
+
+    cdef void _merge_scan(self, _SentencePieceWork w) noexcept nogil:
+        # Merge the best pair (highest score, leftmost on ties) until none: scan them all.
+        cdef const uint32_t* cps = w.lat.cps.data()
+        cdef Py_ssize_t i, j, best
+        cdef int32_t pid
+        cdef double top
+        while True:
+            best = -1
+            top = 0.0
+            i = 0
+            while i >= 0:
+                pid = w.m_pair[i]
+                if pid >= 0 and (best < 0 or self._lat._scores[pid] > top):
+                    best = i
+                    top = self._lat._scores[pid]
+                i = w.m_next[i]
+            if best < 0:
+                break
+            j = w.m_next[best]
+            w.m_sym[best] = w.m_pair[best]
+            w.m_end[best] = w.m_end[j]
+            w.m_next[best] = w.m_next[j]
+            if w.m_next[j] >= 0:
+                w.m_prev[w.m_next[j]] = <int32_t>best
+            w.m_pair[best] = -1
+            if w.m_next[best] >= 0:
+                w.m_pair[best] = self._piece(cps, best, w.m_end[w.m_next[best]])
+            if w.m_prev[best] >= 0:
+                w.m_pair[w.m_prev[best]] = self._piece(cps, w.m_prev[best], w.m_end[best])
+
+    cdef void _merge_heap(self, _SentencePieceWork w, Py_ssize_t n) noexcept nogil:
+        # The same merges as _merge_scan in O(n log n): the pairs in the merge heap (see
+        # _common.pxi) keyed by their score, highest first (_score_key), then position.
+        # An entry is stale when the pair now at its position has another score.
+        cdef const uint32_t* cps = w.lat.cps.data()
+        cdef const double* scores = self._lat._scores.data()
+        cdef Py_ssize_t i, j, k, p
+        cdef int32_t pid
+        cdef MergeEntry e
+        w.m_heap.clear()
+        for i in range(n - 1):
+            if w.m_pair[i] >= 0:
+                e.key = _score_key(scores[w.m_pair[i]])
+                e.pos = i
+                w.m_heap.push_back(e)
+        _merge_heapify(w.m_heap)
+        while not w.m_heap.empty():
+            e = _merge_pop(w.m_heap)
+            i = <Py_ssize_t>e.pos
+            pid = w.m_pair[i]
+            if pid < 0 or _score_key(scores[pid]) != e.key:
+                continue                    # stale: the pair at i changed since
+            j = w.m_next[i]
+            k = w.m_next[j]
+            w.m_sym[i] = pid
+            w.m_end[i] = w.m_end[j]
+            w.m_next[i] = <int32_t>k
+            w.m_pair[j] = -1
+            w.m_pair[i] = -1
+            if k >= 0:
+                w.m_prev[k] = <int32_t>i
+                w.m_pair[i] = self._piece(cps, i, w.m_end[k])
+                if w.m_pair[i] >= 0:
+                    _merge_push(w.m_heap, _score_key(scores[w.m_pair[i]]), i)
+            p = w.m_prev[i]
+            if p >= 0:
+                w.m_pair[p] = self._piece(cps, p, w.m_end[i])
+                if w.m_pair[p] >= 0:
+                    _merge_push(w.m_heap, _score_key(scores[w.m_pair[p]]), p)
+        if w.m_heap.capacity() > 1 << 16:   # a huge word: give its memory back
+            w.m_heap.clear()
+            w.m_heap.shrink_to_fit()
 
     cdef int _call(self, _SentencePieceWork w, Py_ssize_t n) except -1:
         # The model's own word function, on a cache miss (the model has no lattice).

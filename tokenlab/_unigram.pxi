@@ -113,7 +113,7 @@ cdef class UnigramLattice:
             length = 0
             for ch in <str>piece:
                 key = ((<uint64_t>node) << 21) | <uint64_t>ch
-                child = self._trie.find(key)
+                child = self._trie.find(key, -1)
                 if child >= 0:
                     node = child
                 else:
@@ -161,7 +161,7 @@ cdef class UnigramLattice:
                     if node < 0:
                         break
                 else:
-                    node = self._trie.find(((<uint64_t>node) << 21) | <uint64_t>wk.cps[j])
+                    node = self._trie.find(((<uint64_t>node) << 21) | <uint64_t>wk.cps[j], -1)
                     if node < 0:
                         break
                 pid = self._node_id[node]
