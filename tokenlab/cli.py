@@ -516,20 +516,34 @@ def _write(tokenizer: Tokenizer, fmt: str, output: str) -> None:
 
     from tokenlab._atomic import check_writable_path
 
+    made_directory = False
     if fmt == "gpt2":
         parent = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(parent):
             check_writable_path(output)  # raises: the parent directory is missing
+        made_directory = not os.path.exists(output)
         os.makedirs(output, exist_ok=True)
     else:
         check_writable_path(output)
     module, function = EXPORT_FORMATS[fmt]
-    if not module:
-        tokenizer.save(output)
-    else:
-        writer = getattr(importlib.import_module(f"tokenlab.export.{module}"), function)
-        writer(tokenizer, output)
+    try:
+        if not module:
+            tokenizer.save(output)
+        else:
+            writer = getattr(importlib.import_module(f"tokenlab.export.{module}"), function)
+            writer(tokenizer, output)
+    except BaseException:
+        if made_directory:
+            _remove_empty_directory(output)  # a refused export leaves nothing behind
+        raise
     print(f"{PROG}: wrote {fmt} -> {output}", file=sys.stderr)
+
+
+def _remove_empty_directory(path: str) -> None:
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        os.rmdir(path)  # fails, and keeps it, if anything is inside
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -625,6 +639,24 @@ def _run_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Options naming a file to write or read: an empty string is a usage error (it would
+# otherwise name the current directory's parent or a temporary file in messages).
+_PATH_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("output", "-o/--output"),
+    ("tokenizer", "-t/--tokenizer"),
+    ("from_counts", "--from-counts"),
+    ("plot", "--plot"),
+    ("held_out", "--held-out"),
+)
+
+
+def _empty_path_option(args: argparse.Namespace) -> str | None:
+    for dest, flag in _PATH_OPTIONS:
+        if getattr(args, dest, None) == "":
+            return flag
+    return None
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return EXIT_FAILURE
@@ -653,6 +685,10 @@ def main(argv: list[str] | None = None) -> int:
         args.argv = list(sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:  # --help, --version, or a usage error (argparse exits 2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    empty = _empty_path_option(args)
+    if empty is not None:
+        print(f"{PROG}: error: {empty} needs a file name, got an empty string", file=sys.stderr)
+        return EXIT_USAGE
     try:
         status: int = args.run(args)
         sys.stdout.flush()
