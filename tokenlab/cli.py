@@ -5,7 +5,9 @@ Every subcommand parses its arguments and calls the public API (``tokenlab.train
 
 Exit status: 0 on success, 1 when tokenlab reports a failure (a bad corpus, a
 corrupt tokenizer file, an option the trainer rejects, an OS error), 2 for a
-usage error, 130 when interrupted. A failure is one line on stderr,
+usage error, 130 when interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (both
+run the same cleanup; a signal that comes after the output is completely
+written gives 0 and says so). A failure is one line on stderr,
 ``tokenlab: error: <message>``, never a traceback; the output file of
 ``train`` is written atomically, so a failed or interrupted run leaves none.
 
@@ -78,7 +80,8 @@ ERROR_MODES: tuple[str, ...] = ("strict", "replace", "ignore")
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 def _version_line() -> str:
@@ -657,6 +660,52 @@ def _empty_path_option(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _output_files(args: argparse.Namespace) -> list[str]:
+    """The files a command's ``-o`` makes (a GPT-2 directory: its two files)."""
+    output = getattr(args, "output", None)
+    if not output:
+        return []
+    if os.path.isdir(output) or getattr(args, "format", None) == "gpt2":
+        return [os.path.join(output, "vocab.json"), os.path.join(output, "merges.txt")]
+    if output.endswith(".tiktoken"):
+        return [output, output + ".json"]
+    return [output]
+
+
+def _output_state(args: argparse.Namespace) -> list[tuple[int, int, int] | None]:
+    """(inode, mtime, size) of each output file, None where missing or not regular."""
+    import stat
+
+    state: list[tuple[int, int, int] | None] = []
+    for path in _output_files(args):
+        try:
+            st = os.stat(path)
+        except OSError:
+            state.append(None)
+            continue
+        regular = stat.S_ISREG(st.st_mode)
+        state.append((st.st_ino, st.st_mtime_ns, st.st_size) if regular else None)
+    return state
+
+
+def _interrupted(
+    args: argparse.Namespace, before: list[tuple[int, int, int] | None], exc: BaseException
+) -> int:
+    """Exit status and message for a signal: if every output file was replaced (by
+    a rename, so it is whole) the work is done, and the run succeeded."""
+    from ._signals import Terminated
+
+    after = _output_state(args)
+    if after and all(a is not None and a != b for a, b in zip(after, before)):
+        print(f"{PROG}: interrupted after {args.output} was completely written", file=sys.stderr)
+        return EXIT_OK
+    if isinstance(exc, Terminated):
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    print(f"{PROG}: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return EXIT_FAILURE
@@ -675,8 +724,11 @@ def main(argv: list[str] | None = None) -> int:
         argv: the arguments, without the program name; ``sys.argv[1:]`` when None.
 
     Returns:
-        The exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
+        The exit status: 0 success, 1 failure, 2 usage error, 130 interrupted by
+        SIGINT (Ctrl-C), 143 by SIGTERM; 0 if the signal came after the output was
+        completely written.
     """
+    from ._signals import terminate_as_interrupt
     from .errors import TokenlabError
 
     parser = build_parser()
@@ -689,13 +741,14 @@ def main(argv: list[str] | None = None) -> int:
     if empty is not None:
         print(f"{PROG}: error: {empty} needs a file name, got an empty string", file=sys.stderr)
         return EXIT_USAGE
+    before = _output_state(args)
     try:
-        status: int = args.run(args)
-        sys.stdout.flush()
+        with terminate_as_interrupt():
+            status: int = args.run(args)
+            sys.stdout.flush()
         return status
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _interrupted(args, before, exc)
     except BrokenPipeError:
         # the reader went away (`tokenlab encode ... | head`): stop quietly, and keep
         # Python from complaining again when it flushes stdout at exit

@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from ._progress import Progress, progress_enabled
+from ._signals import worker_pool
 from .errors import ConfigError, CorpusError
 
 if TYPE_CHECKING:
@@ -927,7 +928,10 @@ def count_words_in_files(
     total: Counter[str] = Counter()
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    with file_progress(files, show_progress) as bar, ctx.Pool(min(processes, len(jobs))) as pool:
+    with (
+        file_progress(files, show_progress) as bar,
+        worker_pool(ctx, min(processes, len(jobs))) as pool,
+    ):
         # imap keeps the task order, so a bad byte is reported for the first bad chunk.
         for job, (counts, read, bad, saw_text) in zip(jobs, pool.imap(_count_range, jobs)):
             path = job[0]

@@ -46,6 +46,7 @@ from itertools import islice
 from typing import Any
 
 from ._backend import SpaceWordCounter
+from ._signals import worker_pool
 from .errors import ConfigError, CorpusError
 
 __all__ = [
@@ -507,7 +508,7 @@ def count_sentence_words_in_files(
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         ctx = multiprocessing.get_context(method)
-        with ctx.Pool(workers, _set_worker_options, (options,)) as pool:
+        with worker_pool(ctx, workers, _set_worker_options, (options,)) as pool:
             for path in files:
                 # At most 2 blocks per worker in flight: memory stays bounded on big
                 # files, and results are taken in block order.
