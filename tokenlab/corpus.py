@@ -36,6 +36,7 @@ import codecs
 import glob
 import gzip
 import os
+import stat
 import sys
 import warnings
 from collections import Counter
@@ -91,12 +92,35 @@ def default_corpus() -> Iterator[str]:
 
 
 def _files_under(directory: str) -> list[str]:
-    """Every regular file under ``directory``, sorted, hidden names skipped."""
+    """Every regular file under ``directory``, sorted, hidden names skipped.
+
+    FIFOs, sockets and devices inside a directory are skipped: opening a FIFO
+    with no writer would wait forever, and a corpus directory means its files.
+    """
     found: list[str] = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+        found.extend(
+            path
+            for path in (os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+            if os.path.isfile(path)
+        )
     return found
+
+
+def is_stream(path: str) -> bool:
+    """True for ``"-"`` (stdin) and inputs that are read once, front to back.
+
+    A FIFO or a character device (``/dev/stdin``, a named pipe given by name)
+    has no size and cannot be cut into byte ranges or opened twice: it is read
+    once, streaming, in one process, as stdin is.
+    """
+    if path == "-":
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def resolve_files(paths: PathLike | Sequence[PathLike]) -> list[str]:
@@ -513,7 +537,7 @@ def total_size(paths: Sequence[str]) -> int | None:
     """Total size in bytes of the files (None if unknown, e.g. stdin or .gz)."""
     total = 0
     for p in paths:
-        if p == "-" or p.endswith(".gz"):
+        if p.endswith(".gz") or is_stream(p):
             return None
         total += os.path.getsize(p)
     return total
@@ -789,7 +813,7 @@ def _chunks(paths: Sequence[str]) -> list[tuple[str, int, int]]:
     """
     out: list[tuple[str, int, int]] = []
     for path in paths:
-        if path == "-" or path.endswith(".gz"):
+        if path.endswith(".gz") or is_stream(path):
             out.append((path, 0, -1))
             continue
         size = os.path.getsize(path)
