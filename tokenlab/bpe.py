@@ -71,6 +71,10 @@ class TrainingStats:
     phases: dict[str, float] = field(default_factory=dict)
 
 
+#: The largest ``max_token_length`` (None is no limit).
+MAX_TOKEN_LENGTH = 2**31 - 1
+
+
 def check_int(name: str, value: object, minimum: int, allow_none: bool = False) -> None:
     """Raise ConfigError unless ``value`` is an int >= ``minimum`` (or None if allowed)."""
     if value is None and allow_none:
@@ -210,6 +214,12 @@ class BPETrainer:
         check_int("min_frequency", min_frequency, 0)
         check_int("limit_alphabet", limit_alphabet, 0, allow_none=True)
         check_int("max_token_length", max_token_length, 1, allow_none=True)
+        if max_token_length is not None and max_token_length > MAX_TOKEN_LENGTH:
+            # the native core holds it in a C long; no token is that long anyway
+            raise ConfigError(
+                f"max_token_length must be at most {MAX_TOKEN_LENGTH}, got {max_token_length}; "
+                "use None for no limit"
+            )
         special = dedupe_special_tokens(special_tokens)
         for name, value in (
             ("continuing_subword_prefix", continuing_subword_prefix),

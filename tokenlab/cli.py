@@ -579,17 +579,25 @@ def _run_encode(args: argparse.Namespace) -> int:
 
 
 def _run_decode(args: argparse.Namespace) -> int:
-    from .errors import ConfigError
-
     tokenizer = _load(args.tokenizer)
-    size = tokenizer.get_vocab_size()
-    bad = [i for i in args.ids if i >= size]
-    if bad:
-        raise ConfigError(
-            f"id {bad[0]} is out of range: {args.tokenizer} has {size} tokens (ids 0..{size - 1})"
+    # An id that is no token (a hole in the vocabulary, or above its largest id) decodes
+    # to nothing, as in tokenizers; say so, since the text is then not that of the ids.
+    unknown = [i for i in args.ids if _no_token(tokenizer, i)]
+    if unknown:
+        shown = " ".join(str(i) for i in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        print(
+            f"{PROG}: warning: {len(unknown)} id(s) are no token of {args.tokenizer} and were "
+            f"skipped: {shown}",
+            file=sys.stderr,
         )
     print(tokenizer.decode(args.ids))
     return EXIT_OK
+
+
+def _no_token(tokenizer: Tokenizer, i: int) -> bool:
+    from .models import MAX_TOKEN_ID
+
+    return i > MAX_TOKEN_ID or tokenizer.id_to_token(i) is None
 
 
 def _abbreviate(value: Any) -> Any:
@@ -706,6 +714,22 @@ def _interrupted(
     return EXIT_INTERRUPTED
 
 
+# Commands whose result goes to stdout (the others print to stderr only).
+_PRINTING_COMMANDS = ("encode", "decode", "info", "compare")
+
+
+def _stdio_encoding_message(
+    exc: UnicodeEncodeError | UnicodeDecodeError, stream: Any, verb: str
+) -> str:
+    """``PYTHONIOENCODING=ascii tokenlab encode --tokens héllo``: say how to fix it."""
+    encoding = getattr(stream, "encoding", None) or "unknown"
+    where = "standard output" if verb == "print" else "standard input"
+    return (
+        f"cannot {verb} this text: {where} uses the {encoding!r} encoding ({exc.reason}); "
+        "use a UTF-8 locale or set PYTHONIOENCODING=utf-8"
+    )
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return EXIT_FAILURE
@@ -741,14 +765,21 @@ def main(argv: list[str] | None = None) -> int:
     if empty is not None:
         print(f"{PROG}: error: {empty} needs a file name, got an empty string", file=sys.stderr)
         return EXIT_USAGE
+    if sys.stdout is None and args.command in _PRINTING_COMMANDS:
+        return _fail(f"standard output is closed: nothing to print the {args.command} result to")
     before = _output_state(args)
     try:
         with terminate_as_interrupt():
             status: int = args.run(args)
-            sys.stdout.flush()
+            if sys.stdout is not None:
+                sys.stdout.flush()
         return status
     except KeyboardInterrupt as exc:
         return _interrupted(args, before, exc)
+    except UnicodeEncodeError as exc:
+        return _fail(_stdio_encoding_message(exc, sys.stdout, "print"))
+    except UnicodeDecodeError as exc:
+        return _fail(_stdio_encoding_message(exc, sys.stdin, "read"))
     except BrokenPipeError:
         # the reader went away (`tokenlab encode ... | head`): stop quietly, and keep
         # Python from complaining again when it flushes stdout at exit

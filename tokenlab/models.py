@@ -64,6 +64,25 @@ class Model:
         return inv
 
 
+#: The largest token id: ids are 32-bit signed in both cores, which keep 2**31 - 1 as
+#: "no token".
+MAX_TOKEN_ID = 2**31 - 2
+
+
+def check_token_ids(kind: str, vocab: Mapping[str, int]) -> None:
+    """Refuse ids the cores cannot hold, at load time (not at the first encode).
+
+    Raises:
+        ModelFileError: an id is above :data:`MAX_TOKEN_ID`; names the token.
+    """
+    for token, tid in vocab.items():
+        if isinstance(tid, int) and tid > MAX_TOKEN_ID:
+            raise ModelFileError(
+                f"{kind} model: token {token!r} has id {tid}, above the largest id "
+                f"{MAX_TOKEN_ID}; renumber the vocabulary"
+            )
+
+
 class BPE(Model):
     """Byte-pair-encoding model: a vocabulary plus ranked merges.
 
@@ -110,6 +129,7 @@ class BPE(Model):
         self.fuse_unk = fuse_unk
         self.byte_fallback = byte_fallback
         self.ignore_merges = ignore_merges
+        check_token_ids("BPE", self.vocab)
         ids = self.vocab
         prefix = continuing_subword_prefix or ""
         triples: list[tuple[int, int, int]] = []
@@ -299,6 +319,7 @@ class WordPiece(Model):
         max_input_chars_per_word: int = 100,
     ) -> None:
         self.vocab = dict(vocab or {})
+        check_token_ids("WordPiece", self.vocab)
         if not isinstance(unk_token, str):
             raise ModelFileError(f"WordPiece model: unk_token must be a string, got {unk_token!r}")
         if not isinstance(continuing_subword_prefix, str):

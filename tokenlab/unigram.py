@@ -83,6 +83,8 @@ from .sp_pretokenize import (
     required_chars,
 )
 
+_MAX_SEED_SIZE = 2**31 - 2  # the cores' largest count of seed pieces
+
 # numpy is imported where it is used: it costs about 0.1 s, which every process that
 # imports tokenlab would pay, though only Unigram training needs it.
 if TYPE_CHECKING:
@@ -234,6 +236,12 @@ class UnigramTrainer(SentencePieceOptions):
         num_threads: int | None = None,
     ) -> None:
         check_int("seed_sentencepiece_size", seed_sentencepiece_size, 1)
+        if seed_sentencepiece_size > _MAX_SEED_SIZE:
+            # the cores count seeds in 32 bits; more seeds than that never fit in memory
+            raise ConfigError(
+                f"seed_sentencepiece_size must be at most {_MAX_SEED_SIZE}, got "
+                f"{seed_sentencepiece_size}"
+            )
         check_int("num_sub_iterations", num_sub_iterations, 1)
         if (
             not isinstance(shrinking_factor, (int, float))
