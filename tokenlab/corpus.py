@@ -18,10 +18,12 @@ is one whose split points are known (byte-level, gpt2, cl100k_base, o200k_base,
 whitespace, whitespace-split, bert) and the normalizer is a per-character one, a long
 line is handed on in pieces cut only where the pre-tokenizer is certain to split
 (see :func:`cut_rule`), so the counts equal those of the whole line. A stretch of
-more than :data:`MAX_RUN_CHARS` characters with no such place is cut at an
-arbitrary place, with a warning: the words spanning that cut are counted as two.
-So reading holds at most about ``READ_BYTES + MAX_RUN_CHARS`` characters of one
-line, whatever its length. With another pre-tokenizer or normalizer, lines are
+more than :data:`MAX_RUN_CHARS` characters with no such place is counted, with a
+warning, as chunks of :data:`RUN_CHUNK_CHARS` characters, at most
+:data:`MAX_RUN_CHUNKS` distinct ones per line (see :class:`_LongRun` for the rule
+and what it does to exactness). So reading holds at most about ``READ_BYTES +
+MAX_RUN_CHARS`` characters of one line, and counting a distinct-chunk set of
+bounded size, whatever its length. With another pre-tokenizer or normalizer, lines are
 read whole.
 
 Counting over files runs in several processes when the input is large
@@ -71,6 +73,10 @@ PathLike = str | os.PathLike[str]
 READ_BYTES = 1 << 20
 #: Longest stretch of a line without a safe cut that is kept whole (characters).
 MAX_RUN_CHARS = 4 << 20
+#: A longer stretch is counted as chunks of this many characters ...
+RUN_CHUNK_CHARS = 16
+#: ... of which at most this many distinct ones per line (later new ones are dropped).
+MAX_RUN_CHUNKS = 1 << 16
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -321,6 +327,110 @@ def _bad_utf8_message(path: str, offset: int, line: int) -> str:
     )
 
 
+class _LongRun:
+    """Counting a stretch of a line that no safe cut splits, in bounded memory.
+
+    Such a stretch (longer than :data:`MAX_RUN_CHARS`: a 200 MB line of letters with
+    no space) was counted as words of 4 Mi characters, and training held every one
+    of its characters several times over (2.8 GB for 200 MB). Instead it is counted
+    as consecutive chunks of :data:`RUN_CHUNK_CHARS` characters, aligned from where
+    the stretch starts (its last safe cut, a place the text fixes: the chunks do not
+    depend on read sizes or on the number of processes); of a line, only the first
+    :data:`MAX_RUN_CHUNKS` distinct chunks are kept, and a later chunk counts only
+    if it repeats one of them. Memory is then in proportion to the distinct chunks
+    (bounded per line), not to the length. What it does to exactness: pairs across
+    chunk boundaries are not counted, no token longer than a chunk is learned from
+    the stretch, and new chunks past the cap are not counted. The stretch ends at
+    the first safe cut; text after it is counted exactly again.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self.kept: set[str] = set()
+        self.last = ""  # the stretch's last char taken so far
+        self.dropped = 0
+
+    def starts(self, text: str, cut: Callable[[str], int]) -> bool:
+        """Whether ``text`` (which starts at a safe cut or a line start) starts with a
+        stretch longer than :data:`MAX_RUN_CHARS`; if so, counting it in chunks begins.
+
+        Decided on the text, by where its first safe cut is, so that read sizes (and
+        the number of processes) never change what is chunked.
+        """
+        if len(text) <= MAX_RUN_CHARS:
+            return False
+        first = _first_cut(text, cut)
+        self.active = first is None or first > MAX_RUN_CHARS
+        return self.active
+
+    def end_line(self) -> None:
+        self.active = False
+        self.last = ""
+        self.kept.clear()
+
+    def take(self, text: str, cut: Callable[[str], int], final: bool) -> tuple[list[str], str]:
+        """Chunks of the stretch at the start of ``text``, and what follows them.
+
+        The stretch ends at the first safe cut of ``text``; without one it goes on
+        (only whole chunks are taken, the rest waits for more text) unless ``final``
+        (the line ends).
+        """
+        # A safe cut looks at the chars around it: the stretch's last char taken so
+        # far shows a cut at the start of ``text``, and one char is always held back,
+        # so that a cut is never chunked through before the char after it is read.
+        context = self.last
+        first = _first_cut(context + text, cut)
+        if first is not None:
+            end = first - len(context)
+            self.active = False
+        elif final:
+            end = len(text)
+        else:
+            whole = max(len(text) - 1, 0)
+            end = whole - whole % RUN_CHUNK_CHARS
+        if self.active and end > 0:
+            self.last = text[end - 1]
+        elif not self.active:
+            self.last = ""
+        out: list[str] = []
+        kept = self.kept
+        for i in range(0, end, RUN_CHUNK_CHARS):
+            chunk = text[i : min(i + RUN_CHUNK_CHARS, end)]
+            if chunk in kept:
+                out.append(chunk)
+            elif len(kept) < MAX_RUN_CHUNKS:
+                kept.add(chunk)
+                out.append(chunk)
+            else:
+                self.dropped += 1
+        return out, text[end:]
+
+
+def _warn_long_run(name: str, line: int) -> None:
+    warnings.warn(
+        f"{name or 'corpus'}: line {line} has over {MAX_RUN_CHARS:,} characters with no place "
+        "where the pre-tokenizer surely splits; that stretch is counted as chunks of "
+        f"{RUN_CHUNK_CHARS} characters, at most {MAX_RUN_CHUNKS:,} distinct ones per line "
+        "(see the README's Robustness section)",
+        stacklevel=4,
+    )
+
+
+def _first_cut(text: str, cut: Callable[[str], int]) -> int | None:
+    """The first safe cut of ``text`` (None if none). ``cut`` gives the last one, and
+    a prefix has a safe cut once it holds the first, so a binary search finds it."""
+    if cut(text) == 0:
+        return None
+    lo, hi = 1, len(text)  # the shortest prefix with a cut is in (lo - 1, hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cut(text[:mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return cut(text[:hi])
+
+
 def _pieces(
     f: IO[bytes],
     errors: str,
@@ -349,6 +459,7 @@ def _pieces(
     carried_bytes = 0  # UTF-8 length of the decoded carry, for skip_over
     skipping = False  # the current line is too long for skip_over: drop it
     warned = False
+    run = _LongRun()  # a stretch without a safe cut, counted in chunks
     head = b""  # bytes read ahead by the block path: the start of the next line
     while end < 0 or offset < end:
         limit = READ_BYTES if end < 0 else min(READ_BYTES, end - offset)
@@ -405,7 +516,14 @@ def _pieces(
                 carry.clear()
                 carried = 0
             carried_bytes = 0
+            if cut is not None and not run.active and run.starts(text, cut) and not warned:
+                _warn_long_run(warn_name, line)
+                warned = True
             line += 1
+            if run.active and cut is not None:
+                chunks, text = run.take(text, cut, final=True)
+                yield from chunks
+            run.end_line()
             if text:
                 yield text
             continue
@@ -424,17 +542,18 @@ def _pieces(
             continue
         joined = "".join(carry)
         carry.clear()
+        if not run.active and run.starts(joined, cut) and not warned:
+            _warn_long_run(warn_name, line)
+            warned = True
+        if run.active:
+            chunks, joined = run.take(joined, cut, final=False)
+            yield from chunks
+            if run.active:  # no safe cut yet: less than a chunk waits for more text
+                if joined:
+                    carry.append(joined)
+                carried = len(joined)
+                continue
         at = cut(joined)
-        if at == 0 and len(joined) > MAX_RUN_CHARS:
-            if not warned:
-                warnings.warn(
-                    f"{warn_name or 'corpus'}: line {line} has over {MAX_RUN_CHARS:,} "
-                    "characters with no place where the pre-tokenizer surely splits; "
-                    "it is cut there (a word spanning the cut counts as two)",
-                    stacklevel=2,
-                )
-                warned = True
-            at = len(joined)
         if at:
             yield joined[:at]
             joined = joined[at:]
@@ -448,7 +567,16 @@ def _pieces(
     if tail and not skipping:
         carry.append(tail)
     if carry and not skipping:
-        yield "".join(carry)
+        rest = "".join(carry)
+        if cut is not None and not run.active and run.starts(rest, cut) and not warned:
+            _warn_long_run(warn_name, line)
+        if run.active and cut is not None:
+            chunks, rest = run.take(rest, cut, final=True)
+            yield from chunks
+            if rest:
+                yield rest
+        else:
+            yield rest  # even "" (what the line-by-line path gives too)
 
 
 def iter_lines(
