@@ -70,7 +70,7 @@ from ._backend import (
 )
 from ._progress import Progress, progress_enabled
 from .bpe import TrainingStats, check_counts, check_int
-from .errors import ConfigError
+from .errors import ConfigError, CorpusError
 from .models import Unigram
 from .sentencepiece_bpe import SentencePieceOptions
 from .sp_pretokenize import (
@@ -330,6 +330,9 @@ class UnigramTrainer(SentencePieceOptions):
                 f"vocab_size of at least {len(kept) + len(meta)}, or a lower character_coverage"
             )
         words, freqs, ends = self._words(counts, set(kept), sentence_ends or {})
+        if not words:
+            # only empty words (`{"": 1}`): nothing to seed, and log(0) below
+            raise CorpusError("the corpus is empty: its words hold no characters to train on")
         classes = char_classes(
             kept, split_by_number=self.split_by_number, split_digits=self.split_digits
         )
