@@ -26,6 +26,8 @@ import tempfile
 import time
 from typing import Any
 
+from tokenlab.errors import TokenlabError
+
 __all__ = ["main", "merges", "peak_rss_bytes", "run", "train", "vocabulary"]
 
 WORDPIECE_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -276,8 +278,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run(job)
     except Exception as e:
-        from tokenlab.errors import TokenlabError
-
         if not isinstance(e, TokenlabError):
             raise  # a bug or an anchor library's failure: the parent shows the traceback
         # tokenlab refused an option or the corpus: the parent reports the message as

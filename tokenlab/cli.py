@@ -19,12 +19,17 @@ tokenlab 0.1.0 (backend: cython)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from ._signals import Terminated, terminate_as_interrupt
+from .models import MAX_TOKEN_ID
 
 if TYPE_CHECKING:
     from tokenlab import Tokenizer
@@ -543,8 +548,6 @@ def _write(tokenizer: Tokenizer, fmt: str, output: str) -> None:
 
 
 def _remove_empty_directory(path: str) -> None:
-    import contextlib
-
     with contextlib.suppress(OSError):
         os.rmdir(path)  # fails, and keeps it, if anything is inside
 
@@ -595,8 +598,6 @@ def _run_decode(args: argparse.Namespace) -> int:
 
 
 def _no_token(tokenizer: Tokenizer, i: int) -> bool:
-    from .models import MAX_TOKEN_ID
-
     return i > MAX_TOKEN_ID or tokenizer.id_to_token(i) is None
 
 
@@ -682,8 +683,6 @@ def _output_files(args: argparse.Namespace) -> list[str]:
 
 def _output_state(args: argparse.Namespace) -> list[tuple[int, int, int] | None]:
     """(inode, mtime, size) of each output file, None where missing or not regular."""
-    import stat
-
     state: list[tuple[int, int, int] | None] = []
     for path in _output_files(args):
         try:
@@ -701,8 +700,6 @@ def _interrupted(
 ) -> int:
     """Exit status and message for a signal: if every output file was replaced (by
     a rename, so it is whole) the work is done, and the run succeeded."""
-    from ._signals import Terminated
-
     after = _output_state(args)
     if after and all(a is not None and a != b for a, b in zip(after, before)):
         print(f"{PROG}: interrupted after {args.output} was completely written", file=sys.stderr)
@@ -752,7 +749,6 @@ def main(argv: list[str] | None = None) -> int:
         SIGINT (Ctrl-C), 143 by SIGTERM; 0 if the signal came after the output was
         completely written.
     """
-    from ._signals import terminate_as_interrupt
     from .errors import TokenlabError
 
     parser = build_parser()

@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import errors
 from ._atomic import atomic_write
 from ._version import __version__
 from .errors import ConfigError, CorpusError, TokenlabError
@@ -247,8 +248,6 @@ _EXIT_REFUSED = 3  # _compare_worker.EXIT_REFUSED (not imported: it is the child
 
 def _raise_refusal(name: str, out: str) -> None:
     """Re-raise, in this process, the tokenlab error that refused a worker's job."""
-    from . import errors
-
     try:
         with open(out, encoding="utf-8") as f:
             refusal = json.load(f)
