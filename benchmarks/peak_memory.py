@@ -12,7 +12,8 @@ Usage (from the repository root, extension built in place)::
         [--processes 1 2] [--skip-tokenizers]
 
 ``FILE`` can be any text file: a 100 MB English corpus for the comparison, or a
-single 200 MB line (``--make-long-line PATH --mb 200`` writes one) to check that
+single 200 MB line (``--make-long-line PATH --mb 200`` writes one; add ``--letters``
+for random letters without a space, a 'word' no pre-tokenizer can cut) to check that
 tokenlab's memory stays bounded on input without newlines.
 """
 
@@ -71,9 +72,18 @@ def run_child(impl: str, path: str, vocab: int, processes: str) -> dict[str, flo
     return result
 
 
-def make_long_line(path: str, mb: int, seed: int = 0) -> None:
-    """Write ``mb`` MB of English-like words separated by spaces, with no newline."""
+def make_long_line(path: str, mb: int, seed: int = 0, letters: bool = False) -> None:
+    """Write ``mb`` MB of English-like words separated by spaces, with no newline.
+
+    With ``letters``: random letters and no space at all (one 'word' of ``mb`` MB,
+    which no pre-tokenizer can cut).
+    """
     rng = random.Random(seed)
+    if letters:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            for _ in range(mb):
+                f.write("".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=1_000_000)))
+        return
     words = [
         "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(1, 9)))
         for _ in range(20000)
@@ -96,9 +106,12 @@ def main() -> None:
     parser.add_argument("--skip-tokenizers", action="store_true")
     parser.add_argument("--make-long-line", metavar="PATH")
     parser.add_argument("--mb", type=int, default=200)
+    parser.add_argument(
+        "--letters", action="store_true", help="--make-long-line: random letters, no spaces"
+    )
     args = parser.parse_args()
     if args.make_long_line:
-        make_long_line(args.make_long_line, args.mb)
+        make_long_line(args.make_long_line, args.mb, letters=args.letters)
         print(f"wrote {os.path.getsize(args.make_long_line):,} bytes to {args.make_long_line}")
         return
     if not args.file:

@@ -331,11 +331,14 @@ def test_output_directory_missing_fails_before_training(
     assert not out.parent.exists()
 
 
-def test_decode_id_out_of_range(trained: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_decode_id_that_is_no_token_is_skipped(
+    trained: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as tokenizers' decode does (issue 15); the warning says the text is not the ids'
     code, stdout, err = run(capsys, "decode", "-t", str(trained), "1", "300")
-    assert code == 1
-    assert stdout == ""
-    assert_one_line_error(err, "300")
+    assert code == 0
+    assert stdout == tokenlab.Tokenizer.from_file(str(trained)).decode([1]) + "\n"
+    assert err == f"tokenlab: warning: 1 id(s) are no token of {trained} and were skipped: 300\n"
 
 
 def test_interrupted(

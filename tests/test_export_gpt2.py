@@ -49,7 +49,7 @@ def sample(lines: list[str]) -> str:
 
 def test_export_matches_tokenizers(trained: Tokenizer, lines: list[str], tmp_path: Path) -> None:
     vocab, merges = write_gpt2(trained, tmp_path)
-    assert Path(merges).read_text().startswith("#version: 0.2\n")
+    assert Path(merges).read_text().startswith("#version: 0.2 tokenlab-vocab-sha256=")
     assert json.loads(Path(vocab).read_text()) == trained.get_vocab()
     hf = tokenizers.ByteLevelBPETokenizer(vocab, merges)
     text = sample(lines)

@@ -27,6 +27,8 @@ import tempfile
 import time
 from typing import Any
 
+from tokenlab.errors import TokenlabError
+
 from . import api
 from ._backend import BACKEND
 
@@ -269,15 +271,31 @@ def main(argv: list[str] | None = None) -> int:
         argv: ``[SPEC.json]``; ``sys.argv[1:]`` when None.
 
     Returns:
-        0; an exception propagates (the parent reports the child's stderr).
+        0; :data:`EXIT_REFUSED` when tokenlab refused the job with a
+        ``TokenlabError`` (the out file holds its class and message); any other
+        exception propagates (the parent reports the child's stderr).
     """
     args = sys.argv[1:] if argv is None else argv
     with open(args[0], encoding="utf-8") as f:
         job = json.load(f)
-    result = run(job)
+    try:
+        result = run(job)
+    except Exception as e:
+        if not isinstance(e, TokenlabError):
+            raise  # a bug or an anchor library's failure: the parent shows the traceback
+        # tokenlab refused an option or the corpus: the parent reports the message as
+        # one line (`compare --vocab-size 1` printed a worker traceback)
+        result = {"refused": type(e).__name__, "message": str(e)}
+        with open(job["out"], "w", encoding="utf-8") as f:
+            json.dump(result, f, ensure_ascii=False)
+        return EXIT_REFUSED
     with open(job["out"], "w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False)
     return 0
+
+
+#: The worker's exit status when tokenlab refused the job (the out file says why).
+EXIT_REFUSED = 3
 
 
 if __name__ == "__main__":

@@ -68,6 +68,9 @@ __all__ = [
 
 _DEFAULTS = DEFAULTS["bpe"]
 
+#: The largest ``max_token_length`` (None is no limit).
+MAX_TOKEN_LENGTH = 2**31 - 1
+
 
 class BPETrainer:
     """Configuration of a BPE training run (Hugging Face's argument names).
@@ -109,6 +112,12 @@ class BPETrainer:
         check_int("min_frequency", min_frequency, 0)
         check_int("limit_alphabet", limit_alphabet, 0, allow_none=True)
         check_int("max_token_length", max_token_length, 1, allow_none=True)
+        if max_token_length is not None and max_token_length > MAX_TOKEN_LENGTH:
+            # the native core holds it in a C long; no token is that long anyway
+            raise ConfigError(
+                f"max_token_length must be at most {MAX_TOKEN_LENGTH}, got {max_token_length}; "
+                "use None for no limit"
+            )
         special = dedupe_special_tokens(special_tokens)
         for name, value in (
             ("continuing_subword_prefix", continuing_subword_prefix),

@@ -5,7 +5,9 @@ Every subcommand parses its arguments and calls the public API (``tokenlab.train
 
 Exit status: 0 on success, 1 when tokenlab reports a failure (a bad corpus, a
 corrupt tokenizer file, an option the trainer rejects, an OS error), 2 for a
-usage error, 130 when interrupted. A failure is one line on stderr,
+usage error, 130 when interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (both
+run the same cleanup; a signal that comes after the output is completely
+written gives 0 and says so). A failure is one line on stderr,
 ``tokenlab: error: <message>``, never a traceback; the output file of
 ``train`` is written atomically, so a failed or interrupted run leaves none.
 
@@ -17,9 +19,11 @@ tokenlab 0.1.0 (backend: cython)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,6 +36,7 @@ from ._backend import BACKEND
 from ._defaults import ALGORITHMS as ALGORITHMS
 from ._defaults import DEFAULTS, SENTENCEPIECE, SENTENCEPIECE_NORMALIZATIONS
 from ._defaults import SENTENCEPIECE_ALGORITHMS as SENTENCEPIECE_ALGORITHMS
+from ._signals import Terminated, terminate_as_interrupt
 from ._version import __version__
 from .corpus import default_corpus
 from .counts import count_files, prune, save_counts
@@ -40,6 +45,7 @@ from .export.bert import write_vocab_txt
 from .export.gpt2 import write_gpt2
 from .export.sentencepiece import write_sentencepiece
 from .export.tiktoken import write_tiktoken
+from .models import MAX_TOKEN_ID
 from .tokenizer import Tokenizer
 
 __all__ = ["ALGORITHMS", "PRE_TOKENIZERS", "build_parser", "main"]
@@ -91,7 +97,8 @@ ERROR_MODES: tuple[str, ...] = ("strict", "replace", "ignore")
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 def _version_line() -> str:
@@ -560,19 +567,31 @@ def _train_corpus(args: argparse.Namespace) -> Iterable[str] | list[str]:
 
 
 def _write(tokenizer: Tokenizer, fmt: str, output: str) -> None:
+    made_directory = False
     if fmt == "gpt2":
         parent = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(parent):
             check_writable_path(output)  # raises: the parent directory is missing
+        made_directory = not os.path.exists(output)
         os.makedirs(output, exist_ok=True)
     else:
         check_writable_path(output)
     writer = EXPORT_FORMATS[fmt]
-    if writer is None:
-        tokenizer.save(output)
-    else:
-        writer(tokenizer, output)
+    try:
+        if writer is None:
+            tokenizer.save(output)
+        else:
+            writer(tokenizer, output)
+    except BaseException:
+        if made_directory:
+            _remove_empty_directory(output)  # a refused export leaves nothing behind
+        raise
     print(f"{PROG}: wrote {fmt} -> {output}", file=sys.stderr)
+
+
+def _remove_empty_directory(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.rmdir(path)  # fails, and keeps it, if anything is inside
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -604,14 +623,22 @@ def _run_encode(args: argparse.Namespace) -> int:
 
 def _run_decode(args: argparse.Namespace) -> int:
     tokenizer = _load(args.tokenizer)
-    size = tokenizer.get_vocab_size()
-    bad = [i for i in args.ids if i >= size]
-    if bad:
-        raise ConfigError(
-            f"id {bad[0]} is out of range: {args.tokenizer} has {size} tokens (ids 0..{size - 1})"
+    # An id that is no token (a hole in the vocabulary, or above its largest id) decodes
+    # to nothing, as in tokenizers; say so, since the text is then not that of the ids.
+    unknown = [i for i in args.ids if _no_token(tokenizer, i)]
+    if unknown:
+        shown = " ".join(str(i) for i in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        print(
+            f"{PROG}: warning: {len(unknown)} id(s) are no token of {args.tokenizer} and were "
+            f"skipped: {shown}",
+            file=sys.stderr,
         )
     print(tokenizer.decode(args.ids))
     return EXIT_OK
+
+
+def _no_token(tokenizer: Tokenizer, i: int) -> bool:
+    return i > MAX_TOKEN_ID or tokenizer.id_to_token(i) is None
 
 
 def _abbreviate(value: Any) -> Any:
@@ -664,6 +691,82 @@ def _run_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Options naming a file to write or read: an empty string is a usage error (it would
+# otherwise name the current directory's parent or a temporary file in messages).
+_PATH_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("output", "-o/--output"),
+    ("tokenizer", "-t/--tokenizer"),
+    ("from_counts", "--from-counts"),
+    ("plot", "--plot"),
+    ("held_out", "--held-out"),
+)
+
+
+def _empty_path_option(args: argparse.Namespace) -> str | None:
+    for dest, flag in _PATH_OPTIONS:
+        if getattr(args, dest, None) == "":
+            return flag
+    return None
+
+
+def _output_files(args: argparse.Namespace) -> list[str]:
+    """The files a command's ``-o`` makes (a GPT-2 directory: its two files)."""
+    output = getattr(args, "output", None)
+    if not output:
+        return []
+    if os.path.isdir(output) or getattr(args, "format", None) == "gpt2":
+        return [os.path.join(output, "vocab.json"), os.path.join(output, "merges.txt")]
+    if output.endswith(".tiktoken"):
+        return [output, output + ".json"]
+    return [output]
+
+
+def _output_state(args: argparse.Namespace) -> list[tuple[int, int, int] | None]:
+    """(inode, mtime, size) of each output file, None where missing or not regular."""
+    state: list[tuple[int, int, int] | None] = []
+    for path in _output_files(args):
+        try:
+            st = os.stat(path)
+        except OSError:
+            state.append(None)
+            continue
+        regular = stat.S_ISREG(st.st_mode)
+        state.append((st.st_ino, st.st_mtime_ns, st.st_size) if regular else None)
+    return state
+
+
+def _interrupted(
+    args: argparse.Namespace, before: list[tuple[int, int, int] | None], exc: BaseException
+) -> int:
+    """Exit status and message for a signal: if every output file was replaced (by
+    a rename, so it is whole) the work is done, and the run succeeded."""
+    after = _output_state(args)
+    if after and all(a is not None and a != b for a, b in zip(after, before)):
+        print(f"{PROG}: interrupted after {args.output} was completely written", file=sys.stderr)
+        return EXIT_OK
+    if isinstance(exc, Terminated):
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    print(f"{PROG}: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+# Commands whose result goes to stdout (the others print to stderr only).
+_PRINTING_COMMANDS = ("encode", "decode", "info", "compare")
+
+
+def _stdio_encoding_message(
+    exc: UnicodeEncodeError | UnicodeDecodeError, stream: Any, verb: str
+) -> str:
+    """``PYTHONIOENCODING=ascii tokenlab encode --tokens héllo``: say how to fix it."""
+    encoding = getattr(stream, "encoding", None) or "unknown"
+    where = "standard output" if verb == "print" else "standard input"
+    return (
+        f"cannot {verb} this text: {where} uses the {encoding!r} encoding ({exc.reason}); "
+        "use a UTF-8 locale or set PYTHONIOENCODING=utf-8"
+    )
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return EXIT_FAILURE
@@ -682,7 +785,9 @@ def main(argv: list[str] | None = None) -> int:
         argv: the arguments, without the program name; ``sys.argv[1:]`` when None.
 
     Returns:
-        The exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
+        The exit status: 0 success, 1 failure, 2 usage error, 130 interrupted by
+        SIGINT (Ctrl-C), 143 by SIGTERM; 0 if the signal came after the output was
+        completely written.
     """
     parser = build_parser()
     try:
@@ -690,13 +795,25 @@ def main(argv: list[str] | None = None) -> int:
         args.argv = list(sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:  # --help, --version, or a usage error (argparse exits 2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    empty = _empty_path_option(args)
+    if empty is not None:
+        print(f"{PROG}: error: {empty} needs a file name, got an empty string", file=sys.stderr)
+        return EXIT_USAGE
+    if sys.stdout is None and args.command in _PRINTING_COMMANDS:
+        return _fail(f"standard output is closed: nothing to print the {args.command} result to")
+    before = _output_state(args)
     try:
-        status: int = args.run(args)
-        sys.stdout.flush()
+        with terminate_as_interrupt():
+            status: int = args.run(args)
+            if sys.stdout is not None:
+                sys.stdout.flush()
         return status
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _interrupted(args, before, exc)
+    except UnicodeEncodeError as exc:
+        return _fail(_stdio_encoding_message(exc, sys.stdout, "print"))
+    except UnicodeDecodeError as exc:
+        return _fail(_stdio_encoding_message(exc, sys.stdin, "read"))
     except BrokenPipeError:
         # the reader went away (`tokenlab encode ... | head`): stop quietly, and keep
         # Python from complaining again when it flushes stdout at exit

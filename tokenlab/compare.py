@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import errors
 from ._atomic import atomic_write
 from ._backend import BACKEND
 from ._version import __version__
@@ -241,6 +242,23 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+_EXIT_REFUSED = 3  # _compare_worker.EXIT_REFUSED (not imported: it is the child's module)
+
+
+def _raise_refusal(name: str, out: str) -> None:
+    """Re-raise, in this process, the tokenlab error that refused a worker's job."""
+    try:
+        with open(out, encoding="utf-8") as f:
+            refusal = json.load(f)
+        kind = getattr(errors, str(refusal["refused"]), TokenlabError)
+        message = str(refusal["message"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise TokenlabError(f"the {name} worker refused the job, and left no reason") from None
+    if not (isinstance(kind, type) and issubclass(kind, TokenlabError)):
+        kind = TokenlabError
+    raise kind(f"{name}: {message}")
+
+
 def _run_worker(job: dict[str, Any], tmp: str) -> dict[str, Any]:
     name = job["impl"]
     spec = os.path.join(tmp, f"{name}.job.json")
@@ -257,6 +275,8 @@ def _run_worker(job: dict[str, Any], tmp: str) -> dict[str, Any]:
         text=True,
         errors="replace",
     )
+    if proc.returncode == _EXIT_REFUSED:
+        _raise_refusal(name, job["out"])
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         raise TokenlabError(f"the {name} worker failed (exit code {proc.returncode}):\n{tail}")

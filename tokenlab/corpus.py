@@ -18,10 +18,12 @@ is one whose split points are known (byte-level, gpt2, cl100k_base, o200k_base,
 whitespace, whitespace-split, bert) and the normalizer is a per-character one, a long
 line is handed on in pieces cut only where the pre-tokenizer is certain to split
 (see :func:`cut_rule`), so the counts equal those of the whole line. A stretch of
-more than :data:`MAX_RUN_CHARS` characters with no such place is cut at an
-arbitrary place, with a warning: the words spanning that cut are counted as two.
-So reading holds at most about ``READ_BYTES + MAX_RUN_CHARS`` characters of one
-line, whatever its length. With another pre-tokenizer or normalizer, lines are
+more than :data:`MAX_RUN_CHARS` characters with no such place is counted, with a
+warning, as chunks of :data:`RUN_CHUNK_CHARS` characters, at most
+:data:`MAX_RUN_CHUNKS` distinct ones per line (see :class:`_LongRun` for the rule
+and what it does to exactness). So reading holds at most about ``READ_BYTES +
+MAX_RUN_CHARS`` characters of one line, and counting a distinct-chunk set of
+bounded size, whatever its length. With another pre-tokenizer or normalizer, lines are
 read whole.
 
 Counting over files runs in several processes when the input is large
@@ -37,6 +39,7 @@ import glob
 import gzip
 import multiprocessing
 import os
+import stat
 import sys
 import warnings
 from collections import Counter
@@ -49,6 +52,7 @@ from ._backend import SpaceWordCounter
 from ._bert_rules import BertWordRules, bert_word_rules
 from ._bert_rules import bert_char_rule as bert_char_rule  # its documented home until 0.2
 from ._progress import Progress, progress_enabled
+from ._signals import worker_pool
 from .errors import ConfigError, CorpusError
 from .normalizers import Sequence as NormalizerSequence
 from .normalizers import normalizer_from_dict
@@ -85,6 +89,10 @@ PathLike = str | os.PathLike[str]
 READ_BYTES = 1 << 20
 #: Longest stretch of a line without a safe cut that is kept whole (characters).
 MAX_RUN_CHARS = 4 << 20
+#: A longer stretch is counted as chunks of this many characters ...
+RUN_CHUNK_CHARS = 16
+#: ... of which at most this many distinct ones per line (later new ones are dropped).
+MAX_RUN_CHUNKS = 1 << 16
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -107,12 +115,35 @@ def default_corpus() -> Iterator[str]:
 
 
 def _files_under(directory: str) -> list[str]:
-    """Every regular file under ``directory``, sorted, hidden names skipped."""
+    """Every regular file under ``directory``, sorted, hidden names skipped.
+
+    FIFOs, sockets and devices inside a directory are skipped: opening a FIFO
+    with no writer would wait forever, and a corpus directory means its files.
+    """
     found: list[str] = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+        found.extend(
+            path
+            for path in (os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+            if os.path.isfile(path)
+        )
     return found
+
+
+def is_stream(path: str) -> bool:
+    """True for ``"-"`` (stdin) and inputs that are read once, front to back.
+
+    A FIFO or a character device (``/dev/stdin``, a named pipe given by name)
+    has no size and cannot be cut into byte ranges or opened twice: it is read
+    once, streaming, in one process, as stdin is.
+    """
+    if path == "-":
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def resolve_files(paths: PathLike | Sequence[PathLike]) -> list[str]:
@@ -288,6 +319,110 @@ def _bad_utf8_message(path: str, offset: int, line: int) -> str:
     )
 
 
+class _LongRun:
+    """Counting a stretch of a line that no safe cut splits, in bounded memory.
+
+    Such a stretch (longer than :data:`MAX_RUN_CHARS`: a 200 MB line of letters with
+    no space) was counted as words of 4 Mi characters, and training held every one
+    of its characters several times over (2.8 GB for 200 MB). Instead it is counted
+    as consecutive chunks of :data:`RUN_CHUNK_CHARS` characters, aligned from where
+    the stretch starts (its last safe cut, a place the text fixes: the chunks do not
+    depend on read sizes or on the number of processes); of a line, only the first
+    :data:`MAX_RUN_CHUNKS` distinct chunks are kept, and a later chunk counts only
+    if it repeats one of them. Memory is then in proportion to the distinct chunks
+    (bounded per line), not to the length. What it does to exactness: pairs across
+    chunk boundaries are not counted, no token longer than a chunk is learned from
+    the stretch, and new chunks past the cap are not counted. The stretch ends at
+    the first safe cut; text after it is counted exactly again.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self.kept: set[str] = set()
+        self.last = ""  # the stretch's last char taken so far
+        self.dropped = 0
+
+    def starts(self, text: str, cut: Callable[[str], int]) -> bool:
+        """Whether ``text`` (which starts at a safe cut or a line start) starts with a
+        stretch longer than :data:`MAX_RUN_CHARS`; if so, counting it in chunks begins.
+
+        Decided on the text, by where its first safe cut is, so that read sizes (and
+        the number of processes) never change what is chunked.
+        """
+        if len(text) <= MAX_RUN_CHARS:
+            return False
+        first = _first_cut(text, cut)
+        self.active = first is None or first > MAX_RUN_CHARS
+        return self.active
+
+    def end_line(self) -> None:
+        self.active = False
+        self.last = ""
+        self.kept.clear()
+
+    def take(self, text: str, cut: Callable[[str], int], final: bool) -> tuple[list[str], str]:
+        """Chunks of the stretch at the start of ``text``, and what follows them.
+
+        The stretch ends at the first safe cut of ``text``; without one it goes on
+        (only whole chunks are taken, the rest waits for more text) unless ``final``
+        (the line ends).
+        """
+        # A safe cut looks at the chars around it: the stretch's last char taken so
+        # far shows a cut at the start of ``text``, and one char is always held back,
+        # so that a cut is never chunked through before the char after it is read.
+        context = self.last
+        first = _first_cut(context + text, cut)
+        if first is not None:
+            end = first - len(context)
+            self.active = False
+        elif final:
+            end = len(text)
+        else:
+            whole = max(len(text) - 1, 0)
+            end = whole - whole % RUN_CHUNK_CHARS
+        if self.active and end > 0:
+            self.last = text[end - 1]
+        elif not self.active:
+            self.last = ""
+        out: list[str] = []
+        kept = self.kept
+        for i in range(0, end, RUN_CHUNK_CHARS):
+            chunk = text[i : min(i + RUN_CHUNK_CHARS, end)]
+            if chunk in kept:
+                out.append(chunk)
+            elif len(kept) < MAX_RUN_CHUNKS:
+                kept.add(chunk)
+                out.append(chunk)
+            else:
+                self.dropped += 1
+        return out, text[end:]
+
+
+def _warn_long_run(name: str, line: int) -> None:
+    warnings.warn(
+        f"{name or 'corpus'}: line {line} has over {MAX_RUN_CHARS:,} characters with no place "
+        "where the pre-tokenizer surely splits; that stretch is counted as chunks of "
+        f"{RUN_CHUNK_CHARS} characters, at most {MAX_RUN_CHUNKS:,} distinct ones per line "
+        "(see the README's Robustness section)",
+        stacklevel=4,
+    )
+
+
+def _first_cut(text: str, cut: Callable[[str], int]) -> int | None:
+    """The first safe cut of ``text`` (None if none). ``cut`` gives the last one, and
+    a prefix has a safe cut once it holds the first, so a binary search finds it."""
+    if cut(text) == 0:
+        return None
+    lo, hi = 1, len(text)  # the shortest prefix with a cut is in (lo - 1, hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cut(text[:mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return cut(text[:hi])
+
+
 def _pieces(
     f: IO[bytes],
     errors: str,
@@ -350,6 +485,7 @@ class _PieceReader:
         self.carried_bytes = 0  # UTF-8 length of the decoded carry, for skip_over
         self.skipping = False  # the current line is too long for skip_over: drop it
         self.warned = False
+        self.run = _LongRun()  # a stretch without a safe cut, counted in chunks
         self.head = b""  # bytes read ahead by the block path: the start of the next line
 
     def between_lines(self) -> bool:
@@ -409,9 +545,9 @@ class _PieceReader:
 
     def _end_line(self, text: str) -> list[str]:
         """The line's last text: the whole line, unless it is skipped."""
-        self.line += 1
         if self.skipping:
             self.skipping = False
+            self.line += 1
             return []
         if self.carry:
             self.carry.append(text)
@@ -419,7 +555,26 @@ class _PieceReader:
             self.carry.clear()
             self.carried = 0
         self.carried_bytes = 0
-        return [text] if text else []
+        self._start_long_run(text)
+        self.line += 1
+        out: list[str] = []
+        if self.run.active:
+            out, text = self.run.take(text, self._cut(), final=True)
+        self.run.end_line()
+        return [*out, text] if text else out
+
+    def _cut(self) -> Callable[[str], int]:
+        assert self.cut is not None  # a long run is only ever started with a cut rule
+        return self.cut
+
+    def _start_long_run(self, text: str) -> None:
+        """Count ``text`` in chunks from now on if it starts a stretch that no safe cut
+        splits (see :class:`_LongRun`); warn once per range."""
+        cut = self.cut
+        starts = cut is not None and not self.run.active and self.run.starts(text, cut)
+        if starts and not self.warned:
+            _warn_long_run(self.warn_name, self.line)
+            self.warned = True
 
     def _continue_line(self, text: str) -> list[str]:
         """More text of a long line: held, dropped (``skip_over``) or cut into pieces."""
@@ -442,20 +597,16 @@ class _PieceReader:
         """The held text up to where ``cut`` says a word surely ends; the rest stays held."""
         joined = "".join(self.carry)
         self.carry.clear()
+        self._start_long_run(joined)
+        out: list[str] = []
+        if self.run.active:
+            out, joined = self.run.take(joined, cut, final=False)
+            if self.run.active:  # no safe cut yet: less than a chunk waits for more text
+                if joined:
+                    self.carry.append(joined)
+                self.carried = len(joined)
+                return out
         at = cut(joined)
-        if at == 0 and len(joined) > MAX_RUN_CHARS:
-            if not self.warned:
-                warnings.warn(
-                    f"{self.warn_name or 'corpus'}: line {self.line} has over "
-                    f"{MAX_RUN_CHARS:,} characters with no place where the pre-tokenizer "
-                    "surely splits; it is cut there (a word spanning the cut counts as two)",
-                    # the reader of _pieces: past this method, _continue_line, read_on
-                    # and the generator
-                    stacklevel=5,
-                )
-                self.warned = True
-            at = len(joined)
-        out = []
         if at:
             out.append(joined[:at])
             joined = joined[at:]
@@ -476,7 +627,14 @@ class _PieceReader:
             return []
         if tail:
             self.carry.append(tail)
-        return ["".join(self.carry)] if self.carry else []
+        if not self.carry:
+            return []
+        rest = "".join(self.carry)
+        self._start_long_run(rest)
+        if self.run.active:
+            chunks, rest = self.run.take(rest, self._cut(), final=True)
+            return [*chunks, rest] if rest else chunks
+        return [rest]  # even "" (what the line-by-line path gives too)
 
 
 def iter_lines(
@@ -565,7 +723,7 @@ def total_size(paths: Sequence[str]) -> int | None:
     """Total size in bytes of the files (None if unknown, e.g. stdin or .gz)."""
     total = 0
     for p in paths:
-        if p == "-" or p.endswith(".gz"):
+        if p.endswith(".gz") or is_stream(p):
             return None
         total += os.path.getsize(p)
     return total
@@ -748,7 +906,7 @@ def _chunks(paths: Sequence[str]) -> list[tuple[str, int, int]]:
     """
     out: list[tuple[str, int, int]] = []
     for path in paths:
-        if path == "-" or path.endswith(".gz"):
+        if path.endswith(".gz") or is_stream(path):
             out.append((path, 0, -1))
             continue
         size = os.path.getsize(path)
@@ -883,7 +1041,10 @@ def count_words_in_files(
     total: Counter[str] = Counter()
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    with file_progress(files, show_progress) as bar, ctx.Pool(min(processes, len(jobs))) as pool:
+    with (
+        file_progress(files, show_progress) as bar,
+        worker_pool(ctx, min(processes, len(jobs))) as pool,
+    ):
         # imap keeps the task order, so a bad byte is reported for the first bad chunk.
         for job, (counts, read, bad, saw_text) in zip(jobs, pool.imap(_count_range, jobs)):
             path = job[0]

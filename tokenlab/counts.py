@@ -51,7 +51,7 @@ from ._atomic import atomic_write
 from ._defaults import SENTENCEPIECE_ALGORITHMS, check_algorithm, normalizer_of, pre_tokenizer_of
 from ._sp_options import SentencePieceOptions, counting_options
 from .charsmap import CharsMap
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError, CorpusError, ModelFileError
 from .normalizers import normalizer_from_dict
 from .pre_tokenizers import pre_tokenizer_from_dict
 from .sp_pretokenize import count_sentence_words, count_sentence_words_in_files
@@ -688,7 +688,39 @@ def _read_header(name: str, f: IO[bytes]) -> tuple[CountSettings, int, int, bool
             raise ValueError(f"sentence_ends must be true or false, got {has_ends!r}")
     except (ValueError, UnicodeDecodeError) as e:
         raise ModelFileError(f"{name}:2: bad header: {e}") from None
+    except RecursionError:
+        raise ModelFileError(f"{name}:2: bad header: JSON nested too deeply") from None
     return settings, int(unique), int(total), has_ends  # type: ignore[arg-type]
+
+
+#: Counts are 64-bit signed in both cores, which refuse a corpus whose sum of count x
+#: word length (in symbols) exceeds this. Counts are checked before training, so that
+#: the error names the counts file and line, not a trainer's internals.
+MAX_TOTAL_COUNT = 2**63 - 1
+
+
+def check_count_total(counts: Mapping[str, int], source: str | None = None) -> None:
+    """Refuse counts the trainers' 64-bit counters cannot hold, before training.
+
+    Args:
+        counts: word -> count; from a counts file (``source``), in file order.
+        source: the counts file, named in the error with the line.
+
+    Raises:
+        CorpusError: the sum of count x word length exceeds :data:`MAX_TOTAL_COUNT`.
+    """
+    weight = 0
+    for index, (word, count) in enumerate(counts.items()):
+        if not isinstance(count, int) or isinstance(count, bool) or not isinstance(word, str):
+            continue  # the trainers refuse those, with their own message
+        weight += count * len(word)
+        if weight > MAX_TOTAL_COUNT:
+            where = f"{source}:{index + 3}" if source else f"the counts (word {word!r})"
+            raise CorpusError(
+                f"{where}: the counts are too large: the sum of count x word length exceeds "
+                f"{MAX_TOTAL_COUNT} (2**63 - 1), more than the trainers' 64-bit counters "
+                "hold; scale the counts down"
+            )
 
 
 def _parse_line(name: str, lineno: int, raw: bytes, has_ends: bool) -> tuple[str, int, int]:
@@ -802,6 +834,8 @@ def as_counts(
         else counts_or_path
     )
     settings = getattr(counts, "settings", None)
+    if isinstance(counts, Mapping):
+        check_count_total(counts, getattr(counts, "source", None))
     if not isinstance(settings, CountSettings):
         return counts
     source = getattr(counts, "source", None) or "the counts"

@@ -54,6 +54,7 @@ from ._backend import (
     SpaceWordCounter,
     sum_segments,
 )
+from ._signals import worker_pool
 from .charsmap import CharsMap
 from .corpus import _open, file_progress, resolve_files, total_size
 from .errors import ConfigError, CorpusError
@@ -545,7 +546,7 @@ def _count_in_pool(
     """Count the blocks in ``workers`` processes, into ``total`` in block order."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    with ctx.Pool(workers, _set_worker_options, (options,)) as pool:
+    with worker_pool(ctx, workers, _set_worker_options, (options,)) as pool:
         for path in files:
             # At most 2 blocks per worker in flight: memory stays bounded on big
             # files, and results are taken in block order.

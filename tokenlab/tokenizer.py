@@ -13,6 +13,7 @@ covers only part of a character's bytes gets that whole character's span.
 from __future__ import annotations
 
 import json
+import operator
 import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -29,7 +30,7 @@ from .decoders import Decoder, decoder_from_dict
 from .encoding import Encoding
 from .errors import ConfigError, ModelFileError
 from .fastpath import bert_encoder, fast_encoder
-from .models import Model, SplitMix64, model_from_dict
+from .models import MAX_TOKEN_ID, Model, SplitMix64, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
 from .pre_tokenizers import PreToken, PreTokenizer, pre_tokenizer_from_dict
 from .processors import ByteLevel as _ByteLevelProcessor
@@ -139,6 +140,36 @@ class _Sampling:
         return cls(nbest_size, float(alpha), SplitMix64(seed))
 
 
+def _check_components(model: Any, *components: Any) -> None:
+    """Refuse a pipeline part of the wrong type now (``train(pre_tokenizer=5)`` failed
+    later, with an AttributeError deep in counting)."""
+    if not isinstance(model, Model):
+        raise ConfigError(f"model must be a tokenlab model (BPE, WordPiece, ...), got {model!r}")
+    kinds = (
+        ("normalizer", Normalizer, "normalizers"),
+        ("pre_tokenizer", PreTokenizer, "pre_tokenizers"),
+        ("post_processor", PostProcessor, "processors"),
+        ("decoder", Decoder, "decoders"),
+    )
+    for (name, kind, module), value in zip(kinds, components):
+        if value is not None and not isinstance(value, kind):
+            raise ConfigError(
+                f"{name} must be a {kind.__name__} (from tokenlab.{module}) or None, got {value!r}"
+            )
+
+
+def _token_of(model: Any, i: int) -> str | None:
+    """The token of id ``i``, None for an id that is no token; refuses non-ids."""
+    if not isinstance(i, int) or isinstance(i, bool):
+        try:
+            i = operator.index(i)  # numpy integers
+        except TypeError:
+            raise ConfigError(f"token ids must be integers, got {i!r}") from None
+    if i < 0:
+        raise ConfigError(f"token ids are >= 0, got {i}")
+    return model.id_to_token(i) if i <= MAX_TOKEN_ID else None
+
+
 class Tokenizer:
     """A full tokenization pipeline.
 
@@ -163,6 +194,7 @@ class Tokenizer:
         post_processor: PostProcessor | None = None,
         decoder: Decoder | None = None,
     ) -> None:
+        _check_components(model, normalizer, pre_tokenizer, post_processor, decoder)
         self.model = model
         self.normalizer = normalizer
         self.pre_tokenizer = pre_tokenizer
@@ -822,8 +854,11 @@ class Tokenizer:
             ids: token ids.
             skip_special_tokens: leave special added tokens out.
 
+        An id that is no token (a hole in the vocabulary, or above its largest
+        id) decodes to nothing, as in ``tokenizers``.
+
         Raises:
-            ValueError: an id is not in the vocabulary.
+            ConfigError: an id is negative or not an integer.
         """
         tokens: list[str] = []
         for i in ids:
@@ -833,10 +868,9 @@ class Tokenizer:
                     continue
                 tokens.append(added.content)
                 continue
-            tok = self.model.id_to_token(i)
-            if tok is None:
-                raise ValueError(f"id {i} is not in the vocabulary (size {self.get_vocab_size()})")
-            tokens.append(tok)
+            tok = _token_of(self.model, i)
+            if tok is not None:
+                tokens.append(tok)
         if self.decoder is not None:
             return self.decoder.decode(tokens)
         return " ".join(tokens)
@@ -1043,9 +1077,12 @@ class Tokenizer:
         """
         try:
             d = json.loads(text)
+            return cls.from_dict(d)
         except json.JSONDecodeError as e:
             raise ModelFileError(f"not valid JSON: {e}") from None
-        return cls.from_dict(d)
+        except RecursionError:
+            # '[' * 100000: the JSON parser (or a nested Sequence) runs out of stack
+            raise ModelFileError("JSON nested too deeply to be a tokenizer") from None
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], **options: Any) -> Tokenizer:

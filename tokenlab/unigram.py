@@ -72,7 +72,7 @@ from ._progress import Progress, progress_enabled
 from ._sp_options import SentencePieceOptions
 from ._training import Stopwatch, TrainingStats, check_counts, check_int
 from .counts import CountSettings, as_counts
-from .errors import ConfigError
+from .errors import ConfigError, CorpusError
 from .models import Unigram
 from .sp_pretokenize import (
     SPACE_SYMBOL,
@@ -83,6 +83,8 @@ from .sp_pretokenize import (
     char_frequencies,
     required_chars,
 )
+
+_MAX_SEED_SIZE = 2**31 - 2  # the cores' largest count of seed pieces
 
 # numpy is imported where it is used: it costs about 0.1 s, which every process that
 # imports tokenlab would pay, though only Unigram training needs it.
@@ -237,6 +239,12 @@ class UnigramTrainer(SentencePieceOptions):
         num_threads: int | None = None,
     ) -> None:
         check_int("seed_sentencepiece_size", seed_sentencepiece_size, 1)
+        if seed_sentencepiece_size > _MAX_SEED_SIZE:
+            # the cores count seeds in 32 bits; more seeds than that never fit in memory
+            raise ConfigError(
+                f"seed_sentencepiece_size must be at most {_MAX_SEED_SIZE}, got "
+                f"{seed_sentencepiece_size}"
+            )
         check_int("num_sub_iterations", num_sub_iterations, 1)
         if (
             not isinstance(shrinking_factor, (int, float))
@@ -320,6 +328,9 @@ class UnigramTrainer(SentencePieceOptions):
         # 2. the kept characters, and the words with the others made unknown
         kept = self._kept_chars(counts)
         words, freqs, ends = self._words(counts, set(kept), sentence_ends or {})
+        if not words:
+            # only empty words (`{"": 1}`): nothing to seed, and log(0) below
+            raise CorpusError("the corpus is empty: its words hold no characters to train on")
         classes = char_classes(
             kept, split_by_number=self.split_by_number, split_digits=self.split_digits
         )

@@ -22,13 +22,14 @@ or start with ``#version`` (``tokenizers`` skips such lines).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
 from typing import Any
 
-from .._atomic import atomic_write
-from .._modelfile import read_model_text
+from .._atomic import atomic_write_all
+from .._modelfile import read_model_bytes, read_model_text
 from ..decoders import BPEDecoder, Decoder
 from ..decoders import ByteLevel as ByteLevelDecoder
 from ..errors import ConfigError, ModelFileError
@@ -38,7 +39,7 @@ from ..pre_tokenizers import Sequence as PreTokenizerSequence
 from ..processors import ByteLevel as ByteLevelProcessor
 from ..tokenizer import AddedToken, Tokenizer
 
-__all__ = ["find_gpt2_files", "read_gpt2", "write_gpt2"]
+__all__ = ["check_gpt2_pair", "find_gpt2_files", "read_gpt2", "write_gpt2"]
 
 VOCAB_NAME = "vocab.json"
 MERGES_NAME = "merges.txt"
@@ -91,7 +92,10 @@ def _bpe_model(tokenizer: Tokenizer) -> BPE:
 def write_gpt2(tokenizer: Tokenizer, directory: str | os.PathLike[str]) -> tuple[str, str]:
     """Write ``vocab.json`` and ``merges.txt`` of a BPE tokenizer into ``directory``.
 
-    Each file is written atomically; ``directory`` must exist. Added tokens are
+    The pair is written all or nothing (:func:`~tokenlab._atomic.atomic_write_all`),
+    and the first line of ``merges.txt`` (``#version: 0.2 tokenlab-vocab-sha256=...``)
+    holds the hash of its ``vocab.json``, which :func:`read_gpt2` checks, so a pair
+    mixed from two exports is refused. ``directory`` must exist. Added tokens are
     written into ``vocab.json`` with their ids.
 
     Args:
@@ -111,8 +115,8 @@ def write_gpt2(tokenizer: Tokenizer, directory: str | os.PathLike[str]) -> tuple
     >>> import tokenlab, tempfile
     >>> tok = tokenlab.train(iter(["abab abab"]), vocab_size=257, show_progress=False)
     >>> vocab, merges = write_gpt2(tok, tempfile.mkdtemp())
-    >>> open(merges).read()
-    '#version: 0.2\\na b\\n'
+    >>> open(merges).read().splitlines()[1:]
+    ['a b']
     """
     model = _bpe_model(tokenizer)
     d = os.fspath(directory)
@@ -144,11 +148,44 @@ def write_gpt2(tokenizer: Tokenizer, directory: str | os.PathLike[str]) -> tuple
         by_id[tid] = token
     ordered = dict(sorted(vocab.items(), key=lambda kv: kv[1]))
     vocab_path, merges_path = os.path.join(d, VOCAB_NAME), os.path.join(d, MERGES_NAME)
-    with atomic_write(vocab_path) as f:
-        f.write(json.dumps(ordered, ensure_ascii=False) + "\n")
-    with atomic_write(merges_path) as f:
-        f.write("".join(lines))
+    vocab_text = json.dumps(ordered, ensure_ascii=False) + "\n"
+    lines[0] = _header_for(vocab_text.encode("utf-8"))
+    # Both files or neither (atomic_write_all); the vocab hash in the header line
+    # catches a crash between the two renames or a pair mixed by hand.
+    with atomic_write_all([vocab_path, merges_path]) as (f_vocab, f_merges):
+        f_vocab.write(vocab_text)
+        f_merges.write("".join(lines))
     return vocab_path, merges_path
+
+
+# merges.txt's first line carries the SHA-256 of the vocab.json written with it:
+# "#version: 0.2 tokenlab-vocab-sha256=<hex>". tokenizers skips every line starting
+# with "#version", and transformers' and tiktoken's GPT-2 readers skip the first line,
+# so the files still load there.
+_VOCAB_HASH = "tokenlab-vocab-sha256="
+
+
+def _header_for(vocab_bytes: bytes) -> str:
+    return f"{_HEADER} {_VOCAB_HASH}{hashlib.sha256(vocab_bytes).hexdigest()}\n"
+
+
+def check_gpt2_pair(vocab_path: str, merges_path: str) -> None:
+    """Refuse a ``merges.txt`` written by tokenlab with another ``vocab.json``.
+
+    Raises:
+        ModelFileError: the header's vocab hash does not match ``vocab_path``.
+    """
+    first = read_model_bytes(merges_path).split(b"\n", 1)[0].decode("utf-8", "replace")
+    if not first.startswith("#version") or _VOCAB_HASH not in first:
+        return  # not written by tokenlab (or an older one): nothing to check
+    expected = first.split(_VOCAB_HASH, 1)[1].strip()
+    found = hashlib.sha256(read_model_bytes(vocab_path)).hexdigest()
+    if found != expected.lower():
+        raise ModelFileError(
+            f"{merges_path}: written with another {VOCAB_NAME} (the vocab hash in its first "
+            f"line does not match {vocab_path}); export both files again, or replace the "
+            f"first line with '{_HEADER}' if you edited {VOCAB_NAME} on purpose"
+        )
 
 
 def _read_vocab(path: str) -> dict[str, int]:
@@ -156,6 +193,8 @@ def _read_vocab(path: str) -> dict[str, int]:
         vocab = json.loads(read_model_text(path))
     except json.JSONDecodeError as e:
         raise ModelFileError(f"{path}: not valid JSON ({e})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: JSON nested too deeply to be a vocabulary") from None
     if not isinstance(vocab, dict):
         raise ModelFileError(f"{path}: must hold a JSON object of token -> id")
     for token, tid in vocab.items():
@@ -213,6 +252,7 @@ def read_gpt2(
     vp, mp = os.fspath(vocab_path), os.fspath(merges_path)
     vocab = _read_vocab(vp)
     merges = _read_merges(mp)
+    check_gpt2_pair(vp, mp)
     allowed = {
         "unk_token",
         "continuing_subword_prefix",

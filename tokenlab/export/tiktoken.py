@@ -30,13 +30,14 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import hashlib
 import json
 import os
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from .._atomic import atomic_write, check_writable_path
+from .._atomic import atomic_write_all, check_writable_path
 from .._backend import ByteRankMerger
 from .._modelfile import read_model_bytes
 from ..decoders import ByteLevel as ByteLevelDecoder
@@ -203,6 +204,8 @@ def _read_sidecar(path: str) -> dict[str, Any] | None:
             d = json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{side}: not a readable JSON sidecar ({e})") from None
+    except RecursionError:
+        raise ModelFileError(f"{side}: JSON nested too deeply to be a sidecar") from None
     if not isinstance(d, dict):
         raise ModelFileError(f"{side}: must hold a JSON object")
     pat = d.get("pat_str")
@@ -217,7 +220,28 @@ def _read_sidecar(path: str) -> dict[str, Any] | None:
     name = d.get("name")
     if name is not None and not isinstance(name, str):
         raise ModelFileError(f"{side}: 'name' must be a string")
+    _check_partner(path, side, d.get(_RANKS_HASH))
     return d
+
+
+# The sidecar holds the SHA-256 of the rank file it was written with, so that a
+# rank file and a sidecar of two different exports (a crash between the two
+# renames, or one file copied without the other) are refused, not mixed.
+_RANKS_HASH = "ranks_sha256"
+
+
+def _check_partner(path: str, side: str, expected: Any) -> None:
+    if expected is None:
+        return  # written by an older tokenlab or by hand: nothing to check
+    if not isinstance(expected, str):
+        raise ModelFileError(f"{side}: {_RANKS_HASH!r} must be a hex string")
+    found = hashlib.sha256(read_model_bytes(path)).hexdigest()
+    if found != expected.lower():
+        raise ModelFileError(
+            f"{side}: written for another version of {path} (its {_RANKS_HASH} does not "
+            "match the rank file); export both files again, or delete the sidecar's "
+            f"{_RANKS_HASH!r} entry if you edited the rank file on purpose"
+        )
 
 
 def _pre_tokenizer(pattern: str) -> PreTokenizer:
@@ -505,8 +529,15 @@ def write_tiktoken(
         f"{base64.b64encode(token).decode('ascii')} {rank}\n"
         for token, rank in sorted(ranks.items(), key=lambda kv: kv[1])
     ]
-    side = {"name": name, "pat_str": pattern, "special_tokens": added}
-    with atomic_write(p) as f:
-        f.write("".join(lines))
-    with atomic_write(sidecar_path(p)) as f:
-        f.write(json.dumps(side, ensure_ascii=False, indent=2) + "\n")
+    ranks_text = "".join(lines)
+    side = {
+        "name": name,
+        "pat_str": pattern,
+        "special_tokens": added,
+        _RANKS_HASH: hashlib.sha256(ranks_text.encode("utf-8")).hexdigest(),
+    }
+    # Both files or neither: see atomic_write_all; the hash catches a crash between
+    # the two renames.
+    with atomic_write_all([p, sidecar_path(p)]) as (f, f_side):
+        f.write(ranks_text)
+        f_side.write(json.dumps(side, ensure_ascii=False, indent=2) + "\n")

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ModelFileError
+from ._base import MAX_TOKEN_ID as MAX_TOKEN_ID
 from ._base import CachedModel as CachedModel
 from ._base import Model as Model
 from .bpe import BPE as BPE
@@ -37,6 +38,7 @@ from .wordpiece import WordPiece as WordPiece
 
 __all__ = [
     "BPE",
+    "MAX_TOKEN_ID",
     "MODEL_TYPES",
     "CachedModel",
     "Model",

@@ -11,12 +11,16 @@ package and :mod:`tokenlab.sp_tokenizer` read them from one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from ..errors import ModelFileError
 
 __all__ = [
     "BYTE",
     "CACHE_LIMIT",
     "CONTROL",
+    "MAX_TOKEN_ID",
     "NORMAL",
     "UNKNOWN",
     "UNUSED",
@@ -24,6 +28,7 @@ __all__ = [
     "CachedModel",
     "Model",
     "WordTokens",
+    "check_token_ids",
 ]
 
 #: ``(ids, spans)`` of one word: token ids and their ``(start, end)`` char offsets.
@@ -31,6 +36,25 @@ WordTokens = tuple[list[int], list[tuple[int, int]]]
 
 #: Per-word cache entries kept before the cache is cleared.
 CACHE_LIMIT = 200_000
+
+#: The largest token id: ids are 32-bit signed in both cores, which keep 2**31 - 1 as
+#: "no token".
+MAX_TOKEN_ID = 2**31 - 2
+
+
+def check_token_ids(kind: str, vocab: Mapping[str, int]) -> None:
+    """Refuse ids the cores cannot hold, at load time (not at the first encode).
+
+    Raises:
+        ModelFileError: an id is above :data:`MAX_TOKEN_ID`; names the token.
+    """
+    for token, tid in vocab.items():
+        if isinstance(tid, int) and tid > MAX_TOKEN_ID:
+            raise ModelFileError(
+                f"{kind} model: token {token!r} has id {tid}, above the largest id "
+                f"{MAX_TOKEN_ID}; renumber the vocabulary"
+            )
+
 
 #: SentencePiece's piece types (``ModelProto.SentencePiece.Type``).
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6

@@ -14,7 +14,7 @@ from typing import Any
 
 from .._backend import MergeTable
 from ..errors import ModelFileError
-from ._base import CachedModel, WordTokens
+from ._base import CachedModel, WordTokens, check_token_ids
 
 __all__ = ["BPE"]
 
@@ -66,6 +66,7 @@ class BPE(CachedModel):
         self.fuse_unk = fuse_unk
         self.byte_fallback = byte_fallback
         self.ignore_merges = ignore_merges
+        check_token_ids("BPE", self.vocab)
         ids = self.vocab
         prefix = continuing_subword_prefix or ""
         triples: list[tuple[int, int, int]] = []

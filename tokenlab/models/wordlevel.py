@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ModelFileError
-from ._base import Model, WordTokens
+from ._base import Model, WordTokens, check_token_ids
 
 __all__ = ["WordLevel"]
 
@@ -37,6 +37,7 @@ class WordLevel(Model):
 
     def __init__(self, vocab: Mapping[str, int] | None = None, unk_token: str = "<unk>") -> None:
         self.vocab = dict(vocab or {})
+        check_token_ids("WordLevel", self.vocab)
         if not all(
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
             for k, v in self.vocab.items()

@@ -12,7 +12,7 @@ from typing import Any
 
 from .._backend import WordPieceEncoder
 from ..errors import ModelFileError
-from ._base import CachedModel, WordTokens
+from ._base import CachedModel, WordTokens, check_token_ids
 
 __all__ = ["WordPiece"]
 
@@ -55,6 +55,7 @@ class WordPiece(CachedModel):
     ) -> None:
         super().__init__()
         self.vocab = dict(vocab or {})
+        check_token_ids("WordPiece", self.vocab)
         if not isinstance(unk_token, str):
             raise ModelFileError(f"WordPiece model: unk_token must be a string, got {unk_token!r}")
         if not isinstance(continuing_subword_prefix, str):

@@ -1,0 +1,143 @@
+"""A named FIFO as input is read once, streaming; a FIFO inside a corpus directory is
+skipped. Every wait here is bounded: a hang fails the test instead of blocking it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tokenlab
+from tokenlab.corpus import count_words_in_files, is_stream, resolve_files
+from tokenlab.pre_tokenizers import Whitespace
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
+
+TEXT = "hello world the quick brown fox\nlazy dogs sleep\n" * 500
+WAIT = 60  # seconds: generous, only a hang exceeds it
+
+
+@contextlib.contextmanager
+def fifo_feeding(path: Path, data: bytes) -> Iterator[None]:
+    """A FIFO at ``path`` that one writer fills with ``data`` once."""
+    os.mkfifo(path)
+
+    def write() -> None:
+        with contextlib.suppress(OSError), open(path, "wb") as f:
+            f.write(data)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield
+    finally:
+        if writer.is_alive():
+            # nobody opened it: open the reading end so that the writer returns
+            with contextlib.suppress(OSError):
+                os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+            writer.join(WAIT)
+
+
+def _bounded(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` in a daemon thread; fail (not hang) if it does not return in WAIT s."""
+    result: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(fn())
+        except BaseException as e:
+            errors.append(e)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(WAIT)
+    assert not thread.is_alive(), "hung reading a FIFO"
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+def test_fifo_is_a_stream_and_a_regular_file_is_not(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "p")
+    (tmp_path / "f.txt").write_text("x")
+    assert is_stream(str(tmp_path / "p")) and is_stream("-")
+    assert not is_stream(str(tmp_path / "f.txt"))
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_fifo_is_counted_once_like_the_file(tmp_path: Path, processes: int) -> None:
+    regular = tmp_path / "c.txt"
+    regular.write_text(TEXT, encoding="utf-8")
+    expected = count_words_in_files([str(regular)], pre_tokenizer=Whitespace())
+    fifo = tmp_path / "c.fifo"
+    with fifo_feeding(fifo, TEXT.encode()):
+        got = _bounded(
+            lambda: count_words_in_files(
+                [str(regular), str(fifo)], pre_tokenizer=Whitespace(), processes=processes
+            )
+        )
+    assert got == expected + expected  # the FIFO's words count, once
+
+
+@pytest.mark.parametrize("algorithm", ["bpe", "wordpiece", "sp-bpe", "unigram"])
+def test_train_on_a_fifo_equals_training_on_the_file(tmp_path: Path, algorithm: str) -> None:
+    regular = tmp_path / "c.txt"
+    regular.write_text(TEXT, encoding="utf-8")
+    size = {"bpe": 280, "wordpiece": 60}.get(algorithm, 32)
+
+    def train(path: Path) -> str:
+        return tokenlab.train(
+            [str(path)], algorithm=algorithm, vocab_size=size, show_progress=False
+        ).to_str()
+
+    fifo = tmp_path / "c.fifo"
+    with fifo_feeding(fifo, TEXT.encode()):
+        from_fifo = _bounded(lambda: train(fifo))
+    assert from_fifo == train(regular)
+
+
+def test_directory_skips_fifos_and_sockets(tmp_path: Path) -> None:
+    import socket
+
+    (tmp_path / "a.txt").write_text("a b\n")
+    os.mkfifo(tmp_path / "b.fifo")  # no writer: opening it would wait forever
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(tmp_path / "c.sock"))
+        assert resolve_files(str(tmp_path)) == [str(tmp_path / "a.txt")]
+        counts = _bounded(lambda: count_words_in_files(str(tmp_path), pre_tokenizer=Whitespace()))
+    finally:
+        sock.close()
+    assert counts == Counter({"a": 1, "b": 1})
+
+
+def test_cli_count_reads_a_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "in.fifo"
+    out = tmp_path / "c.tsv"
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(tokenlab.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(
+        [root] + ([env["PYTHONPATH"]] if "PYTHONPATH" in env else [])
+    )
+    with fifo_feeding(fifo, TEXT.encode()):
+        proc = subprocess.run(
+            [
+                *(sys.executable, "-m", "tokenlab", "count", str(fifo), "--processes", "2"),
+                *("-q", "--pre-tokenizer", "whitespace", "-o", str(out)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+            env=env,
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert "counted 4500 words, 9 unique" in proc.stderr
