@@ -275,7 +275,6 @@ class PairCounter:
         if self._strings is not None:
             self._strings[z] = self._strings.get(a, "") + self._strings.get(b, "")
         pairs = self._pairs
-        sym = self._sym
         changed: dict[tuple[int, int], None] = {}
         merged = 0
 
@@ -319,6 +318,16 @@ class PairCounter:
                     i += 1
             if found:
                 del word[o:]
+        self._settle(target, z, merged, changed)
+        return merged
+
+    def _settle(
+        self, target: tuple[int, int], z: int, merged: int, changed: dict[tuple[int, int], None]
+    ) -> None:
+        """After a merge: the pair is gone, symbol counts move, changed pairs re-rank."""
+        a, b = target
+        pairs = self._pairs
+        sym = self._sym
         self._where.pop(target, None)
         pairs.pop(target, None)
         changed.pop(target, None)
@@ -340,7 +349,6 @@ class PairCounter:
                 count = pairs.get(pair, 0)
                 if count >= self._min_count:
                     heapq.heappush(self._heap, self._entry(pair, count))
-        return merged
 
     def pair_count(self, left: int, right: int) -> int:
         """Current count of the adjacent pair ``left right`` (0 if absent)."""
