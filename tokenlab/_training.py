@@ -195,6 +195,14 @@ def merge_pairs(
 
     Returns:
         The merges, ``(left, right)`` token pairs in order.
+
+    >>> from tokenlab._backend import PairCounter
+    >>> vocab = VocabBuilder(["a", "b"])  # the word "aab", seen twice
+    >>> counter = PairCounter([[0, 0, 1]], [2], scoring="count")
+    >>> merge_pairs(counter, vocab, 4, prefix=None, min_count=1, show_progress=False)
+    [('a', 'a'), ('aa', 'b')]
+    >>> vocab.tokens
+    ['a', 'b', 'aa', 'aab']
     """
     tokens, vocab = builder.tokens, builder.vocab
     merges: list[tuple[str, str]] = []

@@ -48,7 +48,13 @@ from typing import IO, Any
 
 from . import corpus
 from ._atomic import atomic_write
-from ._defaults import SENTENCEPIECE_ALGORITHMS, check_algorithm, normalizer_of, pre_tokenizer_of
+from ._defaults import (
+    DEFAULTS,
+    SENTENCEPIECE_ALGORITHMS,
+    check_algorithm,
+    normalizer_of,
+    pre_tokenizer_of,
+)
 from ._sp_options import SentencePieceOptions, counting_options
 from .charsmap import CharsMap
 from .errors import ConfigError, CorpusError, ModelFileError
@@ -249,9 +255,8 @@ class CountSettings:
             for name, value in (("pre_tokenizer", pre_tokenizer), ("lowercase", lowercase)):
                 if value:
                     raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}")
-            options = counting_options(
-                algorithm, "nmt_nfkc" if normalizer is None else normalizer, sp_options
-            )
+            normalization = DEFAULTS[algorithm].normalizer if normalizer is None else normalizer
+            options = counting_options(algorithm, normalization, sp_options)
             return cls.for_sentencepiece(options, algorithm=algorithm)
         # The defaults are tokenlab.train's: both read them from tokenlab._defaults.
         pre, _ = pre_tokenizer_of(algorithm, pre_tokenizer)
