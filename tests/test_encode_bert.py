@@ -1,7 +1,7 @@
 """BERT pipelines' fast path (``BertEncoder``) gives exactly what the general one gives.
 
 WordPiece after BertPreTokenizer (and optionally BertNormalizer) is encoded in one pass
-per text, char by char (``_bertencode.pxi`` natively, ``_pyencode.py`` in pure Python);
+per text, char by char (``_bertencode.pxi`` natively, ``_pybertencode.py`` in pure Python);
 a text with a char whose fate depends on its neighbours goes through the general
 pipeline inside the same call. The oracle is the same Tokenizer with the fast path
 switched off; the anchor is ``tokenizers`` loading the same ``tokenizer.json``.

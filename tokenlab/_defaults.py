@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import normalizers, pre_tokenizers
+from ._patterns import BYTE_LEVEL_SETUPS
 from .errors import ConfigError
 
 __all__ = [
@@ -47,7 +48,7 @@ SENTENCEPIECE_ALGORITHMS: tuple[str, ...] = ("sp-bpe", "unigram")
 #: The normalizations ``tokenlab.train`` offers for SentencePiece models.
 SENTENCEPIECE_NORMALIZATIONS: tuple[str, ...] = ("nmt_nfkc", "identity")
 #: The pre-tokenizer names whose words are byte-level symbols.
-BYTE_LEVEL_PRE_TOKENIZERS: tuple[str, ...] = ("byte-level", "gpt2", "cl100k_base", "o200k_base")
+BYTE_LEVEL_PRE_TOKENIZERS: tuple[str, ...] = BYTE_LEVEL_SETUPS
 
 _BERT_SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from .._atomic import atomic_write_all
 from .._modelfile import read_model_bytes, read_model_text
+from .._patterns import BYTE_LEVEL_SETUPS
 from ..decoders import BPEDecoder, Decoder
 from ..decoders import ByteLevel as ByteLevelDecoder
 from ..errors import ConfigError, ModelFileError
@@ -46,7 +47,6 @@ MERGES_NAME = "merges.txt"
 # (vocabulary, merges) file names: Hugging Face's, then OpenAI's original ones.
 _FILE_NAMES = ((VOCAB_NAME, MERGES_NAME), ("encoder.json", "vocab.bpe"))
 _HEADER = "#version: 0.2"
-_BYTE_LEVEL_NAMES = ("byte-level", "gpt2", "cl100k_base", "o200k_base")
 
 
 def find_gpt2_files(path: str | os.PathLike[str]) -> tuple[str, str] | None:
@@ -285,7 +285,7 @@ def _pipeline(model: BPE, pre_tokenizer: str | PreTokenizer) -> Tokenizer:
         byte_level = isinstance(pre, ByteLevel) or _ends_byte_level(pre)
     else:
         pre = get_pre_tokenizer(pre_tokenizer)
-        byte_level = pre_tokenizer in _BYTE_LEVEL_NAMES
+        byte_level = pre_tokenizer in BYTE_LEVEL_SETUPS
     suffix = model.end_of_word_suffix
     decoder: Decoder | None = None
     if byte_level:
