@@ -19,7 +19,6 @@ printed), which uses every core on the byte-level BPE and SentencePiece pipeline
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -38,52 +37,52 @@ DEFAULT_BATCH_SIZE = 1000
 STDIN = "-"
 
 
-def _stdin() -> TextIO:
-    """Standard input, its encoding kept, with no newline translation (CRLF stays)."""
-    stream = sys.stdin
-    if stream is None:
-        raise CorpusError("standard input is closed: give a FILE to read")
-    buffer = getattr(stream, "buffer", None)
-    if buffer is None:  # already a text stream without bytes under it (tests, IDEs)
-        return stream
-    return io.TextIOWrapper(
-        buffer,
-        encoding=stream.encoding or "utf-8",
-        errors=stream.errors or "strict",
-        newline="\n",
-    )
-
-
 def read_lines(paths: Sequence[str]) -> Iterator[tuple[str, int, str]]:
     """(file name, line number, line with its "\\n" if it had one) of every line.
+
+    Lines are cut at b"\\n" before decoding, so an error names its own line.
 
     Args:
         paths: files to read in order; ``-`` (or nothing) is standard input.
 
     Raises:
         CorpusError: a file is not valid UTF-8 (names the file and line).
+        UnicodeDecodeError: standard input does not match its encoding.
         OSError: a file cannot be opened.
     """
     for path in paths or [STDIN]:
         if path == STDIN:
-            yield from _numbered("standard input", _stdin(), stdin=True)
+            yield from _stdin_lines()
             continue
-        with open(path, encoding="utf-8", newline="\n") as f:
-            yield from _numbered(path, f, stdin=False)
+        with open(path, "rb") as f:
+            yield from _decoded(path, f, "utf-8")
 
 
-def _numbered(name: str, f: IO[str], *, stdin: bool) -> Iterator[tuple[str, int, str]]:
-    number = 0
-    try:
-        for number, line in enumerate(f, 1):
-            yield name, number, line
-    except UnicodeDecodeError as e:
-        if stdin:
-            raise  # the command line says how to set standard input's encoding
-        raise CorpusError(
-            f"{name}: line {number + 1}: not valid UTF-8 ({e.reason}); files are read "
-            "as UTF-8: convert it (iconv -f LATIN1 -t UTF-8) first"
-        ) from e
+def _stdin_lines() -> Iterator[tuple[str, int, str]]:
+    stream = sys.stdin
+    if stream is None:
+        raise CorpusError("standard input is closed: give a FILE to read")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text stream with no bytes under it (tests, IDEs)
+        for number, line in enumerate(stream, 1):
+            yield "standard input", number, line
+        return
+    # its own encoding (the locale, PYTHONIOENCODING), but no newline translation
+    encoding, errors = stream.encoding or "utf-8", stream.errors or "strict"
+    for number, raw in enumerate(buffer, 1):
+        yield "standard input", number, raw.decode(encoding, errors)
+
+
+def _decoded(name: str, f: IO[bytes], encoding: str) -> Iterator[tuple[str, int, str]]:
+    for number, raw in enumerate(f, 1):
+        try:
+            line = raw.decode(encoding)
+        except UnicodeDecodeError as e:
+            raise CorpusError(
+                f"{name}: line {number}: not valid UTF-8 ({e.reason}); files are read as "
+                "UTF-8: convert it (e.g. iconv -f LATIN1 -t UTF-8) first"
+            ) from None
+        yield name, number, line
 
 
 def _batches(

@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_decode_command,
         _add_info_command,
         _add_compare_command,
+        _add_completion_command,
     ):
         add_command(commands)
     return parser
@@ -510,8 +511,16 @@ def _add_compare_command(commands: Any) -> None:
         ),
     )
     compare.add_argument("files", nargs="+", metavar="FILE", help="corpus files (text or .gz)")
-    compare.add_argument("--algorithm", choices=tuple(anchors), required=True)
-    compare.add_argument("--vocab-size", type=_positive_int, required=True, metavar="N")
+    compare.add_argument(
+        "--algorithm", choices=tuple(anchors), required=True, help="the algorithm to compare"
+    )
+    compare.add_argument(
+        "--vocab-size",
+        type=_positive_int,
+        required=True,
+        metavar="N",
+        help="the vocabulary size both libraries train to",
+    )
     compare.add_argument(
         "--threads",
         type=_positive_int,
@@ -1300,3 +1309,33 @@ def _save_trained(tokenizer: Tokenizer, args: argparse.Namespace) -> None:
             tokenizer.save(args.output)
     if args.output_dir is not None:
         _write_pretrained(tokenizer, args.output_dir, args)
+
+
+# -- tokenlab completion -------------------------------------------------------------------------
+
+COMPLETION_SHELLS = ("bash", "zsh", "tcsh")
+
+
+def _add_completion_command(commands: Any) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (needs shtab: pip install tokenlab[completion])",
+        description=(
+            "Print the completion script of SHELL for tokenlab's subcommands and options. "
+            'bash: eval "$(tokenlab completion bash)" in ~/.bashrc; zsh: tokenlab '
+            "completion zsh > ~/.zfunc/_tokenlab (a directory on $fpath)."
+        ),
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell")
+    completion.set_defaults(run=_run_completion)
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    try:
+        import shtab
+    except ImportError:
+        raise ConfigError(
+            "shell completion needs shtab: pip install shtab (or tokenlab[completion])"
+        ) from None
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return EXIT_OK
