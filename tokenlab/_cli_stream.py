@@ -183,7 +183,7 @@ def parse_ids(name: str, number: int, text: str) -> list[int]:
             if not isinstance(ids, list) or not all(type(i) is int for i in ids):
                 raise ValueError("'ids' is not a list of integers")
             return ids
-        return [int(word) for word in stripped.split()]
+        return list(map(int, stripped.split()))
     except (ValueError, KeyError, TypeError) as e:
         raise CorpusError(
             f"{name}: line {number}: expected token ids (integers separated by spaces, "

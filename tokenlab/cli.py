@@ -355,8 +355,9 @@ def _add_trainer_options(train: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="the longest token in characters (default: no limit for bpe and wordpiece, "
-        f"{SENTENCEPIECE.max_sentencepiece_length} for sp-bpe and unigram)",
+        help="the longest token in characters; sp-bpe and unigram "
+        f"(default: {SENTENCEPIECE.max_sentencepiece_length}), bpe and wordpiece (default: "
+        "no limit)",
     )
     train.add_argument(
         "--max-piece-length", dest="max_token_length", type=_positive_int, help=argparse.SUPPRESS
