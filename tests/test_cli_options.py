@@ -92,7 +92,7 @@ def test_old_names_are_hidden_aliases(command: str, old: list[str], new: list[st
 
 
 def test_one_threads_name_everywhere() -> None:
-    for name in ("train", "count", "encode", "decode", "compare"):
+    for name in ("train", "count", "encode", "compare"):
         assert "--threads" in _subparsers(build_parser())[name].format_help(), name
 
 

@@ -480,7 +480,7 @@ def _add_decode_command(commands: Any) -> None:
         action="store_true",
         help="write special tokens into the text (default: leave them out)",
     )
-    _add_stream_options(decode)
+    _add_stream_options(decode, threads=False)
     decode.set_defaults(run=_run_decode_command)
 
 
@@ -1113,7 +1113,7 @@ def _id_or_file(text: str) -> int | str:
     return value
 
 
-def _add_stream_options(parser: argparse.ArgumentParser) -> None:
+def _add_stream_options(parser: argparse.ArgumentParser, threads: bool = True) -> None:
     parser.add_argument(
         "--batch-size",
         type=_positive_int,
@@ -1121,7 +1121,8 @@ def _add_stream_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"lines handled per batch (default: {DEFAULT_BATCH_SIZE})",
     )
-    _add_threads_option(parser, "encoding threads (default: one per core)")
+    if threads:  # decoding is one thread: no option that would do nothing
+        _add_threads_option(parser, "encoding threads (default: one per core)")
 
 
 def _add_threads_option(parser: Any, help_text: str, dest: str = "threads") -> None:
