@@ -157,11 +157,14 @@ def test_limit_alphabet_and_max_token_length(corpus: Path, tmp_path: Path) -> No
     assert single - at_cut == theirs - at_cut
 
 
-def test_sentencepiece_ids_and_control_symbols(corpus: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ["unigram", "sp-bpe"])
+def test_sentencepiece_ids_and_control_symbols(
+    corpus: Path, tmp_path: Path, algorithm: str
+) -> None:
     spm = pytest.importorskip("sentencepiece")
     model = tmp_path / "u.model"
     proc = _cli(
-        "train", str(corpus), "-q", "--algorithm", "unigram", "--vocab-size", "2000",
+        "train", str(corpus), "-q", "--algorithm", algorithm, "--vocab-size", "1000",
         "--pad-id", "3", "--control-symbols", "<sep>,<cls>", "-o", str(model),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

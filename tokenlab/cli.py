@@ -832,7 +832,9 @@ def _special_token_names(tokenizer: Tokenizer) -> list[str]:
     a SentencePiece model, the unknown and control pieces (``<unk>``, ``<s>``, ``</s>``,
     ``--control-symbols``)."""
     found = {token.content: i for i, token in tokenizer.added_tokens if token.special}
-    typed = getattr(tokenizer.model, "typed_pieces", None) or []
+    # (piece, score, type) per id: Unigram's typed_pieces, SentencePiece BPE's pieces
+    model = tokenizer.model
+    typed = getattr(model, "typed_pieces", None) or getattr(model, "pieces", None) or []
     for i, entry in enumerate(typed):
         if isinstance(entry, tuple) and len(entry) == 3 and entry[2] in (UNKNOWN, CONTROL):
             found.setdefault(entry[0], i)
