@@ -150,7 +150,8 @@ def test_encode_tokens_and_stdin(
     monkeypatch.setattr(sys, "stdin", io.StringIO("Hello world\n"))
     code, out, _ = run(capsys, "encode", "-t", str(trained))
     assert code == 0
-    assert [int(i) for i in out.split()] == tok.encode("Hello world\n").ids
+    # one line of ids per line: the line's "\n" is not encoded, it ends the output line
+    assert out == " ".join(map(str, tok.encode("Hello world").ids)) + "\n"
 
 
 def test_info(trained: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -367,8 +368,9 @@ def test_interrupted(
         ["train", "--algorithm", "nope"],
         ["train", "--pre-tokenizer", "nope"],
         ["encode"],
-        ["decode", "-t", "tok.json"],
+        ["decode"],
         ["decode", "-t", "tok.json", "x"],
+        ["decode", "-t", "tok.json", "-1"],
     ],
 )
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:

@@ -30,7 +30,8 @@ COMPONENTS = {"_component", "charsmap", "normalizers", "pre_tokenizers", "proces
 TEXT = {"corpus", "sp_pretokenize", "counts", "distributed", "_bert_rules", "_sp_options"}
 TRAINERS = {"_training", "bpe", "wordpiece", "sentencepiece_bpe", "unigram"}
 COMPOSITION = {"tokenizer", "fastpath", "sp_tokenizer"}
-ENTRY = {"api", "compare", "_compare_worker", "cli", "__main__", ""}  # "" is the package root
+# "" is the package root
+ENTRY = {"api", "compare", "_compare_worker", "cli", "_cli_stream", "__main__", ""}
 
 
 def _is_core(name: str) -> bool:

@@ -31,6 +31,7 @@ from .errors import ConfigError as ConfigError
 from .errors import CorpusError as CorpusError
 from .errors import ModelFileError as ModelFileError
 from .errors import TokenlabError as TokenlabError
+from .errors import VocabSizeWarning as VocabSizeWarning
 from .models import BPE as BPE
 from .models import SentencePieceBPE as SentencePieceBPE
 from .models import Unigram as Unigram
@@ -56,6 +57,7 @@ __all__ = [
     "TokenlabError",
     "Unigram",
     "UnigramTrainer",
+    "VocabSizeWarning",
     "WordPiece",
     "WordPieceTrainer",
     "__version__",

@@ -5,7 +5,13 @@ redrawn with carriage returns would fill a log file or a CI transcript with
 noise. Redraws are throttled to about ten per second, so calling
 :meth:`Progress.update` once per merge costs almost nothing.
 
-No dependency: this is all tokenlab needs, and it keeps ``import tokenlab`` light.
+No dependency: this is all tokenlab needs, and it keeps ``import tokenlab`` light. In a
+Jupyter notebook (stderr is no terminal there) the bar is drawn by ``tqdm.auto`` when
+tqdm is installed (``pip install tqdm``), as a notebook widget.
+
+Units: a byte count is shown as ``12.3 MB`` and ``4.5 MB/s``; a slow step (an EM round
+of the Unigram trainer) as seconds per step, ``12.3 s/round``, rather than ``0.1/s``.
+The bar is drawn when it is made, so a phase is named before its first step ends.
 
 >>> with Progress(total=3, desc="merges", enabled=False) as bar:
 ...     for _ in range(3):
@@ -18,7 +24,7 @@ import os
 import sys
 import time
 from types import TracebackType
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = ["Progress", "progress_enabled"]
 
@@ -33,16 +39,30 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (its stderr is no terminal, yet shown)."""
+    return "ipykernel" in sys.modules
+
+
 def progress_enabled(show_progress: bool) -> bool:
-    """Whether a trainer asked for progress should draw it on stderr.
+    """Whether a trainer asked for progress should draw it.
 
     Args:
         show_progress: the caller's wish (``show_progress=`` of a trainer).
 
     Returns:
-        True only if ``show_progress`` is true and stderr is a terminal.
+        True only if ``show_progress`` is true and stderr is a terminal or a
+        Jupyter notebook's.
     """
-    return bool(show_progress) and _is_tty(sys.stderr)
+    return bool(show_progress) and (_is_tty(sys.stderr) or _in_notebook())
+
+
+def _format_bytes(n: float) -> str:
+    """``512 B``, ``12.3 kB``, ``4.5 MB``, ``1.2 GB`` (decimal units, as MB/s elsewhere)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
 
 
 def _format_count(n: float) -> str:
@@ -89,9 +109,11 @@ class Progress:
         desc: str,
         enabled: bool = True,
         stream: TextIO | None = None,
+        unit: str = "it",
     ) -> None:
         self.total = total if total is None or total >= 0 else 0
         self.desc = desc
+        self.unit = unit
         self.stream: TextIO = stream if stream is not None else sys.stderr
         self.enabled = bool(enabled) and _is_tty(self.stream)
         self.n = 0
@@ -99,10 +121,17 @@ class Progress:
         self._last_draw = -_MIN_INTERVAL  # first update draws at once
         self._drawn_width = 0
         self._closed = False
+        self._widget: Any = None
+        if enabled and not self.enabled and stream is None and _in_notebook():
+            self._widget = _notebook_bar(total, desc, unit)
+        if self.enabled:
+            self._draw(self._start)  # name the phase now, not when its first step ends
 
     def update(self, n: int = 1) -> None:
         """Advance by ``n`` steps; redraw if the last redraw is old enough."""
         self.n += n
+        if self._widget is not None:
+            self._widget.update(n)
         if not self.enabled or self._closed:
             return
         now = time.monotonic()
@@ -115,6 +144,8 @@ class Progress:
         if self._closed:
             return
         self._closed = True
+        if self._widget is not None:
+            self._widget.close()
         if self.enabled:
             self._draw(time.monotonic())
             self._write("\n")
@@ -141,14 +172,24 @@ class Progress:
             remaining = (self.total - self.n) / rate if rate > 0 else 0.0
             return (
                 f"{self.desc}: {frac * 100:3.0f}% [{bar}] "
-                f"{_format_count(self.n)}/{_format_count(self.total)} "
+                f"{self._count(self.n)}/{self._count(self.total)} "
                 f"[{_format_seconds(elapsed)}<{_format_seconds(max(remaining, 0.0))}, "
-                f"{_format_count(rate)}/s]"
+                f"{self._rate(rate, elapsed)}]"
             )
         return (
-            f"{self.desc}: {_format_count(self.n)} "
-            f"[{_format_seconds(elapsed)}, {_format_count(rate)}/s]"
+            f"{self.desc}: {self._count(self.n)} "
+            f"[{_format_seconds(elapsed)}, {self._rate(rate, elapsed)}]"
         )
+
+    def _count(self, n: float) -> str:
+        return _format_bytes(n) if self.unit == "B" else _format_count(n)
+
+    def _rate(self, rate: float, elapsed: float) -> str:
+        if self.unit == "B":
+            return f"{_format_bytes(rate)}/s"
+        if self.n and rate < 1.0:  # slow steps: seconds per step says more than 0.1/s
+            return f"{elapsed / self.n:.1f} s/{self.unit}"
+        return f"{_format_count(rate)} {self.unit}/s"
 
     def _draw(self, now: float) -> None:
         line = self.render(now)
@@ -166,6 +207,15 @@ class Progress:
             self.stream.flush()
         except (OSError, ValueError):  # a closed or broken terminal: stop drawing
             self.enabled = False
+
+
+def _notebook_bar(total: int | None, desc: str, unit: str) -> Any:
+    """A tqdm notebook widget, or None when tqdm is not installed (no bar then)."""
+    try:
+        from tqdm.auto import tqdm  # noqa: PLC0415 - optional, for notebooks
+    except ImportError:  # optional: pip install tqdm for bars in notebooks
+        return None
+    return tqdm(total=total, desc=desc, unit=unit, unit_scale=unit == "B", leave=True)
 
 
 def _terminal_width(stream: TextIO) -> int:

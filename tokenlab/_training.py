@@ -207,7 +207,7 @@ def merge_pairs(
     tokens, vocab = builder.tokens, builder.vocab
     merges: list[tuple[str, str]] = []
     todo = max(0, vocab_size - len(vocab))
-    with Progress(todo, "Merges", enabled=progress_enabled(show_progress)) as bar:
+    with Progress(todo, "Merges", enabled=progress_enabled(show_progress), unit="merge") as bar:
         while len(vocab) < vocab_size:
             best = counter.best()
             if best is None or (min_count is not None and best[2] < min_count):

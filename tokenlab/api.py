@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import inspect
 import os
+import random
 import struct
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,7 +29,7 @@ from ._sp_options import NORMAL, SentencePieceOptions, charsmap_for
 from .bpe import BPETrainer
 from .corpus import decode_texts, iter_lines, require_text
 from .counts import CountSettings, WordCounts, check_tokenizer_counts, load_counts
-from .errors import ConfigError
+from .errors import ConfigError, VocabSizeWarning
 from .export.sentencepiece_proto import BPE as SPEC_BPE
 from .export.sentencepiece_proto import UNIGRAM as SPEC_UNIGRAM
 from .export.sentencepiece_proto import TrainerSpec
@@ -42,6 +44,7 @@ __all__ = [
     "ALGORITHMS",
     "DEFAULTS",
     "count_settings",
+    "sample_lines",
     "train",
     "train_from_counts",
     "train_sentencepiece",
@@ -93,7 +96,10 @@ def train(
         **trainer_kwargs: the trainer's other options: :class:`~tokenlab.BPETrainer`'s
             and :class:`~tokenlab.WordPieceTrainer`'s (``initial_alphabet``: all 256
             byte symbols for byte-level pre-tokenizers), SentencePiece's
-            (``character_coverage``, ``byte_fallback``, ``user_defined_symbols``, ...).
+            (``character_coverage``, ``byte_fallback``, ``user_defined_symbols``, ...);
+            ``unk_token``: for ``bpe``, a special token (given the first id) that
+            characters outside the vocabulary become (without it they are dropped);
+            SentencePiece's ``unk_piece``; WordPiece's is ``[UNK]``.
 
     Returns:
         The trained :class:`~tokenlab.tokenizer.Tokenizer` (SentencePiece's also
@@ -103,21 +109,33 @@ def train(
         ConfigError: an option is invalid (checked before any text is read).
         CorpusError: a file cannot be read, is not UTF-8, or holds no words.
 
+    Warns:
+        VocabSizeWarning: ``sp-bpe`` or ``unigram`` could not reach ``vocab_size`` on
+            this corpus; the warning names the size reached (sentencepiece refuses).
+
     >>> tok = train(iter(["aaab aaab"]), vocab_size=257, show_progress=False)
     >>> tok.model.merges
     [('a', 'a')]
     """
     # 1. the options every algorithm checks before any text is read
+    unk_token = trainer_kwargs.pop("unk_token", None)
+    special_tokens = _with_unk_token(algorithm, special_tokens, unk_token, trainer_kwargs)
     vocab_size = _check_common_options(algorithm, vocab_size, special_tokens, processes)
     # 2. the corpus: paths and counts as they are, other iterables decoded lazily
     corpus = _as_corpus(files_or_iterator, errors)
+    sample_size = trainer_kwargs.pop("input_sentence_size", None)
+    sample_seed = trainer_kwargs.pop("input_sentence_seed", 0)
+    if sample_size is not None:
+        corpus = iter(sample_lines(corpus, sample_size, seed=sample_seed, errors=errors))
     if algorithm in SENTENCEPIECE_ALGORITHMS:
         refused: dict[str, Any] = {"min_frequency": min_frequency, "special_tokens": special_tokens}
         refused.update(pre_tokenizer=pre_tokenizer, lowercase=lowercase)
         run = {"show_progress": show_progress, "errors": errors, "processes": processes}
-        return _train_sentencepiece_words(
+        tok = _train_sentencepiece_words(
             corpus, algorithm, vocab_size, normalizer, refused, {**run, **trainer_kwargs}
         )
+        _warn_if_short(tok, algorithm, vocab_size)
+        return tok
     # 3. the trainer, configured from the options and the pre-tokenizer
     pre, byte_level = pre_tokenizer_of(algorithm, pre_tokenizer)
     trainer = _word_trainer(
@@ -128,6 +146,8 @@ def train(
     tok = _word_pipeline(algorithm, trainer, pre, byte_level, normalizer, lowercase)
     # 5. the training itself, from files, texts or counts
     _fit(tok, trainer, corpus, errors=errors, processes=processes)
+    if unk_token is not None and algorithm == "bpe":
+        tok.model.unk_token = unk_token  # type: ignore[attr-defined]
     if algorithm == "wordpiece":
         _add_bert_template(tok)
     return tok
@@ -278,6 +298,94 @@ def train_sentencepiece(
 
 
 # -- the steps of train() -----------------------------------------------------------------
+
+
+def sample_lines(corpus: Corpus, size: int, *, seed: int = 0, errors: str = "strict") -> list[str]:
+    """At most ``size`` lines of ``corpus``, drawn uniformly, in corpus order.
+
+    SentencePiece's ``input_sentence_size``, made reproducible: one pass (reservoir
+    sampling, Algorithm R) with ``random.Random(seed)``, so the same corpus, size and
+    seed give the same lines on every machine and run. Only the sample is held.
+
+    Args:
+        corpus: paths (as for :func:`train`) or an iterable of texts.
+        size: the number of lines to keep (every line when the corpus is smaller).
+        seed: the sampling seed.
+        errors: invalid UTF-8 in files: ``"strict"``, ``"replace"`` or ``"ignore"``.
+
+    Returns:
+        The sampled lines, in the order they come in the corpus.
+
+    Raises:
+        ConfigError: ``size`` is not a positive integer, or the corpus is word counts.
+
+    >>> sample_lines(iter(["a", "b", "c"]), 5)
+    ['a', 'b', 'c']
+    >>> len(sample_lines(iter(str(i) for i in range(100)), 10, seed=1))
+    10
+    """
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ConfigError(f"input_sentence_size must be a positive integer, got {size!r}")
+    if isinstance(corpus, (WordCounts, Mapping)):
+        raise ConfigError("input_sentence_size samples lines of text, not word counts")
+    paths = isinstance(corpus, (str, os.PathLike, list, tuple))
+    lines: Any = corpus  # an iterable of texts, unless paths
+    if paths:
+        lines = iter_lines(corpus, errors)  # type: ignore[arg-type]
+    rng = random.Random(seed)
+    kept: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if i < size:
+            kept.append((i, line))
+        else:
+            j = rng.randrange(i + 1)  # line i replaces one kept line with chance size/(i+1)
+            if j < size:
+                kept[j] = (i, line)
+    kept.sort()
+    return [line for _, line in kept]
+
+
+def _warn_if_short(tok: Tokenizer, algorithm: str, vocab_size: int) -> None:
+    """SentencePiece's trainers stop when the corpus has no more pieces to offer: say
+    so (sentencepiece itself refuses with "Vocabulary size too high")."""
+    reached = tok.get_vocab_size()
+    if reached < vocab_size:
+        warnings.warn(VocabSizeWarning(algorithm, vocab_size, reached), stacklevel=3)
+
+
+def _with_unk_token(
+    algorithm: str,
+    special_tokens: Sequence[str] | None,
+    unk_token: str | None,
+    trainer_kwargs: dict[str, Any],
+) -> Sequence[str] | None:
+    """The special tokens with ``unk_token`` first (bpe), or SentencePiece's unk_piece.
+
+    Without an unknown token, BPE drops the characters its vocabulary lacks ("first"
+    with no "f" and "i" encodes as "s t"); with one, they become it (HF's ``unk_token``).
+
+    Raises:
+        ConfigError: an unk_token that is not a non-empty string, or another
+            WordPiece unknown token than ``[UNK]``.
+    """
+    if unk_token is None:
+        return special_tokens
+    if not isinstance(unk_token, str) or not unk_token:
+        raise ConfigError(f"unk_token must be a non-empty string, got {unk_token!r}")
+    if algorithm in SENTENCEPIECE_ALGORITHMS:
+        trainer_kwargs["unk_piece"] = unk_token
+        return special_tokens
+    if algorithm == "wordpiece":
+        if unk_token != "[UNK]":
+            raise ConfigError(
+                f"WordPiece's unknown token is [UNK] (BERT's), not {unk_token!r}; leave "
+                "unk_token out"
+            )
+        return special_tokens
+    if isinstance(special_tokens, str):
+        return special_tokens  # refused by the trainer with its own message
+    listed = list(special_tokens or [])
+    return listed if unk_token in listed else [unk_token, *listed]
 
 
 def _check_common_options(

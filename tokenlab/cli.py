@@ -26,17 +26,20 @@ import shlex
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from . import api, distributed
 from . import compare as cmp
 from ._atomic import atomic_write, check_writable_path
 from ._backend import BACKEND
+from ._cli_stream import DEFAULT_BATCH_SIZE, decode_lines, encode_lines, is_input_file
 from ._defaults import ALGORITHMS as ALGORITHMS
 from ._defaults import DEFAULTS, SENTENCEPIECE, SENTENCEPIECE_NORMALIZATIONS
 from ._defaults import SENTENCEPIECE_ALGORITHMS as SENTENCEPIECE_ALGORITHMS
 from ._signals import Terminated, terminate_as_interrupt
+from ._sp_options import CONTROL, UNKNOWN
 from ._version import __version__
 from .corpus import default_corpus
 from .counts import count_files, prune, save_counts
@@ -45,6 +48,7 @@ from .export.bert import write_vocab_txt
 from .export.gpt2 import write_gpt2
 from .export.sentencepiece import write_sentencepiece
 from .export.tiktoken import write_tiktoken
+from .export.transformers import special_token_roles, write_pretrained
 from .models import MAX_TOKEN_ID
 from .tokenizer import Tokenizer
 
@@ -63,6 +67,7 @@ EXPORT_FORMATS: dict[str, Callable[[Tokenizer, str], object] | None] = {
     "sentencepiece": write_sentencepiece,
     "gpt2": write_gpt2,
     "tiktoken": write_tiktoken,
+    "transformers": write_pretrained,
 }
 
 
@@ -93,6 +98,16 @@ PRE_TOKENIZERS: tuple[str, ...] = (
 )
 
 ERROR_MODES: tuple[str, ...] = ("strict", "replace", "ignore")
+
+# `--normalizer`: tokenlab.train's names (bpe and wordpiece, then SentencePiece's).
+NORMALIZER_NAMES: tuple[str, ...] = (
+    "nfc",
+    "nfd",
+    "nfkc",
+    "nfkd",
+    "bert",
+    *SENTENCEPIECE_NORMALIZATIONS,
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -172,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_decode_command,
         _add_info_command,
         _add_compare_command,
+        _add_completion_command,
     ):
         add_command(commands)
     return parser
@@ -224,27 +240,25 @@ def _add_train_command(commands: Any) -> None:
         default="strict",
         help="what to do with invalid UTF-8 in the corpus (default: strict = stop)",
     )
-    train.add_argument(
-        "--processes",
-        "--num-threads",
-        dest="processes",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="word-counting processes (default: one per core for inputs over 4 MB); for "
+    _add_threads_option(
+        train,
+        "word-counting processes (default: one per core for inputs over 4 MB); for "
         "sp-bpe and unigram also the training threads (SentencePiece's --num_threads; "
         "default: one per core)",
+        dest="processes",
     )
+    _add_trainer_options(train)
     _add_sentencepiece_train_options(train)
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.add_argument(
         "-o",
         "--output",
-        default="tokenizer.json",
+        default=None,
         metavar="PATH",
-        help="default: tokenizer.json; a PATH ending in .model writes a SentencePiece model "
-        "(sp-bpe and unigram)",
+        help="default: tokenizer.json (none with --output-dir alone); a PATH ending in "
+        ".model writes a SentencePiece model (sp-bpe and unigram)",
     )
+    _add_pretrained_options(train)
     train.add_argument(
         "--from-counts",
         metavar="COUNTS",
@@ -257,12 +271,6 @@ def _add_train_command(commands: Any) -> None:
 def _add_sentencepiece_train_options(train: argparse.ArgumentParser) -> None:
     sp = train.add_argument_group(
         "SentencePiece options", "for --algorithm sp-bpe and unigram (SentencePiece's meaning)"
-    )
-    sp.add_argument(
-        "--normalization",
-        choices=SENTENCEPIECE_NORMALIZATIONS,
-        default=None,
-        help=f"text normalization (default: {DEFAULTS['sp-bpe'].normalizer})",
     )
     sp.add_argument(
         "--character-coverage",
@@ -279,13 +287,6 @@ def _add_sentencepiece_train_options(train: argparse.ArgumentParser) -> None:
         help="encode unknown characters as <0xNN> byte pieces",
     )
     sp.add_argument(
-        "--max-piece-length",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help=f"longest piece in characters (default: {SENTENCEPIECE.max_sentencepiece_length})",
-    )
-    sp.add_argument(
         "--split-digits", action="store_true", default=None, help="every digit is a piece alone"
     )
     sp.add_argument(
@@ -294,6 +295,93 @@ def _add_sentencepiece_train_options(train: argparse.ArgumentParser) -> None:
         default=None,
         metavar="A,B",
         help="comma-separated pieces always kept whole",
+    )
+    sp.add_argument(
+        "--control-symbols",
+        type=_special_tokens,
+        default=None,
+        metavar="A,B",
+        help="comma-separated control pieces (ids reserved, never produced from text)",
+    )
+    for piece, default in (
+        ("unk", SENTENCEPIECE.unk_id),
+        ("bos", SENTENCEPIECE.bos_id),
+        ("eos", SENTENCEPIECE.eos_id),
+        ("pad", SENTENCEPIECE.pad_id),
+    ):
+        sp.add_argument(
+            f"--{piece}-id",
+            type=_piece_id,
+            default=None,
+            metavar="ID",
+            help=f"the id of the {piece} piece; -1 leaves it out (default: {default})",
+        )
+
+
+def _piece_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < -1:
+        raise argparse.ArgumentTypeError(f"must be >= -1 (-1: no such piece), got {value}")
+    return value
+
+
+def _add_trainer_options(train: argparse.ArgumentParser) -> None:
+    """The trainer options every algorithm takes (one name per idea; the older names
+    stay as hidden aliases)."""
+    train.add_argument(
+        "--unk-token",
+        metavar="TOKEN",
+        help="the unknown token: characters the vocabulary lacks become it (bpe: added as "
+        "the first special token; without it they are dropped, except byte-level); "
+        "SentencePiece's unk piece (default: <unk>); wordpiece: [UNK] only",
+    )
+    train.add_argument(
+        "--normalizer",
+        choices=NORMALIZER_NAMES,
+        default=None,
+        help="text normalization: nfc, nfd, nfkc, nfkd or bert for bpe and wordpiece; "
+        f"nmt_nfkc or identity for sp-bpe and unigram (default: "
+        f"{DEFAULTS['sp-bpe'].normalizer} for them, bert for wordpiece, none for bpe)",
+    )
+    train.add_argument(
+        "--normalization", dest="normalizer", choices=NORMALIZER_NAMES, help=argparse.SUPPRESS
+    )
+    train.add_argument(
+        "--limit-alphabet",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="bpe and wordpiece: keep at most N initial characters, the most frequent",
+    )
+    train.add_argument(
+        "--max-token-length",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="the longest token in characters; sp-bpe and unigram "
+        f"(default: {SENTENCEPIECE.max_sentencepiece_length}), bpe and wordpiece (default: "
+        "no limit)",
+    )
+    train.add_argument(
+        "--max-piece-length", dest="max_token_length", type=_positive_int, help=argparse.SUPPRESS
+    )
+    train.add_argument(
+        "--input-sentence-size",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="train on N lines drawn at random from the FILEs (all lines if fewer; "
+        "reproducible with --seed)",
+    )
+    train.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=0,
+        metavar="S",
+        help="the seed of --input-sentence-size's sampling (default: 0)",
     )
 
 
@@ -306,12 +394,16 @@ def _add_export_command(commands: Any) -> None:
             "it as FORMAT: huggingface (tokenizer.json), bert (vocab.txt of a WordPiece "
             "model), sentencepiece (.model of an sp-bpe or unigram model), gpt2 (PATH is a "
             "directory that receives vocab.json and merges.txt), tiktoken (a .tiktoken rank "
-            "file plus PATH.json with its pattern and special tokens)."
+            "file plus PATH.json with its pattern and special tokens), transformers (PATH is "
+            "a directory that AutoTokenizer.from_pretrained loads)."
         ),
     )
     _add_tokenizer_option(export)
-    export.add_argument("--format", required=True, choices=tuple(EXPORT_FORMATS))
+    export.add_argument(
+        "--format", required=True, choices=tuple(EXPORT_FORMATS), help="the format to write"
+    )
     export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
+    _add_pretrained_options(export, output_dir=False)
     export.set_defaults(run=_run_export)
 
 
@@ -325,8 +417,8 @@ def _add_convert_command(commands: Any) -> None:
             "tiktoken, a directory -> gpt2. --to overrides."
         ),
     )
-    convert.add_argument("input", metavar="IN")
-    convert.add_argument("output", metavar="OUT")
+    convert.add_argument("input", metavar="IN", help="the tokenizer file to read")
+    convert.add_argument("output", metavar="OUT", help="the file (or directory) to write")
     convert.add_argument("--to", choices=tuple(EXPORT_FORMATS), help="the output format")
     convert.set_defaults(run=_run_convert)
 
@@ -334,37 +426,79 @@ def _add_convert_command(commands: Any) -> None:
 def _add_encode_command(commands: Any) -> None:
     encode = commands.add_parser(
         "encode",
-        help="print the ids (or tokens) of a text",
-        description="Encode TEXT (or all of standard input) and print the ids, space-separated.",
+        help="print the ids (or tokens) of each line of files, standard input or a text",
+        description=(
+            "Encode each line of the FILEs (or of standard input) and print one line of ids "
+            'per line, space-separated; the line\'s "\\n" is not encoded, and an output '
+            'line ends in "\\n" exactly when its input line did, so `encode | decode` '
+            "gives the text back. A FILE that does not exist, given alone, is the text to "
+            "encode (as --text says explicitly)."
+        ),
     )
     _add_tokenizer_option(encode)
-    encode.add_argument("text", nargs="?", metavar="TEXT", help="default: read standard input")
+    encode.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="FILE",
+        help="files to encode line by line ('-': standard input, the default); a single "
+        "argument that names no file is encoded as the text itself",
+    )
+    encode.add_argument(
+        "--text", metavar="TEXT", help="encode TEXT itself (never read as a file name)"
+    )
     encode.add_argument("--tokens", action="store_true", help="print tokens instead of ids")
+    encode.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per line: ids, tokens and offsets (characters)",
+    )
     encode.add_argument(
         "--pair", metavar="TEXT_B", help="a second text (BERT's sentence B, type id 1)"
     )
     encode.add_argument(
         "--type-ids", action="store_true", help="also print the type ids on a second line"
     )
-    encode.set_defaults(run=_run_encode)
+    _add_stream_options(encode)
+    encode.set_defaults(run=_run_encode_command)
 
 
 def _add_decode_command(commands: Any) -> None:
     decode = commands.add_parser(
-        "decode", help="print the text of token ids", description="Decode token ids to text."
+        "decode",
+        help="print the text of token ids (arguments, files or standard input)",
+        description=(
+            "Decode token ids to text. Integer arguments are the ids of one text; otherwise "
+            "each line of the FILEs (or of standard input) is one text's ids, "
+            "space-separated or a JSON line of `tokenlab encode --json`, and gives one "
+            "line of text."
+        ),
     )
     _add_tokenizer_option(decode)
-    decode.add_argument("ids", nargs="+", type=_non_negative_int, metavar="ID")
-    decode.set_defaults(run=_run_decode)
+    decode.add_argument(
+        "ids",
+        nargs="*",
+        type=_id_or_file,
+        metavar="ID|FILE",
+        help="token ids, or files of ids ('-': standard input, the default)",
+    )
+    decode.add_argument(
+        "--keep-special-tokens",
+        action="store_true",
+        help="write special tokens into the text (default: leave them out)",
+    )
+    _add_stream_options(decode, threads=False)
+    decode.set_defaults(run=_run_decode_command)
 
 
 def _add_info_command(commands: Any) -> None:
     info = commands.add_parser(
         "info",
         help="describe a tokenizer file",
-        description="Print the model type, sizes and pipeline of a tokenizer.json.",
+        description="Print the model type, sizes, pipeline and special tokens (with their "
+        "roles for transformers) of a tokenizer file.",
     )
     _add_tokenizer_option(info)
+    info.add_argument("--json", action="store_true", help="print the fields as one JSON object")
     info.set_defaults(run=_run_info)
 
 
@@ -384,8 +518,16 @@ def _add_compare_command(commands: Any) -> None:
         ),
     )
     compare.add_argument("files", nargs="+", metavar="FILE", help="corpus files (text or .gz)")
-    compare.add_argument("--algorithm", choices=tuple(anchors), required=True)
-    compare.add_argument("--vocab-size", type=_positive_int, required=True, metavar="N")
+    compare.add_argument(
+        "--algorithm", choices=tuple(anchors), required=True, help="the algorithm to compare"
+    )
+    compare.add_argument(
+        "--vocab-size",
+        type=_positive_int,
+        required=True,
+        metavar="N",
+        help="the vocabulary size both libraries train to",
+    )
     compare.add_argument(
         "--threads",
         type=_positive_int,
@@ -480,61 +622,108 @@ def _load(path: str) -> Tokenizer:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    check_writable_path(args.output)  # fail now, not after a long training run
+    _resolve_train_outputs(args)
     sp_options = _sentencepiece_options(args)
     _check_train_output(args, sp_options)
     corpus = _train_corpus(args)
     start = time.perf_counter()
-    if args.from_counts is not None:
-        tokenizer = _train_from_counts(args, sp_options)
-    else:
-        tokenizer = api.train(
-            corpus,
-            algorithm=args.algorithm,
-            vocab_size=args.vocab_size,
-            min_frequency=args.min_frequency,
-            special_tokens=args.special_tokens or None,
-            pre_tokenizer=args.pre_tokenizer,
-            lowercase=args.lowercase,
-            show_progress=not args.quiet,
-            errors=args.errors,
-            processes=args.processes,
-            **sp_options,
-        )
-    if args.output.endswith(".model"):
-        write_sentencepiece(tokenizer, args.output)
-    else:
-        tokenizer.save(args.output)
+    with _warnings_as_lines():
+        if args.from_counts is not None:
+            tokenizer = _train_from_counts(args, sp_options)
+        else:
+            tokenizer = _train(args, corpus, sp_options)
+    _save_trained(tokenizer, args)
     seconds = time.perf_counter() - start
     merges = getattr(tokenizer.model, "merges", None)
     merges_text = f", {len(merges)} merges" if merges is not None else ""
     print(
         f"{PROG}: trained {args.algorithm}: vocab {tokenizer.get_vocab_size()}{merges_text} "
-        f"in {seconds:.2f} s (backend: {BACKEND}) -> {args.output}",
+        f"in {seconds:.2f} s (backend: {BACKEND}) -> "
+        f"{', '.join(p for p in (args.output, args.output_dir) if p)}",
         file=sys.stderr,
     )
     return EXIT_OK
 
 
+def _train(args: argparse.Namespace, corpus: Any, sp_options: dict[str, Any]) -> Tokenizer:
+    return api.train(
+        corpus,
+        algorithm=args.algorithm,
+        vocab_size=args.vocab_size,
+        min_frequency=args.min_frequency,
+        special_tokens=args.special_tokens or None,
+        pre_tokenizer=args.pre_tokenizer,
+        lowercase=args.lowercase,
+        normalizer=args.normalizer,
+        show_progress=not args.quiet,
+        errors=args.errors,
+        processes=args.processes,
+        **sp_options,
+        **_trainer_options(args),
+    )
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Python warnings of a training (an unreachable vocab size) as one line each on
+    stderr, ``tokenlab: warning: ...``, without the file and source line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                print(f"{PROG}: warning: {warning.message}", file=sys.stderr)
+
+
 def _sentencepiece_options(args: argparse.Namespace) -> dict[str, Any]:
     """The SentencePiece options given on the command line, by their trainer names."""
-    return {
+    options = {
         name: value
         for name, value in (
-            ("normalizer", args.normalization),
             ("character_coverage", args.character_coverage),
             ("byte_fallback", args.byte_fallback),
-            ("max_sentencepiece_length", args.max_piece_length),
             ("split_digits", args.split_digits),
             ("user_defined_symbols", args.user_defined_symbols),
+            ("control_symbols", args.control_symbols),
+            ("unk_id", args.unk_id),
+            ("bos_id", args.bos_id),
+            ("eos_id", args.eos_id),
+            ("pad_id", args.pad_id),
         )
         if value is not None
     }
+    if args.algorithm in SENTENCEPIECE_ALGORITHMS and args.max_token_length is not None:
+        options["max_sentencepiece_length"] = args.max_token_length
+    return options
+
+
+def _trainer_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of every algorithm given on the command line, by their API names."""
+    options: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("unk_token", args.unk_token),
+            ("limit_alphabet", args.limit_alphabet),
+            ("input_sentence_size", args.input_sentence_size),
+        )
+        if value is not None
+    }
+    if args.input_sentence_size is not None:
+        options["input_sentence_seed"] = args.seed
+    if args.algorithm not in SENTENCEPIECE_ALGORITHMS and args.max_token_length is not None:
+        options["max_token_length"] = args.max_token_length
+    if args.limit_alphabet is not None and args.algorithm in SENTENCEPIECE_ALGORITHMS:
+        raise ConfigError(
+            "--limit-alphabet applies to bpe and wordpiece; SentencePiece trims its "
+            "alphabet by --character-coverage"
+        )
+    return options
 
 
 def _check_train_output(args: argparse.Namespace, sp_options: Mapping[str, Any]) -> None:
     """Refuse before training what saving or the algorithm would refuse after it."""
-    if getattr(args, "user_defined_symbols", None) and not args.output.endswith(".model"):
+    if getattr(args, "user_defined_symbols", None) and not (args.output or "").endswith(".model"):
         # tokenizer.json cannot give user-defined pieces SentencePiece's scoring, so
         # saving would be refused: say so before training, not after.
         raise ConfigError(
@@ -549,7 +738,7 @@ def _check_train_output(args: argparse.Namespace, sp_options: Mapping[str, Any])
             f"the SentencePiece options (e.g. {flag}) apply to --algorithm sp-bpe or "
             f"unigram, not {args.algorithm}"
         )
-    if args.output.endswith(".model"):
+    if (args.output or "").endswith(".model"):
         raise ConfigError(
             f"a .model output needs --algorithm sp-bpe or unigram, not {args.algorithm}"
         )
@@ -595,7 +784,12 @@ def _remove_empty_directory(path: str) -> None:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    _write(_load(args.tokenizer), args.format, args.output)
+    tokenizer = _load(args.tokenizer)
+    if args.format == "transformers":
+        _write_pretrained(tokenizer, args.output, args)
+    else:
+        _check_no_pretrained_options(args)
+        _write(tokenizer, args.format, args.output)
     return EXIT_OK
 
 
@@ -633,7 +827,7 @@ def _run_decode(args: argparse.Namespace) -> int:
             f"skipped: {shown}",
             file=sys.stderr,
         )
-    print(tokenizer.decode(args.ids))
+    print(tokenizer.decode(args.ids, skip_special_tokens=not args.keep_special_tokens))
     return EXIT_OK
 
 
@@ -652,22 +846,29 @@ def _abbreviate(value: Any) -> Any:
     return value
 
 
-def _component(obj: Any) -> str:
-    if obj is None:
+def _component(value: Any) -> str:
+    """One line for a component's (abbreviated) dict."""
+    if value is None:
         return "none"
-    to_dict = getattr(obj, "to_dict", None)
-    if to_dict is None:
-        return type(obj).__name__
-    return json.dumps(_abbreviate(to_dict()), ensure_ascii=False)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _special_token_names(tokenizer: Tokenizer) -> list[str]:
-    """The special added tokens of ``tokenizer``, in id order."""
-    return [token.content for _, token in tokenizer.added_tokens if token.special]
+    """The special tokens of ``tokenizer`` in id order: its special added tokens and, in
+    a SentencePiece model, the unknown and control pieces (``<unk>``, ``<s>``, ``</s>``,
+    ``--control-symbols``)."""
+    found = {token.content: i for i, token in tokenizer.added_tokens if token.special}
+    # (piece, score, type) per id: Unigram's typed_pieces, SentencePiece BPE's pieces
+    model = tokenizer.model
+    typed = getattr(model, "typed_pieces", None) or getattr(model, "pieces", None) or []
+    for i, entry in enumerate(typed):
+        if isinstance(entry, tuple) and len(entry) == 3 and entry[2] in (UNKNOWN, CONTROL):
+            found.setdefault(entry[0], i)
+    return sorted(found, key=found.__getitem__)
 
 
-def _run_info(args: argparse.Namespace) -> int:
-    tokenizer = _load(args.tokenizer)
+def _info_fields(path: str, tokenizer: Tokenizer) -> dict[str, Any]:
+    """What ``tokenlab info`` reports, as JSON-ready values."""
     model = tokenizer.model
     model_type = type(model).__name__
     to_dict = getattr(model, "to_dict", None)
@@ -676,14 +877,42 @@ def _run_info(args: argparse.Namespace) -> int:
     if to_dict is not None and not model_type.startswith("SentencePiece"):
         model_type = str(to_dict().get("type", model_type))
     merges = getattr(model, "merges", None)
+    specials = _special_token_names(tokenizer)
+    return {
+        "file": path,
+        "model": model_type,
+        "vocab_size": tokenizer.get_vocab_size(),
+        "merges": len(merges) if merges is not None else None,
+        "normalizer": _component_dict(tokenizer.normalizer),
+        "pre_tokenizer": _component_dict(tokenizer.pre_tokenizer),
+        "special_tokens": {token: tokenizer.token_to_id(token) for token in specials},
+        "roles": special_token_roles(tokenizer),
+    }
+
+
+def _component_dict(obj: Any) -> Any:
+    if obj is None:
+        return None
+    to_dict = getattr(obj, "to_dict", None)
+    return type(obj).__name__ if to_dict is None else _abbreviate(to_dict())
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    fields = _info_fields(args.tokenizer, _load(args.tokenizer))
+    if args.json:
+        print(json.dumps(fields, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    specials = " ".join(fields["special_tokens"])  # their ids: --json
+    roles = " ".join(f"{role.removesuffix('_token')}={t}" for role, t in fields["roles"].items())
     rows = [
-        ("file", args.tokenizer),
-        ("model", model_type),
-        ("vocab size", str(tokenizer.get_vocab_size())),
-        ("merges", str(len(merges)) if merges is not None else "n/a"),
-        ("normalizer", _component(tokenizer.normalizer)),
-        ("pre-tokenizer", _component(tokenizer.pre_tokenizer)),
-        ("special tokens", " ".join(_special_token_names(tokenizer)) or "none"),
+        ("file", fields["file"]),
+        ("model", fields["model"]),
+        ("vocab size", str(fields["vocab_size"])),
+        ("merges", "n/a" if fields["merges"] is None else str(fields["merges"])),
+        ("normalizer", _component(fields["normalizer"])),
+        ("pre-tokenizer", _component(fields["pre_tokenizer"])),
+        ("special tokens", specials or "none"),
+        ("roles", roles or "none"),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
@@ -850,17 +1079,42 @@ def _add_count_command(commands: Any) -> None:
     sp = count.add_argument_group(
         "SentencePiece options", "for --algorithm sp-bpe and unigram: those that change words"
     )
-    sp.add_argument("--normalization", choices=("nmt_nfkc", "identity"), default=None)
-    sp.add_argument("--byte-fallback", action="store_true", default=None)
-    sp.add_argument("--user-defined-symbols", type=_special_tokens, default=None, metavar="A,B")
-    count.add_argument("--errors", choices=ERROR_MODES, default="strict")
-    count.add_argument(
-        "--processes",
-        type=_positive_int,
+    sp.add_argument(
+        "--normalizer",
+        choices=SENTENCEPIECE_NORMALIZATIONS,
         default=None,
-        metavar="N",
-        help="counting processes (local: default one per core for inputs over 4 MB; "
+        help=f"text normalization (default: {DEFAULTS['sp-bpe'].normalizer})",
+    )
+    sp.add_argument(
+        "--normalization",
+        dest="normalizer",
+        choices=SENTENCEPIECE_NORMALIZATIONS,
+        help=argparse.SUPPRESS,
+    )
+    sp.add_argument(
+        "--byte-fallback",
+        action="store_true",
+        default=None,
+        help="as train's --byte-fallback (it changes how words are cut)",
+    )
+    sp.add_argument(
+        "--user-defined-symbols",
+        type=_special_tokens,
+        default=None,
+        metavar="A,B",
+        help="as train's --user-defined-symbols (they are never split)",
+    )
+    count.add_argument(
+        "--errors",
+        choices=ERROR_MODES,
+        default="strict",
+        help="what to do with invalid UTF-8 (default: strict = stop)",
+    )
+    _add_threads_option(
+        count,
+        "counting processes (local: default one per core for inputs over 4 MB; "
         "dask without --scheduler: workers of the local cluster)",
+        dest="processes",
     )
     count.add_argument(
         "--min-count",
@@ -895,7 +1149,7 @@ def _run_count(args: argparse.Namespace) -> int:
         )
         if value is not None
     }
-    if args.algorithm not in SENTENCEPIECE_ALGORITHMS and (sp_options or args.normalization):
+    if args.algorithm not in SENTENCEPIECE_ALGORITHMS and (sp_options or args.normalizer):
         raise ConfigError(
             f"the SentencePiece options apply to --algorithm sp-bpe or unigram, "
             f"not {args.algorithm}"
@@ -905,7 +1159,7 @@ def _run_count(args: argparse.Namespace) -> int:
     settings = api.count_settings(
         args.algorithm,
         pre_tokenizer=args.pre_tokenizer,
-        normalizer=args.normalization,
+        normalizer=args.normalizer,
         lowercase=args.lowercase,
         errors=args.errors,
         **sp_options,
@@ -951,6 +1205,257 @@ def _train_from_counts(args: argparse.Namespace, sp_options: dict[str, Any]) -> 
         special_tokens=args.special_tokens or None,
         pre_tokenizer=args.pre_tokenizer,
         lowercase=args.lowercase,
+        normalizer=args.normalizer,
         show_progress=not args.quiet,
         **sp_options,
+        **_trainer_options(args),
     )
+
+
+# -- tokenlab encode / decode on files and pipes ------------------------------------------------
+
+
+def _id_or_file(text: str) -> int | str:
+    """A positional of ``decode``: an id (a non-negative integer) or a file to read."""
+    try:
+        value = int(text)
+    except ValueError:
+        if is_input_file(text):
+            return text
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a token id nor a file (a file of ids, one text per line; "
+            "'-' is standard input)"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a token id is >= 0, got {value}")
+    return value
+
+
+def _add_stream_options(parser: argparse.ArgumentParser, threads: bool = True) -> None:
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"lines handled per batch (default: {DEFAULT_BATCH_SIZE})",
+    )
+    if threads:  # decoding is one thread: no option that would do nothing
+        _add_threads_option(parser, "encoding threads (default: one per core)")
+
+
+def _add_threads_option(parser: Any, help_text: str, dest: str = "threads") -> None:
+    """``--threads``, the one name for "how many cores"; the older names stay as hidden
+    aliases (``--processes``, ``--num-threads``)."""
+    parser.add_argument(
+        "--threads", dest=dest, type=_positive_int, default=None, metavar="N", help=help_text
+    )
+    parser.add_argument(
+        "--processes",
+        "--num-threads",
+        dest=dest,
+        type=_positive_int,
+        default=None,
+        help=argparse.SUPPRESS,
+    )
+
+
+def _looks_like_a_path(text: str) -> bool:
+    name = os.path.basename(text)
+    return not any(c.isspace() for c in text) and (
+        os.sep in text or ("." in name.strip(".") and len(name.rsplit(".", 1)[1]) <= 5)
+    )
+
+
+def _encode_inputs(args: argparse.Namespace) -> list[str] | None:
+    """The files to encode line by line, or None when ``args.text`` is the text.
+
+    The rule: ``--text`` is always the text; otherwise every positional argument is a
+    file ('-': standard input), except a single one that names no file, which is the
+    text (tokenlab 0.1's ``tokenlab encode -t tok.json "Hello world"``).
+    """
+    inputs: list[str] = args.inputs
+    if args.text is not None:
+        if inputs:
+            raise ConfigError("give either --text or FILEs, not both")
+        return None
+    files = [path for path in inputs if is_input_file(path)]
+    if len(inputs) == 1 and not files:
+        args.text = inputs[0]
+        if _looks_like_a_path(args.text):
+            print(
+                f"{PROG}: note: no file {args.text!r}: encoding these characters as the text "
+                "(use --text to say so, or check the path)",
+                file=sys.stderr,
+            )
+        return None
+    missing = [path for path in inputs if path not in files]
+    if missing:
+        raise ConfigError(f"no such file: {missing[0]} (to encode a text itself, use --text)")
+    if args.pair is not None or args.type_ids:
+        raise ConfigError("--pair and --type-ids apply to one text (--text), not to files")
+    return files
+
+
+def _run_encode_command(args: argparse.Namespace) -> int:
+    files = _encode_inputs(args)
+    if files is None:
+        if args.json:
+            return _print_json_encoding(args)
+        return _run_encode(args)
+    encode_lines(
+        _load(args.tokenizer),
+        files,
+        sys.stdout,
+        batch_size=args.batch_size,
+        tokens=args.tokens,
+        as_json=args.json,
+        threads=args.threads,
+    )
+    return EXIT_OK
+
+
+def _print_json_encoding(args: argparse.Namespace) -> int:
+    encoding = _load(args.tokenizer).encode(args.text, args.pair)
+    record = {
+        "ids": encoding.ids,
+        "tokens": encoding.tokens,
+        "offsets": [list(span) for span in encoding.offsets],
+        "type_ids": encoding.type_ids,
+    }
+    print(json.dumps(record, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _run_decode_command(args: argparse.Namespace) -> int:
+    ids = [i for i in args.ids if isinstance(i, int)]
+    if args.ids and len(ids) == len(args.ids):
+        return _run_decode(args)
+    if ids:
+        raise ConfigError("give token ids or files of ids, not both")
+    decode_lines(
+        _load(args.tokenizer),
+        args.ids,
+        sys.stdout,
+        batch_size=args.batch_size,
+        skip_special_tokens=not args.keep_special_tokens,
+    )
+    return EXIT_OK
+
+
+# -- transformers-ready output: train --output-dir, export --format transformers ---------------
+
+# The special token roles of transformers that the command line can set, by option.
+_ROLE_OPTIONS = ("bos", "eos", "pad", "mask", "cls", "sep")
+
+
+def _add_pretrained_options(parser: argparse.ArgumentParser, output_dir: bool = True) -> None:
+    group = parser.add_argument_group(
+        "transformers options",
+        "for a directory that transformers.AutoTokenizer.from_pretrained loads"
+        + (" (--output-dir)" if output_dir else " (--format transformers)"),
+    )
+    if output_dir:
+        group.add_argument(
+            "--output-dir",
+            metavar="DIR",
+            help="also write DIR: tokenizer.json, tokenizer_config.json, "
+            "special_tokens_map.json (and tokenizer.model for sp-bpe and unigram)",
+        )
+    group.add_argument(
+        "--model-max-length",
+        type=_positive_int,
+        metavar="N",
+        help="the longest input of the model (tokenizer_config.json's model_max_length)",
+    )
+    for role in _ROLE_OPTIONS:
+        group.add_argument(
+            f"--{role}-token",
+            metavar="TOKEN",
+            help=f"the {role} token (default: found by the algorithm's conventions)",
+        )
+
+
+def _role_overrides(args: argparse.Namespace) -> dict[str, str]:
+    roles = {f"{role}_token": getattr(args, f"{role}_token", None) for role in _ROLE_OPTIONS}
+    unk = getattr(args, "unk_token", None)
+    if unk is not None:
+        roles["unk_token"] = unk
+    return {role: token for role, token in roles.items() if token is not None}
+
+
+def _check_no_pretrained_options(args: argparse.Namespace) -> None:
+    given = sorted(role for role in _role_overrides(args) if role != "unk_token")
+    if given or getattr(args, "model_max_length", None) is not None:
+        flag = "--" + (given[0].replace("_", "-") if given else "model-max-length")
+        where = "--output-dir" if hasattr(args, "output_dir") else "--format transformers"
+        raise ConfigError(f"{flag} applies to a transformers directory: add {where}")
+
+
+def _write_pretrained(tokenizer: Tokenizer, directory: str, args: argparse.Namespace) -> None:
+    _check_output_directory(directory)
+    write_pretrained(
+        tokenizer, directory, model_max_length=args.model_max_length, **_role_overrides(args)
+    )
+    print(f"{PROG}: wrote transformers -> {directory}", file=sys.stderr)
+
+
+def _resolve_train_outputs(args: argparse.Namespace) -> None:
+    """-o defaults to tokenizer.json unless --output-dir is the only output; check both
+    are writable now, not after a long training run."""
+    if args.output is None and args.output_dir is None:
+        args.output = "tokenizer.json"
+    if args.output is not None:
+        check_writable_path(args.output)
+    if args.output_dir is None:
+        _check_no_pretrained_options(args)
+    else:
+        _check_output_directory(args.output_dir)
+
+
+def _check_output_directory(directory: str) -> None:
+    """A directory to write into: it exists, or its parent does (it is then made)."""
+    if os.path.isdir(directory):
+        return
+    check_writable_path(directory)  # raises if the parent directory is missing
+    if os.path.exists(directory):
+        raise ConfigError(f"cannot write the directory {directory!r}: a file has that name")
+
+
+def _save_trained(tokenizer: Tokenizer, args: argparse.Namespace) -> None:
+    if args.output is not None:
+        if args.output.endswith(".model"):
+            write_sentencepiece(tokenizer, args.output)
+        else:
+            tokenizer.save(args.output)
+    if args.output_dir is not None:
+        _write_pretrained(tokenizer, args.output_dir, args)
+
+
+# -- tokenlab completion -------------------------------------------------------------------------
+
+COMPLETION_SHELLS = ("bash", "zsh", "tcsh")
+
+
+def _add_completion_command(commands: Any) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (needs shtab: pip install tokenlab[completion])",
+        description=(
+            "Print the completion script of SHELL for tokenlab's subcommands and options. "
+            'bash: eval "$(tokenlab completion bash)" in ~/.bashrc; zsh: tokenlab '
+            "completion zsh > ~/.zfunc/_tokenlab (a directory on $fpath)."
+        ),
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell")
+    completion.set_defaults(run=_run_completion)
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    try:
+        import shtab  # noqa: PLC0415 - optional: pip install "tokenlab[completion]"
+    except ImportError:
+        raise ConfigError(
+            "shell completion needs shtab: pip install shtab (or tokenlab[completion])"
+        ) from None
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return EXIT_OK

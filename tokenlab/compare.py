@@ -41,11 +41,12 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import errors
@@ -122,24 +123,28 @@ def _cpu_model() -> str:
 
 
 def _git_revision() -> str:
-    """The commit of the tokenlab sources in use, if they are a git checkout."""
+    """The commit of tokenlab's own sources, if they are tokenlab's git checkout.
+
+    An installed tokenlab may sit inside another project's repository (a virtual
+    environment in it): that repository's revision is not tokenlab's, so a revision is
+    reported only when the checkout's top level is the directory above this package.
+    """
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        head = subprocess.run(
-            ["git", "-C", root, "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", root, "status", "--porcelain", "--", "tokenlab", "setup.py"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        top = _git(root, "rev-parse", "--show-toplevel")
+        if os.path.realpath(top) != os.path.realpath(root):
+            return "not a git checkout"
+        head = _git(root, "rev-parse", "--short", "HEAD")
+        dirty = _git(root, "status", "--porcelain", "--", "tokenlab", "setup.py")
     except (OSError, subprocess.CalledProcessError):
         return "not a git checkout"
     return head + (" + uncommitted changes" if dirty else "")
+
+
+def _git(root: str, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", root, *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def machine_info() -> dict[str, str]:
@@ -259,6 +264,32 @@ def _raise_refusal(name: str, out: str) -> None:
     raise kind(f"{name}: {message}")
 
 
+# sentencepiece's refusal of a vocabulary the corpus cannot fill, inside its check text
+_SP_VOCAB_TOO_HIGH = re.compile(
+    r"Vocabulary size too high \((\d+)\)\. Please set it to a value <= (\d+)"
+)
+_EXCEPTION_LINE = re.compile(r"^[\w.]*(?:Error|Exception|Interrupt)\b:? ?.*$")
+
+
+def _worker_failure(name: str, code: int, stderr: str, job: Mapping[str, Any]) -> str:
+    """One line saying why a worker failed: the exception's own line, not its traceback.
+
+    sentencepiece refuses a vocab_size its corpus cannot reach (tokenlab warns and
+    returns the smaller vocabulary): that refusal is named as such, with its limit.
+    """
+    too_high = _SP_VOCAB_TOO_HIGH.search(stderr)
+    if too_high:
+        return (
+            f"{name} refuses --vocab-size {too_high.group(1)} on this corpus (it reaches at "
+            f"most {too_high.group(2)} pieces): compare with --vocab-size "
+            f"{too_high.group(2)} or less, or on more text"
+        )
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    reason = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line)), None)
+    reason = reason or (lines[-1] if lines else "no message")
+    return f"the {name} worker failed (exit code {code}): {reason}"
+
+
 def _run_worker(job: dict[str, Any], tmp: str) -> dict[str, Any]:
     name = job["impl"]
     spec = os.path.join(tmp, f"{name}.job.json")
@@ -278,8 +309,7 @@ def _run_worker(job: dict[str, Any], tmp: str) -> dict[str, Any]:
     if proc.returncode == _EXIT_REFUSED:
         _raise_refusal(name, job["out"])
     if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-        raise TokenlabError(f"the {name} worker failed (exit code {proc.returncode}):\n{tail}")
+        raise TokenlabError(_worker_failure(name, proc.returncode, proc.stderr, job))
     with open(job["out"], encoding="utf-8") as f:
         result: dict[str, Any] = json.load(f)
     result["process_s"] = time.perf_counter() - start
@@ -564,8 +594,23 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
+# The metrics drawn by write_plot: key -> (title, unit, True when higher is better).
+_PLOT_METRICS: dict[str, tuple[str, str, bool]] = {
+    "train_s": ("training time", "s", False),
+    "peak_rss_mib": ("peak memory", "MiB", False),
+    "encode_mb_s": ("encode, one line at a time", "MB/s", True),
+    "batch_mb_s": ("encode, encode_batch", "MB/s", True),
+    "bytes_per_token": ("held-out bytes per token", "bytes", True),
+}
+
+
 def write_plot(report: dict[str, Any], path: str) -> None:
-    """Draw the ratios tokenlab / anchor as a bar chart PNG at ``path`` (atomically).
+    """Draw tokenlab against the anchor as a PNG at ``path`` (atomically).
+
+    One panel per metric, each with its own scale and unit: a bar for each library
+    with its value written on it, the anchor's value as a dashed reference line, the
+    better direction in the panel's title, and tokenlab's bar green where it is
+    better than the anchor, red where it is worse.
 
     Args:
         report: what :func:`compare` returned.
@@ -581,15 +626,40 @@ def write_plot(report: dict[str, Any], path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    labels = [label for label, key in _ROWS[:5] if report["ratios"][key] is not None]
-    values = [report["ratios"][key] for _, key in _ROWS[:5] if report["ratios"][key] is not None]
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.barh(labels, values)
-    ax.axvline(1.0, color="black", linewidth=0.8)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"tokenlab / {report['anchor']}")
-    ax.set_title(f"{report['algorithm']}, vocab {report['options']['vocab_size']}")
+    ours, theirs = report["tokenlab"], report["anchor_metrics"]
+    keys = [k for k in _PLOT_METRICS if ours.get(k) is not None and theirs.get(k) is not None]
+    fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(3.0 * max(1, len(keys)), 3.6))
+    for ax, key in zip(list(getattr(axes, "flat", [axes])), keys):
+        _plot_panel(ax, key, float(ours[key]), float(theirs[key]), report["anchor"])
+    opts = report["options"]
+    fig.suptitle(
+        f"tokenlab ({report['backend']}) vs {report['anchor']}: {report['algorithm']}, "
+        f"vocab {opts['vocab_size']}"
+    )
     fig.tight_layout()
     with atomic_write(path, "wb") as f:
-        fig.savefig(f, format="png")
+        fig.savefig(f, format="png", dpi=110)
     plt.close(fig)
+
+
+def _plot_panel(ax: Any, key: str, ours: float, theirs: float, anchor: str) -> None:
+    """One metric: two labelled bars, the anchor as a reference line."""
+    title, unit, higher_is_better = _PLOT_METRICS[key]
+    better = ours > theirs if higher_is_better else ours < theirs
+    colour = "#2e7d32" if better else ("#9e9e9e" if ours == theirs else "#c62828")
+    bars = ax.bar(["tokenlab", anchor], [ours, theirs], color=[colour, "#90a4ae"])
+    ax.axhline(theirs, color="black", linestyle="--", linewidth=0.8)
+    for bar, value in zip(bars, (ours, theirs)):
+        ax.annotate(
+            _fmt(value, 0 if value >= 100 else 2),
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
+    ratio = ours / theirs if theirs else float("nan")
+    arrow = "higher is better \u2191" if higher_is_better else "lower is better \u2193"
+    ax.set_title(f"{title}\n({arrow})", fontsize=9)
+    ax.set_ylabel(unit)
+    ax.set_ylim(0, max(ours, theirs) * 1.18 or 1)
+    ax.set_xlabel(f"tokenlab / {anchor} = {ratio:.2f}", fontsize=8)

@@ -1064,4 +1064,5 @@ def count_words_in_files(
 
 def file_progress(paths: Sequence[str], show_progress: bool) -> Progress:
     """A progress bar over the bytes of ``paths``."""
-    return Progress(total_size(paths), "Count words", enabled=progress_enabled(show_progress))
+    enabled = progress_enabled(show_progress)
+    return Progress(total_size(paths), "Count words", enabled=enabled, unit="B")

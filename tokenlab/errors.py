@@ -14,6 +14,7 @@ __all__ = [
     "CorpusError",
     "ModelFileError",
     "TokenlabError",
+    "VocabSizeWarning",
 ]
 
 
@@ -34,3 +35,20 @@ class CorpusError(TokenlabError, ValueError):
 
 class ModelFileError(TokenlabError, ValueError):
     """A tokenizer or vocabulary file is missing, truncated or malformed."""
+
+
+class VocabSizeWarning(UserWarning):
+    """The trained vocabulary is smaller than the ``vocab_size`` asked for.
+
+    SentencePiece refuses such a request ("Vocabulary size too high"); tokenlab
+    returns the vocabulary the corpus allows and says how large it is.
+    """
+
+    def __init__(self, algorithm: str, asked: int, reached: int) -> None:
+        super().__init__(
+            f"{algorithm}: vocab_size={asked} is not reachable on this corpus: the "
+            f"vocabulary has {reached} pieces (ask for at most {reached}, or train on "
+            "more text)"
+        )
+        self.asked = asked
+        self.reached = reached

@@ -264,7 +264,8 @@ class SentencePieceBPETrainer(SentencePieceOptions):
         merged: list[str] = []
         piece_id: dict[str, int] = {}
         history: list[tuple[int, int, int]] = []
-        with Progress(target, "Merges", enabled=progress_enabled(self.show_progress)) as bar:
+        enabled = progress_enabled(self.show_progress)
+        with Progress(target, "Merges", enabled=enabled, unit="merge") as bar:
             while len(merged) < target:
                 best = counter.best()
                 if best is None:

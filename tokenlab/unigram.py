@@ -336,7 +336,11 @@ class UnigramTrainer(SentencePieceOptions):
         )
         clock.lap("prepare")
         # 3. the seed pieces: characters and the most frequent substrings
-        pieces, scores = self._seeds(words, freqs, ends, kept, classes)
+        # (a phase of its own, long on big corpora: named on screen while it runs)
+        enabled = progress_enabled(self.show_progress)
+        with Progress(None, "Seed pieces", enabled=enabled, unit="piece") as bar:
+            pieces, scores = self._seeds(words, freqs, ends, kept, classes)
+            bar.update(len(pieces))
         clock.lap("seeds")
         # 4. EM and pruning, down to 1.1 x vocab_size pieces
         pieces, scores, rounds, loglik = self._em(pieces, scores, words, freqs)
@@ -386,7 +390,9 @@ class UnigramTrainer(SentencePieceOptions):
         ratio = max(len(pieces) / max(desired, 1), 1.0)
         planned = 1 + math.ceil(math.log(ratio) / -math.log(self.shrinking_factor))
         table = _WordTable(words, freqs, self.threads)
-        bar = Progress(planned, "EM rounds", enabled=progress_enabled(self.show_progress))
+        bar = Progress(
+            planned, "EM rounds", enabled=progress_enabled(self.show_progress), unit="round"
+        )
         with bar, table:
             while True:
                 for _ in range(self.num_sub_iterations):
