@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ._checks import check_bool, check_int, check_symbols
 from ._defaults import DEFAULTS, SENTENCEPIECE, SENTENCEPIECE_NORMALIZATIONS
+from ._pieces import BYTE, CONTROL, UNKNOWN, USER_DEFINED
 from .charsmap import CharsMap
 from .errors import ConfigError
 from .sp_pretokenize import count_sentence_words, count_sentence_words_in_files
@@ -35,9 +36,6 @@ __all__ = [
     "counting_options",
     "meta_pieces",
 ]
-
-#: SentencePiece's piece types (``ModelProto.SentencePiece.Type``).
-NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 
 #: The options of both SentencePiece trainers that change which words are counted
 #: (a counts file records them); the normalization is the trainer's normalizer.

@@ -25,7 +25,8 @@ from . import decoders, normalizers, pre_tokenizers, processors
 from ._defaults import ALGORITHMS as ALGORITHMS
 from ._defaults import DEFAULTS as DEFAULTS
 from ._defaults import SENTENCEPIECE_ALGORITHMS, check_algorithm, normalizer_of, pre_tokenizer_of
-from ._sp_options import NORMAL, SentencePieceOptions, charsmap_for
+from ._pieces import NORMAL
+from ._sp_options import SentencePieceOptions, charsmap_for
 from .bpe import BPETrainer
 from .corpus import decode_texts, iter_lines, require_text
 from .counts import CountSettings, WordCounts, check_tokenizer_counts, load_counts

@@ -38,8 +38,8 @@ from ._cli_stream import DEFAULT_BATCH_SIZE, decode_lines, encode_lines, is_inpu
 from ._defaults import ALGORITHMS as ALGORITHMS
 from ._defaults import DEFAULTS, SENTENCEPIECE, SENTENCEPIECE_NORMALIZATIONS
 from ._defaults import SENTENCEPIECE_ALGORITHMS as SENTENCEPIECE_ALGORITHMS
+from ._pieces import CONTROL, UNKNOWN
 from ._signals import Terminated, terminate_as_interrupt
-from ._sp_options import CONTROL, UNKNOWN
 from ._version import __version__
 from .corpus import default_corpus
 from .counts import count_files, prune, save_counts

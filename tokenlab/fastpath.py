@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._backend import BertEncoder, ByteLevelEncoder, SentencePieceEncoder, UnigramLattice
+from ._pieces import NORMAL, UNUSED, USER_DEFINED
 from .corpus import bert_word_rules
 from .models import (
     BPE,
@@ -33,7 +34,6 @@ from .models import (
     Unigram,
     WordPiece,
 )
-from .models._base import NORMAL, UNUSED, USER_DEFINED
 from .normalizers import SentencePieceNormalization, SentencePieceNormalizer
 from .pre_tokenizers import Metaspace, byte_level_setup, unicode_to_bytes
 

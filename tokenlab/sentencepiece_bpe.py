@@ -47,8 +47,8 @@ from typing import Any
 
 from ._backend import PairCounter
 from ._defaults import DEFAULTS, SENTENCEPIECE
+from ._pieces import NORMAL
 from ._progress import Progress, progress_enabled
-from ._sp_options import NORMAL
 from ._sp_options import SentencePieceOptions as SentencePieceOptions
 from ._sp_options import meta_pieces as meta_pieces
 from ._training import Stopwatch, TrainingStats, check_bool, check_counts

@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._defaults import SENTENCEPIECE_NORMALIZATIONS as SENTENCEPIECE_NORMALIZATIONS
+from ._pieces import BYTE, CONTROL, NORMAL, UNKNOWN, UNUSED, USER_DEFINED
 from .charsmap import CharsMap
 from .decoders import ByteFallback, Decoder, Fuse, Strip
 from .decoders import Metaspace as MetaspaceDecoder
@@ -44,7 +45,6 @@ from .decoders import Replace as ReplaceDecoder
 from .decoders import Sequence as DecoderSequence
 from .errors import ConfigError, ModelFileError
 from .models import BPE, SentencePieceBPE, SentencePieceUnigram, Unigram
-from .models._base import BYTE, CONTROL, NORMAL, UNKNOWN, UNUSED, USER_DEFINED
 from .normalizers import _COLLAPSE_SPACES as _COLLAPSE_SPACES
 from .normalizers import _STRIP_SPACES as _STRIP_SPACES
 from .normalizers import SentencePieceNormalization

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._pieces import BYTE, CONTROL, NORMAL, UNKNOWN, UNUSED, USER_DEFINED
 from ..errors import ModelFileError
 
 __all__ = [
@@ -54,10 +55,6 @@ def check_token_ids(kind: str, vocab: Mapping[str, int]) -> None:
                 f"{kind} model: token {token!r} has id {tid}, above the largest id "
                 f"{MAX_TOKEN_ID}; renumber the vocabulary"
             )
-
-
-#: SentencePiece's piece types (``ModelProto.SentencePiece.Type``).
-NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 
 
 class Model:
