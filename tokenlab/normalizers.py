@@ -43,8 +43,12 @@ Differences from ``tokenizers`` (0.23):
 - ``Precompiled`` splits text into extended grapheme clusters with the ``regex`` module's
   ``\\X``; HF uses the ``unicode-segmentation`` crate, whose Unicode version may differ for
   chars assigned recently. Like HF it rejects an empty charsmap.
-- Other HF normalizers (Prepend, StripAccents, ...) are not supported;
-  :func:`normalizer_from_dict` rejects them with :class:`~tokenlab.errors.ModelFileError`.
+- ``StripAccents`` removes the chars of Unicode category M (Mn, Mc, Me, ``regex``'s
+  tables) without decomposing first, as HF does (put an ``NFD`` or ``NFKD`` before it).
+- ``Prepend`` aligns the prepended text with the first char (HF: the same); ``Nmt`` is
+  HF's fixed list of deleted control chars and of chars mapped to a space (not
+  SentencePiece's ``nmt_nfkc``: no NFKC); the ``ByteLevel`` normalizer maps every UTF-8
+  byte to the GPT-2 char, each aligned with the char it comes from.
 
 SentencePiece (0.2.3) differences: :class:`NmtNfkc` builds its rules from Python's Unicode
 data (Unicode 14 on Python 3.11) while sentencepiece's table was made with Unicode 16, so
@@ -71,6 +75,7 @@ import regex
 from tokenlab._component import Component, dict_field
 from tokenlab.charsmap import CharsMap
 from tokenlab.errors import ConfigError, ModelFileError
+from tokenlab.pre_tokenizers import _byte_map as byte_map
 
 __all__ = [
     "NFC",
@@ -79,16 +84,20 @@ __all__ = [
     "NFKD",
     "NORMALIZER_TYPES",
     "BertNormalizer",
+    "ByteLevel",
     "Lowercase",
+    "Nmt",
     "NmtNfkc",
     "NormalizedString",
     "Normalizer",
     "Precompiled",
+    "Prepend",
     "Replace",
     "SentencePieceNormalization",
     "SentencePieceNormalizer",
     "Sequence",
     "Strip",
+    "StripAccents",
     "normalizer_from_dict",
 ]
 
@@ -204,36 +213,84 @@ class _UnicodeForm(Normalizer):
         if unicodedata.is_normalized(form, text):
             return _identity(ns)
         full = unicodedata.normalize(form, text)
-        # Segment starts: chars of combining class 0 (the first char always starts one).
-        starts = [i for i, c in enumerate(text) if i == 0 or unicodedata.combining(c) == 0]
-        starts.append(len(text))
-        spans: list[Span] = []
-        pos = 0  # how much of `full` is accounted for
-        k = 0
-        while k < len(starts) - 1:
-            seg_start = starts[k]
-            j = k + 1
-            # Grow the group until its normalization is what the whole-text normalization
-            # has at this position; composition/reordering across a boundary breaks that.
-            while True:
-                out = unicodedata.normalize(form, text[seg_start : starts[j]])
-                if full.startswith(out, pos) or j == len(starts) - 1:
-                    break
-                j += 1
-            if not full.startswith(out, pos) or (
-                j == len(starts) - 1 and pos + len(out) != len(full)
-            ):
-                # Never seen in practice; keep the invariant with one coarse group.
-                spans.extend([(seg_start, len(text))] * (len(full) - pos))
-                pos = len(full)
-                break
-            spans.extend([(seg_start, starts[j])] * len(out))
-            pos += len(out)
-            k = j
-        return ns._derive(full, spans)
+        if form in ("NFD", "NFKD"):
+            aligned = _decompose_aligned(ns, form, full)
+            if aligned is not None:
+                return aligned
+        return ns._derive(full, _segment_spans(text, form, full))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.form}
+
+
+def _decompose_aligned(ns: NormalizedString, form: _Form, full: str) -> NormalizedString | None:
+    """Decompose char by char and align like ``tokenizers``' NormalizedString.
+
+    The first char of a decomposition replaces its source char (same span); the others
+    are inserted and share the span of the source char before the current position.
+    Non-starters are then put in canonical order (stable sort by combining class), each
+    keeping its span. None when the chars do not add up to ``full`` (never seen).
+    """
+    text = ns.normalized
+    al = ns.alignments
+    chars: list[str] = []
+    spans: list[Span] = []
+    for i, c in enumerate(text):
+        d = unicodedata.normalize(form, c) if c >= "\xa0" else c
+        chars.append(d[0])
+        spans.append(al[i])
+        for extra in d[1:]:
+            # An inserted char copies the span of the char before the position reached.
+            chars.append(extra)
+            spans.append(al[i])
+    # Canonical ordering: sort every run of non-starters by combining class (stable).
+    k = 0
+    n = len(chars)
+    while k < n:
+        if unicodedata.combining(chars[k]) == 0:
+            k += 1
+            continue
+        j = k
+        while j < n and unicodedata.combining(chars[j]) != 0:
+            j += 1
+        if j - k > 1:
+            run = sorted(range(k, j), key=lambda x: unicodedata.combining(chars[x]))
+            chars[k:j], spans[k:j] = [chars[x] for x in run], [spans[x] for x in run]
+        k = j
+    if "".join(chars) != full:
+        return None
+    return NormalizedString(ns.original, full, spans)
+
+
+def _segment_spans(text: str, form: str, full: str) -> list[Span]:
+    """Spans for a composing form: each segment (from a char of combining class 0) is
+    normalized on its own and its output chars map to the whole segment; neighbouring
+    segments merge where composition or reordering crosses their boundary."""
+    starts = [i for i, c in enumerate(text) if i == 0 or unicodedata.combining(c) == 0]
+    starts.append(len(text))
+    spans: list[Span] = []
+    pos = 0  # how much of `full` is accounted for
+    k = 0
+    while k < len(starts) - 1:
+        seg_start = starts[k]
+        j = k + 1
+        # Grow the group until its normalization is what the whole-text normalization
+        # has at this position; composition/reordering across a boundary breaks that.
+        while True:
+            out = unicodedata.normalize(form, text[seg_start : starts[j]])
+            if full.startswith(out, pos) or j == len(starts) - 1:
+                break
+            j += 1
+        if not full.startswith(out, pos) or (
+            j == len(starts) - 1 and pos + len(out) != len(full)
+        ):
+            # Never seen in practice; keep the invariant with one coarse group.
+            spans.extend([(seg_start, len(text))] * (len(full) - pos))
+            break
+        spans.extend([(seg_start, starts[j])] * len(out))
+        pos += len(out)
+        k = j
+    return spans
 
 
 class NFC(_UnicodeForm):
@@ -606,6 +663,141 @@ class Sequence(Normalizer):
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "Sequence", "normalizers": [n.to_dict() for n in self.normalizers]}
+
+
+def _per_char(ns: NormalizedString, rewrite: Callable[[str], str]) -> NormalizedString:
+    """Rewrite ``ns`` char by char: each output char keeps the span of its source char."""
+    text = ns.normalized
+    parts: list[str] = []
+    spans: list[Span] = []
+    for i, c in enumerate(text):
+        out = rewrite(c)
+        parts.append(out)
+        spans.extend([(i, i + 1)] * len(out))
+    return ns._derive("".join(parts), spans)
+
+
+# HF's StripAccents tests "combining mark" with an old table (unicode-normalization-
+# alignments); the differences from the ``regex`` module's \p{M}, found by running every
+# code point through tokenizers 0.23: marks it keeps, and two it strips that are now So.
+_HF_KEPT_MARKS = (
+    "5C8-5C9 7FD 897-89F 8CA-8D3 9FE AFA-AFF B53-B55 C04 C3C CF3 D00 D3B-D3C D81 EBA ECE 1715 "
+    "180F 1ABF-1AF0 1CF7 1DF6-1DFA A82C A8FF 10D24-10D27 10D69-10D6D 10EAB-10EAC 10ECB-10ECF "
+    "10EF0-10EFF 10F46-10F50 10F82-10F85 11070 11073-11074 110C2 11145-11146 111C9 "
+    "111CE-111CF 11241 1133B 113B8-113C0 113C2 113C5 113C7-113CA 113CC-113D0 113D2 "
+    "113E1-113E2 1145E 1182C-1183A 11930-11935 11937-11938 1193B-1193E 11940 11942-11943 "
+    "119D1-119D7 119DA-119E0 119E4 11A01-11A0A 11A33-11A39 11A3B-11A3E 11A47 11A51-11A5B "
+    "11A8A-11A99 11B60-11B67 11D31-11D36 11D3A 11D3C-11D3D 11D3F-11D45 11D47 11D8A-11D8E "
+    "11D90-11D91 11D93-11D97 11DF0 11EF3-11EF6 11F00-11F01 11F03 11F34-11F3A 11F3E-11F42 "
+    "11F5A 13440 13447-13455 1611E-1612F 16F4F 16F7F-16F87 16FE4 16FF0-16FF1 1CF00-1CF2D "
+    "1CF30-1CF46 1D127-1D128 1D250-1D252 1D25B-1D25C 1D25F 1D280-1D281 1E08F 1E130-1E136 "
+    "1E2AE 1E2EC-1E2EF 1E4EC-1E4EF 1E5EE-1E5EF 1E6E3 1E6E6 1E6EE-1E6EF 1E6F5"
+)
+_HF_EXTRA_MARKS = "1CF2-1CF3"
+_MARK_RE = regex.compile(
+    f"[[\\p{{M}}--[{_hex_class(_HF_KEPT_MARKS)}]]{_hex_class(_HF_EXTRA_MARKS)}]", regex.V1
+)
+
+
+class StripAccents(Normalizer):
+    """Remove every combining mark (Unicode category M, in HF's older table), as
+    ``tokenizers`` does.
+
+    It does not decompose: put :class:`NFD` or :class:`NFKD` first to strip the accents
+    of precomposed chars.
+
+    >>> StripAccents().normalize_str("e\u0301\u0301o é")
+    'eo é'
+    """
+
+    def normalize_str(self, text: str) -> str:
+        return text if text.isascii() else _MARK_RE.sub("", text)
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        return _keep(_identity(ns), _MARK_RE)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "StripAccents"}
+
+
+class Prepend(Normalizer):
+    """Put ``prepend`` in front of a non-empty text (aligned with its first char).
+
+    Args:
+        prepend: The text to put in front (Llama 2 / Mistral files use ``"▁"``).
+
+    Raises:
+        ConfigError: ``prepend`` is not a string.
+
+    >>> Prepend("▁").normalize(NormalizedString.from_str("ab")).alignments
+    [(0, 1), (0, 1), (1, 2)]
+    """
+
+    def __init__(self, prepend: str) -> None:
+        if not isinstance(prepend, str):
+            raise ConfigError(f"Prepend needs a string, got {prepend!r}")
+        self.prepend = prepend
+
+    def normalize_str(self, text: str) -> str:
+        return self.prepend + text if text else text
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        text = ns.normalized
+        if not text or not self.prepend:
+            return _identity(ns)
+        spans = [(0, 1)] * len(self.prepend) + [(i, i + 1) for i in range(len(text))]
+        return ns._derive(self.prepend + text, spans)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Prepend", "prepend": self.prepend}
+
+
+# tokenizers' Nmt normalizer: these control chars are deleted, those become a space.
+_NMT_DELETE = "\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f"
+_NMT_DELETE_RE = regex.compile(f"[{_NMT_DELETE}]")
+_NMT_TO_SPACE = {
+    ord(c): " "
+    for c in "\t\n\x0c\r\u1680\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u2581\ufeff\ufffd"
+}
+
+
+class Nmt(Normalizer):
+    """``tokenizers``' ``Nmt``: delete C0 controls (but tab, LF, FF, CR), DEL, U+008F and
+    U+009F; turn tab, LF, FF, CR, U+1680, U+200B..U+200F, U+2028, U+2029, U+2581, U+FEFF
+    and U+FFFD into a space. No Unicode normalization (compare :class:`NmtNfkc`).
+
+    >>> Nmt().normalize_str("a\tb\x7fc\u200b")
+    'a bc '
+    """
+
+    def normalize_str(self, text: str) -> str:
+        return _NMT_DELETE_RE.sub("", text).translate(_NMT_TO_SPACE)
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        ns = _keep(_identity(ns), _NMT_DELETE_RE)
+        ns.normalized = ns.normalized.translate(_NMT_TO_SPACE)  # one char for one char
+        return ns
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Nmt"}
+
+
+class ByteLevel(Normalizer):
+    """Write every UTF-8 byte as its GPT-2 char (see ``pre_tokenizers.bytes_to_unicode``).
+
+    >>> ByteLevel().normalize(NormalizedString.from_str("é ")).normalized
+    'Ã©Ġ'
+    """
+
+    def normalize_str(self, text: str) -> str:
+        return byte_map(text)
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        return _per_char(ns, self.normalize_str)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "ByteLevel"}
+
 
 
 def _charsmap_from(blob: Any, who: str) -> CharsMap:
@@ -1030,6 +1222,10 @@ NORMALIZER_TYPES: dict[str, Callable[[dict[str, Any]], Normalizer]] = {
     "BertNormalizer": _bert_from_dict,
     "Precompiled": lambda d: Precompiled(_b64_charsmap(d, allow_null=False)),
     "Sequence": _sequence_from_dict,
+    "StripAccents": lambda d: StripAccents(),
+    "Prepend": lambda d: Prepend(dict_field(d, "prepend", str)),
+    "Nmt": lambda d: Nmt(),
+    "ByteLevel": lambda d: ByteLevel(),
     "NmtNfkc": lambda d: NmtNfkc(),
     "SentencePieceNormalizer": _sentencepiece_from_dict,
 }
