@@ -517,7 +517,10 @@ class CTC(Decoder):
     def __init__(
         self, pad_token: str = "<pad>", word_delimiter_token: str = "|", cleanup: bool = True
     ) -> None:
-        for name, value in (("pad_token", pad_token), ("word_delimiter_token", word_delimiter_token)):
+        for name, value in (
+            ("pad_token", pad_token),
+            ("word_delimiter_token", word_delimiter_token),
+        ):
             if not isinstance(value, str):
                 raise ConfigError(f"CTC decoder {name} must be a string, got {value!r}")
         self.pad_token = pad_token

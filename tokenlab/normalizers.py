@@ -17,12 +17,13 @@ Every normalizer has two paths that always agree on the text:
   give, for every normalized char, the span of the ORIGINAL string it came from.
 
 Alignment rules: ``Lowercase`` maps each output char of ``c.lower()`` to the span of ``c``.
-The Unicode forms normalize each segment starting at a char of canonical combining class 0
-on its own and map every output char to its segment's span; where that does not reproduce
-the normalization of the whole text (composition or reordering across segments, e.g.
-Hangul jamo) neighbouring segments are merged. ``Replace`` maps the replacement chars to
-the span of the match. ``BertNormalizer`` maps every kept char to itself, the spaces it puts
-around a CJK ideograph to that ideograph, and its accent stripping follows the NFD rules.
+The Unicode forms align as ``tokenizers``' NormalizedString does: the first char of a
+decomposition keeps the span of its source char and the others share the span of the
+char before them; a composed char keeps the span of its starter (``"e"`` + U+0301 ->
+``"é"`` at ``(0, 1)``); canonical reordering moves spans with their chars. ``Replace``
+maps the replacement chars to the span of the match. ``BertNormalizer`` maps every kept
+char to itself, the spaces it puts around a CJK ideograph to that ideograph, and its
+accent stripping follows the NFD rules.
 
 Differences from ``tokenizers`` (0.23):
 
@@ -213,10 +214,9 @@ class _UnicodeForm(Normalizer):
         if unicodedata.is_normalized(form, text):
             return _identity(ns)
         full = unicodedata.normalize(form, text)
-        if form in ("NFD", "NFKD"):
-            aligned = _decompose_aligned(ns, form, full)
-            if aligned is not None:
-                return aligned
+        aligned = _decompose_aligned(ns, form, full)
+        if aligned is not None:
+            return aligned
         return ns._derive(full, _segment_spans(text, form, full))
 
     def to_dict(self) -> dict[str, Any]:
@@ -224,45 +224,80 @@ class _UnicodeForm(Normalizer):
 
 
 def _decompose_aligned(ns: NormalizedString, form: _Form, full: str) -> NormalizedString | None:
-    """Decompose char by char and align like ``tokenizers``' NormalizedString.
+    """Normalize and align like ``tokenizers``' NormalizedString (its normalization crate
+    reports, for every output char, how it changes the char count).
 
-    The first char of a decomposition replaces its source char (same span); the others
-    are inserted and share the span of the source char before the current position.
-    Non-starters are then put in canonical order (stable sort by combining class), each
-    keeping its span. None when the chars do not add up to ``full`` (never seen).
+    Decomposition: the first char of a decomposition replaces its source char, the
+    others are inserted. Canonical ordering moves chars with their marks. Composition
+    folds a char into its starter; the starter then consumes the chars that char
+    consumed. The spans follow tokenizers' transform: a replacing char takes the span of
+    the next unconsumed source char, an inserted one the span of the char before it.
+    None when the chars do not add up to ``full`` (never seen).
     """
-    text = ns.normalized
-    al = ns.alignments
-    chars: list[str] = []
-    spans: list[Span] = []
-    for i, c in enumerate(text):
-        d = unicodedata.normalize(form, c) if c >= "\xa0" else c
-        chars.append(d[0])
-        spans.append(al[i])
-        for extra in d[1:]:
-            # An inserted char copies the span of the char before the position reached.
-            chars.append(extra)
-            spans.append(al[i])
-    # Canonical ordering: sort every run of non-starters by combining class (stable).
-    k = 0
-    n = len(chars)
-    while k < n:
-        if unicodedata.combining(chars[k]) == 0:
-            k += 1
-            continue
-        j = k
-        while j < n and unicodedata.combining(chars[j]) != 0:
-            j += 1
-        if j - k > 1:
-            run = sorted(range(k, j), key=lambda x: unicodedata.combining(chars[x]))
-            chars[k:j], spans[k:j] = [chars[x] for x in run], [spans[x] for x in run]
-        k = j
-    if "".join(chars) != full:
+    decompose: _Form = "NFD" if form in ("NFD", "NFC") else "NFKD"
+    items: list[tuple[str, int]] = []  # (char, change): 0 replaces, 1 inserts, -k removes k
+    for c in ns.normalized:
+        d = unicodedata.normalize(decompose, c) if c >= "\xa0" else c
+        items.append((d[0], 0))
+        items.extend((extra, 1) for extra in d[1:])
+    _canonical_order(items)
+    if form in ("NFC", "NFKC"):
+        items = _compose(items)
+    if "".join(c for c, _ in items) != full:
         return None
+    al = ns.alignments
+    spans: list[Span] = []
+    offset = 0  # source chars consumed so far
+    for _, change in items:
+        if change > 0:
+            spans.append(al[offset - 1] if offset else (al[0][0], al[0][0]))
+        else:
+            spans.append(al[offset])
+            offset += 1 - change
     return NormalizedString(ns.original, full, spans)
 
 
-def _segment_spans(text: str, form: str, full: str) -> list[Span]:
+def _canonical_order(items: list[tuple[str, int]]) -> None:
+    """Sort every run of non-starters by combining class (stable), in place."""
+    k, n = 0, len(items)
+    while k < n:
+        if unicodedata.combining(items[k][0]) == 0:
+            k += 1
+            continue
+        j = k
+        while j < n and unicodedata.combining(items[j][0]) != 0:
+            j += 1
+        items[k:j] = sorted(items[k:j], key=lambda it: unicodedata.combining(it[0]))
+        k = j
+
+
+def _consumed(change: int) -> int:
+    return 0 if change > 0 else 1 - change
+
+
+def _compose(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Canonical composition (UAX #15), carrying each char's change in count."""
+    out: list[tuple[str, int]] = []
+    starter = -1  # index in out of the last starter, -1: none yet
+    last_ccc = -1  # combining class of the last char kept after it, -1: none
+    for c, change in items:
+        ccc = unicodedata.combining(c)
+        if starter >= 0 and (last_ccc == -1 or (last_ccc != 0 and last_ccc < ccc)):
+            base, base_change = out[starter]
+            both = unicodedata.normalize("NFC", base + c)
+            if len(both) == 1 and both != base + c:
+                used = _consumed(base_change) + _consumed(change)
+                out[starter] = (both, 1 - used if used else 1)
+                continue
+        if ccc == 0:
+            starter, last_ccc = len(out), -1
+        else:
+            last_ccc = ccc
+        out.append((c, change))
+    return out
+
+
+def _segment_spans(text: str, form: _Form, full: str) -> list[Span]:
     """Spans for a composing form: each segment (from a char of combining class 0) is
     normalized on its own and its output chars map to the whole segment; neighbouring
     segments merge where composition or reordering crosses their boundary."""
@@ -281,9 +316,7 @@ def _segment_spans(text: str, form: str, full: str) -> list[Span]:
             if full.startswith(out, pos) or j == len(starts) - 1:
                 break
             j += 1
-        if not full.startswith(out, pos) or (
-            j == len(starts) - 1 and pos + len(out) != len(full)
-        ):
+        if not full.startswith(out, pos) or (j == len(starts) - 1 and pos + len(out) != len(full)):
             # Never seen in practice; keep the invariant with one coarse group.
             spans.extend([(seg_start, len(text))] * (len(full) - pos))
             break
@@ -797,7 +830,6 @@ class ByteLevel(Normalizer):
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "ByteLevel"}
-
 
 
 def _charsmap_from(blob: Any, who: str) -> CharsMap:

@@ -33,6 +33,9 @@ Differences from ``tokenizers`` (0.23), all deliberate or out of scope:
   interval, so HF splits cl100k's ``\\p{N}{1,3}+`` into runs of ANY number of digits. We
   follow the ``regex`` module and tiktoken (possessive: at most three digits). A
   ``tokenizer.json`` whose Split pattern relies on Oniguruma's reading splits differently.
+  ``Split.to_dict`` writes such an interval as an atomic group, ``(?>\\p{N}{1,3})``,
+  which both engines read as tiktoken does, so a written file encodes the same in
+  ``tokenizers``; reading it back gives the named pattern again (and its native scanner).
 - ``ByteLevel(add_prefix_space=True)`` follows HF: a space is added unless the piece
   already starts with ``" "`` -- a piece starting with a tab or newline still gets one.
 - ``trim_offsets`` is stored and round-tripped only; like HF it affects post-processing,
@@ -85,8 +88,8 @@ __all__ = [
     "FixedLength",
     "Metaspace",
     "PreToken",
-    "Punctuation",
     "PreTokenizer",
+    "Punctuation",
     "Sequence",
     "Split",
     "UnicodeScripts",
@@ -429,6 +432,29 @@ class BertPreTokenizer(PreTokenizer):
         return {"type": "BertPreTokenizer"}
 
 
+# An atom (\p{..}, an escape, a class or a plain char) with a possessive interval
+# quantifier X{n,m}+, which Oniguruma reads as (X{n,m})+.
+_POSSESSIVE_INTERVAL = regex.compile(
+    r"(\\[pP]\{[^}]*\}|\\.|\[(?:\\.|[^\]\\])*\]|[^\\\[\](){}|?*+])(\{\d+(?:,\d*)?\})\+"
+)
+
+
+def onig_pattern(pattern: str) -> str:
+    r"""``pattern`` with every possessive interval ``X{n,m}+`` written ``(?>X{n,m})``.
+
+    Both ``regex`` and Oniguruma read the atomic group as tiktoken reads the possessive
+    interval; Oniguruma alone reads ``X{n,m}+`` as ``(X{n,m})+``.
+
+    >>> print(onig_pattern(r"\p{N}{1,3}+|a"))
+    (?>\p{N}{1,3})|a
+    """
+    return _POSSESSIVE_INTERVAL.sub(r"(?>\1\2)", pattern)
+
+
+#: The written (Oniguruma-safe) form of each named pattern -> the named pattern.
+_FROM_ONIG = {onig_pattern(p): p for p in (*PATTERNS.values(), *SCAN_PATTERNS.values())}
+
+
 _BEHAVIORS = {
     "removed": "Removed",
     "isolated": "Isolated",
@@ -482,6 +508,8 @@ class Split(PreTokenizer):
             )
         if not isinstance(pattern, str) or not pattern:
             raise ConfigError(f"Split pattern must be a non-empty string, got {pattern!r}")
+        if not literal:
+            pattern = _FROM_ONIG.get(pattern, pattern)
         try:
             self._re = regex.compile(regex.escape(pattern) if literal else pattern)
         except regex.error as e:
@@ -535,7 +563,9 @@ class Split(PreTokenizer):
     def to_dict(self) -> dict[str, Any]:
         return {
             "type": "Split",
-            "pattern": {"String" if self.literal else "Regex": self.pattern},
+            "pattern": {"String": self.pattern}
+            if self.literal
+            else {"Regex": onig_pattern(self.pattern)},
             "behavior": _BEHAVIORS[self.behavior],
             "invert": self.invert,
         }
@@ -742,7 +772,12 @@ _HF_SCRIPTLESS = (
 )
 _SCRIPTLESS_RE = regex.compile(f"[{_hex_class(_HF_SCRIPTLESS)}]")
 # Chars whose script Unicode changed since tokenizers' table was made (found likewise).
-_HF_SCRIPT_OF = {"\u0589": "COMMON", "\u061c": "COMMON", "\u0953": "DEVANAGARI", "\u0954": "DEVANAGARI"}
+_HF_SCRIPT_OF = {
+    "\u0589": "COMMON",
+    "\u061c": "COMMON",
+    "\u0953": "DEVANAGARI",
+    "\u0954": "DEVANAGARI",
+}
 
 
 @functools.lru_cache(maxsize=1)

