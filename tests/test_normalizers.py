@@ -383,7 +383,13 @@ def test_bert_normalizer_alignments_point_at_sources(text: str) -> None:
         assert len(ns.alignments) == len(ns.normalized)
         for c, (s, e) in zip(ns.normalized, ns.alignments):
             assert 0 <= s < e <= len(text)
-            assert c in n.normalize_str(text[s:e]), (options, c, text[s:e])
+            # Canonical reordering moves a mark to the span of the char whose place it
+            # takes (tokenizers' rule, compared with tokenizers in test_hf_components).
+            assert c in n.normalize_str(text[s:e]) or unicodedata.combining(c), (
+                options,
+                c,
+                text[s:e],
+            )
 
 
 def _hf_bert() -> list[tuple[Any, BertNormalizer]]:

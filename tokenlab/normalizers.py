@@ -795,12 +795,12 @@ _NMT_TO_SPACE = {
 
 
 class Nmt(Normalizer):
-    """``tokenizers``' ``Nmt``: delete C0 controls (but tab, LF, FF, CR), DEL, U+008F and
+    r"""``tokenizers``' ``Nmt``: delete C0 controls (but tab, LF, FF, CR), DEL, U+008F and
     U+009F; turn tab, LF, FF, CR, U+1680, U+200B..U+200F, U+2028, U+2029, U+2581, U+FEFF
     and U+FFFD into a space. No Unicode normalization (compare :class:`NmtNfkc`).
 
-    >>> Nmt().normalize_str("a\tb\x7fc\u200b")
-    'a bc '
+    >>> Nmt().normalize_str("a\x01b\x7fc\u200bd\ne")
+    'abc d e'
     """
 
     def normalize_str(self, text: str) -> str:

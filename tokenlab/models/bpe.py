@@ -100,11 +100,9 @@ class BPE(CachedModel):
         self._table = MergeTable(triples)
         self._pair_ranks: dict[tuple[int, int], tuple[int, int]] | None = None
 
-    def tokenize(self, word: str) -> WordTokens:
-        """Encode one word (see :meth:`CachedModel.tokenize`); with dropout, uncached."""
-        if self.dropout:
-            return self._encode_word(word)
-        return super().tokenize(word)
+    @property
+    def _cacheable(self) -> bool:
+        return not self.dropout  # each call draws anew
 
     def _merge_with_dropout(self, ids: list[int]) -> tuple[list[int], list[int]]:
         """Merge ``ids`` lowest rank first, skipping each merge with probability dropout.
