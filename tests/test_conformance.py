@@ -35,6 +35,7 @@ import base64
 import functools
 import importlib.util
 import os
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -241,3 +242,17 @@ def test_published_files_take_the_fast_path(name: str) -> None:
     if name in TIKTOKEN_FILES:
         options = {"pattern": TIKTOKEN_FILES[name][1], "special_tokens": {"<|endoftext|>": 1 << 20}}
     assert fast_path_taken(load(path, **options))
+
+
+@pytest.mark.parametrize("name", sorted(SP_FILES))
+def test_unknown_piece_decodes_like_sentencepiece(name: str) -> None:
+    # sentencepiece writes its unknown piece " ⁇ "; random id lists with it, in any place.
+    spm = pytest.importorskip("sentencepiece")
+    path = _package_file(*SP_FILES[name])
+    sp = spm.SentencePieceProcessor(model_file=path)
+    ours = load(path)
+    rng = random.Random(14)
+    normal = [i for i in range(sp.get_piece_size()) if not sp.is_control(i)]
+    for _ in range(300):
+        ids = [sp.unk_id() if rng.random() < 0.3 else rng.choice(normal) for _ in range(6)]
+        assert ours.decode(ids) == sp.decode(ids), ids
