@@ -131,9 +131,9 @@ def test_from_dict_defaults_and_errors() -> None:
     assert decoder_from_dict(None) is None
     assert decoder_from_dict({"type": "ByteLevel"}) == ByteLevel(True, True, True)
     assert decoder_from_dict({"type": "BPEDecoder"}) == BPEDecoder("</w>")
-    # CTC is not supported (the message lists what is).
+    # An unknown type: the message lists the supported ones.
     with pytest.raises(ModelFileError, match="WordPiece"):
-        decoder_from_dict({"type": "CTC"})
+        decoder_from_dict({"type": "Unheard"})
     with pytest.raises(ModelFileError):
         decoder_from_dict({"type": "Sequence"})
     with pytest.raises(ModelFileError):

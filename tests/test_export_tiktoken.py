@@ -37,7 +37,7 @@ from tokenlab.export.tiktoken import (
     write_tiktoken,
 )
 from tokenlab.models import BPE, TiktokenBPE, WordPiece
-from tokenlab.pre_tokenizers import bytes_to_unicode
+from tokenlab.pre_tokenizers import bytes_to_unicode, onig_pattern
 
 
 def pydoc_lines() -> list[str]:
@@ -205,9 +205,12 @@ def test_missing_pattern_and_detection(tmp_path: Path) -> None:
         Tokenizer.from_file(plain)
     tok = Tokenizer.from_file(plain, name="cl100k_base")
     assert tok.pre_tokenizer is not None
+    # Written for Oniguruma: the possessive interval as an atomic group (see
+    # test_exported_tokenizer_json_encodes_like_tiktoken_in_tokenizers).
     assert tok.pre_tokenizer.to_dict()["pretokenizers"][0]["pattern"] == {
-        "Regex": PUBLISHED_ENCODINGS["cl100k_base"][0]
+        "Regex": onig_pattern(PUBLISHED_ENCODINGS["cl100k_base"][0])
     }
+    assert tok.pre_tokenizer.pre_tokenizers[0].pattern == PUBLISHED_ENCODINGS["cl100k_base"][0]
     assert tok.token_to_id("<|endofprompt|>") == 100276
 
 
@@ -267,6 +270,42 @@ def test_published_parity(published: dict[str, Path], name: str) -> None:
         assert tok.decode(tok.encode(mixed).ids, skip_special_tokens=False) == mixed
     # The gzip-compressed file reads the same; write_tiktoken gives back the same file.
     assert read_tiktoken_ranks(path) == load_tiktoken_bpe(str(path))
+
+
+DIGITS = [
+    "1995 2024-12-07 1234567890 3.14159265 0x1F2E3D 1e-9 ١٢٣٤٥ ٣ ½ ⅷ 12,345,678.90",
+    "x1234y 99999 a1b22c333d4444 ＡＢ１２３４５ 𝟙𝟚𝟛𝟜",
+    "\n".join(f"{i:>8} {i * i} {i**3}" for i in range(0, 3000, 37)),
+]
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+def test_exported_tokenizer_json_encodes_like_tiktoken_in_tokenizers(
+    published: dict[str, Path], name: str, tmp_path: Path
+) -> None:
+    # What `tokenlab convert NAME.tiktoken` writes must encode in tokenizers (Oniguruma)
+    # exactly as tiktoken encodes, digits included, and load back with its fast path.
+    tk = pytest.importorskip("tokenizers")
+    tiktoken = pytest.importorskip("tiktoken")
+    from tiktoken.load import load_tiktoken_bpe
+
+    path = published[name]
+    tok = Tokenizer.from_file(path)
+    out = tmp_path / "tokenizer.json"
+    tok.save(out)
+    hf = tk.Tokenizer.from_file(str(out))
+    pattern, specials = PUBLISHED_ENCODINGS[name]
+    enc = tiktoken.Encoding(
+        name, pat_str=pattern, mergeable_ranks=load_tiktoken_bpe(str(path)), special_tokens=specials
+    )
+    lines = DIGITS + texts()["code"].splitlines()[:1500] + multilingual_lines(500)
+    for text in lines:
+        expected = enc.encode_ordinary(text)
+        assert hf.encode(text, add_special_tokens=False).ids == expected, text
+        assert tok.encode(text).ids == expected
+    back = Tokenizer.from_file(out)
+    assert back.pre_tokenizer == tok.pre_tokenizer
+    assert back.encode(DIGITS[2]).ids == enc.encode_ordinary(DIGITS[2])
 
 
 def test_published_gzip_and_rewrite(published: dict[str, Path], tmp_path: Path) -> None:

@@ -244,7 +244,7 @@ def test_dict_round_trip(pre: PreTokenizer) -> None:
 def test_from_dict_errors() -> None:
     assert pre_tokenizer_from_dict(None) is None
     with pytest.raises(ModelFileError, match="Metaspace"):
-        pre_tokenizer_from_dict({"type": "Punctuation"})
+        pre_tokenizer_from_dict({"type": "Unheard"})
     with pytest.raises(ModelFileError):
         pre_tokenizer_from_dict({"type": "Split", "pattern": "x", "behavior": "Isolated"})
     with pytest.raises(ModelFileError, match="behavior"):

@@ -38,8 +38,8 @@ Matches ``tokenizers`` (0.23) on these points, which are easy to get wrong:
 Deliberate differences: ``Strip`` with ``stop`` larger than a token panics in
 ``tokenizers``; here it strips what there is. ``Replace`` regexes run on the ``regex``
 module, not Oniguruma (see :mod:`tokenlab.pre_tokenizers` for the known differences).
-The CTC decoder is not supported; :func:`decoder_from_dict` rejects it with
-:class:`~tokenlab.errors.ModelFileError`.
+``CTC`` collapses repeats, drops ``pad_token`` and, with ``cleanup``, writes the word
+delimiter as a space, as ``tokenizers`` does.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ from tokenlab.pre_tokenizers import _metaspace_from_dict as metaspace_options
 from tokenlab.pre_tokenizers import bytes_to_unicode
 
 __all__ = [
+    "CTC",
     "DECODER_TYPES",
     "BPEDecoder",
     "ByteFallback",
@@ -493,6 +494,64 @@ class Replace(Decoder):
         }
 
 
+class CTC(Decoder):
+    """Decode the output of a CTC model (wav2vec2): collapse repeats, drop padding.
+
+    Consecutive equal tokens become one; ``pad_token`` is removed from every token; with
+    ``cleanup`` the WordPiece cleanup runs and ``word_delimiter_token`` becomes a space
+    (``tokenizers`` replaces the delimiter only when ``cleanup`` is on); empty tokens
+    are dropped.
+
+    Args:
+        pad_token: The blank token.
+        word_delimiter_token: The token between words.
+        cleanup: Tidy English artefacts and write the delimiter as a space.
+
+    Raises:
+        ConfigError: A token is not a string.
+
+    >>> CTC().decode("<pad> h e e l l <pad> l o | | w".split())
+    'hello w'
+    """
+
+    def __init__(
+        self, pad_token: str = "<pad>", word_delimiter_token: str = "|", cleanup: bool = True
+    ) -> None:
+        for name, value in (
+            ("pad_token", pad_token),
+            ("word_delimiter_token", word_delimiter_token),
+        ):
+            if not isinstance(value, str):
+                raise ConfigError(f"CTC decoder {name} must be a string, got {value!r}")
+        self.pad_token = pad_token
+        self.word_delimiter_token = word_delimiter_token
+        self.cleanup = bool(cleanup)
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        previous: str | None = None
+        for token in tokens:
+            if token == previous:
+                continue
+            previous = token
+            text = token.replace(self.pad_token, "") if self.pad_token else token
+            if self.cleanup:
+                text = _cleanup(text)
+                if self.word_delimiter_token:
+                    text = text.replace(self.word_delimiter_token, " ")
+            if text:
+                out.append(text)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "CTC",
+            "pad_token": self.pad_token,
+            "word_delimiter_token": self.word_delimiter_token,
+            "cleanup": self.cleanup,
+        }
+
+
 class Sequence(Decoder):
     """Chain decoders: each stage's ``decode_chain`` output is the next stage's input.
 
@@ -619,6 +678,11 @@ def _replace_from_dict(d: dict[str, Any]) -> Replace:
 #: ``tokenizer.json`` decoder ``type`` -> the builder of that decoder from its dict:
 #: the one table :func:`decoder_from_dict` reads.
 DECODER_TYPES: dict[str, Callable[[dict[str, Any]], Decoder]] = {
+    "CTC": lambda d: CTC(
+        dict_field(d, "pad_token", str, "<pad>"),
+        dict_field(d, "word_delimiter_token", str, "|"),
+        dict_field(d, "cleanup", bool, True),
+    ),
     "ByteLevel": _byte_level_from_dict,
     "BPEDecoder": _bpe_from_dict,
     "WordPiece": _wordpiece_from_dict,

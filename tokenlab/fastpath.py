@@ -81,8 +81,13 @@ def fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
     pattern, prefix = split
     if type(model) is TiktokenBPE:
         return ByteLevelEncoder.from_ranks(pattern, model.ranks, prefix)
-    if type(model) is not BPE or model.continuing_subword_prefix or model.end_of_word_suffix:
-        return None
+    if (
+        type(model) is not BPE
+        or model.continuing_subword_prefix
+        or model.end_of_word_suffix
+        or model.dropout
+    ):
+        return None  # dropout is random per call: only the model's own loop does it
     to_byte = unicode_to_bytes()
     vocab = model.vocab
     chars = sorted(to_byte, key=to_byte.__getitem__)

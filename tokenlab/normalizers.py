@@ -17,12 +17,13 @@ Every normalizer has two paths that always agree on the text:
   give, for every normalized char, the span of the ORIGINAL string it came from.
 
 Alignment rules: ``Lowercase`` maps each output char of ``c.lower()`` to the span of ``c``.
-The Unicode forms normalize each segment starting at a char of canonical combining class 0
-on its own and map every output char to its segment's span; where that does not reproduce
-the normalization of the whole text (composition or reordering across segments, e.g.
-Hangul jamo) neighbouring segments are merged. ``Replace`` maps the replacement chars to
-the span of the match. ``BertNormalizer`` maps every kept char to itself, the spaces it puts
-around a CJK ideograph to that ideograph, and its accent stripping follows the NFD rules.
+The Unicode forms align as ``tokenizers``' NormalizedString does: the first char of a
+decomposition keeps the span of its source char and the others share the span of the
+char before them; a composed char keeps the span of its starter (``"e"`` + U+0301 ->
+``"é"`` at ``(0, 1)``); canonical reordering moves spans with their chars. ``Replace``
+maps the replacement chars to the span of the match. ``BertNormalizer`` maps every kept
+char to itself, the spaces it puts around a CJK ideograph to that ideograph, and its
+accent stripping follows the NFD rules.
 
 Differences from ``tokenizers`` (0.23):
 
@@ -43,8 +44,12 @@ Differences from ``tokenizers`` (0.23):
 - ``Precompiled`` splits text into extended grapheme clusters with the ``regex`` module's
   ``\\X``; HF uses the ``unicode-segmentation`` crate, whose Unicode version may differ for
   chars assigned recently. Like HF it rejects an empty charsmap.
-- Other HF normalizers (Prepend, StripAccents, ...) are not supported;
-  :func:`normalizer_from_dict` rejects them with :class:`~tokenlab.errors.ModelFileError`.
+- ``StripAccents`` removes the chars of Unicode category M (Mn, Mc, Me, ``regex``'s
+  tables) without decomposing first, as HF does (put an ``NFD`` or ``NFKD`` before it).
+- ``Prepend`` aligns the prepended text with the first char (HF: the same); ``Nmt`` is
+  HF's fixed list of deleted control chars and of chars mapped to a space (not
+  SentencePiece's ``nmt_nfkc``: no NFKC); the ``ByteLevel`` normalizer maps every UTF-8
+  byte to the GPT-2 char, each aligned with the char it comes from.
 
 SentencePiece (0.2.3) differences: :class:`NmtNfkc` builds its rules from Python's Unicode
 data (Unicode 14 on Python 3.11) while sentencepiece's table was made with Unicode 16, so
@@ -71,6 +76,7 @@ import regex
 from tokenlab._component import Component, dict_field
 from tokenlab.charsmap import CharsMap
 from tokenlab.errors import ConfigError, ModelFileError
+from tokenlab.pre_tokenizers import _byte_map as byte_map
 
 __all__ = [
     "NFC",
@@ -79,16 +85,20 @@ __all__ = [
     "NFKD",
     "NORMALIZER_TYPES",
     "BertNormalizer",
+    "ByteLevel",
     "Lowercase",
+    "Nmt",
     "NmtNfkc",
     "NormalizedString",
     "Normalizer",
     "Precompiled",
+    "Prepend",
     "Replace",
     "SentencePieceNormalization",
     "SentencePieceNormalizer",
     "Sequence",
     "Strip",
+    "StripAccents",
     "normalizer_from_dict",
 ]
 
@@ -204,36 +214,116 @@ class _UnicodeForm(Normalizer):
         if unicodedata.is_normalized(form, text):
             return _identity(ns)
         full = unicodedata.normalize(form, text)
-        # Segment starts: chars of combining class 0 (the first char always starts one).
-        starts = [i for i, c in enumerate(text) if i == 0 or unicodedata.combining(c) == 0]
-        starts.append(len(text))
-        spans: list[Span] = []
-        pos = 0  # how much of `full` is accounted for
-        k = 0
-        while k < len(starts) - 1:
-            seg_start = starts[k]
-            j = k + 1
-            # Grow the group until its normalization is what the whole-text normalization
-            # has at this position; composition/reordering across a boundary breaks that.
-            while True:
-                out = unicodedata.normalize(form, text[seg_start : starts[j]])
-                if full.startswith(out, pos) or j == len(starts) - 1:
-                    break
-                j += 1
-            if not full.startswith(out, pos) or (
-                j == len(starts) - 1 and pos + len(out) != len(full)
-            ):
-                # Never seen in practice; keep the invariant with one coarse group.
-                spans.extend([(seg_start, len(text))] * (len(full) - pos))
-                pos = len(full)
-                break
-            spans.extend([(seg_start, starts[j])] * len(out))
-            pos += len(out)
-            k = j
-        return ns._derive(full, spans)
+        aligned = _decompose_aligned(ns, form, full)
+        if aligned is not None:
+            return aligned
+        return ns._derive(full, _segment_spans(text, form, full))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.form}
+
+
+def _decompose_aligned(ns: NormalizedString, form: _Form, full: str) -> NormalizedString | None:
+    """Normalize and align like ``tokenizers``' NormalizedString (its normalization crate
+    reports, for every output char, how it changes the char count).
+
+    Decomposition: the first char of a decomposition replaces its source char, the
+    others are inserted. Canonical ordering moves chars with their marks. Composition
+    folds a char into its starter; the starter then consumes the chars that char
+    consumed. The spans follow tokenizers' transform: a replacing char takes the span of
+    the next unconsumed source char, an inserted one the span of the char before it.
+    None when the chars do not add up to ``full`` (never seen).
+    """
+    decompose: _Form = "NFD" if form in ("NFD", "NFC") else "NFKD"
+    items: list[tuple[str, int]] = []  # (char, change): 0 replaces, 1 inserts, -k removes k
+    for c in ns.normalized:
+        d = unicodedata.normalize(decompose, c) if c >= "\xa0" else c
+        items.append((d[0], 0))
+        items.extend((extra, 1) for extra in d[1:])
+    _canonical_order(items)
+    if form in ("NFC", "NFKC"):
+        items = _compose(items)
+    if "".join(c for c, _ in items) != full:
+        return None
+    al = ns.alignments
+    spans: list[Span] = []
+    offset = 0  # source chars consumed so far
+    for _, change in items:
+        if change > 0:
+            spans.append(al[offset - 1] if offset else (al[0][0], al[0][0]))
+        else:
+            spans.append(al[offset])
+            offset += 1 - change
+    return NormalizedString(ns.original, full, spans)
+
+
+def _canonical_order(items: list[tuple[str, int]]) -> None:
+    """Sort every run of non-starters by combining class (stable), in place."""
+    k, n = 0, len(items)
+    while k < n:
+        if unicodedata.combining(items[k][0]) == 0:
+            k += 1
+            continue
+        j = k
+        while j < n and unicodedata.combining(items[j][0]) != 0:
+            j += 1
+        items[k:j] = sorted(items[k:j], key=lambda it: unicodedata.combining(it[0]))
+        k = j
+
+
+def _consumed(change: int) -> int:
+    return 0 if change > 0 else 1 - change
+
+
+def _compose(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Canonical composition (UAX #15), carrying each char's change in count."""
+    out: list[tuple[str, int]] = []
+    starter = -1  # index in out of the last starter, -1: none yet
+    last_ccc = -1  # combining class of the last char kept after it, -1: none
+    for c, change in items:
+        ccc = unicodedata.combining(c)
+        if starter >= 0 and (last_ccc == -1 or (last_ccc != 0 and last_ccc < ccc)):
+            base, base_change = out[starter]
+            both = unicodedata.normalize("NFC", base + c)
+            if len(both) == 1 and both != base + c:
+                used = _consumed(base_change) + _consumed(change)
+                out[starter] = (both, 1 - used if used else 1)
+                continue
+        if ccc == 0:
+            starter, last_ccc = len(out), -1
+        else:
+            last_ccc = ccc
+        out.append((c, change))
+    return out
+
+
+def _segment_spans(text: str, form: _Form, full: str) -> list[Span]:
+    """Spans for a composing form: each segment (from a char of combining class 0) is
+    normalized on its own and its output chars map to the whole segment; neighbouring
+    segments merge where composition or reordering crosses their boundary."""
+    starts = [i for i, c in enumerate(text) if i == 0 or unicodedata.combining(c) == 0]
+    starts.append(len(text))
+    spans: list[Span] = []
+    pos = 0  # how much of `full` is accounted for
+    k = 0
+    while k < len(starts) - 1:
+        seg_start = starts[k]
+        j = k + 1
+        # Grow the group until its normalization is what the whole-text normalization
+        # has at this position; composition/reordering across a boundary breaks that.
+        while True:
+            out = unicodedata.normalize(form, text[seg_start : starts[j]])
+            if full.startswith(out, pos) or j == len(starts) - 1:
+                break
+            j += 1
+        if not full.startswith(out, pos) or (j == len(starts) - 1 and pos + len(out) != len(full)):
+            # Never seen in practice; keep the invariant with one coarse group.
+            spans.extend([(seg_start, len(text))] * (len(full) - pos))
+            break
+        spans.extend([(seg_start, starts[j])] * len(out))
+        pos += len(out)
+        k = j
+    return spans
 
 
 class NFC(_UnicodeForm):
@@ -606,6 +696,140 @@ class Sequence(Normalizer):
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "Sequence", "normalizers": [n.to_dict() for n in self.normalizers]}
+
+
+def _per_char(ns: NormalizedString, rewrite: Callable[[str], str]) -> NormalizedString:
+    """Rewrite ``ns`` char by char: each output char keeps the span of its source char."""
+    text = ns.normalized
+    parts: list[str] = []
+    spans: list[Span] = []
+    for i, c in enumerate(text):
+        out = rewrite(c)
+        parts.append(out)
+        spans.extend([(i, i + 1)] * len(out))
+    return ns._derive("".join(parts), spans)
+
+
+# HF's StripAccents tests "combining mark" with an old table (unicode-normalization-
+# alignments); the differences from the ``regex`` module's \p{M}, found by running every
+# code point through tokenizers 0.23: marks it keeps, and two it strips that are now So.
+_HF_KEPT_MARKS = (
+    "5C8-5C9 7FD 897-89F 8CA-8D3 9FE AFA-AFF B53-B55 C04 C3C CF3 D00 D3B-D3C D81 EBA ECE 1715 "
+    "180F 1ABF-1AF0 1CF7 1DF6-1DFA A82C A8FF 10D24-10D27 10D69-10D6D 10EAB-10EAC 10ECB-10ECF "
+    "10EF0-10EFF 10F46-10F50 10F82-10F85 11070 11073-11074 110C2 11145-11146 111C9 "
+    "111CE-111CF 11241 1133B 113B8-113C0 113C2 113C5 113C7-113CA 113CC-113D0 113D2 "
+    "113E1-113E2 1145E 1182C-1183A 11930-11935 11937-11938 1193B-1193E 11940 11942-11943 "
+    "119D1-119D7 119DA-119E0 119E4 11A01-11A0A 11A33-11A39 11A3B-11A3E 11A47 11A51-11A5B "
+    "11A8A-11A99 11B60-11B67 11D31-11D36 11D3A 11D3C-11D3D 11D3F-11D45 11D47 11D8A-11D8E "
+    "11D90-11D91 11D93-11D97 11DF0 11EF3-11EF6 11F00-11F01 11F03 11F34-11F3A 11F3E-11F42 "
+    "11F5A 13440 13447-13455 1611E-1612F 16F4F 16F7F-16F87 16FE4 16FF0-16FF1 1CF00-1CF2D "
+    "1CF30-1CF46 1D127-1D128 1D250-1D252 1D25B-1D25C 1D25F 1D280-1D281 1E08F 1E130-1E136 "
+    "1E2AE 1E2EC-1E2EF 1E4EC-1E4EF 1E5EE-1E5EF 1E6E3 1E6E6 1E6EE-1E6EF 1E6F5"
+)
+_HF_EXTRA_MARKS = "1CF2-1CF3"
+_MARK_RE = regex.compile(
+    f"[[\\p{{M}}--[{_hex_class(_HF_KEPT_MARKS)}]]{_hex_class(_HF_EXTRA_MARKS)}]", regex.V1
+)
+
+
+class StripAccents(Normalizer):
+    """Remove every combining mark (Unicode category M, in HF's older table), as
+    ``tokenizers`` does.
+
+    It does not decompose: put :class:`NFD` or :class:`NFKD` first to strip the accents
+    of precomposed chars.
+
+    >>> StripAccents().normalize_str("e\u0301\u0301o é")
+    'eo é'
+    """
+
+    def normalize_str(self, text: str) -> str:
+        return text if text.isascii() else _MARK_RE.sub("", text)
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        return _keep(_identity(ns), _MARK_RE)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "StripAccents"}
+
+
+class Prepend(Normalizer):
+    """Put ``prepend`` in front of a non-empty text (aligned with its first char).
+
+    Args:
+        prepend: The text to put in front (Llama 2 / Mistral files use ``"▁"``).
+
+    Raises:
+        ConfigError: ``prepend`` is not a string.
+
+    >>> Prepend("▁").normalize(NormalizedString.from_str("ab")).alignments
+    [(0, 1), (0, 1), (1, 2)]
+    """
+
+    def __init__(self, prepend: str) -> None:
+        if not isinstance(prepend, str):
+            raise ConfigError(f"Prepend needs a string, got {prepend!r}")
+        self.prepend = prepend
+
+    def normalize_str(self, text: str) -> str:
+        return self.prepend + text if text else text
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        text = ns.normalized
+        if not text or not self.prepend:
+            return _identity(ns)
+        spans = [(0, 1)] * len(self.prepend) + [(i, i + 1) for i in range(len(text))]
+        return ns._derive(self.prepend + text, spans)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Prepend", "prepend": self.prepend}
+
+
+# tokenizers' Nmt normalizer: these control chars are deleted, those become a space.
+_NMT_DELETE = "\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f"
+_NMT_DELETE_RE = regex.compile(f"[{_NMT_DELETE}]")
+_NMT_TO_SPACE = {
+    ord(c): " "
+    for c in "\t\n\x0c\r\u1680\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u2581\ufeff\ufffd"
+}
+
+
+class Nmt(Normalizer):
+    r"""``tokenizers``' ``Nmt``: delete C0 controls (but tab, LF, FF, CR), DEL, U+008F and
+    U+009F; turn tab, LF, FF, CR, U+1680, U+200B..U+200F, U+2028, U+2029, U+2581, U+FEFF
+    and U+FFFD into a space. No Unicode normalization (compare :class:`NmtNfkc`).
+
+    >>> Nmt().normalize_str("a\x01b\x7fc\u200bd\ne")
+    'abc d e'
+    """
+
+    def normalize_str(self, text: str) -> str:
+        return _NMT_DELETE_RE.sub("", text).translate(_NMT_TO_SPACE)
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        ns = _keep(_identity(ns), _NMT_DELETE_RE)
+        ns.normalized = ns.normalized.translate(_NMT_TO_SPACE)  # one char for one char
+        return ns
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Nmt"}
+
+
+class ByteLevel(Normalizer):
+    """Write every UTF-8 byte as its GPT-2 char (see ``pre_tokenizers.bytes_to_unicode``).
+
+    >>> ByteLevel().normalize(NormalizedString.from_str("é ")).normalized
+    'Ã©Ġ'
+    """
+
+    def normalize_str(self, text: str) -> str:
+        return byte_map(text)
+
+    def normalize(self, ns: NormalizedString) -> NormalizedString:
+        return _per_char(ns, self.normalize_str)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "ByteLevel"}
 
 
 def _charsmap_from(blob: Any, who: str) -> CharsMap:
@@ -1029,6 +1253,10 @@ NORMALIZER_TYPES: dict[str, Callable[[dict[str, Any]], Normalizer]] = {
     "BertNormalizer": _bert_from_dict,
     "Precompiled": lambda d: Precompiled(_b64_charsmap(d, allow_null=False)),
     "Sequence": _sequence_from_dict,
+    "StripAccents": lambda d: StripAccents(),
+    "Prepend": lambda d: Prepend(dict_field(d, "prepend", str)),
+    "Nmt": lambda d: Nmt(),
+    "ByteLevel": lambda d: ByteLevel(),
     "NmtNfkc": lambda d: NmtNfkc(),
     "SentencePieceNormalizer": _sentencepiece_from_dict,
 }

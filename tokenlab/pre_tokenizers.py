@@ -33,6 +33,9 @@ Differences from ``tokenizers`` (0.23), all deliberate or out of scope:
   interval, so HF splits cl100k's ``\\p{N}{1,3}+`` into runs of ANY number of digits. We
   follow the ``regex`` module and tiktoken (possessive: at most three digits). A
   ``tokenizer.json`` whose Split pattern relies on Oniguruma's reading splits differently.
+  ``Split.to_dict`` writes such an interval as an atomic group, ``(?>\\p{N}{1,3})``,
+  which both engines read as tiktoken does, so a written file encodes the same in
+  ``tokenizers``; reading it back gives the named pattern again (and its native scanner).
 - ``ByteLevel(add_prefix_space=True)`` follows HF: a space is added unless the piece
   already starts with ``" "`` -- a piece starting with a tab or newline still gets one.
 - ``trim_offsets`` is stored and round-tripped only; like HF it affects post-processing,
@@ -49,8 +52,11 @@ Differences from ``tokenizers`` (0.23), all deliberate or out of scope:
   ``prepend_scheme`` loads as ``prepend_scheme="never"`` (what such files meant);
   tokenizers 0.23 refuses that dict ("add_prefix_space does not match declared
   prepend_scheme").
-- Other HF pre-tokenizers (Punctuation, Digits, ...) are not supported;
-  :func:`pre_tokenizer_from_dict` rejects them with :class:`~tokenlab.errors.ModelFileError`.
+- ``Punctuation`` uses BertPreTokenizer's punctuation class (HF: the same predicate);
+  ``Digits`` splits on Unicode category N (Rust's ``char::is_numeric``);
+  ``UnicodeScripts`` takes each char's script from the ``regex`` module's tables (HF has
+  its own table), with HF's fixes: a space belongs to every script, Hiragana, Katakana
+  and U+30FC count as Han.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import regex
+import regex._regex_core as regex_core
 
 from tokenlab._backend import BACKEND, ByteWordCounter, PatternScanner
 from tokenlab._component import Component, dict_field
@@ -76,11 +83,16 @@ __all__ = [
     "BertPreTokenizer",
     "ByteLevel",
     "ByteLevelSetup",
+    "CharDelimiterSplit",
+    "Digits",
+    "FixedLength",
     "Metaspace",
     "PreToken",
     "PreTokenizer",
+    "Punctuation",
     "Sequence",
     "Split",
+    "UnicodeScripts",
     "Whitespace",
     "WhitespaceSplit",
     "byte_level_setup",
@@ -420,6 +432,29 @@ class BertPreTokenizer(PreTokenizer):
         return {"type": "BertPreTokenizer"}
 
 
+# An atom (\p{..}, an escape, a class or a plain char) with a possessive interval
+# quantifier X{n,m}+, which Oniguruma reads as (X{n,m})+.
+_POSSESSIVE_INTERVAL = regex.compile(
+    r"(\\[pP]\{[^}]*\}|\\.|\[(?:\\.|[^\]\\])*\]|[^\\\[\](){}|?*+])(\{\d+(?:,\d*)?\})\+"
+)
+
+
+def onig_pattern(pattern: str) -> str:
+    r"""``pattern`` with every possessive interval ``X{n,m}+`` written ``(?>X{n,m})``.
+
+    Both ``regex`` and Oniguruma read the atomic group as tiktoken reads the possessive
+    interval; Oniguruma alone reads ``X{n,m}+`` as ``(X{n,m})+``.
+
+    >>> print(onig_pattern(r"\p{N}{1,3}+|a"))
+    (?>\p{N}{1,3})|a
+    """
+    return _POSSESSIVE_INTERVAL.sub(r"(?>\1\2)", pattern)
+
+
+#: The written (Oniguruma-safe) form of each named pattern -> the named pattern.
+_FROM_ONIG = {onig_pattern(p): p for p in (*PATTERNS.values(), *SCAN_PATTERNS.values())}
+
+
 _BEHAVIORS = {
     "removed": "Removed",
     "isolated": "Isolated",
@@ -473,6 +508,8 @@ class Split(PreTokenizer):
             )
         if not isinstance(pattern, str) or not pattern:
             raise ConfigError(f"Split pattern must be a non-empty string, got {pattern!r}")
+        if not literal:
+            pattern = _FROM_ONIG.get(pattern, pattern)
         try:
             self._re = regex.compile(regex.escape(pattern) if literal else pattern)
         except regex.error as e:
@@ -526,7 +563,9 @@ class Split(PreTokenizer):
     def to_dict(self) -> dict[str, Any]:
         return {
             "type": "Split",
-            "pattern": {"String" if self.literal else "Regex": self.pattern},
+            "pattern": {"String": self.pattern}
+            if self.literal
+            else {"Regex": onig_pattern(self.pattern)},
             "behavior": _BEHAVIORS[self.behavior],
             "invert": self.invert,
         }
@@ -563,6 +602,241 @@ def _apply_behavior(parts: list[tuple[int, int, bool]], behavior: str) -> list[t
                 out.append((s, e))
             prev_match = m
     return out
+
+
+def _char_spans(text: str, pattern: regex.Pattern[str], behavior: str) -> list[PreToken]:
+    """Split where single chars match ``pattern`` (every such char is a delimiter of its
+    own, as in tokenizers' char-predicate split), then apply ``behavior``."""
+    parts: list[tuple[int, int, bool]] = []
+    prev = 0
+    for m in pattern.finditer(text):
+        s = m.start()
+        if s != prev:
+            parts.append((prev, s, False))
+        parts.append((s, s + 1, True))
+        prev = s + 1
+    if prev != len(text):
+        parts.append((prev, len(text), False))
+    return [PreToken(text[s:e], s, e) for s, e in _apply_behavior(parts, behavior) if e > s]
+
+
+def _behavior_key(behavior: str) -> str:
+    key = _BEHAVIOR_KEYS.get(str(behavior).replace("_", "").lower())
+    if key is None:
+        raise ConfigError(f"unknown behavior {behavior!r}; use one of {', '.join(_BEHAVIORS)}")
+    return key
+
+
+class Punctuation(PreTokenizer):
+    """Split on punctuation chars (ASCII punctuation or Unicode P*, as BERT counts them).
+
+    Args:
+        behavior: What to do with each punctuation char (see :class:`Split`).
+
+    Raises:
+        ConfigError: Unknown behaviour.
+
+    >>> Punctuation().words("Hi, you!")
+    ['Hi', ',', ' you', '!']
+    """
+
+    def __init__(self, behavior: str = "isolated") -> None:
+        self.behavior = _behavior_key(behavior)
+
+    def split(self, text: str) -> list[PreToken]:
+        return _char_spans(text, _PUNCT_RE, self.behavior)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Punctuation", "behavior": _BEHAVIORS[self.behavior]}
+
+
+_NUMERIC_RE = regex.compile(r"\p{N}")
+_PUNCT_RE = regex.compile(_BERT_PUNCT, regex.V1)
+
+
+class Digits(PreTokenizer):
+    """Split numbers off the text: runs of digits, or each digit alone.
+
+    Args:
+        individual_digits: One word per digit (else a run of digits is one word).
+
+    >>> Digits().words("a123b")
+    ['a', '123', 'b']
+    >>> Digits(individual_digits=True).words("a12")
+    ['a', '1', '2']
+    """
+
+    def __init__(self, individual_digits: bool = False) -> None:
+        self.individual_digits = bool(individual_digits)
+
+    def split(self, text: str) -> list[PreToken]:
+        behavior = "isolated" if self.individual_digits else "contiguous"
+        return _char_spans(text, _NUMERIC_RE, behavior)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "Digits", "individual_digits": self.individual_digits}
+
+
+class CharDelimiterSplit(PreTokenizer):
+    """Split on one delimiter char, which is removed.
+
+    Args:
+        delimiter: The char.
+
+    Raises:
+        ConfigError: ``delimiter`` is not exactly one char.
+
+    >>> CharDelimiterSplit("|").words("a|b||c")
+    ['a', 'b', 'c']
+    """
+
+    def __init__(self, delimiter: str) -> None:
+        if not isinstance(delimiter, str) or len(delimiter) != 1:
+            raise ConfigError(f"CharDelimiterSplit needs one char, got {delimiter!r}")
+        self.delimiter = delimiter
+        self._re = regex.compile(regex.escape(delimiter))
+
+    def split(self, text: str) -> list[PreToken]:
+        return _char_spans(text, self._re, "removed")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "CharDelimiterSplit", "delimiter": self.delimiter}
+
+
+class FixedLength(PreTokenizer):
+    """Cut the text into pieces of ``length`` chars (the last one may be shorter).
+
+    Args:
+        length: Chars per piece (HF's default: 5).
+
+    Raises:
+        ConfigError: ``length`` is not a positive integer.
+
+    >>> FixedLength(2).words("abcde")
+    ['ab', 'cd', 'e']
+    """
+
+    def __init__(self, length: int = 5) -> None:
+        if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+            raise ConfigError(f"FixedLength length must be an integer >= 1, got {length!r}")
+        self.length = length
+
+    def split(self, text: str) -> list[PreToken]:
+        n = self.length
+        return [PreToken(text[i : i + n], i, min(i + n, len(text))) for i in range(0, len(text), n)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "FixedLength", "length": self.length}
+
+
+# Chars that tokenizers' own (older) script table does not list: they get its "Any"
+# script, like a space. Found by running every code point through tokenizers 0.23.
+_HF_SCRIPTLESS = (
+    "558 560 588 58B-58C 5C8-5C9 5EF 61D 7FD-7FF 860-86A 870-891 897-89F 8B5 8BE-8D3 "
+    "9FC-9FE A76 AFA-AFF B53-B55 C04 C3C C5C-C5D C77 C84 CDC-CDD CF3 D00 D04 D3B-D3C D81 "
+    "E86 E89 E8C E8E-E93 E98 EA0 EA8-EA9 EAC EBA ECE 170D 1715 171F 180F 1878 1ABF-1AF0 "
+    "1B4C 1B4E-1B4F 1B7D-1B7F 1C89-1C8A 1C90-1CBA 1CBD-1CBF 1CF7 1CFA 1DF6-1DFA 208F "
+    "209D-209F 20BF-20C4 23FF 2427-2429 2B96-2B97 2BBA-2BBC 2BC9 2BD2-2BEB 2BF0-2BFF 2C2F "
+    "2C5F 2E45-2E5D 2E60-2E63 2FFC-2FFF 312E-312F 31BB-31BF 31E4-31E5 31EF 32FF 4DB6-4DBF "
+    "9FD6-9FFF A7AF A7B8-A7DD A7E2 A7F1-A7F6 A82C A8FE-A8FF AB66-AB6D FBC2-FBD2 FD40-FD4F "
+    "FD90-FD91 FDC8-FDCF FDFE-FDFF 1019C 1032D-1032F 10570-1057A 1057C-1058A 1058C-10592 "
+    "10594-10595 10597-105A1 105A3-105B1 105B3-105B9 105BB-105BC 105C0-105F3 10780-10785 "
+    "10787-107B0 107B2-107BF 10940-10959 10A34-10A35 10A48 10D00-10D27 10D30-10D39 "
+    "10D40-10D65 10D69-10D85 10D8E-10D8F 10E80-10EA9 10EAB-10EAD 10EB0-10EB1 10EC2-10EC7 "
+    "10EC9-10EEE 10EF0-10F27 10F30-10F59 10F70-10F89 10FB0-10FCB 10FE0-10FF6 11070-11075 "
+    "110C2 110CD 11144-11147 111CE-111CF 1123F-11241 1133B 11380-11389 1138B 1138E "
+    "11390-113B5 113B7-113C0 113C2 113C5 113C7-113CA 113CC-113D5 113D7-113D8 113E1-113E2 "
+    "1145A 1145E-11461 116B8-116B9 116D0-116E3 1171A 11740-11746 11800-1183B 11900-11906 "
+    "11909 1190C-11913 11915-11916 11918-11935 11937-11938 1193B-11946 11950-11959 "
+    "119A0-119A7 119AA-119D7 119DA-119E4 11A00-11A47 11A50-11AA2 11AB0-11ABF 11B00-11B0A "
+    "11B60-11B67 11BC0-11BE1 11BF0-11BF9 11D00-11D06 11D08-11D09 11D0B-11D36 11D3A "
+    "11D3C-11D3D 11D3F-11D47 11D50-11D59 11D60-11D65 11D67-11D68 11D6A-11D8E 11D90-11D91 "
+    "11D93-11D98 11DA0-11DA9 11DB0-11DDB 11DE0-11DE9 11DF0-11DF1 11EE0-11EF8 11F00-11F10 "
+    "11F12-11F3A 11F3E-11F5A 11FB0 11FC0-11FF1 11FFF 1246F 12475-1247F 12550-12686 "
+    "12F90-12FF2 1342F-13455 13460-143FA 16100-16139 16A70-16ABE 16AC0-16AC9 16D40-16D79 "
+    "16E40-16E9A 16EA0-16EB8 16EBB-16ED3 16F45-16F4A 16F4F 16F7F-16F87 16FE1-16FE4 "
+    "16FF0-16FF6 187ED-187FF 18AF3-18CDA 18CFF-18D20 18D80-18DF2 18E00-19191 191A0-191D2 "
+    "1AFF0-1AFF3 1AFF5-1AFFB 1AFFD-1AFFE 1B002-1B128 1B132 1B150-1B152 1B155 1B164-1B168 "
+    "1B170-1B2FB 1CC00-1CCFC 1CD00-1CEB3 1CEBA-1CED0 1CED2-1CED4 1CEDD-1CEFD 1CF00-1CF2D "
+    "1CF30-1CF46 1CF50-1CFC3 1D127-1D128 1D1E9-1D1FF 1D250-1D281 1D2C0-1D2D3 1D2E0-1D2F3 "
+    "1D372-1D378 1D6A6 1DB00-1DB1C 1DF00-1DF81 1DF90-1DF96 1DFCD-1DFFF 1E030-1E06D 1E08F "
+    "1E100-1E12C 1E130-1E13D 1E140-1E149 1E14E-1E14F 1E290-1E2AE 1E2C0-1E2F9 1E2FF "
+    "1E4D0-1E4F9 1E5D0-1E5FA 1E5FF 1E6C0-1E6DE 1E6E0-1E6F5 1E6FE-1E6FF 1E7E0-1E7E6 "
+    "1E7E8-1E7EB 1E7ED-1E7EE 1E7F0-1E7FE 1E94B 1EC71-1ECB4 1ED01-1ED3D 1F10D-1F10F 1F12F "
+    "1F16C-1F16F 1F1AD-1F1AE 1F260-1F265 1F6D3-1F6D9 1F6DC-1F6DF 1F6F7-1F6FC 1F774-1F77F "
+    "1F7D5-1F7DB 1F7E0-1F7EB 1F7F0-1F7FF 1F8B0-1F8BB 1F8C0-1F8C1 1F8D0-1F8D8 1F900-1F90F "
+    "1F91F 1F928-1F92F 1F931-1F932 1F93F 1F94C-1F94F 1F95F-1F97F 1F992-1F9BF 1F9C1-1FA57 "
+    "1FA60-1FA6D 1FA70-1FA7C 1FA80-1FAC6 1FAC8 1FACC-1FADD 1FADF-1FAEB 1FAEF-1FAFA "
+    "1FB00-1FB92 1FB94-1FBFA 2A6D7-2A6DF 2B735-2B73F 2B81E 2CEA2-2CEAD 2CEB0-2EBE0 "
+    "2EBF0-2EE5D 30000-3134A 31350-33479 3D000-3FC3F"
+)
+_SCRIPTLESS_RE = regex.compile(f"[{_hex_class(_HF_SCRIPTLESS)}]")
+# Chars whose script Unicode changed since tokenizers' table was made (found likewise).
+_HF_SCRIPT_OF = {
+    "\u0589": "COMMON",
+    "\u061c": "COMMON",
+    "\u0953": "DEVANAGARI",
+    "\u0954": "DEVANAGARI",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _script_re() -> regex.Pattern[str]:
+    # One alternative per script, so ``lastgroup`` names a char's script in one match.
+    # The script names are the ``regex`` module's own (its property table), so they
+    # always match the Unicode version it was built with.
+    values: dict[str, int] = regex_core.PROPERTIES["SCRIPT"][1]
+    names: dict[int, str] = {}
+    for name, value in values.items():  # the long name comes first
+        if name.isalpha():
+            names.setdefault(value, name)
+    return regex.compile("|".join(f"(?P<{n}>\\p{{Script={n}}})" for n in names.values()))
+
+
+@functools.lru_cache(maxsize=65536)
+def _script_of(c: str) -> str:
+    # HF's fixes of SentencePiece's script rule: a space joins any script; kana and the
+    # prolonged sound mark U+30FC count as Han.
+    if c == " " or _SCRIPTLESS_RE.match(c):
+        return "Any"
+    if c == "\u30fc":
+        return "HAN"
+    if c in _HF_SCRIPT_OF:
+        return _HF_SCRIPT_OF[c]
+    m = _script_re().match(c)
+    if m is None or not m.lastgroup or m.lastgroup == "UNKNOWN":
+        return "Any"  # unassigned: tokenizers' table has no script for it either
+    name = m.lastgroup
+    return "HAN" if name in ("HIRAGANA", "KATAKANA") else name
+
+
+class UnicodeScripts(PreTokenizer):
+    """Split where the Unicode script changes (Latin, Han, Cyrillic, Common, ...).
+
+    A space belongs to every script; Hiragana, Katakana and U+30FC count as Han. As in
+    ``tokenizers``, spaces before the first char that has a script are dropped.
+
+    >>> UnicodeScripts().words("Apples are りんご 林檎")
+    ['Apples are ', 'りんご 林檎']
+    """
+
+    def split(self, text: str) -> list[PreToken]:
+        # Like tokenizers, the first piece starts at the first char that has a script:
+        # spaces before it are dropped (and an all-space text gives no piece).
+        cuts = []
+        last = None
+        for i, c in enumerate(text):
+            script = _script_of(c)
+            if script == "Any":
+                continue
+            if last != script:
+                cuts.append(i)
+            last = script
+        cuts.append(len(text))
+        return [PreToken(text[s:e], s, e) for s, e in zip(cuts, cuts[1:]) if e > s]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "UnicodeScripts"}
 
 
 _PREPEND_SCHEMES = ("always", "never", "first")
@@ -980,4 +1254,9 @@ PRE_TOKENIZER_TYPES: dict[str, Callable[[dict[str, Any]], PreTokenizer]] = {
     "Split": _split_from_dict,
     "Metaspace": _metaspace_from_dict,
     "Sequence": _sequence_from_dict,
+    "Punctuation": lambda d: Punctuation(dict_field(d, "behavior", str, "Isolated")),
+    "Digits": lambda d: Digits(dict_field(d, "individual_digits", bool, False)),
+    "CharDelimiterSplit": lambda d: CharDelimiterSplit(dict_field(d, "delimiter", str)),
+    "FixedLength": lambda d: FixedLength(dict_field(d, "length", int, 5)),
+    "UnicodeScripts": lambda d: UnicodeScripts(),
 }

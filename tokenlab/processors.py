@@ -6,9 +6,13 @@ Mirrors the ``post_processor`` component of ``tokenizer.json``:
 * ``TemplateProcessing`` adds special tokens and type ids by template
   (BERT: ``[CLS] $A [SEP]`` and ``[CLS] $A [SEP] $B:1 [SEP]:1``);
 * ``BertProcessing`` is the older fixed form of BERT's template;
+* ``RobertaProcessing`` is ``ByteLevel`` trimming plus RoBERTa's fixed template
+  (``<s> A </s>`` and ``<s> A </s> </s> B </s>``, every type id 0);
 * ``Sequence`` chains processors.
 
-Not supported: ``RobertaProcessing`` (refused on load with a clear error).
+Offset trimming strips what ``tokenizers`` strips: ``Ġ`` (the image of a space) and
+Unicode whitespace (which added tokens such as GPT-NeoX's runs of spaces hold), counted
+in chars.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Callable, Iterable
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
-from ._component import Component
+from ._component import Component, dict_field
 from .encoding import Encoding
 from .errors import ConfigError, ModelFileError
 
@@ -26,13 +30,18 @@ __all__ = [
     "BertProcessing",
     "ByteLevel",
     "PostProcessor",
+    "RobertaProcessing",
     "Sequence",
     "TemplateProcessing",
     "default_process",
     "processor_from_dict",
 ]
 
-_MAPPED_SPACE = "\u0120"  # 'Ġ': the byte-level image of b" "
+# 'Ġ' (the byte-level image of b" ") and Unicode White_Space (Rust's char::is_whitespace).
+_TRIMMED = (
+    "\u0120\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def default_process(encodings: list[Encoding]) -> Encoding:
@@ -72,8 +81,8 @@ def _trim(encoding: Encoding, add_prefix_space: bool) -> None:
     offsets = encoding.offsets
     for i, token in enumerate(encoding.tokens):
         start, end = offsets[i]
-        lead = len(token) - len(token.lstrip(_MAPPED_SPACE))
-        trail = len(token) - len(token.rstrip(_MAPPED_SPACE))
+        lead = len(token) - len(token.lstrip(_TRIMMED))
+        trail = len(token) - len(token.rstrip(_TRIMMED))
         if lead:
             # A single leading space on the first token is the one the
             # pre-tokenizer added: it has no width in the original to trim.
@@ -301,6 +310,77 @@ class BertProcessing(TemplateProcessing):
         return {"type": "BertProcessing", "sep": list(self.sep), "cls": list(self.cls)}
 
 
+class RobertaProcessing(PostProcessor):
+    """RoBERTa's post-processor: byte-level offset trimming, then ``<s> A </s>`` and
+    ``<s> A </s> </s> B </s>``, with every type id 0 (as in ``tokenizers``).
+
+    Args:
+        sep: ``(token, id)`` of the separator (``("</s>", 2)``).
+        cls: ``(token, id)`` of the start token (``("<s>", 0)``).
+        trim_offsets: Trim the spaces tokens carry off their offsets.
+        add_prefix_space: The pre-tokenizer added a space (see :class:`ByteLevel`).
+    """
+
+    def __init__(
+        self,
+        sep: tuple[str, int] = ("</s>", 2),
+        cls: tuple[str, int] = ("<s>", 0),
+        trim_offsets: bool = True,
+        add_prefix_space: bool = True,
+    ) -> None:
+        self.sep = (sep[0], sep[1])
+        self.cls = (cls[0], cls[1])
+        self.trim_offsets = bool(trim_offsets)
+        self.add_prefix_space = bool(add_prefix_space)
+        s, c = self.sep, self.cls
+        specials = [c, s] if c[0] != s[0] else [c]
+        # A template inside, not a subclass: what takes a TemplateProcessing as pure
+        # template (the tokenizer's lazy path) must not skip the trimming.
+        self._template = TemplateProcessing(
+            [_special(c[0]), _SEQ_A, _special(s[0])],
+            [_special(c[0]), _SEQ_A, _special(s[0]), _special(s[0]), _SEQ_B, _special(s[0])],
+            specials,
+        )
+
+    def added_tokens(self, is_pair: bool) -> int:
+        return 4 if is_pair else 2
+
+    def process_encodings(
+        self, encodings: list[Encoding], add_special_tokens: bool = True
+    ) -> list[Encoding]:
+        if self.trim_offsets:
+            for e in encodings:
+                _trim(e, self.add_prefix_space)
+        if add_special_tokens:
+            # tokenizers rebuilds the mask: only <s> and </s> count as special then.
+            for e in encodings:
+                _clear_special_mask(e)
+        return self._template.process_encodings(encodings, add_special_tokens)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "RobertaProcessing",
+            "sep": list(self.sep),
+            "cls": list(self.cls),
+            "trim_offsets": self.trim_offsets,
+            "add_prefix_space": self.add_prefix_space,
+        }
+
+
+def _clear_special_mask(encoding: Encoding) -> None:
+    encoding.special_tokens_mask = [0] * len(encoding.ids)
+    for o in encoding.overflowing:
+        _clear_special_mask(o)
+
+
+_SEQ_A = {"Sequence": {"id": "A", "type_id": 0}}
+_SEQ_B = {"Sequence": {"id": "B", "type_id": 0}}
+
+
+def _special(name: str) -> dict[str, Any]:
+    return {"SpecialToken": {"id": name, "type_id": 0}}
+
+
 class Sequence(PostProcessor):
     """Apply several post-processors in order (e.g. ByteLevel, then a template)."""
 
@@ -357,6 +437,15 @@ def _bert_from_dict(d: dict[str, Any]) -> BertProcessing:
     return BertProcessing(_pair(d.get("sep"), "sep"), _pair(d.get("cls"), "cls"))
 
 
+def _roberta_from_dict(d: dict[str, Any]) -> RobertaProcessing:
+    return RobertaProcessing(
+        _pair(d.get("sep"), "sep"),
+        _pair(d.get("cls"), "cls"),
+        trim_offsets=dict_field(d, "trim_offsets", bool, True),
+        add_prefix_space=dict_field(d, "add_prefix_space", bool, True),
+    )
+
+
 def _sequence_from_dict(d: dict[str, Any]) -> Sequence:
     items = d.get("processors")
     if not isinstance(items, list):
@@ -371,6 +460,7 @@ PROCESSOR_TYPES: dict[str, Callable[[dict[str, Any]], PostProcessor]] = {
     "ByteLevel": _byte_level_from_dict,
     "TemplateProcessing": _template_from_dict,
     "BertProcessing": _bert_from_dict,
+    "RobertaProcessing": _roberta_from_dict,
     "Sequence": _sequence_from_dict,
 }
 

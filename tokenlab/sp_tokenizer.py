@@ -15,7 +15,8 @@ A SentencePiece tokenizer (Kudo and Richardson, 2018) is, as a tokenlab
 * model: :class:`~tokenlab.models.SentencePieceBPE` (merging by piece score) or
   :class:`~tokenlab.models.SentencePieceUnigram` (Viterbi with SentencePiece's
   piece types);
-* decoder: ``▁`` back to spaces, byte pieces back to text, the dummy space dropped.
+* decoder: ``▁`` back to spaces, byte pieces back to text, the dummy space dropped,
+  the unknown piece written `` ⁇ `` (sentencepiece's ``unk_surface``).
 
 Saved as ``tokenizer.json`` the pipeline takes the form Hugging Face's
 SentencePiece converters give it (``Precompiled`` and ``Replace`` normalizers,
@@ -50,6 +51,9 @@ from .normalizers import _STRIP_SPACES as _STRIP_SPACES
 from .normalizers import SentencePieceNormalization
 from .pre_tokenizers import Metaspace, PreTokenizer
 from .tokenizer import Tokenizer
+
+#: What sentencepiece decodes its unknown piece to (``DecodeIds`` without options).
+UNK_SURFACE = " \u2047 "
 
 __all__ = [
     "SENTENCEPIECE_NORMALIZATIONS",
@@ -193,4 +197,12 @@ def sentencepiece_tokenizer(
         decoder = DecoderSequence(steps)
     else:
         decoder = MetaspaceDecoder(prepend_scheme=scheme)
+    unk_id = getattr(model, "unk_id", None)
+    unk = model.id_to_token(unk_id) if unk_id is not None else None
+    if unk:
+        # sentencepiece decodes the unknown piece to " ⁇ " (its unk_surface), after the
+        # dummy prefix is dropped (so a leading unknown keeps its space).
+        tail = [ReplaceDecoder(unk, UNK_SURFACE)]
+        steps = decoder.decoders if isinstance(decoder, DecoderSequence) else [decoder]
+        decoder = DecoderSequence([*steps, *tail])
     return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)

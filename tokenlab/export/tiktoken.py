@@ -164,6 +164,10 @@ def read_tiktoken_ranks(path: str | os.PathLike[str]) -> dict[bytes, int]:
         if m is None:
             raise ModelFileError(f"{p}, line {lineno}: expected 'base64 rank', got {line[:60]!r}")
         b64, rank_text = m.groups()
+        if not b64.strip(b"="):
+            # The empty token ("=": Whisper's multilingual ranks hold one). tiktoken
+            # reads it as b"", which no text encodes to: it takes no part in encoding.
+            continue
         try:
             token = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError):

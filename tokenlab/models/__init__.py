@@ -83,6 +83,8 @@ def model_from_dict(d: Any) -> Model:
     kind = d.get("type")
     if kind is None and "merges" in d and "vocab" in d:
         kind = "BPE"  # very old files omit the type
+    elif kind is None and isinstance(d.get("vocab"), list):
+        kind = "Unigram"  # T5's file omits it; tokenizers tells by the [piece, score] list
     build = MODEL_TYPES.get(kind) if isinstance(kind, str) else None
     if build is None:
         raise ModelFileError(

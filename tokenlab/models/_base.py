@@ -105,6 +105,11 @@ class CachedModel(Model):
     def __init__(self) -> None:
         self._cache: dict[str, WordTokens] = {}
 
+    @property
+    def _cacheable(self) -> bool:
+        # A model whose encoding of a word varies between calls (BPE-dropout) says no.
+        return True
+
     def clear_cache(self) -> None:
         """Drop the per-word cache (it is also cleared when it grows too large)."""
         self._cache.clear()
@@ -122,6 +127,8 @@ class CachedModel(Model):
         Raises:
             ValueError: the model cannot encode ``word`` (see the model's class).
         """
+        if not self._cacheable:
+            return self._encode_word(word)
         cache = self._cache
         hit = cache.get(word)
         if hit is not None:

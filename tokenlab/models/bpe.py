@@ -2,13 +2,19 @@
 
 Sennrich et al., 2016, "Neural Machine Translation of Rare Words with Subword
 Units". Supported: ``unk_token``, ``fuse_unk``, ``continuing_subword_prefix``,
-``end_of_word_suffix``, ``byte_fallback`` and ``ignore_merges``. Not supported:
-BPE ``dropout`` (a file that sets it loads, with a ``ModelFileError`` if it is
-non-zero, since encoding would silently differ).
+``end_of_word_suffix``, ``byte_fallback``, ``ignore_merges`` and ``dropout``
+(Provilkov et al., 2020, "BPE-Dropout"): each merge about to be applied is
+skipped with probability ``dropout``, as in ``tokenizers``; the skipped merges
+come back once a merge is applied, and a word stops when only skipped merges
+are left. ``tokenizers`` draws from its thread's generator; here ``seed`` makes
+the draws reproducible (one ``random.Random`` per model). ``dropout`` of 0 or
+None encodes exactly as without dropout.
 """
 
 from __future__ import annotations
 
+import heapq
+import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,9 +42,12 @@ class BPE(CachedModel):
         fuse_unk: merge consecutive unknown characters into one ``unk_token``.
         byte_fallback: unknown characters become ``<0xNN>`` byte tokens.
         ignore_merges: a word that is itself in the vocabulary is one token.
+        dropout: probability of skipping each merge (BPE-dropout; None or 0: never).
+        seed: seed of the dropout draws (None: seeded from the system).
 
     Raises:
-        ModelFileError: a merge names a token that is not in the vocabulary.
+        ModelFileError: a merge names a token that is not in the vocabulary, or
+            ``dropout`` is not within [0, 1].
 
     >>> bpe = BPE({"a": 0, "b": 1, "ab": 2}, [("a", "b")])
     >>> bpe.tokenize("aba")
@@ -56,8 +65,18 @@ class BPE(CachedModel):
         fuse_unk: bool = False,
         byte_fallback: bool = False,
         ignore_merges: bool = False,
+        dropout: float | None = None,
+        seed: int | None = None,
     ) -> None:
         super().__init__()
+        if dropout is not None and (
+            not isinstance(dropout, (int, float))
+            or isinstance(dropout, bool)
+            or not 0.0 <= dropout <= 1.0
+        ):
+            raise ModelFileError(f"BPE dropout must be within [0, 1] or None, got {dropout!r}")
+        self.dropout = dropout
+        self._rng = random.Random(seed)
         self.vocab = dict(vocab or {})
         self.merges: list[tuple[str, str]] = [(a, b) for a, b in (merges or [])]
         self.unk_token = unk_token
@@ -80,6 +99,62 @@ class BPE(CachedModel):
             triples.append((ids[a], ids[b], ids[merged]))
         self._triples = triples  # (left id, right id, merged id) by rank: the fast encoder
         self._table = MergeTable(triples)
+        self._pair_ranks: dict[tuple[int, int], tuple[int, int]] | None = None
+
+    @property
+    def _cacheable(self) -> bool:
+        return not self.dropout  # each call draws anew
+
+    def _merge_with_dropout(self, ids: list[int]) -> tuple[list[int], list[int]]:
+        """Merge ``ids`` lowest rank first, skipping each merge with probability dropout.
+
+        Returns the final ids and the size (in initial symbols) of each.
+        """
+        ranks = self._pair_ranks
+        if ranks is None:
+            ranks = {}
+            for rank, (a, b, m) in enumerate(self._triples):
+                ranks.setdefault((a, b), (rank, m))
+            self._pair_ranks = ranks
+        n = len(ids)
+        sym = list(ids)
+        size = [1] * n
+        nxt = [*range(1, n), -1]
+        prv = list(range(-1, n - 1))
+        queue: list[tuple[int, int, int]] = []  # (rank, position, merged id)
+        for i in range(n - 1):
+            hit = ranks.get((sym[i], sym[i + 1]))
+            if hit is not None:
+                queue.append((hit[0], i, hit[1]))
+        heapq.heapify(queue)
+        skipped: list[tuple[int, int, int]] = []
+        draw, p = self._rng.random, self.dropout or 0.0
+        while queue:
+            top = heapq.heappop(queue)
+            if draw() < p:
+                skipped.append(top)
+                continue
+            for item in skipped:
+                heapq.heappush(queue, item)
+            skipped.clear()
+            _, pos, merged = top
+            right = nxt[pos]
+            if size[pos] == 0 or right == -1:
+                continue
+            hit = ranks.get((sym[pos], sym[right]))
+            if hit is None or hit[1] != merged:
+                continue  # a stale entry: one side was merged since
+            sym[pos], size[pos], size[right] = merged, size[pos] + size[right], 0
+            nxt[pos] = nxt[right]
+            if nxt[pos] != -1:
+                prv[nxt[pos]] = pos
+            for left, r in ((prv[pos], pos), (pos, nxt[pos])):
+                if left != -1 and r != -1:
+                    hit = ranks.get((sym[left], sym[r]))
+                    if hit is not None:
+                        heapq.heappush(queue, (hit[0], left, hit[1]))
+        kept = [i for i in range(n) if size[i]]
+        return [sym[i] for i in kept], [size[i] for i in kept]
 
     def _initial(self, word: str) -> tuple[list[int], list[tuple[int, int]]]:
         vocab = self.vocab
@@ -125,7 +200,10 @@ class BPE(CachedModel):
             result = ([self.vocab[word]], [(0, len(word))])
         else:
             ids, spans = self._initial(word)
-            merged, sizes = self._table.split(ids)
+            if self.dropout:
+                merged, sizes = self._merge_with_dropout(ids)
+            else:
+                merged, sizes = self._table.split(ids)
             if len(merged) == len(ids):
                 result = (ids, spans)
             else:
@@ -141,7 +219,7 @@ class BPE(CachedModel):
         """The ``model`` component of ``tokenizer.json`` (merges written as pairs)."""
         return {
             "type": "BPE",
-            "dropout": None,
+            "dropout": self.dropout,
             "unk_token": self.unk_token,
             "continuing_subword_prefix": self.continuing_subword_prefix,
             "end_of_word_suffix": self.end_of_word_suffix,
@@ -179,13 +257,7 @@ class BPE(CachedModel):
                 merges.append((m[0], m[1]))
             else:
                 raise ModelFileError(f"BPE model: merge #{i} {m!r} is not a pair of strings")
-        dropout = d.get("dropout")
-        if dropout not in (None, 0, 0.0):
-            raise ModelFileError(
-                f"BPE model: dropout={dropout!r} is not supported by tokenlab (encoding "
-                "would differ); set it to null"
-            )
-        opts: dict[str, Any] = {}
+        opts: dict[str, Any] = {"dropout": d.get("dropout")}
         for key in ("unk_token", "continuing_subword_prefix", "end_of_word_suffix"):
             value = d.get(key)
             if value is not None and not isinstance(value, str):
