@@ -171,6 +171,16 @@ class Tokenizer:
         self._truncation: dict[str, Any] | None = None
         self._fast: tuple[Any, ...] | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # What rebuilds the tokenizer: its components, added tokens and settings. The
+        # native encoder is built again on first use (so is every model's).
+        state = dict(self.__dict__)
+        state["_fast"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     # -- truncation and padding --------------------------------------------------------
 
     def enable_truncation(

@@ -80,6 +80,11 @@ class BPE(CachedModel):
         self._triples = triples  # (left id, right id, merged id) by rank: the fast encoder
         self._table = MergeTable(triples)
 
+    _DERIVED = ("_table",)
+
+    def _rebuild(self) -> None:
+        self._table = MergeTable(self._triples)
+
     def _initial(self, word: str) -> tuple[list[int], list[tuple[int, int]]]:
         vocab = self.vocab
         prefix = self.continuing_subword_prefix
