@@ -191,6 +191,7 @@ class AddedVocabulary:
         self._order: list[str] = []
         self._raw: _Matcher | None = None
         self._normalized: tuple[Any, _Matcher | None] | None = None
+        self._special: frozenset[str] = frozenset()
         self._dirty = True
 
     def __len__(self) -> int:
@@ -252,7 +253,14 @@ class AddedVocabulary:
             self._normalized = cached
         return cached[1]
 
+    def special_contents(self) -> frozenset[str]:
+        """The contents of the special tokens."""
+        if self._dirty:
+            self._refresh()
+        return self._special
+
     def _refresh(self) -> None:
+        self._special = frozenset(c for c, (_, t) in self.by_content.items() if t.special)
         raw = self._entries(False)
         self._raw = _Matcher([(t.content, tid, t) for tid, t in raw]) if raw else None
         self._normalized = (None, None) if self._entries(True) else None

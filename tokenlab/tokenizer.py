@@ -12,6 +12,7 @@ covers only part of a character's bytes gets that whole character's span.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from array import array
@@ -38,9 +39,10 @@ from .processors import PostProcessor, TemplateProcessing, default_process, proc
 
 
 class Trainer(Protocol):
-    """What :meth:`Tokenizer.train` needs of a trainer (BPETrainer, WordPieceTrainer, ...)."""
+    """What :meth:`Tokenizer.train` needs of a trainer (BPETrainer, WordPieceTrainer,
+    UnigramTrainer, SentencePieceBPETrainer, ...); a ``special_tokens`` list, when the
+    trainer has one, is added to the tokenizer as special tokens."""
 
-    special_tokens: list[str]
     show_progress: bool
 
     def train_from_counts(self, counts: Mapping[str, int]) -> Model: ...
@@ -413,8 +415,14 @@ class Tokenizer:
         """The token of ``id``, or None."""
         added = self._added.by_id.get(id)
         if added is not None:
-            return added.content
+            return self._added_text(added)
         return self.model.id_to_token(id)
+
+    def _added_text(self, tok: AddedToken) -> str:
+        # tokenizers shows a normalized added token normalized (id_to_token, decode).
+        if tok.normalized and self.normalizer is not None:
+            return self.normalizer.normalize_str(tok.content)
+        return tok.content
 
     # -- encoding ----------------------------------------------------------------------
 
@@ -930,9 +938,13 @@ class Tokenizer:
         for i in ids:
             added = self._added.by_id.get(i)
             if added is not None:
-                if skip_special_tokens and added.special:
+                text = self._added_text(added)
+                # tokenizers skips a token whose shown text is a special token's content
+                # (so a special token with normalized=True that the normalizer changes
+                # stays in the text).
+                if skip_special_tokens and text in self._added.special_contents():
                     continue
-                tokens.append(added.content)
+                tokens.append(text)
                 continue
             tok = self.model.id_to_token(i)
             if tok is None:
@@ -969,15 +981,16 @@ class Tokenizer:
         Raises:
             CorpusError: unreadable file, invalid UTF-8, or empty corpus.
         """
+        special = self._trainer_specials(trainer)
         counts = count_words_in_files(
             files,
             self.normalizer,
             self.pre_tokenizer,
             errors=errors,
             processes=processes,
-            show_progress=trainer.show_progress,
+            show_progress=bool(getattr(trainer, "show_progress", False)),
         )
-        self._train_counts(counts, trainer)
+        self._train_counts(counts, trainer, special)
 
     def train_from_iterator(self, iterator: Iterable[str], trainer: Trainer) -> None:
         """Train the model on an iterable of texts (each is one sequence).
@@ -985,13 +998,44 @@ class Tokenizer:
         Raises:
             CorpusError: an item is not a str, or there are no words.
         """
+        special = self._trainer_specials(trainer)
         counts = count_words(iterator, self.normalizer, self.pre_tokenizer)
-        self._train_counts(counts, trainer)
+        self._train_counts(counts, trainer, special)
 
-    def _train_counts(self, counts: Any, trainer: Trainer) -> None:
-        self.model = trainer.train_from_counts(counts)
-        if trainer.special_tokens:
-            self.add_special_tokens(trainer.special_tokens)
+    @staticmethod
+    def _trainer_specials(trainer: Any) -> list[AddedToken]:
+        """The special tokens ``trainer`` asks for, checked before anything changes."""
+        if not callable(getattr(trainer, "train_from_counts", None)):
+            raise ConfigError(
+                f"{type(trainer).__name__} is not a trainer: Tokenizer.train needs an object "
+                "with train_from_counts, e.g. BPETrainer, WordPieceTrainer, UnigramTrainer "
+                "or SentencePieceBPETrainer"
+            )
+        special = getattr(trainer, "special_tokens", None) or []
+        tokens = [t.as_special() if isinstance(t, AddedToken) else t for t in special]
+        tokens = [AddedToken(t, special=True) if isinstance(t, str) else t for t in tokens]
+        for tok in tokens:
+            if not (isinstance(tok, AddedToken) and isinstance(tok.content, str) and tok.content):
+                raise ConfigError(
+                    f"special token {tok!r} of the trainer is not a non-empty str or AddedToken"
+                )
+        return tokens
+
+    def _train_counts(
+        self, counts: Any, trainer: Trainer, special: list[AddedToken] | None = None
+    ) -> None:
+        # The tokenizer changes only once the model is trained; a failure after that
+        # puts the old model and added tokens back, so it is never half replaced.
+        if special is None:
+            special = self._trainer_specials(trainer)
+        model = trainer.train_from_counts(counts)
+        old_model, old_added = self.model, copy.deepcopy(self._added)
+        try:
+            self.model = model
+            self._add(special)
+        except BaseException:
+            self.model, self._added = old_model, old_added
+            raise
 
     # -- serialization --------------------------------------------------------------------
 
