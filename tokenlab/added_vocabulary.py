@@ -19,6 +19,7 @@ tokens costs O(N), not N regex compilations.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import regex
@@ -130,6 +131,44 @@ class AddedToken:
         }
 
 
+def _trie_pattern(contents: list[str]) -> str:
+    """A regex matching the longest of ``contents`` at the leftmost position.
+
+    The contents as a trie (``"ab|abc|ad"`` is ``a(?:b(?:c)?|d)``): a regex engine
+    walks one path of it per position, where an alternation of thousands of
+    literals tries each in turn (100x slower on Whisper's 1,600 timestamp tokens).
+    A greedy ``?`` after a node that ends a content tries the longer contents first,
+    so the match is the longest, as tokenizers' leftmost-longest Aho-Corasick gives.
+
+    >>> _trie_pattern(["ab", "abc", "ad"])
+    'a(?:b(?:c)?|d)'
+    """
+    trie: dict[str | None, Any] = {}
+    for content in contents:
+        node = trie
+        for ch in content:
+            node = node.setdefault(ch, {})
+        node[None] = {}  # a content ends here
+    return _node_pattern(trie)
+
+
+def _node_pattern(node: dict[str | None, Any]) -> str:
+    branches = []
+    for ch, child in node.items():
+        if ch is None:
+            continue
+        chain = ch
+        while len(child) == 1 and None not in child:  # one path: one literal
+            ((nxt, child),) = child.items()
+            chain += nxt
+        branches.append(re.escape(chain) + _node_pattern(child))
+    if not branches:
+        return ""
+    ends = None in node
+    body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
+    return body + "?" if ends else body
+
+
 class _Matcher:
     """Leftmost-longest matching of a set of contents (tokenizers' Aho-Corasick)."""
 
@@ -139,12 +178,9 @@ class _Matcher:
         for content, tid, tok in entries:
             if content:
                 self.by_content.setdefault(content, (tid, tok))
-        contents = sorted(self.by_content, key=lambda s: (-len(s), s))
-        # Longest first: at the leftmost position the first alternative that matches
-        # is the longest one.
-        alternatives = "|".join(regex.escape(c) for c in contents)
+        contents = list(self.by_content)
         # No content (all normalized to ""): a pattern that never matches.
-        self.pattern = regex.compile(alternatives or "(?!)")
+        self.pattern = re.compile(_trie_pattern(contents) or "(?!)")
         self.first_chars = frozenset(c[0] for c in contents)
 
     def may_occur(self, text: str) -> bool:
