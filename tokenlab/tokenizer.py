@@ -18,7 +18,7 @@ import os
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import regex
 
@@ -519,9 +519,13 @@ class Tokenizer:
     ) -> Encoding:
         sequence = self._text(sequence, "encode")
         if sampling is None:
-            fast = self._fast_with_added()
+            fast = self._fast_encoder()
             if fast is not None:
                 return self._encode_fast(fast, sequence, type_id)
+        return self._encode_general(sequence, type_id, sampling)
+
+    def _encode_general(self, sequence: str, type_id: int, sampling: _Sampling | None) -> Encoding:
+        """Encode one text component by component (tokenizers' order for added tokens)."""
         enc = Encoding()
         words = 0
         for start, end, tid in self._split_raw(sequence):
@@ -537,16 +541,6 @@ class Tokenizer:
     def _text(self, text: Any, what: str) -> str:
         """``text`` checked and made a plain str (see :func:`_as_str`)."""
         return _as_str(text, what, isinstance(self.model, TiktokenBPE))
-
-    def _fast_with_added(self) -> Any:
-        """The native encoder when it can serve ``encode`` with this tokenizer's added tokens.
-
-        Added tokens matched in the normalized text need the normalized text, which the
-        native encoders do not show: with a normalizer, such tokens take the general path.
-        """
-        if self.normalizer is not None and self._added.has_normalized():
-            return None
-        return self._fast_encoder()
 
     def _fast_encoder(self) -> Any:
         """The native encoder of this pipeline (built once), or None if it has none.
@@ -577,12 +571,28 @@ class Tokenizer:
         column.extend(w if w is not None else -1 for w in enc.word_ids)
         return enc.ids, column.tobytes(), words
 
-    def _fast_parts(self, text: str) -> list[Split] | None:
-        """The added-token split of ``text`` on the fast path (no normalizer applies to
-        the ``normalized=True`` tokens there), or None when no added token occurs."""
+    def _fast_parts(self, text: str) -> list[Split] | Literal[False] | None:
+        """The added-token split of ``text`` for a native encoder.
+
+        Returns:
+            None when no added token occurs (one native call encodes the text); the
+            split; or False when a ``normalized=True`` token occurs once a part is
+            normalized by a normalizer (the native encoders do not show the normalized
+            text, so the general path encodes it). Without a normalizer, normalized
+            tokens are matched on the raw parts, which are their normalized form.
+        """
         added = self._added
+        if not len(added):
+            return None
         raw = added.raw_matcher()
-        normalized = added.normalized_matcher(None) if self.normalizer is None else None
+        norm = self.normalizer
+        normalized = added.normalized_matcher(norm)
+        if norm is not None and normalized is not None:
+            parts = self._split_raw(text)
+            for start, end, tid in parts:
+                if tid is None and normalized.may_occur(norm.normalize_str(text[start:end])):
+                    return False
+            return parts if len(parts) > 1 or (parts and parts[0][2] is not None) else None
         if not (raw is not None and raw.may_occur(text)) and not (
             normalized is not None and normalized.may_occur(text)
         ):
@@ -601,6 +611,8 @@ class Tokenizer:
     def _encode_fast(self, fast: Any, sequence: str, type_id: int) -> Encoding:
         inverse = self.model._inverse()
         splits = self._fast_parts(sequence)
+        if splits is False:
+            return self._encode_general(sequence, type_id, None)
         if splits is None:
             # The ids list is made at once (most callers read it), the rest when read.
             ids, cols, _ = fast.encode_columns(sequence)
@@ -831,7 +843,7 @@ class Tokenizer:
         """
         text = self._text
         items = [text(i, "encode_batch") if isinstance(i, str) else i for i in inputs]
-        fast = self._fast_with_added()
+        fast = self._fast_encoder()
         if fast is not None and all(type(item) is str for item in items):
             with gc_paused():
                 out = self._encode_batch_fast(fast, items, num_threads)  # type: ignore[arg-type]
