@@ -345,3 +345,21 @@ def test_other_pipelines_keep_surrogates_as_code_points() -> None:
     ids = tok.encode("a\ud800b").ids
     assert ids == tok.encode_ordinary("a\ud800b")
     assert len(tok.encode("\ud83d\udc4d").ids) >= 2  # two code points, not one char
+
+
+def test_strips_next_to_each_other_follow_tokenizers() -> None:
+    # An rstrip takes spaces a following token starts with: tokenizers then cuts that
+    # token from where its match began (the parts overlap); lstrip never crosses a match.
+    anchor = hf.Tokenizer(hf.models.WordLevel({"[UNK]": 0, "a": 1}, unk_token="[UNK]"))
+    anchor.pre_tokenizer = hf.pre_tokenizers.WhitespaceSplit()
+    anchor.add_tokens(
+        [
+            hf.AddedToken("x", rstrip=True, normalized=False),
+            hf.AddedToken(" y", lstrip=True, normalized=False),
+            hf.AddedToken("  z", normalized=False),
+            hf.AddedToken("w", lstrip=True, rstrip=True, normalized=False),
+        ]
+    )
+    tok = Tokenizer.from_str(anchor.to_str())
+    for text in ["x  y a", "x   z a", "a  x y", "x\t y", "w w  w", " x w\u2000x  z"]:
+        _same(anchor, tok, text)

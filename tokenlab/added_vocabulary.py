@@ -30,10 +30,8 @@ __all__ = ["AddedToken", "AddedVocabulary", "Split"]
 Split = tuple[int, int, "int | None"]
 
 # What Rust's regex crate means by \w and \s (Unicode), which tokenizers uses.
-_WORD = r"[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]"
-_ENDS_WITH_WORD = regex.compile(_WORD + r"\Z")
-_STARTS_WITH_WORD = regex.compile(_WORD)
-_SPACES_AT_END = regex.compile(r"\p{White_Space}+\Z")
+_WORD_CHAR = regex.compile(r"[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]")
+_SPACE_CHAR = regex.compile(r"\p{White_Space}")
 _SPACES = regex.compile(r"\p{White_Space}*")
 
 
@@ -198,13 +196,16 @@ class _Matcher:
             start, stop = m.span()
             tid, tok = self.by_content[m.group()]
             if tok.single_word and (
-                (start and _ENDS_WITH_WORD.search(text, 0, start))
-                or (stop < size and _STARTS_WITH_WORD.match(text, stop))
+                (start and _WORD_CHAR.match(text, start - 1))
+                or (stop < size and _WORD_CHAR.match(text, stop))
             ):
                 continue
             if tok.lstrip:
-                spaces = _SPACES_AT_END.search(text, 0, start)
-                start = max(spaces.start() if spaces else start, done)
+                # Back over the whitespace before the match, never into an earlier one
+                # (each step looks at one char: no rescan of the text before it).
+                while start > done and _SPACE_CHAR.match(text, start - 1):
+                    start -= 1
+                start = max(start, done)  # a match inside spaces an rstrip took
             if tok.rstrip:
                 spaces = _SPACES.match(text, stop)
                 stop = spaces.end() if spaces else stop
