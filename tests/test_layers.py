@@ -29,7 +29,7 @@ COMPONENTS = {"_component", "charsmap", "normalizers", "pre_tokenizers", "proces
 # counting and training, so it sits with the text layer and knows no trainer.
 TEXT = {"corpus", "sp_pretokenize", "counts", "distributed", "_bert_rules", "_sp_options"}
 TRAINERS = {"_training", "bpe", "wordpiece", "sentencepiece_bpe", "unigram"}
-COMPOSITION = {"tokenizer", "fastpath", "sp_tokenizer"}
+COMPOSITION = {"tokenizer", "added_vocabulary", "fastpath", "sp_tokenizer"}
 # "" is the package root
 ENTRY = {"api", "compare", "_compare_worker", "cli", "_cli_stream", "__main__", ""}
 

@@ -12,35 +12,38 @@ covers only part of a character's bytes gets that whole character's span.
 
 from __future__ import annotations
 
+import copy
 import json
 import operator
 import os
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import regex
 
 from ._atomic import atomic_write, check_writable_path
 from ._modelfile import read_model_text
 from ._threads import gc_paused, run_chunks, thread_count
+from .added_vocabulary import AddedToken, AddedVocabulary, Split
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
 from .encoding import Encoding
 from .errors import ConfigError, ModelFileError
 from .fastpath import bert_encoder, fast_encoder
-from .models import MAX_TOKEN_ID, Model, SplitMix64, model_from_dict
+from .models import MAX_TOKEN_ID, Model, SplitMix64, TiktokenBPE, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
-from .pre_tokenizers import PreToken, PreTokenizer, pre_tokenizer_from_dict
+from .pre_tokenizers import Metaspace, PreToken, PreTokenizer, pre_tokenizer_from_dict
 from .processors import ByteLevel as _ByteLevelProcessor
 from .processors import PostProcessor, TemplateProcessing, default_process, processor_from_dict
 
 
 class Trainer(Protocol):
-    """What :meth:`Tokenizer.train` needs of a trainer (BPETrainer, WordPieceTrainer, ...)."""
+    """What :meth:`Tokenizer.train` needs of a trainer (BPETrainer, WordPieceTrainer,
+    UnigramTrainer, SentencePieceBPETrainer, ...); a ``special_tokens`` list, when the
+    trainer has one, is added to the tokenizer as special tokens."""
 
-    special_tokens: list[str]
     show_progress: bool
 
     def train_from_counts(self, counts: Mapping[str, int]) -> Model: ...
@@ -70,38 +73,35 @@ def register_file_reader(reader: FileReader) -> None:
     _file_reader[:] = [reader]
 
 
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
+def _as_str(text: Any, what: str, tiktoken_rule: bool) -> str:
+    """``text`` as an exact ``str`` the encoders take.
+
+    A ``str`` subclass (``numpy.str_``, ...) is copied to a plain ``str``. Surrogate code
+    points (U+D800..U+DFFF, which Python strings may hold but Unicode text may not):
+    with ``tiktoken_rule`` they are repaired as tiktoken does (a pair becomes the char
+    it stands for, a lone one U+FFFD); otherwise they stay (README, "Inputs").
+
+    Raises:
+        TypeError: ``text`` is not a str.
+    """
+    if type(text) is not str:
+        if not isinstance(text, str):
+            raise TypeError(f"{what}() takes a str, got {type(text).__name__}")
+        text = str.__str__(text)
+    if tiktoken_rule and not text.isascii() and _SURROGATE.search(text) is not None:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 _STRATEGIES = {
     "longest_first": "LongestFirst",
     "only_first": "OnlyFirst",
     "only_second": "OnlySecond",
 }
 _DIRECTIONS = {"right": "Right", "left": "Left"}
-
-
-@dataclass
-class AddedToken:
-    """A token matched in the raw text before the model runs (e.g. ``<|endoftext|>``).
-
-    Attributes mirror the ``added_tokens`` entries of ``tokenizer.json``.
-    """
-
-    content: str
-    special: bool = True
-    single_word: bool = False
-    lstrip: bool = False
-    rstrip: bool = False
-    normalized: bool = False
-
-    def to_dict(self, id: int) -> dict[str, Any]:
-        return {
-            "id": id,
-            "content": self.content,
-            "single_word": self.single_word,
-            "lstrip": self.lstrip,
-            "rstrip": self.rstrip,
-            "normalized": self.normalized,
-            "special": self.special,
-        }
 
 
 @dataclass
@@ -200,13 +200,20 @@ class Tokenizer:
         self.pre_tokenizer = pre_tokenizer
         self.post_processor = post_processor
         self.decoder = decoder
-        self._added: dict[str, tuple[int, AddedToken]] = {}
-        self._added_by_id: dict[int, AddedToken] = {}
-        self._added_re: Any = None
-        self._added_first: frozenset[str] = frozenset()
+        self._added = AddedVocabulary()
         self._padding: dict[str, Any] | None = None
         self._truncation: dict[str, Any] | None = None
         self._fast: tuple[Any, ...] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What rebuilds the tokenizer: its components, added tokens and settings. The
+        # native encoder is built again on first use (so is every model's).
+        state = dict(self.__dict__)
+        state["_fast"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     # -- truncation and padding --------------------------------------------------------
 
@@ -343,40 +350,77 @@ class Tokenizer:
     # -- added tokens ---------------------------------------------------------------
 
     def add_special_tokens(self, tokens: Iterable[str | AddedToken]) -> int:
-        """Add special tokens (kept whole, skipped by ``decode``); returns how many were new."""
-        return self._add(tokens, special=True)
+        """Add special tokens (matched whole, skipped by ``decode``), as tokenizers does.
+
+        A str becomes ``AddedToken(s, special=True)`` (so ``normalized=False``); an
+        :class:`AddedToken` is added as a special copy of itself.
+
+        Args:
+            tokens: the tokens.
+
+        Returns:
+            How many were added (a token equal to one already there is not).
+
+        Raises:
+            ConfigError: an empty token.
+        """
+        return self._add(
+            [
+                t.as_special() if isinstance(t, AddedToken) else AddedToken(t, special=True)
+                for t in tokens
+            ]
+        )
 
     def add_tokens(self, tokens: Iterable[str | AddedToken]) -> int:
-        """Add ordinary added tokens; returns how many were new."""
-        return self._add(tokens, special=False)
+        """Add ordinary added tokens, as tokenizers does.
 
-    def _add(self, tokens: Iterable[str | AddedToken], special: bool) -> int:
-        new = 0
-        for t in tokens:
-            tok = t if isinstance(t, AddedToken) else AddedToken(t, special=special)
-            if not tok.content:
+        A str becomes ``AddedToken(s)`` (``special=False``, ``normalized=True``); an
+        :class:`AddedToken` is added as it is.
+
+        Args:
+            tokens: the tokens.
+
+        Returns:
+            How many were added (a token equal to one already there is not; one of
+            the same content with other flags replaces it, keeping its id).
+
+        Raises:
+            ConfigError: an empty token.
+        """
+        return self._add([t if isinstance(t, AddedToken) else AddedToken(t) for t in tokens])
+
+    def _add(self, tokens: list[AddedToken]) -> int:
+        for tok in tokens:
+            if not isinstance(tok.content, str) or not tok.content:
                 raise ConfigError("added tokens must be non-empty strings")
-            if tok.content in self._added:
+        added = self._added
+        new = 0
+        model_ids = self.model._inverse()
+        size = self.model.get_vocab_size()
+        top = max(added.by_id, default=None)
+        for tok in tokens:
+            known = added.by_content.get(tok.content)
+            if known is not None and known[1] == tok:
                 continue
-            tid = self.model.token_to_id(tok.content)
+            tid = known[0] if known is not None else self.model.token_to_id(tok.content)
             if tid is None:
-                used = set(self.model.vocab.values()) | set(self._added_by_id)
-                tid = max(used, default=-1) + 1
-            self._register(tid, tok)
+                # tokenizers' rule: the vocabulary size, or past the last added id.
+                tid = size if top is None or (top < size and size) else top + 1
+                while tid in model_ids or tid in added.by_id:
+                    tid += 1
+            added.register(tid, tok)
+            top = tid if top is None else max(top, tid)
             new += 1
         return new
 
     def _register(self, tid: int, tok: AddedToken) -> None:
-        self._added[tok.content] = (tid, tok)
-        self._added_by_id[tid] = tok
-        contents = sorted(self._added, key=lambda s: (-len(s), s))
-        self._added_re = regex.compile("|".join(regex.escape(c) for c in contents))
-        self._added_first = frozenset(c[0] for c in contents)
+        """Add ``tok`` with the given id (a file's ``added_tokens`` entry)."""
+        self._added.register(tid, tok)
 
     @property
     def added_tokens(self) -> list[tuple[int, AddedToken]]:
         """The added tokens with their ids, by id."""
-        return sorted(self._added.values(), key=lambda x: x[0])
+        return sorted(self._added.by_content.values(), key=lambda x: x[0])
 
     # -- vocabulary -------------------------------------------------------------------
 
@@ -384,7 +428,7 @@ class Tokenizer:
         """token -> id."""
         vocab = self.model.get_vocab()
         if with_added_tokens:
-            for content, (tid, _) in self._added.items():
+            for content, (tid, _) in self._added.by_content.items():
                 vocab[content] = tid
         return vocab
 
@@ -394,34 +438,32 @@ class Tokenizer:
 
     def token_to_id(self, token: str) -> int | None:
         """The id of ``token`` (added tokens included), or None."""
-        hit = self._added.get(token)
+        hit = self._added.by_content.get(token)
         if hit is not None:
             return hit[0]
         return self.model.token_to_id(token)
 
     def id_to_token(self, id: int) -> str | None:
         """The token of ``id``, or None."""
-        added = self._added_by_id.get(id)
+        added = self._added.by_id.get(id)
         if added is not None:
-            return added.content
+            return self._added_text(added)
         return self.model.id_to_token(id)
+
+    def _added_text(self, tok: AddedToken) -> str:
+        # tokenizers shows a normalized added token normalized (id_to_token, decode).
+        if tok.normalized and self.normalizer is not None:
+            return self.normalizer.normalize_str(tok.content)
+        return tok.content
 
     # -- encoding ----------------------------------------------------------------------
 
-    def _segments(self, text: str) -> Iterator[tuple[int, int, bool]]:
-        """Split ``text`` into (start, end, is_added_token) runs."""
-        if self._added_re is None:
-            if text:
-                yield (0, len(text), False)
-            return
-        pos = 0
-        for m in self._added_re.finditer(text):
-            if m.start() > pos:
-                yield (pos, m.start(), False)
-            yield (m.start(), m.end(), True)
-            pos = m.end()
-        if pos < len(text):
-            yield (pos, len(text), False)
+    def _split_raw(self, text: str) -> list[Split]:
+        """``text`` cut around the added tokens matched on the raw text (``normalized=False``)."""
+        matcher = self._added.raw_matcher()
+        if matcher is None or not matcher.may_occur(text):
+            return [(0, len(text), None)] if text else []
+        return matcher.find(text)
 
     def _encode_text(
         self,
@@ -430,18 +472,54 @@ class Tokenizer:
         base: int,
         word_base: int,
         sampling: _Sampling | None = None,
+        with_added: bool = False,
     ) -> int:
-        model = self.model
-        inv = model._inverse()
+        """Encode a text with no raw added token into ``enc``; returns the next word index.
+
+        ``with_added``: match the ``normalized=True`` added tokens in the normalized text
+        (tokenizers' second pass); the parts between them are pre-tokenized apart.
+        """
         if self.normalizer is not None:
             ns = self.normalizer.normalize(NormalizedString.from_str(text))
         else:
             ns = NormalizedString.from_str(text)
         norm = ns.normalized
+        matcher = self._added.normalized_matcher(self.normalizer) if with_added else None
+        parts: list[Split] = [(0, len(norm), None)]
+        if matcher is not None and norm and matcher.may_occur(norm):
+            parts = matcher.find(norm)
+        word = word_base
+        for start, end, tid in parts:
+            if tid is None:
+                word = self._encode_part(ns, start, end, enc, base, word, sampling)
+                continue
+            o_start, o_end = ns.original_span(start, end)
+            # Special mask 0, as tokenizers: only the post-processor's tokens count.
+            enc.append(tid, norm[start:end], (base + o_start, base + o_end), word)
+            word += 1
+        return word
+
+    def _encode_part(
+        self,
+        ns: NormalizedString,
+        lo: int,
+        hi: int,
+        enc: Encoding,
+        base: int,
+        word_base: int,
+        sampling: _Sampling | None,
+    ) -> int:
+        """Pre-tokenize and encode ``ns.normalized[lo:hi]``; returns the next word index."""
+        model = self.model
+        inv = model._inverse()
+        part = ns.normalized[lo:hi]
         if self.pre_tokenizer is not None:
-            pieces = self.pre_tokenizer.split(norm)
+            # tokenizers' Metaspace(prepend_scheme="first") asks whether the part starts
+            # at offset 0 of the original text.
+            at_origin = base + ns.original_span(lo, hi)[0] == 0
+            pieces = self.pre_tokenizer._split_from(part, at_origin)
         else:
-            pieces = [PreToken(norm, 0, len(norm))] if norm else []
+            pieces = [PreToken(part, 0, len(part))] if part else []
         for word, piece in enumerate(pieces, start=word_base):
             if sampling is None:
                 ids, spans = model.tokenize(piece.text)
@@ -464,30 +542,37 @@ class Tokenizer:
                         # Only chars without a source: the space (or ▁) put in front of
                         # the text, which Hugging Face aligns with the first char.
                         ns_start, ns_end = piece.start, piece.start + 1
-                o_start, o_end = ns.original_span(ns_start, ns_end)
+                o_start, o_end = ns.original_span(lo + ns_start, lo + ns_end)
                 enc.append(tid, inv.get(tid, ""), (base + o_start, base + o_end), word)
         return word_base + len(pieces)
 
     def _encode_one(
         self, sequence: str, type_id: int, sampling: _Sampling | None = None
     ) -> Encoding:
-        if not isinstance(sequence, str):
-            raise TypeError(f"encode() takes a str, got {type(sequence).__name__}")
+        sequence = self._text(sequence, "encode")
         if sampling is None:
             fast = self._fast_encoder()
             if fast is not None:
                 return self._encode_fast(fast, sequence, type_id)
+        return self._encode_general(sequence, type_id, sampling)
+
+    def _encode_general(self, sequence: str, type_id: int, sampling: _Sampling | None) -> Encoding:
+        """Encode one text component by component (tokenizers' order for added tokens)."""
         enc = Encoding()
         words = 0
-        for start, end, added in self._segments(sequence):
-            if added:
-                tid, tok = self._added[sequence[start:end]]
-                enc.append(tid, tok.content, (start, end), words, tok.special)
-                words += 1
-            else:
-                words = self._encode_text(sequence[start:end], enc, start, words, sampling)
+        for start, end, tid in self._split_raw(sequence):
+            if tid is None:
+                text = sequence[start:end]
+                words = self._encode_text(text, enc, start, words, sampling, with_added=True)
+                continue
+            enc.append(tid, sequence[start:end], (start, end), words)
+            words += 1
         enc.type_ids = [type_id] * len(enc.ids)
         return enc
+
+    def _text(self, text: Any, what: str) -> str:
+        """``text`` checked and made a plain str (see :func:`_as_str`)."""
+        return _as_str(text, what, isinstance(self.model, TiktokenBPE))
 
     def _fast_encoder(self) -> Any:
         """The native encoder of this pipeline (built once), or None if it has none.
@@ -518,35 +603,71 @@ class Tokenizer:
         column.extend(w if w is not None else -1 for w in enc.word_ids)
         return enc.ids, column.tobytes(), words
 
-    def _has_added(self, text: str) -> bool:
-        """Whether an added token occurs in ``text`` (most texts: one quick char test)."""
-        added_re = self._added_re
-        if added_re is None:
-            return False
-        for first in self._added_first:
-            if first in text:
-                return added_re.search(text) is not None
-        return False
+    def _fast_parts(self, text: str) -> list[Split] | Literal[False] | None:
+        """The added-token split of ``text`` for a native encoder.
+
+        Returns:
+            None when no added token occurs (one native call encodes the text); the
+            split; or False when a ``normalized=True`` token occurs once a part is
+            normalized by a normalizer (the native encoders do not show the normalized
+            text, so the general path encodes it). Without a normalizer, normalized
+            tokens are matched on the raw parts, which are their normalized form.
+        """
+        added = self._added
+        if not len(added):
+            return None
+        raw = added.raw_matcher()
+        norm = self.normalizer
+        normalized = added.normalized_matcher(norm)
+        if norm is not None and normalized is not None:
+            parts = self._split_raw(text)
+            for start, end, tid in parts:
+                if tid is None and normalized.may_occur(norm.normalize_str(text[start:end])):
+                    return False
+            return parts if len(parts) > 1 or (parts and parts[0][2] is not None) else None
+        if not (raw is not None and raw.may_occur(text)) and not (
+            normalized is not None and normalized.may_occur(text)
+        ):
+            return None
+        parts = self._split_raw(text)
+        if normalized is None:
+            return parts
+        out: list[Split] = []
+        for start, end, tid in parts:
+            if tid is not None:
+                out.append((start, end, tid))
+                continue
+            out += [(start + s, start + e, t) for s, e, t in normalized.find(text[start:end])]
+        return out
 
     def _encode_fast(self, fast: Any, sequence: str, type_id: int) -> Encoding:
         inverse = self.model._inverse()
-        if not self._has_added(sequence):
+        splits = self._fast_parts(sequence)
+        if splits is False:
+            return self._encode_general(sequence, type_id, None)
+        if splits is None:
             # The ids list is made at once (most callers read it), the rest when read.
             ids, cols, _ = fast.encode_columns(sequence)
             n = len(ids)
             return Encoding._from_columns((cols, n, 0, n, inverse, type_id, None), ids)
+        pre = self.pre_tokenizer
+        # The native SentencePiece encoder prepends ▁ to every text it is given.
+        first_only = type(pre) is Metaspace and pre.prepend_scheme == "first"
         parts: list[list[int]] = [[], [], [], []]
         added: dict[int, tuple[str, bool]] = {}
         word = 0
-        for start, end, is_added in self._segments(sequence):
-            if is_added:
-                tid, tok = self._added[sequence[start:end]]
-                added[len(parts[0])] = (tok.content, tok.special)
+        for start, end, tid in splits:
+            if tid is not None:
+                # The matched text (spaces an lstrip/rstrip took included), special mask 0.
+                added[len(parts[0])] = (sequence[start:end], False)
                 for column, value in zip(parts, (tid, start, end, word)):
                     column.append(value)
                 word += 1
                 continue
-            _, cols, nw = fast.encode_columns(sequence[start:end], start, word)
+            if first_only and start > 0:
+                _, cols, nw = self._general_columns(sequence[start:end], start, word)
+            else:
+                _, cols, nw = fast.encode_columns(sequence[start:end], start, word)
             mv = memoryview(cols).cast("q")
             n = len(mv) // 4
             for k, column in enumerate(parts):
@@ -562,9 +683,9 @@ class Tokenizer:
         """The first-stage encodings of ``texts`` (all str), natively on threads."""
         inverse = self.model._inverse()
         special = set()
-        if self._added_re is not None:
-            has_added = self._has_added
-            special = {i for i, t in enumerate(texts) if has_added(t)}
+        if len(self._added):
+            find = self._fast_parts
+            special = {i for i, t in enumerate(texts) if find(t) is not None}
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
@@ -752,7 +873,8 @@ class Tokenizer:
         ...     tok.encode("low").ids, tok.encode("lowest").ids]
         True
         """
-        items = inputs if isinstance(inputs, list) else list(inputs)
+        text = self._text
+        items = [text(i, "encode_batch") if isinstance(i, str) else i for i in inputs]
         fast = self._fast_encoder()
         if fast is not None and all(type(item) is str for item in items):
             with gc_paused():
@@ -804,8 +926,7 @@ class Tokenizer:
         >>> tok.encode_ordinary("lowest") == tok.encode("lowest").ids
         True
         """
-        if not isinstance(text, str):
-            raise TypeError(f"encode_ordinary() takes a str, got {type(text).__name__}")
+        text = self._text(text, "encode_ordinary")
         fast = self._fast_encoder()
         if fast is not None:
             return fast.encode(text)
@@ -837,7 +958,7 @@ class Tokenizer:
         ...     tok.encode_ordinary("low"), tok.encode_ordinary("lowest")]
         True
         """
-        texts = list(texts)
+        texts = [self._text(t, "encode_ordinary_batch") for t in texts]
         fast = self._fast_encoder()
         if fast is None:
             thread_count(num_threads)
@@ -862,11 +983,15 @@ class Tokenizer:
         """
         tokens: list[str] = []
         for i in ids:
-            added = self._added_by_id.get(i)
+            added = self._added.by_id.get(i)
             if added is not None:
-                if skip_special_tokens and added.special:
+                text = self._added_text(added)
+                # tokenizers skips a token whose shown text is a special token's content
+                # (so a special token with normalized=True that the normalizer changes
+                # stays in the text).
+                if skip_special_tokens and text in self._added.special_contents():
                     continue
-                tokens.append(added.content)
+                tokens.append(text)
                 continue
             tok = _token_of(self.model, i)
             if tok is not None:
@@ -902,15 +1027,16 @@ class Tokenizer:
         Raises:
             CorpusError: unreadable file, invalid UTF-8, or empty corpus.
         """
+        special = self._trainer_specials(trainer)
         counts = count_words_in_files(
             files,
             self.normalizer,
             self.pre_tokenizer,
             errors=errors,
             processes=processes,
-            show_progress=trainer.show_progress,
+            show_progress=bool(getattr(trainer, "show_progress", False)),
         )
-        self._train_counts(counts, trainer)
+        self._train_counts(counts, trainer, special)
 
     def train_from_iterator(self, iterator: Iterable[str], trainer: Trainer) -> None:
         """Train the model on an iterable of texts (each is one sequence).
@@ -918,13 +1044,44 @@ class Tokenizer:
         Raises:
             CorpusError: an item is not a str, or there are no words.
         """
+        special = self._trainer_specials(trainer)
         counts = count_words(iterator, self.normalizer, self.pre_tokenizer)
-        self._train_counts(counts, trainer)
+        self._train_counts(counts, trainer, special)
 
-    def _train_counts(self, counts: Any, trainer: Trainer) -> None:
-        self.model = trainer.train_from_counts(counts)
-        if trainer.special_tokens:
-            self.add_special_tokens(trainer.special_tokens)
+    @staticmethod
+    def _trainer_specials(trainer: Any) -> list[AddedToken]:
+        """The special tokens ``trainer`` asks for, checked before anything changes."""
+        if not callable(getattr(trainer, "train_from_counts", None)):
+            raise ConfigError(
+                f"{type(trainer).__name__} is not a trainer: Tokenizer.train needs an object "
+                "with train_from_counts, e.g. BPETrainer, WordPieceTrainer, UnigramTrainer "
+                "or SentencePieceBPETrainer"
+            )
+        special = getattr(trainer, "special_tokens", None) or []
+        tokens = [t.as_special() if isinstance(t, AddedToken) else t for t in special]
+        tokens = [AddedToken(t, special=True) if isinstance(t, str) else t for t in tokens]
+        for tok in tokens:
+            if not (isinstance(tok, AddedToken) and isinstance(tok.content, str) and tok.content):
+                raise ConfigError(
+                    f"special token {tok!r} of the trainer is not a non-empty str or AddedToken"
+                )
+        return tokens
+
+    def _train_counts(
+        self, counts: Any, trainer: Trainer, special: list[AddedToken] | None = None
+    ) -> None:
+        # The tokenizer changes only once the model is trained; a failure after that
+        # puts the old model and added tokens back, so it is never half replaced.
+        if special is None:
+            special = self._trainer_specials(trainer)
+        model = trainer.train_from_counts(counts)
+        old_model, old_added = self.model, copy.deepcopy(self._added)
+        try:
+            self.model = model
+            self._add(special)
+        except BaseException:
+            self.model, self._added = old_model, old_added
+            raise
 
     # -- serialization --------------------------------------------------------------------
 

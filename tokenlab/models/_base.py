@@ -62,6 +62,25 @@ class Model:
 
     vocab: dict[str, int]
 
+    #: Attributes built from the others (native encoders): left out of pickles and
+    #: copies, and built again by :meth:`_rebuild` when the model is unpickled.
+    _DERIVED: tuple[str, ...] = ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickling keeps what defines the model; native objects and caches are rebuilt,
+        # so a pickle never holds a native object and works on either backend.
+        state = dict(self.__dict__)
+        for name in (*self._DERIVED, "_cache", "_inv"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Build the :attr:`_DERIVED` attributes again (after unpickling)."""
+
     def tokenize(self, word: str) -> WordTokens:
         """Split one word into token ids and their ``(start, end)`` char spans."""
         raise NotImplementedError
@@ -109,6 +128,10 @@ class CachedModel(Model):
     def _cacheable(self) -> bool:
         # A model whose encoding of a word varies between calls (BPE-dropout) says no.
         return True
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._cache = {}
+        super().__setstate__(state)
 
     def clear_cache(self) -> None:
         """Drop the per-word cache (it is also cleared when it grows too large)."""

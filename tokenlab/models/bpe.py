@@ -156,6 +156,11 @@ class BPE(CachedModel):
         kept = [i for i in range(n) if size[i]]
         return [sym[i] for i in kept], [size[i] for i in kept]
 
+    _DERIVED = ("_table",)
+
+    def _rebuild(self) -> None:
+        self._table = MergeTable(self._triples)
+
     def _initial(self, word: str) -> tuple[list[int], list[tuple[int, int]]]:
         vocab = self.vocab
         prefix = self.continuing_subword_prefix

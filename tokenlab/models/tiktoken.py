@@ -95,6 +95,11 @@ class TiktokenBPE(CachedModel):
         self._lengths = {rank: len(token) for token, rank in ranks.items()}
         self._merger = ByteRankMerger(ranks)
 
+    _DERIVED = ("_merger",)
+
+    def _rebuild(self) -> None:
+        self._merger = ByteRankMerger(self.ranks)
+
     def token_bytes(self, id: int) -> bytes | None:
         """The bytes of token ``id``, or None."""
         token = self.id_to_token(id)

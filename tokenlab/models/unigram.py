@@ -143,6 +143,11 @@ class Unigram(CachedModel):
         )
         self._lattice = UnigramLattice(*self._lattice_args)
 
+    _DERIVED = ("_lattice",)
+
+    def _rebuild(self) -> None:
+        self._lattice = UnigramLattice(*self._lattice_args)
+
     def _finish(
         self, word: str, ids: list[int], spans: list[tuple[int, int]]
     ) -> tuple[list[int], list[tuple[int, int]]]:

@@ -81,8 +81,16 @@ class WordPiece(CachedModel):
         self.unk_token = unk_token
         self.continuing_subword_prefix = continuing_subword_prefix
         self.max_input_chars_per_word = max_input_chars_per_word
+        self._rebuild()
+
+    _DERIVED = ("_encoder",)
+
+    def _rebuild(self) -> None:
         self._encoder = WordPieceEncoder(
-            self.vocab, continuing_subword_prefix, self.vocab[unk_token], max_input_chars_per_word
+            self.vocab,
+            self.continuing_subword_prefix,
+            self.vocab[self.unk_token],
+            self.max_input_chars_per_word,
         )
 
     def _encode_word(self, word: str) -> WordTokens:
