@@ -44,6 +44,7 @@ import unicodedata
 from array import array
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from typing import Any
 
 from tokenlab._atomic import atomic_write
 from tokenlab.errors import ConfigError, ModelFileError
@@ -125,6 +126,11 @@ class CharsMap:
         self._values = values
         self._rules = table
         self._matcher: tuple[dict[str, tuple[int, ...]], re.Pattern[str]] | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        # The blob is the whole state: the rules and the matcher are derived on first
+        # use, so a pickle (and datasets' fingerprint of it) is the same before and after.
+        return (CharsMap.from_bytes, (self._blob,))
 
     @property
     def _table(self) -> dict[str, str]:
