@@ -371,4 +371,3 @@ def test_pickle(rank_files: dict[str, Path]) -> None:
     new = pickle.loads(pickle.dumps(custom))
     assert ids(custom, "hello world") == ids(new, "hello world")
     assert ids(custom, "<|pickle|>") == ids(new, "<|pickle|>") == [200_000]
-

@@ -16,6 +16,7 @@ is adding are strict xfails naming issue 14, so they fail once it lands.
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import importlib.util
 import pickle
@@ -685,7 +686,8 @@ def test_encoding_n_sequences(bert_encodings: tuple[Any, Any]) -> None:
 
 
 def test_encoding_tokens(bert_encodings: tuple[Any, Any]) -> None:
-    # test_encoding.py::TestEncoding::test_word_to_tokens (its tokens and word ids)
+    # test_encoding.py::TestEncoding::test_word_to_tokens (its tokens; and the word ids
+    # the mapping methods read)
     single, pair = bert_encodings
     assert single.tokens == ["[CLS]", "i", "love", "hugging", "##face", "[SEP]"]
     assert pair.tokens == [
@@ -702,6 +704,83 @@ def test_encoding_tokens(bert_encodings: tuple[Any, Any]) -> None:
     ]
     assert single.word_ids == [None, 0, 1, 2, 2, None]
     assert pair.word_ids == [None, 0, 1, 2, 2, None, 0, 1, 2, None]
+
+
+def test_encoding_word_to_tokens(bert_encodings: tuple[Any, Any]) -> None:
+    # test_encoding.py::TestEncoding::test_word_to_tokens
+    single, pair = bert_encodings
+    assert single.word_to_tokens(0) == (1, 2)
+    assert pair.word_to_tokens(0) == (1, 2)
+    assert pair.word_to_tokens(0, 0) == (1, 2)
+    assert pair.word_to_tokens(6, 0) is None
+    assert pair.word_to_tokens(0, 1) == (6, 7)
+
+
+def test_encoding_word_to_chars(bert_encodings: tuple[Any, Any]) -> None:
+    # test_encoding.py::TestEncoding::test_word_to_chars
+    single, pair = bert_encodings
+    assert single.word_to_chars(2) == (7, 18)
+    assert pair.word_to_chars(2) == (7, 18)
+    assert pair.word_to_chars(2, 0) == (7, 18)
+    assert pair.word_to_chars(2, 1) == (6, 7)
+
+
+def test_encoding_token_to_sequence(bert_encodings: tuple[Any, Any]) -> None:
+    # test_encoding.py::TestEncoding::test_token_to_sequence
+    single, pair = bert_encodings
+    assert single.token_to_sequence(2) == 0
+    assert pair.token_to_sequence(2) == 0
+    assert pair.token_to_sequence(0) is None
+    assert pair.token_to_sequence(5) is None
+    assert pair.token_to_sequence(6) == 1
+    assert pair.token_to_sequence(8) == 1
+    assert pair.token_to_sequence(9) is None
+    assert pair.token_to_sequence(1200) is None
+
+
+def test_encoding_token_to_chars(bert_encodings: tuple[Any, Any]) -> None:
+    # test_encoding.py::TestEncoding::test_token_to_chars
+    single, pair = bert_encodings
+    assert single.token_to_chars(0) is None
+    assert single.token_to_chars(2) == (2, 6)
+    assert pair.token_to_chars(2) == (2, 6)
+    assert pair.token_to_chars(5) is None
+    assert pair.token_to_chars(6) == (0, 2)
+
+
+def test_encoding_token_to_word(bert_encodings: tuple[Any, Any]) -> None:
+    # test_encoding.py::TestEncoding::test_token_to_word
+    single, pair = bert_encodings
+    assert single.token_to_word(0) is None
+    assert single.token_to_word(1) == 0
+    assert single.token_to_word(4) == 2
+    assert pair.token_to_word(1) == 0
+    assert pair.token_to_word(4) == 2
+    assert pair.token_to_word(5) is None
+    assert pair.token_to_word(6) == 0
+    assert pair.token_to_word(7) == 1
+
+
+def test_encoding_char_to_token(bert_encodings: tuple[Any, Any]) -> None:
+    # test_encoding.py::TestEncoding::test_char_to_token
+    single, pair = bert_encodings
+    assert single.char_to_token(0) == 1
+    assert pair.char_to_token(0) == 1
+    assert pair.char_to_token(0, 0) == 1
+    assert pair.char_to_token(1, 0) is None
+    assert pair.char_to_token(0, 1) == 6
+    assert pair.char_to_token(2, 1) is None
+
+
+def test_encoding_char_to_word(bert_encodings: tuple[Any, Any]) -> None:
+    # test_encoding.py::TestEncoding::test_char_to_word
+    single, pair = bert_encodings
+    assert single.char_to_word(0) == 0
+    assert single.char_to_word(1) is None
+    assert pair.char_to_word(2) == 1
+    assert pair.char_to_word(2, 0) == 1
+    assert pair.char_to_word(2, 1) is None
+    assert pair.char_to_word(3, 1) == 1
 
 
 def test_encoding_truncation(bert_encodings: tuple[Any, Any]) -> None:
@@ -812,6 +891,38 @@ def test_add_empty_token(special: bool) -> None:
     tok = Tokenizer(models.BPE())
     add = tok.add_special_tokens if special else tok.add_tokens
     assert add([AddedToken("the"), AddedToken("quick"), AddedToken("")]) == 2
+
+
+@missing(normalizers, "ByteLevel")
+def test_add_tokens_with_normalizer() -> None:
+    # test_tokenizer.py::TestTokenizer::test_add_tokens_with_normalizer: a normalized
+    # added token is matched in normalized text; each decodes to its own content.
+    tok = Tokenizer(models.BPE())
+    tok.normalizer = normalizers.ByteLevel()  # type: ignore[attr-defined]
+    tok.decoder = decoders.ByteLevel()
+    new = [
+        AddedToken("Začnimo", normalized=False, special=True),
+        AddedToken("kuća", normalized=True, special=False),
+        AddedToken("međa", normalized=True, special=False),
+    ]
+    tok.add_tokens(new)
+    enc = tok.encode(new[0].content + new[1].content + " " + new[2].content)
+    assert tok.decode(enc.ids, False) == "Za\rnimokućameđa"
+    contents = {i: t.content for i, t in tok.added_tokens}
+    assert [contents[i] for i in enc.ids[:3]] == ["Začnimo", "kuća", "međa"]
+
+
+@missing(normalizers, "ByteLevel")
+def test_normalizer_change_refreshes_added_tokens() -> None:
+    # test_tokenizer.py::TestTokenizer::test_normalizer_change_refreshes_added_tokens
+    tok = Tokenizer(models.BPE())
+    tok.decoder = decoders.ByteLevel()
+    tok.add_tokens([AddedToken("kuća", normalized=True, special=False)])
+    tok.add_tokens([AddedToken("međa", normalized=True, special=False)])
+    tok.normalizer = normalizers.ByteLevel()  # type: ignore[attr-defined]
+    assert tok.decode(tok.encode("kuća međa").ids, False) == "kućameđa"
+    tok.normalizer = None
+    assert tok.decode(tok.encode("kuća međa").ids, False) == "ku\x07ame\x11a"
 
 
 def test_encode() -> None:
@@ -947,7 +1058,19 @@ def test_unigram_byte_fallback() -> None:
     tok = Tokenizer(models.Unigram(vocab, 0, byte_fallback=True))
     out = tok.encode("A sentence 🤗")
     assert out.ids == [1, 10, 2, 3, 4, 5, 10, 6, 7, 8, 9]
-    assert out.tokens == ["A", " ", "sen", "te", "n", "ce", " ", "<0xF0>", "<0x9F>", "<0xA4>", "<0x97>"]
+    assert out.tokens == [
+        "A",
+        " ",
+        "sen",
+        "te",
+        "n",
+        "ce",
+        " ",
+        "<0xF0>",
+        "<0x9F>",
+        "<0xA4>",
+        "<0x97>",
+    ]
 
 
 def test_decode_special() -> None:
@@ -971,6 +1094,20 @@ def test_weakref_support() -> None:
     assert ref() is not None
     del other
     assert ref() is None
+
+
+def test_multithreaded_concurrency() -> None:
+    # test_tokenizer.py::TestTokenizer::test_multithreaded_concurrency: one tokenizer
+    # shared by four threads encodes every batch, each as it would alone.
+    tok = tiny([])
+    batches = [["my name is john " * 50] * 20, ["my name is paul " * 50] * 20]
+    expected = [[e.ids for e in tok.encode_batch(b)] for b in batches]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(tok.encode_batch, batches[i % 2]) for i in range(30)]
+        results = [f.result() for f in futures]
+    assert len(results) == 30
+    for i, result in enumerate(results):
+        assert [e.ids for e in result] == expected[i % 2]
 
 
 def test_setting_to_none() -> None:
