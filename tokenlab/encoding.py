@@ -176,6 +176,63 @@ class Encoding:
             out[start:end] = [seq] * (end - start)
         return out
 
+    # -- mapping between tokens, words and chars (tokenizers' Encoding methods) -------
+    # A token of no input text (a template or pad token) maps to nothing; word and
+    # char positions count within one input text, named by ``sequence_index``.
+
+    def token_to_sequence(self, token_index: int) -> int | None:
+        """The input text token ``token_index`` comes from (None: none, or no such token)."""
+        seq_ids = self.sequence_ids
+        return seq_ids[token_index] if 0 <= token_index < len(seq_ids) else None
+
+    def token_to_chars(self, token_index: int) -> tuple[int, int] | None:
+        """The ``(start, end)`` chars of a token in its input text, or None."""
+        if self.token_to_sequence(token_index) is None:
+            return None
+        return self.offsets[token_index]
+
+    def token_to_word(self, token_index: int) -> int | None:
+        """The index of the word a token belongs to in its input text, or None."""
+        if self.token_to_sequence(token_index) is None:
+            return None
+        return self.word_ids[token_index]
+
+    def word_to_tokens(self, word_index: int, sequence_index: int = 0) -> tuple[int, int] | None:
+        """The ``(start, end)`` token range of a word of one input text, or None.
+
+        Args:
+            word_index: the word's index in its text (as in :attr:`word_ids`).
+            sequence_index: which input text (0, or 1 for the pair).
+
+        Returns:
+            Token indices ``start`` (first token) to ``end`` (past the last one).
+        """
+        found = [
+            i
+            for i, (word, seq) in enumerate(zip(self.word_ids, self.sequence_ids))
+            if word == word_index and seq == sequence_index
+        ]
+        return (found[0], found[-1] + 1) if found else None
+
+    def word_to_chars(self, word_index: int, sequence_index: int = 0) -> tuple[int, int] | None:
+        """The ``(start, end)`` chars of a word of one input text, or None."""
+        span = self.word_to_tokens(word_index, sequence_index)
+        if span is None:
+            return None
+        return (self.offsets[span[0]][0], self.offsets[span[1] - 1][1])
+
+    def char_to_token(self, char_pos: int, sequence_index: int = 0) -> int | None:
+        """The token covering char ``char_pos`` of one input text (None: no token does)."""
+        for i, (seq, (start, end)) in enumerate(zip(self.sequence_ids, self.offsets)):
+            if seq == sequence_index and start <= char_pos < end:
+                return i
+        return None
+
+    def char_to_word(self, char_pos: int, sequence_index: int = 0) -> int | None:
+        """The word covering char ``char_pos`` of one input text (None: no word does)."""
+        token = self.char_to_token(char_pos, sequence_index)
+        return None if token is None else self.word_ids[token]
+
     def fill(self, type_id: int = 0) -> None:
         """Give default values to the per-token lists that are shorter than ``ids``."""
         n = len(self.ids)
