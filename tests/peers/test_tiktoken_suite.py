@@ -26,7 +26,6 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import tokenlab
 from tokenlab import Tokenizer
 from tokenlab.export.tiktoken import PUBLISHED_ENCODINGS
 from tokenlab.pre_tokenizers import bytes_to_unicode, unicode_to_bytes
@@ -128,11 +127,6 @@ def test_simple_repeated(cl100k: Tokenizer) -> None:
         assert ids(cl100k, "0" * n) == anchor.encode("0" * n), n
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason="issue 14: ByteRankMerger is quadratic in the length of one piece "
-    "(100,000 x: 23 s native; 1,000,000 would take about 40 minutes)",
-)
 def test_large_repeated(encodings: dict[str, Tokenizer]) -> None:
     # test_encoding.py::test_large_repeated: a million repeated chars encode.
     assert encodings["o200k_base"].encode_ordinary("x" * 1_000_000)
@@ -176,11 +170,6 @@ def test_hyp_encode_bytes(encodings: dict[str, Tokenizer], name: str, data: byte
     assert b"".join(token_bytes(tok, t) for t in encode_bytes(tok, data)) == data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: a surrogate pair encodes as CESU-8 bytes, a lone surrogate as its "
-    "own bytes, where tiktoken encodes the code point and U+FFFD",
-)
 def test_encode_surrogate_pairs(cl100k: Tokenizer) -> None:
     # test_encoding.py::test_encode_surrogate_pairs: a surrogate pair is its code point,
     # a lone surrogate is U+FFFD.
@@ -353,11 +342,6 @@ def test_optional_blobfile_dependency() -> None:
 # -- test_pickle.py -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    tokenlab.backend == "cython",
-    strict=True,
-    reason="issue 14: a native tokenizer cannot be pickled after its first encode",
-)
 def test_pickle(rank_files: dict[str, Path]) -> None:
     # test_pickle.py::test_pickle: a published encoding, and one with a custom special
     # token at an id past the vocabulary (100_000 there, past r50k's; 200_000 here).
