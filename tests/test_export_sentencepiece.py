@@ -1,16 +1,16 @@
 """Tests of tokenlab/export/sentencepiece.py (.model files in and out) and of the
 tokenizer.json form of SentencePiece tokenizers.
 
-Parity is checked on real text: held-out lines of pydoc_data.topics and of
-../shared/corpus/multi.txt.gz (that part is skipped when the file is absent),
-against ``sentencepiece`` (both directions) and ``tokenizers``.
+Parity is checked on real text: held-out lines of pydoc_data.topics and of the
+suite's multilingual text (tests/data), against ``sentencepiece`` (both
+directions) and ``tokenizers``.
 
 Unigram: sentencepiece adds scores in float32, tokenlab and tokenizers in
 float64, so on lines where two segmentations score the same (runs such as
 ``~~~~~~~~~~~~~~~~~`` or ``0000``) the libraries may pick different ones. Such
-a line is accepted only when the two segmentations' scores are equal to float32
-precision (``_assert_same_or_tie``); on these corpora that is 0 to 2 lines of
-thousands.
+a line is accepted only when it is a proven tie: both segmentations spell the same
+text and their scores are equal to float32 precision (``_assert_same_or_tie``), and
+such lines stay rare (at most one in a hundred).
 """
 
 from __future__ import annotations
