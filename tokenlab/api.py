@@ -94,25 +94,19 @@ def train(
         errors: invalid UTF-8: ``"strict"``, ``"replace"`` or ``"ignore"``.
         processes: word-counting processes (None: one per core for inputs over 4 MB);
             SentencePiece's ``num_threads``. The result never depends on it.
-        **trainer_kwargs: the trainer's other options: :class:`~tokenlab.BPETrainer`'s
-            and :class:`~tokenlab.WordPieceTrainer`'s (``initial_alphabet``: all 256
-            byte symbols for byte-level pre-tokenizers), SentencePiece's
-            (``character_coverage``, ``byte_fallback``, ``user_defined_symbols``, ...);
-            ``unk_token``: for ``bpe``, a special token (given the first id) that
-            characters outside the vocabulary become (without it they are dropped);
-            SentencePiece's ``unk_piece``; WordPiece's is ``[UNK]``.
+        **trainer_kwargs: the trainer's other options (:class:`~tokenlab.BPETrainer`,
+            :class:`~tokenlab.WordPieceTrainer`, SentencePiece's); ``unk_token``: for
+            ``bpe`` a special token that unseen characters become (else dropped).
 
     Returns:
-        The trained :class:`~tokenlab.tokenizer.Tokenizer` (SentencePiece's also
-        writes as a ``.model``: :mod:`tokenlab.export.sentencepiece`).
+        The trained :class:`~tokenlab.tokenizer.Tokenizer`.
 
     Raises:
         ConfigError: an option is invalid (checked before any text is read).
         CorpusError: a file cannot be read, is not UTF-8, or holds no words.
 
     Warns:
-        VocabSizeWarning: ``sp-bpe`` or ``unigram`` could not reach ``vocab_size`` on
-            this corpus; the warning names the size reached (sentencepiece refuses).
+        VocabSizeWarning: ``sp-bpe``/``unigram`` reached fewer pieces (it names how many).
 
     >>> tok = train(iter(["aaab aaab"]), vocab_size=257, show_progress=False)
     >>> tok.model.merges
@@ -123,20 +117,14 @@ def train(
     special_tokens = _with_unk_token(algorithm, special_tokens, unk_token, trainer_kwargs)
     vocab_size = _check_common_options(algorithm, vocab_size, special_tokens, processes)
     # 2. the corpus: paths and counts as they are, other iterables decoded lazily
-    corpus = _as_corpus(files_or_iterator, errors)
-    sample_size = trainer_kwargs.pop("input_sentence_size", None)
-    sample_seed = trainer_kwargs.pop("input_sentence_seed", 0)
-    if sample_size is not None:
-        corpus = iter(sample_lines(corpus, sample_size, seed=sample_seed, errors=errors))
+    corpus = _sampled_corpus(files_or_iterator, errors, trainer_kwargs)
     if algorithm in SENTENCEPIECE_ALGORITHMS:
         refused: dict[str, Any] = {"min_frequency": min_frequency, "special_tokens": special_tokens}
         refused.update(pre_tokenizer=pre_tokenizer, lowercase=lowercase)
         run = {"show_progress": show_progress, "errors": errors, "processes": processes}
-        tok = _train_sentencepiece_words(
+        return _train_sentencepiece_words(
             corpus, algorithm, vocab_size, normalizer, refused, {**run, **trainer_kwargs}
         )
-        _warn_if_short(tok, algorithm, vocab_size)
-        return tok
     # 3. the trainer, configured from the options and the pre-tokenizer
     pre, byte_level = pre_tokenizer_of(algorithm, pre_tokenizer)
     trainer = _word_trainer(
@@ -147,6 +135,11 @@ def train(
     tok = _word_pipeline(algorithm, trainer, pre, byte_level, normalizer, lowercase)
     # 5. the training itself, from files, texts or counts
     _fit(tok, trainer, corpus, errors=errors, processes=processes)
+    return _finished(tok, algorithm, unk_token)
+
+
+def _finished(tok: Tokenizer, algorithm: str, unk_token: str | None) -> Tokenizer:
+    """The trained pipeline's last touches: BPE's unknown token, BERT's template."""
     if unk_token is not None and algorithm == "bpe":
         tok.model.unk_token = unk_token  # type: ignore[attr-defined]
     if algorithm == "wordpiece":
@@ -450,13 +443,26 @@ def _train_sentencepiece_words(
     for name, value in refused.items():
         if value:
             raise ConfigError(f"{name} does not apply to algorithm={algorithm!r}: {hints[name]}")
-    return train_sentencepiece(
+    tok = train_sentencepiece(
         corpus,
         algorithm,
         vocab_size,
         normalization=DEFAULTS[algorithm].normalizer if normalizer is None else normalizer,
         **options,
     )
+    _warn_if_short(tok, algorithm, vocab_size)
+    return tok
+
+
+def _sampled_corpus(files_or_iterator: Corpus, errors: str, options: dict[str, Any]) -> Any:
+    """The corpus as training reads it; with ``input_sentence_size`` (taken out of
+    ``options``), a seeded sample of its lines in corpus order."""
+    corpus = _as_corpus(files_or_iterator, errors)
+    size = options.pop("input_sentence_size", None)
+    seed = options.pop("input_sentence_seed", 0)
+    if size is None:
+        return corpus
+    return iter(sample_lines(corpus, size, seed=seed, errors=errors))
 
 
 def _word_trainer(
