@@ -12,6 +12,7 @@ import functools
 import gzip
 import importlib
 import os
+import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -47,6 +48,11 @@ def pydoc_lines(limit: int | None = None) -> list[str]:
 @pytest.fixture(scope="session")
 def pydoc_text() -> list[str]:
     return pydoc_lines()
+
+
+#: Where the tests run ``python -m tokenlab``: from a checkout's root, ``-m`` would import
+#: the source tree (without its compiled core) instead of the installed package.
+CLI_CWD = tempfile.mkdtemp(prefix="tokenlab-cli-")
 
 
 #: Data files the tests ship (provenance and licence: tests/data/PROVENANCE.md).

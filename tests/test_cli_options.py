@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import pydoc_lines
+from conftest import CLI_CWD, pydoc_lines
 
 import tokenlab
 from tokenlab import api
@@ -37,7 +37,7 @@ def _cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
         text=True,
         timeout=600,
         env=env,
-        cwd=cwd,
+        cwd=CLI_CWD if cwd is None else cwd,
         check=False,
     )
 
@@ -401,10 +401,11 @@ def test_completion(shell: str) -> None:
 def test_completion_without_shtab_says_how_to_install(tmp_path: Path) -> None:
     blocker = tmp_path / "shtab.py"
     blocker.write_text("raise ImportError('blocked for the test')\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    installed = os.path.dirname(os.path.dirname(os.path.abspath(tokenlab.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), installed]))
     proc = subprocess.run(
         [sys.executable, "-m", "tokenlab", "completion", "bash"],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
+        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=CLI_CWD,
     )  # fmt: skip
     assert proc.returncode == 1
     assert proc.stderr == (

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import multilingual_lines
+from conftest import CLI_CWD, multilingual_lines
 
 import tokenlab
 
@@ -41,6 +41,7 @@ def _env() -> dict[str, str]:
 def _cli(*argv: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "tokenlab", *argv],
+        cwd=CLI_CWD,
         input=input,
         capture_output=True,
         timeout=600,
@@ -89,11 +90,13 @@ def test_encode_file_ids_match_tokenizers(corpus: Path, bpe: Path) -> None:
 def test_round_trip_through_a_pipe_is_byte_exact(corpus: Path, bpe: Path) -> None:
     encode = subprocess.Popen(
         [sys.executable, "-m", "tokenlab", "encode", "-t", str(bpe), str(corpus)],
+        cwd=CLI_CWD,
         stdout=subprocess.PIPE,
         env=_env(),
     )
     decode = subprocess.run(
         [sys.executable, "-m", "tokenlab", "decode", "-t", str(bpe)],
+        cwd=CLI_CWD,
         stdin=encode.stdout,
         capture_output=True,
         timeout=600,

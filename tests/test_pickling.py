@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import multilingual_lines, pydoc_lines
+from conftest import CLI_CWD, multilingual_lines, pydoc_lines
 
 import tokenlab
 from tokenlab import Tokenizer
@@ -138,6 +138,7 @@ def _hash_in_fresh_process(path: Path, stage: str, seed: str) -> str:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     done = subprocess.run(
         [sys.executable, "-c", _HASH_SCRIPT, str(path), stage],
+        cwd=CLI_CWD,
         capture_output=True,
         text=True,
         env=env,

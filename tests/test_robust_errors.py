@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CLI_CWD
 
 import tokenlab
 from tokenlab.counts import CountSettings, load_counts, save_counts
@@ -51,7 +52,7 @@ def _cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
         env=env,
-        **kwargs,  # type: ignore[arg-type]
+        **{"cwd": CLI_CWD, **kwargs},  # type: ignore[arg-type]
     )
 
 
@@ -212,6 +213,7 @@ def test_cli_closed_stdout(bpe_file: Path) -> None:
         text=True,
         timeout=300,
         env=_env(),
+        cwd=CLI_CWD,
         preexec_fn=lambda: os.close(1),  # the child starts with no stdout
     )
     assert proc.returncode == 1
@@ -233,6 +235,7 @@ def test_cli_broken_pipe_is_quiet(bpe_file: Path) -> None:
             text=True,
             timeout=300,
             env=_env(),
+            cwd=CLI_CWD,
         )
     finally:
         os.close(w)

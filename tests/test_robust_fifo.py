@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CLI_CWD
 
 import tokenlab
 from tokenlab.corpus import count_words_in_files, is_stream, resolve_files
@@ -138,6 +139,7 @@ def test_cli_count_reads_a_fifo(tmp_path: Path) -> None:
             text=True,
             timeout=WAIT,
             env=env,
+            cwd=CLI_CWD,
         )
     assert proc.returncode == 0, proc.stderr
     assert "counted 4500 words, 9 unique" in proc.stderr

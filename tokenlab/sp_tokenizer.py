@@ -151,6 +151,26 @@ def _splits_per_word(pieces: Iterable[tuple[str, float, int]]) -> bool:
     return all(SPACE not in p[1:] for p, _, t in pieces if t in (NORMAL, USER_DEFINED, UNUSED))
 
 
+#: What the unknown piece stands for while the byte-fallback chain fuses the pieces: one
+#: char no piece of a real model holds (the last private-use code point).
+_UNK_MARK = "\U0010fffd"
+
+
+def _with_unk_surface(decoder: Decoder, unk: str) -> Decoder:
+    """``decoder`` writing the unknown piece as sentencepiece does: `` ⁇ `` (its
+    unk_surface), after the dummy prefix is dropped, so a leading unknown keeps its space.
+
+    Replace works on each piece, so the unknown piece is matched whole (text that spells
+    "<unk>" in other pieces stays); where Fuse joins the pieces first, the unknown piece
+    becomes a mark before the join and the surface after the dummy prefix is stripped.
+    """
+    steps = decoder.decoders if isinstance(decoder, DecoderSequence) else [decoder]
+    if any(isinstance(step, Fuse) for step in steps):
+        head = [ReplaceDecoder(unk, _UNK_MARK)]
+        return DecoderSequence([*head, *steps, ReplaceDecoder(_UNK_MARK, UNK_SURFACE)])
+    return DecoderSequence([*steps, ReplaceDecoder(unk, UNK_SURFACE)])
+
+
 def sentencepiece_tokenizer(
     model: SentencePieceBPE | SentencePieceUnigram,
     charsmap: bytes | CharsMap | None = None,
@@ -200,9 +220,5 @@ def sentencepiece_tokenizer(
     unk_id = getattr(model, "unk_id", None)
     unk = model.id_to_token(unk_id) if unk_id is not None else None
     if unk:
-        # sentencepiece decodes the unknown piece to " ⁇ " (its unk_surface), after the
-        # dummy prefix is dropped (so a leading unknown keeps its space).
-        tail = [ReplaceDecoder(unk, UNK_SURFACE)]
-        steps = decoder.decoders if isinstance(decoder, DecoderSequence) else [decoder]
-        decoder = DecoderSequence([*steps, *tail])
+        decoder = _with_unk_surface(decoder, unk)
     return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)

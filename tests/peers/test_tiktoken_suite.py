@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CLI_CWD
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -336,7 +337,7 @@ def test_optional_blobfile_dependency() -> None:
         " & set(sys.modules)\n"
         "assert not loaded, loaded\n"
     )
-    subprocess.check_call([sys.executable, "-c", prog])
+    subprocess.check_call([sys.executable, "-c", prog], cwd=CLI_CWD)
 
 
 # -- test_pickle.py -----------------------------------------------------------------------
