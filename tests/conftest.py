@@ -12,6 +12,7 @@ import functools
 import gzip
 import importlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
@@ -53,6 +54,17 @@ def pydoc_text() -> list[str]:
 #: Where the tests run ``python -m tokenlab``: from a checkout's root, ``-m`` would import
 #: the source tree (without its compiled core) instead of the installed package.
 CLI_CWD = tempfile.mkdtemp(prefix="tokenlab-cli-")
+
+
+#: ``python -m tokenlab`` as a terminal job runs it, with Ctrl-C's default handler even
+#: when the test runner itself was started with SIGINT ignored (a background job of a
+#: non-interactive shell): the child would inherit that, and never see a Ctrl-C.
+TOKENLAB_AS_JOB = [
+    sys.executable,
+    "-c",
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('tokenlab', run_name='__main__', alter_sys=True)",
+]
 
 
 #: Data files the tests ship (provenance and licence: tests/data/PROVENANCE.md).

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import TOKENLAB_AS_JOB
 
 import tokenlab
 from tokenlab.cli import main
@@ -63,9 +64,7 @@ def test_sigint_during_training(tmp_path: Path, processes: str) -> None:
     )
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "tokenlab",
+            *TOKENLAB_AS_JOB,
             "train",
             str(corpus),
             "--vocab-size",

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import TOKENLAB_AS_JOB
 
 import tokenlab
 from tokenlab import _atomic, cli
@@ -97,7 +98,7 @@ def test_signal_during_two_process_work(
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     out = out_dir / ("c.tsv" if command == "count" else "tok.json")
-    args = [sys.executable, "-m", "tokenlab", command, str(big_corpus), "--processes", "2"]
+    args = [*TOKENLAB_AS_JOB, command, str(big_corpus), "--processes", "2"]
     args += ["-q", "-o", str(out)] + (["--vocab-size", "60000"] if command == "train" else [])
     proc = subprocess.Popen(
         args,
