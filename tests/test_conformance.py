@@ -229,9 +229,16 @@ def fast_path_taken(tok: Tokenizer) -> bool:
 
 
 #: Files whose whole pipeline has a one-call encoder today. The legacy Claude file
-#: (an NFKC normalizer before byte-level BPE), Llama 3's and Qwen's split patterns
-#: have none yet: they take the component-by-component path.
-FAST = ["bert-uncased-minilm", "mistral-7b-v0.1", "whisper-gpt2", "whisper-multilingual"]
+#: (an NFKC normalizer before byte-level BPE) has none yet: it takes the
+#: component-by-component path.
+FAST = [
+    "bert-uncased-minilm",
+    "llama3",
+    "mistral-7b-v0.1",
+    "qwen",
+    "whisper-gpt2",
+    "whisper-multilingual",
+]
 
 
 @pytest.mark.parametrize("name", FAST)

@@ -1,7 +1,8 @@
 """The fixed-pattern scanner (``_scan.pxi`` / ``_pyscan.py``) equals the ``regex`` module.
 
-The oracle is always ``regex`` running the pattern strings of :mod:`tokenlab.pre_tokenizers`
-(Hugging Face's ByteLevel regex and tiktoken's gpt2 / cl100k_base / o200k_base). Both cores
+The oracle is always ``regex`` running the pattern strings of :mod:`tokenlab._patterns`
+(Hugging Face's ByteLevel regex, tiktoken's gpt2 / cl100k_base / o200k_base, and the
+published models' llama3 / qwen2 / qwen3_5 / tekken, tests/test_scan_families.py). Both cores
 are checked: the pure one runs ``regex`` itself, the native one hand-written matchers over
 a class table built from ``regex``.
 """
@@ -19,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokenlab import _pyscan, corpus, pre_tokenizers
+from tokenlab._patterns import SCAN_PATTERNS
 from tokenlab.pre_tokenizers import (
     _BYTE_LEVEL_PATTERN,
     PATTERNS,
@@ -29,7 +31,7 @@ from tokenlab.pre_tokenizers import (
     get_pre_tokenizer,
 )
 
-ORACLE = {"byte_level": _BYTE_LEVEL_PATTERN, **PATTERNS}
+ORACLE = {"byte_level": _BYTE_LEVEL_PATTERN, **PATTERNS, **SCAN_PATTERNS}
 COMPILED = {name: regex.compile(p) for name, p in ORACLE.items()}
 NAMES = list(ORACLE)
 
@@ -73,7 +75,9 @@ def _check(scanners: dict[str, Any], text: str) -> None:
 
 
 def test_both_cores_have_the_scanner(core: ModuleType) -> None:
-    assert core.SCAN_NAMES == ("byte_level", "gpt2", "cl100k_base", "o200k_base")
+    assert core.SCAN_NAMES == (
+        "byte_level", "gpt2", "cl100k_base", "o200k_base", "llama3", "qwen2", "qwen3_5", "tekken"
+    )  # fmt: skip
     scanner = core.PatternScanner("gpt2")
     assert scanner.name == "gpt2" and repr(scanner) == "PatternScanner('gpt2')"
     with pytest.raises(ValueError, match="cl100k_base"):

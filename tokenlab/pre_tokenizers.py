@@ -74,7 +74,7 @@ import regex._regex_core as regex_core
 from tokenlab._backend import BACKEND, ByteWordCounter, PatternScanner
 from tokenlab._component import Component, dict_field
 from tokenlab._patterns import BYTE_LEVEL_PATTERN as _BYTE_LEVEL_PATTERN
-from tokenlab._patterns import PATTERNS, SCAN_PATTERNS
+from tokenlab._patterns import PATTERNS, SCAN_PATTERNS, SCAN_SPELLINGS
 from tokenlab.errors import ConfigError, ModelFileError
 
 __all__ = [
@@ -111,9 +111,10 @@ _PY_ONLY_SPACE_RE = regex.compile(r"[\x1c-\x1f]")
 _BYTE_LEVEL_RE = regex.compile(_BYTE_LEVEL_PATTERN)
 
 # The fixed patterns the native core matches without a regex engine (_scan.pxi), with
-# results identical to the `regex` module's: pattern -> scanner name. Only those of
-# SCAN_PATTERNS: another named pattern runs on the regex engine.
-_SCAN_NAME_OF = {p: n for n, p in SCAN_PATTERNS.items()}
+# results identical to the `regex` module's: pattern -> scanner name. Those of
+# SCAN_PATTERNS and the other published spellings of them (SCAN_SPELLINGS), matched as
+# exact strings: any other pattern runs on the regex engine.
+_SCAN_NAME_OF = {**SCAN_SPELLINGS, **{p: n for n, p in SCAN_PATTERNS.items()}}
 
 
 @functools.cache
@@ -1053,7 +1054,9 @@ class ByteLevelSetup:
     Split it with ``pattern`` (``None``: the whole text is one piece), after putting a
     space in front when ``add_prefix_space``, then map every piece's UTF-8 bytes to
     GPT-2's byte symbols. ``scan_name`` names the native scanner of ``pattern`` when it
-    is one of the fixed patterns (:data:`tokenlab._patterns.PATTERNS` or ByteLevel's).
+    is one of the fixed patterns (:data:`tokenlab._patterns.SCAN_PATTERNS`: ByteLevel's,
+    tiktoken's and the published models' own, Llama 3, Qwen, tekken) or another
+    spelling of one (``SCAN_SPELLINGS``).
     """
 
     pattern: str | None
