@@ -1,14 +1,15 @@
 """Pure twin of the native scanner (``_scan.pxi``): the fixed split patterns on ``regex``.
 
-:class:`PatternScanner` gives the matches of one of four fixed patterns -- Hugging Face's
-ByteLevel regex and tiktoken's gpt2, cl100k_base and o200k_base -- and
+:class:`PatternScanner` gives the matches of one of the fixed patterns of
+``tokenlab._patterns.SCAN_PATTERNS`` -- Hugging Face's ByteLevel regex, tiktoken's gpt2,
+cl100k_base and o200k_base, and the published models' llama3, qwen2, qwen3_5 and tekken -- and
 :class:`ByteWordCounter` counts their byte-mapped words. Here both simply run the pattern
 through the ``regex`` module, which is the definition the native core is tested against;
 the native core matches the same patterns with hand-written matchers and gets the same
 results without a regex engine.
 
-Only these four patterns are supported; any other regex goes through ``regex`` directly
-in :mod:`tokenlab.pre_tokenizers`.
+Only these patterns are supported; any other regex goes through ``regex`` directly in
+:mod:`tokenlab.pre_tokenizers`.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class PatternScanner:
 
     Args:
         name: ``"byte_level"`` (Hugging Face's ByteLevel regex), ``"gpt2"``,
-            ``"cl100k_base"`` or ``"o200k_base"`` (tiktoken's).
+            ``"cl100k_base"``, ``"o200k_base"`` (tiktoken's), ``"llama3"``, ``"qwen2"``,
+            ``"qwen3_5"`` or ``"tekken"`` (those models' own).
 
     Raises:
         ValueError: ``name`` is not one of ``SCAN_NAMES``.

@@ -213,8 +213,10 @@ def _open(path: str) -> IO[bytes]:
 
 # --- where a long line may be cut ------------------------------------------------------
 #
-# Claim: for the byte-level split patterns (Hugging Face's ByteLevel regex and tiktoken's
-# gpt2, cl100k_base and o200k_base patterns), at a position i with text[i] == " ",
+# Claim: for the byte-level split patterns (Hugging Face's ByteLevel regex, tiktoken's
+# gpt2, cl100k_base and o200k_base patterns, and the published models' llama3, qwen2,
+# qwen3_5 and tekken, written like cl100k_base or o200k_base; every pattern of
+# tokenlab._patterns.SCAN_PATTERNS), at a position i with text[i] == " ",
 # text[i-1] a letter or number (\p{L} or \p{N}: never whitespace) and text[i+1] a letter
 # (\p{L}), the words of text are the words of text[:i] followed by those of text[i:].
 #
