@@ -325,9 +325,10 @@ def _regex_results(text: str) -> list[Any]:
     for aps in (False, True):
         out.append(ByteLevel(add_prefix_space=aps).words(text))
         out.append(ByteLevel(add_prefix_space=aps).split(text))
-    for name, pattern in PATTERNS.items():
-        pre = get_pre_tokenizer(name)
-        out += [pre.words(text), pre.split(text)]
+    for name, pattern in {**PATTERNS, **SCAN_PATTERNS}.items():
+        if name in PATTERNS:
+            pre = get_pre_tokenizer(name)
+            out += [pre.words(text), pre.split(text)]
         for behavior in ("removed", "isolated", "merged_with_next", "contiguous"):
             for invert in (False, True):
                 split = Split(pattern, behavior, invert)
