@@ -707,12 +707,34 @@ class Tokenizer:
         self, fast: Any, texts: list[str], num_threads: int | None
     ) -> list[Encoding]:
         """The first-stage encodings of ``texts`` (all str), natively on threads."""
-        inverse = self.model._inverse()
         special = set()
         if len(self._added):
             find = self._fast_parts
             special = {i for i, t in enumerate(texts) if find(t) is not None}
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
+        out: list[Encoding] = []
+        from_columns = Encoding._from_columns
+        if self._plain_post_process() and self._padding is None:
+            # Nothing reads the offsets now: each encoding computes them when read.
+            model = self.model
+            pending = iter(plain)
+            for part in run_chunks(fast.encode_many, plain, num_threads):
+                out += [from_columns((fast, t, model, 0), ids) for t, ids in zip(pending, part)]
+        else:
+            out = self._columns_batch(fast, plain, num_threads)
+        if special:
+            merged = iter(out)
+            out = [
+                self._encode_fast(fast, t, 0) if i in special else next(merged)
+                for i, t in enumerate(texts)
+            ]
+        return out
+
+    def _columns_batch(
+        self, fast: Any, plain: list[str], num_threads: int | None
+    ) -> list[Encoding]:
+        """Lazily built encodings of texts with no added token, from their columns."""
+        inverse = self.model._inverse()
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
         for cols, counts in run_chunks(fast.encode_many_columns, plain, num_threads):
@@ -726,12 +748,6 @@ class Tokenizer:
                 end = pos + count
                 out.append(from_columns((data, n, pos, end, inverse, 0, None), all_ids[pos:end]))
                 pos = end
-        if special:
-            merged = iter(out)
-            out = [
-                self._encode_fast(fast, t, 0) if i in special else next(merged)
-                for i, t in enumerate(texts)
-            ]
         return out
 
     def _plain_post_process(self) -> bool:
