@@ -6,7 +6,8 @@ Run by hand (not collected by pytest)::
 
 For each encoding and text kind (English and multilingual from ``/work/shared/corpus``
 or ``$TOKENLAB_BENCH_DIR``, code from the Python standard library's sources) it
-checks every library's ids equal to tiktoken's first, then times (CPU time,
+checks every library's ids equal to tiktoken's (for a ``tokenizer.json`` path:
+tokenizers') first, then times (CPU time,
 median of 3 interleaved runs) one call per line and one call per 1,000-line
 document, and prints MB/s.
 """
@@ -111,6 +112,45 @@ def _encoders(name: str, tmp: str) -> dict[str, Callable[[str], list[int]]]:
     return out
 
 
+def _json_encoders(path: str) -> dict[str, Callable[[str], list[int]]]:
+    """Each library's ``text -> ids`` for a tokenizer.json; tokenizers is the reference."""
+    import tokenizers
+
+    import tokenlab
+
+    hf = tokenizers.Tokenizer.from_file(path)
+    out: dict[str, Callable[[str], list[int]]] = {
+        "tiktoken": lambda t: hf.encode(t, add_special_tokens=False).ids
+    }
+    text = Path(path).read_text("utf-8")
+    try:
+        import gigatoken
+
+        g = gigatoken.Tokenizer.from_json(text)._backend
+        out["gigatoken"] = lambda t: g.encode(t).tolist()
+    except Exception as e:
+        print(f"# gigatoken skipped: {e}", file=sys.stderr)
+    try:
+        from fastokens._native import Tokenizer as FT
+
+        f = FT.from_file(path)
+        out["fastokens"] = lambda t: f.encode(t).ids
+    except Exception as e:
+        print(f"# fastokens skipped: {e}", file=sys.stderr)
+    try:
+        import tokie
+
+        k = tokie.Tokenizer.from_json(path)
+        out["tokie"] = lambda t: k.encode(t, add_special_tokens=False).ids
+    except Exception as e:
+        print(f"# tokie skipped: {e}", file=sys.stderr)
+    tok = tokenlab.Tokenizer.from_file(path)
+    out["tokenlab"] = tok.encode_ordinary
+    encode = tok.encode
+    out["tokenlab.encode"] = lambda t: encode(t).ids
+    return out
+
+
 def _time(fn: Callable[[str], Any], texts: list[str]) -> float:
     t0 = time.process_time()
     for t in texts:
@@ -128,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp = os.path.join(tempfile.gettempdir(), "tokenlab_speed_anchors")
     os.makedirs(tmp, exist_ok=True)
     for name in args.encodings.split(","):
-        encoders = _encoders(name, tmp)
+        # A path ending in .json: a tokenizer.json, checked against tokenizers (in the
+        # "tiktoken" column); otherwise a published encoding checked against tiktoken.
+        encoders = _json_encoders(name) if name.endswith(".json") else _encoders(name, tmp)
         if args.only:
             keep = set(args.only.split(",")) | {"tiktoken"}
             encoders = {k: v for k, v in encoders.items() if k in keep}

@@ -134,3 +134,15 @@ def test_settings_changed_after_the_quick_path_apply(pair: tuple[Any, Path]) -> 
     tok.post_processor.trim_offsets = True  # type: ignore[union-attr]
     hf.post_processor = tk.processors.ByteLevel(trim_offsets=True)
     assert _fields(tok.encode(text)) == _fields(hf.encode(text))
+
+
+def test_tokenizer_pickles_after_the_quick_paths(pair: tuple[Any, Path]) -> None:
+    hf, path = pair
+    tok = Tokenizer.from_file(path)
+    text = "Pickled after encode and encode_ordinary took their quick paths."
+    for _ in range(2):
+        tok.encode(text)
+        tok.encode_ordinary(text)
+    for back in (pickle.loads(pickle.dumps(tok)), copy.deepcopy(tok), copy.copy(tok)):
+        assert _fields(back.encode(text)) == _fields(hf.encode(text))
+        assert back.encode_ordinary(text) == hf.encode(text).ids

@@ -230,6 +230,7 @@ class Tokenizer:
         state = dict(self.__dict__)
         state["_fast"] = None
         state.pop("_quick", None)
+        state.pop("_ordinary", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
