@@ -102,7 +102,9 @@ def test_lazy_encodings_pickle_and_copy_whole(pair: tuple[Any, Path]) -> None:
 def test_batch_matches_tokenizers(pair: tuple[Any, Path]) -> None:
     hf, path = pair
     tok = Tokenizer.from_file(path)
-    texts = _texts()
+    # Enough text to be cut into chunks for the threads.
+    texts = _texts() * 40
+    assert sum(map(len, texts)) > 1 << 17
     want = [_fields(e) for e in hf.encode_batch(texts)]
     assert [_fields(e) for e in tok.encode_batch(texts, num_threads=2)] == want
     assert [_fields(e) for e in tok.encode_batch(texts, num_threads=1)] == want

@@ -718,9 +718,12 @@ class Tokenizer:
         if self._plain_post_process() and self._padding is None:
             # Nothing reads the offsets now: each encoding computes them when read.
             model = self.model
-            pending = iter(plain)
             for part in run_chunks(fast.encode_many, plain, num_threads):
-                out += [from_columns((fast, t, model, 0), ids) for t, ids in zip(pending, part)]
+                done = len(out)  # the texts of this chunk start after those done
+                out += [
+                    from_columns((fast, plain[done + k], model, 0), ids)
+                    for k, ids in enumerate(part)
+                ]
         else:
             out = self._columns_batch(fast, plain, num_threads)
         if special:
