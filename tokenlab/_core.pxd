@@ -366,11 +366,18 @@ cdef class SpaceWordCounter:
 # -- _encode.pxi -------------------------------------------------------------------
 
 cdef struct _CacheSlot:
-    uint64_t hash
-    int64_t key_start       # offset of the piece's bytes in the key arena; -1: empty slot
-    int64_t val_start       # offset of its ids (and their byte lengths) in the value arenas
-    uint32_t key_size
-    uint32_t val_size
+    # One cached piece in 32 bytes, so that a hit on a piece of up to 16 bytes of one
+    # token (most of them) reads this slot and nothing else: the piece's bytes are the
+    # key (zero padded), its one id is here. A longer piece keeps its hash in k1 and
+    # its bytes in the key arena, at ``id0``.
+    uint64_t k0             # bytes 0..7 of the piece
+    uint64_t k1             # bytes 8..15, or the hash of a piece longer than 16 bytes
+    int64_t val_start       # offset of its ids (and byte lengths) in the value arenas
+    # id0: its id when it is one token of at most 16 bytes; for a longer piece, the
+    # offset of its bytes in the key arena.
+    int32_t id0
+    uint16_t key_size       # the piece's byte length; 0: an empty slot
+    uint16_t val_size       # its token count
 
 
 @cython.final
@@ -390,6 +397,8 @@ cdef class _EncodeWork:
     cdef vector[int64_t] next           # heap merging: the linked list of symbols
     cdef vector[int64_t] prev
     cdef vector[MergeEntry] heap
+    cdef int32_t one_id                 # the ids and length of a one-token piece read
+    cdef int32_t one_len                # from its cache slot
     # Output, appended to by every text of a call.
     cdef vector[int64_t] out_ids
     cdef vector[int64_t] out_start
@@ -423,8 +432,8 @@ cdef class ByteLevelEncoder:
     cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil
     cdef Py_ssize_t _merge_scan(self, _EncodeWork w, Py_ssize_t n) noexcept nogil
     cdef Py_ssize_t _merge_heap(self, _EncodeWork w, Py_ssize_t n) noexcept nogil
-    cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,
-                        int64_t* start, int64_t* count) except -1 nogil
+    cdef Py_ssize_t _piece_ids(self, _EncodeWork w, const char* data, size_t n,
+                               const int32_t** ids, const int32_t** lens) except -1 nogil
     cdef int _encode_chars(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
                            Py_ssize_t shift, int64_t base, int64_t word_base,
                            bint offsets) except -1 nogil

@@ -26,6 +26,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.long cimport PyLong_FromLongLong
 from cpython.ref cimport Py_INCREF
+from libc.string cimport memset
 
 
 # What a lookup of a pair without a merge gives: above every (rank << 32) | id.
@@ -47,11 +48,7 @@ cdef class _EncodeWork:
 
     cdef void _reset_cache(self) noexcept:
         cdef _CacheSlot empty
-        empty.hash = 0
-        empty.key_start = -1
-        empty.val_start = 0
-        empty.key_size = 0
-        empty.val_size = 0
+        memset(&empty, 0, sizeof(empty))
         self.slots.assign(4096, empty)
         self.keys.clear()
         self.val_ids.clear()
@@ -68,23 +65,34 @@ cdef class _EncodeWork:
 
     cdef int _grow(self) except -1 nogil:
         cdef _CacheSlot empty
-        empty.hash = 0
-        empty.key_start = -1
-        empty.val_start = 0
-        empty.key_size = 0
-        empty.val_size = 0
+        memset(&empty, 0, sizeof(empty))
         cdef vector[_CacheSlot] old
         old.swap(self.slots)
         self.slots.assign(old.size() * 2, empty)
         cdef uint64_t mask = self.slots.size() - 1, pos
         cdef size_t i
         for i in range(old.size()):
-            if old[i].key_start >= 0:
-                pos = old[i].hash & mask
-                while self.slots[pos].key_start >= 0:
+            if old[i].key_size:
+                pos = _slot_hash(&old[i]) & mask
+                while self.slots[pos].key_size:
                     pos = (pos + 1) & mask
                 self.slots[pos] = old[i]
         return 0
+
+
+cdef inline uint64_t _short_hash(uint64_t k0, uint64_t k1, size_t n) noexcept nogil:
+    # The hash of a piece of at most 16 bytes, from its two zero-padded words.
+    cdef uint64_t h = (k0 * 0x9FB21C651E98DF25ULL) ^ (k1 + n) * 0xD6E8FEB86659FD93ULL
+    h ^= h >> 32
+    h *= 0x9E3779B97F4A7C15ULL
+    h ^= h >> 29
+    return h
+
+
+cdef inline uint64_t _slot_hash(const _CacheSlot* slot) noexcept nogil:
+    if slot.key_size > 16:
+        return slot.k1
+    return _short_hash(slot.k0, slot.k1, slot.key_size)
 
 
 @cython.final
@@ -334,32 +342,47 @@ cdef class ByteLevelEncoder:
             w.prev.shrink_to_fit()
         return o
 
-    cdef int _piece_ids(self, _EncodeWork w, const char* data, size_t n,
-                        int64_t* start, int64_t* count) except -1 nogil:
-        # The ids of one piece: w.val_ids[start:start + count] (cached) or, for an
-        # uncached long piece, w.buf[:count] with start = -1.
-        cdef uint64_t h, mask, pos
+    cdef Py_ssize_t _piece_ids(self, _EncodeWork w, const char* data, size_t n,
+                               const int32_t** ids, const int32_t** lens) except -1 nogil:
+        # The ids and byte lengths of the tokens of one piece (n >= 1 bytes), from the
+        # cache (a miss merges and remembers it); returns their count. The pointers
+        # hold until the next piece.
+        cdef uint64_t h, mask, pos, k0 = 0, k1 = 0
         cdef _CacheSlot* slot
         cdef Py_ssize_t m, i
         if n > _ENC_CACHE_MAX_PIECE:
-            count[0] = self._merge(w, data, n)
-            start[0] = -1
-            return 0
-        h = _hash_bytes(data, n)
+            m = self._merge(w, data, n)
+            ids[0] = w.buf.data()
+            lens[0] = w.sizes.data()
+            return m
+        memcpy(&k0, data, n if n < 8 else 8)
+        if n <= 16:
+            if n > 8:
+                memcpy(&k1, data + 8, n - 8)
+            h = _short_hash(k0, k1, n)
+        else:
+            h = _hash_bytes(data, n)
+            k1 = h
         mask = w.slots.size() - 1
         pos = h & mask
         while True:
             slot = &w.slots[pos]
-            if slot.key_start < 0:
+            if not slot.key_size:
                 break
-            if slot.hash == h and slot.key_size == n and (
-                memcmp(w.keys.data() + slot.key_start, data, n) == 0
+            if slot.k0 == k0 and slot.k1 == k1 and slot.key_size == n and (
+                n <= 16 or memcmp(w.keys.data() + slot.id0, data, n) == 0
             ):
-                start[0] = slot.val_start
-                count[0] = slot.val_size
-                return 0
+                if slot.val_size == 1 and n <= 16:
+                    w.one_id = slot.id0
+                    w.one_len = <int32_t>n
+                    ids[0] = &w.one_id
+                    lens[0] = &w.one_len
+                    return 1
+                ids[0] = &w.val_ids[slot.val_start]
+                lens[0] = &w.val_lens[slot.val_start]
+                return slot.val_size
             pos = (pos + 1) & mask
-        # A miss: merge, then remember (the piece bytes are copied before w.piece is reused).
+        # A miss: merge, then remember.
         m = self._merge(w, data, n)
         if w.words >= _ENC_CACHE_MAX_WORDS:
             with gil:
@@ -368,29 +391,32 @@ cdef class ByteLevelEncoder:
             w._grow()
         mask = w.slots.size() - 1
         pos = h & mask
-        while w.slots[pos].key_start >= 0:
+        while w.slots[pos].key_size:
             pos = (pos + 1) & mask
         slot = &w.slots[pos]
-        slot.hash = h
-        slot.key_start = <int64_t>w.keys.size()
-        slot.key_size = <uint32_t>n
+        slot.k0 = k0
+        slot.k1 = k1
+        slot.key_size = <uint16_t>n
+        slot.val_size = <uint16_t>m
         slot.val_start = <int64_t>w.val_ids.size()
-        slot.val_size = <uint32_t>m
-        w.keys.append(data, n)
+        slot.id0 = w.buf[0]
+        if n > 16:
+            slot.id0 = <int32_t>w.keys.size()
+            w.keys.append(data, n)
         for i in range(m):
             w.val_ids.push_back(w.buf[i])
             w.val_lens.push_back(w.sizes[i])
         w.words += 1
-        start[0] = slot.val_start
-        count[0] = m
-        return 0
+        ids[0] = &w.val_ids[slot.val_start]
+        lens[0] = &w.val_lens[slot.val_start]
+        return m
 
     cdef int _encode_chars(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
                            Py_ssize_t shift, int64_t base, int64_t word_base,
                            bint offsets) except -1 nogil:
         # Encode s[:n] (the text, with ``shift`` added chars in front) onto w's output.
         cdef Py_ssize_t i = 0, e, k, t, a, b, pos
-        cdef int64_t vstart, vcount, words = 0, tokens = 0, st, en
+        cdef int64_t vcount, words = 0, tokens = 0, st, en
         cdef const int32_t* ids
         cdef const int32_t* lens
         cdef const char* data
@@ -403,8 +429,10 @@ cdef class ByteLevelEncoder:
                 e = n
             else:
                 e = _next_piece(self._pattern, s, n, i)
-            w.piece.resize(4 * (e - i))
-            if offsets:
+            # The scratch buffers only grow: resizing them per piece zero-fills them.
+            if w.piece.size() < <size_t>(4 * (e - i)):
+                w.piece.resize(4 * (e - i))
+            if offsets and w.piece_char.size() < <size_t>(4 * (e - i)):
                 w.piece_char.resize(4 * (e - i))
             pos = 0
             for k in range(i, e):
@@ -413,19 +441,16 @@ cdef class ByteLevelEncoder:
                     for b in range(pos, pos + a):
                         w.piece_char[b] = k - shift
                 pos += a
-            w.piece.resize(pos)
             data = w.piece.data()
-            if w.piece.size() == 1:
-                vcount = self._merge(w, data, 1)    # one byte: no lookup needed
-                vstart = -1
+            if pos == 1:
+                # One byte: its id, no lookup needed.
+                w.one_id = self._byte_ids[<uint8_t>data[0]]
+                w.one_len = 1
+                ids = &w.one_id
+                lens = &w.one_len
+                vcount = 1
             else:
-                self._piece_ids(w, data, w.piece.size(), &vstart, &vcount)
-            if vstart >= 0:
-                ids = &w.val_ids[vstart]
-                lens = &w.val_lens[vstart]
-            else:
-                ids = w.buf.data()
-                lens = w.sizes.data()
+                vcount = self._piece_ids(w, data, <size_t>pos, &ids, &lens)
             pos = 0
             for t in range(vcount):
                 w.out_ids.push_back(ids[t])

@@ -27,6 +27,8 @@ __all__ = ["Encoding"]
 _LAZY_FIELDS = frozenset(
     ("ids", "tokens", "offsets", "type_ids", "attention_mask", "special_tokens_mask", "word_ids")
 )
+# The fields of a dataclass Encoding, in order (what pickling builds and stores).
+_FIELDS = (*sorted(_LAZY_FIELDS, key=lambda f: f != "ids"), "sequence_ranges", "overflowing")
 
 
 # What a lazily built Encoding is made from (see ``Encoding._from_columns``): a plain
@@ -46,6 +48,26 @@ _Columns = tuple[
     int,
     "dict[int, tuple[str, bool]] | None",
 ]
+
+
+# What an encoding of one whole text made by ``Tokenizer.encode`` holds until a field
+# other than ``ids`` is read: ``(encoder, text, model, type_id)``. Its columns are then
+# the encoder's ``encode_columns(text)``, computed once (the ids again with them), and
+# its tokens the model's: most callers read ``ids`` only, and offsets and word indices
+# cost about as much as the ids themselves.
+_Pending = tuple[Any, str, Any, int]
+
+
+def _resolve(enc_dict: dict[str, Any]) -> _Columns:
+    """The columns of a lazily built encoding (computing them if still pending)."""
+    columns = enc_dict["_columns"]
+    if len(columns) == 4:
+        encoder, text, model, type_id = columns
+        ids, data, _ = encoder.encode_columns(text)
+        n = len(ids)
+        columns = (data, n, 0, n, model._inverse(), type_id, None)
+        enc_dict["_columns"] = columns
+    return columns
 
 
 def _column(columns: _Columns, k: int) -> list[int]:
@@ -135,22 +157,33 @@ class Encoding:
     # the token strings and offset tuples would otherwise cost more than encoding.
 
     @classmethod
-    def _from_columns(cls, columns: _Columns, ids: list[int] | None = None) -> Encoding:
+    def _from_columns(cls, columns: _Columns | _Pending, ids: list[int] | None = None) -> Encoding:
         enc = cls.__new__(cls)
-        enc.__dict__ = {"sequence_ranges": {}, "overflowing": [], "_columns": columns}
-        if ids is not None:
-            enc.__dict__["ids"] = ids
+        enc.__dict__ = {"_columns": columns} if ids is None else {"ids": ids, "_columns": columns}
         return enc
 
     def __getattr__(self, name: str) -> Any:
         # Only called when ``name`` is not set yet: build a lazy field on first use.
-        if name in _LAZY_FIELDS:
-            columns = self.__dict__.get("_columns")
-            if columns is not None:
-                value = _build(columns, name)
-                self.__dict__[name] = value
+        state = self.__dict__
+        if "_columns" in state:
+            value: Any
+            if name in _LAZY_FIELDS:
+                value = _build(_resolve(state), name)
+            elif name == "sequence_ranges":
+                value = {}
+            elif name == "overflowing":
+                value = []
+            else:
+                value = None
+            if value is not None:
+                state[name] = value
                 return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickle (and copy) every field built: the columns may be a memoryview, and a
+        # pending encoding holds its native encoder.
+        return {name: getattr(self, name) for name in _FIELDS}
 
     def _lazy_copy(self) -> Encoding | None:
         """A copy sharing the unbuilt columns (what ``merge([self])`` gives), or None."""
@@ -159,6 +192,7 @@ class Encoding:
         copy = Encoding.__new__(Encoding)
         state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
         state["sequence_ranges"] = dict(self.sequence_ranges)
+        state["overflowing"] = []
         copy.__dict__.update(state)
         return copy
 

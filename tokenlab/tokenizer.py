@@ -30,6 +30,7 @@ from .added_vocabulary import AddedToken, AddedVocabulary, Split
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
 from .encoding import Encoding
+from .encoding import _resolve as _resolve_columns
 from .errors import ConfigError, ModelFileError
 from .fastpath import bert_encoder, fast_encoder
 from .models import MAX_TOKEN_ID, Model, SplitMix64, TiktokenBPE, model_from_dict
@@ -74,6 +75,10 @@ def register_file_reader(reader: FileReader) -> None:
 
 
 _SURROGATE = regex.compile("[\ud800-\udfff]")
+_new_object = object.__new__
+# The attributes of a Tokenizer that cache what its others give (setting them keeps the
+# quick paths of encode and encode_ordinary).
+_CACHES = frozenset(("_fast", "_quick", "_ordinary"))
 
 
 def _as_str(text: Any, what: str, tiktoken_rule: bool) -> str:
@@ -205,11 +210,27 @@ class Tokenizer:
         self._truncation: dict[str, Any] | None = None
         self._fast: tuple[Any, ...] | None = None
 
+    # What :meth:`encode` checks a plain text against to take its quick path (see
+    # _quick_state); None until a text took the fast path, and again whenever an
+    # attribute (a component, the truncation or padding) is set.
+    _quick: tuple[Any, ...] | None = None
+    # ``(native encoder, tiktoken rule)`` for :meth:`encode_ordinary`, the same way.
+    _ordinary: tuple[Any, bool] | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name not in _CACHES:
+            state = self.__dict__
+            state.pop("_quick", None)
+            state.pop("_ordinary", None)
+
     def __getstate__(self) -> dict[str, Any]:
         # What rebuilds the tokenizer: its components, added tokens and settings. The
         # native encoder is built again on first use (so is every model's).
         state = dict(self.__dict__)
         state["_fast"] = None
+        state.pop("_quick", None)
+        state.pop("_ordinary", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -646,7 +667,13 @@ class Tokenizer:
         if splits is False:
             return self._encode_general(sequence, type_id, None)
         if splits is None:
-            # The ids list is made at once (most callers read it), the rest when read.
+            # The ids list is made at once (most callers read it), the rest when read:
+            # offsets and words cost as much again. A template post-processor reads
+            # them at once, so those are made in the same call.
+            if self._plain_post_process():
+                return Encoding._from_columns(
+                    (fast, sequence, self.model, type_id), fast.encode(sequence)
+                )
             ids, cols, _ = fast.encode_columns(sequence)
             n = len(ids)
             return Encoding._from_columns((cols, n, 0, n, inverse, type_id, None), ids)
@@ -681,12 +708,37 @@ class Tokenizer:
         self, fast: Any, texts: list[str], num_threads: int | None
     ) -> list[Encoding]:
         """The first-stage encodings of ``texts`` (all str), natively on threads."""
-        inverse = self.model._inverse()
         special = set()
         if len(self._added):
             find = self._fast_parts
             special = {i for i, t in enumerate(texts) if find(t) is not None}
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
+        out: list[Encoding] = []
+        from_columns = Encoding._from_columns
+        if self._plain_post_process() and self._padding is None:
+            # Nothing reads the offsets now: each encoding computes them when read.
+            model = self.model
+            for part in run_chunks(fast.encode_many, plain, num_threads):
+                done = len(out)  # the texts of this chunk start after those done
+                out += [
+                    from_columns((fast, plain[done + k], model, 0), ids)
+                    for k, ids in enumerate(part)
+                ]
+        else:
+            out = self._columns_batch(fast, plain, num_threads)
+        if special:
+            merged = iter(out)
+            out = [
+                self._encode_fast(fast, t, 0) if i in special else next(merged)
+                for i, t in enumerate(texts)
+            ]
+        return out
+
+    def _columns_batch(
+        self, fast: Any, plain: list[str], num_threads: int | None
+    ) -> list[Encoding]:
+        """Lazily built encodings of texts with no added token, from their columns."""
+        inverse = self.model._inverse()
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
         for cols, counts in run_chunks(fast.encode_many_columns, plain, num_threads):
@@ -700,12 +752,6 @@ class Tokenizer:
                 end = pos + count
                 out.append(from_columns((data, n, pos, end, inverse, 0, None), all_ids[pos:end]))
                 pos = end
-        if special:
-            merged = iter(out)
-            out = [
-                self._encode_fast(fast, t, 0) if i in special else next(merged)
-                for i, t in enumerate(texts)
-            ]
         return out
 
     def _plain_post_process(self) -> bool:
@@ -724,14 +770,10 @@ class Tokenizer:
         offsets (0, 0), as ``process`` would give them. None in any other case.
         """
         post = self.post_processor
-        columns = enc.__dict__.get("_columns")
-        if (
-            not isinstance(post, TemplateProcessing)
-            or columns is None
-            or columns[6]
-            or enc.overflowing
-            or self._truncation is not None
-        ):
+        if not isinstance(post, TemplateProcessing) or "_columns" not in enc.__dict__:
+            return None
+        columns = _resolve_columns(enc.__dict__)
+        if columns[6] or enc.overflowing or self._truncation is not None:
             return None
         data, total, lo, hi, inverse, _, _ = columns
         before: list[tuple[int, str]] = []
@@ -758,7 +800,7 @@ class Tokenizer:
             )
             final.sequence_ranges[0] = (0, n)
             return final
-        view = memoryview(data).cast("q") if isinstance(data, bytes) else data
+        view: Any = memoryview(data).cast("q") if isinstance(data, bytes) else data
         m = len(before) + n + len(after)
         values: list[int] = []
         for k, special in enumerate((0, 0, 0, -1)):  # ids, starts, ends, words
@@ -770,6 +812,32 @@ class Tokenizer:
         final = Encoding._from_columns((values, m, 0, m, inverse, sequence_type, added))
         final.sequence_ranges[0] = (len(before), len(before) + n)
         return final
+
+    def _quick_state(self) -> tuple[Any, ...] | None:
+        """What the quick path of :meth:`encode` needs, taken after a text went the
+        general way to the fast path without post-processing; None when this pipeline
+        has no native encoder, or added tokens are matched on normalized text.
+
+        ``(encoder, model, tiktoken rule, added vocabulary, its two matchers, the one
+        first char of their contents, their searches, post-processor)``: a text goes
+        the quick way while the added vocabulary keeps its matchers (attributes set on
+        the tokenizer drop the whole state), the ByteLevel post-processor still does
+        not trim offsets, and the matchers find nothing in the text.
+        """
+        fast = self._fast
+        if fast is None or fast[3] is None or (self._added.by_content and self.normalizer):
+            return None
+        added = self._added
+        raw, normalized = added.raw_matcher(), added.normalized_matcher(None)
+        guards = tuple(None if m is None else m.pattern.search for m in (raw, normalized))
+        # The one char all contents start with (cl100k's specials all start with "<"):
+        # a text without it holds none of them, which ``in`` tells faster than a regex.
+        firsts = {c[0] for m in (raw, normalized) if m is not None for c in m.by_content}
+        first = firsts.pop() if len(firsts) == 1 else None
+        model = self.model
+        tiktoken_rule = isinstance(model, TiktokenBPE)
+        state = (fast[3], model, tiktoken_rule, added, added._raw, added._normalized)
+        return (*state, first, guards, self.post_processor)
 
     def _post_process(
         self, enc: Encoding, pair: Encoding | None, add_special_tokens: bool
@@ -821,6 +889,38 @@ class Tokenizer:
         >>> a == tok.encode("hugs pun", nbest_size=-1, alpha=0.5, seed=3).tokens
         True
         """
+        quick = self._quick
+        if (
+            quick is not None
+            and pair is None
+            and nbest_size is None
+            and alpha is None
+            and seed is None
+            and type(sequence) is str
+        ):
+            # What the general way below gives a plain text on the fast path with no
+            # post-processing, without its checks: each is one here (_quick_state).
+            fast, model, tiktoken_rule, added, raw, normalized, first, (g1, g2), post = quick
+            if (
+                not added._dirty
+                and added._raw is raw
+                and added._normalized is normalized
+                and (post is None or not post.trim_offsets)
+                and (not tiktoken_rule or sequence.isascii() or not _SURROGATE.search(sequence))
+                and (
+                    (first is not None and first not in sequence)
+                    or (
+                        (g1 is None or g1(sequence) is None)
+                        and (g2 is None or g2(sequence) is None)
+                    )
+                )
+            ):
+                enc = _new_object(Encoding)
+                enc.__dict__ = {
+                    "ids": fast.encode(sequence),
+                    "_columns": (fast, sequence, model, 0),
+                }
+                return enc
         sampling = None
         if nbest_size is not None or alpha is not None or seed is not None:
             sampling = _Sampling.build(self.model, nbest_size, alpha, seed)
@@ -828,6 +928,8 @@ class Tokenizer:
         if pair is None and self._plain_post_process():
             # What post-processing would give: a copy of enc, which nothing else holds.
             final = enc
+            if sampling is None and self._padding is None:
+                self._quick = self._quick_state()
         elif (
             pair is None
             and (templated := self._template_lazily(enc, add_special_tokens)) is not None
@@ -926,9 +1028,17 @@ class Tokenizer:
         >>> tok.encode_ordinary("lowest") == tok.encode("lowest").ids
         True
         """
+        quick = self._ordinary
+        if (
+            quick is not None
+            and type(text) is str
+            and (not quick[1] or text.isascii() or not _SURROGATE.search(text))
+        ):
+            return quick[0].encode(text)
         text = self._text(text, "encode_ordinary")
         fast = self._fast_encoder()
         if fast is not None:
+            self._ordinary = (fast, isinstance(self.model, TiktokenBPE))
             return fast.encode(text)
         enc = Encoding()
         self._encode_text(text, enc, 0, 0)
