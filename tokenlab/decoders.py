@@ -697,8 +697,10 @@ class SentencePieceDecoder(Decoder):
         self.remove_extra_whitespaces = bool(remove_extra_whitespaces)
         self.unk_surface = unk_surface
         self.denormalizer = denormalizer
-        self.json_form = json_form or Metaspace(
-            prepend_scheme="always" if add_dummy_prefix else "never"
+        self.json_form = (
+            json_form
+            if json_form is not None
+            else Metaspace(prepend_scheme="always" if add_dummy_prefix else "never")
         )
 
     def decode_chain(self, tokens: list[str]) -> list[str]:

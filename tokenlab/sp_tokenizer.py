@@ -216,7 +216,8 @@ class SentencePieceTokenizer(Tokenizer):
 
         Args:
             ids: token ids.
-            skip_special_tokens: leave special added tokens out.
+            skip_special_tokens: leave special added tokens out. Control pieces
+                (``<s>``, ``</s>``, ...) are invisible either way, as in sentencepiece.
 
         Returns:
             The text.
