@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tokenlab
+from tokenlab import cli
 from tokenlab.decoders import SentencePieceDecoder
 from tokenlab.errors import TokenIdError
 from tokenlab.export.sentencepiece import write_sentencepiece
@@ -264,6 +265,21 @@ def test_ids_outside_the_vocabulary_are_refused(typed_model: Path, tmp_path: Pat
     # An added token's id is a valid id, past the pieces.
     tok.add_tokens(["<extra>"])
     assert tok.decode([tok.token_to_id("<extra>")]) == "<extra>"  # type: ignore[list-item]
+
+
+def test_the_cli_skips_what_it_says_it_skips(
+    typed_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `tokenlab decode` warns about ids that are no token and decodes the others, for a
+    # .model too (whose decode would refuse them).
+    tok = tokenlab.Tokenizer.from_file(typed_model)
+    ids = tok.encode("a b").ids
+    size = tok.get_vocab_size()
+    argv = ["decode", "-t", str(typed_model), *map(str, [*ids, size + 3])]
+    assert cli.main(argv) == 0
+    out, err = capsys.readouterr()
+    assert out == tok.decode(ids) + "\n"
+    assert f"1 id(s) are no token of {typed_model} and were skipped: {size + 3}" in err
 
 
 def test_a_tokenizer_json_keeps_the_skip_rule_of_tokenizers(
