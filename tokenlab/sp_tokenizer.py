@@ -229,6 +229,16 @@ class SentencePieceTokenizer(Tokenizer):
         """
         ids = list(ids)
         size = self.model.get_vocab_size()
+        try:
+            in_range = not ids or (min(ids) >= 0 and max(ids) < size)
+        except TypeError:
+            in_range = False  # not all numbers: _check_ids looks at each
+        if not in_range:
+            self._check_ids(ids, size)
+        return super().decode(ids, skip_special_tokens)
+
+    def _check_ids(self, ids: list[Any], size: int) -> None:
+        """Refuse the first id outside the vocabulary that no added token has."""
         added = self._added.by_id
         for i in ids:
             try:
@@ -241,7 +251,6 @@ class SentencePieceTokenizer(Tokenizer):
                     f"{size} pieces (ids 0 to {size - 1}); sentencepiece refuses such an id "
                     "too: drop it, or map it to a piece, before decoding"
                 )
-        return super().decode(ids, skip_special_tokens)
 
 
 def sentencepiece_tokenizer(
