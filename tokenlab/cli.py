@@ -827,7 +827,10 @@ def _run_decode(args: argparse.Namespace) -> int:
             f"skipped: {shown}",
             file=sys.stderr,
         )
-    print(tokenizer.decode(args.ids, skip_special_tokens=not args.keep_special_tokens))
+    # Decode only the ids kept: a .model pipeline refuses the others (sentencepiece's rule).
+    skipped = set(unknown)
+    kept = [i for i in args.ids if i not in skipped] if skipped else args.ids
+    print(tokenizer.decode(kept, skip_special_tokens=not args.keep_special_tokens))
     return EXIT_OK
 
 

@@ -14,6 +14,10 @@ Supported components (Hugging Face ``tokenizer.json`` names, read and written by
 - :class:`Replace` -- replace a string or regex in each token.
 - :class:`Sequence` -- chain decoders; each works on the token list the previous produced.
 
+Not a ``tokenizer.json`` component: :class:`SentencePieceDecoder`, sentencepiece's own
+decoding of a ``.model``'s pieces (what a pipeline read from a ``.model`` uses); saved, it
+writes the nearest chain of the components above.
+
 ``tokenizers`` writes ``Sequence([Replace("▁", " "), ByteFallback(), Fuse(),
 Strip(" ", 1, 0)])`` for tokenizers converted from SentencePiece, and ``Metaspace`` for
 older ones; both are supported.
@@ -51,7 +55,9 @@ from typing import Any
 import regex
 
 from tokenlab._component import Component, dict_field
+from tokenlab._pieces import BYTE, CONTROL, UNKNOWN
 from tokenlab.errors import ConfigError, ModelFileError
+from tokenlab.normalizers import Normalizer
 from tokenlab.pre_tokenizers import Metaspace as MetaspacePre
 from tokenlab.pre_tokenizers import _metaspace_from_dict as metaspace_options
 from tokenlab.pre_tokenizers import bytes_to_unicode
@@ -66,6 +72,7 @@ __all__ = [
     "Fuse",
     "Metaspace",
     "Replace",
+    "SentencePieceDecoder",
     "Sequence",
     "Strip",
     "WordPiece",
@@ -581,6 +588,178 @@ class Sequence(Decoder):
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "Sequence", "decoders": [d.to_dict() for d in self.decoders]}
+
+
+def _utf8_length(lead: int) -> int:
+    """The length of the UTF-8 sequence ``lead`` starts (0: it starts none)."""
+    if lead < 0x80:
+        return 1
+    if 0xC0 <= lead < 0xE0:
+        return 2
+    if 0xE0 <= lead < 0xF0:
+        return 3
+    if 0xF0 <= lead < 0xF8:
+        return 4
+    return 0
+
+
+def _utf8_per_char(data: bytes) -> str:
+    r"""Bytes as sentencepiece reads a run of byte pieces: each valid UTF-8 char as itself,
+    and one U+FFFD for each byte that starts none (so ``C3 41`` gives ``"\ufffdA"``, where
+    ``tokenizers``' ByteFallback gives two U+FFFD).
+
+    >>> _utf8_per_char(b"\xc3\xa9 \xc3A \xed\xa0\x80")
+    'é �A ���'
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    out: list[str] = []
+    i, n = 0, len(data)
+    while i < n:
+        size = _utf8_length(data[i])
+        if size:
+            # Python's strict decoder refuses what sentencepiece's DecodeUTF8 refuses:
+            # truncated and overlong forms, surrogates, code points above U+10FFFF.
+            try:
+                out.append(data[i : i + size].decode("utf-8"))
+                i += size
+                continue
+            except UnicodeDecodeError:
+                pass
+        out.append("\ufffd")
+        i += 1
+    return "".join(out)
+
+
+#: sentencepiece's byte pieces, exactly as it spells them (its PieceToByte table): it
+#: refuses to load a model whose byte piece is spelt otherwise.
+_SP_BYTE_PIECES = {f"<0x{b:02X}>": b for b in range(256)}
+_SP_SPACE = "\u2581"
+
+
+class SentencePieceDecoder(Decoder):
+    """sentencepiece's own decoding of a ``.model``'s pieces (``SentencePieceProcessor.decode``).
+
+    The rules of sentencepiece 0.2 (``Decode`` in ``sentencepiece_processor.cc``):
+
+    - control pieces (``<s>``, ``</s>``, ...) are invisible;
+    - the unknown piece is written ``unk_surface`` (`` ⁇ ``);
+    - a run of byte pieces (``<0xNN>``) is read as UTF-8, one U+FFFD for each byte that
+      starts no valid char (a valid char in the run is kept);
+    - every other piece (normal, user-defined, unused) has each ``▁`` written as a space,
+      except that while nothing has been written yet a leading ``▁`` is dropped if
+      ``add_dummy_prefix`` or ``remove_extra_whitespaces``: from the first such piece
+      only, or, with ``remove_extra_whitespaces``, from every piece until text appears;
+    - the ``denormalizer`` (the ``.model``'s ``denormalizer_spec``) rewrites the result.
+
+    ``treat_whitespace_as_suffix`` changes none of this: sentencepiece keeps the space its
+    dummy suffix stands for (``"a▁"`` decodes to ``"a "``).
+
+    Args:
+        pieces: The model's ``(piece, score, type)`` list, in id order.
+        add_dummy_prefix: The normalizer's flag.
+        remove_extra_whitespaces: The normalizer's flag.
+        unk_surface: What the unknown piece is written as (the trainer spec's).
+        denormalizer: Applied to the decoded text (None: nothing).
+        json_form: What ``to_dict`` writes: ``tokenizers`` has no decoder with these
+            rules, so a ``tokenizer.json`` gets the nearest chain of its own (the
+            pipeline loaded from it then decodes as ``tokenizers`` does). None: a
+            ``Metaspace`` decoder.
+
+    Raises:
+        ConfigError: ``unk_surface`` is not a string.
+
+    >>> pieces = [("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("▁a", -1.0, 1), ("<0x41>", 0.0, 6)]
+    >>> SentencePieceDecoder(pieces).decode(["<s>", "▁a", "<unk>", "<0x41>", "▁a"])
+    'a ⁇ A a'
+    """
+
+    def __init__(
+        self,
+        pieces: SequenceABC[tuple[str, float, int]],
+        *,
+        add_dummy_prefix: bool = True,
+        remove_extra_whitespaces: bool = True,
+        unk_surface: str = " \u2047 ",
+        denormalizer: Normalizer | None = None,
+        json_form: Decoder | None = None,
+    ) -> None:
+        if not isinstance(unk_surface, str):
+            raise ConfigError(f"unk_surface must be a string, got {unk_surface!r}")
+        self.control = frozenset(p for p, _, t in pieces if t == CONTROL)
+        self.unknown = next((p for p, _, t in pieces if t == UNKNOWN), None)
+        self.bytes = {
+            p: _SP_BYTE_PIECES[p] for p, _, t in pieces if t == BYTE and p in _SP_BYTE_PIECES
+        }
+        self.add_dummy_prefix = bool(add_dummy_prefix)
+        self.remove_extra_whitespaces = bool(remove_extra_whitespaces)
+        self.unk_surface = unk_surface
+        self.denormalizer = denormalizer
+        self.json_form = (
+            json_form
+            if json_form is not None
+            else Metaspace(prepend_scheme="always" if add_dummy_prefix else "never")
+        )
+
+    def decode_chain(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        run = bytearray()
+        drop_space = self.add_dummy_prefix or self.remove_extra_whitespaces
+        at_start = True  # sentencepiece's is_bos_ws: a leading ▁ may still be dropped
+        dropped = False  # the previous piece dropped one (with the dummy prefix only)
+        for token in tokens:
+            byte = self.bytes.get(token)
+            if byte is not None:
+                run.append(byte)
+                continue
+            if run:
+                out.append(_utf8_per_char(bytes(run)))
+                run.clear()
+            if dropped or out:
+                at_start = False
+            dropped = False
+            if token in self.control:
+                continue
+            if token == self.unknown:
+                surface = self.unk_surface
+            else:
+                if at_start and drop_space and token.startswith(_SP_SPACE):
+                    token = token[1:]
+                    dropped = not self.remove_extra_whitespaces
+                surface = token.replace(_SP_SPACE, " ")
+            if surface:
+                out.append(surface)
+        if run:
+            out.append(_utf8_per_char(bytes(run)))
+        if self.denormalizer is not None:
+            return [self.denormalizer.normalize_str("".join(out))]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.json_form.to_dict()
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.control,
+            self.unknown,
+            sorted(self.bytes.items()),
+            self.add_dummy_prefix,
+            self.remove_extra_whitespaces,
+            self.unk_surface,
+            self.denormalizer,
+            self.json_form,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        # to_dict is only the tokenizer.json form: compare the rules themselves.
+        if not isinstance(other, SentencePieceDecoder):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
 
 
 def decoder_from_dict(d: dict[str, Any] | None) -> Decoder | None:

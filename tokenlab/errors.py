@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "CorpusError",
     "ModelFileError",
+    "TokenIdError",
     "TokenlabError",
     "VocabSizeWarning",
 ]
@@ -26,6 +27,14 @@ class ConfigError(TokenlabError, ValueError):
     """An option is invalid (bad vocab size, unknown pre-tokenizer name, ...).
 
     Raised before any work starts.
+    """
+
+
+class TokenIdError(ConfigError, IndexError):
+    """An id given to ``decode`` is no token of a pipeline that refuses such ids.
+
+    A SentencePiece pipeline (a ``.model``) refuses an id outside its vocabulary, as
+    ``sentencepiece`` does with an ``IndexError``; so this is an ``IndexError`` too.
     """
 
 

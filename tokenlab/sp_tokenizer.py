@@ -15,8 +15,11 @@ A SentencePiece tokenizer (Kudo and Richardson, 2018) is, as a tokenlab
 * model: :class:`~tokenlab.models.SentencePieceBPE` (merging by piece score) or
   :class:`~tokenlab.models.SentencePieceUnigram` (Viterbi with SentencePiece's
   piece types);
-* decoder: ``▁`` back to spaces, byte pieces back to text, the dummy space dropped,
-  the unknown piece written `` ⁇ `` (sentencepiece's ``unk_surface``).
+* decoder: :class:`~tokenlab.decoders.SentencePieceDecoder`, sentencepiece's own
+  rules: ``▁`` back to spaces, byte pieces back to text, the dummy space dropped,
+  control pieces invisible, the unknown piece written `` ⁇ `` (the ``unk_surface``),
+  then the ``.model``'s denormalizer; and :class:`SentencePieceTokenizer` refuses
+  an id outside the vocabulary, as sentencepiece does.
 
 Saved as ``tokenizer.json`` the pipeline takes the form Hugging Face's
 SentencePiece converters give it (``Precompiled`` and ``Replace`` normalizers,
@@ -28,27 +31,29 @@ normalizer classes live with the other models and normalizers; their names stay
 importable from here.
 
 Not supported: ``treat_whitespace_as_suffix`` and ``escape_whitespaces=False``
-have no ``tokenizer.json`` form (they work in tokenlab and in ``.model`` files),
-and the denormalizer of a ``.model`` (``denormalizer_spec``) is ignored.
+have no ``tokenizer.json`` form (they work in tokenlab and in ``.model`` files);
+nor do the denormalizer and sentencepiece's decoding rules: a ``tokenizer.json``
+holds Hugging Face's decoder chain, and decodes as ``tokenizers`` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._defaults import SENTENCEPIECE_NORMALIZATIONS as SENTENCEPIECE_NORMALIZATIONS
 from ._pieces import BYTE, CONTROL, NORMAL, UNKNOWN, UNUSED, USER_DEFINED
 from .charsmap import CharsMap
-from .decoders import ByteFallback, Decoder, Fuse, Strip
+from .decoders import ByteFallback, Decoder, Fuse, SentencePieceDecoder, Strip
 from .decoders import Metaspace as MetaspaceDecoder
 from .decoders import Replace as ReplaceDecoder
 from .decoders import Sequence as DecoderSequence
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError, ModelFileError, TokenIdError
 from .models import BPE, SentencePieceBPE, SentencePieceUnigram, Unigram
 from .normalizers import _COLLAPSE_SPACES as _COLLAPSE_SPACES
 from .normalizers import _STRIP_SPACES as _STRIP_SPACES
-from .normalizers import SentencePieceNormalization
+from .normalizers import Normalizer, SentencePieceNormalization
 from .pre_tokenizers import Metaspace, PreTokenizer
 from .tokenizer import Tokenizer
 
@@ -58,6 +63,7 @@ UNK_SURFACE = " \u2047 "
 __all__ = [
     "SENTENCEPIECE_NORMALIZATIONS",
     "SentencePieceNormalization",
+    "SentencePieceTokenizer",
     "SentencePieceUnigram",
     "piece_types",
     "sentencepiece_tokenizer",
@@ -171,6 +177,82 @@ def _with_unk_surface(decoder: Decoder, unk: str) -> Decoder:
     return DecoderSequence([*steps, ReplaceDecoder(unk, UNK_SURFACE)])
 
 
+def _tokenizer_json_decoder(
+    model: SentencePieceBPE | SentencePieceUnigram, add_dummy_prefix: bool
+) -> Decoder:
+    """The decoder a ``tokenizer.json`` of the pipeline holds: Hugging Face's converters'
+    (``Metaspace``, or ``Replace``/``ByteFallback``/``Fuse``/``Strip`` with byte fallback),
+    the unknown piece written `` ⁇ ``."""
+    decoder: Decoder
+    if model.byte_fallback:
+        steps: list[Decoder] = [
+            ReplaceDecoder(SPACE, " "),
+            ByteFallback(),
+            Fuse(),
+        ]
+        if add_dummy_prefix:
+            steps.append(Strip(" ", 1, 0))
+        decoder = DecoderSequence(steps)
+    else:
+        decoder = MetaspaceDecoder(prepend_scheme="always" if add_dummy_prefix else "never")
+    unk_id = getattr(model, "unk_id", None)
+    unk = model.id_to_token(unk_id) if unk_id is not None else None
+    if unk:
+        decoder = _with_unk_surface(decoder, unk)
+    return decoder
+
+
+class SentencePieceTokenizer(Tokenizer):
+    """A SentencePiece pipeline (read from a ``.model`` or trained here): a
+    :class:`~tokenlab.tokenizer.Tokenizer` that decodes as ``sentencepiece`` does.
+
+    Its decoder is a :class:`~tokenlab.decoders.SentencePieceDecoder`, and
+    :meth:`decode` refuses an id outside the vocabulary, as sentencepiece does (a
+    pipeline loaded from a ``tokenizer.json`` skips such an id, as ``tokenizers`` does).
+    """
+
+    def decode(self, ids: Sequence[int], skip_special_tokens: bool = True) -> str:
+        """Turn ids back into text, as ``SentencePieceProcessor.decode`` does.
+
+        Args:
+            ids: token ids.
+            skip_special_tokens: leave special added tokens out. Control pieces
+                (``<s>``, ``</s>``, ...) are invisible either way, as in sentencepiece.
+
+        Returns:
+            The text.
+
+        Raises:
+            TokenIdError: an id is outside the vocabulary (negative, or at least the
+                vocabulary size, and no added token's).
+            ConfigError: an id is not an integer.
+        """
+        ids = list(ids)
+        size = self.model.get_vocab_size()
+        try:
+            in_range = not ids or (min(ids) >= 0 and max(ids) < size)
+        except TypeError:
+            in_range = False  # not all numbers: _check_ids looks at each
+        if not in_range:
+            self._check_ids(ids, size)
+        return super().decode(ids, skip_special_tokens)
+
+    def _check_ids(self, ids: list[Any], size: int) -> None:
+        """Refuse the first id outside the vocabulary that no added token has."""
+        added = self._added.by_id
+        for i in ids:
+            try:
+                i = operator.index(i)  # numpy integers too
+            except TypeError:
+                continue  # Tokenizer.decode names the value that is no id
+            if not 0 <= i < size and i not in added:
+                raise TokenIdError(
+                    f"id {i} is not a piece of this SentencePiece model: its vocabulary has "
+                    f"{size} pieces (ids 0 to {size - 1}); sentencepiece refuses such an id "
+                    "too: drop it, or map it to a piece, before decoding"
+                )
+
+
 def sentencepiece_tokenizer(
     model: SentencePieceBPE | SentencePieceUnigram,
     charsmap: bytes | CharsMap | None = None,
@@ -179,7 +261,9 @@ def sentencepiece_tokenizer(
     remove_extra_whitespaces: bool = True,
     escape_whitespaces: bool = True,
     treat_whitespace_as_suffix: bool = False,
-) -> Tokenizer:
+    unk_surface: str = UNK_SURFACE,
+    denormalizer: Normalizer | None = None,
+) -> SentencePieceTokenizer:
     """The tokenlab pipeline of a SentencePiece model.
 
     Args:
@@ -188,9 +272,12 @@ def sentencepiece_tokenizer(
             empty: ``identity``).
         add_dummy_prefix, remove_extra_whitespaces, escape_whitespaces,
             treat_whitespace_as_suffix: SentencePiece's normalizer flags.
+        unk_surface: what ``decode`` writes for the unknown piece (the trainer spec's).
+        denormalizer: what ``decode`` applies to its result (a ``.model``'s
+            ``denormalizer_spec``, as a :class:`~tokenlab.normalizers.SentencePieceNormalizer`).
 
     Returns:
-        A :class:`~tokenlab.tokenizer.Tokenizer` that encodes as
+        A :class:`SentencePieceTokenizer` that encodes and decodes as
         ``sentencepiece.SentencePieceProcessor`` does with the same model.
     """
     norm = SentencePieceNormalization(
@@ -204,21 +291,14 @@ def sentencepiece_tokenizer(
     pre: PreTokenizer | None = None
     if escape_whitespaces and not treat_whitespace_as_suffix and _splits_per_word(typed):
         pre = Metaspace(prepend_scheme="always" if add_dummy_prefix else "never", split=True)
-    scheme = "always" if add_dummy_prefix and not treat_whitespace_as_suffix else "never"
-    decoder: Decoder
-    if model.byte_fallback:
-        steps: list[Decoder] = [
-            ReplaceDecoder(SPACE, " "),
-            ByteFallback(),
-            Fuse(),
-        ]
-        if scheme == "always":
-            steps.append(Strip(" ", 1, 0))
-        decoder = DecoderSequence(steps)
-    else:
-        decoder = MetaspaceDecoder(prepend_scheme=scheme)
-    unk_id = getattr(model, "unk_id", None)
-    unk = model.id_to_token(unk_id) if unk_id is not None else None
-    if unk:
-        decoder = _with_unk_surface(decoder, unk)
-    return Tokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)
+    decoder = SentencePieceDecoder(
+        typed,
+        add_dummy_prefix=add_dummy_prefix,
+        remove_extra_whitespaces=remove_extra_whitespaces,
+        unk_surface=unk_surface,
+        denormalizer=denormalizer,
+        json_form=_tokenizer_json_decoder(
+            model, add_dummy_prefix and not treat_whitespace_as_suffix
+        ),
+    )
+    return SentencePieceTokenizer(model, normalizer=norm, pre_tokenizer=pre, decoder=decoder)

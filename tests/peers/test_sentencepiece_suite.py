@@ -205,11 +205,6 @@ def test_decode_text(jasp: Tokenizer, model_files: dict[str, Path]) -> None:
     assert jasp.decode(ids[0]) == theirs.decode(ids[0])  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: decode skips an id past the vocabulary as tokenizers does (issue 15's "
-    "rule); sentencepiece, the home library of a .model, refuses it",
-)
 def test_valid_range(sp: Tokenizer) -> None:
     # sentencepiece_test.py::test_valid_range: ids in range decode, the vocabulary size
     # does not.

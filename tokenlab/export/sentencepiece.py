@@ -13,8 +13,11 @@ eos and pad, ...) and the normalizer spec with its charsmap.
 
 The protobuf encoding itself is :mod:`tokenlab.export.sentencepiece_proto`.
 
-Not supported: the ``word`` and ``char`` model types, the denormalizer spec
-(kept in the file, not applied when decoding), and tokenizers a ``.model``
+Decoding follows sentencepiece (:class:`~tokenlab.decoders.SentencePieceDecoder`):
+control pieces invisible, the trainer spec's ``unk_surface`` for the unknown piece,
+the denormalizer spec applied to the result, an id outside the vocabulary refused.
+
+Not supported: the ``word`` and ``char`` model types, and tokenizers a ``.model``
 cannot express: byte-level BPE, WordPiece, or pipelines other than
 SentencePiece's; those are refused with the reason.
 """
@@ -138,6 +141,7 @@ def read_sentencepiece(path: str | os.PathLike[str]) -> Tokenizer:
         raise ModelFileError(f"{p}: {e}") from None
     model.trainer_spec = spec  # type: ignore[union-attr]
     model.normalizer_name = norm.name  # type: ignore[union-attr]
+    model.denormalizer_spec = proto.denormalizer_spec  # type: ignore[union-attr]
     return sentencepiece_tokenizer(
         model,
         norm.precompiled_charsmap,
@@ -145,7 +149,29 @@ def read_sentencepiece(path: str | os.PathLike[str]) -> Tokenizer:
         remove_extra_whitespaces=norm.remove_extra_whitespaces,
         escape_whitespaces=norm.escape_whitespaces,
         treat_whitespace_as_suffix=spec.treat_whitespace_as_suffix,
+        unk_surface=spec.unk_surface,
+        denormalizer=_denormalizer(proto.denormalizer_spec, p),
     )
+
+
+def _denormalizer(spec: NormalizerSpec | None, path: str) -> SentencePieceNormalizer | None:
+    """What sentencepiece applies to decoded text: the denormalizer spec, with its own
+    flags (sentencepiece's trainer writes them all false), when it has a charsmap.
+
+    Raises:
+        ModelFileError: the charsmap is malformed; the message names the file.
+    """
+    if spec is None or not spec.precompiled_charsmap:
+        return None  # sentencepiece builds no denormalizer then
+    try:
+        return SentencePieceNormalizer(
+            spec.precompiled_charsmap,
+            add_dummy_prefix=spec.add_dummy_prefix,
+            remove_extra_whitespaces=spec.remove_extra_whitespaces,
+            escape_whitespaces=spec.escape_whitespaces,
+        )
+    except ModelFileError as e:
+        raise ModelFileError(f"{path}: denormalizer_spec: {e}") from None
 
 
 def _f32(x: float) -> float:
@@ -238,10 +264,13 @@ def write_sentencepiece(tokenizer: Tokenizer, path: str | os.PathLike[str]) -> N
     norm_spec, suffix = _normalizer_spec(
         tokenizer, getattr(tokenizer.model, "normalizer_name", None)
     )
+    denorm = getattr(tokenizer.model, "denormalizer_spec", None)
     proto = ModelProto(
         pieces=[SentencePiece(p, _f32(s), t) for p, s, t in pieces],
         trainer_spec=_trainer_spec(tokenizer.model, pieces, suffix),
         normalizer_spec=norm_spec,
+        # The one read from a .model, written back as it was.
+        denormalizer_spec=copy.deepcopy(denorm) if isinstance(denorm, NormalizerSpec) else None,
     )
     data = serialize_model(proto)
     parse_model(data, name=os.fspath(path))  # what sentencepiece would refuse, refused here
