@@ -432,7 +432,13 @@ def fast_path_taken(tok: Tokenizer) -> bool:
 #: Files whose whole pipeline has a one-call encoder today. The legacy Claude file
 #: (an NFKC normalizer before byte-level BPE), Llama 3's and Qwen's split patterns
 #: have none yet: they take the component-by-component path.
-FAST = ["bert-uncased-minilm", "mistral-7b-v0.1", "whisper-gpt2", "whisper-multilingual"]
+FAST = [
+    "bert-uncased-minilm",
+    "mistral-7b-v0.1",
+    "sentencepiece-test-unigram",
+    "whisper-gpt2",
+    "whisper-multilingual",
+]
 
 
 @pytest.mark.parametrize("name", FAST)
