@@ -160,6 +160,28 @@ class NormalizedString:
             s = len(self.original)
         return (s, s)
 
+    def _transform(self, changes: list[tuple[str, int]], skip: int = 0) -> NormalizedString:
+        """tokenizers' ``NormalizedString::transform``: the next string from
+        ``(char, change)`` pairs, aligned the way tokenizers aligns them.
+
+        Walking the current text after its first ``skip`` chars: a char with
+        ``change <= 0`` replaces the next current char and takes its span, then skips
+        ``-change`` more (removed: their spans go with them); a char with
+        ``change > 0`` is inserted and takes the span of the current char before it
+        (``(0, 0)`` at the start). So ``"e\u0301\u0301"`` -> ``"é"`` is aligned with
+        ``e`` alone, as tokenizers gives it.
+        """
+        al = self.alignments
+        out: list[Span] = []
+        pos = skip
+        for _, change in changes:
+            if change > 0:
+                out.append(al[pos - 1] if pos >= 1 else (0, 0))
+                continue
+            out.append(al[pos] if pos < len(al) else self._point(pos))
+            pos += 1 - change
+        return NormalizedString(self.original, "".join(c for c, _ in changes), out)
+
     def _derive(self, normalized: str, spans: list[Span]) -> NormalizedString:
         """Build the next string, ``spans`` being in the coordinates of ``self.normalized``."""
         al = self.alignments
@@ -488,7 +510,9 @@ class Replace(Normalizer):
             parts.append(text[prev:s])
             spans.extend((i, i + 1) for i in range(prev, s))
             parts.append(self.content)
-            spans.extend([(s, e)] * n)
+            # tokenizers inserts the content after the removed match: each of its
+            # chars takes the span of the match's last char.
+            spans.extend([(e - 1, e) if e > s else (s, s)] * n)
             prev = e
         parts.append(text[prev:])
         spans.extend((i, i + 1) for i in range(prev, len(text)))
@@ -1083,12 +1107,19 @@ class Precompiled(Normalizer):
         return "".join(out for _, _, out in self._pieces(text))
 
     def normalize(self, ns: NormalizedString) -> NormalizedString:
-        parts: list[str] = []
-        spans: list[Span] = []
+        # tokenizers' `replace` in precompiled.rs: a piece of k chars written as m chars
+        # is m chars of change 0, then the last m - k marked inserted (m > k), or the
+        # last char so far (maybe an earlier piece's) told to skip k - m (m < k).
+        changes: list[list[Any]] = []
         for start, end, out in self._pieces(ns.normalized):
-            parts.append(out)
-            spans.extend([(start, end)] * len(out))
-        return ns._derive("".join(parts), spans)
+            k, m = end - start, len(out)
+            changes.extend([c, 0] for c in out)
+            if m > k:
+                for item in changes[len(changes) - (m - k) :]:
+                    item[1] = 1
+            elif m < k and changes:
+                changes[-1][1] += m - k
+        return ns._transform([(c, change) for c, change in changes])
 
     def to_dict(self) -> dict[str, Any]:
         return {

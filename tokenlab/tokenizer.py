@@ -380,10 +380,11 @@ class Tokenizer:
             tokens: the tokens.
 
         Returns:
-            How many were added (a token equal to one already there is not).
+            How many were added (a token equal to one already there is not, nor
+            an empty one: it is skipped, as tokenizers does).
 
         Raises:
-            ConfigError: an empty token.
+            ConfigError: a token whose content is not a str.
         """
         return self._add(
             [
@@ -402,18 +403,23 @@ class Tokenizer:
             tokens: the tokens.
 
         Returns:
-            How many were added (a token equal to one already there is not; one of
-            the same content with other flags replaces it, keeping its id).
+            How many were added (a token equal to one already there is not, nor
+            an empty one: it is skipped, as tokenizers does; one of the same content
+            with other flags replaces it, keeping its id).
 
         Raises:
-            ConfigError: an empty token.
+            ConfigError: a token whose content is not a str.
         """
         return self._add([t if isinstance(t, AddedToken) else AddedToken(t) for t in tokens])
 
     def _add(self, tokens: list[AddedToken]) -> int:
         for tok in tokens:
-            if not isinstance(tok.content, str) or not tok.content:
-                raise ConfigError("added tokens must be non-empty strings")
+            if not isinstance(tok.content, str):
+                raise ConfigError(
+                    f"added token {tok.content!r} is not a str: pass str or AddedToken(str)"
+                )
+        # tokenizers skips an empty token and leaves it out of the count.
+        tokens = [tok for tok in tokens if tok.content]
         added = self._added
         new = 0
         model_ids = self.model._inverse()

@@ -881,9 +881,6 @@ def test_add_tokens() -> None:
     assert tok.add_special_tokens([AddedToken("the"), AddedToken("quick", normalized=True)]) == 2
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: an empty added token is refused where tokenizers skips it"
-)
 @pytest.mark.parametrize("special", [False, True])
 def test_add_empty_token(special: bool) -> None:
     # test_tokenizer.py::TestTokenizer::test_add_tokens and test_add_special_tokens: an
