@@ -34,12 +34,13 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from .._atomic import atomic_write_all, check_writable_path
 from .._backend import ByteRankMerger
-from .._modelfile import read_model_bytes
+from .._modelfile import read_head, read_model_bytes
 from ..decoders import ByteLevel as ByteLevelDecoder
 from ..errors import ConfigError, ModelFileError
 from ..models import BPE, TiktokenBPE
@@ -102,8 +103,7 @@ def looks_like_tiktoken(path: str) -> bool:
     if path.endswith((".txt", ".json")):
         return False
     try:
-        with open(path, "rb") as f:
-            head = f.read(256)
+        head = read_head(path, 256)
     except OSError:
         head = b""
     if _TIKTOKEN_LINE.fullmatch(head.split(b"\n", 1)[0]) is not None:
@@ -137,6 +137,47 @@ def _encoding_name(path: str) -> str:
 _MAX_RANK = 2**31 - 2  # token ids are 32-bit in the core (one id is kept as "none")
 
 
+# A whole column of base64 tokens, one per line: what b64decode(validate=True) accepts,
+# which decodes as _decode does.
+if sys.version_info >= (3, 11):
+
+    def _decode(b64: bytes) -> bytes:
+        return binascii.a2b_base64(b64, strict_mode=True)
+
+else:
+    _decode = binascii.a2b_base64
+_BASE64_COLUMN = re.compile(rb"(?:[A-Za-z0-9+/]*={0,2}\n)*")
+
+
+def _parse_well_formed(raw: bytes) -> dict[bytes, int] | None:
+    """The ranks of a well-formed rank file, or None for any other (to be diagnosed).
+
+    The same result as the line-by-line reader below, checked in bulk (one regex
+    over all tokens, C-level decoding): loading cl100k_base is several times faster.
+    """
+    fields = [line.split() for line in raw.splitlines() if line.strip()]
+    if not fields or any(len(f) != 2 for f in fields):
+        return None
+    b64s = [f[0] for f in fields]
+    texts = [f[1] for f in fields]
+    if not b"".join(texts).isdigit() or not _BASE64_COLUMN.fullmatch(b"\n".join(b64s) + b"\n"):
+        return None
+    try:
+        tokens = [_decode(b) for b in b64s]
+    except binascii.Error:
+        return None
+    numbers = [int(t) for t in texts]
+    ranks = dict(zip(tokens, numbers))
+    if (
+        len(ranks) != len(tokens)  # a token twice
+        or b"" in ranks  # "=": the empty token, skipped below
+        or len(set(numbers)) != len(numbers)
+        or max(numbers) > _MAX_RANK
+    ):
+        return None
+    return ranks
+
+
 def read_tiktoken_ranks(path: str | os.PathLike[str]) -> dict[bytes, int]:
     """Read a ``.tiktoken`` rank file (gzip-compressed too) as token bytes -> rank.
 
@@ -155,6 +196,10 @@ def read_tiktoken_ranks(path: str | os.PathLike[str]) -> dict[bytes, int]:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as e:
             raise ModelFileError(f"{p}: corrupt gzip data ({e})") from None
+    fast = _parse_well_formed(raw)
+    if fast is not None:
+        return fast
+    # Something is off: find the first bad line and say what is wrong with it.
     ranks: dict[bytes, int] = {}
     seen: dict[int, int] = {}
     for lineno, line in enumerate(raw.splitlines(), start=1):
