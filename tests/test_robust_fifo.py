@@ -19,7 +19,7 @@ from conftest import CLI_CWD
 import tokenlab
 from tokenlab import export
 from tokenlab.corpus import count_words_in_files, is_stream, resolve_files
-from tokenlab.export import bert, huggingface, sentencepiece, tiktoken
+from tokenlab.export import bert, gpt2, huggingface, sentencepiece, tiktoken
 from tokenlab.pre_tokenizers import Whitespace
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
@@ -234,3 +234,26 @@ def test_cli_encode_reads_a_tokenizer_from_process_substitution(tmp_path: Path, 
     assert proc.returncode == 0, proc.stderr
     expected = tokenlab.Tokenizer.from_file(path).encode(LOAD_TEXT).ids
     assert proc.stdout.split() == [str(i) for i in expected]
+
+
+def test_gpt2_files_from_two_fifos(tmp_path: Path) -> None:
+    # read_gpt2 reads each file twice (to load it, and to check the vocab hash that
+    # tokenlab writes into merges.txt): from FIFOs, each is read once and both uses
+    # get its bytes (a second open of a FIFO would wait for a writer forever).
+    lines = TEXT.splitlines()
+    tok = tokenlab.train(iter(lines), vocab_size=300, pre_tokenizer="byte-level")
+    vocab, merges = (Path(p) for p in gpt2.write_gpt2(tok, tmp_path))
+    expected = gpt2.read_gpt2(vocab, merges).encode(LOAD_TEXT).ids
+    v, m = tmp_path / "v.fifo", tmp_path / "m.fifo"
+    with fifo_feeding(v, vocab.read_bytes()), fifo_feeding(m, merges.read_bytes()):
+        got = _bounded(lambda: gpt2.read_gpt2(v, m))
+    assert got.encode(LOAD_TEXT).ids == expected
+    # The hash check still refuses a merges.txt written with another vocab.json.
+    other = tokenlab.train(iter(lines), vocab_size=290, pre_tokenizer="byte-level")
+    (tmp_path / "other").mkdir()
+    other_vocab = Path(gpt2.write_gpt2(other, tmp_path / "other")[0])
+    v, m = tmp_path / "v2.fifo", tmp_path / "m2.fifo"
+    refused = "written with another vocab\\.json"
+    feeds = fifo_feeding(v, other_vocab.read_bytes()), fifo_feeding(m, merges.read_bytes())
+    with feeds[0], feeds[1], pytest.raises(tokenlab.ModelFileError, match=refused):
+        _bounded(lambda: gpt2.read_gpt2(v, m))

@@ -19,8 +19,8 @@ from .errors import ModelFileError
 
 __all__ = ["is_pipe", "read_head", "read_model_bytes", "read_model_text", "read_once"]
 
-# (path, its bytes) of the pipe being loaded in this thread or task, if any.
-_ALREADY_READ: contextvars.ContextVar[tuple[str, bytes] | None] = contextvars.ContextVar(
+# path -> its bytes, for the pipes being loaded in this thread or task.
+_ALREADY_READ: contextvars.ContextVar[dict[str, bytes] | None] = contextvars.ContextVar(
     "tokenlab_already_read", default=None
 )
 
@@ -38,8 +38,7 @@ def is_pipe(path: str | os.PathLike[str]) -> bool:
 
 
 def _already_read(path: str) -> bytes | None:
-    held = _ALREADY_READ.get()
-    return held[1] if held is not None and held[0] == path else None
+    return (_ALREADY_READ.get() or {}).get(path)
 
 
 @contextlib.contextmanager
@@ -55,7 +54,7 @@ def read_once(path: str | os.PathLike[str]) -> Iterator[None]:
     if _already_read(p) is not None or not is_pipe(p):
         yield
         return
-    token = _ALREADY_READ.set((p, read_model_bytes(p)))
+    token = _ALREADY_READ.set({**(_ALREADY_READ.get() or {}), p: read_model_bytes(p)})
     try:
         yield
     finally:
