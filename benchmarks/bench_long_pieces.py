@@ -10,7 +10,12 @@ Encoders: the published cl100k_base and o200k_base rank files (from the ``pureti
 package) against ``tiktoken``; a byte-level BPE trained by tokenlab on the embedded
 corpus, saved as tokenizer.json, against ``tokenizers``.
 
-Run: ``python benchmarks/bench_long_pieces.py [--max-chars N] [--repeat K]``. It uses the
+Each length is timed best-of-K with tokenlab's and the anchor's runs interleaved (a
+busy spell of a shared machine slows both alike); a last table lists every
+tokenlab / anchor time ratio.
+
+Run: ``python benchmarks/bench_long_pieces.py [--max-chars N] [--repeat K]
+[--alphabet NAME ...] [--no-tokenizers]``. It uses the
 backend tokenlab picks (``TOKENLAB_PURE_PYTHON=1`` for the pure one; keep ``--max-chars``
 small there).
 """
@@ -40,13 +45,26 @@ ALPHABETS: dict[str, Callable[[int], str]] = {
 Encode = Callable[[str], list[int]]
 
 
+def _once(fn: Encode, text: str) -> float:
+    start = time.perf_counter()
+    fn(text)
+    return time.perf_counter() - start
+
+
 def _best_of(fn: Encode, text: str, repeat: int) -> float:
-    best = float("inf")
+    return min(_once(fn, text) for _ in range(repeat))
+
+
+def _best_of_interleaved(
+    mine: Encode, theirs: Encode, text: str, repeat: int
+) -> tuple[float, float]:
+    """Best-of-``repeat`` seconds of both, alternating runs: on a shared machine a busy
+    spell then slows both sides alike instead of one."""
+    best_mine = best_theirs = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn(text)
-        best = min(best, time.perf_counter() - start)
-    return best
+        best_mine = min(best_mine, _once(mine, text))
+        best_theirs = min(best_theirs, _once(theirs, text))
+    return best_mine, best_theirs
 
 
 def _tiktoken_pairs() -> dict[str, tuple[Encode, Encode]]:
@@ -112,12 +130,26 @@ def _growth(times: list[float], lengths: list[int], i: int) -> str:
     return f"{ratio ** (math.log(4) / math.log(lengths[i] / lengths[i - 1])):.1f}"
 
 
+Ratios = dict[tuple[str, int], float]
+
+
 def run(
-    name: str, pair: tuple[Encode, Encode], anchor: str, lengths: list[int], repeat: int
-) -> None:
-    """Check, then time, every alphabet at every length; print one table per alphabet."""
+    name: str,
+    pair: tuple[Encode, Encode],
+    anchor: str,
+    lengths: list[int],
+    repeat: int,
+    alphabets: list[str],
+) -> Ratios:
+    """Check, then time, every alphabet at every length; print one table per alphabet.
+
+    Returns:
+        ``(alphabet, chars) -> tokenlab seconds / anchor seconds``.
+    """
     mine, theirs = pair
-    for alphabet, make in ALPHABETS.items():
+    ratios: Ratios = {}
+    for alphabet in alphabets:
+        make = ALPHABETS[alphabet]
         print(f"\n{name} / {alphabet}")
         print(
             f"{'chars':>9} {'tokenlab s':>11} {anchor + ' s':>13} {'ratio':>6} "
@@ -127,7 +159,7 @@ def run(
         at: list[float] = []
         for i, n in enumerate(lengths):
             text = make(n)
-            k = repeat if n <= 64_000 else 1
+            k = repeat if n <= 64_000 else max(1, repeat // 3)
             expected = _anchor_ids(theirs, text)
             if expected is None:  # the anchor failed on this input: time tokenlab alone
                 mt.append(_best_of(mine, text, k))
@@ -136,27 +168,60 @@ def run(
                 continue
             if mine(text) != expected:
                 sys.exit(f"FAIL: {name} / {alphabet} / {n} chars: ids differ from {anchor}'s")
-            mt.append(_best_of(mine, text, k))
-            at.append(_best_of(theirs, text, k))
+            m, a = _best_of_interleaved(mine, theirs, text, k)
+            mt.append(m)
+            at.append(a)
+            ratios[alphabet, n] = m / max(a, 1e-9)
             print(
                 f"{n:>9} {mt[i]:>11.4f} {at[i]:>13.4f} {mt[i] / max(at[i], 1e-9):>6.2f} "
                 f"{_growth(mt, lengths, i):>7} {_growth(at, lengths, i):>14}",
                 flush=True,
+            )
+    return ratios
+
+
+def _summary(columns: dict[str, Ratios], alphabets: list[str], lengths: list[int]) -> None:
+    """One table of tokenlab / anchor time ratios: a row per alphabet and length."""
+    print("\ntokenlab time / anchor time (best of the interleaved runs; < 1: tokenlab faster)")
+    print(f"{'alphabet':<12} {'chars':>9} " + " ".join(f"{c:>22}" for c in columns))
+    for alphabet in alphabets:
+        for n in lengths:
+            cells = [columns[c].get((alphabet, n)) for c in columns]
+            print(
+                f"{alphabet:<12} {n:>9} "
+                + " ".join(f"{'-' if r is None else f'{r:.2f}':>22}" for r in cells)
             )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--max-chars", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="best of K runs (up to 64k chars)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="best of K runs (up to 64k chars; K // 3 above)"
+    )
+    parser.add_argument(
+        "--alphabet", action="append", choices=list(ALPHABETS), help="only these (repeatable)"
+    )
+    parser.add_argument("--no-tokenizers", action="store_true", help="skip the tokenizers pair")
     args = parser.parse_args(argv)
     import tokenlab
 
     lengths = [n for n in LENGTHS if n <= args.max_chars]
+    alphabets = args.alphabet or list(ALPHABETS)
     print(f"tokenlab backend: {tokenlab.backend}; growth: time ratio per 4x length")
+    columns: dict[str, Ratios] = {}
     for name, pair in _tiktoken_pairs().items():
-        run(name, pair, "tiktoken", lengths, args.repeat)
-    run("byte-level BPE (tokenlab-trained)", _tokenizers_pair(), "tokenizers", lengths, args.repeat)
+        columns[f"{name}/tiktoken"] = run(name, pair, "tiktoken", lengths, args.repeat, alphabets)
+    if not args.no_tokenizers:
+        columns["bpe/tokenizers"] = run(
+            "byte-level BPE (tokenlab-trained)",
+            _tokenizers_pair(),
+            "tokenizers",
+            lengths,
+            args.repeat,
+            alphabets,
+        )
+    _summary(columns, alphabets, lengths)
     return 0
 
 

@@ -192,6 +192,30 @@ def test_corrupt_rank_files(tmp_path: Path, line: str, message: str) -> None:
         Tokenizer.from_file(path)
 
 
+def test_rank_file_layouts_read_as_tiktoken_reads_them(tmp_path: Path) -> None:
+    # Well-formed files are read in bulk, the others line by line: both must agree
+    # with tiktoken's load_tiktoken_bpe on every layout it takes, and a file whose
+    # fields only add up (3 on one line, 1 on the next) is still refused at its line.
+    load = pytest.importorskip("tiktoken.load")
+    lines = [f"{b64(bytes([b]))} {b}" for b in range(256)] + [f"{b64(b'xy')} 256"]
+    layouts = {
+        "plain": "\n".join(lines) + "\n",
+        "crlf": "\r\n".join(lines) + "\r\n",
+        "no final newline": "\n".join(lines),
+        "tabs and trailing spaces": "\n".join(x.replace(" ", "\t") + "  " for x in lines),
+        "blank lines": "\n\n".join(lines) + "\n\n",
+    }
+    for name, text in layouts.items():
+        path = tmp_path / "r.tiktoken"
+        path.write_bytes(text.encode())
+        assert read_tiktoken_ranks(path) == load.load_tiktoken_bpe(str(path)), name
+    path = write_lines(
+        tmp_path / "bad.tiktoken", [*lines[:10], f"{b64(b'ab')} 300 {b64(b'cd')}", "301"]
+    )
+    with pytest.raises(ModelFileError, match="line 11: expected 'base64 rank'"):
+        read_tiktoken_ranks(path)
+
+
 def test_missing_pattern_and_detection(tmp_path: Path) -> None:
     lines = [f"{b64(bytes([b]))} {b}" for b in range(256)]
     path = write_lines(tmp_path / "mystery.tiktoken", lines)

@@ -207,3 +207,43 @@ def test_long_words_equal_sentencepiece_bpe(tmp_path: Path) -> None:
         assert tok.encode(text).ids == sp.encode(text), label
         word = "▁" + text
         assert tok.encode(text).ids == tok.model.tokenize(word)[0], label
+
+
+def _thue_morse(n: int) -> bytes:
+    return bytes(b"ab"[bin(i).count("1") % 2] for i in range(n))
+
+
+def test_tokens_whose_hashes_collide(core: ModuleType) -> None:
+    # The native from_ranks finds a token's ranked parts by a polynomial hash mod 2**64
+    # (base 0x100000001B3 over byte + 1). A Thue-Morse word of 1024 bytes and its
+    # complement hash alike (their difference is a product of B**(2**j) - 1, divisible
+    # by 2**64), so the index marks that hash shared and must ask the rank map itself:
+    # the pair (T, "c") of the token T + "c" is found only that way.
+    B, mask = 0x100000001B3, 2**64 - 1
+
+    def poly(s: bytes) -> int:
+        h = 0
+        for byte in s:
+            h = (h * B + byte + 1) & mask
+        return h
+
+    t = _thue_morse(1024)
+    complement = t.translate(bytes.maketrans(b"ab", b"ba"))
+    assert poly(t) == poly(complement) and t != complement
+    ranks = {bytes([b]): b for b in range(256)}
+    for k in range(2, len(t) + 1):  # T is built left to right, one byte at a time
+        ranks[t[:k]] = len(ranks)
+    ranks[complement] = len(ranks)
+    ranks[t + b"c"] = len(ranks)
+    enc = core.ByteLevelEncoder.from_ranks(None, ranks)
+    assert enc.encode(t.decode() + "cc") == [ranks[t + b"c"], ranks[b"c"]]
+    assert enc.encode("c" + t.decode() + "c") == [ranks[b"c"], ranks[t + b"c"]]
+    assert enc.encode(complement.decode()) == [ranks[complement]]
+    piece = b"c" + t[:100] + b"c"
+    assert enc.encode(piece.decode()) == ref.byte_rank_merge(ranks, piece)
+    tiktoken = pytest.importorskip("tiktoken")
+    anchor = tiktoken.Encoding(
+        "thue-morse", pat_str=r"[\s\S]+", mergeable_ranks=ranks, special_tokens={}
+    )
+    for text in (t + b"cc", complement + b"cc", b"c" + complement + t + b"c"):
+        assert enc.encode(text.decode()) == anchor.encode_ordinary(text.decode())

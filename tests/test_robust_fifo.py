@@ -17,7 +17,9 @@ import pytest
 from conftest import CLI_CWD
 
 import tokenlab
+from tokenlab import export
 from tokenlab.corpus import count_words_in_files, is_stream, resolve_files
+from tokenlab.export import bert, gpt2, huggingface, sentencepiece, tiktoken
 from tokenlab.pre_tokenizers import Whitespace
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
@@ -143,3 +145,115 @@ def test_cli_count_reads_a_fifo(tmp_path: Path) -> None:
         )
     assert proc.returncode == 0, proc.stderr
     assert "counted 4500 words, 9 unique" in proc.stderr
+
+
+# -- tokenizer files from a pipe: the format is told from the bytes the loader reads ------
+
+LOAD_TEXT = "hello world, the quick brown fox"
+RANKS_PATTERN = r"\S+|\s+"
+
+
+def _tokenizer_files(tmp_path: Path) -> dict[str, tuple[Path, dict[str, Any]]]:
+    """One file of each single-file format: name -> (path, loader options)."""
+    lines = TEXT.splitlines()
+    bpe = tokenlab.train(iter(lines), vocab_size=300, show_progress=False)
+    wordpiece = tokenlab.train(
+        iter(lines), algorithm="wordpiece", vocab_size=80, show_progress=False
+    )
+    sp = tokenlab.train(iter(lines), algorithm="sp-bpe", vocab_size=60, show_progress=False)
+    byte_level = tokenlab.train(
+        iter(lines), vocab_size=300, pre_tokenizer="byte-level", show_progress=False
+    )
+    files = {
+        "tokenizer.json": (tmp_path / "tokenizer.json", {}),
+        "vocab.txt": (tmp_path / "vocab.txt", {}),
+        ".model": (tmp_path / "m.model", {}),
+        ".tiktoken": (tmp_path / "r.tiktoken", {"pattern": RANKS_PATTERN}),
+    }
+    bpe.save(str(files["tokenizer.json"][0]))
+    bert.write_vocab_txt(wordpiece, files["vocab.txt"][0])
+    sentencepiece.write_sentencepiece(sp, files[".model"][0])
+    tiktoken.write_tiktoken(byte_level, files[".tiktoken"][0])
+    os.remove(str(files[".tiktoken"][0]) + ".json")  # a pipe has no sidecar beside it
+    return files
+
+
+LOADERS: dict[str, Callable[..., tokenlab.Tokenizer]] = {
+    "Tokenizer.from_file": tokenlab.Tokenizer.from_file,
+    "export.load": export.load,
+}
+
+
+@pytest.mark.parametrize("loader", list(LOADERS))
+def test_every_format_loads_from_a_fifo(tmp_path: Path, loader: str) -> None:
+    load = LOADERS[loader]
+    for i, (name, (path, options)) in enumerate(_tokenizer_files(tmp_path).items()):
+        expected = load(path, **options).encode(LOAD_TEXT).ids
+        fifo = tmp_path / f"{i}.fifo"  # no telling name: the content decides
+        with fifo_feeding(fifo, path.read_bytes()):
+            got = _bounded(lambda fifo=fifo, o=options: load(fifo, **o))
+        assert got.encode(LOAD_TEXT).ids == expected, name
+
+
+def test_format_readers_take_a_fifo(tmp_path: Path) -> None:
+    files = _tokenizer_files(tmp_path)
+    readers = {
+        "tokenizer.json": huggingface.read_huggingface,
+        "vocab.txt": bert.read_vocab_txt,
+        ".model": sentencepiece.read_sentencepiece,
+        ".tiktoken": tiktoken.read_tiktoken,
+    }
+    for i, (name, read) in enumerate(readers.items()):
+        path, options = files[name]
+        fifo = tmp_path / f"{i}.fifo"
+        with fifo_feeding(fifo, path.read_bytes()):
+            got = _bounded(lambda fifo=fifo, read=read, o=options: read(fifo, **o))
+        assert got.encode(LOAD_TEXT).ids == read(path, **options).encode(LOAD_TEXT).ids, name
+
+
+@pytest.mark.skipif(not os.path.exists("/bin/bash"), reason="needs bash")
+@pytest.mark.parametrize("name", ["tokenizer.json", ".model", "vocab.txt"])
+def test_cli_encode_reads_a_tokenizer_from_process_substitution(tmp_path: Path, name: str) -> None:
+    path = _tokenizer_files(tmp_path)[name][0]
+    text = tmp_path / "text.txt"
+    text.write_text(LOAD_TEXT + "\n", encoding="utf-8")
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(tokenlab.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(
+        [root] + ([env["PYTHONPATH"]] if "PYTHONPATH" in env else [])
+    )
+    env.update(PY=sys.executable, TOK=str(path), TEXT=str(text))
+    proc = subprocess.run(
+        ["/bin/bash", "-c", '"$PY" -m tokenlab encode -t <(cat "$TOK") "$TEXT"'],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        env=env,
+        cwd=CLI_CWD,
+    )
+    assert proc.returncode == 0, proc.stderr
+    expected = tokenlab.Tokenizer.from_file(path).encode(LOAD_TEXT).ids
+    assert proc.stdout.split() == [str(i) for i in expected]
+
+
+def test_gpt2_files_from_two_fifos(tmp_path: Path) -> None:
+    # read_gpt2 reads each file twice (to load it, and to check the vocab hash that
+    # tokenlab writes into merges.txt): from FIFOs, each is read once and both uses
+    # get its bytes (a second open of a FIFO would wait for a writer forever).
+    lines = TEXT.splitlines()
+    tok = tokenlab.train(iter(lines), vocab_size=300, pre_tokenizer="byte-level")
+    vocab, merges = (Path(p) for p in gpt2.write_gpt2(tok, tmp_path))
+    expected = gpt2.read_gpt2(vocab, merges).encode(LOAD_TEXT).ids
+    v, m = tmp_path / "v.fifo", tmp_path / "m.fifo"
+    with fifo_feeding(v, vocab.read_bytes()), fifo_feeding(m, merges.read_bytes()):
+        got = _bounded(lambda: gpt2.read_gpt2(v, m))
+    assert got.encode(LOAD_TEXT).ids == expected
+    # The hash check still refuses a merges.txt written with another vocab.json.
+    other = tokenlab.train(iter(lines), vocab_size=290, pre_tokenizer="byte-level")
+    (tmp_path / "other").mkdir()
+    other_vocab = Path(gpt2.write_gpt2(other, tmp_path / "other")[0])
+    v, m = tmp_path / "v2.fifo", tmp_path / "m2.fifo"
+    refused = "written with another vocab\\.json"
+    feeds = fifo_feeding(v, other_vocab.read_bytes()), fifo_feeding(m, merges.read_bytes())
+    with feeds[0], feeds[1], pytest.raises(tokenlab.ModelFileError, match=refused):
+        _bounded(lambda: gpt2.read_gpt2(v, m))

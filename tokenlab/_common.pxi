@@ -148,14 +148,22 @@ cdef bytes _columns(const vector[int64_t]& ids, const vector[int64_t]& starts,
 # -- the merge loops' queue ---------------------------------------------------------------
 # Every ranked-merge loop (MergeTable, ByteRankMerger, ByteLevelEncoder) merges, among the
 # adjacent pairs of a doubly linked list of symbols, the pair of lowest key (its rank),
-# leftmost on ties. A binary min-heap of (key, position) entries pops exactly that pair:
-# positions keep the list's order (a merged symbol keeps its left part's position), and an
-# entry whose position no longer holds that key is stale and skipped (lazy invalidation).
-# So a piece of n symbols takes O(n log n) instead of the scan's O(n^2).
+# leftmost on ties. A min-heap of (key, position) pops exactly that pair: positions keep
+# the list's order (a merged symbol keeps its left part's position), and an entry whose
+# position no longer holds that key is stale and skipped (lazy invalidation). So a piece
+# of n symbols takes O(n log n) instead of the scan's O(n^2). Those three loops pack the
+# entry into one integer (rank << _PACK_SHIFT | position) in a 4-ary heap; the
+# SentencePiece one (_spencode.pxi) keys by score and keeps the (key, position) pairs of
+# a binary heap.
 
-# (MergeEntry, _merge_push and _merge_pop are declared in _core.pxd, which the
-# workspaces' fields need.)
+# (Both heaps are declared in _core.pxd, which the workspaces' fields need.)
 
 # Pieces of at most this many symbols are merged by the plain scan, which is faster for
 # them than the heap (no allocation, better locality); longer ones use the heap.
 cdef Py_ssize_t _MERGE_SCAN_MAX = 64
+
+# The packed merge heap's keys (_core.pxd): rank << _PACK_SHIFT | position. Ranks are ids
+# or below _MAX_ID + 2 < 2 ** 31, so 33 bits remain for the position: pieces of up to
+# 8 GiB.
+cdef int _PACK_SHIFT = 33
+cdef uint64_t _PACK_POS = (<uint64_t>1 << 33) - 1

@@ -95,6 +95,89 @@ cdef inline uint64_t _slot_hash(const _CacheSlot* slot) noexcept nogil:
     return _short_hash(slot.k0, slot.k1, slot.key_size)
 
 
+# Building tiktoken's pair table: every split of every ranked token into two ranked
+# parts. A token's prefixes are hashed incrementally and each suffix's hash follows from
+# its token's and its prefix's (a polynomial hash), so each cut costs two probes of a flat
+# index of the tokens, checked against their bytes, and builds no string: cl100k_base has
+# 100k tokens and 650k cuts.
+cdef uint64_t _POLY = 0x100000001B3u
+# The heap merge's first pass prefetches the pair this many positions ahead.
+cdef Py_ssize_t _PREFETCH_AHEAD = 8
+cdef int32_t _IX_SHARED = -2      # the index value of a hash two tokens share
+
+
+cdef inline uint64_t _poly_key(uint64_t h) noexcept nogil:
+    # A hash as a flat-table key (all ones means an empty slot there).
+    return h - 1 if h == 0xFFFFFFFFFFFFFFFFu else h
+
+
+cdef struct _TokenIndex:
+    FlatMap64 slots                 # _poly_key(hash) -> token number, or _IX_SHARED
+    vector[const char*] data        # the bytes of token number t (the map's own keys)
+    vector[size_t] size
+    vector[sym_t] rank
+    vector[uint64_t] hash
+
+
+cdef int64_t _index_rank(_TokenIndex* ix, unordered_map[string, sym_t]* table,
+                         uint64_t h, const char* p, size_t n) noexcept nogil:
+    # The rank of the bytes p[:n], whose hash is h; -1 if they are not a token.
+    cdef int32_t t = ix.slots.find(_poly_key(h), -1)
+    cdef unordered_map[string, sym_t].iterator it
+    if t == _IX_SHARED:             # rare: ask the map itself
+        it = table.find(string(p, n))
+        return -1 if it == table.end() else deref(it).second
+    if t >= 0 and ix.size[t] == n and memcmp(ix.data[t], p, n) == 0:
+        return ix.rank[t]
+    return -1
+
+
+cdef void _rank_pairs(unordered_map[string, sym_t]& table, PairTable& out) noexcept nogil:
+    # out: (rank a, rank b) -> (rank t << 32) | rank t for every ranked t = a + b.
+    cdef _TokenIndex ix
+    cdef unordered_map[string, sym_t].iterator it = table.begin()
+    cdef vector[uint64_t] power
+    cdef size_t t, i, n, cut, longest = 0
+    cdef uint64_t h, prefix, merge
+    cdef int32_t seen
+    cdef int64_t ra, rb
+    cdef const char* p
+    ix.slots.reserve(table.size())
+    while it != table.end():
+        p = deref(it).first.data()
+        n = deref(it).first.size()
+        h = 0
+        for i in range(n):
+            h = h * _POLY + <uint8_t>p[i] + 1
+        t = ix.data.size()
+        seen = ix.slots.find(_poly_key(h), -1)
+        ix.slots.put(_poly_key(h), <int32_t>t if seen == -1 else _IX_SHARED)
+        ix.data.push_back(p)
+        ix.size.push_back(n)
+        ix.rank.push_back(deref(it).second)
+        ix.hash.push_back(h)
+        longest = max(longest, n)
+        inc(it)
+    power.push_back(1)
+    for i in range(longest):
+        power.push_back(power.back() * _POLY)
+    out.reserve(2 * ix.data.size())
+    for t in range(ix.data.size()):
+        p = ix.data[t]
+        n = ix.size[t]
+        prefix = 0
+        for cut in range(1, n):
+            prefix = prefix * _POLY + <uint8_t>p[cut - 1] + 1
+            ra = _index_rank(&ix, &table, prefix, p, cut)
+            if ra < 0:
+                continue
+            rb = _index_rank(&ix, &table, ix.hash[t] - prefix * power[n - cut], p + cut, n - cut)
+            if rb < 0:
+                continue
+            merge = ((<uint64_t>ix.rank[t]) << 32) | <uint64_t>ix.rank[t]
+            out.put(_key(<sym_t>ra, <sym_t>rb), merge)
+
+
 @cython.final
 cdef class ByteLevelEncoder:
     """Text -> token ids (and offsets) of a byte-level BPE pipeline in one native call.
@@ -163,10 +246,10 @@ cdef class ByteLevelEncoder:
         cdef ByteLevelEncoder self = cls.__new__(cls)
         self._setup(pattern, add_prefix_space)
         cdef unordered_map[string, sym_t] table
-        cdef unordered_map[string, sym_t].iterator ia, ib
-        cdef string token, part
-        cdef size_t cut
+        cdef unordered_map[string, sym_t].iterator ia
+        cdef string token
         cdef int b
+        table.reserve(len(ranks))
         for tok, rank in ranks.items():
             if not isinstance(tok, bytes) or not tok:
                 raise TypeError(f"rank keys must be non-empty bytes, got {tok!r}")
@@ -178,22 +261,9 @@ cdef class ByteLevelEncoder:
                 raise ValueError(f"byte {bytes([b])!r} has no rank: the rank table lacks it")
             self._byte_ids[b] = deref(ia).second
         with nogil:
-            for item in table:
-                token = item.first
-                for cut in range(1, token.size()):
-                    part = token.substr(0, cut)
-                    ia = table.find(part)
-                    if ia == table.end():
-                        continue
-                    part = token.substr(cut)
-                    ib = table.find(part)
-                    if ib == table.end():
-                        continue
-                    self._pairs[_key(deref(ia).second, deref(ib).second)] = (
-                        ((<uint64_t>item.second) << 32) | <uint64_t>item.second
-                    )
+            _rank_pairs(table, self._table)
+            self._table.build_filter()
             self._whole.swap(table)
-        self._freeze()
         return self
 
     def __repr__(self):
@@ -215,10 +285,11 @@ cdef class ByteLevelEncoder:
             self._table.put(item.first, item.second)
         self._pairs.clear()
         self._pairs.rehash(0)
+        self._table.build_filter()
 
     cdef inline uint64_t _lookup(self, sym_t a, sym_t b) noexcept nogil:
         # (rank << 32) | new id of the merge of a and b, or _NO_MERGE.
-        return self._table.find(_key(a, b), _NO_MERGE)
+        return self._table.find_filtered(_key(a, b), _NO_MERGE)
 
     cdef Py_ssize_t _merge(self, _EncodeWork w, const char* data, Py_ssize_t n) except -1 nogil:
         # Merge the bytes data[:n] into w.buf / w.sizes (byte lengths); returns the count.
@@ -247,6 +318,12 @@ cdef class ByteLevelEncoder:
             return n
         if n <= _MERGE_SCAN_MAX:
             return self._merge_scan(w, n)
+        if <uint64_t>n > _PACK_POS:
+            with gil:
+                raise ValueError(
+                    f"a piece of {n} bytes is longer than the merge loop allows "
+                    f"({_PACK_POS}); split the text"
+                )
         return self._merge_heap(w, n)
 
     cdef Py_ssize_t _merge_scan(self, _EncodeWork w, Py_ssize_t n) noexcept nogil:
@@ -282,11 +359,14 @@ cdef class ByteLevelEncoder:
 
     cdef Py_ssize_t _merge_heap(self, _EncodeWork w, Py_ssize_t n) noexcept nogil:
         # The same merges as _merge_scan in O(n log n): symbols in a linked list, their
-        # pairs' merges in the merge heap (see _common.pxi), keyed by the merge itself
-        # ((rank << 32) | new id, ordered as the rank); merges[i] is that of symbol i and
-        # the next one, _NO_MERGE for none and for merged-away symbols.
+        # pairs in the packed merge heap (_core.pxd), keyed rank << _PACK_SHIFT | position;
+        # merges[i] is the merge ((rank << 32) | new id) of symbol i and the next one,
+        # _NO_MERGE for none and for merged-away symbols. An entry whose rank is no
+        # longer that of its position is stale and skipped: the bytes a position's pair
+        # spans only grow, so a rank it lost never comes back (and equal ranks are
+        # equal merges: one rank per pair of a merge list, one per token of tiktoken).
         cdef Py_ssize_t i, j, k, p, o
-        cdef MergeEntry e
+        cdef uint64_t top, m
         cdef sym_t* buf = w.buf.data()
         cdef int32_t* sizes = w.sizes.data()
         cdef uint64_t* merges = w.merges.data()
@@ -298,34 +378,45 @@ cdef class ByteLevelEncoder:
         for i in range(n):
             nxt[i] = i + 1
             prv[i] = i - 1
-            merges[i] = self._lookup(buf[i], buf[i + 1]) if i + 1 < n else _NO_MERGE
-            if merges[i] != _NO_MERGE:
-                e.key = merges[i]
-                e.pos = i
-                w.heap.push_back(e)
-        _merge_heapify(w.heap)              # O(n), where n pushes cost O(n log n)
+            if i + _PREFETCH_AHEAD + 1 < n:
+                self._table.prefetch(_key(buf[i + _PREFETCH_AHEAD], buf[i + _PREFETCH_AHEAD + 1]))
+            m = self._lookup(buf[i], buf[i + 1]) if i + 1 < n else _NO_MERGE
+            merges[i] = m
+            if m != _NO_MERGE:
+                w.heap.push_back(((m >> 32) << _PACK_SHIFT) | <uint64_t>i)
+        _packed_heapify(w.heap)             # O(n), where n pushes cost O(n log n)
         while not w.heap.empty():
-            e = _merge_pop(w.heap)
-            i = <Py_ssize_t>e.pos
-            if merges[i] != e.key:
-                continue                    # stale: the pair at i changed since
+            top = w.heap[0]
+            i = <Py_ssize_t>(top & _PACK_POS)
+            if (merges[i] >> 32) != (top >> _PACK_SHIFT):
+                _packed_pop(w.heap)         # stale: the pair at i changed since
+                continue
             j = nxt[i]
-            buf[i] = <sym_t>(e.key & _LOW32)
+            k = nxt[j]
+            p = prv[i]
+            buf[i] = <sym_t>(merges[i] & _LOW32)
+            if k < n:
+                self._table.prefetch(_key(buf[i], buf[k]))
+            if p >= 0:
+                self._table.prefetch(_key(buf[p], buf[i]))
             sizes[i] += sizes[j]
             merges[j] = _NO_MERGE
-            k = nxt[j]
             nxt[i] = k
-            merges[i] = _NO_MERGE
+            m = _NO_MERGE
             if k < n:
                 prv[k] = i
-                merges[i] = self._lookup(buf[i], buf[k])
-                if merges[i] != _NO_MERGE:
-                    _merge_push(w.heap, merges[i], i)
-            p = prv[i]
+                m = self._lookup(buf[i], buf[k])
+            merges[i] = m
+            # The top is done with: its new pair takes its place in one pass down.
+            if m != _NO_MERGE:
+                _packed_replace_top(w.heap, ((m >> 32) << _PACK_SHIFT) | <uint64_t>i)
+            else:
+                _packed_pop(w.heap)
             if p >= 0:
-                merges[p] = self._lookup(buf[p], buf[i])
-                if merges[p] != _NO_MERGE:
-                    _merge_push(w.heap, merges[p], p)
+                m = self._lookup(buf[p], buf[i])
+                merges[p] = m
+                if m != _NO_MERGE:
+                    _packed_push(w.heap, ((m >> 32) << _PACK_SHIFT) | <uint64_t>p)
         o = 0
         i = 0
         while i < n:

@@ -53,6 +53,8 @@ cdef class MergeTable:
     cdef Py_ssize_t _load(self, ids) except -1:
         cdef Py_ssize_t n = len(ids)
         cdef Py_ssize_t i
+        if <uint64_t>n > _PACK_POS:
+            raise ValueError(f"{n} symbols are more than the merge loop allows ({_PACK_POS})")
         self._buf.resize(n)
         self._size_buf.resize(n)
         self._rank_buf.resize(n)
@@ -105,11 +107,12 @@ cdef class MergeTable:
 
     cdef Py_ssize_t _apply_heap(self, Py_ssize_t n) noexcept nogil:
         # The same merges as _apply_scan in O(n log n): symbols in a linked list, the
-        # pairs' ranks in the merge heap (see _common.pxi). ranks[i] is the rank of
-        # symbol i and the next one, -1 for none and for merged-away symbols.
+        # pairs' ranks in the packed merge heap (_core.pxd), keyed
+        # rank << _PACK_SHIFT | position. ranks[i] is the rank of symbol i and the next
+        # one, -1 for none and for merged-away symbols; an entry whose rank its position
+        # no longer has is stale and skipped.
         cdef Py_ssize_t i, j, k, p, o
-        cdef MergeEntry e
-        cdef uint64_t hit
+        cdef uint64_t top, hit
         cdef sym_t* buf = self._buf.data()
         cdef int32_t* sizes = self._size_buf.data()
         cdef int64_t* ranks = self._rank_buf.data()
@@ -123,15 +126,14 @@ cdef class MergeTable:
             prv[i] = i - 1
             ranks[i] = self._rank(buf[i], buf[i + 1]) if i + 1 < n else -1
             if ranks[i] >= 0:
-                e.key = <uint64_t>ranks[i]
-                e.pos = i
-                self._heap.push_back(e)
-        _merge_heapify(self._heap)          # O(n), where n pushes cost O(n log n)
+                self._heap.push_back((<uint64_t>ranks[i] << _PACK_SHIFT) | <uint64_t>i)
+        _packed_heapify(self._heap)         # O(n), where n pushes cost O(n log n)
         while not self._heap.empty():
-            e = _merge_pop(self._heap)
-            i = <Py_ssize_t>e.pos
-            if ranks[i] != <int64_t>e.key:
-                continue                    # stale: the pair at i changed since
+            top = self._heap[0]
+            i = <Py_ssize_t>(top & _PACK_POS)
+            if ranks[i] != <int64_t>(top >> _PACK_SHIFT):
+                _packed_pop(self._heap)     # stale: the pair at i changed since
+                continue
             j = nxt[i]
             hit = self._ranks[_key(buf[i], buf[j])]
             buf[i] = <sym_t>(hit & _LOW32)
@@ -139,18 +141,19 @@ cdef class MergeTable:
             ranks[j] = -1
             k = nxt[j]
             nxt[i] = k
+            ranks[i] = -1
             if k < n:
                 prv[k] = i
                 ranks[i] = self._rank(buf[i], buf[k])
-                if ranks[i] >= 0:
-                    _merge_push(self._heap, <uint64_t>ranks[i], i)
+            if ranks[i] >= 0:               # the top's new pair takes its place
+                _packed_replace_top(self._heap, (<uint64_t>ranks[i] << _PACK_SHIFT) | <uint64_t>i)
             else:
-                ranks[i] = -1
+                _packed_pop(self._heap)
             p = prv[i]
             if p >= 0:
                 ranks[p] = self._rank(buf[p], buf[i])
                 if ranks[p] >= 0:
-                    _merge_push(self._heap, <uint64_t>ranks[p], p)
+                    _packed_push(self._heap, (<uint64_t>ranks[p] << _PACK_SHIFT) | <uint64_t>p)
         o = 0
         i = 0
         while i < n:
@@ -219,6 +222,8 @@ cdef class ByteRankMerger:
             top = max(0, min(limit, _NO_RANK))
         data = piece
         n = len(piece)
+        if <uint64_t>n > _PACK_POS:
+            raise ValueError(f"a piece of {n} bytes is more than the merge loop allows")
         with nogil:
             parts = self._merge(data, n, top)
         out = []
@@ -286,13 +291,13 @@ cdef class ByteRankMerger:
 
     cdef Py_ssize_t _merge_heap(self, const char* data, Py_ssize_t n,
                                 int64_t top) noexcept nogil:
-        # The same merges as _merge_scan in O(n log n) (see _common.pxi). A part is named
-        # by the byte it starts at and ends where the next one starts (_next[i]; n at the
-        # end); pair[i] ranks part i joined with the next one (_NO_RANK: none, or merged
-        # away).
+        # The same merges as _merge_scan in O(n log n) (the packed merge heap of
+        # _core.pxd, keyed rank << _PACK_SHIFT | position). A part is named by the byte
+        # it starts at and ends where the next one starts (_next[i]; n at the end);
+        # pair[i] ranks part i joined with the next one (_NO_RANK: none, or merged away).
         cdef Py_ssize_t i, j, k, p, m
         cdef int64_t r
-        cdef MergeEntry e
+        cdef uint64_t head
         self._bounds.resize(n + 1)
         self._pair.resize(n)
         self._next.resize(n)
@@ -309,15 +314,14 @@ cdef class ByteRankMerger:
                 r = self._find(data, i, i + 2)
                 if 0 <= r < top:
                     pair[i] = r
-                    e.key = <uint64_t>r
-                    e.pos = i
-                    self._heap.push_back(e)
-        _merge_heapify(self._heap)          # O(n), where n pushes cost O(n log n)
+                    self._heap.push_back((<uint64_t>r << _PACK_SHIFT) | <uint64_t>i)
+        _packed_heapify(self._heap)         # O(n), where n pushes cost O(n log n)
         while not self._heap.empty():
-            e = _merge_pop(self._heap)
-            i = <Py_ssize_t>e.pos
-            if pair[i] != <int64_t>e.key:
-                continue                    # stale: the pair at i changed since
+            head = self._heap[0]
+            i = <Py_ssize_t>(head & _PACK_POS)
+            if pair[i] != <int64_t>(head >> _PACK_SHIFT):
+                _packed_pop(self._heap)     # stale: the pair at i changed since
+                continue
             j = nxt[i]
             k = nxt[j]
             pair[j] = _NO_RANK
@@ -328,13 +332,16 @@ cdef class ByteRankMerger:
                 r = self._find(data, i, nxt[k])
                 if 0 <= r < top:
                     pair[i] = r
-                    _merge_push(self._heap, <uint64_t>r, i)
+            if pair[i] != _NO_RANK:         # the top's new pair takes its place
+                _packed_replace_top(self._heap, (<uint64_t>pair[i] << _PACK_SHIFT) | <uint64_t>i)
+            else:
+                _packed_pop(self._heap)
             p = prv[i]
             if p >= 0:
                 r = self._find(data, p, k)
                 pair[p] = r if 0 <= r < top else _NO_RANK
                 if pair[p] != _NO_RANK:
-                    _merge_push(self._heap, <uint64_t>r, p)
+                    _packed_push(self._heap, (<uint64_t>r << _PACK_SHIFT) | <uint64_t>p)
         m = 0
         i = 0
         while i < n:

@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 import regex
 
 from ._atomic import atomic_write, check_writable_path
-from ._modelfile import read_model_text
+from ._modelfile import read_model_text, read_once
 from ._threads import gc_paused, run_chunks, thread_count
 from .added_vocabulary import AddedToken, AddedVocabulary, Split
 from .corpus import count_words, count_words_in_files
@@ -1400,13 +1400,14 @@ class Tokenizer:
         True
         """
         p = os.fspath(path)
-        if _file_reader:
-            foreign = _file_reader[0](p, None, options)
-            if foreign is not None:
-                return foreign
-        if options:
-            raise ConfigError(f"options {sorted(options)} do not apply to tokenizer.json files")
-        text = read_model_text(p)
+        with read_once(p):  # a pipe: the format is told from the bytes read here
+            if _file_reader:
+                foreign = _file_reader[0](p, None, options)
+                if foreign is not None:
+                    return foreign
+            if options:
+                raise ConfigError(f"options {sorted(options)} do not apply to tokenizer.json files")
+            text = read_model_text(p)
         try:
             return cls.from_str(text)
         except ModelFileError as e:

@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from .._modelfile import read_once
 from ..errors import ConfigError, ModelFileError
 from ..tokenizer import Tokenizer, register_file_reader
 from . import bert, gpt2, huggingface, sentencepiece, tiktoken
@@ -69,7 +70,8 @@ def sniff(path: str | os.PathLike[str]) -> str:
         The format name.
     """
     p = os.fspath(path)
-    return next(name for name, (matches, _) in FORMATS.items() if matches(p))
+    with read_once(p):  # a pipe is read whole here; its first bytes tell
+        return next(name for name, (matches, _) in FORMATS.items() if matches(p))
 
 
 def load(path: str | os.PathLike[str], **options: Any) -> Tokenizer:
@@ -96,13 +98,15 @@ def load(path: str | os.PathLike[str], **options: Any) -> Tokenizer:
     True
     """
     p = os.fspath(path)
-    return FORMATS[sniff(p)][1](p, **options)
+    with read_once(p):  # a pipe: sniffed and read from the same bytes
+        return FORMATS[sniff(p)][1](p, **options)
 
 
 def _read_file(path: str, format: str | None, options: dict[str, Any]) -> Tokenizer | None:
     """The :data:`~tokenlab.tokenizer.FileReader` of :meth:`Tokenizer.from_file`.
 
-    None for a ``tokenizer.json``: the tokenizer reads its own format.
+    None for a ``tokenizer.json``: the tokenizer reads its own format. It calls this
+    within :func:`~tokenlab._modelfile.read_once`, so a pipe is read once for both.
     """
     name = format if format is not None else sniff(path)
     if name == "huggingface":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from .._atomic import atomic_write, check_writable_path
-from .._modelfile import read_model_text
+from .._modelfile import read_head, read_model_text
 from ..decoders import WordPiece as WordPieceDecoder
 from ..errors import ConfigError, ModelFileError
 from ..models import WordPiece
@@ -41,8 +41,7 @@ def looks_like_vocab_txt(path: str) -> bool:
     if path.endswith(".json"):
         return False
     try:
-        with open(path, "rb") as f:
-            head = f.read(1 << 16)
+        head = read_head(path, 1 << 16)
     except OSError:
         return False  # let the JSON path report the error with its message
     return not head.lstrip().startswith(b"{") and b"[UNK]" in head.splitlines()

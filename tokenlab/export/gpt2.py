@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._atomic import atomic_write_all
-from .._modelfile import read_model_bytes, read_model_text
+from .._modelfile import read_model_bytes, read_model_text, read_once
 from .._patterns import BYTE_LEVEL_SETUPS
 from ..decoders import BPEDecoder, Decoder
 from ..decoders import ByteLevel as ByteLevelDecoder
@@ -250,9 +250,10 @@ def read_gpt2(
             option.
     """
     vp, mp = os.fspath(vocab_path), os.fspath(merges_path)
-    vocab = _read_vocab(vp)
-    merges = _read_merges(mp)
-    check_gpt2_pair(vp, mp)
+    with read_once(vp), read_once(mp):  # pipes: read once, for reading and the hash check
+        vocab = _read_vocab(vp)
+        merges = _read_merges(mp)
+        check_gpt2_pair(vp, mp)
     allowed = {
         "unk_token",
         "continuing_subword_prefix",

@@ -30,7 +30,7 @@ import struct
 from typing import Any
 
 from .._atomic import atomic_write, check_writable_path
-from .._modelfile import read_model_bytes
+from .._modelfile import read_head, read_model_bytes
 from ..errors import ConfigError, ModelFileError
 from ..models import BPE as MergeListBPE
 from ..models import SentencePieceBPE, SentencePieceUnigram
@@ -90,8 +90,7 @@ def looks_like_model_file(path: str) -> bool:
     if path.endswith((".json", ".txt")):
         return False
     try:
-        with open(path, "rb") as f:
-            head = f.read(64)
+        head = read_head(path, 64)
     except OSError:
         return path.endswith(".model")  # let the reader report the error
     return looks_like_sentencepiece(head) or path.endswith(".model")
