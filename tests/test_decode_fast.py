@@ -11,6 +11,7 @@ tokens that are not valid UTF-8 in any order), added and special tokens, holes.
 from __future__ import annotations
 
 import gzip
+import json
 import pickle
 import random
 from pathlib import Path
@@ -152,3 +153,15 @@ def test_threshold_builds_once(byte_level: Tokenizer) -> None:
     rounds = tokenizer_module.DECODE_TABLE_AFTER // len(ids) + 1
     tables = {id(tok._decode_table(ids)) for _ in range(rounds + 2)}
     assert len(tables - {id(None)}) == 1
+
+
+def test_sparse_vocabulary_keeps_the_chain(
+    byte_level: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An id far above the others would make a table of a billion entries.
+    data = json.loads(byte_level.to_str())
+    data["model"]["vocab"]["Ġzz"] = 10**9
+    tok = Tokenizer.from_str(json.dumps(data))
+    monkeypatch.setattr(tokenizer_module, "DECODE_TABLE_AFTER", 0)
+    assert tok._decode_table([]) is None
+    assert tok.decode([10**9, tok.token_to_id("h")]) == " zzh"

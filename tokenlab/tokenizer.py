@@ -1053,11 +1053,11 @@ class Tokenizer:
             state[4] += len(ids)
             if state[4] < DECODE_TABLE_AFTER:
                 return None
-            size = 1 + max(
-                max(self.model.get_vocab().values(), default=-1),
-                max(self._added.by_id, default=-1),
-            )
-            state[5] = decode_table(size, self.decoder, self._decode_text) or False
+            vocab = self.model.get_vocab()
+            size = 1 + max(max(vocab.values(), default=-1), max(self._added.by_id, default=-1))
+            # ids may leave holes (up to MAX_TOKEN_ID): a sparse vocabulary keeps the chain
+            sparse = size > 2 * (len(vocab) + len(self._added.by_id)) + 1024
+            state[5] = (not sparse and decode_table(size, self.decoder, self._decode_text)) or False
         return state[5] or None
 
     def _decode_text(self, i: int) -> tuple[str | None, bool]:
