@@ -229,6 +229,9 @@ class AddedVocabulary:
         self._normalized: tuple[Any, _Matcher | None] | None = None
         self._special: frozenset[str] = frozenset()
         self._dirty = True
+        # Counts changes, so a cache of anything derived from the tokens (the decode
+        # table) knows when to rebuild.
+        self.generation = 0
 
     def __len__(self) -> int:
         return len(self.by_content)
@@ -253,6 +256,7 @@ class AddedVocabulary:
         self.by_content[tok.content] = (tid, tok)
         self.by_id[tid] = tok
         self._dirty = True
+        self.generation += 1
 
     def _entries(self, normalized: bool) -> list[tuple[int, AddedToken]]:
         picked = [self.by_content[c] for c in self._order]

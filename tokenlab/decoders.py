@@ -77,6 +77,7 @@ __all__ = [
     "Strip",
     "WordPiece",
     "decoder_from_dict",
+    "wordpiece_cleanup",
 ]
 
 
@@ -207,7 +208,8 @@ _CLEANUP = (
 )
 
 
-def _cleanup(text: str) -> str:
+def wordpiece_cleanup(text: str) -> str:
+    """The WordPiece decoder's cleanup of one token (with its joining space)."""
     for old, new in _CLEANUP:
         if old in text:
             text = text.replace(old, new)
@@ -246,7 +248,7 @@ class WordPiece(Decoder):
         for i, token in enumerate(tokens):
             if i:
                 token = token[n:] if token.startswith(prefix) else " " + token
-            out.append(_cleanup(token) if self.cleanup else token)
+            out.append(wordpiece_cleanup(token) if self.cleanup else token)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -543,7 +545,7 @@ class CTC(Decoder):
             previous = token
             text = token.replace(self.pad_token, "") if self.pad_token else token
             if self.cleanup:
-                text = _cleanup(text)
+                text = wordpiece_cleanup(text)
                 if self.word_delimiter_token:
                     text = text.replace(self.word_delimiter_token, " ")
             if text:

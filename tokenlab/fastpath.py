@@ -12,6 +12,12 @@ component) path; the Encoding builds its lists only when they are read:
   (``_spencode.pxi`` / ``_pyspencode.py``);
 * BERT (WordPiece after BertPreTokenizer): ``BertEncoder`` (``_bertencode.pxi``).
 
+Decoding has a fast path too: with a ``ByteLevel`` or ``WordPiece`` decoder, what
+each id contributes to the text never depends on its neighbours (the first token
+aside, for WordPiece), so :func:`decode_table` precomputes it per id and a decode
+is one lookup per id and one join (:class:`ByteLevelDecodeTable`,
+:class:`WordPieceDecodeTable`).
+
 Each function returns None for a pipeline it does not cover; the tokenizer then
 runs its components. The recognizers match exact types (``type(x) is``): a
 subclass may change what a component does, so it takes the general path.
@@ -25,6 +31,9 @@ from typing import Any
 from ._backend import BertEncoder, ByteLevelEncoder, SentencePieceEncoder, UnigramLattice
 from ._pieces import NORMAL, UNUSED, USER_DEFINED
 from .corpus import bert_word_rules
+from .decoders import ByteLevel as ByteLevelDecoder
+from .decoders import WordPiece as WordPieceDecoder
+from .decoders import wordpiece_cleanup
 from .models import (
     BPE,
     Model,
@@ -38,7 +47,10 @@ from .normalizers import SentencePieceNormalization, SentencePieceNormalizer
 from .pre_tokenizers import Metaspace, byte_level_setup, unicode_to_bytes
 
 __all__ = [
+    "ByteLevelDecodeTable",
+    "WordPieceDecodeTable",
     "bert_encoder",
+    "decode_table",
     "fast_encoder",
     "fast_split",
     "sentencepiece_encoder",
@@ -188,3 +200,121 @@ def bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Callable[...
         return None
     table, rule = rules
     return BertEncoder(table, model._encoder, fallback, rule)
+
+
+def _lookup(table: list[Any], ids: Any) -> list[Any] | None:
+    """``table[i]`` for each id, or None when an id is negative, not an integer or
+    beyond the table (the general path then skips it or raises the right error)."""
+    if type(ids) is not list and type(ids) is not tuple:
+        ids = list(ids)  # numpy arrays, array('q'), iterators
+    try:
+        if min(ids, default=0) < 0:
+            return None
+        return [table[i] for i in ids]
+    except (IndexError, TypeError):  # TypeError: min of mixed types, or table[1.5]
+        return None
+
+
+class ByteLevelDecodeTable:
+    """Decoding through ``decoders.ByteLevel`` by table: each id's bytes, then one join.
+
+    ``ByteLevel`` turns every token into its bytes on its own, then decodes the whole
+    as UTF-8 with U+FFFD per invalid sequence; so the bytes are computed once per id
+    (``b""`` for an id that is no token, and for a special token when skipped).
+
+    Args:
+        texts: the text ``Tokenizer.decode`` gives each id (None: no token).
+        special: per id, whether ``skip_special_tokens`` drops it.
+
+    >>> table = ByteLevelDecodeTable(["a", "Ġb", None, "<s>"], [False, False, False, True])
+    >>> table.decode([3, 0, 1, 2], skip_special_tokens=True)
+    'a b'
+    >>> table.decode([3, 0], skip_special_tokens=False)
+    '<s>a'
+    >>> table.decode([7], skip_special_tokens=True) is None  # beyond the table
+    True
+    """
+
+    def __init__(self, texts: list[str | None], special: list[bool]) -> None:
+        to_bytes = ByteLevelDecoder._token_bytes
+        self._all = [b"" if t is None else to_bytes(t) for t in texts]
+        self._kept = [b"" if drop else b for b, drop in zip(self._all, special)]
+
+    def decode(self, ids: Any, skip_special_tokens: bool) -> str | None:
+        """The text of ``ids``, or None when an id is not in the table (or no id)."""
+        parts = _lookup(self._kept if skip_special_tokens else self._all, ids)
+        return None if parts is None else b"".join(parts).decode("utf-8", "replace")
+
+
+class WordPieceDecodeTable:
+    """Decoding through ``decoders.WordPiece`` by table.
+
+    The decoder strips the prefix from a token (or puts a space before it) and cleans
+    it up on its own, the first token aside (kept as it is, then cleaned up); so both
+    forms are computed once per id, and the first id that is kept takes its first form.
+
+    Args:
+        texts: the text ``Tokenizer.decode`` gives each id (None: no token).
+        special: per id, whether ``skip_special_tokens`` drops it.
+        decoder: the pipeline's decoder (its prefix and cleanup).
+
+    >>> table = WordPieceDecodeTable(
+    ...     ["[CLS]", "un", "##able", "!", None], [True, False, False, False, False],
+    ...     WordPieceDecoder(),
+    ... )
+    >>> table.decode([0, 2, 1, 2, 4, 3], skip_special_tokens=True)
+    '##able unable!'
+    """
+
+    def __init__(
+        self, texts: list[str | None], special: list[bool], decoder: WordPieceDecoder
+    ) -> None:
+        prefix, n = decoder.prefix, len(decoder.prefix)
+
+        def clean(text: str) -> str:
+            return wordpiece_cleanup(text) if decoder.cleanup else text
+
+        self._first = [None if t is None else clean(t) for t in texts]
+        self._all = [
+            None if t is None else clean(t[n:] if t.startswith(prefix) else " " + t) for t in texts
+        ]
+        self._kept = [None if drop else r for r, drop in zip(self._all, special)]
+
+    def decode(self, ids: Any, skip_special_tokens: bool) -> str | None:
+        """The text of ``ids``, or None when an id is not in the table (or no id)."""
+        parts = _lookup(self._kept if skip_special_tokens else self._all, ids)
+        if parts is None:
+            return None
+        for j, part in enumerate(parts):
+            if part is not None:
+                parts[j] = self._first[ids[j]]
+                break
+        return "".join(filter(None, parts))
+
+
+def decode_table(
+    size: int, decoder: Any, text_of: Callable[[int], tuple[str | None, bool]]
+) -> ByteLevelDecodeTable | WordPieceDecodeTable | None:
+    """The decode table of a pipeline whose decoder is ``ByteLevel`` or ``WordPiece``.
+
+    Args:
+        size: one more than the largest id (of the model and the added tokens).
+        decoder: the tokenizer's decoder.
+        text_of: ``text_of(id)`` gives the token text ``Tokenizer.decode`` would pass
+            the decoder (None: no token) and whether ``skip_special_tokens`` drops it.
+
+    Returns:
+        A table, or None for another decoder.
+    """
+    kind = type(decoder)
+    if kind is not ByteLevelDecoder and kind is not WordPieceDecoder:
+        return None
+    texts: list[str | None] = []
+    special: list[bool] = []
+    for i in range(size):
+        text, drop = text_of(i)
+        texts.append(text)
+        special.append(drop)
+    if kind is ByteLevelDecoder:
+        return ByteLevelDecodeTable(texts, special)
+    return WordPieceDecodeTable(texts, special, decoder)

@@ -32,7 +32,7 @@ from .decoders import Decoder, decoder_from_dict
 from .encoding import Encoding
 from .encoding import _resolve as _resolve_columns
 from .errors import ConfigError, ModelFileError
-from .fastpath import bert_encoder, fast_encoder
+from .fastpath import bert_encoder, decode_table, fast_encoder
 from .models import MAX_TOKEN_ID, Model, SplitMix64, TiktokenBPE, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
 from .pre_tokenizers import Metaspace, PreToken, PreTokenizer, pre_tokenizer_from_dict
@@ -78,7 +78,7 @@ _SURROGATE = regex.compile("[\ud800-\udfff]")
 _new_object = object.__new__
 # The attributes of a Tokenizer that cache what its others give (setting them keeps the
 # quick paths of encode and encode_ordinary).
-_CACHES = frozenset(("_fast", "_quick", "_ordinary"))
+_CACHES = frozenset(("_fast", "_fast_decode", "_quick", "_ordinary"))
 
 
 def _as_str(text: Any, what: str, tiktoken_rule: bool) -> str:
@@ -163,6 +163,11 @@ def _check_components(model: Any, *components: Any) -> None:
             )
 
 
+#: Ids decoded through the general path before a decode table is built: about what
+#: building one costs (a table of 50,000 ids takes as long as decoding as many ids).
+DECODE_TABLE_AFTER = 50_000
+
+
 def _token_of(model: Any, i: int) -> str | None:
     """The token of id ``i``, None for an id that is no token; refuses non-ids."""
     if not isinstance(i, int) or isinstance(i, bool):
@@ -209,6 +214,7 @@ class Tokenizer:
         self._padding: dict[str, Any] | None = None
         self._truncation: dict[str, Any] | None = None
         self._fast: tuple[Any, ...] | None = None
+        self._fast_decode: list[Any] | None = None
 
     # What :meth:`encode` checks a plain text against to take its quick path (see
     # _quick_state); None until a text took the fast path, and again whenever an
@@ -231,10 +237,12 @@ class Tokenizer:
         state["_fast"] = None
         state.pop("_quick", None)
         state.pop("_ordinary", None)
+        state["_fast_decode"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("_fast_decode", None)  # a pickle from before it existed
 
     # -- truncation and padding --------------------------------------------------------
 
@@ -1097,6 +1105,13 @@ class Tokenizer:
         Raises:
             ConfigError: an id is negative or not an integer.
         """
+        if type(ids) is not list and type(ids) is not tuple:
+            ids = list(ids)  # an iterator is read once; arrays index the table as ints
+        table = self._decode_table(ids)
+        if table is not None:
+            text = table.decode(ids, skip_special_tokens)
+            if text is not None:
+                return text
         tokens: list[str] = []
         for i in ids:
             added = self._added.by_id.get(i)
@@ -1119,8 +1134,56 @@ class Tokenizer:
     def decode_batch(
         self, sequences: Sequence[Sequence[int]], skip_special_tokens: bool = True
     ) -> list[str]:
-        """Decode several id lists."""
+        """Decode several id lists.
+
+        Args:
+            sequences: id lists.
+            skip_special_tokens: leave special added tokens out.
+
+        Returns:
+            One text per id list, as :meth:`decode` gives it.
+
+        Raises:
+            ConfigError: an id is negative or not an integer.
+        """
         return [self.decode(ids, skip_special_tokens) for ids in sequences]
+
+    def _decode_table(self, ids: Sequence[int]) -> Any:
+        """The decode table of this pipeline (see ``fastpath.decode_table``), or None.
+
+        Built once this tokenizer has decoded about as many ids as the table costs to
+        build (``DECODE_TABLE_AFTER``), so a single short decode stays cheap; rebuilt
+        when the model, decoder or normalizer is replaced or an added token changes.
+        """
+        state = self._fast_decode
+        if (
+            state is None
+            or state[0] is not self.model
+            or state[1] is not self.decoder
+            or state[2] is not self.normalizer
+            or state[3] != self._added.generation
+        ):
+            state = [self.model, self.decoder, self.normalizer, self._added.generation, 0, None]
+            self._fast_decode = state
+        if state[5] is None:
+            state[4] += len(ids)
+            if state[4] < DECODE_TABLE_AFTER:
+                return None
+            vocab = self.model.get_vocab()
+            size = 1 + max(max(vocab.values(), default=-1), max(self._added.by_id, default=-1))
+            # ids may leave holes (up to MAX_TOKEN_ID): a sparse vocabulary keeps the chain
+            sparse = size > 2 * (len(vocab) + len(self._added.by_id)) + 1024
+            state[5] = (not sparse and decode_table(size, self.decoder, self._decode_text)) or False
+        return state[5] or None
+
+    def _decode_text(self, i: int) -> tuple[str | None, bool]:
+        """What :meth:`decode` passes the decoder for id ``i``, and whether
+        ``skip_special_tokens`` drops it."""
+        added = self._added.by_id.get(i)
+        if added is None:
+            return self.model.id_to_token(i), False
+        text = self._added_text(added)
+        return text, text in self._added.special_contents()
 
     # -- training -----------------------------------------------------------------------
 

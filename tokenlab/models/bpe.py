@@ -77,6 +77,7 @@ class BPE(CachedModel):
             raise ModelFileError(f"BPE dropout must be within [0, 1] or None, got {dropout!r}")
         self.dropout = dropout
         self._rng = random.Random(seed)
+        self._seeded = seed is not None
         self.vocab = dict(vocab or {})
         self.merges: list[tuple[str, str]] = [(a, b) for a, b in (merges or [])]
         self.unk_token = unk_token
@@ -158,8 +159,18 @@ class BPE(CachedModel):
 
     _DERIVED = ("_table",)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        if not state.get("_seeded", True):
+            # A generator seeded from the system holds nothing worth keeping, and its
+            # state would make every load's pickle (datasets' fingerprint) different.
+            state["_rng"] = None
+        return state
+
     def _rebuild(self) -> None:
         self._table = MergeTable(self._triples)
+        if self.__dict__.get("_rng") is None:
+            self._rng = random.Random()
 
     def _initial(self, word: str) -> tuple[list[int], list[tuple[int, int]]]:
         vocab = self.vocab
