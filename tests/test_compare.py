@@ -331,3 +331,18 @@ def test_anchor_that_cannot_load_the_file_says_why(tmp_path: Path) -> None:
         with pytest.raises(_worker.AnchorSkipped) as e:
             _worker.load_encoder(name, str(path))
         assert str(e.value)  # a reason: not installed, cannot load, or not this kind
+
+
+def test_encoder_of_an_absent_anchor_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmarks' path (load_encoder, in the worker's process): absence simulated."""
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "kitoken" else real(name, *a)
+    )
+    with pytest.raises(_worker.AnchorSkipped, match=r"not installed \(pip install kitoken\)"):
+        _worker.load_encoder("kitoken", str(tmp_path / "tokenizer.json"))
+    result = _worker.run_anchor({"impl": "kitoken", "mode": "encode", "model": "x.json"})
+    assert result["status"] == "skipped"
+    assert result["reason"] == "not installed (pip install kitoken)"

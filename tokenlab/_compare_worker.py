@@ -264,9 +264,12 @@ class AnchorSkipped(Exception):
     """The anchor cannot serve this job (the message says why); reported, not raised."""
 
 
-def anchor_version(name: str) -> str:
-    """The installed version of an optional anchor (its distribution's metadata)."""
-    return importlib.metadata.version(EXTRA_ANCHORS[name][1])
+def anchor_version(name: str) -> str | None:
+    """The installed version of an optional anchor (None: not installed)."""
+    try:
+        return importlib.metadata.version(EXTRA_ANCHORS[name][1])
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _model_kind(path: str) -> str:
@@ -486,8 +489,8 @@ def run_anchor(job: dict[str, Any]) -> dict[str, Any]:
             )
             return {**result, "status": "ok"}
         one, many = load_encoder(name, job["model"])
-    except (AnchorSkipped, importlib.metadata.PackageNotFoundError) as e:
-        return {**result, "status": "skipped", "reason": str(e) or "not installed"}
+    except AnchorSkipped as e:
+        return {**result, "status": "skipped", "reason": str(e)}
     lines = _read_lines(job["held_out"])
     with open(job["reference_ids"], encoding="utf-8") as f:
         reference = json.load(f)
