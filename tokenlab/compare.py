@@ -407,10 +407,8 @@ def compare(
             "train": corpus.pop("train_path"),
             "held_out": corpus.pop("held_out_path"),
         }
-        if extra:  # tokenlab's model and ids, for the optional anchors to load and match
-            suffix = ".model" if algorithm in ("sp-bpe", "unigram") else ".json"
-            job["model_out"] = job["model"] = os.path.join(tmp, "tokenlab" + suffix)
-            job["ids_out"] = job["reference_ids"] = os.path.join(tmp, "tokenlab.ids.json")
+        if extra:
+            job.update(_model_files(algorithm, tmp))
         # 3. each side trained and measured in a fresh process
         results = {
             side: _run_side(job, impl, tmp, say)
@@ -554,6 +552,15 @@ def _check_anchors(anchors: Sequence[str] | None) -> list[str]:
             f"unknown anchor(s) {', '.join(map(repr, unknown))}; known: {', '.join(EXTRA_ANCHORS)}"
         )
     return list(dict.fromkeys(anchors))
+
+
+def _model_files(algorithm: str, tmp: str) -> dict[str, str]:
+    """Where tokenlab's worker saves its model and ids, for the optional anchors to load
+    and to match (the worker writes ``*_out``; the anchors' workers read the others)."""
+    suffix = ".model" if algorithm in ("sp-bpe", "unigram") else ".json"
+    model = os.path.join(tmp, "tokenlab" + suffix)
+    ids = os.path.join(tmp, "tokenlab.ids.json")
+    return {"model_out": model, "model": model, "ids_out": ids, "reference_ids": ids}
 
 
 def _extra_entry(name: str, role: str, r: dict[str, Any]) -> dict[str, Any]:
