@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from conftest import pydoc_lines
 
+from tokenlab import _compare_worker as _worker
 from tokenlab import compare as cmp
 from tokenlab.cli import main
 from tokenlab.errors import ConfigError, CorpusError
@@ -72,6 +73,7 @@ def test_report_has_every_field(
     for key in ("nproc", "cpu", "python", "tokenlab"):
         assert report["machine"][key]
     assert len(report["load_start"]) == len(report["load_end"]) == 3
+    assert report["extra_anchors"] == []  # none asked for
     # 400 lines, the last HELD_OUT of them held out
     assert report["corpus"]["train_lines"] == 400 - HELD_OUT
     for side in ("tokenlab", "anchor_metrics"):
@@ -217,3 +219,130 @@ def test_output_directory_checked_before_training(
     err = capsys.readouterr().err
     assert "does not exist" in err and "tokenlab compare:" not in err
     assert not os.path.exists(out)
+
+
+# -- the optional anchors (gigatoken, fastokens, tokie, splintr, kitoken, rustbpe, ...) ----
+
+# the anchors that load a byte-level BPE tokenizer.json: each must run, not skip
+_LOADS_BYTE_LEVEL_JSON = ("gigatoken", "fastokens", "tokie", "splintr", "kitoken")
+
+
+def _present(name: str) -> bool:
+    return importlib.util.find_spec(cmp.EXTRA_ANCHORS[name][0]) is not None
+
+
+@pytest.fixture(scope="module")
+def all_anchors_report(corpus: Path) -> dict[str, Any]:
+    """``compare(..., anchors=every optional anchor)`` once, on byte-level BPE."""
+    _anchor("bpe")
+    return cmp.compare(
+        [str(corpus)], "bpe", VOCAB, held_out_lines=HELD_OUT, anchors=list(cmp.EXTRA_ANCHORS),
+        progress=None,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(cmp.EXTRA_ANCHORS))
+def test_each_present_anchor_runs_and_absent_ones_skip(
+    name: str, all_anchors_report: dict[str, Any]
+) -> None:
+    entries = [e for e in all_anchors_report["extra_anchors"] if e["anchor"] == name]
+    roles = [e["role"] for e in entries]
+    assert roles == (["train", "encode"] if name in cmp.TRAINING_ANCHORS else ["encode"])
+    for e in entries:
+        if not _present(name):
+            assert e["status"] == "skipped" and "pip install" in e["reason"]
+            continue
+        assert e["version"], e
+        if e["role"] == "train":
+            # same pre-tokenizer and lines: gigatoken's merges are Hugging Face's (so
+            # tokenlab's); rustbpe breaks ties its own way but learns the same tokens
+            assert e["status"] == "ok", e
+            assert e["metrics"]["train_s"] > 0 and e["metrics"]["peak_rss_mib"] > 1
+            if name == "gigatoken":
+                assert e["reason"] == "merges identical"
+        elif name in _LOADS_BYTE_LEVEL_JSON:
+            assert e["status"] == "ok", e
+            assert e["metrics"]["encode_mb_s"] > 0
+            ours = all_anchors_report["tokenlab"]["encode_mb_s"]
+            assert math.isclose(e["ratios"]["encode_mb_s"], ours / e["metrics"]["encode_mb_s"])
+        else:  # rustbpe loads no file; bpe-openai has only OpenAI's own encodings
+            assert e["status"] == "skipped" and e["reason"], e
+
+
+def test_anchor_table_in_markdown(all_anchors_report: dict[str, Any]) -> None:
+    text = cmp.to_markdown(all_anchors_report)
+    assert "| anchor | version | job | status |" in text
+    for name in cmp.EXTRA_ANCHORS:
+        assert f"| {name} | " in text
+
+
+def test_absent_anchor_is_skipped_with_the_install_hint(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _anchor("bpe")
+    monkeypatch.setattr(cmp, "_installed", lambda name: name != "splintr")
+    report = cmp.compare(
+        [str(corpus)], "bpe", VOCAB, held_out_lines=HELD_OUT, anchors=["splintr"], progress=None
+    )
+    [entry] = report["extra_anchors"]
+    assert entry["status"] == "skipped" and entry["metrics"] == {}
+    assert entry["reason"] == "not installed (pip install splintr-rs)"
+
+
+def test_anchor_names_checked() -> None:
+    assert cmp._check_anchors(None) == []
+    assert cmp._check_anchors(["kitoken", "tokie", "kitoken"]) == ["kitoken", "tokie"]
+
+
+def test_unknown_anchor(corpus: Path, capsys: Any) -> None:
+    with pytest.raises(ConfigError, match=r"unknown anchor.*'nope'"):
+        cmp.compare([str(corpus)], "bpe", VOCAB, anchors=["nope"], progress=None)
+    with pytest.raises(ConfigError, match="list of names"):
+        cmp.compare([str(corpus)], "bpe", VOCAB, anchors="gigatoken", progress=None)
+    argv = ["compare", str(corpus), "--algorithm", "bpe", "--vocab-size", "300"]
+    assert main([*argv, "--anchors", "gigatoken,nope"]) == 2
+    assert "unknown anchor(s) nope" in capsys.readouterr().err
+
+
+def test_anchor_whose_ids_differ_is_not_timed() -> None:
+    lines = ["ab", "cd"]
+    reference = [[1, 2], [3]]
+    wrong = _worker._time_encoders(lambda s: [1, 2], None, lines, reference)
+    assert wrong == {"status": "differs", "reason": "ids differ on held-out line 1"}
+    right = _worker._time_encoders(
+        lambda s: reference[lines.index(s)], lambda b: [[1, 2], [4]], lines, reference
+    )
+    assert right["status"] == "ok" and right["encode_s"] >= 0
+    assert right["batch_status"] == "differs" and right["batch_s"] is None
+
+
+def test_training_check() -> None:
+    assert cmp._training_check(["ab", "cd"], ["ab", "cd"]) == ("ok", "merges identical")
+    status, note = cmp._training_check(["ab", "cd"], ["cd", "ab"])
+    assert status == "ok" and note.startswith("merge order first differs at merge 0")
+    status, note = cmp._training_check(["ab", "cd"], ["ab", "xy"])
+    assert status == "differs" and "50.00% of tokens shared" in note
+
+
+def test_anchor_that_cannot_load_the_file_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "x.model"
+    path.write_bytes(b"not a model")
+    for name in cmp.EXTRA_ANCHORS:
+        with pytest.raises(_worker.AnchorSkipped) as e:
+            _worker.load_encoder(name, str(path))
+        assert str(e.value)  # a reason: not installed, cannot load, or not this kind
+
+
+def test_encoder_of_an_absent_anchor_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmarks' path (load_encoder, in the worker's process): absence simulated."""
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "kitoken" else real(name, *a)
+    )
+    with pytest.raises(_worker.AnchorSkipped, match=r"not installed \(pip install kitoken\)"):
+        _worker.load_encoder("kitoken", str(tmp_path / "tokenizer.json"))
+    result = _worker.run_anchor({"impl": "kitoken", "mode": "encode", "model": "x.json"})
+    assert result["status"] == "skipped"
+    assert result["reason"] == "not installed (pip install kitoken)"

@@ -15,24 +15,53 @@ The options are the ones :mod:`tokenlab.compare` documents as equivalent:
   special tokens ``[PAD] [UNK] [CLS] [SEP] [MASK]``;
 * ``sp-bpe`` and ``unigram``: SentencePiece's defaults (``nmt_nfkc``, character
   coverage 0.9995), trained on the raw lines.
+
+The newer anchors (:data:`EXTRA_ANCHORS`, all optional) run as jobs of their own:
+an ``encode`` job loads the model file tokenlab saved (``tokenizer.json``, a
+SentencePiece ``.model``, or a published ``.tiktoken`` rank file), checks that its
+ids equal the reference ids on every held-out line, and only then times it; a
+``train`` job (gigatoken and rustbpe, byte-level BPE) trains with tokenlab's
+pre-tokenizer and returns its merged tokens, which the parent compares with
+tokenlab's before it reports the time. An anchor that cannot serve the job says
+why (:class:`AnchorSkipped`), and the parent reports it as skipped.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import json
 import os
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tokenlab.errors import TokenlabError
 
 from . import api
 from ._backend import BACKEND
+from ._patterns import BYTE_LEVEL_PATTERN
+from .compare import EXTRA_ANCHORS, TRAINING_ANCHORS
+from .export.sentencepiece import write_sentencepiece
+from .pre_tokenizers import bytes_to_unicode
 
-__all__ = ["main", "merges", "peak_rss_bytes", "run", "train", "vocabulary"]
+__all__ = [
+    "EXTRA_ANCHORS",
+    "TRAINING_ANCHORS",
+    "AnchorSkipped",
+    "anchor_version",
+    "load_encoder",
+    "main",
+    "merges",
+    "peak_rss_bytes",
+    "run",
+    "train",
+    "train_anchor",
+    "vocabulary",
+]
 
 WORDPIECE_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -224,9 +253,267 @@ def merges(impl: str, model: Any, algorithm: str) -> list[list[str]] | None:
     return _merges(impl, model, algorithm)
 
 
+# -- the newer anchors (optional; see the module docstring) ----------------------------
+
+_PUBLISHED = ("cl100k_base", "o200k_base")
+Encode = Callable[[str], list[int]]
+EncodeMany = Callable[[list[str]], list[list[int]]]
+
+
+class AnchorSkipped(Exception):
+    """The anchor cannot serve this job (the message says why); reported, not raised."""
+
+
+def anchor_version(name: str) -> str | None:
+    """The installed version of an optional anchor (None: not installed)."""
+    try:
+        return importlib.metadata.version(EXTRA_ANCHORS[name][1])
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _model_kind(path: str) -> str:
+    """``"cl100k_base"``/``"o200k_base"`` (rank files), ``"sentencepiece"`` or ``"json"``."""
+    base = os.path.basename(path)
+    if base.endswith(".tiktoken"):
+        name = base[: -len(".tiktoken")]
+        if name not in _PUBLISHED:
+            raise AnchorSkipped(f"{base}: only the published cl100k_base/o200k_base files")
+        return name
+    return "sentencepiece" if base.endswith(".model") else "json"
+
+
+def _ids(many: Callable[[list[str]], Any]) -> EncodeMany:
+    """A batch encoder returning ``Encoding`` objects, as lists of ids."""
+    return lambda lines: [list(e.ids) for e in many(lines)]
+
+
+def _gigatoken(kind: str, path: str) -> tuple[Encode, EncodeMany | None]:
+    import gigatoken  # noqa: PLC0415 - optional anchor (pip install gigatoken)
+
+    if kind in _PUBLISHED:
+        tok = gigatoken.Tokenizer.from_tiktoken(path)
+    elif kind == "sentencepiece":
+        tok = gigatoken.Tokenizer.from_sentencepiece(path)
+    else:
+        tok = gigatoken.Tokenizer(path)
+    return (lambda s: tok.encode(s).tolist()), tok.encode_batch_list
+
+
+def _fastokens(kind: str, path: str) -> tuple[Encode, EncodeMany | None]:
+    import fastokens  # noqa: PLC0415 - optional anchor (pip install fastokens)
+
+    if kind == "sentencepiece":
+        raise AnchorSkipped("fastokens loads tokenizer.json and .tiktoken files, not .model")
+    if kind in _PUBLISHED:
+        tok = fastokens.Tokenizer.from_tiktoken(path, encoding=kind)
+    else:
+        tok = fastokens.Tokenizer.from_file(path)
+    return (lambda s: tok.encode(s, add_special_tokens=False).ids), _ids(tok.encode_batch)
+
+
+def _tokie(kind: str, path: str) -> tuple[Encode, EncodeMany | None]:
+    import tokie  # noqa: PLC0415 - optional anchor (pip install tokie)
+
+    if kind != "json":
+        raise AnchorSkipped("tokie loads tokenizer.json (and its own .tkz), not this file")
+    tok = tokie.Tokenizer.from_json(path)
+
+    def many(lines: list[str]) -> list[list[int]]:
+        return [list(e.ids) for e in tok.encode_batch(lines, add_special_tokens=False)]
+
+    return (lambda s: tok.encode(s, add_special_tokens=False).ids), many
+
+
+def _splintr(kind: str, path: str) -> tuple[Encode, EncodeMany | None]:
+    import splintr  # noqa: PLC0415 - optional anchor (pip install splintr-rs)
+
+    if kind == "sentencepiece":
+        raise AnchorSkipped("splintr loads tokenizer.json and .tiktoken files, not .model")
+    if kind in _PUBLISHED:
+        cl100k = kind == "cl100k_base"
+        tok = splintr.Tokenizer(
+            path, splintr.CL100K_BASE_PATTERN if cl100k else splintr.O200K_BASE_PATTERN
+        )
+        return tok.encode_ordinary, tok.encode_batch
+    any_tok = splintr.from_json(path)
+    # encode_raw: without the file's template (as the others are called); its batch
+    # call applies the template, so it is checked like every other function
+    return any_tok.encode_raw, any_tok.encode_batch
+
+
+def _kitoken(kind: str, path: str) -> tuple[Encode, EncodeMany | None]:
+    import kitoken  # noqa: PLC0415 - optional anchor (pip install kitoken)
+
+    if kind in _PUBLISHED:
+        tok = kitoken.Kitoken.from_tiktoken_file(path)
+    elif kind == "sentencepiece":
+        tok = kitoken.Kitoken.from_sentencepiece_file(path)
+    else:
+        tok = kitoken.Kitoken.from_tokenizers_file(path)
+    return (lambda s: tok.encode(s, False)), (lambda lines: tok.encode_all(lines, False))
+
+
+def _bpe_openai(kind: str, path: str) -> tuple[Encode, EncodeMany | None]:
+    import bpe_openai  # noqa: PLC0415 - optional anchor (pip install bpe-openai)
+
+    if kind not in _PUBLISHED:
+        raise AnchorSkipped("bpe-openai encodes only the published OpenAI encodings")
+    enc = bpe_openai.get_encoding(kind)  # its own copy of the ranks: checked like any other
+    return enc.encode_ordinary, enc.encode_ordinary_batch
+
+
+def _rustbpe(kind: str, path: str) -> tuple[Encode, EncodeMany | None]:
+    raise AnchorSkipped("rustbpe encodes only what it trained itself; it loads no file")
+
+
+_LOADERS: dict[str, Callable[[str, str], tuple[Encode, EncodeMany | None]]] = {
+    "gigatoken": _gigatoken,
+    "fastokens": _fastokens,
+    "tokie": _tokie,
+    "splintr": _splintr,
+    "kitoken": _kitoken,
+    "bpe-openai": _bpe_openai,
+    "rustbpe": _rustbpe,
+}
+
+
+def load_encoder(name: str, path: str) -> tuple[Encode, EncodeMany | None]:
+    """An optional anchor's encoders of a model file: (one text, many texts or None).
+
+    Args:
+        name: a key of :data:`EXTRA_ANCHORS`.
+        path: ``tokenizer.json``, a SentencePiece ``.model``, or
+            ``cl100k_base.tiktoken``/``o200k_base.tiktoken``.
+
+    Returns:
+        Functions giving the ids without special tokens of one text and of a list.
+
+    Raises:
+        AnchorSkipped: the anchor is not installed, or cannot load this kind of file
+            (its own error is quoted).
+    """
+    module, pip_name = EXTRA_ANCHORS[name]
+    if importlib.util.find_spec(module) is None:
+        raise AnchorSkipped(f"not installed (pip install {pip_name})")
+    kind = _model_kind(path)
+    try:
+        return _LOADERS[name](kind, path)
+    except AnchorSkipped:
+        raise
+    except Exception as e:  # each library has its own errors: all mean "cannot load"
+        message = " ".join(str(e).split())[:200]
+        raise AnchorSkipped(f"cannot load {os.path.basename(path)}: {message}") from e
+
+
+def _to_unicode(merged: list[bytes]) -> list[str]:
+    table = bytes_to_unicode()
+    return ["".join(table[b] for b in token) for token in merged]
+
+
+def train_anchor(name: str, path: str, vocab_size: int, threads: int | None) -> list[str]:
+    """Train byte-level BPE with gigatoken or rustbpe, as tokenlab's ``bpe`` trains.
+
+    Both get tokenlab's byte-level pattern and one document per line (gigatoken:
+    ``separator=b"\\n"``; rustbpe: the lines with their endings, as Hugging Face reads
+    them), 256 byte tokens first and no special tokens.
+
+    Args:
+        name: ``"gigatoken"`` or ``"rustbpe"``.
+        path: the training file.
+        vocab_size: tokens in all, the 256 bytes included.
+        threads: the Rust thread pool's size (None: the library's default).
+
+    Returns:
+        The merged tokens in creation order, spelled with GPT-2's byte characters.
+
+    Raises:
+        AnchorSkipped: not installed, or not a training anchor.
+    """
+    if name not in TRAINING_ANCHORS:
+        raise AnchorSkipped(f"{name} does not train BPE")
+    module, pip_name = EXTRA_ANCHORS[name]
+    if importlib.util.find_spec(module) is None:
+        raise AnchorSkipped(f"not installed (pip install {pip_name})")
+    if threads is not None:
+        os.environ["RAYON_NUM_THREADS"] = str(threads)  # read when the pool starts
+    if name == "gigatoken":
+        import gigatoken  # noqa: PLC0415 - optional anchor, checked just above
+
+        _vocab, pairs = gigatoken.train_bpe(path, vocab_size, [], separator=b"\n")
+        return _to_unicode([a + b for a, b in pairs])
+    import rustbpe  # noqa: PLC0415 - optional anchor, checked just above
+
+    tok = rustbpe.Tokenizer()
+    with open(path, encoding="utf-8", newline="") as f:
+        tok.train_from_iterator(f, vocab_size, pattern=BYTE_LEVEL_PATTERN)
+    return _to_unicode([token for token, _rank in tok.get_mergeable_ranks()[256:]])
+
+
+def _time_encoders(
+    one: Encode, many: EncodeMany | None, lines: list[str], reference: list[list[int]]
+) -> dict[str, Any]:
+    """Check the ids of both functions against ``reference``, then time the good ones."""
+    got = [list(one(line)) for line in lines]
+    bad = next((i for i, (a, b) in enumerate(zip(got, reference)) if a != b), None)
+    if bad is not None or len(got) != len(reference):
+        return {"status": "differs", "reason": f"ids differ on held-out line {bad}"}
+    out: dict[str, Any] = {"status": "ok", "batch_status": "ok"}
+    t1 = time.perf_counter()
+    for line in lines:
+        one(line)
+    out["encode_s"] = time.perf_counter() - t1
+    out["batch_s"] = None
+    if many is None:
+        out["batch_status"] = "no batch call"
+    elif [list(ids) for ids in many(lines)] != reference:
+        out["batch_status"] = "differs"
+    else:
+        t2 = time.perf_counter()
+        many(lines)
+        out["batch_s"] = time.perf_counter() - t2
+    return out
+
+
+def run_anchor(job: dict[str, Any]) -> dict[str, Any]:
+    """One optional anchor's ``encode`` or ``train`` job; its measurements as a dict."""
+    name = job["impl"]
+    result: dict[str, Any] = {"impl": name, "mode": job["mode"]}
+    try:
+        result["version"] = anchor_version(name)
+        if job["mode"] == "train":
+            t0 = time.perf_counter()
+            merged = train_anchor(name, job["train"], job["vocab_size"], job["threads"])
+            result.update(
+                train_s=time.perf_counter() - t0, peak_rss_bytes=peak_rss_bytes(), merged=merged
+            )
+            return {**result, "status": "ok"}
+        one, many = load_encoder(name, job["model"])
+    except AnchorSkipped as e:
+        return {**result, "status": "skipped", "reason": str(e)}
+    lines = _read_lines(job["held_out"])
+    with open(job["reference_ids"], encoding="utf-8") as f:
+        reference = json.load(f)
+    result["held_out_bytes"] = sum(len(line.encode("utf-8")) for line in lines)
+    return {**result, **_time_encoders(one, many, lines, reference)}
+
+
+def _save_for_anchors(model: Any, job: dict[str, Any], lines: list[str]) -> None:
+    """The trained model as a file the optional anchors load, and its ids (the reference)."""
+    if job["model_out"].endswith(".model"):
+        write_sentencepiece(model, job["model_out"])
+    else:
+        model.save(job["model_out"], pretty=False)
+    ids = [model.encode(line, add_special_tokens=False).ids for line in lines]
+    with open(job["ids_out"], "w", encoding="utf-8") as f:
+        json.dump(ids, f)
+
+
 def run(job: dict[str, Any]) -> dict[str, Any]:
     """Train, measure and encode as ``job`` says; the measurements as a dict."""
     impl = job["impl"]
+    if job.get("mode"):
+        return run_anchor(job)
     t0 = time.perf_counter()
     model, backend, versions = train(
         impl,
@@ -247,6 +534,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     t2 = time.perf_counter()
     n_batch = many(lines)
     batch_s = time.perf_counter() - t2
+    if impl == "tokenlab" and job.get("model_out"):
+        _save_for_anchors(model, job, lines)
     return {
         "impl": impl,
         "backend": backend,

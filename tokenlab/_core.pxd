@@ -430,11 +430,13 @@ cdef class PatternScanner:
 
 
 cdef struct _WordSlot:
-    # Everything a lookup needs, so a hit touches the slot and the word's bytes only.
-    uint64_t hash
+    # Everything a lookup needs in 32 bytes: a word of up to 8 bytes (most words) is
+    # matched in the slot alone, without touching the arena (a cache miss per lookup).
+    uint32_t hash           # the low 32 bits of the word's hash (the table's index bits)
+    uint32_t size           # length of the word in bytes
     int64_t start           # offset of the word's bytes in the arena; -1: empty slot
     int64_t count
-    uint32_t size           # length of the word in bytes
+    uint64_t head           # the word's first 8 bytes (zero-padded): compared first
 
 
 @cython.final
@@ -445,6 +447,8 @@ cdef class _ByteTable:
 
     cdef int grow(self) except -1
     cdef int count(self, const char* key, size_t n) except -1
+    cdef int count_hashed(self, const char* key, size_t n, uint32_t h, uint64_t head) except -1
+    cdef void prefetch(self, uint32_t h) noexcept
     cdef vector[size_t] order(self)
     cdef dict text_dict(self)
 

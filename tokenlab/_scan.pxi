@@ -567,6 +567,53 @@ cdef inline uint64_t _hash_bytes(const char* p, size_t n) noexcept nogil:
     return h
 
 
+cdef extern from *:
+    """
+    #define TL_PREFETCH(p) __builtin_prefetch((p))
+    """
+    void TL_PREFETCH(const void* p) noexcept nogil
+
+
+cdef inline uint64_t _load_le(const char* p, size_t n) noexcept nogil:
+    # The n <= 8 bytes at p as a zero-padded integer, from at most three loads: copying
+    # a variable number of bytes into a variable and reading it back stalls the CPU.
+    cdef uint32_t lo, hi
+    cdef const uint8_t* b = <const uint8_t*>p
+    if n >= 4:  # two 4-byte loads that overlap; the bytes they share are equal
+        memcpy(&lo, p, 4)
+        memcpy(&hi, p + n - 4, 4)
+        return <uint64_t>lo | (<uint64_t>hi << (8 * (n - 4)))
+    if n == 0:
+        return 0
+    return (
+        <uint64_t>b[0]
+        | (<uint64_t>b[n >> 1] << (8 * (n >> 1)))
+        | (<uint64_t>b[n - 1] << (8 * (n - 1)))
+    )
+
+
+cdef inline uint64_t _word_hash(const char* p, size_t n, uint64_t* head) noexcept nogil:
+    # The counters' hash of a word (_hash_bytes' mixing, with _load_le for the tail);
+    # *head gets the word's first 8 bytes, zero-padded (what a slot compares first).
+    cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xFF51AFD7ED558CCDULL)
+    cdef uint64_t v
+    if n >= 8:
+        memcpy(head, p, 8)
+    else:
+        head[0] = _load_le(p, n)
+    while n >= 8:
+        memcpy(&v, p, 8)
+        h = (h ^ v) * 0x9FB21C651E98DF25ULL
+        h ^= h >> 29
+        p += 8
+        n -= 8
+    h = (h ^ _load_le(p, n)) * 0x9FB21C651E98DF25ULL
+    h ^= h >> 32
+    h *= 0xD6E8FEB86659FD93ULL
+    h ^= h >> 32
+    return h
+
+
 @cython.final
 cdef class _ByteTable:
     """Counts keyed by byte strings, in an open-addressing table; first-seen order kept.
@@ -580,6 +627,7 @@ cdef class _ByteTable:
         empty.start = -1
         empty.count = 0
         empty.size = 0
+        empty.head = 0
         self.slots.assign(1024, empty)
         self.words = 0
 
@@ -589,6 +637,7 @@ cdef class _ByteTable:
         empty.start = -1
         empty.count = 0
         empty.size = 0
+        empty.head = 0
         cdef vector[_WordSlot] old
         old.swap(self.slots)
         self.slots.assign(old.size() * 2, empty)
@@ -603,7 +652,18 @@ cdef class _ByteTable:
         return 0
 
     cdef inline int count(self, const char* key, size_t n) except -1:
-        cdef uint64_t h = _hash_bytes(key, n)
+        cdef uint64_t head
+        cdef uint32_t h = <uint32_t>_word_hash(key, n, &head)
+        return self.count_hashed(key, n, h, head)
+
+    cdef inline void prefetch(self, uint32_t h) noexcept:
+        # Start loading the slot a word with hash h is looked up in first.
+        TL_PREFETCH(self.slots.data() + (h & (self.slots.size() - 1)))
+
+    cdef inline int count_hashed(
+        self, const char* key, size_t n, uint32_t h, uint64_t head
+    ) except -1:
+        # Count one more of the word key[:n], whose _word_hash is h (low 32 bits) and head.
         cdef uint64_t mask, pos
         cdef _WordSlot* slot
         if (self.words + 1) * 10 > self.slots.size() * 7:
@@ -614,13 +674,15 @@ cdef class _ByteTable:
             slot = &self.slots[pos]
             if slot.start < 0:
                 break
-            if slot.hash == h and slot.size == n and (
-                n == 0 or memcmp(self.arena.data() + slot.start, key, n) == 0
+            # bytes 8.. are compared only when the first 8 (and the length) agree
+            if slot.hash == h and slot.size == n and slot.head == head and (
+                n <= 8 or memcmp(self.arena.data() + slot.start + 8, key + 8, n - 8) == 0
             ):
                 slot.count += 1
                 return 0
             pos = (pos + 1) & mask
         slot.hash = h
+        slot.head = head
         slot.start = <int64_t>self.arena.size()
         slot.count = 1
         slot.size = <uint32_t>n
@@ -650,6 +712,35 @@ cdef class _ByteTable:
             word = self.arena.substr(slot.start, slot.size)
             out[(<bytes>word).decode("utf-8", "surrogatepass")] = slot.count
         return out
+
+
+cdef enum:
+    _WINDOW = 16  # words hashed (and their slots prefetched) before they are counted
+
+
+cdef int _count_ascii(_ByteTable table, const char* data, vector[Py_ssize_t]& ends) except -1:
+    # Count the words of an ASCII text (its chars are its UTF-8 bytes) ending at `ends`.
+    # A lookup is mostly a wait for its slot to come from memory: the words are taken
+    # _WINDOW at a time, all hashed and their slots prefetched first, so the waits overlap.
+    cdef uint32_t hs[_WINDOW]
+    cdef uint64_t heads[_WINDOW]
+    cdef size_t w0 = 0, w, k, m, nw = ends.size()
+    cdef Py_ssize_t start = 0, first
+    while w0 < nw:
+        m = min(<size_t>_WINDOW, nw - w0)
+        first = start
+        for k in range(m):
+            w = w0 + k
+            hs[k] = <uint32_t>_word_hash(data + start, ends[w] - start, &heads[k])
+            table.prefetch(hs[k])
+            start = ends[w]
+        start = first
+        for k in range(m):
+            w = w0 + k
+            table.count_hashed(data + start, ends[w] - start, hs[k], heads[k])
+            start = ends[w]
+        w0 += m
+    return 0
 
 
 cdef class ByteWordCounter:
@@ -697,10 +788,7 @@ cdef class ByteWordCounter:
             start = 0
             if PyUnicode_IS_ASCII(text):
                 # The chars are the UTF-8 bytes: count straight from the string.
-                for w in range(self._ends.size()):
-                    end = self._ends[w]
-                    table.count(<const char*>data + start, end - start)
-                    start = end
+                _count_ascii(table, <const char*>data, self._ends)
                 continue
             for w in range(self._ends.size()):
                 end = self._ends[w]

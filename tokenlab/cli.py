@@ -552,6 +552,15 @@ def _add_compare_command(commands: Any) -> None:
         metavar="N",
         help="bpe and wordpiece: minimum pair count (default: 0)",
     )
+    compare.add_argument(
+        "--anchors",
+        type=_anchor_list,
+        default=None,
+        metavar="NAMES",
+        help="also run these optional anchors, comma-separated, or 'all': "
+        f"{', '.join(cmp.EXTRA_ANCHORS)} (each skipped with a reason when not installed "
+        "or unable to load the model)",
+    )
     compare.add_argument("-o", "--output", metavar="PATH", help="write the report here too")
     compare.add_argument("--json", action="store_true", help="JSON instead of Markdown")
     compare.add_argument(
@@ -559,6 +568,20 @@ def _add_compare_command(commands: Any) -> None:
     )
     compare.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     compare.set_defaults(run=_run_compare)
+
+
+def _anchor_list(text: str) -> list[str]:
+    """``--anchors``: names separated by commas, or ``all``."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if names == ["all"]:
+        return list(cmp.EXTRA_ANCHORS)
+    unknown = [n for n in names if n not in cmp.EXTRA_ANCHORS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown anchor(s) {', '.join(unknown) or repr(text)}; "
+            f"choose from {', '.join(cmp.EXTRA_ANCHORS)} or all"
+        )
+    return names
 
 
 def _run_compare(args: argparse.Namespace) -> int:
@@ -576,6 +599,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         held_out=args.held_out,
         held_out_lines=args.held_out_lines,
         min_frequency=args.min_frequency,
+        anchors=args.anchors,
         progress=None if args.quiet else cmp.print_progress,
     )
     command = shlex.join([PROG, *args.argv]) if getattr(args, "argv", None) else None

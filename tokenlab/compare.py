@@ -58,6 +58,8 @@ from .errors import ConfigError, CorpusError, TokenlabError
 __all__ = [
     "ANCHORS",
     "DEFAULT_HELD_OUT_LINES",
+    "EXTRA_ANCHORS",
+    "TRAINING_ANCHORS",
     "check_plot_support",
     "compare",
     "machine_info",
@@ -290,10 +292,11 @@ def _worker_failure(name: str, code: int, stderr: str, job: Mapping[str, Any]) -
     return f"the {name} worker failed (exit code {code}): {reason}"
 
 
-def _run_worker(job: dict[str, Any], tmp: str) -> dict[str, Any]:
+def _run_worker(job: dict[str, Any], tmp: str, label: str | None = None) -> dict[str, Any]:
     name = job["impl"]
-    spec = os.path.join(tmp, f"{name}.job.json")
-    job = {**job, "out": os.path.join(tmp, f"{name}.result.json")}
+    label = label or name
+    spec = os.path.join(tmp, f"{label}.job.json")
+    job = {**job, "out": os.path.join(tmp, f"{label}.result.json")}
     with open(spec, "w", encoding="utf-8") as f:
         json.dump(job, f)
     start = time.perf_counter()
@@ -343,6 +346,7 @@ def compare(
     held_out: str | None = None,
     held_out_lines: int = DEFAULT_HELD_OUT_LINES,
     min_frequency: int = 0,
+    anchors: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = print_progress,
 ) -> dict[str, Any]:
     """Train tokenlab and the anchor on ``files``; measure both (see the module doc).
@@ -356,16 +360,23 @@ def compare(
         held_out: a file to encode; None: the last ``held_out_lines`` lines.
         held_out_lines: lines held out when ``held_out`` is None.
         min_frequency: ``bpe`` and ``wordpiece`` only: minimum pair count.
+        anchors: optional anchors to add (names of :data:`EXTRA_ANCHORS`): each
+            encodes the held-out text with the model tokenlab trained, and with
+            ``bpe`` gigatoken and rustbpe also train; one that is not installed or
+            cannot load the model is reported as skipped, with the reason.
         progress: called with one line per phase (None: silent).
 
     Returns:
         The report: ``algorithm``, ``anchor``, ``options``, ``corpus``, ``machine``,
         ``versions``, ``load_start``/``load_end``, per side (``tokenlab``,
-        ``anchor``) the metrics, ``ratios`` (tokenlab / anchor), ``vocab_overlap``
-        and ``merges_identical`` (``bpe``; None otherwise).
+        ``anchor``) the metrics, ``ratios`` (tokenlab / anchor), ``vocab_overlap``,
+        ``merges_identical`` (``bpe``; None otherwise) and ``extra_anchors`` (one
+        entry per job of an optional anchor: status ``ok``, ``differs`` or
+        ``skipped``, its reason, metrics and ratios).
 
     Raises:
-        ConfigError: unknown algorithm, bad option, anchor not installed.
+        ConfigError: unknown algorithm or anchor, bad option, home anchor not
+            installed.
         CorpusError: a file is missing, unreadable, not UTF-8, or too short.
         TokenlabError: a worker process failed (its error is quoted).
 
@@ -375,6 +386,7 @@ def compare(
     """
     # 1. the options and the files, before any work
     anchor = _check_options(files, algorithm, vocab_size, threads, held_out_lines, min_frequency)
+    extra = _check_anchors(anchors)
     _check_files(files, "corpus file")
     if held_out is not None:
         _check_files([held_out], "held-out file")
@@ -395,11 +407,14 @@ def compare(
             "train": corpus.pop("train_path"),
             "held_out": corpus.pop("held_out_path"),
         }
+        if extra:
+            job.update(_model_files(algorithm, tmp))
         # 3. each side trained and measured in a fresh process
         results = {
             side: _run_side(job, impl, tmp, say)
             for side, impl in (("tokenlab", "tokenlab"), ("anchor", anchor))
         }
+        extra_entries = _extra_anchors(extra, job, results["tokenlab"], tmp, say)
     # 4. the report
     say("writing the report")
     measured = _comparison(algorithm, results["tokenlab"], results["anchor"])
@@ -413,6 +428,7 @@ def compare(
         "load_start": load_start,
         "load_end": _load(),
         **measured,
+        "extra_anchors": extra_entries,
     }
 
 
@@ -501,6 +517,161 @@ def _comparison(algorithm: str, ours: dict[str, Any], theirs: dict[str, Any]) ->
     }
 
 
+# -- the newer anchors (optional) --------------------------------------------------------
+
+#: The optional anchors ``anchors=`` may name: name -> (module, ``pip install`` name).
+EXTRA_ANCHORS: dict[str, tuple[str, str]] = {
+    "gigatoken": ("gigatoken", "gigatoken"),
+    "fastokens": ("fastokens", "fastokens"),
+    "tokie": ("tokie", "tokie"),
+    "splintr": ("splintr", "splintr-rs"),
+    "kitoken": ("kitoken", "kitoken"),
+    "rustbpe": ("rustbpe", "rustbpe"),
+    "bpe-openai": ("bpe_openai", "bpe-openai"),
+}
+#: The optional anchors that also train (byte-level BPE, so with ``bpe`` only).
+TRAINING_ANCHORS = ("gigatoken", "rustbpe")
+# merged-token overlap from which a differently tie-broken training counts as the same
+_SAME_TRAINING = 0.99
+
+
+def _installed(name: str) -> bool:
+    """Whether an optional anchor can be imported (tests replace this to simulate absence)."""
+    return importlib.util.find_spec(EXTRA_ANCHORS[name][0]) is not None
+
+
+def _check_anchors(anchors: Sequence[str] | None) -> list[str]:
+    """The optional anchors asked for, de-duplicated, in the order given."""
+    if anchors is None:
+        return []
+    if isinstance(anchors, str):
+        raise ConfigError(f"anchors must be a list of names, got the string {anchors!r}")
+    unknown = [a for a in anchors if a not in EXTRA_ANCHORS]
+    if unknown:
+        raise ConfigError(
+            f"unknown anchor(s) {', '.join(map(repr, unknown))}; known: {', '.join(EXTRA_ANCHORS)}"
+        )
+    return list(dict.fromkeys(anchors))
+
+
+def _model_files(algorithm: str, tmp: str) -> dict[str, str]:
+    """Where tokenlab's worker saves its model and ids, for the optional anchors to load
+    and to match (the worker writes ``*_out``; the anchors' workers read the others)."""
+    suffix = ".model" if algorithm in ("sp-bpe", "unigram") else ".json"
+    model = os.path.join(tmp, "tokenlab" + suffix)
+    ids = os.path.join(tmp, "tokenlab.ids.json")
+    return {"model_out": model, "model": model, "ids_out": ids, "reference_ids": ids}
+
+
+def _extra_entry(name: str, role: str, r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "anchor": name,
+        "role": role,
+        "version": r.get("version"),
+        "status": r.get("status", "skipped"),
+        "reason": r.get("reason"),
+        "metrics": {},
+        "ratios": {},
+    }
+
+
+def _training_check(ours: list[str], theirs: list[str]) -> tuple[str, str]:
+    """(status, note) of an anchor's merged tokens against tokenlab's."""
+    if ours == theirs:
+        return "ok", "merges identical"
+    first = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), None)
+    first = min(len(ours), len(theirs)) if first is None else first
+    shared = len(set(ours) & set(theirs)) / max(1, len(ours))
+    note = f"merge order first differs at merge {first}; {100 * shared:.2f}% of tokens shared"
+    return ("ok" if shared >= _SAME_TRAINING else "differs"), note
+
+
+def _run_extra(
+    name: str, job: dict[str, Any], tmp: str, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """One optional anchor's job in a fresh process; a failed worker is a skip."""
+    if not _installed(name):
+        return {
+            "status": "skipped",
+            "reason": f"not installed (pip install {EXTRA_ANCHORS[name][1]})",
+        }
+    say(f"{job['mode']} with {name} (fresh process)")
+    try:
+        return _run_worker({**job, "impl": name}, tmp, label=f"{name}.{job['mode']}")
+    except TokenlabError as e:
+        return {"status": "skipped", "reason": str(e)}
+
+
+def _extra_anchors(
+    anchors: list[str],
+    job: dict[str, Any],
+    ours: dict[str, Any],
+    tmp: str,
+    say: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """Train (``bpe``) and encode with each optional anchor; one report entry per job."""
+    entries = []
+    mine = _metrics(ours)
+    merged = ["".join(m) for m in ours["merges"] or []]
+    for name in anchors:
+        if job["algorithm"] == "bpe" and name in TRAINING_ANCHORS:
+            r = _run_extra(name, {**job, "mode": "train"}, tmp, say)
+            entry = _extra_entry(name, "train", r)
+            if entry["status"] == "ok":
+                entry["status"], entry["reason"] = _training_check(merged, r["merged"])
+            if entry["status"] == "ok":
+                entry["metrics"] = {
+                    "train_s": r["train_s"],
+                    "peak_rss_mib": r["peak_rss_bytes"] / 2**20,
+                }
+            entries.append(entry)
+        r = _run_extra(name, {**job, "mode": "encode"}, tmp, say)
+        entry = _extra_entry(name, "encode", r)
+        if entry["status"] == "ok":
+            mb = r["held_out_bytes"] / _MB
+            entry["metrics"] = {
+                "encode_mb_s": mb / r["encode_s"] if r["encode_s"] else None,
+                "batch_mb_s": mb / r["batch_s"] if r.get("batch_s") else None,
+            }
+            if r["batch_status"] != "ok":
+                entry["reason"] = f"encode_batch: {r['batch_status']}"
+        entries.append(entry)
+    for entry in entries:
+        entry["ratios"] = {k: _ratio(mine[k], v) for k, v in entry["metrics"].items()}
+    return entries
+
+
+def _extra_markdown(entries: list[dict[str, Any]]) -> list[str]:
+    """The optional anchors' table (empty when none was asked for)."""
+    if not entries:
+        return []
+    lines = [
+        "",
+        "Optional anchors (ids checked equal to tokenlab's on every held-out line, merges "
+        "compared, before any number is reported; ratios are tokenlab / anchor):",
+        "",
+        "| anchor | version | job | status | training s | peak MiB | encode MB/s, per line "
+        "| encode_batch MB/s | note |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for e in entries:
+        cells = []
+        for key, digits in (
+            ("train_s", 2),
+            ("peak_rss_mib", 0),
+            ("encode_mb_s", 2),
+            ("batch_mb_s", 2),
+        ):
+            value, ratio = e["metrics"].get(key), e["ratios"].get(key)
+            cells.append("" if value is None else f"{_fmt(value, digits)} ({_fmt(ratio)}x)")
+        lines.append(
+            f"| {e['anchor']} | {e['version'] or '-'} | {e['role']} | {e['status']} | "
+            + " | ".join(cells)
+            + f" | {(e['reason'] or '').replace('|', '/')} |"
+        )
+    return lines
+
+
 def _fmt(value: Any, digits: int = 2) -> str:
     if value is None:
         return "-"
@@ -563,6 +734,7 @@ def to_markdown(report: dict[str, Any], command: str | None = None) -> str:
         if diff:
             same += f" (first differs at merge {diff['index']})"
         lines.append(f"| merge lists identical | {same} | | |")
+    lines += _extra_markdown(report.get("extra_anchors", []))
     lines += [
         "",
         "Training seconds: the train call, in a fresh process per library; peak memory: "
