@@ -264,6 +264,13 @@ class Unigram(CachedModel):
         """The piece with id ``id``."""
         return self.pieces[id][0]
 
+    @property
+    def unk_surface_id(self) -> int | None:
+        """The id whose token in an Encoding is the text it covers, not its piece: the
+        unknown id (``tokenizers``' Unigram and ``sentencepiece`` both show the unknown
+        text, normalized, as the token)."""
+        return self.unk_id
+
     def to_dict(self) -> dict[str, Any]:
         """The ``model`` component of ``tokenizer.json`` (Hugging Face's Unigram)."""
         return {
