@@ -492,6 +492,7 @@ cdef class SentencePieceEncoder:
     cdef bint _remove_ws
     cdef bint _escape
     cdef bint _suffix
+    cdef bint _collapse_last            # a collapsed run of spaces keeps its last one's span
     cdef vector[uint32_t] _units
     cdef string _values
     cdef bint _root_fail[256]           # no key starts with this byte

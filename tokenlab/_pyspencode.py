@@ -198,6 +198,10 @@ class SentencePieceEncoder(_Columns):
             escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
             ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap`` (any object
             with its ``segments``).
+            Optionally two more: the user-defined symbols (kept out of normalization,
+            longest first at each step, as SentencePiece's prefix matcher), and
+            ``collapse_last``: a collapsed run of spaces keeps the span of its last
+            space (``tokenizers``' Replace), not its first (SentencePiece).
         metaspace: None, or ``(replacement, prepend, split)``: spaces become the one
             char ``replacement``, which is put in front of a text that does not start
             with it when ``prepend``, and the text is cut before each one when ``split``.
@@ -245,10 +249,11 @@ class SentencePieceEncoder(_Columns):
         self._charsmap: Any = None
         self._user: dict[str, list[str]] = {}
         if normalizer is not None:
-            if not isinstance(normalizer, tuple) or len(normalizer) not in (5, 6):
-                raise ValueError("normalizer must be a tuple of 5 or 6 items")
+            if not isinstance(normalizer, tuple) or len(normalizer) not in (5, 6, 7):
+                raise ValueError("normalizer must be a tuple of 5 to 7 items")
             charsmap, dummy, remove_ws, escape, suffix = normalizer[:5]
-            self._user = _user_symbols(normalizer[5] if len(normalizer) == 6 else ())
+            self._user = _user_symbols(normalizer[5] if len(normalizer) > 5 else ())
+            self._collapse_last = len(normalizer) > 6 and bool(normalizer[6])
             # A CharsMap (tokenlab.charsmap) is used as it is, by its segments(); the core
             # imports no component, so a blob is walked here (_Blob), as the native twin does.
             self._charsmap = charsmap if hasattr(charsmap, "segments") else _Blob(charsmap)
@@ -302,7 +307,10 @@ class SentencePieceEncoder(_Columns):
         prev_space = self._remove_ws
         for start, end, out in steps[k:]:
             if prev_space:
-                out = out.lstrip(" ")
+                kept = out.lstrip(" ")
+                if self._collapse_last and len(kept) < len(out) and chars and chars[-1] == space:
+                    starts[-1], ends[-1] = start, end  # the run's last space
+                out = kept
             if out:
                 chars.extend(space if c == " " else c for c in out)
                 starts.extend([start] * len(out))

@@ -138,6 +138,10 @@ cdef class SentencePieceEncoder:
         normalizer: None, or ``(charsmap, add_dummy_prefix, remove_extra_whitespaces,
             escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
             ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap``.
+            Optionally two more: the user-defined symbols (kept out of normalization,
+            longest first at each step, as SentencePiece's prefix matcher), and
+            ``collapse_last``: a collapsed run of spaces keeps the span of its last
+            space (``tokenizers``' Replace), not its first (SentencePiece).
         metaspace: None, or ``(replacement, prepend, split)``: spaces become the one
             char ``replacement``, which is put in front of a text that does not start
             with it when ``prepend``, and the text is cut before each one when ``split``.
@@ -183,10 +187,11 @@ cdef class SentencePieceEncoder:
         for b in range(256):
             self._user_first[b] = False
         if normalizer is not None:
-            if not isinstance(normalizer, tuple) or len(normalizer) not in (5, 6):
-                raise ValueError("normalizer must be a tuple of 5 or 6 items")
+            if not isinstance(normalizer, tuple) or len(normalizer) not in (5, 6, 7):
+                raise ValueError("normalizer must be a tuple of 5 to 7 items")
             charsmap, dummy, remove_ws, escape, suffix = normalizer[:5]
-            self._user_symbols(normalizer[5] if len(normalizer) == 6 else ())
+            self._user_symbols(normalizer[5] if len(normalizer) > 5 else ())
+            self._collapse_last = len(normalizer) > 6 and bool(normalizer[6])
             self._dummy = bool(dummy)
             self._remove_ws = bool(remove_ws)
             self._escape = bool(escape)
@@ -405,6 +410,8 @@ cdef class SentencePieceEncoder:
                     w.norm.push_back(space if ch == 32 else ch)
                     w.al.push_back(_sp_span(start, end))
                     prev_space = ch == 32 and self._remove_ws
+                elif self._collapse_last and w.norm.size() and w.norm.back() == space:
+                    w.al.back() = _sp_span(start, end)
                 consumed = end
                 continue
             if user >= 0:
@@ -431,6 +438,8 @@ cdef class SentencePieceEncoder:
             if prev_space:
                 while a < out_len and out[a] == 32:
                     a += 1
+                if a and self._collapse_last and w.norm.size() and w.norm.back() == space:
+                    w.al.back() = _sp_span(start, end)
             if a < out_len:
                 span = _sp_span(start, end)
                 for z in range(a, out_len):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -158,10 +159,14 @@ def sentencepiece_encoder(
     args = sentencepiece_encoder_args(model, normalizer, pre)
     if args is None:
         return None
-    encoder = SentencePieceEncoder(sentencepiece_segmenter(model, UnigramLattice), *args)
-    if guard is None:
+    lock = threading.Lock()  # one per model: its word function and the pipeline share it
+    if hf is not None:
+        # tokenizers' Replace aligns a collapsed run of spaces with its last space
+        args = (*args[:2], (*args[2], True), *args[3:])
+    encoder = SentencePieceEncoder(sentencepiece_segmenter(model, UnigramLattice, lock), *args)
+    if hf is None or guard is None:
         return encoder
-    return GuardedEncoder(encoder, guard, *general)  # type: ignore[misc]
+    return GuardedEncoder(encoder, guard, *general, lock=lock)  # type: ignore[misc]
 
 
 def _parts(normalizer: Any) -> list[Any]:
@@ -216,9 +221,12 @@ def hf_sentencepiece_normalizer(
         return None
     if not blob and not remove_ws:
         return None
-    return SentencePieceNormalizer(
-        blob, add_dummy_prefix=False, remove_extra_whitespaces=remove_ws
-    ), guard
+    # Spaces stay spaces (Metaspace writes the replacement): the Replace pair strips only
+    # U+0020, where SentencePiece's escaped text would also lose a typed "▁" at the end.
+    normalizer = SentencePieceNormalizer(
+        blob, add_dummy_prefix=False, remove_extra_whitespaces=remove_ws, escape_whitespaces=False
+    )
+    return normalizer, guard
 
 
 @functools.cache
@@ -298,6 +306,8 @@ class GuardedEncoder:
         columns: the pipeline's ``(text, base, word_base) -> (ids, columns, words)``
             (what ``encode_columns`` gives).
         surfaces: the pipeline's ``text -> unknown tokens' texts``.
+        lock: the lock ``native``'s word function takes (if it has one): the pipeline's
+            model runs under it too.
     """
 
     def __init__(
@@ -306,11 +316,14 @@ class GuardedEncoder:
         risky: Callable[[str], bool],
         columns: Callable[[str, int, int], tuple[list[int], bytes, int]],
         surfaces: Callable[[str], list[str]],
+        lock: Any = None,
     ) -> None:
         self.native = native
         self.risky = risky
-        self._columns = columns
-        self._surfaces = surfaces
+        # The pipeline's models share their buffers: the threads of encode_batch take
+        # their turn.
+        self._columns = _one_at_a_time(columns, lock)
+        self._surfaces = _one_at_a_time(surfaces, lock)
 
     def encode(self, text: str) -> list[int]:
         """The token ids of ``text``."""
@@ -352,7 +365,7 @@ class GuardedEncoder:
         return self.native.unknown_surfaces(text)
 
 
-def sentencepiece_segmenter(model: Any, lattice_class: Any) -> Any:
+def sentencepiece_segmenter(model: Any, lattice_class: Any, lock: Any = None) -> Any:
     """SentencePieceEncoder's first argument for ``model`` (lattices of ``lattice_class``).
 
     A Unigram model: its lattice. A SentencePiece BPE model of normal pieces: a
@@ -360,7 +373,7 @@ def sentencepiece_segmenter(model: Any, lattice_class: Any) -> Any:
     very long words; with user-defined or unused pieces: the word function alone.
     """
     if type(model) is BPE:
-        return model.tokenize
+        return _one_at_a_time(model.tokenize, lock)
     if not isinstance(model, SentencePieceBPE):
         if lattice_class is UnigramLattice:
             return model._lattice
@@ -370,6 +383,18 @@ def sentencepiece_segmenter(model: Any, lattice_class: Any) -> Any:
     pieces = [p if kind == NORMAL else None for p, _, kind in model.pieces]
     lattice = lattice_class(pieces, [s for _, s, _ in model.pieces], model.unk_id, 0.0)
     return lattice, model.tokenize
+
+
+def _one_at_a_time(word_function: Callable[..., Any], lock: Any = None) -> Callable[..., Any]:
+    """``word_function`` called by one thread at a time: the models share their buffers
+    (the BPE merge loop, the lattices), and the threads of ``encode_batch`` reach them."""
+    lock = lock or threading.Lock()
+
+    def call(*args: Any) -> Any:
+        with lock:
+            return word_function(*args)
+
+    return call
 
 
 def sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[Any, ...] | None:

@@ -488,7 +488,8 @@ class Replace(Normalizer):
             parts.append(text[prev:s])
             spans.extend((i, i + 1) for i in range(prev, s))
             parts.append(self.content)
-            spans.extend([(s, e)] * n)
+            # tokenizers aligns every char put in with the last char of the match.
+            spans.extend([(e - 1, e)] * n)
             prev = e
         parts.append(text[prev:])
         spans.extend((i, i + 1) for i in range(prev, len(text)))
