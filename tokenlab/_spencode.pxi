@@ -411,7 +411,7 @@ cdef class SentencePieceEncoder:
                     w.al.push_back(_sp_span(start, end))
                     prev_space = ch == 32 and self._remove_ws
                 elif self._collapse_last and w.norm.size() and w.norm.back() == space:
-                    w.al.back() = _sp_span(start, end)
+                    w.al[w.al.size() - 1] = _sp_span(start, end)
                 consumed = end
                 continue
             if user >= 0:
@@ -439,7 +439,7 @@ cdef class SentencePieceEncoder:
                 while a < out_len and out[a] == 32:
                     a += 1
                 if a and self._collapse_last and w.norm.size() and w.norm.back() == space:
-                    w.al.back() = _sp_span(start, end)
+                    w.al[w.al.size() - 1] = _sp_span(start, end)
             if a < out_len:
                 span = _sp_span(start, end)
                 for z in range(a, out_len):
