@@ -256,20 +256,23 @@ def _guard(blob: bytes) -> Callable[[str], bool]:
     """:func:`precompiled_guard` of the charsmap ``blob`` (built once per charsmap)."""
     keys = CharsMap.from_bytes(blob).mapping
     singles = {k for k in keys if len(k) == 1}
-    later = {c for k in keys if len(k) > 1 for c in k[1:]}
+    # A rule of several chars can only match where its first two chars stand.
+    pairs = frozenset(k[:2] for k in keys if len(k) > 1)
+    seconds = {p[1] for p in pairs}
     joining, prepend = _cluster_chars()
     joining = joining | {"\n"}
     # The re module searches a class of BMP chars through a bitmap, some 30 times faster
     # than a class with astral ranges: texts with astral chars take the full test.
-    alone = re.compile(f"[\\ud800-\\udfff{_char_class(_bmp(prepend) | _bmp(later))}]")
+    never = re.compile("(?!)")
+    alone = re.compile(f"[\\ud800-\\udfff{_char_class(_bmp(prepend))}]")
+    second = re.compile(f"[{_char_class(_bmp(seconds))}]") if _bmp(seconds) else never
     astral = re.compile("[\\U00010000-\\U0010ffff]")
     joined = re.compile(f"(?<=[{_char_class(_bmp(singles))}])[{_char_class(_bmp(joining))}]")
-    never = "(?!)"
     full = re.compile(
         "|".join(
             (
-                f"[{_char_class(prepend | later)}]" if prepend | later else never,
-                f"(?<=[{_char_class(singles)}])[{_char_class(joining)}]" if singles else never,
+                f"[{_char_class(prepend | seconds)}]" if prepend | seconds else "(?!)",
+                f"(?<=[{_char_class(singles)}])[{_char_class(joining)}]" if singles else "(?!)",
             )
         )
     )
@@ -279,6 +282,10 @@ def _guard(blob: bytes) -> Callable[[str], bool]:
             return True
         if astral.search(text) is not None:
             return full.search(text) is not None
+        for m in second.finditer(text):
+            at = m.start()
+            if at and text[at - 1 : at + 1] in pairs:
+                return True
         return bool(singles) and joined.search(text) is not None
 
     return risky
