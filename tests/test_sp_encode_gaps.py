@@ -302,3 +302,19 @@ def test_unknown_token_of_tokenizer_json_shows_its_text() -> None:
         assert from_json.encode(text).tokens == hf.encode(text).tokens
         assert from_json.encode(text).tokens == sp.encode(text, out_type=str)
     assert json.loads(hf.to_str())["model"]["type"] == "Unigram"
+
+
+def test_replace_aligns_with_the_last_char_of_the_match() -> None:
+    tokenizers = pytest.importorskip("tokenizers", reason="parity with tokenizers needs it")
+    vocab = {"c": 0, "X": 1, "Y": 2, "▁": 3, "a": 4, "[UNK]": 5}
+    for pattern, content, text in [
+        ("ab", "X", "cabab"),
+        ("ab", "XY", "cabab"),
+        ("abc", "X", "cabcab"),
+        (" {2,}", " ", "a   c  a"),
+    ]:
+        hf = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token="[UNK]"))
+        hf.normalizer = tokenizers.normalizers.Replace(tokenizers.Regex(pattern), content)
+        hf.pre_tokenizer = tokenizers.pre_tokenizers.Split(tokenizers.Regex("."), "isolated")
+        tok = Tokenizer.from_str(hf.to_str())
+        assert tok.encode(text).offsets == hf.encode(text).offsets, (pattern, text)
