@@ -366,6 +366,11 @@ class SentencePieceEncoder(_Columns):
                 end = spans[k][1]
                 k += 1
             if self._byte_ids is not None:
+                # Unigram._finish: a fused run that spells a piece (a typed "<unk>") is it.
+                piece = self._lat._table.get(word[start:end])
+                if piece is not None:
+                    out.append((piece[0], start, end))
+                    continue
                 byte_ids = [
                     self._byte_ids[b] for b in word[start:end].encode("utf-8", "surrogatepass")
                 ]

@@ -498,6 +498,13 @@ cdef class SentencePieceEncoder:
                 end = w.lat.path[3 * k + 1]
                 k -= 1
             if self._byte_fallback:
+                # Unigram._finish: a fused run that spells a piece (a typed "<unk>") is it.
+                pid = self._piece(w.lat.cps.data(), start, end)
+                if pid >= 0:
+                    w.tok_ids.push_back(pid)
+                    w.tok_start.push_back(start)
+                    w.tok_end.push_back(end)
+                    continue
                 all_bytes = True
                 for b in range(start, end):
                     size = _utf8_put(buf, w.lat.cps[b])

@@ -168,8 +168,15 @@ class Unigram(CachedModel):
         if not self.byte_fallback and self.unk_id is not None:
             return out_ids, out_spans
         ids, spans = [], []
+        matched = self._lattice_args[0]
         for tid, (start, end) in zip(out_ids, out_spans):
             if tid == unk and self.byte_fallback:
+                # tokenizers looks the fused run up first: a typed "<unk>" stays itself.
+                hit = self.vocab.get(word[start:end])
+                if hit is not None and matched[hit] is not None:
+                    ids.append(hit)
+                    spans.append((start, end))
+                    continue
                 text = word[start:end].encode("utf-8", "surrogatepass")
                 byte_ids = [self.vocab.get(f"<0x{b:02X}>") for b in text]
                 if all(b is not None for b in byte_ids):
