@@ -625,10 +625,14 @@ cdef class SentencePieceEncoder:
     cdef bint _remove_ws
     cdef bint _escape
     cdef bint _suffix
+    cdef bint _collapse_last            # a collapsed run of spaces keeps its last one's span
     cdef vector[uint32_t] _units
     cdef string _values
     cdef bint _root_fail[256]           # no key starts with this byte
     cdef bint _ascii_copy[128]          # no key is this byte, or it plus an ASCII byte
+    cdef vector[string] _user_u8        # user-defined symbols (UTF-8), longest first
+    cdef vector[vector[uint32_t]] _user_cps  # the same symbols as code points
+    cdef bint _user_first[256]          # some symbol starts with this byte
     cdef bint _metaspace
     cdef uint32_t _rep
     cdef bint _prepend
@@ -639,6 +643,9 @@ cdef class SentencePieceEncoder:
     cdef void _tables(self) noexcept
     cdef int64_t _longest(self, const uint8_t* u8, Py_ssize_t stop,
                           Py_ssize_t pos) noexcept nogil
+    cdef int _user_symbols(self, symbols) except -1
+    cdef Py_ssize_t _user_match(self, const uint8_t* u8, Py_ssize_t stop,
+                                Py_ssize_t pos) noexcept nogil
     cdef void _value(self, _SentencePieceWork w, int64_t where) noexcept nogil
     cdef void _normalize_text(self, _SentencePieceWork w, const uint8_t* ascii) noexcept nogil
     cdef int _segment(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
@@ -652,7 +659,7 @@ cdef class SentencePieceEncoder:
                    int64_t* vstart, int64_t* vcount) except -1 nogil
     cdef int _encode_text(self, _SentencePieceWork w, const void* data, int kind, bint ascii,
                           Py_ssize_t n, int64_t base, int64_t word_base,
-                          bint offsets) except -1 nogil
+                          int mode) except -1 nogil
     cdef _SentencePieceWork _take(self)
     cdef void _give(self, _SentencePieceWork w)
     cdef int _gather(self, texts, vector[const void*]& datas, vector[int]& kinds,

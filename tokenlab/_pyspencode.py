@@ -16,7 +16,7 @@ import heapq
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ._pycommon import _check_id, _Columns
+from ._pycommon import _check_id, _check_str, _Columns
 from ._pyunigram import UnigramLattice
 
 __all__ = ["SentencePieceEncoder"]
@@ -122,6 +122,62 @@ def _utf8_size(data: bytes, pos: int) -> int:
     return 0
 
 
+def _user_symbols(symbols: Any) -> dict[str, list[str]]:
+    """First char -> the user-defined symbols starting with it, longest first."""
+    if isinstance(symbols, str) or not all(isinstance(x, str) and x for x in symbols):
+        raise TypeError("user-defined symbols must be non-empty strs")
+    out: dict[str, list[str]] = {}
+    for sym in sorted(set(symbols), key=lambda x: (-len(x.encode("utf-8", "surrogatepass")), x)):
+        out.setdefault(sym[0], []).append(sym)
+    return out
+
+
+def _steps(text: str, segments: Any, user: dict[str, list[str]]) -> list[tuple[int, int, str]]:
+    """SentencePiece's normalization steps ``(start, end, output)`` of ``text``.
+
+    The charsmap's steps, an untouched run copied one char (one step) at a time; with
+    user-defined symbols, SentencePiece's prefix matcher first: at each position its
+    walk reaches, the longest symbol there is one step that writes itself.
+    """
+    if not user or not any(c in text for c in user):
+        steps: list[tuple[int, int, str]] = []
+        for start, end, out, matched in segments(text):
+            if matched or end - start == 1:
+                steps.append((start, end, out))
+            else:
+                steps.extend((i, i + 1, text[i]) for i in range(start, end))
+        return steps
+    steps = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        sym = next((x for x in user.get(text[pos], ()) if text.startswith(x, pos)), None)
+        if sym is not None:
+            steps.append((pos, pos + len(sym), sym))
+            pos += len(sym)
+            continue
+        pos = _first_steps(text, pos, segments, steps)
+    return steps
+
+
+def _first_steps(text: str, pos: int, segments: Any, steps: list[tuple[int, int, str]]) -> int:
+    """Append the charsmap's step(s) at ``pos`` (a lone surrogate is three steps of one
+    char); returns where the next step starts. The walk runs on a window of the text,
+    widened while its first step reaches the window's end (a longer key may match)."""
+    size = 16
+    while True:
+        window = text[pos : pos + size]
+        first = []
+        for start, stop, out, matched in segments(window):
+            if start:
+                break
+            first.append((pos, pos + (stop if matched else 1), out if matched else text[pos]))
+        if first[-1][1] - pos < len(window) or pos + len(window) >= len(text):
+            steps.extend(first)
+            return first[-1][1]
+        size *= 2
+
+
 class SentencePieceEncoder(_Columns):
     """Text -> token ids (and offsets) of a SentencePiece-style pipeline in one call.
 
@@ -142,6 +198,10 @@ class SentencePieceEncoder(_Columns):
             escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
             ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap`` (any object
             with its ``segments``).
+            Optionally two more: the user-defined symbols (kept out of normalization,
+            longest first at each step, as SentencePiece's prefix matcher), and
+            ``collapse_last``: a collapsed run of spaces keeps the span of its last
+            space (``tokenizers``' Replace), not its first (SentencePiece).
         metaspace: None, or ``(replacement, prepend, split)``: spaces become the one
             char ``replacement``, which is put in front of a text that does not start
             with it when ``prepend``, and the text is cut before each one when ``split``.
@@ -187,8 +247,13 @@ class SentencePieceEncoder(_Columns):
                 raise ValueError(f"byte_ids must hold 256 ids, got {len(byte_ids)}")
             self._byte_ids = [None if b is None else _check_id(b, "byte id") for b in byte_ids]
         self._charsmap: Any = None
+        self._user: dict[str, list[str]] = {}
         if normalizer is not None:
-            charsmap, dummy, remove_ws, escape, suffix = normalizer
+            if not isinstance(normalizer, tuple) or len(normalizer) not in (5, 6, 7):
+                raise ValueError("normalizer must be a tuple of 5 to 7 items")
+            charsmap, dummy, remove_ws, escape, suffix = normalizer[:5]
+            self._user = _user_symbols(normalizer[5] if len(normalizer) > 5 else ())
+            self._collapse_last = len(normalizer) > 6 and bool(normalizer[6])
             # A CharsMap (tokenlab.charsmap) is used as it is, by its segments(); the core
             # imports no component, so a blob is walked here (_Blob), as the native twin does.
             self._charsmap = charsmap if hasattr(charsmap, "segments") else _Blob(charsmap)
@@ -223,12 +288,7 @@ class SentencePieceEncoder(_Columns):
         assert self._charsmap is not None
         if not text:
             return "", [], []
-        steps: list[tuple[int, int, str]] = []
-        for start, end, out, matched in self._charsmap.segments(text):
-            if matched or end - start == 1:
-                steps.append((start, end, out))
-            else:  # SentencePiece copies an untouched run one char (one step) at a time
-                steps.extend((i, i + 1, text[i]) for i in range(start, end))
+        steps = _steps(text, self._charsmap.segments, self._user)
         space = self._space
         k = 0
         if self._remove_ws:
@@ -247,7 +307,10 @@ class SentencePieceEncoder(_Columns):
         prev_space = self._remove_ws
         for start, end, out in steps[k:]:
             if prev_space:
-                out = out.lstrip(" ")
+                kept = out.lstrip(" ")
+                if self._collapse_last and len(kept) < len(out) and chars and chars[-1] == space:
+                    starts[-1], ends[-1] = start, end  # the run's last space
+                out = kept
             if out:
                 chars.extend(space if c == " " else c for c in out)
                 starts.extend([start] * len(out))
@@ -303,6 +366,11 @@ class SentencePieceEncoder(_Columns):
                 end = spans[k][1]
                 k += 1
             if self._byte_ids is not None:
+                # Unigram._finish: a fused run that spells a piece (a typed "<unk>") is it.
+                piece = self._lat._table.get(word[start:end])
+                if piece is not None:
+                    out.append((piece[0], start, end))
+                    continue
                 byte_ids = [
                     self._byte_ids[b] for b in word[start:end].encode("utf-8", "surrogatepass")
                 ]
@@ -383,14 +451,18 @@ class SentencePieceEncoder(_Columns):
 
     # -- the whole text ------------------------------------------------------------------
 
-    def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
-        # Append ids, starts, ends and word indices of ``text`` to ``out``; returns words.
+    def _words(
+        self, text: str
+    ) -> tuple[list[tuple[int, str, int]], list[int] | None, list[int] | None]:
+        """The words of ``text``: ``(start in the normalized text, word, 1 if the
+        replacement char was prepended to it else 0)``, and the normalized chars'
+        source starts and ends (None without a normalizer)."""
         starts: list[int] | None = None
         ends: list[int] | None = None
         if self._charsmap is not None:
             text, starts, ends = self._normalize(text)
         if not text:
-            return 0
+            return [], starts, ends
         rep = self._rep
         prepended = False
         if rep is None:
@@ -403,12 +475,30 @@ class SentencePieceEncoder(_Columns):
             else:
                 bounds = [(0, len(text))]
             prepended = self._prepend and not text.startswith(rep)
-        ids_out, starts_out, ends_out, words_out = out
-        for word, (ws, we) in enumerate(bounds, start=word_base):
-            piece = text[ws:we]
-            shift = 0
+        words = []
+        for ws, we in bounds:
             if prepended and ws == 0:
-                piece, shift = rep + piece, 1  # type: ignore[operator]
+                words.append((ws, rep + text[ws:we], 1))  # type: ignore[operator]
+            else:
+                words.append((ws, text[ws:we], 0))
+        return words, starts, ends
+
+    def unknown_surfaces(self, text: str) -> list[str]:
+        """The text each unknown token of ``text`` stands for, in order: its span of the
+        word the model segmented (normalized, spaces as the Metaspace char)."""
+        words, _, _ = self._words(_check_str(text))
+        return [
+            piece[s:e]
+            for _, piece, _ in words
+            for tid, s, e in self._word(piece)
+            if tid == self._unk
+        ]
+
+    def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
+        # Append ids, starts, ends and word indices of ``text`` to ``out``; returns words.
+        bounds, starts, ends = self._words(text)
+        ids_out, starts_out, ends_out, words_out = out
+        for word, (ws, piece, shift) in enumerate(bounds, start=word_base):
             for tid, s, e in self._word(piece):
                 if not shift:
                     ns0, ns1 = ws + s, ws + e

@@ -23,6 +23,7 @@
 # threads run in parallel.
 
 from cpython.unicode cimport PyUnicode_4BYTE_KIND
+from libc.string cimport memcmp
 
 import sys
 
@@ -137,6 +138,10 @@ cdef class SentencePieceEncoder:
         normalizer: None, or ``(charsmap, add_dummy_prefix, remove_extra_whitespaces,
             escape_whitespaces, treat_whitespace_as_suffix)``; ``charsmap`` is a
             ``precompiled_charsmap`` blob (empty: identity) or a ``CharsMap``.
+            Optionally two more: the user-defined symbols (kept out of normalization,
+            longest first at each step, as SentencePiece's prefix matcher), and
+            ``collapse_last``: a collapsed run of spaces keeps the span of its last
+            space (``tokenizers``' Replace), not its first (SentencePiece).
         metaspace: None, or ``(replacement, prepend, split)``: spaces become the one
             char ``replacement``, which is put in front of a text that does not start
             with it when ``prepend``, and the text is cut before each one when ``split``.
@@ -179,8 +184,14 @@ cdef class SentencePieceEncoder:
                 if byte_ids[b] is not None:
                     self._byte_ids[b] = _check_id(byte_ids[b], "byte id")
         self._normalize = normalizer is not None
+        for b in range(256):
+            self._user_first[b] = False
         if normalizer is not None:
-            charsmap, dummy, remove_ws, escape, suffix = normalizer
+            if not isinstance(normalizer, tuple) or len(normalizer) not in (5, 6, 7):
+                raise ValueError("normalizer must be a tuple of 5 to 7 items")
+            charsmap, dummy, remove_ws, escape, suffix = normalizer[:5]
+            self._user_symbols(normalizer[5] if len(normalizer) > 5 else ())
+            self._collapse_last = len(normalizer) > 6 and bool(normalizer[6])
             self._dummy = bool(dummy)
             self._remove_ws = bool(remove_ws)
             self._escape = bool(escape)
@@ -206,6 +217,33 @@ cdef class SentencePieceEncoder:
             self._rep = ord(rep)
             self._prepend = bool(prepend)
             self._split = bool(split)
+
+    cdef int _user_symbols(self, symbols) except -1:
+        # SentencePiece's prefix matcher of user-defined pieces: at each step of the
+        # charsmap walk the longest symbol found there is copied as it is.
+        cdef bytes u8
+        cdef list ordered
+        if isinstance(symbols, str) or not all(isinstance(x, str) and x for x in symbols):
+            raise TypeError("user-defined symbols must be non-empty strs")
+        ordered = sorted(set(symbols), key=lambda x: (-len(x.encode("utf-8", "surrogatepass")), x))
+        for sym in ordered:
+            u8 = sym.encode("utf-8", "surrogatepass")
+            self._user_u8.push_back(u8)
+            self._user_cps.push_back([ord(ch) for ch in sym])
+            self._user_first[u8[0]] = True
+        return 0
+
+    cdef Py_ssize_t _user_match(self, const uint8_t* u8, Py_ssize_t stop,
+                                Py_ssize_t pos) noexcept nogil:
+        # The index of the longest user-defined symbol at byte pos, or -1.
+        cdef size_t k, size
+        for k in range(self._user_u8.size()):
+            size = self._user_u8[k].size()
+            if <size_t>(stop - pos) >= size and memcmp(
+                u8 + pos, self._user_u8[k].data(), size
+            ) == 0:
+                return <Py_ssize_t>k
+        return -1
 
     def __repr__(self):
         return (f"SentencePieceEncoder(normalize={bool(self._normalize)}, "
@@ -300,7 +338,7 @@ cdef class SentencePieceEncoder:
         # copied, or U+FFFD for a byte that starts no valid char) goes straight through
         # the whitespace loop into w.norm, with its source span in w.al. `ascii` is the
         # text itself when it is ASCII (then it is its own UTF-8), else NULL.
-        cdef Py_ssize_t n = <Py_ssize_t>w.src.size(), i, pos, size, length, a, z
+        cdef Py_ssize_t n = <Py_ssize_t>w.src.size(), i, pos, size, length, a, z, user
         cdef int64_t value
         cdef uint32_t ch, c
         cdef uint32_t space = 0x2581 if self._escape else 32
@@ -339,7 +377,10 @@ cdef class SentencePieceEncoder:
             i = pos if ascii != NULL else w.byte_char[pos]
             start = <int32_t>i
             c = u8[pos]
-            if self._root_fail[c] or (
+            user = self._user_match(u8, size, pos) if self._user_first[c] else -1
+            if user >= 0:
+                value = 0
+            elif self._root_fail[c] or (
                 c < 128 and self._ascii_copy[c] and (pos + 1 == size or u8[pos + 1] < 128)
             ):
                 value = -1
@@ -369,12 +410,19 @@ cdef class SentencePieceEncoder:
                     w.norm.push_back(space if ch == 32 else ch)
                     w.al.push_back(_sp_span(start, end))
                     prev_space = ch == 32 and self._remove_ws
+                elif self._collapse_last and w.norm.size() and w.norm.back() == space:
+                    w.al[w.al.size() - 1] = _sp_span(start, end)
                 consumed = end
                 continue
-            length = <Py_ssize_t>(value >> 32)
+            if user >= 0:
+                # a user-defined symbol: one step that writes the symbol itself
+                length = <Py_ssize_t>self._user_u8[user].size()
+                w.value_buf.assign(self._user_cps[user].begin(), self._user_cps[user].end())
+            else:
+                length = <Py_ssize_t>(value >> 32)
+                w.value_buf.clear()
+                self._value(w, value & <int64_t>0xFFFFFFFF)
             end = <int32_t>(pos + length if ascii != NULL else w.byte_char[pos + length - 1] + 1)
-            w.value_buf.clear()
-            self._value(w, value & <int64_t>0xFFFFFFFF)
             out = w.value_buf.data()
             out_len = <Py_ssize_t>w.value_buf.size()
             pos += length
@@ -390,6 +438,8 @@ cdef class SentencePieceEncoder:
             if prev_space:
                 while a < out_len and out[a] == 32:
                     a += 1
+                if a and self._collapse_last and w.norm.size() and w.norm.back() == space:
+                    w.al[w.al.size() - 1] = _sp_span(start, end)
             if a < out_len:
                 span = _sp_span(start, end)
                 for z in range(a, out_len):
@@ -448,6 +498,13 @@ cdef class SentencePieceEncoder:
                 end = w.lat.path[3 * k + 1]
                 k -= 1
             if self._byte_fallback:
+                # Unigram._finish: a fused run that spells a piece (a typed "<unk>") is it.
+                pid = self._piece(w.lat.cps.data(), start, end)
+                if pid >= 0:
+                    w.tok_ids.push_back(pid)
+                    w.tok_start.push_back(start)
+                    w.tok_end.push_back(end)
+                    continue
                 all_bytes = True
                 for b in range(start, end):
                     size = _utf8_put(buf, w.lat.cps[b])
@@ -691,7 +748,10 @@ cdef class SentencePieceEncoder:
 
     cdef int _encode_text(self, _SentencePieceWork w, const void* data, int kind, bint ascii,
                           Py_ssize_t n, int64_t base, int64_t word_base,
-                          bint offsets) except -1 nogil:
+                          int mode) except -1 nogil:
+        # mode 0: ids; 1: ids, offsets and word indices; 2: for each token of the
+        # unknown id, its span in w.norm (start -1: from the prepended replacement char)
+        # into out_start/out_end.
         cdef Py_ssize_t i, m, ws, we
         cdef int64_t vstart, vcount, t, words = 0, tokens = 0, s, e, ns0, ns1
         cdef const int32_t* ids
@@ -748,8 +808,13 @@ cdef class SentencePieceEncoder:
                 starts = w.tok_start.data()
                 ends = w.tok_end.data()
             for t in range(vcount):
+                if mode == 2:
+                    if ids[t] == self._unk:
+                        w.out_start.push_back(ws + starts[t] - prepended)
+                        w.out_end.push_back(ws + ends[t] - prepended)
+                    continue
                 w.out_ids.push_back(ids[t])
-                if offsets:
+                if mode == 1:
                     s = starts[t]
                     e = ends[t]
                     if not prepended:
@@ -809,7 +874,7 @@ cdef class SentencePieceEncoder:
         try:
             w._clear_out()
             with nogil:
-                self._encode_text(w, data, kind, ascii, n, 0, 0, False)
+                self._encode_text(w, data, kind, ascii, n, 0, 0, 0)
             return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._give(w)
@@ -836,9 +901,38 @@ cdef class SentencePieceEncoder:
         try:
             w._clear_out()
             with nogil:
-                self._encode_text(w, data, kind, ascii, n, base, word_base, True)
+                self._encode_text(w, data, kind, ascii, n, base, word_base, 1)
             return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
                     _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
+        finally:
+            self._give(w)
+
+    def unknown_surfaces(self, str text not None):
+        """The text each unknown token of ``text`` stands for, in order.
+
+        That is the token's span of the word the model segmented: normalized text,
+        spaces as the Metaspace char, the prepended one included (what ``tokenizers``
+        and ``sentencepiece`` show as the token).
+        """
+        cdef _SentencePieceWork w = self._take()
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef int kind = PyUnicode_KIND(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        cdef bint ascii = PyUnicode_IS_ASCII(text)
+        cdef Py_ssize_t k, a, z
+        cdef list out = []
+        try:
+            w._clear_out()
+            with nogil:
+                self._encode_text(w, data, kind, ascii, n, 0, 0, 2)
+            for k in range(<Py_ssize_t>w.out_start.size()):
+                a = <Py_ssize_t>w.out_start[k]
+                z = <Py_ssize_t>w.out_end[k]
+                head = chr(self._rep) if a < 0 else ""
+                a = a if a > 0 else 0
+                out.append(head + PyUnicode_FromKindAndData(
+                    PyUnicode_4BYTE_KIND, w.norm.data() + a, z - a))
+            return out
         finally:
             self._give(w)
 
@@ -866,7 +960,7 @@ cdef class SentencePieceEncoder:
             w._clear_out()
             with nogil:
                 for i in range(<Py_ssize_t>datas.size()):
-                    self._encode_text(w, datas[i], kinds[i], asciis[i], lens[i], 0, 0, False)
+                    self._encode_text(w, datas[i], kinds[i], asciis[i], lens[i], 0, 0, 0)
             out = PyList_New(<Py_ssize_t>datas.size())
             for i in range(<Py_ssize_t>datas.size()):
                 count = w.out_count[i]
@@ -896,7 +990,7 @@ cdef class SentencePieceEncoder:
             w._clear_out()
             with nogil:
                 for i in range(<Py_ssize_t>datas.size()):
-                    self._encode_text(w, datas[i], kinds[i], asciis[i], lens[i], 0, 0, True)
+                    self._encode_text(w, datas[i], kinds[i], asciis[i], lens[i], 0, 0, 1)
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )

@@ -65,9 +65,29 @@ def _resolve(enc_dict: dict[str, Any]) -> _Columns:
         encoder, text, model, type_id = columns
         ids, data, _ = encoder.encode_columns(text)
         n = len(ids)
-        columns = (data, n, 0, n, model._inverse(), type_id, None)
+        columns = (
+            data,
+            n,
+            0,
+            n,
+            model._inverse(),
+            type_id,
+            _unknown_texts(encoder, text, model, ids),
+        )
         enc_dict["_columns"] = columns
     return columns
+
+
+def _unknown_texts(
+    encoder: Any, text: str, model: Any, ids: list[int]
+) -> dict[int, tuple[str, bool]] | None:
+    """Token position -> (text, False) for each unknown token of a Unigram or
+    SentencePiece model, which shows the text it stands for; None if there is none."""
+    surface = getattr(model, "unk_surface_id", None)
+    if surface is None or surface not in ids:
+        return None
+    texts = iter(encoder.unknown_surfaces(text))
+    return {k: (next(texts), False) for k, tid in enumerate(ids) if tid == surface}
 
 
 def _column(columns: _Columns, k: int) -> list[int]:

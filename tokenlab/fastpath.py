@@ -25,11 +25,18 @@ subclass may change what a component does, so it takes the general path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import re
+import threading
+from array import array
+from collections.abc import Callable, Iterable
 from typing import Any
+
+import regex
 
 from ._backend import BertEncoder, ByteLevelEncoder, SentencePieceEncoder, UnigramLattice
 from ._pieces import NORMAL, UNUSED, USER_DEFINED
+from .charsmap import CharsMap
 from .corpus import bert_word_rules
 from .decoders import ByteLevel as ByteLevelDecoder
 from .decoders import WordPiece as WordPieceDecoder
@@ -43,16 +50,27 @@ from .models import (
     Unigram,
     WordPiece,
 )
-from .normalizers import SentencePieceNormalization, SentencePieceNormalizer
+from .normalizers import (
+    _COLLAPSE_SPACES,
+    _STRIP_SPACES,
+    Precompiled,
+    Replace,
+    SentencePieceNormalization,
+    SentencePieceNormalizer,
+    Sequence,
+)
 from .pre_tokenizers import Metaspace, byte_level_setup, unicode_to_bytes
 
 __all__ = [
     "ByteLevelDecodeTable",
+    "GuardedEncoder",
     "WordPieceDecodeTable",
     "bert_encoder",
     "decode_table",
     "fast_encoder",
     "fast_split",
+    "hf_sentencepiece_normalizer",
+    "precompiled_guard",
     "sentencepiece_encoder",
     "sentencepiece_encoder_args",
     "sentencepiece_segmenter",
@@ -71,20 +89,26 @@ def fast_split(pre: Any) -> tuple[str | None, bool] | None:
     return None if name is None else (name, setup.add_prefix_space)
 
 
-def fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
+def fast_encoder(
+    model: Model, normalizer: Any, pre: Any, general: tuple[Any, Any] | None = None
+) -> Any:
     """The native encoder of a pipeline, or None when it is not one it covers.
 
     Args:
         model: the tokenizer's model.
         normalizer: its normalizer (or None).
         pre: its pre-tokenizer (or None).
+        general: the pipeline's own ``(columns, unknown surfaces)`` functions (see
+            :class:`GuardedEncoder`), for the texts a native encoder of a
+            ``tokenizer.json`` SentencePiece pipeline does not cover; without them
+            such a pipeline has no native encoder.
 
     Returns:
-        A ``ByteLevelEncoder`` or ``SentencePieceEncoder`` that encodes texts as
-        the pipeline does, or None.
+        A ``ByteLevelEncoder``, ``SentencePieceEncoder`` or :class:`GuardedEncoder`
+        that encodes texts as the pipeline does, or None.
     """
-    if isinstance(model, (Unigram, SentencePieceBPE)):
-        return sentencepiece_encoder(model, normalizer, pre)
+    if isinstance(model, (Unigram, SentencePieceBPE)) or _metaspace_bpe(model, pre):
+        return sentencepiece_encoder(model, normalizer, pre, general)
     if normalizer is not None or pre is None:
         return None
     split = fast_split(pre)
@@ -116,28 +140,259 @@ def fast_encoder(model: Model, normalizer: Any, pre: Any) -> Any:
     return ByteLevelEncoder(pattern, prefix, byte_ids, model._triples, whole)
 
 
-def sentencepiece_encoder(model: Any, normalizer: Any, pre: Any) -> Any:
+def _metaspace_bpe(model: Any, pre: Any) -> bool:
+    # Hugging Face's BPE after Metaspace (a SentencePiece BPE saved as tokenizer.json,
+    # Llama/Mistral-style files): the native encoder normalizes, cuts and caches words,
+    # and the model's own word function segments each new word. Dropout is random per
+    # call: only the model's own loop does it.
+    return type(model) is BPE and type(pre) is Metaspace and not model.dropout
+
+
+def sentencepiece_encoder(
+    model: Any, normalizer: Any, pre: Any, general: tuple[Any, Any] | None = None
+) -> Any:
     """The native encoder of a SentencePiece-style pipeline, or None when it is not one.
 
-    Covered: no normalizer or SentencePiece's; no pre-tokenizer or Metaspace; a
-    Unigram model with an unknown token, or a SentencePiece BPE model (both
-    segmented natively; see sentencepiece_segmenter) (SentencePieceEncoder, in
-    _spencode.pxi / _pyspencode.py). That is every pipeline ``tokenlab.train`` and
-    ``.model`` files give for those models.
+    Covered: no normalizer, SentencePiece's, or the ``tokenizer.json`` form of it
+    (``Precompiled`` and/or the two space ``Replace`` steps tokenlab writes, see
+    :func:`hf_sentencepiece_normalizer`); no pre-tokenizer or Metaspace; a Unigram model
+    with an unknown token, a SentencePiece BPE model (both segmented natively; see
+    sentencepiece_segmenter), or Hugging Face's BPE after Metaspace (its word function)
+    (SentencePieceEncoder, in _spencode.pxi / _pyspencode.py). That is every pipeline
+    ``tokenlab.train``, ``.model`` files and tokenlab's SentencePiece ``tokenizer.json``
+    files give. With ``Precompiled`` the encoder is a :class:`GuardedEncoder`.
     """
+    guard = None
+    hf = hf_sentencepiece_normalizer(normalizer)
+    if hf is not None:
+        if general is None:
+            return None
+        normalizer, guard = hf
     args = sentencepiece_encoder_args(model, normalizer, pre)
     if args is None:
         return None
-    return SentencePieceEncoder(sentencepiece_segmenter(model, UnigramLattice), *args)
+    lock = threading.Lock()  # one per model: its word function and the pipeline share it
+    if hf is not None:
+        # tokenizers' Replace aligns a collapsed run of spaces with its last space
+        args = (*args[:2], (*args[2], True), *args[3:])
+    encoder = SentencePieceEncoder(sentencepiece_segmenter(model, UnigramLattice, lock), *args)
+    if hf is None or guard is None:
+        return encoder
+    return GuardedEncoder(encoder, guard, *general, lock=lock)  # type: ignore[misc]
 
 
-def sentencepiece_segmenter(model: Any, lattice_class: Any) -> Any:
+def _parts(normalizer: Any) -> list[Any]:
+    return list(normalizer.normalizers) if type(normalizer) is Sequence else [normalizer]
+
+
+def _is_replace(step: Any, pattern: str, content: str) -> bool:
+    return (
+        type(step) is Replace
+        and step.is_regex
+        and step.pattern == pattern
+        and step.content == content
+    )
+
+
+def hf_sentencepiece_normalizer(
+    normalizer: Any,
+) -> tuple[SentencePieceNormalizer, Callable[[str], bool] | None] | None:
+    """SentencePiece's normalizer doing what a ``tokenizer.json`` normalizer does, and
+    the test of the texts where it may not; None when ``normalizer`` is not such a form.
+
+    The forms: ``Precompiled``, then optionally the ``Replace`` pair that strips and
+    collapses spaces (what tokenlab writes for ``remove_extra_whitespaces``); or that
+    pair alone. The pair is SentencePiece's whitespace cleanup exactly (only U+0020
+    counts in both). ``Precompiled`` is not SentencePiece's charsmap walk (tokenizers
+    applies it per grapheme cluster): the two agree on a text where no rule of more than
+    one char can match and no cluster of more than one char starts with a char that
+    has a rule; :func:`precompiled_guard` finds the others, which the pipeline encodes.
+    """
+    if normalizer is None or isinstance(normalizer, SentencePieceNormalizer):
+        return None
+    parts = _parts(normalizer)
+    blob = b""
+    guard = None
+    doubles = False
+    if parts and type(parts[0]) is Precompiled:
+        blob = parts[0].charsmap.to_bytes()
+        guard = precompiled_guard(parts[0].charsmap)
+        doubles = parts[0].charsmap.may_write_double_spaces
+        parts = parts[1:]
+    if parts == []:
+        remove_ws = False
+    elif (
+        len(parts) == 2
+        and _is_replace(parts[0], _STRIP_SPACES, "")
+        and _is_replace(parts[1], _COLLAPSE_SPACES, " ")
+        # SentencePiece collapses spaces between steps, not inside one rule's output
+        and not doubles
+    ):
+        remove_ws = True
+    else:
+        return None
+    if not blob and not remove_ws:
+        return None
+    # Spaces stay spaces (Metaspace writes the replacement): the Replace pair strips only
+    # U+0020, where SentencePiece's escaped text would also lose a typed "▁" at the end.
+    normalizer = SentencePieceNormalizer(
+        blob, add_dummy_prefix=False, remove_extra_whitespaces=remove_ws, escape_whitespaces=False
+    )
+    return normalizer, guard
+
+
+@functools.cache
+def _cluster_chars() -> tuple[frozenset[str], frozenset[str]]:
+    """``(joining, prepend)``: the chars that may join the char before them into one
+    grapheme cluster (Extend, ZWJ, SpacingMark, the Hangul jamo and syllables, regional
+    indicators; LF after CR is added by the caller), and the Prepend chars, which join
+    the char after them (the ``regex`` module's Unicode data, as ``Precompiled``)."""
+    every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+    kinds = ("Extend", "ZWJ", "SpacingMark", "L", "V", "T", "LV", "LVT", "Regional_Indicator")
+    joins = "".join(f"\\p{{Grapheme_Cluster_Break={kind}}}" for kind in kinds)
+    joining = frozenset(regex.findall(f"[{joins}]", every))
+    prepend = frozenset(regex.findall("\\p{Grapheme_Cluster_Break=Prepend}", every))
+    return joining, prepend
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    return "".join(sorted(re.escape(c) for c in set(chars)))
+
+
+def _bmp(chars: Iterable[str]) -> set[str]:
+    return {c for c in chars if ord(c) < 0x10000}
+
+
+@functools.lru_cache(maxsize=8)
+def _guard(blob: bytes) -> Callable[[str], bool]:
+    """:func:`precompiled_guard` of the charsmap ``blob`` (built once per charsmap)."""
+    keys = CharsMap.from_bytes(blob).mapping
+    singles = {k for k in keys if len(k) == 1}
+    # A rule of several chars can only match where its first two chars stand.
+    pairs = frozenset(k[:2] for k in keys if len(k) > 1)
+    seconds = {p[1] for p in pairs}
+    joining, prepend = _cluster_chars()
+    joining = joining | {"\n"}
+    # The re module searches a class of BMP chars through a bitmap, some 30 times faster
+    # than a class with astral ranges: texts with astral chars take the full test.
+    never = re.compile("(?!)")
+    alone = re.compile(f"[\\ud800-\\udfff{_char_class(_bmp(prepend))}]")
+    second = re.compile(f"[{_char_class(_bmp(seconds))}]") if _bmp(seconds) else never
+    astral = re.compile("[\\U00010000-\\U0010ffff]")
+    joined = re.compile(f"(?<=[{_char_class(_bmp(singles))}])[{_char_class(_bmp(joining))}]")
+    full = re.compile(
+        "|".join(
+            (
+                f"[{_char_class(prepend | seconds)}]" if prepend | seconds else "(?!)",
+                f"(?<=[{_char_class(singles)}])[{_char_class(joining)}]" if singles else "(?!)",
+            )
+        )
+    )
+
+    def risky(text: str) -> bool:
+        if alone.search(text) is not None:
+            return True
+        if astral.search(text) is not None:
+            return full.search(text) is not None
+        for m in second.finditer(text):
+            at = m.start()
+            if at and text[at - 1 : at + 1] in pairs:
+                return True
+        return bool(singles) and joined.search(text) is not None
+
+    return risky
+
+
+def precompiled_guard(charsmap: CharsMap) -> Callable[[str], bool]:
+    """``text -> True`` where ``Precompiled(charsmap)`` may differ from SentencePiece's walk
+    of ``charsmap``: a surrogate, a char some rule of several chars holds after its
+    first char, a Prepend char, or a char with a rule that the next char may join into
+    one grapheme cluster.
+
+    >>> guard = precompiled_guard(CharsMap.from_mapping({"\\r": " ", "e\\u0301": "\\u00e9"}))
+    >>> guard("a\\rb"), guard("a\\r\\nb"), guard("cafe\\u0301")
+    (False, True, True)
+    """
+    return _guard(charsmap.to_bytes())
+
+
+class GuardedEncoder:
+    """A native SentencePiece encoder for the texts it covers; the rest by the pipeline.
+
+    Args:
+        native: the ``SentencePieceEncoder``.
+        risky: ``text -> True`` for a text ``native`` may encode differently.
+        columns: the pipeline's ``(text, base, word_base) -> (ids, columns, words)``
+            (what ``encode_columns`` gives).
+        surfaces: the pipeline's ``text -> unknown tokens' texts``.
+        lock: the lock ``native``'s word function takes (if it has one): the pipeline's
+            model runs under it too.
+    """
+
+    def __init__(
+        self,
+        native: Any,
+        risky: Callable[[str], bool],
+        columns: Callable[[str, int, int], tuple[list[int], bytes, int]],
+        surfaces: Callable[[str], list[str]],
+        lock: Any = None,
+    ) -> None:
+        self.native = native
+        self.risky = risky
+        # The pipeline's models share their buffers: the threads of encode_batch take
+        # their turn.
+        self._columns = _one_at_a_time(columns, lock)
+        self._surfaces = _one_at_a_time(surfaces, lock)
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        return self._columns(text, 0, 0)[0] if self.risky(text) else self.native.encode(text)
+
+    def encode_many(self, texts: list[str]) -> list[list[int]]:
+        """``[self.encode(t) for t in texts]``."""
+        if not any(map(self.risky, texts)):
+            return self.native.encode_many(texts)
+        return [self.encode(t) for t in texts]
+
+    def encode_columns(
+        self, text: str, base: int = 0, word_base: int = 0
+    ) -> tuple[list[int], bytes, int]:
+        """As ``SentencePieceEncoder.encode_columns``."""
+        if self.risky(text):
+            return self._columns(text, base, word_base)
+        return self.native.encode_columns(text, base, word_base)
+
+    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
+        """As ``SentencePieceEncoder.encode_many_columns``."""
+        if not any(map(self.risky, texts)):
+            return self.native.encode_many_columns(texts)
+        columns: list[array[int]] = [array("q") for _ in range(4)]
+        counts = array("q")
+        for text in texts:
+            ids, cols, _ = self.encode_columns(text)
+            view = memoryview(cols).cast("q")
+            n = len(ids)
+            for k in range(4):
+                columns[k].extend(view[k * n : (k + 1) * n])
+            counts.append(n)
+        return b"".join(c.tobytes() for c in columns), counts.tobytes()
+
+    def unknown_surfaces(self, text: str) -> list[str]:
+        """As ``SentencePieceEncoder.unknown_surfaces``."""
+        if self.risky(text):
+            return self._surfaces(text)
+        return self.native.unknown_surfaces(text)
+
+
+def sentencepiece_segmenter(model: Any, lattice_class: Any, lock: Any = None) -> Any:
     """SentencePieceEncoder's first argument for ``model`` (lattices of ``lattice_class``).
 
     A Unigram model: its lattice. A SentencePiece BPE model of normal pieces: a
     lattice of them (merged natively by score) with the model's word function for
     very long words; with user-defined or unused pieces: the word function alone.
     """
+    if type(model) is BPE:
+        return _one_at_a_time(model.tokenize, lock)
     if not isinstance(model, SentencePieceBPE):
         if lattice_class is UnigramLattice:
             return model._lattice
@@ -149,12 +404,27 @@ def sentencepiece_segmenter(model: Any, lattice_class: Any) -> Any:
     return lattice, model.tokenize
 
 
+def _one_at_a_time(word_function: Callable[..., Any], lock: Any = None) -> Callable[..., Any]:
+    """``word_function`` called by one thread at a time: the models share their buffers
+    (the BPE merge loop, the lattices), and the threads of ``encode_batch`` reach them."""
+    lock = lock or threading.Lock()
+
+    def call(*args: Any) -> Any:
+        with lock:
+            return word_function(*args)
+
+    return call
+
+
 def sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[Any, ...] | None:
     """SentencePieceEncoder's arguments after the first (see above), or None."""
-    if type(model) not in (Unigram, SentencePieceUnigram, SentencePieceBPE):
+    sp_types = (Unigram, SentencePieceUnigram, SentencePieceBPE)
+    if _metaspace_bpe(model, pre):
+        unk_id = 0  # the word function handles unknown chars; the encoder never sees them
+    elif type(model) not in sp_types or model.unk_id is None:
         return None
-    if model.unk_id is None:
-        return None
+    else:
+        unk_id = model.unk_id
     norm = None
     if normalizer is not None:
         if type(normalizer) not in (SentencePieceNormalizer, SentencePieceNormalization):
@@ -165,6 +435,7 @@ def sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[A
             normalizer.remove_extra_whitespaces,
             normalizer.escape_whitespaces,
             normalizer.treat_whitespace_as_suffix,
+            normalizer.user_defined_symbols,
         )
     meta = None
     if pre is not None:
@@ -173,9 +444,9 @@ def sentencepiece_encoder_args(model: Any, normalizer: Any, pre: Any) -> tuple[A
         # "first" is "always" here: the pipeline splits each text from its start.
         meta = (pre.replacement, pre.prepend_scheme != "never", pre.split_words)
     byte_ids = None
-    if model.byte_fallback:
+    if model.byte_fallback and type(model) is not BPE:
         byte_ids = [model.vocab.get(f"<0x{b:02X}>") for b in range(256)]
-    return model.unk_id, byte_ids, norm, meta
+    return unk_id, byte_ids, norm, meta
 
 
 def bert_encoder(model: Model, normalizer: Any, pre: Any, fallback: Callable[..., Any]) -> Any:

@@ -55,9 +55,9 @@ SentencePiece (0.2.3) differences: :class:`NmtNfkc` builds its rules from Python
 data (Unicode 14 on Python 3.11) while sentencepiece's table was made with Unicode 16, so
 the 477 rules for chars assigned in Unicode 15.0-16.0 are missing: alone, 99 code points
 (U+A7F1, U+1CCD6..U+1CCF9, U+1E030..U+1E06D) normalize differently; every other rule is
-identical (see :func:`tokenlab.charsmap.nmt_nfkc_mapping`). User-defined symbols, which
-SentencePiece protects from normalization, are not handled by
-:class:`SentencePieceNormalizer`.
+identical (see :func:`tokenlab.charsmap.nmt_nfkc_mapping`). User-defined symbols are
+protected from normalization as SentencePiece does (``user_defined_symbols`` of
+:class:`SentencePieceNormalizer`).
 """
 
 from __future__ import annotations
@@ -923,6 +923,9 @@ class SentencePieceNormalizer(Normalizer):
         remove_extra_whitespaces: Strip and collapse spaces.
         escape_whitespaces: Write spaces as ``▁``.
         treat_whitespace_as_suffix: Put the dummy space at the end instead.
+        user_defined_symbols: The model's user-defined pieces: where SentencePiece's walk
+            finds one (longest first, before the charsmap), it is copied unchanged (a
+            user-defined tab stays a tab under ``nmt_nfkc``).
 
     Raises:
         ConfigError: An option has the wrong type.
@@ -942,7 +945,21 @@ class SentencePieceNormalizer(Normalizer):
         remove_extra_whitespaces: bool = True,
         escape_whitespaces: bool = True,
         treat_whitespace_as_suffix: bool = False,
+        user_defined_symbols: SequenceABC[str] = (),
     ) -> None:
+        if isinstance(user_defined_symbols, str) or not all(
+            isinstance(x, str) and x for x in user_defined_symbols
+        ):
+            raise ConfigError(
+                "SentencePieceNormalizer user_defined_symbols must be a list of non-empty "
+                f"strings, got {user_defined_symbols!r}"
+            )
+        self.user_defined_symbols = tuple(dict.fromkeys(user_defined_symbols))
+        self._user: dict[str, list[str]] = {}
+        for sym in sorted(
+            self.user_defined_symbols, key=lambda x: -len(x.encode("utf-8", "surrogatepass"))
+        ):
+            self._user.setdefault(sym[0], []).append(sym)
         for name, value in (
             ("add_dummy_prefix", add_dummy_prefix),
             ("remove_extra_whitespaces", remove_extra_whitespaces),
@@ -964,8 +981,14 @@ class SentencePieceNormalizer(Normalizer):
         # unless a replacement itself holds two spaces in a row.
         self._collapse_exact = not self.charsmap.may_write_double_spaces
 
+    def _has_symbols(self, text: str) -> bool:
+        return any(c in text for c in self._user)
+
     def _steps(self, text: str) -> Iterator[tuple[int, int, str]]:
         # One (start, end, output) per SentencePiece step: unmatched runs split per char.
+        if self._has_symbols(text):
+            yield from self._steps_with_symbols(text)
+            return
         for start, end, out, matched in self.charsmap.segments(text):
             if matched or end - start == 1:
                 yield start, end, out
@@ -973,8 +996,37 @@ class SentencePieceNormalizer(Normalizer):
                 for i in range(start, end):
                     yield i, i + 1, text[i]
 
+    def _steps_with_symbols(self, text: str) -> Iterator[tuple[int, int, str]]:
+        # SentencePiece's prefix matcher goes first at each position its walk reaches:
+        # the longest user-defined symbol there is one step that writes itself; else
+        # the charsmap's step(s) there (a lone surrogate is three steps of one char),
+        # from a window of the text widened while the step reaches the window's end.
+        pos = 0
+        n = len(text)
+        while pos < n:
+            sym = next((x for x in self._user.get(text[pos], ()) if text.startswith(x, pos)), None)
+            if sym is not None:
+                yield pos, pos + len(sym), sym
+                pos += len(sym)
+                continue
+            size = 16
+            while True:
+                window = text[pos : pos + size]
+                first = []
+                for start, end, out, matched in self.charsmap.segments(window):
+                    if start:
+                        break
+                    first.append(
+                        (pos, pos + (end if matched else 1), out if matched else text[pos])
+                    )
+                if first[-1][1] - pos < len(window) or pos + len(window) >= n:
+                    break
+                size *= 2
+            yield from first
+            pos = first[-1][1]
+
     def normalize_str(self, text: str) -> str:
-        if not self._collapse_exact:
+        if not self._collapse_exact or (self._user and self._has_symbols(text)):
             return self._run(text)[0]
         if not text:
             return ""
@@ -1046,6 +1098,7 @@ class SentencePieceNormalizer(Normalizer):
             "remove_extra_whitespaces": self.remove_extra_whitespaces,
             "escape_whitespaces": self.escape_whitespaces,
             "treat_whitespace_as_suffix": self.treat_whitespace_as_suffix,
+            "user_defined_symbols": list(self.user_defined_symbols),
         }
 
 
@@ -1078,10 +1131,12 @@ class Precompiled(Normalizer):
                 "Precompiled needs a non-empty precompiled_charsmap (tokenizers cannot parse "
                 "an empty one); leave the normalizer out for SentencePiece's identity rules"
             )
+        # Read once: CharsMap.longest_source scans every rule.
+        self._longest = self.charsmap.longest_source
 
     def _transform(self, chunk: str) -> str | None:
         get = self.charsmap.get
-        for size in range(1, min(len(chunk), self.charsmap.longest_source) + 1):
+        for size in range(1, min(len(chunk), self._longest) + 1):
             out = get(chunk[:size])
             if out is not None:
                 return out
@@ -1157,6 +1212,7 @@ class SentencePieceNormalization(SentencePieceNormalizer):
         remove_extra_whitespaces: bool = True,
         escape_whitespaces: bool = True,
         treat_whitespace_as_suffix: bool = False,
+        user_defined_symbols: SequenceABC[str] = (),
     ) -> None:
         compiled = charsmap if isinstance(charsmap, CharsMap) else None
         super().__init__(
@@ -1165,6 +1221,7 @@ class SentencePieceNormalization(SentencePieceNormalizer):
             remove_extra_whitespaces=remove_extra_whitespaces,
             escape_whitespaces=escape_whitespaces,
             treat_whitespace_as_suffix=treat_whitespace_as_suffix,
+            user_defined_symbols=user_defined_symbols,
         )
         if compiled is not None:
             # Already compiled (nmt_nfkc is built once per process): reading its blob
@@ -1182,6 +1239,11 @@ class SentencePieceNormalization(SentencePieceNormalizer):
             raise ConfigError(
                 "tokenizer.json cannot express SentencePiece's treat_whitespace_as_suffix or "
                 "escape_whitespaces=False; export the tokenizer as a .model file instead"
+            )
+        if self.user_defined_symbols:
+            raise ConfigError(
+                "tokenizer.json cannot express SentencePiece's user-defined symbols (kept "
+                "out of normalization); export the tokenizer as a .model file instead"
             )
         parts: list[Normalizer] = []
         blob = self.charsmap_bytes
@@ -1259,6 +1321,7 @@ def _sentencepiece_from_dict(d: dict[str, Any]) -> SentencePieceNormalizer:
         remove_extra_whitespaces=dict_field(d, "remove_extra_whitespaces", bool, True),
         escape_whitespaces=dict_field(d, "escape_whitespaces", bool, True),
         treat_whitespace_as_suffix=dict_field(d, "treat_whitespace_as_suffix", bool, False),
+        user_defined_symbols=dict_field(d, "user_defined_symbols", list, []),
     )
 
 

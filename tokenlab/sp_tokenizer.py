@@ -30,10 +30,11 @@ cannot say exactly, and :meth:`tokenlab.models.SentencePieceUnigram.to_dict` and
 normalizer classes live with the other models and normalizers; their names stay
 importable from here.
 
-Not supported: ``treat_whitespace_as_suffix`` and ``escape_whitespaces=False``
-have no ``tokenizer.json`` form (they work in tokenlab and in ``.model`` files);
-nor do the denormalizer and sentencepiece's decoding rules: a ``tokenizer.json``
-holds Hugging Face's decoder chain, and decodes as ``tokenizers`` does.
+Not supported: ``treat_whitespace_as_suffix``, ``escape_whitespaces=False`` and
+user-defined pieces (which sentencepiece keeps out of normalization) have no
+``tokenizer.json`` form (they work in tokenlab and in ``.model`` files); nor do the
+denormalizer and sentencepiece's decoding rules: a ``tokenizer.json`` holds Hugging
+Face's decoder chain, and decodes as ``tokenizers`` does.
 """
 
 from __future__ import annotations
@@ -280,14 +281,16 @@ def sentencepiece_tokenizer(
         A :class:`SentencePieceTokenizer` that encodes and decodes as
         ``sentencepiece.SentencePieceProcessor`` does with the same model.
     """
+    typed = model.pieces if isinstance(model, SentencePieceBPE) else model.typed_pieces
+    # sentencepiece keeps its user-defined pieces out of normalization.
     norm = SentencePieceNormalization(
         charsmap,
         add_dummy_prefix=add_dummy_prefix,
         remove_extra_whitespaces=remove_extra_whitespaces,
         escape_whitespaces=escape_whitespaces,
         treat_whitespace_as_suffix=treat_whitespace_as_suffix,
+        user_defined_symbols=[p for p, _, kind in typed if kind == USER_DEFINED],
     )
-    typed = model.pieces if isinstance(model, SentencePieceBPE) else model.typed_pieces
     pre: PreTokenizer | None = None
     if escape_whitespaces and not treat_whitespace_as_suffix and _splits_per_word(typed):
         pre = Metaspace(prepend_scheme="always" if add_dummy_prefix else "never", split=True)

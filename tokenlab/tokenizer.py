@@ -547,6 +547,7 @@ class Tokenizer:
         """Pre-tokenize and encode ``ns.normalized[lo:hi]``; returns the next word index."""
         model = self.model
         inv = model._inverse()
+        surface = getattr(model, "unk_surface_id", None)
         part = ns.normalized[lo:hi]
         if self.pre_tokenizer is not None:
             # tokenizers' Metaspace(prepend_scheme="first") asks whether the part starts
@@ -578,7 +579,8 @@ class Tokenizer:
                         # the text, which Hugging Face aligns with the first char.
                         ns_start, ns_end = piece.start, piece.start + 1
                 o_start, o_end = ns.original_span(lo + ns_start, lo + ns_end)
-                enc.append(tid, inv.get(tid, ""), (base + o_start, base + o_end), word)
+                token = piece.text[s:e] if tid == surface else inv.get(tid, "")
+                enc.append(tid, token, (base + o_start, base + o_end), word)
         return word_base + len(pieces)
 
     def _encode_one(
@@ -620,7 +622,7 @@ class Tokenizer:
         cached = self._fast
         if cached is not None and cached[0] is model and cached[1] is norm and cached[2] is pre:
             return cached[3]
-        fast = fast_encoder(model, norm, pre)
+        fast = fast_encoder(model, norm, pre, (self._general_columns, self._general_surfaces))
         if fast is None:
             fast = bert_encoder(model, norm, pre, self._general_columns)
         self._fast = (model, norm, pre, fast)
@@ -637,6 +639,13 @@ class Tokenizer:
         column.extend(end for _, end in enc.offsets)
         column.extend(w if w is not None else -1 for w in enc.word_ids)
         return enc.ids, column.tobytes(), words
+
+    def _general_surfaces(self, text: str) -> list[str]:
+        """What a fast encoder's ``unknown_surfaces`` gives, from the general pipeline."""
+        enc = Encoding()
+        self._encode_text(text, enc, 0, 0)
+        surface = getattr(self.model, "unk_surface_id", None)
+        return [token for tid, token in zip(enc.ids, enc.tokens) if tid == surface]
 
     def _fast_parts(self, text: str) -> list[Split] | Literal[False] | None:
         """The added-token split of ``text`` for a native encoder.
@@ -675,6 +684,19 @@ class Tokenizer:
             out += [(start + s, start + e, t) for s, e, t in normalized.find(text[start:end])]
         return out
 
+    def _unknown_surfaces(
+        self, fast: Any, text: str, ids: list[int], at: int, added: dict[int, tuple[str, bool]]
+    ) -> None:
+        """Put the text of each unknown token of ``text`` (its ``ids`` start at token
+        ``at``) into ``added``: the token a Unigram or SentencePiece model shows there."""
+        surface = getattr(self.model, "unk_surface_id", None)
+        if surface is None or surface not in ids:
+            return
+        texts = iter(fast.unknown_surfaces(text))
+        for k, tid in enumerate(ids):
+            if tid == surface:
+                added[at + k] = (next(texts), False)
+
     def _encode_fast(self, fast: Any, sequence: str, type_id: int) -> Encoding:
         inverse = self.model._inverse()
         splits = self._fast_parts(sequence)
@@ -690,7 +712,10 @@ class Tokenizer:
                 )
             ids, cols, _ = fast.encode_columns(sequence)
             n = len(ids)
-            return Encoding._from_columns((cols, n, 0, n, inverse, type_id, None), ids)
+            unknown: dict[int, tuple[str, bool]] = {}
+            self._unknown_surfaces(fast, sequence, ids, 0, unknown)
+            columns = (cols, n, 0, n, inverse, type_id, unknown or None)
+            return Encoding._from_columns(columns, ids)
         pre = self.pre_tokenizer
         # The native SentencePiece encoder prepends ▁ to every text it is given.
         first_only = type(pre) is Metaspace and pre.prepend_scheme == "first"
@@ -706,9 +731,16 @@ class Tokenizer:
                 word += 1
                 continue
             if first_only and start > 0:
-                _, cols, nw = self._general_columns(sequence[start:end], start, word)
+                ids, cols, nw = self._general_columns(sequence[start:end], start, word)
+                if getattr(self.model, "unk_surface_id", None) in ids:
+                    part = Encoding()
+                    self._encode_text(sequence[start:end], part, start, word)
+                    for k, (tid, token) in enumerate(zip(part.ids, part.tokens)):
+                        if tid == self.model.unk_surface_id:  # type: ignore[attr-defined]
+                            added[len(parts[0]) + k] = (token, False)
             else:
-                _, cols, nw = fast.encode_columns(sequence[start:end], start, word)
+                ids, cols, nw = fast.encode_columns(sequence[start:end], start, word)
+                self._unknown_surfaces(fast, sequence[start:end], ids, len(parts[0]), added)
             mv = memoryview(cols).cast("q")
             n = len(mv) // 4
             for k, column in enumerate(parts):
@@ -755,6 +787,7 @@ class Tokenizer:
         inverse = self.model._inverse()
         out: list[Encoding] = []
         from_columns = Encoding._from_columns
+        surfaces = getattr(self.model, "unk_surface_id", None) is not None
         for cols, counts in run_chunks(fast.encode_many_columns, plain, num_threads):
             data = memoryview(cols).cast("q")
             n = len(data) // 4
@@ -764,7 +797,12 @@ class Tokenizer:
             pos = 0
             for count in memoryview(counts).cast("q").tolist():
                 end = pos + count
-                out.append(from_columns((data, n, pos, end, inverse, 0, None), all_ids[pos:end]))
+                ids = all_ids[pos:end]
+                unknown: dict[int, tuple[str, bool]] = {}
+                if surfaces:
+                    self._unknown_surfaces(fast, plain[len(out)], ids, 0, unknown)
+                columns = (data, n, pos, end, inverse, 0, unknown or None)
+                out.append(from_columns(columns, ids))
                 pos = end
         return out
 

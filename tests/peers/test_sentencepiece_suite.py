@@ -174,10 +174,6 @@ def test_emit_unk_piece(sp: Tokenizer) -> None:
     assert ids[1] == sp.token_to_id("<unk>") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: Unigram Encoding.tokens shows <unk> instead of the unknown text",
-)
 def test_unk_piece_surface(sp: Tokenizer) -> None:
     # sentencepiece_test.py::test_new_api (emit_unk_piece=False): the piece of an
     # unknown char is the char itself.
@@ -341,10 +337,6 @@ def test_train_iterator(trained: Tokenizer, tmp_path: Path) -> None:
     assert from_file.get_vocab() == trained.get_vocab()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: SentencePiece user-defined symbols are normalized away",
-)
 def test_train_kwargs() -> None:
     # sentencepiece_test.py::test_train_kwargs: user-defined symbols survive, whitespace
     # and control chars among them.

@@ -1029,10 +1029,6 @@ def test_get_vocab() -> None:
     assert tok.get_vocab_size(with_added_tokens=False) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: Unigram Encoding.tokens shows <unk> instead of the unknown text",
-)
 def test_unigram_byte_fallback() -> None:
     # test_tokenizer.py::TestTokenizer::test_unigram_byte_fallback
     vocab = [

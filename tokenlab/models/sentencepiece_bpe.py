@@ -217,6 +217,12 @@ class SentencePieceBPE(CachedModel):
         """The piece with id ``id``."""
         return self.pieces[id][0]
 
+    @property
+    def unk_surface_id(self) -> int:
+        """The id whose token in an Encoding is the text it covers: the unknown id
+        (``sentencepiece`` shows the unknown text, normalized, as the piece)."""
+        return self.unk_id
+
     def hf_merges(self) -> list[tuple[str, str]]:
         """The merge list that makes Hugging Face's BPE encode as this model does.
 

@@ -168,8 +168,15 @@ class Unigram(CachedModel):
         if not self.byte_fallback and self.unk_id is not None:
             return out_ids, out_spans
         ids, spans = [], []
+        matched = self._lattice_args[0]
         for tid, (start, end) in zip(out_ids, out_spans):
             if tid == unk and self.byte_fallback:
+                # tokenizers looks the fused run up first: a typed "<unk>" stays itself.
+                hit = self.vocab.get(word[start:end])
+                if hit is not None and matched[hit] is not None:
+                    ids.append(hit)
+                    spans.append((start, end))
+                    continue
                 text = word[start:end].encode("utf-8", "surrogatepass")
                 byte_ids = [self.vocab.get(f"<0x{b:02X}>") for b in text]
                 if all(b is not None for b in byte_ids):
@@ -263,6 +270,13 @@ class Unigram(CachedModel):
     def id_to_piece(self, id: int) -> str:
         """The piece with id ``id``."""
         return self.pieces[id][0]
+
+    @property
+    def unk_surface_id(self) -> int | None:
+        """The id whose token in an Encoding is the text it covers, not its piece: the
+        unknown id (``tokenizers``' Unigram and ``sentencepiece`` both show the unknown
+        text, normalized, as the token)."""
+        return self.unk_id
 
     def to_dict(self) -> dict[str, Any]:
         """The ``model`` component of ``tokenizer.json`` (Hugging Face's Unigram)."""
