@@ -65,15 +65,8 @@ def _resolve(enc_dict: dict[str, Any]) -> _Columns:
         encoder, text, model, type_id = columns
         ids, data, _ = encoder.encode_columns(text)
         n = len(ids)
-        columns = (
-            data,
-            n,
-            0,
-            n,
-            model._inverse(),
-            type_id,
-            _unknown_texts(encoder, text, model, ids),
-        )
+        unknown = _unknown_texts(encoder, text, model, ids)
+        columns = (data, n, 0, n, model._inverse(), type_id, unknown)
         enc_dict["_columns"] = columns
     return columns
 
