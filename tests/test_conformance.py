@@ -180,15 +180,8 @@ def hf_mismatches(path: str, texts: list[str]) -> dict[str, int]:
     return bad
 
 
-#: Files whose load is slow until registering many added tokens stops being quadratic
-#: (issue 14, another part): run with TOKENLAB_SLOW_CONFORMANCE=1.
-SLOW = {"deepseek-v3"}
-
-
 @pytest.mark.parametrize("name", sorted(HF_FILES))
 def test_tokenizer_json_like_tokenizers(name: str) -> None:
-    if name in SLOW and not os.environ.get("TOKENLAB_SLOW_CONFORMANCE"):
-        pytest.skip("slow to load today (800+ added tokens); TOKENLAB_SLOW_CONFORMANCE=1 runs it")
     path = _package_file(*HF_FILES[name])
     assert hf_mismatches(path, _texts()) == dict.fromkeys((*FIELDS, "decode"), 0)
 
