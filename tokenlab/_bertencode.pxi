@@ -10,8 +10,10 @@
 # pass over a text gives its words, each normalized char keeping the place of the char
 # it comes from (the offsets), and each word is split by the WordPiece model's native
 # splitter, with a word cache. ASCII rules are a table; other chars are asked of the
-# rule function once each. A text holding a char whose fate depends on its neighbours
-# (the rule gives None) goes to ``fallback``, the general pipeline, whole.
+# rule function once each. A char whose fate depends on its neighbours (the rule gives
+# None) sends the stretch around it, from the ASCII whitespace before it to the one after
+# it, to ``fallback``, the general pipeline; the rest of the text stays on the fast path
+# (a whole-text fallback made one such char cost a 1,000-line document 30x).
 
 from cpython.bytes cimport PyBytes_AS_STRING
 
@@ -139,8 +141,8 @@ cdef class BertEncoder:
         fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
             pipeline, for texts the rules do not cover.
         rule: char -> ``""``, ``" "``, its normalized form or ``" c "``, or None (see
-            :func:`tokenlab.corpus.bert_char_rule`), for chars outside ASCII; None: a
-            text with such a char goes to ``fallback``.
+            :func:`tokenlab.corpus.bert_char_rule`), for chars outside ASCII; None: the
+            stretch around such a char goes to ``fallback``.
 
     Raises:
         ValueError: ``table`` is malformed.
@@ -205,25 +207,20 @@ cdef class BertEncoder:
         self._chars = 0
         return 1
 
-    cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
-                          int64_t word_base) except -1:
-        # Append the tokens of ``text`` to w's output; 1 (and nothing appended) if a char
-        # of it has no rule that holds whatever its neighbours (checked first).
-        cdef int ukind = PyUnicode_KIND(text)
-        cdef void* data = PyUnicode_DATA(text)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k
-        cdef int64_t word = word_base
-        cdef size_t before = w.out_ids.size()
+    cdef int64_t _encode_range(self, _EncodeWork w, int ukind, const void* data,
+                               Py_ssize_t lo, Py_ssize_t hi, int64_t base,
+                               int64_t word) except -1:
+        # Append the tokens of text[lo:hi] (every char there has a rule); returns the
+        # index of the next word.
         cdef _CharRules rules = self._rules
+        cdef Py_ssize_t i, k
         cdef uint32_t c
         cdef int32_t r
         cdef uint8_t kind
-        if not rules.covers(text):
-            return 1
         self._word.clear()
         self._pos.clear()
         self._chars = 0
-        for i in range(n):
+        for i in range(lo, hi):
             c = PyUnicode_READ(ukind, data, i)
             if c < 128:
                 kind = rules.kind[c]
@@ -253,17 +250,49 @@ cdef class BertEncoder:
                 self._chars = 1
                 word += self._flush(w, base, word)
         word += self._flush(w, base, word)
-        w.out_count.push_back(<int64_t>(w.out_ids.size() - before))
-        w.out_words.push_back(word - word_base)
+        return word
+
+    cdef bint _is_cut(self, int ukind, const void* data, Py_ssize_t i):
+        # An ASCII whitespace separator: no normalizer context and no word crosses it.
+        cdef uint32_t c = PyUnicode_READ(ukind, data, i)
+        return (c == 32 or c == 9 or c == 10 or c == 13) and self._rules.kind[c] == _SW_SEP
+
+    cdef int _context_spans(self, str text, vector[Py_ssize_t]& spans) except -1:
+        # The stretches of text the general pipeline must encode, as start, end pairs:
+        # around each char without a rule, back to the last cut before it and on to the
+        # first one after it, both included (see _pybertencode._context_spans).
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, end, cut = 0
+        cdef uint32_t c
+        spans.clear()
+        if PyUnicode_IS_ASCII(text):
+            return 0
+        while i < n:
+            c = PyUnicode_READ(ukind, data, i)
+            if c >= 128 and self._rules.rkind[self._rules.lookup(c)] == _SW_CONTEXT:
+                end = i + 1
+                while end < n and not self._is_cut(ukind, data, end):
+                    end += 1
+                end = min(end + 1, n)
+                if spans.size() > 0 and cut < spans.back():
+                    spans[spans.size() - 1] = end
+                else:
+                    spans.push_back(cut)
+                    spans.push_back(end)
+                cut = end - 1
+                i = end
+                continue
+            if c < 128 and self._is_cut(ukind, data, i):
+                cut = i
+            i += 1
         return 0
 
-    cdef int _append(self, _EncodeWork w, str text, int64_t base,
-                     int64_t word_base) except -1:
-        # Append the tokens of any text to w's output (the fallback if the rules fail).
+    cdef int64_t _append_general(self, _EncodeWork w, str text, int64_t base,
+                                 int64_t word_base) except -1:
+        # Append the general pipeline's tokens of text; returns its number of words.
         cdef Py_ssize_t n, k
         cdef const int64_t* col
-        if self._encode_text(w, text, base, word_base) == 0:
-            return 0
         _, columns, words = self._fallback(text, base, word_base)
         col = <const int64_t*>PyBytes_AS_STRING(columns)
         n = len(columns) // 32
@@ -272,8 +301,27 @@ cdef class BertEncoder:
             w.out_start.push_back(col[n + k])
             w.out_end.push_back(col[2 * n + k])
             w.out_word.push_back(col[3 * n + k])
-        w.out_count.push_back(n)
-        w.out_words.push_back(words)
+        return words
+
+    cdef int _append(self, _EncodeWork w, str text, int64_t base,
+                     int64_t word_base) except -1:
+        # Append the tokens of any text to w's output: by the rules, but the stretches
+        # around chars without one by the general pipeline.
+        cdef vector[Py_ssize_t] spans
+        cdef size_t before = w.out_ids.size(), k
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t done = 0
+        cdef int64_t word = word_base
+        self._context_spans(text, spans)
+        for k in range(0, spans.size(), 2):
+            word = self._encode_range(w, ukind, data, done, spans[k], base, word)
+            word += self._append_general(w, text[spans[k]:spans[k + 1]],
+                                         base + spans[k], word)
+            done = spans[k + 1]
+        word = self._encode_range(w, ukind, data, done, PyUnicode_GET_LENGTH(text), base, word)
+        w.out_count.push_back(<int64_t>(w.out_ids.size() - before))
+        w.out_words.push_back(word - word_base)
         return 0
 
     def encode(self, str text not None):

@@ -680,7 +680,12 @@ cdef class BertEncoder:
 
     cdef _EncodeWork _take(self)
     cdef int _flush(self, _EncodeWork w, int64_t base, int64_t word) except -1
-    cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
-                          int64_t word_base) except -1
+    cdef int64_t _encode_range(self, _EncodeWork w, int ukind, const void* data,
+                               Py_ssize_t lo, Py_ssize_t hi, int64_t base,
+                               int64_t word) except -1
+    cdef bint _is_cut(self, int ukind, const void* data, Py_ssize_t i)
+    cdef int _context_spans(self, str text, vector[Py_ssize_t]& spans) except -1
+    cdef int64_t _append_general(self, _EncodeWork w, str text, int64_t base,
+                                 int64_t word_base) except -1
     cdef int _append(self, _EncodeWork w, str text, int64_t base,
                      int64_t word_base) except -1
