@@ -203,3 +203,19 @@ def test_fallback_gets_only_the_stretch(berts: dict[str, Tokenizer]) -> None:
     n = len(ids)
     col = memoryview(columns).cast("q").tolist()
     assert list(zip(col[n : 2 * n], col[2 * n : 3 * n])) == want.offsets
+
+
+def test_threaded_batches(berts: dict[str, Tokenizer]) -> None:
+    # Big enough for several threads at once (the native encoder releases the GIL; the
+    # pure one runs them in turn): every text as its own encode gives, with the
+    # stretches for the general pipeline of the multilingual lines.
+    lines = multilingual_lines()
+    texts = lines + _documents([line + "\n" for line in lines], 50)
+    for name in ("trained", "no-clean"):
+        tok = berts[name]
+        want = [tok.encode(t) for t in texts]
+        for threads in (2, 4):
+            got = tok.encode_batch(texts, num_threads=threads)
+            assert [encoding_fields(e) for e in got] == [encoding_fields(e) for e in want], name
+            ordinary = tok.encode_ordinary_batch(texts, num_threads=threads)
+            assert ordinary == [tok.encode_ordinary(t) for t in texts], name
