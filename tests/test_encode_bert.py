@@ -10,13 +10,14 @@ switched off; the anchor is ``tokenizers`` loading the same ``tokenizer.json``.
 from __future__ import annotations
 
 import pytest
-from conftest import encoding_fields, general_path
+from conftest import encoding_fields, general_path, multilingual_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tokenlab
 from tokenlab import Tokenizer
 from tokenlab.corpus import default_corpus
+from tokenlab.fastpath import bert_encoder
 from tokenlab.models import WordPiece
 from tokenlab.normalizers import BertNormalizer
 from tokenlab.pre_tokenizers import BertPreTokenizer, Whitespace
@@ -123,3 +124,98 @@ def test_equals_tokenizers(berts: dict[str, Tokenizer], text: str) -> None:
         want = anchor.encode(text)
         got = tok.encode(text)
         assert (got.ids, got.offsets) == (want.ids, want.offsets), name
+
+
+# Words of letters and of chars without a rule (combining marks, ZWNJ, final sigma,
+# bidi marks), joined by every kind of separator: the general pipeline takes only the
+# stretches around the latter, and where they meet or touch must not show.
+WORD = st.text(
+    st.sampled_from([*"abΣσ中é,.'", "\u200c", "\u0301", "\u064b", "\u200f", "\ufffd"]),
+    min_size=1,
+    max_size=6,
+)
+SEPARATED = st.lists(
+    st.tuples(WORD, st.sampled_from([" ", "  ", "\n", "\t", "\r\n", "\u3000", "", "\x00"])),
+    max_size=12,
+).map(lambda parts: "".join(w + s for w, s in parts))
+
+
+@SETTINGS
+@given(text=SEPARATED)
+def test_stretches_around_uncovered_chars(berts: dict[str, Tokenizer], text: str) -> None:
+    for name, tok in berts.items():
+        got = tok.encode(text, add_special_tokens=False)
+        want = general_path(tok).encode(text, add_special_tokens=False)
+        assert encoding_fields(got) == encoding_fields(want), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=SEPARATED)
+def test_stretches_equal_tokenizers(berts: dict[str, Tokenizer], text: str) -> None:
+    tokenizers = pytest.importorskip("tokenizers", reason="the anchor: pip install tokenizers")
+    for name in ("trained", "cased"):
+        tok = berts[name]
+        want = tokenizers.Tokenizer.from_str(tok.to_str()).encode(text)
+        got = tok.encode(text)
+        assert (got.ids, got.offsets, got.word_ids) == (want.ids, want.offsets, want.word_ids)
+
+
+def _documents(lines: list[str], size: int) -> list[str]:
+    return ["".join(lines[i : i + size]) for i in range(0, len(lines), size)]
+
+
+def test_multilingual_documents(berts: dict[str, Tokenizer]) -> None:
+    # Every language's lines, as lines and as 100-line documents (newlines kept): the
+    # same ids, offsets and words as the general path and as tokenizers.
+    tokenizers = pytest.importorskip("tokenizers", reason="the anchor: pip install tokenizers")
+    lines = multilingual_lines(keepends=True)
+    texts = _documents(lines, 100) + [line.rstrip("\n") for line in lines[::7]]
+    for name in ("trained", "cased"):
+        tok = berts[name]
+        slow = general_path(tok)
+        anchor = tokenizers.Tokenizer.from_str(tok.to_str())
+        for text in texts:
+            got = tok.encode(text)
+            assert encoding_fields(got) == encoding_fields(slow.encode(text)), name
+            want = anchor.encode(text)
+            assert (got.ids, got.offsets, got.word_ids) == (want.ids, want.offsets, want.word_ids)
+
+
+def test_fallback_gets_only_the_stretch(berts: dict[str, Tokenizer]) -> None:
+    # A char without a rule (ZWNJ) in a long text: the general pipeline sees the words
+    # around it with their separators, not the text; ids and offsets are unchanged.
+    tok = berts["trained"]
+    seen: list[tuple[str, int]] = []
+
+    def fallback(text: str, base: int, word_base: int) -> tuple[list[int], bytes, int]:
+        seen.append((text, base))
+        return tok._general_columns(text, base, word_base)
+
+    encoder = bert_encoder(tok.model, tok.normalizer, tok.pre_tokenizer, fallback)
+    head = "the quick brown fox. " * 50
+    text = head + "mi\u200cxed word\nnext " + "jumps over the lazy dog " * 50
+    ids, columns, words = encoder.encode_columns(text)
+    start = len(head) - 1
+    assert seen == [(text[start : start + len(" mi\u200cxed ")], start)]
+    want = general_path(tok).encode(text, add_special_tokens=False)
+    assert ids == want.ids
+    assert words == len(set(want.word_ids))
+    n = len(ids)
+    col = memoryview(columns).cast("q").tolist()
+    assert list(zip(col[n : 2 * n], col[2 * n : 3 * n])) == want.offsets
+
+
+def test_threaded_batches(berts: dict[str, Tokenizer]) -> None:
+    # Big enough for several threads at once (the native encoder releases the GIL; the
+    # pure one runs them in turn): every text as its own encode gives, with the
+    # stretches for the general pipeline of the multilingual lines.
+    lines = multilingual_lines()
+    texts = lines + _documents([line + "\n" for line in lines], 50)
+    for name in ("trained", "no-clean"):
+        tok = berts[name]
+        want = [tok.encode(t) for t in texts]
+        for threads in (2, 4):
+            got = tok.encode_batch(texts, num_threads=threads)
+            assert [encoding_fields(e) for e in got] == [encoding_fields(e) for e in want], name
+            ordinary = tok.encode_ordinary_batch(texts, num_threads=threads)
+            assert ordinary == [tok.encode_ordinary(t) for t in texts], name

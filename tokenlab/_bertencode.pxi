@@ -10,8 +10,10 @@
 # pass over a text gives its words, each normalized char keeping the place of the char
 # it comes from (the offsets), and each word is split by the WordPiece model's native
 # splitter, with a word cache. ASCII rules are a table; other chars are asked of the
-# rule function once each. A text holding a char whose fate depends on its neighbours
-# (the rule gives None) goes to ``fallback``, the general pipeline, whole.
+# rule function once each. A char whose fate depends on its neighbours (the rule gives
+# None) sends the stretch around it, from the ASCII whitespace before it to the one after
+# it, to ``fallback``, the general pipeline; the rest of the text stays on the fast path
+# (a whole-text fallback made one such char cost a 1,000-line document 30x).
 
 from cpython.bytes cimport PyBytes_AS_STRING
 
@@ -74,7 +76,8 @@ cdef class WordPieceEncoder:
         if n == 0:
             return [], []
         data = word.encode("utf-8", "surrogatepass")
-        pieces = self._split(data, len(data), n)
+        pieces = self._split(data, len(data), n, self._key, self._bounds, self._ids,
+                             self._ends)
         if pieces == 0:
             return [self._unk], [(0, n)]
         ids = [self._ids[k] for k in range(pieces)]
@@ -85,15 +88,17 @@ cdef class WordPieceEncoder:
             start = self._ends[k]
         return ids, spans
 
-    cdef Py_ssize_t _split(self, const char* data, Py_ssize_t nbytes,
-                           Py_ssize_t n) except -1 nogil:
-        # Returns the number of pieces, or 0 when some position matches nothing.
+    cdef Py_ssize_t _split(self, const char* data, Py_ssize_t nbytes, Py_ssize_t n,
+                           string& key, vector[Py_ssize_t]& bound, vector[sym_t]& ids,
+                           vector[Py_ssize_t]& ends) except -1 nogil:
+        # Returns the number of pieces (in ids and ends), or 0 when some position matches
+        # nothing. The scratch is the caller's: threads encoding at once never share it.
         cdef Py_ssize_t i, j, start, end
         cdef Py_ssize_t* bounds
         cdef unordered_map[string, sym_t]* table = &self._first
         cdef unordered_map[string, sym_t].iterator it
-        self._bounds.resize(n + 1)
-        bounds = self._bounds.data()
+        bound.resize(n + 1)
+        bounds = bound.data()
         j = 0
         for i in range(nbytes):
             # Every byte that is not a UTF-8 continuation byte starts a char.
@@ -101,46 +106,93 @@ cdef class WordPieceEncoder:
                 bounds[j] = i
                 j += 1
         bounds[n] = nbytes
-        self._ids.clear()
-        self._ends.clear()
+        ids.clear()
+        ends.clear()
         start = 0
         while start < n:
             end = start + self._longest
             if end > n:
                 end = n
             while end > start:
-                self._key.assign(data + bounds[start], bounds[end] - bounds[start])
-                it = deref(table).find(self._key)
+                key.assign(data + bounds[start], bounds[end] - bounds[start])
+                it = deref(table).find(key)
                 if it != deref(table).end():
-                    self._ids.push_back(deref(it).second)
-                    self._ends.push_back(end)
+                    ids.push_back(deref(it).second)
+                    ends.push_back(end)
                     break
                 end -= 1
             if end == start:
                 return 0
             table = &self._next
             start = end
-        return <Py_ssize_t>self._ids.size()
+        return <Py_ssize_t>ids.size()
 
 
-# A BertEncoder forgets its cached words when it holds more than this.
+# A workspace forgets its cached words when it holds more than this.
 cdef size_t _BERT_CACHE_MAX_WORDS = 1 << 18
+
+
+cdef inline uint32_t _bert_char(int kind, const void* data, Py_ssize_t i) noexcept nogil:
+    # PyUnicode_READ without the GIL.
+    if kind == PyUnicode_1BYTE_KIND:
+        return (<const uint8_t*>data)[i]
+    if kind == PyUnicode_2BYTE_KIND:
+        return (<const uint16_t*>data)[i]
+    return (<const uint32_t*>data)[i]
+
+
+@cython.final
+cdef class _BertWork:
+    """What one thread of BERT encoding owns: output, word cache, rules, scratch.
+
+    The rules of chars outside ASCII are a copy of the encoder's (taken with the GIL
+    held, after the chars of the call were looked up), so the encoding itself reads
+    nothing another thread may be writing.
+    """
+
+    cdef void _clear_out(self) noexcept nogil:
+        self.out_ids.clear()
+        self.out_start.clear()
+        self.out_end.clear()
+        self.out_word.clear()
+        self.out_count.clear()
+        self.out_words.clear()
+        self.spans.clear()
+        self.span_at.clear()
+        self.gen_cols.clear()
+        self.gen_count.clear()
+        self.gen_words.clear()
+
+    cdef void _clear_cache(self) noexcept nogil:
+        self.cache.clear()
+        self.cache_ids.clear()
+        self.cache_ends.clear()
+
+    cdef void _sync(self, _CharRules rules) noexcept:
+        # Rules only grow: a copy of the same size is the same.
+        if self.rkind.size() != rules.rkind.size():
+            self.index = rules.index
+            self.rkind = rules.rkind
+            self.rout = rules.rout
+            self.rchars = rules.rchars
 
 
 cdef class BertEncoder:
     """Text to WordPiece ids, offsets and word indices in one call.
 
     Same surface as :class:`ByteLevelEncoder` (``encode``, ``encode_columns``,
-    ``encode_many``, ``encode_many_columns``).
+    ``encode_many``, ``encode_many_columns``); the encoding runs without the GIL, only
+    the rules of chars not seen before and the stretches around chars without a rule
+    (see ``_context_spans``) take it.
 
     Args:
         table: 128 entries, as :func:`tokenlab.corpus.bert_word_rules` gives them.
         wordpiece: the model's splitter.
         fallback: ``(text, base, word_base) -> (ids, columns, words)``: the general
-            pipeline, for texts the rules do not cover.
+            pipeline, for the stretches the rules do not cover.
         rule: char -> ``""``, ``" "``, its normalized form or ``" c "``, or None (see
-            :func:`tokenlab.corpus.bert_char_rule`), for chars outside ASCII; None: a
-            text with such a char goes to ``fallback``.
+            :func:`tokenlab.corpus.bert_char_rule`), for chars outside ASCII; None: the
+            stretch around such a char goes to ``fallback``.
 
     Raises:
         ValueError: ``table`` is malformed.
@@ -154,162 +206,246 @@ cdef class BertEncoder:
         self._fallback = fallback
         self._pool = []
 
-    cdef _EncodeWork _take(self):
-        # Output buffers of this call alone: a fallback may let another thread in.
+    cdef _BertWork _take(self):
+        # A workspace of this call alone: concurrent calls (threads) never share one.
         if self._pool:
             return self._pool.pop()
-        return _EncodeWork()
+        return _BertWork()
 
     def clear_cache(self):
         """Forget the cached words (they never change results, only speed)."""
-        self._cache.clear()
-        self._cache_ids.clear()
-        self._cache_ends.clear()
+        cdef _BertWork w
+        for w in self._pool:
+            w._clear_cache()
 
-    cdef int _flush(self, _EncodeWork w, int64_t base, int64_t word) except -1:
-        # Emit the pieces of the word in self._word (if any); returns 1 if there was one.
+    cdef int _flush(self, _BertWork w, int64_t base, int64_t word) except -1 nogil:
+        # Emit the pieces of the word in w.word (if any); returns 1 if there was one.
         cdef unordered_map[string, _WordEntry].iterator it
         cdef _WordEntry entry
-        cdef Py_ssize_t n = self._chars, k, pieces, s, e
+        cdef Py_ssize_t n = w.chars, k, pieces, s, e
         if n == 0:
             return 0
-        it = self._cache.find(self._word)
-        if it != self._cache.end():
+        it = w.cache.find(w.word)
+        if it != w.cache.end():
             entry = deref(it).second
         else:
-            if self._cache.size() >= _BERT_CACHE_MAX_WORDS:
-                self.clear_cache()
-            entry.start = <int64_t>self._cache_ids.size()
+            if w.cache.size() >= _BERT_CACHE_MAX_WORDS:
+                w._clear_cache()
+            entry.start = <int64_t>w.cache_ids.size()
             pieces = 0 if n > self._wp._max_chars else self._wp._split(
-                self._word.data(), <Py_ssize_t>self._word.size(), n)
+                w.word.data(), <Py_ssize_t>w.word.size(), n, w.key, w.bounds, w.ids, w.ends)
             if pieces == 0:     # the whole word is the unknown token
-                self._cache_ids.push_back(self._wp._unk)
-                self._cache_ends.push_back(<int32_t>n)
+                w.cache_ids.push_back(self._wp._unk)
+                w.cache_ends.push_back(<int32_t>n)
                 entry.count = 1
             else:
                 for k in range(pieces):
-                    self._cache_ids.push_back(self._wp._ids[k])
-                    self._cache_ends.push_back(<int32_t>self._wp._ends[k])
+                    w.cache_ids.push_back(w.ids[k])
+                    w.cache_ends.push_back(<int32_t>w.ends[k])
                 entry.count = pieces
-            self._cache[self._word] = entry
+            w.cache[w.word] = entry
         s = 0
         for k in range(entry.count):
-            e = self._cache_ends[entry.start + k]
-            w.out_ids.push_back(self._cache_ids[entry.start + k])
-            w.out_start.push_back(base + self._pos[s])
-            w.out_end.push_back(base + self._pos[e - 1] + 1)
+            e = w.cache_ends[entry.start + k]
+            w.out_ids.push_back(w.cache_ids[entry.start + k])
+            w.out_start.push_back(base + w.pos[s])
+            w.out_end.push_back(base + w.pos[e - 1] + 1)
             w.out_word.push_back(word)
             s = e
-        self._word.clear()
-        self._pos.clear()
-        self._chars = 0
+        w.word.clear()
+        w.pos.clear()
+        w.chars = 0
         return 1
 
-    cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
-                          int64_t word_base) except -1:
-        # Append the tokens of ``text`` to w's output; 1 (and nothing appended) if a char
-        # of it has no rule that holds whatever its neighbours (checked first).
-        cdef int ukind = PyUnicode_KIND(text)
-        cdef void* data = PyUnicode_DATA(text)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k
-        cdef int64_t word = word_base
-        cdef size_t before = w.out_ids.size()
-        cdef _CharRules rules = self._rules
+    cdef int64_t _encode_range(self, _BertWork w, int ukind, const void* data,
+                               Py_ssize_t lo, Py_ssize_t hi, int64_t base,
+                               int64_t word) except -1 nogil:
+        # Append the tokens of text[lo:hi] (every char there has a rule, in w's copy);
+        # returns the index of the next word.
+        cdef Py_ssize_t i, k
         cdef uint32_t c
         cdef int32_t r
         cdef uint8_t kind
-        if not rules.covers(text):
-            return 1
-        self._word.clear()
-        self._pos.clear()
-        self._chars = 0
-        for i in range(n):
-            c = PyUnicode_READ(ukind, data, i)
+        w.word.clear()
+        w.pos.clear()
+        w.chars = 0
+        for i in range(lo, hi):
+            c = _bert_char(ukind, data, i)
             if c < 128:
-                kind = rules.kind[c]
+                kind = self._rules.kind[c]    # the ASCII table never changes after __init__
                 r = -1
             else:
-                r = rules.lookup(c)
-                kind = rules.rkind[r]
+                r = w.index[c]
+                kind = w.rkind[r]
             if kind == _SW_WORD:
                 if r < 0:
-                    self._word.push_back(rules.chars[c])
-                    self._pos.push_back(i)
-                    self._chars += 1
+                    w.word.push_back(self._rules.chars[c])
+                    w.pos.push_back(i)
+                    w.chars += 1
                 else:
-                    self._word.append(rules.rout[r])
-                    for k in range(rules.rchars[r]):
-                        self._pos.push_back(i)
-                    self._chars += rules.rchars[r]
+                    w.word.append(w.rout[r])
+                    for k in range(w.rchars[r]):
+                        w.pos.push_back(i)
+                    w.chars += w.rchars[r]
             elif kind == _SW_SEP:
                 word += self._flush(w, base, word)
             elif kind == _SW_ALONE:
                 word += self._flush(w, base, word)
                 if r < 0:
-                    self._word.push_back(rules.chars[c])
+                    w.word.push_back(self._rules.chars[c])
                 else:
-                    self._word.append(rules.rout[r])
-                self._pos.push_back(i)
-                self._chars = 1
+                    w.word.append(w.rout[r])
+                w.pos.push_back(i)
+                w.chars = 1
                 word += self._flush(w, base, word)
         word += self._flush(w, base, word)
+        return word
+
+    cdef bint _is_cut(self, int ukind, const void* data, Py_ssize_t i) noexcept nogil:
+        # An ASCII whitespace separator: no normalizer context and no word crosses it.
+        cdef uint32_t c = _bert_char(ukind, data, i)
+        return (c == 32 or c == 9 or c == 10 or c == 13) and self._rules.kind[c] == _SW_SEP
+
+    cdef int _context_spans(self, str text, vector[Py_ssize_t]& spans) except -1:
+        # Append to spans the stretches of text the general pipeline must encode, as
+        # start, end pairs: around each char without a rule, back to the last cut before
+        # it and on to the first one after it, both included (see
+        # _pybertencode._context_spans). Looks up the rule of every char outside ASCII.
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, end, cut = 0
+        cdef size_t first = spans.size()
+        cdef uint32_t c
+        if PyUnicode_IS_ASCII(text):
+            return 0
+        while i < n:
+            c = _bert_char(ukind, data, i)
+            if c >= 128 and self._rules.rkind[self._rules.lookup(c)] == _SW_CONTEXT:
+                end = i + 1
+                while end < n and not self._is_cut(ukind, data, end):
+                    end += 1
+                end = min(end + 1, n)
+                if spans.size() > first and cut < spans.back():
+                    spans[spans.size() - 1] = end
+                else:
+                    spans.push_back(cut)
+                    spans.push_back(end)
+                cut = end - 1
+                i = end
+                continue
+            if c < 128 and self._is_cut(ukind, data, i):
+                cut = i
+            i += 1
+        return 0
+
+    cdef list _prepare(self, _BertWork w, list texts, int64_t base):
+        # With the GIL: every text's stretches for the general pipeline and their
+        # columns (returned, to keep them alive), and w's copy of the rules.
+        cdef list general = []
+        cdef size_t k
+        cdef const char* col
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be str, got {type(text).__name__}")
+            w.span_at.push_back(w.spans.size())
+            k = w.spans.size()
+            self._context_spans(text, w.spans)
+            while k < w.spans.size():
+                # word_base 0: _encode_one adds the index of the stretch's first word.
+                _, columns, words = self._fallback(
+                    text[w.spans[k]:w.spans[k + 1]], base + w.spans[k], 0)
+                general.append(columns)
+                col = PyBytes_AS_STRING(columns)
+                w.gen_cols.push_back(<const int64_t*>col)
+                w.gen_count.push_back(len(columns) // 32)
+                w.gen_words.push_back(words)
+                k += 2
+        w.span_at.push_back(w.spans.size())
+        w._sync(self._rules)
+        return general
+
+    cdef int _encode_one(self, _BertWork w, Py_ssize_t t, int ukind, const void* data,
+                         Py_ssize_t n, int64_t base, int64_t word_base) except -1 nogil:
+        # Append the tokens of text t of the call (after _prepare) to w's output.
+        cdef size_t before = w.out_ids.size(), k
+        cdef Py_ssize_t done = 0, m, j, g
+        cdef int64_t word = word_base
+        cdef const int64_t* col
+        for k in range(w.span_at[t], w.span_at[t + 1], 2):
+            word = self._encode_range(w, ukind, data, done, w.spans[k], base, word)
+            g = <Py_ssize_t>(k // 2)
+            col = w.gen_cols[g]
+            m = w.gen_count[g]
+            for j in range(m):
+                w.out_ids.push_back(col[j])
+                w.out_start.push_back(col[m + j])
+                w.out_end.push_back(col[2 * m + j])
+                w.out_word.push_back(col[3 * m + j] + word)
+            word += w.gen_words[g]
+            done = w.spans[k + 1]
+        word = self._encode_range(w, ukind, data, done, n, base, word)
         w.out_count.push_back(<int64_t>(w.out_ids.size() - before))
         w.out_words.push_back(word - word_base)
         return 0
 
-    cdef int _append(self, _EncodeWork w, str text, int64_t base,
-                     int64_t word_base) except -1:
-        # Append the tokens of any text to w's output (the fallback if the rules fail).
-        cdef Py_ssize_t n, k
-        cdef const int64_t* col
-        if self._encode_text(w, text, base, word_base) == 0:
-            return 0
-        _, columns, words = self._fallback(text, base, word_base)
-        col = <const int64_t*>PyBytes_AS_STRING(columns)
-        n = len(columns) // 32
-        for k in range(n):
-            w.out_ids.push_back(col[k])
-            w.out_start.push_back(col[n + k])
-            w.out_end.push_back(col[2 * n + k])
-            w.out_word.push_back(col[3 * n + k])
-        w.out_count.push_back(n)
-        w.out_words.push_back(words)
+    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base) except -1:
+        # Encode texts into w's output: rules and general stretches with the GIL, the
+        # rest without it.
+        cdef vector[const void*] datas
+        cdef vector[int] kinds
+        cdef vector[Py_ssize_t] lens
+        cdef Py_ssize_t t
+        w._clear_out()
+        general = self._prepare(w, texts, base)
+        for text in texts:
+            datas.push_back(PyUnicode_DATA(text))
+            kinds.push_back(PyUnicode_KIND(text))
+            lens.push_back(PyUnicode_GET_LENGTH(text))
+        with nogil:
+            for t in range(<Py_ssize_t>datas.size()):
+                self._encode_one(w, t, kinds[t], datas[t], lens[t], base, word_base)
+        del general
         return 0
 
     def encode(self, str text not None):
         """The token ids of ``text``."""
-        cdef _EncodeWork w = self._take()
+        cdef _BertWork w = self._take()
         try:
-            w._clear_out()
-            self._append(w, text, 0, 0)
+            self._run(w, [text], 0, 0)
             return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._pool.append(w)
 
     def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
         """Ids, offsets and word indices of ``text`` (see ByteLevelEncoder.encode_columns)."""
-        cdef _EncodeWork w = self._take()
+        cdef _BertWork w = self._take()
         try:
-            w._clear_out()
-            self._append(w, text, base, word_base)
+            self._run(w, [text], base, word_base)
             return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
                     _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._pool.append(w)
 
     def encode_many(self, list texts not None):
-        """``[self.encode(t) for t in texts]``."""
-        return [self.encode(t) for t in texts]
+        """``[self.encode(t) for t in texts]``, the encoding done without the GIL."""
+        cdef _BertWork w = self._take()
+        cdef Py_ssize_t i, pos = 0, count
+        try:
+            self._run(w, texts, 0, 0)
+            out = []
+            for i in range(<Py_ssize_t>w.out_count.size()):
+                count = w.out_count[i]
+                out.append(_id_list(w.out_ids.data() + pos, count))
+                pos += count
+            return out
+        finally:
+            self._pool.append(w)
 
     def encode_many_columns(self, list texts not None):
         """:meth:`encode_columns` of every text (see ByteLevelEncoder.encode_many_columns)."""
-        cdef _EncodeWork w = self._take()
+        cdef _BertWork w = self._take()
         try:
-            w._clear_out()
-            for text in texts:
-                if not isinstance(text, str):
-                    raise TypeError(f"texts must be str, got {type(text).__name__}")
-                self._append(w, text, 0, 0)
+            self._run(w, texts, 0, 0)
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )

@@ -237,8 +237,9 @@ cdef class WordPieceEncoder:
     cdef vector[sym_t] _ids                     # pieces found
     cdef vector[Py_ssize_t] _ends               # end char of each piece
 
-    cdef Py_ssize_t _split(self, const char* data, Py_ssize_t nbytes,
-                           Py_ssize_t n) except -1 nogil
+    cdef Py_ssize_t _split(self, const char* data, Py_ssize_t nbytes, Py_ssize_t n,
+                           string& key, vector[Py_ssize_t]& bound, vector[sym_t]& ids,
+                           vector[Py_ssize_t]& ends) except -1 nogil
 
 
 # -- Unigram language model ------------------------------------------------------------
@@ -673,21 +674,58 @@ cdef struct _WordEntry:
     int64_t count           # pieces
 
 
+@cython.final
+cdef class _BertWork:
+    # Output, appended to by every text of a call (as _EncodeWork's).
+    cdef vector[int64_t] out_ids
+    cdef vector[int64_t] out_start
+    cdef vector[int64_t] out_end
+    cdef vector[int64_t] out_word
+    cdef vector[int64_t] out_count
+    cdef vector[int64_t] out_words
+    # The call's stretches for the general pipeline and their columns.
+    cdef vector[Py_ssize_t] spans       # start, end pairs of all texts
+    cdef vector[size_t] span_at         # where each text's pairs begin in spans
+    cdef vector[const int64_t*] gen_cols
+    cdef vector[Py_ssize_t] gen_count
+    cdef vector[int64_t] gen_words
+    # The word cache.
+    cdef unordered_map[string, _WordEntry] cache
+    cdef vector[int32_t] cache_ids
+    cdef vector[int32_t] cache_ends
+    # A copy of the encoder's rules of chars outside ASCII (see _CharRules).
+    cdef unordered_map[uint32_t, int32_t] index
+    cdef vector[uint8_t] rkind
+    cdef vector[string] rout
+    cdef vector[int32_t] rchars
+    # The word being read and WordPiece's scratch.
+    cdef string word                    # the normalized word (UTF-8)
+    cdef Py_ssize_t chars               # its length in chars
+    cdef vector[int64_t] pos            # the text position of each of its chars
+    cdef string key
+    cdef vector[Py_ssize_t] bounds
+    cdef vector[sym_t] ids
+    cdef vector[Py_ssize_t] ends
+
+    cdef void _clear_out(self) noexcept nogil
+    cdef void _clear_cache(self) noexcept nogil
+    cdef void _sync(self, _CharRules rules) noexcept
+
+
 cdef class BertEncoder:
     cdef WordPieceEncoder _wp
     cdef object _fallback
     cdef _CharRules _rules
-    cdef list _pool                     # idle output buffers (one per concurrent call)
-    cdef unordered_map[string, _WordEntry] _cache
-    cdef vector[int32_t] _cache_ids
-    cdef vector[int32_t] _cache_ends
-    cdef string _word                   # the normalized word being read (UTF-8)
-    cdef Py_ssize_t _chars              # its length in chars
-    cdef vector[int64_t] _pos           # the text position of each of its chars
+    cdef list _pool                     # idle workspaces (one per concurrent call)
 
-    cdef _EncodeWork _take(self)
-    cdef int _flush(self, _EncodeWork w, int64_t base, int64_t word) except -1
-    cdef int _encode_text(self, _EncodeWork w, str text, int64_t base,
-                          int64_t word_base) except -1
-    cdef int _append(self, _EncodeWork w, str text, int64_t base,
-                     int64_t word_base) except -1
+    cdef _BertWork _take(self)
+    cdef int _flush(self, _BertWork w, int64_t base, int64_t word) except -1 nogil
+    cdef int64_t _encode_range(self, _BertWork w, int ukind, const void* data,
+                               Py_ssize_t lo, Py_ssize_t hi, int64_t base,
+                               int64_t word) except -1 nogil
+    cdef bint _is_cut(self, int ukind, const void* data, Py_ssize_t i) noexcept nogil
+    cdef int _context_spans(self, str text, vector[Py_ssize_t]& spans) except -1
+    cdef list _prepare(self, _BertWork w, list texts, int64_t base)
+    cdef int _encode_one(self, _BertWork w, Py_ssize_t t, int ukind, const void* data,
+                         Py_ssize_t n, int64_t base, int64_t word_base) except -1 nogil
+    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base) except -1

@@ -17,6 +17,8 @@ __all__ = ["BertEncoder", "WordPieceEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
+# Separators that bound the general pipeline's stretches (see _context_spans).
+_CUTS = frozenset(" \t\n\r")
 
 
 class WordPieceEncoder:
@@ -109,8 +111,9 @@ class BertEncoder(_Columns):
     almost every char on its own: dropped (``""``), a separator (``" "``), chars of a
     word (its normalized form) or a word of its own (``" c "``), as ``table`` says for
     ASCII and ``rule`` for other chars (see :func:`tokenlab.corpus.bert_char_rule`). Each
-    word is split by ``wordpiece``; a text with a char the rules do not cover (``rule``
-    gives None, or there is no ``rule``) goes to ``fallback`` whole.
+    word is split by ``wordpiece``; around a char the rules do not cover (``rule`` gives
+    None, or there is no ``rule``), the stretch between the ASCII whitespace on each side
+    goes to ``fallback`` (see :func:`_context_spans`).
 
     Args:
         table: 128 entries, as :func:`tokenlab.corpus.bert_word_rules` gives them.
@@ -154,14 +157,37 @@ class BertEncoder(_Columns):
 
     def _encode(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
         rules = [self._rule_of(ch) for ch in text]
-        if None in rules:
-            _, columns, words = self._fallback(text, base, word_base)
-            col = memoryview(columns).cast("q").tolist()
-            n = len(col) // 4
-            for k, column in enumerate(out):
-                column += col[k * n : (k + 1) * n]
-            return int(words)
         word = word_base
+        done = 0
+        # Only the stretch around a char without a rule goes to the general pipeline,
+        # so one such char costs its neighbourhood, not the whole document.
+        for start, end in _context_spans(text, rules):
+            word = self._encode_covered(text, rules, done, start, base, word, out)
+            word += self._encode_general(text[start:end], base + start, word, out)
+            done = end
+        word = self._encode_covered(text, rules, done, len(text), base, word, out)
+        return word - word_base
+
+    def _encode_general(self, text: str, base: int, word_base: int, out: list[list[int]]) -> int:
+        _, columns, words = self._fallback(text, base, word_base)
+        col = memoryview(columns).cast("q").tolist()
+        n = len(col) // 4
+        for k, column in enumerate(out):
+            column += col[k * n : (k + 1) * n]
+        return int(words)
+
+    def _encode_covered(
+        self,
+        text: str,
+        rules: list[str | None],
+        lo: int,
+        hi: int,
+        base: int,
+        word: int,
+        out: list[list[int]],
+    ) -> int:
+        # text[lo:hi] by the per-char rules (every char there has one); returns the
+        # index of the next word.
         chars: list[str] = []
         pos: list[int] = []
 
@@ -182,8 +208,10 @@ class BertEncoder(_Columns):
             chars.clear()
             pos.clear()
 
-        for i, rule in enumerate(rules):
-            assert rule is not None
+        for i in range(lo, hi):
+            rule = rules[i]
+            if rule is None:
+                raise AssertionError("_context_spans left a char without a rule")
             if rule == " ":
                 flush()
             elif len(rule) == 3 and rule[0] == " " == rule[2]:
@@ -195,4 +223,48 @@ class BertEncoder(_Columns):
                 chars.extend(rule)
                 pos.extend([i] * len(rule))
         flush()
-        return word - word_base
+        return word
+
+
+def _context_spans(text: str, rules: Sequence[str | None]) -> list[tuple[int, int]]:
+    """The stretches of ``text`` the general pipeline must encode: ``(start, end)`` pairs.
+
+    A char without a rule (None: its fate depends on its neighbours) takes with it the
+    text back to the last ASCII whitespace separator before it and on to the first one
+    after it, both included (or the text's ends). No normalizer context crosses such a
+    char (it is a starter, neither cased nor case-ignorable) and no word does, and the
+    separator on each side keeps what a dropped char does to its neighbour's offsets
+    as in the whole text. Overlapping or touching stretches are merged.
+
+    Args:
+        text: the text.
+        rules: the rule of each char of ``text``.
+
+    Returns:
+        The stretches, in order, disjoint.
+
+    >>> _context_spans("ab c\u200cd ef", ["a", "b", " ", "c", None, "d", " ", "e", "f"])
+    [(2, 7)]
+    """
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    cut = 0
+    i = 0
+    while i < n:
+        rule = rules[i]
+        if rule is None:
+            end = i + 1
+            while end < n and not (rules[end] == " " and text[end] in _CUTS):
+                end += 1
+            end = min(end + 1, n)
+            if spans and cut < spans[-1][1]:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((cut, end))
+            cut = end - 1
+            i = end
+            continue
+        if rule == " " and text[i] in _CUTS:
+            cut = i
+        i += 1
+    return spans
