@@ -429,13 +429,16 @@ def fast_path_taken(tok: Tokenizer) -> bool:
     return fast is not None
 
 
-#: Files whose whole pipeline has a one-call encoder today. The legacy Claude file
-#: (an NFKC normalizer before byte-level BPE) has none yet: it takes the
+#: Files whose whole pipeline has a one-call encoder today (a Unicode normalizer runs
+#: in Python first). DeepSeek-V3 (three Split pre-tokenizers in a row) takes the
 #: component-by-component path.
 FAST = [
     "bert-uncased-minilm",
+    "claude-legacy-bpe",
+    "gpt-neox-20b",
     "llama3",
     "mistral-7b-v0.1",
+    "olmo2-dolma2",
     "qwen",
     "sentencepiece-test-unigram",
     "whisper-gpt2",
@@ -453,10 +456,10 @@ def test_published_files_take_the_fast_path(name: str) -> None:
     assert fast_path_taken(load(path, **options))
 
 
-#: Built family pipelines with a one-call encoder today. GPT-NeoX (an NFC normalizer
-#: before byte-level BPE), CLIP (NFC, Replace, Lowercase, a Split regex), the Unigram
-#: pipelines with a Precompiled normalizer and Phi-3 (Llama 2's pipeline from
-#: tokenizer.json) take the component-by-component path.
+#: Built family pipelines with a one-call encoder today. CLIP (its own Split regex
+#: before a ByteLevel with regex, a "</w>" suffix), the Unigram pipelines with a
+#: Precompiled normalizer and Phi-3 (Llama 2's pipeline from tokenizer.json) take the
+#: component-by-component path.
 BUILT_FAST = ["bart", "bert-cased", "roberta"]
 
 
