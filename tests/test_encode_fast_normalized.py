@@ -20,7 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokenlab import Tokenizer
+from tokenlab._patterns import SCAN_PATTERNS
 from tokenlab.fastpath import NormalizingEncoder
+from tokenlab.pre_tokenizers import ByteLevel, Sequence, Split, byte_level_setup
 
 tk = pytest.importorskip("tokenizers")
 
@@ -157,3 +159,21 @@ def test_random_text_like_tokenizers(
     for name in ("nfkc-lowercase", "nfd-strip-accents", "clip-like"):
         hf, ours = built[name]
         assert _fields(ours.encode(text)) == _fields(hf.encode(text)), name
+
+
+def test_split_keeping_the_matches_of_a_scanner_pattern() -> None:
+    # OLMo 2's file: Split(cl100k's regex, "Removed", invert=True), then ByteLevel without
+    # regex. A pattern that tiles the text splits it the same way either side; one that
+    # does not (\w+ drops the spaces) is no byte-level set-up.
+    def setup(pattern: str, behavior: str, invert: bool) -> Any:
+        split = Split(pattern, behavior, invert)
+        return byte_level_setup(Sequence([split, ByteLevel(use_regex=False)]))
+
+    llama3 = SCAN_PATTERNS["llama3"]
+    assert setup(llama3, "removed", True).scan_name == "llama3"
+    assert setup(llama3, "isolated", False).scan_name == "llama3"
+    assert setup(r"\w+", "removed", True) is None
+    assert setup(llama3, "removed", False) is None
+    assert setup(llama3, "isolated", True) is None
+    pieces = [p.text for p in Split(llama3, "removed", True)._split_from("a  b\n1234", True)]
+    assert pieces == [p.text for p in Split(llama3)._split_from("a  b\n1234", True)]

@@ -93,12 +93,12 @@ def fast_split(pre: Any) -> tuple[str | None, bool] | None:
     return None if name is None else (name, setup.add_prefix_space)
 
 
-#: Normalizers a :class:`NormalizingEncoder` runs before a byte-level encoder (exact
-#: types; a ``Sequence`` of them too): each rewrites the text alone, aligning every
-#: char of its output with the original, which is all the general path asks of it.
 #: Bytes no UTF-8 encoding holds (nor the surrogates' three-byte form the encoders use).
 _NEVER_IN_UTF8 = frozenset((0xC0, 0xC1, *range(0xF5, 0x100)))
 
+#: Normalizers a :class:`NormalizingEncoder` runs before a byte-level encoder (exact
+#: types; a ``Sequence`` of them too): each rewrites the text alone, aligning every
+#: char of its output with the original, which is all the general path asks of it.
 _TEXT_NORMALIZERS: tuple[type[Normalizer], ...] = (NFC, NFD, NFKC, NFKD, Lowercase, Replace)
 _TEXT_NORMALIZERS += (Strip, StripAccents, Nmt, Prepend, Precompiled)
 
@@ -259,6 +259,13 @@ def byte_level_encoder(model: Model, pre: Any) -> Any:
     Covered: a byte-level set-up of ``pre`` whose split has a native scanner (see
     :func:`fast_split`), and a tiktoken model or a byte-level BPE model with a token
     for every byte (no subword prefix, suffix or dropout).
+
+    Args:
+        model: the tokenizer's model.
+        pre: its pre-tokenizer (or None).
+
+    Returns:
+        A ``ByteLevelEncoder``, or None.
     """
     if pre is None:
         return None
