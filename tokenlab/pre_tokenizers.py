@@ -1072,8 +1072,9 @@ def byte_level_setup(pre: PreTokenizer | None) -> ByteLevelSetup | None:
 
     Two forms are byte-level: ``ByteLevel`` alone (its GPT-2 regex when ``use_regex``),
     and an isolating ``Split`` followed by ``ByteLevel`` without regex or prefix space
-    (the tiktoken set-ups of :func:`get_pre_tokenizer`). Exact types only: a subclass may
-    change what a stage does.
+    (the tiktoken set-ups of :func:`get_pre_tokenizer`), or a ``Split`` keeping only
+    the matches (``invert`` and ``removed``) of a pattern with a native scanner. Exact
+    types only: a subclass may change what a stage does.
 
     >>> byte_level_setup(get_pre_tokenizer("gpt2")).scan_name
     'gpt2'
@@ -1087,14 +1088,19 @@ def byte_level_setup(pre: PreTokenizer | None) -> ByteLevelSetup | None:
         return None
     split, last = pre.pre_tokenizers
     if (
-        type(split) is Split
-        and split.behavior == "isolated"
-        and not split.invert
-        and type(last) is ByteLevel
-        and not last.use_regex
-        and not last.add_prefix_space
+        type(split) is not Split
+        or type(last) is not ByteLevel
+        or last.use_regex
+        or last.add_prefix_space
     ):
-        return ByteLevelSetup(re.escape(split.pattern) if split.literal else split.pattern, False)
+        return None
+    pattern = re.escape(split.pattern) if split.literal else split.pattern
+    if split.behavior == "isolated" and not split.invert:
+        return ByteLevelSetup(pattern, False)
+    # Keeping the matches and removing the rest (OLMo 2's file) is the same split when
+    # the pattern matches at every char: the fixed patterns with a scanner all do.
+    if split.behavior == "removed" and split.invert and pattern in _SCAN_NAME_OF:
+        return ByteLevelSetup(pattern, False)
     return None
 
 
