@@ -43,7 +43,7 @@ if lib == "tokenlab":
     t1 = time.perf_counter()
     ids = tok.encode_ordinary(text)
     t2 = time.perf_counter()
-    backend = tokenlab.backend
+    backend = f"{tokenlab.backend} ({tokenlab.__file__})"
 else:
     import tiktoken
     from tiktoken.load import load_tiktoken_bpe
@@ -62,8 +62,11 @@ print(json.dumps({"load": t1 - t0, "total": t2 - t0, "ids": ids, "backend": back
 
 
 def _run(lib: str, path: Path, name: str) -> dict[str, object]:
+    # cwd: the rank file's directory, so that ``-c`` (which puts the working directory
+    # first on sys.path) imports tokenlab from PYTHONPATH, not from a checkout here.
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, lib, str(path), name, TEXT],
+        cwd=path.parent,
         check=True,
         capture_output=True,
         text=True,
