@@ -18,6 +18,7 @@ import base64
 import gzip
 import hashlib
 import json
+import pickle
 import sysconfig
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +33,8 @@ from tokenlab import ConfigError, ModelFileError, Tokenizer
 from tokenlab.corpus import default_corpus
 from tokenlab.export.tiktoken import (
     PUBLISHED_ENCODINGS,
+    _parse_lines,
+    _parse_well_formed,
     check_tiktoken_exact,
     read_tiktoken_ranks,
     write_tiktoken,
@@ -146,6 +149,65 @@ def test_model_offsets_and_validation() -> None:
         model.tokenize("a b")
 
 
+def eager_vocab(ranks: dict[bytes, int]) -> dict[str, int]:
+    """What TiktokenBPE.vocab must be: each token's bytes through GPT-2's byte table."""
+    table = bytes_to_unicode()
+    return {"".join(table[b] for b in token): rank for token, rank in ranks.items()}
+
+
+class SubBytes(bytes):
+    pass
+
+
+class SubInt(int):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("ranks", "message"),
+    [
+        ({**byte_ranks(), "ab": 256}, "token 'ab' is not non-empty bytes"),
+        ({**byte_ranks(), b"": 256}, "token b'' is not non-empty bytes"),
+        ({**byte_ranks(), b"ab": True}, "b'ab' has rank True, not an int >= 0"),
+        ({**byte_ranks(), b"ab": -1}, "b'ab' has rank -1, not an int >= 0"),
+        ({**byte_ranks(), b"ab": 2.0}, "b'ab' has rank 2.0, not an int >= 0"),
+        ({**byte_ranks(), b"ab": 7}, r"rank 7 is given to both b'\\x07' and b'ab'"),
+        ({**byte_ranks(), b"ab": 2**31 - 1}, "rank 2147483647, above the largest id"),
+        ({b"a": 0}, "255 of the 256 single bytes have no rank"),
+        ({}, "256 of the 256 single bytes have no rank"),
+    ],
+)
+def test_model_refuses_bad_ranks(ranks: dict[bytes, int], message: str) -> None:
+    # Checked in bulk; the first bad entry is still named, as by the line-by-line check.
+    with pytest.raises(ModelFileError, match=message):
+        TiktokenBPE(ranks)
+
+
+def test_model_builds_its_tables_on_first_use() -> None:
+    ranks = byte_ranks({b"ab": 256, b"abc": 257, b" \xc3\xa9": 258})
+    # Subclasses of bytes and int pass the check (the slow path of the bulk check).
+    sub = TiktokenBPE({SubBytes(t): SubInt(r) for t, r in ranks.items()})
+    assert sub.ranks == ranks
+    model = TiktokenBPE(ranks)
+    assert model._vocab is None and model._merger is None  # nothing built yet
+    assert model.get_vocab_size() == len(ranks)
+    assert model.token_to_id("ĠÃ©") == 258 and model.token_to_id("abc") == 257
+    assert model.token_to_id("é") == 0xE9  # "é" is the ByteLevel char of byte 0xE9
+    # U+00AD and "€" are no ByteLevel chars (byte 0xAD is "Ń").
+    for missing in ("\u00ad", "€", "Ġ\uffff", "", "abcd", 5):
+        assert model.token_to_id(missing) is None  # type: ignore[arg-type]
+    assert model._vocab is None
+    assert model.tokenize("abcab") == ([257, 256], [(0, 3), (3, 5)])
+    assert model.vocab == eager_vocab(ranks) == model.get_vocab()
+    assert model.id_to_token(258) == "ĠÃ©" and model.id_to_token(259) is None
+    assert all(model.token_to_id(t) == r for t, r in eager_vocab(ranks).items())
+    # A pickle holds the ranks alone, whatever was built: the same bytes before and after.
+    fresh = pickle.dumps(TiktokenBPE(ranks))
+    assert pickle.dumps(model) == fresh
+    back = pickle.loads(fresh)
+    assert back.tokenize("abcab") == model.tokenize("abcab") and back.vocab == model.vocab
+
+
 def read_tiktoken_tokenizer(model: TiktokenBPE, pattern: str) -> Tokenizer:
     from tokenlab import decoders, processors
     from tokenlab.pre_tokenizers import ByteLevel, Sequence, Split
@@ -214,6 +276,34 @@ def test_rank_file_layouts_read_as_tiktoken_reads_them(tmp_path: Path) -> None:
     )
     with pytest.raises(ModelFileError, match="line 11: expected 'base64 rank'"):
         read_tiktoken_ranks(path)
+
+
+# Pieces of rank-file lines, well-formed and not: tokens (with the empty one "=", bad
+# padding and bare digits, which are valid base64), separators and line ends.
+_TOKEN_TEXTS = [b64(b"ab"), b64(b"abc"), b64(b"a"), "=", "QQ=", "QQ===", "Q=Q=", "1234", "!!"]
+_LINE_PARTS = st.tuples(
+    st.sampled_from([*_TOKEN_TEXTS, ""]),
+    st.sampled_from([" ", "\t", "  ", "", " \x0b"]),
+    st.sampled_from(["5", "17", "1234", "x", "", "2147483647"]),
+    st.sampled_from(["\n", "\r\n", "\r", " \n", "\n\n", ""]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE_PARTS, max_size=6), st.booleans())
+def test_bulk_reader_agrees_with_the_line_reader(
+    parts: list[tuple[str, ...]], bytes_first: bool
+) -> None:
+    # The bulk reader either declines (None) or gives exactly what the line reader gives.
+    lines = "".join("".join(p) for p in parts).encode()
+    full = [f"{b64(bytes([b]))} {b + 300}\n".encode() for b in range(256)]
+    raw = b"".join(full) + lines if bytes_first else lines + b"".join(full)
+    fast = _parse_well_formed(raw)
+    try:
+        slow: dict[bytes, int] | None = _parse_lines("r.tiktoken", raw)
+    except ModelFileError:
+        slow = None
+    assert fast is None or fast == slow
 
 
 def test_missing_pattern_and_detection(tmp_path: Path) -> None:

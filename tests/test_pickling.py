@@ -11,6 +11,7 @@ the suite runs on (the suite runs twice, native and ``TOKENLAB_PURE_PYTHON=1``).
 from __future__ import annotations
 
 import copy
+import json
 import multiprocessing
 import operator
 import os
@@ -27,6 +28,8 @@ import tokenlab
 from tokenlab import Tokenizer
 from tokenlab.export.sentencepiece import write_sentencepiece
 from tokenlab.export.tiktoken import write_tiktoken
+from tokenlab.models import WordLevel
+from tokenlab.pre_tokenizers import WhitespaceSplit
 
 TEXTS = [
     "Hello world, the quick brown fox <sep> jumps.",
@@ -45,7 +48,13 @@ def _view(tok: Tokenizer) -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def pipelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Tokenizer]:
+def pipeline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the pipelines read from files (.model, .tiktoken) keep them."""
+    return tmp_path_factory.mktemp("pickling")
+
+
+@pytest.fixture(scope="module")
+def pipelines(pipeline_dir: Path) -> dict[str, Tokenizer]:
     """A tokenizer of every model kind, each with an added and a special token."""
     lines = pydoc_lines(400)
     out: dict[str, Tokenizer] = {}
@@ -63,7 +72,12 @@ def pipelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Tokenizer]:
         iter(lines), algorithm="wordpiece", vocab_size=300, pre_tokenizer="bert",
         normalizer="bert", show_progress=False,
     )  # fmt: skip
-    tmp = tmp_path_factory.mktemp("pickling")
+    words = sorted({w for line in lines for w in line.split()})[:300]
+    out["wordlevel"] = Tokenizer(
+        WordLevel({"[UNK]": 0, **{w: i for i, w in enumerate(words, start=1)}}, "[UNK]"),
+        pre_tokenizer=WhitespaceSplit(),
+    )
+    tmp = pipeline_dir
     write_sentencepiece(out["unigram"], tmp / "u.model")
     out["unigram-.model"] = Tokenizer.from_file(tmp / "u.model")
     write_sentencepiece(out["sp-bpe"], tmp / "b.model")
@@ -123,43 +137,83 @@ def test_spawned_processes_encode_alike(pipelines: dict[str, Tokenizer]) -> None
         assert text == pipelines[name].to_str(), name
 
 
+# Hashes each file's tokenizer as datasets' fingerprint cache does; "after": once it has
+# encoded (native encoders, word caches and lazily built tables exist then).
 _HASH_SCRIPT = """
-import sys
+import json, sys
 from datasets.fingerprint import Hasher
 import tokenlab
-tok = tokenlab.Tokenizer.from_file(sys.argv[1])
-if sys.argv[2] == "after":
-    tok.encode_batch(["Hello <sep> world", "the fox"])
-print(Hasher.hash(tok))
+hashes = {}
+for name, path in json.loads(sys.argv[2]).items():
+    tok = tokenlab.Tokenizer.from_file(path)
+    if sys.argv[1] == "after":
+        tok.encode_batch(["Hello <sep> world", "the fox"])
+        tok.encode_ordinary("Hello world")
+        tok.decode(tok.encode("Hello <sep> world").ids)
+    hashes[name] = Hasher.hash(tok)
+print(json.dumps(hashes))
 """
 
 
-def _hash_in_fresh_process(path: Path, stage: str, seed: str) -> str:
+def _hashes_in_fresh_process(files: dict[str, Path], stage: str, seed: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
+    paths = json.dumps({name: str(path) for name, path in files.items()})
     done = subprocess.run(
-        [sys.executable, "-c", _HASH_SCRIPT, str(path), stage],
+        [sys.executable, "-c", _HASH_SCRIPT, stage, paths],
         cwd=CLI_CWD,
         capture_output=True,
         text=True,
         env=env,
         check=True,
     )
-    return done.stdout.strip().splitlines()[-1]
+    hashes: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return hashes
 
 
-@pytest.mark.parametrize("name", ["bert", "unigram"])
-def test_datasets_fingerprint_is_deterministic(
-    pipelines: dict[str, Tokenizer], name: str, tmp_path: Path
-) -> None:
+#: Every pipeline of the ``pipelines`` fixture, plus a BPE with dropout (its random
+#: generator must not enter the fingerprint), each loaded from the file a user has.
+FINGERPRINTED = [
+    "bpe", "bpe-dropout", "bpe-gpt2-split", "bpe-whitespace", "wordpiece", "bert",
+    "bert-padded", "unigram", "unigram-json", "unigram-.model", "sp-bpe", "sp-bpe-.model",
+    "tiktoken", "wordlevel",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fingerprints(pipelines: dict[str, Tokenizer], pipeline_dir: Path) -> dict[str, set[str]]:
+    """name -> the datasets fingerprints of its file, from two fresh interpreters with
+    different str hash seeds, one of which encoded before hashing."""
     pytest.importorskip("datasets")
-    path = tmp_path / "tokenizer.json"
-    pipelines[name].save(path)
-    # Two interpreters with different str hash seeds; one has encoded before hashing.
-    hashes = {
-        _hash_in_fresh_process(path, "fresh", "1"),
-        _hash_in_fresh_process(path, "after", "2"),
+    # Files that hold exactly the pipeline's model kind: tokenizer.json turns a .model or
+    # tiktoken pipeline into a BPE or Unigram one.
+    files = {
+        "unigram-.model": pipeline_dir / "u.model",
+        "sp-bpe-.model": pipeline_dir / "b.model",
+        "tiktoken": pipeline_dir / "mine.tiktoken",
     }
-    assert len(hashes) == 1, hashes
+    for name, tok in pipelines.items():
+        if name not in files:
+            files[name] = pipeline_dir / f"{name}.json"
+            tok.save(files[name])
+    with_dropout = json.loads(pipelines["bpe"].to_str())
+    with_dropout["model"]["dropout"] = 0.5
+    files["bpe-dropout"] = pipeline_dir / "bpe-dropout.json"
+    files["bpe-dropout"].write_text(json.dumps(with_dropout), encoding="utf-8")
+    fresh = _hashes_in_fresh_process(files, "fresh", "1")
+    after = _hashes_in_fresh_process(files, "after", "2")
+    return {name: {fresh[name], after[name]} for name in files}
+
+
+def test_every_model_kind_is_fingerprinted(pipelines: dict[str, Tokenizer]) -> None:
+    # A pipeline added to the fixture must be added to the fingerprint test too.
+    assert set(FINGERPRINTED) == {*pipelines, "bpe-dropout"}
+
+
+@pytest.mark.parametrize("name", FINGERPRINTED)
+def test_datasets_fingerprint_is_deterministic(
+    fingerprints: dict[str, set[str]], name: str
+) -> None:
+    assert len(fingerprints[name]) == 1, fingerprints[name]
 
 
 def test_datasets_map_with_num_proc(pipelines: dict[str, Tokenizer]) -> None:

@@ -150,18 +150,31 @@ else:
         return base64.b64decode(b64, validate=True)
 
 
+# Every byte that is not ASCII whitespace (what ``bytes.split()`` splits at).
+_NOT_WHITESPACE = bytes(c for c in range(256) if c not in b" \t\n\x0b\x0c\r")
+
+
 def _parse_well_formed(raw: bytes) -> dict[bytes, int] | None:
     """The ranks of a well-formed rank file, or None for any other (to be diagnosed).
 
-    The same result as the line-by-line reader below, checked and split in bulk
-    (C-level ``split``, ``map`` and decoding, no Python loop per line): loading
-    cl100k_base is several times faster. Blank lines, the empty token and every
-    error take the line reader.
+    Well-formed: lines ``base64 SPACE digits`` ended by ``\n`` or ``\r\n`` (the last
+    one may lack it), as tiktoken writes them. The same result as the line reader
+    :func:`_parse_lines`, checked and split in bulk (C-level ``translate``, ``split``,
+    ``map``; no Python loop per line). The shape is checked on the whitespace alone:
+    once the file's whitespace bytes, in order, are exactly ``" \n" * n`` and it
+    splits into ``2 * n`` fields (so none is empty), field ``2k`` is line ``k``'s token
+    and field ``2k + 1`` its rank. Blank lines, tabs, the empty token and every error
+    take the line reader.
     """
-    lines = raw.splitlines()
-    if set(map(len, map(bytes.split, lines))) != {2}:  # each line: token rank
+    if b"\r\n" in raw:
+        raw = raw.replace(b"\r\n", b"\n")
+    if not raw.endswith(b"\n"):
+        raw += b"\n"
+    separators = raw.translate(None, _NOT_WHITESPACE)
+    lines = len(separators) // 2
+    fields = raw.split()  # splits at exactly those separators
+    if not lines or separators != b" \n" * lines or len(fields) != 2 * lines:
         return None
-    fields = raw.split()  # the lines' fields, in order
     texts = fields[1::2]
     if not b"".join(texts).isdigit():
         return None
@@ -172,9 +185,9 @@ def _parse_well_formed(raw: bytes) -> dict[bytes, int] | None:
     numbers = list(map(int, texts))
     ranks = dict(zip(tokens, numbers))
     if (
-        len(ranks) != len(tokens)  # a token twice
+        len(ranks) != lines  # a token twice
         or b"" in ranks  # "=": the empty token, which the line reader skips
-        or len(set(numbers)) != len(numbers)
+        or len(set(numbers)) != lines
         or max(numbers) > _MAX_RANK
     ):
         return None
@@ -202,7 +215,18 @@ def read_tiktoken_ranks(path: str | os.PathLike[str]) -> dict[bytes, int]:
     fast = _parse_well_formed(raw)
     if fast is not None:
         return fast
-    # Something is off: find the first bad line and say what is wrong with it.
+    return _parse_lines(p, raw)
+
+
+def _parse_lines(p: str, raw: bytes) -> dict[bytes, int]:
+    """The ranks of ``raw`` (the content of file ``p``), line by line.
+
+    Reads what :func:`_parse_well_formed` leaves (blank lines, tabs, the empty
+    token) and names the first bad line of a malformed file.
+
+    Raises:
+        ModelFileError: see :func:`read_tiktoken_ranks`.
+    """
     ranks: dict[bytes, int] = {}
     seen: dict[int, int] = {}
     for lineno, line in enumerate(raw.splitlines(), start=1):
@@ -368,16 +392,17 @@ def read_tiktoken(
         post_processor=ByteLevelProcessor(trim_offsets=False),
         decoder=ByteLevelDecoder(),
     )
-    by_rank = {r: t for t, r in ranks.items()}
+    taken = set(ranks.values()) if special_tokens else set()
     for content, tid in sorted((special_tokens or {}).items(), key=lambda kv: kv[1]):
         if not isinstance(content, str) or not content:
             raise ConfigError(f"special tokens must be non-empty strings, got {content!r}")
         if not isinstance(tid, int) or isinstance(tid, bool) or tid < 0:
             raise ConfigError(f"special token {content!r} needs an id >= 0, got {tid!r}")
-        if tid in by_rank:
+        if tid in taken:
+            token = next(t for t, r in ranks.items() if r == tid)
             raise ConfigError(
                 f"special token {content!r} has id {tid}, the rank of the ordinary token "
-                f"{by_rank[tid]!r}; tiktoken requires distinct ids"
+                f"{token!r}; tiktoken requires distinct ids"
             )
         tok._register(tid, AddedToken(content, special=True))
     return tok

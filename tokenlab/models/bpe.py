@@ -157,7 +157,9 @@ class BPE(CachedModel):
         kept = [i for i in range(n) if size[i]]
         return [sym[i] for i in kept], [size[i] for i in kept]
 
-    _DERIVED = ("_table",)
+    # _pair_ranks is built by the first dropout merge: kept out of pickles, so that an
+    # encoded model pickles (and fingerprints in datasets) as a fresh one does.
+    _DERIVED = ("_table", "_pair_ranks")
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
@@ -169,6 +171,7 @@ class BPE(CachedModel):
 
     def _rebuild(self) -> None:
         self._table = MergeTable(self._triples)
+        self._pair_ranks = None
         if self.__dict__.get("_rng") is None:
             self._rng = random.Random()
 
