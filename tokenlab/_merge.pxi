@@ -17,10 +17,12 @@ cdef class MergeTable:
     def __init__(self, merges):
         cdef Py_ssize_t rank = 0
         cdef key_t k
+        cdef sym_t new
         for left, right, new_id in merges:
             k = _key(_check_id(left, "left"), _check_id(right, "right"))
+            new = _check_id(new_id, "new_id")  # a repeated pair's too, as the pure core
             if not self._ranks.count(k):
-                self._ranks[k] = ((<uint64_t>rank) << 32) | <uint64_t>_check_id(new_id, "new_id")
+                self._ranks[k] = ((<uint64_t>rank) << 32) | <uint64_t>new
             rank += 1
 
     def __len__(self):

@@ -921,7 +921,12 @@ def _component_dict(obj: Any) -> Any:
     if obj is None:
         return None
     to_dict = getattr(obj, "to_dict", None)
-    return type(obj).__name__ if to_dict is None else _abbreviate(to_dict())
+    if to_dict is None:
+        return type(obj).__name__
+    try:
+        return _abbreviate(to_dict())
+    except ConfigError:  # e.g. SentencePiece's user-defined symbols: a .model only
+        return f"{type(obj).__name__} (no tokenizer.json form)"
 
 
 def _run_info(args: argparse.Namespace) -> int:
