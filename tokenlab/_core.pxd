@@ -387,6 +387,7 @@ cdef class UnigramLattice:
     cdef list _pieces                           # piece of each id (None: unmatched)
     cdef sym_t _unk
     cdef double _unk_score
+    cdef bint _f32                              # Viterbi sums rounded to float32
     cdef int32_t _max_len
     cdef vector[int32_t] _root                  # root child per code point < _ROOT_SPAN, or -1
     cdef LatticeWork _w                         # buffers of the calls that hold the GIL

@@ -9,6 +9,7 @@ sample with.
 from __future__ import annotations
 
 import math
+import struct
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -40,6 +41,12 @@ UNK_PENALTY = 10.0
 
 _MASK64 = (1 << 64) - 1
 _NEG_INF = float("-inf")
+_F32 = struct.Struct("f")
+
+
+def _float32(x: float) -> float:
+    """``x`` rounded to the nearest float32 (what a C ``float`` holds)."""
+    return float(_F32.unpack(_F32.pack(x))[0])
 
 
 def splitmix64(state: int) -> tuple[int, int]:
@@ -101,6 +108,7 @@ class UnigramLattice:
         scores: Sequence[float],
         unk_id: int,
         unk_score: float,
+        float32: bool = False,
     ) -> None:
         if len(pieces) != len(scores):
             raise ValueError(f"got {len(pieces)} pieces but {len(scores)} scores")
@@ -108,6 +116,11 @@ class UnigramLattice:
         self._unk_score = float(unk_score)
         if not math.isfinite(self._unk_score):
             raise ValueError(f"unk_score must be finite, got {unk_score!r}")
+        # sentencepiece sums a path's scores in float32, tokenizers in float64: near
+        # ties between paths fall the other way (float32=True for a .model).
+        self._f32 = bool(float32)
+        if self._f32:
+            self._unk_score = _float32(self._unk_score)
         self._table: dict[str, tuple[int, float]] = {}
         self._prefixes: set[str] = set()
         self._pieces: list[str | None] = []
@@ -157,7 +170,10 @@ class UnigramLattice:
 
     @staticmethod
     def _viterbi(
-        n: int, nodes: list[list[tuple[int, int, float]]], skip_whole: bool = False
+        n: int,
+        nodes: list[list[tuple[int, int, float]]],
+        skip_whole: bool = False,
+        f32: bool = False,
     ) -> list[tuple[int, int, int]]:
         """The best path as ``(start, end, id)``; ties go to the earliest start."""
         best = [0.0] * (n + 1)
@@ -170,6 +186,8 @@ class UnigramLattice:
                 if skip_whole and i == 0 and j == n:
                     continue
                 cand = base + sc
+                if f32:  # the float32 sum: the double one rounded (exact for a sum)
+                    cand = _float32(cand)
                 if back[j] is None or cand > best[j]:
                     best[j] = cand
                     back[j] = (i, pid)
@@ -219,7 +237,7 @@ class UnigramLattice:
         if not isinstance(word, str):
             raise TypeError(f"word must be a str, got {type(word).__name__}")
         n = len(word)
-        return self._output(self._viterbi(n, self._nodes(word)), fuse_unk)
+        return self._output(self._viterbi(n, self._nodes(word), f32=self._f32), fuse_unk)
 
     def nbest(self, word: str, size: int) -> list[tuple[list[int], list[tuple[int, int]], float]]:
         """The ``size`` best segmentations, best first, as ``(ids, spans, score)``.
@@ -380,7 +398,7 @@ class UnigramLattice:
             raise ValueError("viterbi_counts_part: inconsistent table, out size or range")
         acc = out.tolist()
         for word, freq in _packed_words(cps, offsets, freqs, start, step):
-            for _, _, pid in self._viterbi(len(word), self._nodes(word)):
+            for _, _, pid in self._viterbi(len(word), self._nodes(word), f32=self._f32):
                 if pid >= 0:
                     acc[pid] += freq
         out[:] = acc
@@ -423,7 +441,7 @@ class UnigramLattice:
         _check_corpus(words, freqs)
         counts = [0] * len(self._pieces)
         for word, freq in zip(words, freqs):
-            for _, _, pid in self._viterbi(len(word), self._nodes(word)):
+            for _, _, pid in self._viterbi(len(word), self._nodes(word), f32=self._f32):
                 if pid >= 0:
                     counts[pid] += freq
         return counts
@@ -444,11 +462,13 @@ class UnigramLattice:
                 continue
             n = len(piece)
             nodes = self._nodes(piece)
-            best = self._viterbi(n, nodes)
+            best = self._viterbi(n, nodes, f32=self._f32)
             if len(best) != 1:
                 out.append(None)
                 continue
-            out.append([pid for _, _, pid in self._viterbi(n, nodes, skip_whole=True)])
+            out.append(
+                [pid for _, _, pid in self._viterbi(n, nodes, skip_whole=True, f32=self._f32)]
+            )
         return out
 
 

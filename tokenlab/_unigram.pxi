@@ -81,7 +81,7 @@ cdef class UnigramLattice:
     ([3, 0], [(0, 2), (2, 3)])
     """
 
-    def __init__(self, pieces, scores, unk_id, unk_score):
+    def __init__(self, pieces, scores, unk_id, unk_score, float32=False):
         cdef Py_ssize_t i
         cdef int32_t node, length, child
         cdef uint64_t key
@@ -93,6 +93,11 @@ cdef class UnigramLattice:
         self._unk_score = float(unk_score)
         if not isfinite(self._unk_score):
             raise ValueError(f"unk_score must be finite, got {unk_score!r}")
+        # sentencepiece sums a path's scores in float32, tokenizers in float64: near
+        # ties between paths fall the other way (float32=True for a .model).
+        self._f32 = bool(float32)
+        if self._f32:
+            self._unk_score = <double><float>self._unk_score
         self._pieces = []
         self._max_len = 0
         self._node_id.push_back(-1)  # the root
@@ -202,6 +207,8 @@ cdef class UnigramLattice:
                 if skip_whole and i == 0 and nd.end == n:
                     continue
                 cand = wk.alpha[i] + nd.score
+                if self._f32:  # the float32 sum: the double one rounded (exact for a sum)
+                    cand = <double><float>cand
                 if wk.back_start[nd.end] < 0 or cand > wk.alpha[nd.end]:
                     wk.alpha[nd.end] = cand
                     wk.back_start[nd.end] = <int32_t>i

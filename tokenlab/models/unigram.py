@@ -135,7 +135,7 @@ class Unigram(CachedModel):
         # Without an unknown token, unknown nodes report an id past the vocabulary.
         self._unk = unk_id if unk_id is not None else len(entries)
         # Kept so that the other core's lattice can be built alike (the twin tests).
-        self._lattice_args: tuple[list[str | None], list[float], int, float] = (
+        self._lattice_args: tuple[Any, ...] = (
             [p for p, _ in entries],
             [s for _, s in entries],
             self._unk,
@@ -370,7 +370,8 @@ class SentencePieceUnigram(Unigram):
             len(p) * max_score - 0.1 if t == USER_DEFINED else s
             for (p, s), t in zip(self.pieces, types)
         ]
-        self._lattice_args = (matched, scores, unk_id, min_score - UNK_PENALTY)
+        # Paths are scored as sentencepiece scores them: in float32 (see UnigramLattice).
+        self._lattice_args = (matched, scores, unk_id, min_score - UNK_PENALTY, True)
         self._lattice = UnigramLattice(*self._lattice_args)
 
     @property
