@@ -12,6 +12,7 @@ from libcpp.string cimport string
 from libcpp.unordered_map cimport unordered_map
 from libcpp.utility cimport pair
 from libcpp.vector cimport vector
+from cpython.ref cimport PyObject
 
 ctypedef int32_t sym_t      # a symbol (token) id
 ctypedef uint64_t key_t     # a pair packed as (left << 32) | right
@@ -551,6 +552,8 @@ cdef class ByteLevelEncoder:
     cdef PairTable _table
     cdef unordered_map[string, sym_t] _whole
     cdef list _pool                               # idle workspaces
+    cdef int64_t _max_id                          # the largest id the encoder gives
+    cdef vector[PyObject*] _ints                  # the int of each id (NULL: not yet)
 
     cdef int _setup(self, pattern, bint add_prefix_space) except -1
     cdef void _freeze(self) noexcept
@@ -560,11 +563,22 @@ cdef class ByteLevelEncoder:
     cdef Py_ssize_t _merge_heap(self, _EncodeWork w, Py_ssize_t n) noexcept nogil
     cdef Py_ssize_t _piece_ids(self, _EncodeWork w, const char* data, size_t n,
                                const int32_t** ids, const int32_t** lens) except -1 nogil
+    cdef Py_ssize_t _merged_ids(self, _EncodeWork w, const char* data, size_t n,
+                                const int32_t** ids, const int32_t** lens) except -1 nogil
+    cdef Py_ssize_t _cached_ids(self, _EncodeWork w, const char* data, size_t n, uint64_t h,
+                                uint64_t k0, uint64_t k1, const int32_t** ids,
+                                const int32_t** lens) except -1 nogil
+    cdef int _encode_ids(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
+                         bint ascii) except -1 nogil
+    cdef Py_ssize_t _next_end(self, const scan_char_t* s, Py_ssize_t n,
+                              Py_ssize_t i) noexcept nogil
     cdef int _encode_chars(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
                            Py_ssize_t shift, int64_t base, int64_t word_base,
                            bint offsets) except -1 nogil
     cdef int _encode_text(self, _EncodeWork w, const void* data, int kind, Py_ssize_t n,
                           int64_t base, int64_t word_base, bint offsets) except -1 nogil
+    cdef list _id_list(self, const int64_t* ids, Py_ssize_t n)
+    cdef int _kind(self, str text) noexcept
     cdef _EncodeWork _take(self)
     cdef int _gather(self, texts, vector[const void*]& datas, vector[int]& kinds,
                      vector[Py_ssize_t]& lens) except -1

@@ -24,9 +24,27 @@
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.list cimport PyList_New, PyList_SET_ITEM
-from cpython.long cimport PyLong_FromLongLong
 from cpython.ref cimport Py_INCREF
 from libc.string cimport memset
+from cpython.ref cimport Py_XDECREF
+
+
+cdef extern from "Python.h":
+    # The raw forms, on PyObject*: the list's item table holds references it owns.
+    PyObject* _tl_new_int "PyLong_FromLongLong"(long long value) except NULL
+    void _tl_list_set "PyList_SET_ITEM"(object items, Py_ssize_t i, PyObject* item)
+    void _tl_incref "Py_INCREF"(PyObject* item)
+
+
+cdef enum:
+    # The kind _encode_text takes for an ASCII str (beside PyUnicode_1BYTE_KIND, 2, 4):
+    # its chars are its UTF-8 bytes.
+    _KIND_ASCII = 8
+    # Pieces cut and hashed (their cache slots prefetched) before any is looked up.
+    _ENC_WINDOW = 16
+    # How far ahead of the token it puts in a list _id_list prefetches (ids in the table;
+    # half as far, the ints themselves).
+    _LIST_AHEAD = 16
 
 
 # What a lookup of a pair without a merge gives: above every (rank << 32) | id.
@@ -87,6 +105,40 @@ cdef inline uint64_t _short_hash(uint64_t k0, uint64_t k1, size_t n) noexcept no
     h *= 0x9E3779B97F4A7C15ULL
     h ^= h >> 29
     return h
+
+
+cdef inline uint64_t _piece_key(const char* data, size_t n, uint64_t* k0,
+                                uint64_t* k1) noexcept nogil:
+    # A piece's cache key: its first 16 bytes, zero padded, in k0 and k1 (a piece of
+    # more than 16 bytes: its first 8 in k0 and its hash in k1), and its hash.
+    cdef uint64_t h
+    if n <= 8:
+        k0[0] = _load_le(data, n)
+        k1[0] = 0
+        return _short_hash(k0[0], 0, n)
+    memcpy(k0, data, 8)
+    if n <= 16:
+        k1[0] = _load_le(data + 8, n - 8)
+        return _short_hash(k0[0], k1[0], n)
+    h = _hash_bytes(data, n)
+    k1[0] = h
+    return h
+
+
+cdef inline bint _has_surrogate(const void* data, int kind, Py_ssize_t n) noexcept nogil:
+    # Whether a 2- or 4-byte str holds a code point in U+D800..U+DFFF. Branch-free per
+    # char (an OR over the text), so the compiler vectorizes it.
+    cdef Py_ssize_t i
+    cdef uint32_t hit = 0
+    cdef const uint16_t* s2 = <const uint16_t*>data
+    cdef const uint32_t* s4 = <const uint32_t*>data
+    if kind == PyUnicode_2BYTE_KIND:
+        for i in range(n):
+            hit |= <uint32_t>((s2[i] & 0xF800) == 0xD800)
+    else:
+        for i in range(n):
+            hit |= <uint32_t>((s4[i] & 0xFFFFF800u) == 0xD800)
+    return hit != 0
 
 
 cdef inline uint64_t _slot_hash(const _CacheSlot* slot) noexcept nogil:
@@ -211,10 +263,12 @@ cdef class ByteLevelEncoder:
             raise ValueError(f"byte_ids must hold 256 ids, got {len(byte_ids)}")
         for b in range(256):
             self._byte_ids[b] = _check_id(byte_ids[b], "byte id")
+            self._max_id = max(self._max_id, self._byte_ids[b])
         for left, right, new_id in merges:
             k = _key(_check_id(left, "left"), _check_id(right, "right"))
             if not self._pairs.count(k):
                 self._pairs[k] = ((<uint64_t>rank) << 32) | <uint64_t>_check_id(new_id, "new_id")
+                self._max_id = max(self._max_id, <sym_t>new_id)
             rank += 1
         self._freeze()
         if whole is not None:
@@ -222,6 +276,7 @@ cdef class ByteLevelEncoder:
                 if not isinstance(token, bytes):
                     raise TypeError(f"whole keys must be bytes, got {type(token).__name__}")
                 self._whole[<string>token] = _check_id(tid, "id")
+                self._max_id = max(self._max_id, <sym_t>tid)
 
     cdef int _setup(self, pattern, bint add_prefix_space) except -1:
         if pattern is not None and pattern not in SCAN_NAMES:
@@ -254,6 +309,7 @@ cdef class ByteLevelEncoder:
             if not isinstance(tok, bytes) or not tok:
                 raise TypeError(f"rank keys must be non-empty bytes, got {tok!r}")
             table[<string>tok] = _check_id(rank, "rank")
+            self._max_id = max(self._max_id, <sym_t>rank)
         for b in range(256):
             token.assign(1, <char>b)
             ia = table.find(token)
@@ -438,24 +494,30 @@ cdef class ByteLevelEncoder:
         # The ids and byte lengths of the tokens of one piece (n >= 1 bytes), from the
         # cache (a miss merges and remembers it); returns their count. The pointers
         # hold until the next piece.
-        cdef uint64_t h, mask, pos, k0 = 0, k1 = 0
+        cdef uint64_t k0, k1
+        cdef uint64_t h
+        if n > _ENC_CACHE_MAX_PIECE:
+            return self._merged_ids(w, data, n, ids, lens)
+        h = _piece_key(data, n, &k0, &k1)
+        return self._cached_ids(w, data, n, h, k0, k1, ids, lens)
+
+    cdef Py_ssize_t _merged_ids(self, _EncodeWork w, const char* data, size_t n,
+                                const int32_t** ids, const int32_t** lens) except -1 nogil:
+        # A piece too long to cache: merged every time.
+        cdef Py_ssize_t m = self._merge(w, data, n)
+        ids[0] = w.buf.data()
+        lens[0] = w.sizes.data()
+        return m
+
+    cdef Py_ssize_t _cached_ids(self, _EncodeWork w, const char* data, size_t n, uint64_t h,
+                                uint64_t k0, uint64_t k1, const int32_t** ids,
+                                const int32_t** lens) except -1 nogil:
+        # _piece_ids of a piece of 2.._ENC_CACHE_MAX_PIECE bytes whose _piece_key is
+        # (h, k0, k1).
         cdef _CacheSlot* slot
         cdef Py_ssize_t m, i
-        if n > _ENC_CACHE_MAX_PIECE:
-            m = self._merge(w, data, n)
-            ids[0] = w.buf.data()
-            lens[0] = w.sizes.data()
-            return m
-        memcpy(&k0, data, n if n < 8 else 8)
-        if n <= 16:
-            if n > 8:
-                memcpy(&k1, data + 8, n - 8)
-            h = _short_hash(k0, k1, n)
-        else:
-            h = _hash_bytes(data, n)
-            k1 = h
-        mask = w.slots.size() - 1
-        pos = h & mask
+        cdef uint64_t mask = w.slots.size() - 1
+        cdef uint64_t pos = h & mask
         while True:
             slot = &w.slots[pos]
             if not slot.key_size:
@@ -502,6 +564,78 @@ cdef class ByteLevelEncoder:
         lens[0] = &w.val_lens[slot.val_start]
         return m
 
+    cdef int _encode_ids(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
+                         bint ascii) except -1 nogil:
+        # The ids of s[:n] onto w.out_ids (no offsets), _ENC_WINDOW pieces at a time: a
+        # window's pieces are cut and hashed and their cache slots prefetched first, then
+        # looked up, so that the cache misses of a window overlap instead of queueing.
+        # ``ascii``: s is ASCII text of one byte per char, so a piece's UTF-8 bytes are
+        # its chars, read in place.
+        cdef Py_ssize_t i = 0, e, k, t, count, used, vcount, tokens = 0, words = 0
+        cdef size_t size
+        cdef Py_ssize_t starts[_ENC_WINDOW]
+        cdef size_t sizes[_ENC_WINDOW]
+        cdef uint64_t hashes[_ENC_WINDOW]
+        cdef uint64_t k0s[_ENC_WINDOW]
+        cdef uint64_t k1s[_ENC_WINDOW]
+        cdef const char* base
+        cdef const char* data
+        cdef const int32_t* ids
+        cdef const int32_t* lens
+        while i < n:
+            count = 0
+            used = 0
+            while count < _ENC_WINDOW and i < n:
+                e = self._next_end(s, n, i)
+                if ascii:
+                    starts[count] = i
+                    size = <size_t>(e - i)
+                else:
+                    if w.piece.size() < <size_t>(used + 4 * (e - i)):
+                        w.piece.resize(2 * (used + 4 * (e - i)))
+                    starts[count] = used
+                    for k in range(i, e):
+                        used += _utf8_put(w.piece.data() + used, s[k])
+                    size = <size_t>(used - starts[count])
+                sizes[count] = size
+                if 1 < size <= _ENC_CACHE_MAX_PIECE:
+                    base = (<const char*>s if ascii else w.piece.data()) + starts[count]
+                    hashes[count] = _piece_key(base, size, &k0s[count], &k1s[count])
+                    TL_PREFETCH(&w.slots[hashes[count] & (w.slots.size() - 1)])
+                count += 1
+                i = e
+            base = <const char*>s if ascii else w.piece.data()
+            for k in range(count):
+                data = base + starts[k]
+                size = sizes[k]
+                if size == 1:
+                    w.out_ids.push_back(self._byte_ids[<uint8_t>data[0]])
+                    tokens += 1
+                    continue
+                if size > _ENC_CACHE_MAX_PIECE:
+                    vcount = self._merged_ids(w, data, size, &ids, &lens)
+                else:
+                    vcount = self._cached_ids(w, data, size, hashes[k], k0s[k], k1s[k],
+                                              &ids, &lens)
+                for t in range(vcount):
+                    w.out_ids.push_back(ids[t])
+                tokens += vcount
+            words += count
+        w.out_count.push_back(tokens)
+        w.out_words.push_back(words)
+        return 0
+
+    cdef Py_ssize_t _next_end(self, const scan_char_t* s, Py_ssize_t n,
+                              Py_ssize_t i) noexcept nogil:
+        # The end of the piece that starts at i.
+        if self._pattern == _PAT_CL100K:
+            return _next_cl100k(s, n, i)
+        if self._pattern == _PAT_O200K:
+            return _next_o200k(s, n, i)
+        if self._pattern < 0:
+            return n
+        return _next_piece(self._pattern, s, n, i)
+
     cdef int _encode_chars(self, _EncodeWork w, const scan_char_t* s, Py_ssize_t n,
                            Py_ssize_t shift, int64_t base, int64_t word_base,
                            bint offsets) except -1 nogil:
@@ -512,14 +646,7 @@ cdef class ByteLevelEncoder:
         cdef const int32_t* lens
         cdef const char* data
         while i < n:
-            if self._pattern == _PAT_CL100K:
-                e = _next_cl100k(s, n, i)
-            elif self._pattern == _PAT_O200K:
-                e = _next_o200k(s, n, i)
-            elif self._pattern < 0:
-                e = n
-            else:
-                e = _next_piece(self._pattern, s, n, i)
+            e = self._next_end(s, n, i)
             # The scratch buffers only grow: resizing them per piece zero-fills them.
             if w.piece.size() < <size_t>(4 * (e - i)):
                 w.piece.resize(4 * (e - i))
@@ -570,13 +697,14 @@ cdef class ByteLevelEncoder:
 
     cdef int _encode_text(self, _EncodeWork w, const void* data, int kind, Py_ssize_t n,
                           int64_t base, int64_t word_base, bint offsets) except -1 nogil:
+        # Encode the text (``kind``: a PyUnicode kind, or _KIND_ASCII) onto w's output.
         cdef Py_ssize_t i
         cdef uint32_t first
         if n == 0:
             w.out_count.push_back(0)
             w.out_words.push_back(0)
             return 0
-        if kind == PyUnicode_1BYTE_KIND:
+        if kind == _KIND_ASCII or kind == PyUnicode_1BYTE_KIND:
             first = (<const uint8_t*>data)[0]
         elif kind == PyUnicode_2BYTE_KIND:
             first = (<const uint16_t*>data)[0]
@@ -588,21 +716,70 @@ cdef class ByteLevelEncoder:
             w.prefixed.resize(n + 1)
             w.prefixed[0] = 32
             for i in range(n):
-                if kind == PyUnicode_1BYTE_KIND:
+                if kind == _KIND_ASCII or kind == PyUnicode_1BYTE_KIND:
                     w.prefixed[i + 1] = (<const uint8_t*>data)[i]
                 elif kind == PyUnicode_2BYTE_KIND:
                     w.prefixed[i + 1] = (<const uint16_t*>data)[i]
                 else:
                     w.prefixed[i + 1] = (<const uint32_t*>data)[i]
+            if not offsets:
+                return self._encode_ids(w, <const uint32_t*>w.prefixed.data(), n + 1, False)
             return self._encode_chars(w, <const uint32_t*>w.prefixed.data(), n + 1, 1, base,
                                       word_base, offsets)
-        if kind == PyUnicode_1BYTE_KIND:
+        if not offsets:
+            if kind == _KIND_ASCII or kind == PyUnicode_1BYTE_KIND:
+                return self._encode_ids(w, <const uint8_t*>data, n, kind == _KIND_ASCII)
+            if kind == PyUnicode_2BYTE_KIND:
+                return self._encode_ids(w, <const uint16_t*>data, n, False)
+            return self._encode_ids(w, <const uint32_t*>data, n, False)
+        if kind == _KIND_ASCII or kind == PyUnicode_1BYTE_KIND:
             return self._encode_chars(w, <const uint8_t*>data, n, 0, base, word_base, offsets)
         if kind == PyUnicode_2BYTE_KIND:
             return self._encode_chars(w, <const uint16_t*>data, n, 0, base, word_base, offsets)
         return self._encode_chars(w, <const uint32_t*>data, n, 0, base, word_base, offsets)
 
+    cdef list _id_list(self, const int64_t* ids, Py_ssize_t n):
+        # A list of the ids n ids, each an int of the table of every id's int (filled on
+        # first use): no int is allocated per token, and freeing the list frees none.
+        cdef list out = PyList_New(n)
+        cdef Py_ssize_t i
+        cdef int64_t tid
+        cdef PyObject* item
+        if self._ints.empty():
+            self._ints.assign(<size_t>self._max_id + 1, NULL)
+        cdef PyObject** ints = self._ints.data()
+        cdef int64_t limit = <int64_t>self._ints.size()
+        for i in range(n):
+            # The table entry and the int a few tokens ahead are cache misses (the ids
+            # of a text jump all over the table): start loading them now.
+            if i + _LIST_AHEAD < n and ids[i + _LIST_AHEAD] < limit:
+                TL_PREFETCH(ints + ids[i + _LIST_AHEAD])
+                tid = ids[i + _LIST_AHEAD // 2]
+                if tid < limit and ints[tid] != NULL:
+                    TL_PREFETCH(ints[tid])
+            tid = ids[i]
+            if tid < limit:
+                item = ints[tid]
+                if item == NULL:
+                    # Made on first use: the ints of a text's frequent tokens are made
+                    # early and side by side in memory.
+                    item = _tl_new_int(tid)
+                    ints[tid] = item            # the table's reference
+                _tl_incref(item)
+            else:
+                item = _tl_new_int(tid)
+            _tl_list_set(out, i, item)          # steals the reference
+        return out
+
+    def __dealloc__(self):
+        cdef size_t i
+        for i in range(self._ints.size()):
+            Py_XDECREF(self._ints[i])
+
     # -- the Python surface ----------------------------------------------------------
+
+    cdef int _kind(self, str text) noexcept:
+        return _KIND_ASCII if PyUnicode_IS_ASCII(text) else PyUnicode_KIND(text)
 
     cdef _EncodeWork _take(self):
         # A workspace of this call alone: concurrent calls (threads) never share one.
@@ -618,15 +795,36 @@ cdef class ByteLevelEncoder:
         """
         cdef _EncodeWork w = self._take()
         cdef const void* data = PyUnicode_DATA(text)
-        cdef int kind = PyUnicode_KIND(text)
+        cdef int kind = self._kind(text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
         try:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, n, 0, 0, False)
-            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+            return self._id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._pool.append(w)
+
+    def encode_unicode(self, str text not None):
+        """:meth:`encode` of ``text``, or None when it holds a surrogate code point.
+
+        A str may hold U+D800..U+DFFF, which UTF-8 text cannot: a caller that repairs
+        them first (as tiktoken does) calls this and repairs only on None.
+
+        >>> enc = ByteLevelEncoder.from_ranks(None, {bytes([b]): b for b in range(256)})
+        >>> enc.encode_unicode("a\\ud800") is None, enc.encode_unicode("é")
+        (True, [195, 169])
+        """
+        cdef int kind = self._kind(text)
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        cdef bint bad = False
+        if kind == PyUnicode_2BYTE_KIND or kind == PyUnicode_4BYTE_KIND:
+            with nogil:
+                bad = _has_surrogate(data, kind, n)
+        if bad:
+            return None
+        return self.encode(text)
 
     def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
         """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
@@ -644,13 +842,13 @@ cdef class ByteLevelEncoder:
         """
         cdef _EncodeWork w = self._take()
         cdef const void* data = PyUnicode_DATA(text)
-        cdef int kind = PyUnicode_KIND(text)
+        cdef int kind = self._kind(text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
         try:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, n, base, word_base, True)
-            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+            return (self._id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
                     _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._pool.append(w)
@@ -661,7 +859,7 @@ cdef class ByteLevelEncoder:
             if not isinstance(text, str):
                 raise TypeError(f"texts must be str, got {type(text).__name__}")
             datas.push_back(PyUnicode_DATA(text))
-            kinds.push_back(PyUnicode_KIND(text))
+            kinds.push_back(self._kind(text))
             lens.push_back(PyUnicode_GET_LENGTH(text))
         return 0
 
@@ -681,7 +879,7 @@ cdef class ByteLevelEncoder:
             out = PyList_New(<Py_ssize_t>datas.size())
             for i in range(<Py_ssize_t>datas.size()):
                 count = w.out_count[i]
-                item = _id_list(w.out_ids.data() + pos, count)
+                item = self._id_list(w.out_ids.data() + pos, count)
                 Py_INCREF(item)
                 PyList_SET_ITEM(out, i, item)
                 pos += count

@@ -25,6 +25,8 @@ __all__ = ["ByteLevelEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
+# A surrogate code point (U+D800..U+DFFF): in a str, never in UTF-8 text.
+_SURROGATE = regex.compile("[\ud800-\udfff]")
 
 
 class ByteLevelEncoder(_Columns):
@@ -157,6 +159,21 @@ class ByteLevelEncoder(_Columns):
     def _spans(self, text: str) -> list[tuple[int, int]]:
         assert self._re is not None
         return [m.span() for m in self._re.finditer(text)]
+
+    def encode_unicode(self, text: str) -> list[int] | None:
+        """:meth:`encode` of ``text``, or None when it holds a surrogate code point.
+
+        A str may hold U+D800..U+DFFF, which UTF-8 text cannot: a caller that repairs
+        them first (as tiktoken does) calls this and repairs only on None.
+
+        >>> enc = ByteLevelEncoder.from_ranks(None, {bytes([b]): b for b in range(256)})
+        >>> enc.encode_unicode("a\\ud800") is None, enc.encode_unicode("é")
+        (True, [195, 169])
+        """
+        text = _check_str(text)
+        if not text.isascii() and _SURROGATE.search(text) is not None:
+            return None
+        return self.encode(text)
 
     def encode(self, text: str) -> list[int]:
         """The token ids of ``text``.

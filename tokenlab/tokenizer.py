@@ -220,8 +220,10 @@ class Tokenizer:
     # _quick_state); None until a text took the fast path, and again whenever an
     # attribute (a component, the truncation or padding) is set.
     _quick: tuple[Any, ...] | None = None
-    # ``(native encoder, tiktoken rule)`` for :meth:`encode_ordinary`, the same way.
-    _ordinary: tuple[Any, bool] | None = None
+    # What :meth:`encode_ordinary` calls on a plain str, the same way: the native
+    # encoder's ``encode``, or for tiktoken's rule its ``encode_unicode`` (None for a
+    # text holding surrogates, which the slow path repairs first).
+    _ordinary: Callable[[str], list[int] | None] | None = None
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -1081,16 +1083,16 @@ class Tokenizer:
         True
         """
         quick = self._ordinary
-        if (
-            quick is not None
-            and type(text) is str
-            and (not quick[1] or text.isascii() or not _SURROGATE.search(text))
-        ):
-            return quick[0].encode(text)
+        if quick is not None and type(text) is str:
+            ids = quick(text)
+            if ids is not None:
+                return ids
         text = self._text(text, "encode_ordinary")
         fast = self._fast_encoder()
         if fast is not None:
-            self._ordinary = (fast, isinstance(self.model, TiktokenBPE))
+            self._ordinary = (
+                fast.encode_unicode if isinstance(self.model, TiktokenBPE) else fast.encode
+            )
             return fast.encode(text)
         enc = Encoding()
         self._encode_text(text, enc, 0, 0)
