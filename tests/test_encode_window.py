@@ -1,6 +1,6 @@
 """``encode_ordinary`` of byte-level BPE against tiktoken, at the edges of its fast path.
 
-The native encoder cuts ``_ENC_WINDOW`` (16) pieces ahead and hashes them before it
+The native encoder cuts ``_ENC_WINDOW`` (32) pieces ahead and hashes them before it
 looks any up; an ASCII text's pieces are read in place, other texts' are copied to
 UTF-8; a piece over 256 bytes is merged every time instead of cached; the word cache is
 cleared when it holds 2**18 pieces; the result list reuses one int per id; and a text
@@ -60,9 +60,9 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 def _documents(words: list[str]) -> list[str]:
-    # Documents of 0..40 and 255..257 words: fewer pieces than the window, exactly
+    # Documents of 0..70 and 255..257 words: fewer pieces than the window, exactly
     # one or two windows, and windows with a last partial one.
-    counts = [*range(41), 255, 256, 257]
+    counts = [*range(71), 255, 256, 257]
     return ["".join(words[i % len(words)] for i in range(n)) for n in counts]
 
 

@@ -578,6 +578,7 @@ cdef class ByteLevelEncoder:
     cdef int _encode_text(self, _EncodeWork w, const void* data, int kind, Py_ssize_t n,
                           int64_t base, int64_t word_base, bint offsets) except -1 nogil
     cdef list _id_list(self, const int64_t* ids, Py_ssize_t n)
+    cdef object _encode_one(self, str text, bint unicode_only)
     cdef int _kind(self, str text) noexcept
     cdef _EncodeWork _take(self)
     cdef int _gather(self, texts, vector[const void*]& datas, vector[int]& kinds,

@@ -6,9 +6,13 @@
 #
 # One call goes from a str to token ids (and, when asked, char offsets and word indices)
 # without a Python object per word: the fixed-pattern scanner of _scan.pxi cuts the text,
-# each piece is UTF-8 encoded into a scratch buffer, looked up in a word cache (piece
-# bytes -> ids and the byte length of each id) and, on a miss, merged. All of it runs
-# without the GIL, so `encode_many` calls from several threads run in parallel.
+# each piece is UTF-8 encoded into a scratch buffer (an ASCII text's pieces are read in
+# place), looked up in a word cache (piece bytes -> ids and the byte length of each id)
+# and, on a miss, merged. Without offsets, pieces go _ENC_WINDOW at a time: all cut and
+# hashed, their cache slots prefetched, then looked up, so the cache misses overlap. The
+# result list takes its ints from a table of one int per id. All of it runs without the
+# GIL (but for short texts, see _NOGIL_MIN), so `encode_many` calls from several threads
+# run in parallel.
 #
 # Both model kinds are one merge rule over a pair table (left id, right id) -> (rank,
 # new id), applied as MergeTable does (lowest rank first, leftmost on ties):
@@ -41,10 +45,13 @@ cdef enum:
     # its chars are its UTF-8 bytes.
     _KIND_ASCII = 8
     # Pieces cut and hashed (their cache slots prefetched) before any is looked up.
-    _ENC_WINDOW = 16
+    _ENC_WINDOW = 32
     # How far ahead of the token it puts in a list _id_list prefetches (ids in the table;
     # half as far, the ints themselves).
     _LIST_AHEAD = 16
+    # A text of fewer chars is encoded holding the GIL: letting it go and taking it back
+    # costs more than the encoding (and other threads gain next to nothing).
+    _NOGIL_MIN = 2048
 
 
 # What a lookup of a pair without a merge gives: above every (rank << 32) | id.
@@ -582,6 +589,7 @@ cdef class ByteLevelEncoder:
         cdef const char* data
         cdef const int32_t* ids
         cdef const int32_t* lens
+        cdef const _CacheSlot* slot
         while i < n:
             count = 0
             used = 0
@@ -615,6 +623,14 @@ cdef class ByteLevelEncoder:
                 if size > _ENC_CACHE_MAX_PIECE:
                     vcount = self._merged_ids(w, data, size, &ids, &lens)
                 else:
+                    # Most pieces are one token found in the slot they hash to: read it
+                    # here; anything else (a probe further, a miss) in _cached_ids.
+                    slot = &w.slots[hashes[k] & (w.slots.size() - 1)]
+                    if (slot.k0 == k0s[k] and slot.k1 == k1s[k] and slot.key_size == size
+                            and slot.val_size == 1 and size <= 16):
+                        w.out_ids.push_back(slot.id0)
+                        tokens += 1
+                        continue
                     vcount = self._cached_ids(w, data, size, hashes[k], k0s[k], k1s[k],
                                               &ids, &lens)
                 for t in range(vcount):
@@ -793,17 +809,7 @@ cdef class ByteLevelEncoder:
         >>> ByteLevelEncoder.from_ranks(None, {bytes([b]): b for b in range(256)}).encode("é")
         [195, 169]
         """
-        cdef _EncodeWork w = self._take()
-        cdef const void* data = PyUnicode_DATA(text)
-        cdef int kind = self._kind(text)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
-        try:
-            w._clear_out()
-            with nogil:
-                self._encode_text(w, data, kind, n, 0, 0, False)
-            return self._id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
-        finally:
-            self._pool.append(w)
+        return self._encode_one(text, False)
 
     def encode_unicode(self, str text not None):
         """:meth:`encode` of ``text``, or None when it holds a surrogate code point.
@@ -815,16 +821,27 @@ cdef class ByteLevelEncoder:
         >>> enc.encode_unicode("a\\ud800") is None, enc.encode_unicode("é")
         (True, [195, 169])
         """
+        return self._encode_one(text, True)
+
+    cdef object _encode_one(self, str text, bint unicode_only):
+        # encode (unicode_only: encode_unicode) of one text.
         cdef int kind = self._kind(text)
         cdef const void* data = PyUnicode_DATA(text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
-        cdef bint bad = False
-        if kind == PyUnicode_2BYTE_KIND or kind == PyUnicode_4BYTE_KIND:
-            with nogil:
-                bad = _has_surrogate(data, kind, n)
-        if bad:
-            return None
-        return self.encode(text)
+        if unicode_only and kind != _KIND_ASCII and kind != PyUnicode_1BYTE_KIND:
+            if _has_surrogate(data, kind, n):
+                return None
+        cdef _EncodeWork w = self._take()
+        try:
+            w._clear_out()
+            if n < _NOGIL_MIN:
+                self._encode_text(w, data, kind, n, 0, 0, False)
+            else:
+                with nogil:
+                    self._encode_text(w, data, kind, n, 0, 0, False)
+            return self._id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+        finally:
+            self._pool.append(w)
 
     def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
         """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
