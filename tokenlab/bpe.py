@@ -36,8 +36,10 @@ Not supported: BPE dropout during training, multi-process merging.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 
 from ._backend import PairCounter
 from ._defaults import DEFAULTS
@@ -67,6 +69,9 @@ __all__ = [
 ]
 
 _DEFAULTS = DEFAULTS["bpe"]
+
+# UTF-32 in this machine's byte order: its 4-byte units read back as C unsigned ints
+_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 #: The largest ``max_token_length`` (None is no limit).
 MAX_TOKEN_LENGTH = 2**31 - 1
@@ -239,12 +244,18 @@ class BPETrainer:
         counts: Mapping[str, int],
         builder: VocabBuilder,
         base: int,
-    ) -> tuple[list[list[int]], list[int], list[int]]:
+    ) -> tuple[list[Sequence[int]], list[int], list[int]]:
         """Each word's symbol ids (chars outside the alphabet dropped), its count, and
         each symbol's length in characters of text."""
         vocab = builder.vocab
         affixes = bool(self.continuing_subword_prefix or self.end_of_word_suffix)
-        seqs: list[list[int]] = []
+        # A symbol's length counts characters of text, not of the affixes.
+        lengths = [len(t) for t in builder.tokens[:base]] + [1] * (len(builder) - base)
+        if not affixes:
+            fast = _symbol_ids_at_once(words, vocab)
+            if fast is not None:
+                return fast, [counts[word] for word in words], lengths
+        seqs: list[Sequence[int]] = []
         freqs: list[int] = []
         for word in words:
             last = len(word) - 1
@@ -254,8 +265,6 @@ class BPETrainer:
                 ids = [vocab[ch] for ch in word if ch in vocab]
             seqs.append(ids)
             freqs.append(counts[word])
-        # A symbol's length counts characters of text, not of the affixes.
-        lengths = [len(t) for t in builder.tokens[:base]] + [1] * (len(builder) - base)
         return seqs, freqs, lengths
 
     def _affix(self, ch: str, i: int, last: int) -> str:
@@ -265,3 +274,24 @@ class BPETrainer:
         if self.end_of_word_suffix and i == last:
             s = s + self.end_of_word_suffix
         return s
+
+
+def _symbol_ids_at_once(words: list[str], vocab: Mapping[str, int]) -> list[Sequence[int]] | None:
+    """Each word's symbol ids when every char of ``words`` is a symbol, else None.
+
+    One ``translate`` of all the words joined (each char to the char whose code point
+    is its id) and one UTF-32 buffer, of which each word's ids are a slice: no
+    Python list or int per symbol.
+    """
+    joined = "".join(words)
+    chars = set(joined)
+    if not chars <= vocab.keys():
+        return None
+    mapped = joined.translate({ord(ch): vocab[ch] for ch in chars})
+    ids = memoryview(mapped.encode(_UTF32, "surrogatepass")).cast("I")
+    out: list[Sequence[int]] = []
+    start = 0
+    for end in itertools.accumulate(map(len, words)):
+        out.append(ids[start:end])
+        start = end
+    return out

@@ -39,8 +39,10 @@ import glob
 import gzip
 import multiprocessing
 import os
+import queue
 import stat
 import sys
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -48,7 +50,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import regex
 
-from ._backend import SpaceWordCounter
+from ._backend import BACKEND, SpaceWordCounter
 from ._bert_rules import BertWordRules, bert_word_rules
 from ._bert_rules import bert_char_rule as bert_char_rule  # its documented home until 0.2
 from ._progress import Progress, progress_enabled
@@ -62,6 +64,7 @@ from .pre_tokenizers import (
     WhitespaceSplit,
     _byte_word_counter,
     byte_level_setup,
+    bytes_to_unicode,
     pre_tokenizer_from_dict,
 )
 
@@ -1029,6 +1032,9 @@ def count_words_in_files(
     if processes is None:
         big = size is None or size >= _PARALLEL_MIN_BYTES
         processes = (os.cpu_count() or 1) if big else 1
+    native = _count_bytes(files, normalizer, pre_tokenizer, errors, processes, show_progress)
+    if native is not None:
+        return native
     tasks = _chunks(files) if "-" not in files else []
     cut = cut_rule(normalizer, pre_tokenizer)
     seen = _Seen()
@@ -1062,6 +1068,133 @@ def count_words_in_files(
     seen.words = bool(total)
     seen.check()
     return total
+
+
+# --- byte-level set-ups: the files' bytes straight to the native word counter ----------
+#
+# The lines are never decoded to Python strings: blocks of whole lines go to
+# ByteWordCounter.add_lines, which scans and counts them with the GIL released, one
+# counter per thread (block i to thread i % threads), merged at the end. Anything it
+# does not take the usual path does, from the start: invalid UTF-8 (that path reports
+# it with its file and line) or a line longer than _LONG_LINE (that path reads it in
+# pieces, so memory stays bounded).
+
+_BLOCK_BYTES = 4 << 20  # lines handed to a counting thread at a time
+_LONG_LINE = 16 << 20
+_MAX_THREADS = 8  # each thread has a table of the words it saw
+
+
+class _NotNative(Exception):
+    """The bytes path leaves this corpus to the line reader."""
+
+
+def _count_bytes(
+    files: list[str],
+    normalizer: Normalizer | None,
+    pre_tokenizer: PreTokenizer | None,
+    errors: str,
+    processes: int,
+    show_progress: bool,
+) -> Counter[str] | None:
+    """The counts of :func:`count_words_in_files` read as bytes, or None if it does not apply.
+
+    Raises:
+        CorpusError: the files hold only whitespace.
+    """
+    if errors != "strict" or normalizer is not None or "-" in files:
+        return None
+    if BACKEND != "cython" and processes > 1:
+        return None  # the pure counter holds the GIL: processes are faster
+    threads = min(processes, _MAX_THREADS)
+    counters = [_byte_word_counter(pre_tokenizer) for _ in range(threads)]
+    if counters[0] is None or not hasattr(counters[0], "add_lines"):
+        return None
+    try:
+        with file_progress(files, show_progress) as bar:
+            _count_blocks(_line_blocks(files, bar), counters)
+    except _NotNative:
+        return None
+    for other in counters[1:]:
+        counters[0].update(other)
+    counts: Counter[str] = Counter(counters[0].to_dict())
+    seen = _Seen()
+    seen.words = bool(counts)
+    seen.text = any(not _unmapped(word).isspace() for word in counts)
+    seen.check()
+    return counts
+
+
+_BYTE_OF = {ch: b for b, ch in bytes_to_unicode().items()}
+
+
+def _unmapped(word: str) -> str:
+    """The text of a byte-mapped word."""
+    return bytes(_BYTE_OF[ch] for ch in word).decode("utf-8", "surrogatepass")
+
+
+def _line_blocks(files: list[str], bar: Progress) -> Iterator[bytes]:
+    """Blocks of whole lines of the files, each at most about _BLOCK_BYTES.
+
+    Raises:
+        _NotNative: a line longer than _LONG_LINE.
+        CorpusError: a file cannot be opened.
+    """
+    for path in files:
+        with _open(path) as f:
+            carry = b""
+            while True:
+                raw = f.read(_BLOCK_BYTES)
+                if not raw:
+                    break
+                bar.update(len(raw))
+                nl = raw.rfind(b"\n") + 1
+                if not nl:
+                    carry += raw
+                    if len(carry) > _LONG_LINE:
+                        raise _NotNative
+                    continue
+                yield carry + raw[:nl] if carry else raw[:nl]
+                carry = raw[nl:]
+            if carry:
+                yield carry
+
+
+def _count_blocks(blocks: Iterator[bytes], counters: list[Any]) -> None:
+    """Count ``blocks`` with ``counters``: block i with counter i % len(counters).
+
+    Raises:
+        _NotNative: a block holds invalid UTF-8.
+    """
+    if len(counters) == 1:
+        for block in blocks:
+            if counters[0].add_lines(block) >= 0:
+                raise _NotNative
+        return
+    inboxes: list[queue.Queue[bytes | None]] = [queue.Queue(2) for _ in counters]
+    bad: list[bool] = []
+
+    def work(counter: Any, inbox: queue.Queue[bytes | None]) -> None:
+        while (block := inbox.get()) is not None:
+            if not bad and counter.add_lines(block) >= 0:
+                bad.append(True)
+
+    workers = [
+        threading.Thread(target=work, args=(c, q), daemon=True) for c, q in zip(counters, inboxes)
+    ]
+    for t in workers:
+        t.start()
+    try:
+        for i, block in enumerate(blocks):
+            if bad:
+                break
+            inboxes[i % len(inboxes)].put(block)
+    finally:
+        for inbox in inboxes:
+            inbox.put(None)
+        for t in workers:
+            t.join()
+    if bad:
+        raise _NotNative
 
 
 def file_progress(paths: Sequence[str], show_progress: bool) -> Progress:
