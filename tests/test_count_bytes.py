@@ -9,6 +9,7 @@ very long lines go back to the line reader, which reports and cuts them as befor
 from __future__ import annotations
 
 import gzip
+import json
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
@@ -18,6 +19,7 @@ from conftest import multilingual_lines, pydoc_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tokenlab
 from tokenlab import corpus
 from tokenlab._patterns import SCAN_PATTERNS
 from tokenlab.errors import CorpusError
@@ -211,7 +213,7 @@ def test_a_long_line_goes_to_the_line_reader(
     path = tmp_path / "long.txt"
     path.write_text("short\n" + "word " * 20000 + "\nend\n", encoding="utf-8")
     monkeypatch.setattr(corpus, "_BLOCK_BYTES", 1024)
-    monkeypatch.setattr(corpus, "_LONG_LINE", 4096)
+    monkeypatch.setattr(corpus, "MAX_RUN_CHARS", 4096)
     calls: list[int] = []
     real = corpus._count
     monkeypatch.setattr(corpus, "_count", lambda *a: calls.append(1) or real(*a))
@@ -227,3 +229,25 @@ def test_whitespace_only_files_are_refused(tmp_path: Path) -> None:
     path.write_text(" \n\t\n\u3000\u00a0\n" * 10, encoding="utf-8")
     with pytest.raises(CorpusError, match="only whitespace"):
         corpus.count_words_in_files(str(path), None, ByteLevel(), processes=2)
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3])
+def test_training_on_files_matches_tokenizers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, processes: int
+) -> None:
+    tk = pytest.importorskip("tokenizers", reason="parity test needs Hugging Face tokenizers")
+    path = tmp_path / "mixed.txt"
+    path.write_text("".join(_texts()) * 2, encoding="utf-8", newline="")
+    monkeypatch.setattr(corpus, "_BLOCK_BYTES", 8192)  # many blocks over the threads
+    hf = tk.Tokenizer(tk.models.BPE())
+    hf.pre_tokenizer = tk.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    alphabet = tk.pre_tokenizers.ByteLevel.alphabet()
+    trainer = tk.trainers.BpeTrainer(
+        vocab_size=2000, initial_alphabet=alphabet, show_progress=False
+    )
+    hf.train([str(path)], trainer)
+    model = json.loads(hf.to_str())["model"]
+    tok = tokenlab.train(str(path), vocab_size=2000, show_progress=False, processes=processes)
+    assert len(tok.model.merges) > 1000
+    assert tok.model.merges == [tuple(m) for m in model["merges"]]
+    assert tok.model.vocab == model["vocab"]

@@ -156,9 +156,18 @@ class ByteWordCounter:
             raise ValueError("update needs a counter with the same pattern and prefix option")
         self._counts.update(other._counts)
 
-    def to_dict(self) -> dict[str, int]:
-        """Return ``{byte-mapped word: count}`` in first-seen order."""
-        return dict(self._counts)
+    def to_dict(self, into: dict[str, int] | None = None) -> dict[str, int]:
+        """Return ``{byte-mapped word: count}`` in first-seen order.
+
+        Args:
+            into: a dict (e.g. a ``Counter``) to add the counts to and return, so that a
+                large result is not built twice; None: a new dict.
+        """
+        if into is None:
+            return dict(self._counts)
+        for word, count in self._counts.items():
+            into[word] = into.get(word, 0) + count
+        return into
 
 
 def check_word_table(table: Sequence[str]) -> None:

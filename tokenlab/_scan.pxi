@@ -974,16 +974,23 @@ cdef class ByteWordCounter:
             self._ends.push_back(at + self._offs[i])
         return -1
 
-    def to_dict(self):
-        """Return ``{byte-mapped word: count}`` in first-seen order."""
-        cdef dict out = {}
+    def to_dict(self, into=None):
+        """Return ``{byte-mapped word: count}`` in first-seen order.
+
+        Args:
+            into: a dict (e.g. a ``Counter``) to add the counts to and return, so that a
+                large result is not built twice; None: a new dict.
+        """
+        out = {} if into is None else into
+        cdef bint add = into is not None
         cdef vector[uint16_t] buf
         cdef string word
         cdef _WordSlot* slot
         for i in self._table.order():
             slot = &self._table.slots[i]
             word = self._table.arena.substr(slot.start, slot.size)
-            out[_byte_chars(word, buf)] = slot.count
+            key = _byte_chars(word, buf)
+            out[key] = out.get(key, 0) + slot.count if add else slot.count
         return out
 
 

@@ -36,13 +36,16 @@ Not supported: BPE dropout during training, multi-process merging.
 
 from __future__ import annotations
 
+import array
 import itertools
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, overload
 
 from ._backend import PairCounter
 from ._defaults import DEFAULTS
+from ._threads import gc_paused
 from ._training import Stopwatch, merge_pairs
 from ._training import TrainingStats as TrainingStats
 from ._training import VocabBuilder as VocabBuilder
@@ -158,6 +161,12 @@ class BPETrainer:
                 the counts file holds SentencePiece words.
             ModelFileError: the counts file is missing or malformed.
         """
+        # The set-up makes 10^5 objects that all survive: the cyclic GC would walk
+        # them again and again for nothing.
+        with gc_paused():
+            return self._train(counts)
+
+    def _train(self, counts: Mapping[str, int] | str | os.PathLike[str]) -> BPE:
         clock = Stopwatch()
         # 1. the counts, loaded from a file if need be and checked
         counts = as_counts(counts, user=type(self).__name__)
@@ -244,7 +253,7 @@ class BPETrainer:
         counts: Mapping[str, int],
         builder: VocabBuilder,
         base: int,
-    ) -> tuple[list[Sequence[int]], list[int], list[int]]:
+    ) -> tuple[Sequence[Sequence[int]], list[int], list[int]]:
         """Each word's symbol ids (chars outside the alphabet dropped), its count, and
         each symbol's length in characters of text."""
         vocab = builder.vocab
@@ -276,22 +285,44 @@ class BPETrainer:
         return s
 
 
-def _symbol_ids_at_once(words: list[str], vocab: Mapping[str, int]) -> list[Sequence[int]] | None:
+class _FlatWords(Sequence[Sequence[int]]):
+    """Words' symbol ids held in one buffer; a word's ids are a slice made when asked.
+
+    For the PairCounter, which reads each word once: a list of 10^5 slices (or of lists
+    of ints) would cost more time and memory than the ids themselves.
+    """
+
+    def __init__(self, ids: memoryview, ends: array.array[int]) -> None:
+        self._ids = ids
+        self._ends = ends
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, i: int) -> Sequence[int]: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Sequence[int]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self._ends)
+        end = self._ends[i]  # raises IndexError past the end, ending iteration
+        return self._ids[self._ends[i - 1] if i else 0 : end]
+
+
+def _symbol_ids_at_once(words: list[str], vocab: Mapping[str, int]) -> _FlatWords | None:
     """Each word's symbol ids when every char of ``words`` is a symbol, else None.
 
     One ``translate`` of all the words joined (each char to the char whose code point
-    is its id) and one UTF-32 buffer, of which each word's ids are a slice: no
-    Python list or int per symbol.
+    is its id) and one UTF-32 buffer: no Python list or int per symbol.
     """
     joined = "".join(words)
     chars = set(joined)
     if not chars <= vocab.keys():
         return None
     mapped = joined.translate({ord(ch): vocab[ch] for ch in chars})
+    del joined
     ids = memoryview(mapped.encode(_UTF32, "surrogatepass")).cast("I")
-    out: list[Sequence[int]] = []
-    start = 0
-    for end in itertools.accumulate(map(len, words)):
-        out.append(ids[start:end])
-        start = end
-    return out
+    return _FlatWords(ids, array.array("q", itertools.accumulate(map(len, words))))

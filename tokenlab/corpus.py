@@ -1076,11 +1076,11 @@ def count_words_in_files(
 # ByteWordCounter.add_lines, which scans and counts them with the GIL released, one
 # counter per thread (block i to thread i % threads), merged at the end. Anything it
 # does not take the usual path does, from the start: invalid UTF-8 (that path reports
-# it with its file and line) or a line longer than _LONG_LINE (that path reads it in
+# it with its file and line) or a line longer than MAX_RUN_CHARS bytes (one that may
+# hold a long run, which that path counts in chunks; it also reads such a line in
 # pieces, so memory stays bounded).
 
-_BLOCK_BYTES = 4 << 20  # lines handed to a counting thread at a time
-_LONG_LINE = 16 << 20
+_BLOCK_BYTES = 1 << 20  # lines handed to a counting thread at a time (2 more wait)
 _MAX_THREADS = 8  # each thread has a table of the words it saw
 
 
@@ -1103,6 +1103,8 @@ def _count_bytes(
     """
     if errors != "strict" or normalizer is not None or "-" in files:
         return None
+    if MAX_RUN_CHARS < _BLOCK_BYTES:
+        return None  # a block could hold a long run whole (only with test limits)
     if BACKEND != "cython" and processes > 1:
         return None  # the pure counter holds the GIL: processes are faster
     threads = min(processes, _MAX_THREADS)
@@ -1114,9 +1116,11 @@ def _count_bytes(
             _count_blocks(_line_blocks(files, bar), counters)
     except _NotNative:
         return None
-    for other in counters[1:]:
-        counters[0].update(other)
-    counts: Counter[str] = Counter(counters[0].to_dict())
+    first = counters.pop(0)
+    while counters:  # each thread's table is freed before the result is built
+        first.update(counters.pop())
+    counts: Counter[str] = first.to_dict(Counter())
+    del first
     seen = _Seen()
     seen.words = bool(counts)
     seen.text = any(not _unmapped(word).isspace() for word in counts)
@@ -1136,9 +1140,11 @@ def _line_blocks(files: list[str], bar: Progress) -> Iterator[bytes]:
     """Blocks of whole lines of the files, each at most about _BLOCK_BYTES.
 
     Raises:
-        _NotNative: a line longer than _LONG_LINE.
+        _NotNative: a line longer than MAX_RUN_CHARS bytes.
         CorpusError: a file cannot be opened.
     """
+    # A line is checked when a block ends inside it: a line within a block is shorter
+    # than the block, which is at most MAX_RUN_CHARS.
     for path in files:
         with _open(path) as f:
             carry = b""
@@ -1148,14 +1154,16 @@ def _line_blocks(files: list[str], bar: Progress) -> Iterator[bytes]:
                     break
                 bar.update(len(raw))
                 nl = raw.rfind(b"\n") + 1
-                if not nl:
+                if not nl or (carry and len(carry) + raw.find(b"\n") >= MAX_RUN_CHARS):
                     carry += raw
-                    if len(carry) > _LONG_LINE:
+                    if len(carry) > MAX_RUN_CHARS:
                         raise _NotNative
                     continue
                 yield carry + raw[:nl] if carry else raw[:nl]
                 carry = raw[nl:]
             if carry:
+                if len(carry) > MAX_RUN_CHARS:
+                    raise _NotNative
                 yield carry
 
 
