@@ -263,7 +263,7 @@ class BPETrainer:
         if not affixes:
             fast = _symbol_ids_at_once(words, vocab)
             if fast is not None:
-                return fast, [counts[word] for word in words], lengths
+                return fast, list(map(counts.__getitem__, words)), lengths
         seqs: list[Sequence[int]] = []
         freqs: list[int] = []
         for word in words:
