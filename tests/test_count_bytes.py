@@ -251,3 +251,14 @@ def test_training_on_files_matches_tokenizers(
     assert len(tok.model.merges) > 1000
     assert tok.model.merges == [tuple(m) for m in model["merges"]]
     assert tok.model.vocab == model["vocab"]
+
+
+def test_to_dict_into_adds_to_the_given_dict(core: ModuleType) -> None:
+    counter = core.ByteWordCounter(core.PatternScanner("byte_level"))
+    assert counter.add_lines(b"a b a\n") == -1
+    # by hand: "a", " b", " a", "\n"
+    into: Counter[str] = Counter({"a": 5, "zz": 1})
+    got = counter.to_dict(into)
+    assert got is into
+    assert got == Counter({"a": 6, "Ġb": 1, "Ġa": 1, "Ċ": 1, "zz": 1})
+    assert counter.to_dict() == {"a": 1, "Ġb": 1, "Ġa": 1, "Ċ": 1}
