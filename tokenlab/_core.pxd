@@ -448,10 +448,13 @@ cdef class _ByteTable:
     cdef string arena                   # the bytes of every distinct word, first seen first
     cdef size_t words                   # distinct words so far
 
-    cdef int grow(self) except -1
-    cdef int count(self, const char* key, size_t n) except -1
-    cdef int count_hashed(self, const char* key, size_t n, uint32_t h, uint64_t head) except -1
-    cdef void prefetch(self, uint32_t h) noexcept
+    cdef int grow(self) except -1 nogil
+    cdef int count(self, const char* key, size_t n) except -1 nogil
+    cdef int count_hashed(self, const char* key, size_t n, uint32_t h,
+                          uint64_t head) except -1 nogil
+    cdef int add_hashed(self, const char* key, size_t n, uint32_t h, uint64_t head,
+                        int64_t times) except -1 nogil
+    cdef void prefetch(self, uint32_t h) noexcept nogil
     cdef vector[size_t] order(self)
     cdef dict text_dict(self)
 
@@ -462,6 +465,11 @@ cdef class ByteWordCounter:
     cdef _ByteTable _table
     cdef vector[Py_ssize_t] _ends
     cdef string _key
+    cdef vector[uint32_t] _cps          # add_lines: a non-ASCII line's code points
+    cdef vector[Py_ssize_t] _offs       # ... and the byte offset of each of them
+
+    cdef Py_ssize_t _scan_bytes(self, const uint8_t* p, Py_ssize_t n, Py_ssize_t at) except -2 nogil
+    cdef Py_ssize_t _count_block(self, const uint8_t* p, Py_ssize_t n) except -2 nogil
 
 
 cdef class _CharRules:

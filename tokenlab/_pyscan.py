@@ -125,9 +125,49 @@ class ByteWordCounter:
                 text = " " + text
             counts.update(map(_byte_chars, findall(text)))
 
-    def to_dict(self) -> dict[str, int]:
-        """Return ``{byte-mapped word: count}`` in first-seen order."""
-        return dict(self._counts)
+    def add_lines(self, data: bytes | bytearray | memoryview) -> int:
+        """Count the words of each line of ``data``, UTF-8 bytes, line endings kept.
+
+        The same counts as :meth:`add` over the decoded lines, each with its ``"\\n"``
+        (the last line may lack one).
+
+        Returns:
+            -1; or the offset of the first invalid UTF-8 sequence in ``data``, after
+            which the counts are partial: the caller discards the counter.
+        """
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as e:
+            return e.start
+        lines = text.split("\n")
+        last = lines.pop()
+        self.add([line + "\n" for line in lines])
+        if last:
+            self.add([last])
+        return -1
+
+    def update(self, other: ByteWordCounter) -> None:
+        """Add the counts of ``other`` (its new words come after this counter's).
+
+        Raises:
+            ValueError: ``other`` splits with another pattern or prefix option.
+        """
+        if other._scanner.name != self._scanner.name or other._prefix != self._prefix:
+            raise ValueError("update needs a counter with the same pattern and prefix option")
+        self._counts.update(other._counts)
+
+    def to_dict(self, into: dict[str, int] | None = None) -> dict[str, int]:
+        """Return ``{byte-mapped word: count}`` in first-seen order.
+
+        Args:
+            into: a dict (e.g. a ``Counter``) to add the counts to and return, so that a
+                large result is not built twice; None: a new dict.
+        """
+        if into is None:
+            return dict(self._counts)
+        for word, count in self._counts.items():
+            into[word] = into.get(word, 0) + count
+        return into
 
 
 def check_word_table(table: Sequence[str]) -> None:

@@ -28,7 +28,7 @@ from cpython.unicode cimport (
 cimport cython
 from libc.stdint cimport uint8_t, uint16_t
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memchr, memcmp, memcpy
 from libcpp.algorithm cimport sort
 from libcpp.utility cimport pair
 
@@ -631,7 +631,7 @@ cdef class _ByteTable:
         self.slots.assign(1024, empty)
         self.words = 0
 
-    cdef int grow(self) except -1:
+    cdef int grow(self) except -1 nogil:
         cdef _WordSlot empty
         empty.hash = 0
         empty.start = -1
@@ -651,19 +651,25 @@ cdef class _ByteTable:
                 self.slots[pos] = old[i]
         return 0
 
-    cdef inline int count(self, const char* key, size_t n) except -1:
+    cdef inline int count(self, const char* key, size_t n) except -1 nogil:
         cdef uint64_t head
         cdef uint32_t h = <uint32_t>_word_hash(key, n, &head)
         return self.count_hashed(key, n, h, head)
 
-    cdef inline void prefetch(self, uint32_t h) noexcept:
+    cdef inline void prefetch(self, uint32_t h) noexcept nogil:
         # Start loading the slot a word with hash h is looked up in first.
         TL_PREFETCH(self.slots.data() + (h & (self.slots.size() - 1)))
 
     cdef inline int count_hashed(
         self, const char* key, size_t n, uint32_t h, uint64_t head
-    ) except -1:
+    ) except -1 nogil:
         # Count one more of the word key[:n], whose _word_hash is h (low 32 bits) and head.
+        return self.add_hashed(key, n, h, head, 1)
+
+    cdef inline int add_hashed(
+        self, const char* key, size_t n, uint32_t h, uint64_t head, int64_t times
+    ) except -1 nogil:
+        # Count ``times`` more of the word key[:n] (hash h, first bytes head).
         cdef uint64_t mask, pos
         cdef _WordSlot* slot
         if (self.words + 1) * 10 > self.slots.size() * 7:
@@ -678,13 +684,13 @@ cdef class _ByteTable:
             if slot.hash == h and slot.size == n and slot.head == head and (
                 n <= 8 or memcmp(self.arena.data() + slot.start + 8, key + 8, n - 8) == 0
             ):
-                slot.count += 1
+                slot.count += times
                 return 0
             pos = (pos + 1) & mask
         slot.hash = h
         slot.head = head
         slot.start = <int64_t>self.arena.size()
-        slot.count = 1
+        slot.count = times
         slot.size = <uint32_t>n
         self.arena.append(key, n)
         self.words += 1
@@ -718,14 +724,16 @@ cdef enum:
     _WINDOW = 16  # words hashed (and their slots prefetched) before they are counted
 
 
-cdef int _count_ascii(_ByteTable table, const char* data, vector[Py_ssize_t]& ends) except -1:
-    # Count the words of an ASCII text (its chars are its UTF-8 bytes) ending at `ends`.
+cdef int _count_ascii(
+    _ByteTable table, const char* data, Py_ssize_t start, vector[Py_ssize_t]& ends
+) except -1 nogil:
+    # Count the words data[start:ends[0]], data[ends[0]:ends[1]], ... (UTF-8 bytes).
     # A lookup is mostly a wait for its slot to come from memory: the words are taken
     # _WINDOW at a time, all hashed and their slots prefetched first, so the waits overlap.
     cdef uint32_t hs[_WINDOW]
     cdef uint64_t heads[_WINDOW]
     cdef size_t w0 = 0, w, k, m, nw = ends.size()
-    cdef Py_ssize_t start = 0, first
+    cdef Py_ssize_t first
     while w0 < nw:
         m = min(<size_t>_WINDOW, nw - w0)
         first = start
@@ -741,6 +749,73 @@ cdef int _count_ascii(_ByteTable table, const char* data, vector[Py_ssize_t]& en
             start = ends[w]
         w0 += m
     return 0
+
+
+cdef inline bint _is_ascii(const uint8_t* p, Py_ssize_t n) noexcept nogil:
+    # Whether p[:n] is all ASCII, 8 bytes at a time.
+    cdef uint64_t acc = 0, v
+    cdef Py_ssize_t i = 0
+    while i + 8 <= n:
+        memcpy(&v, p + i, 8)
+        acc |= v
+        i += 8
+    while i < n:
+        acc |= p[i]
+        i += 1
+    return (acc & 0x8080808080808080ULL) == 0
+
+
+cdef Py_ssize_t _utf8_decode(
+    const uint8_t* p, Py_ssize_t n, vector[uint32_t]& cps, vector[Py_ssize_t]& offs
+) except -2 nogil:
+    # Decode p[:n] as strict UTF-8 (exactly what bytes.decode("utf-8") accepts: no
+    # overlong forms, no surrogates, nothing above U+10FFFF) into code points, with the
+    # byte offset of each and n after the last. -1, or the offset of the first byte of
+    # the first invalid sequence.
+    cdef Py_ssize_t i = 0
+    cdef uint32_t c, b1, b2, b3
+    cps.clear()
+    offs.clear()
+    while i < n:
+        c = p[i]
+        offs.push_back(i)
+        if c < 0x80:
+            cps.push_back(c)
+            i += 1
+        elif 0xC2 <= c <= 0xDF:
+            if i + 1 >= n or (p[i + 1] & 0xC0) != 0x80:
+                return i
+            cps.push_back(((c & 0x1F) << 6) | (p[i + 1] & 0x3F))
+            i += 2
+        elif 0xE0 <= c <= 0xEF:
+            if i + 2 >= n:
+                return i
+            b1 = p[i + 1]
+            b2 = p[i + 2]
+            if (b1 & 0xC0) != 0x80 or (b2 & 0xC0) != 0x80:
+                return i
+            if (c == 0xE0 and b1 < 0xA0) or (c == 0xED and b1 >= 0xA0):
+                return i  # overlong, or a surrogate
+            cps.push_back(((c & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F))
+            i += 3
+        elif 0xF0 <= c <= 0xF4:
+            if i + 3 >= n:
+                return i
+            b1 = p[i + 1]
+            b2 = p[i + 2]
+            b3 = p[i + 3]
+            if (b1 & 0xC0) != 0x80 or (b2 & 0xC0) != 0x80 or (b3 & 0xC0) != 0x80:
+                return i
+            if (c == 0xF0 and b1 < 0x90) or (c == 0xF4 and b1 >= 0x90):
+                return i  # overlong, or above U+10FFFF
+            cps.push_back(
+                ((c & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F)
+            )
+            i += 4
+        else:
+            return i
+    offs.push_back(n)
+    return -1
 
 
 cdef class ByteWordCounter:
@@ -788,7 +863,7 @@ cdef class ByteWordCounter:
             start = 0
             if PyUnicode_IS_ASCII(text):
                 # The chars are the UTF-8 bytes: count straight from the string.
-                _count_ascii(table, <const char*>data, self._ends)
+                _count_ascii(table, <const char*>data, 0, self._ends)
                 continue
             for w in range(self._ends.size()):
                 end = self._ends[w]
@@ -797,16 +872,125 @@ cdef class ByteWordCounter:
                 table.count(self._key.data(), self._key.size())
                 start = end
 
-    def to_dict(self):
-        """Return ``{byte-mapped word: count}`` in first-seen order."""
-        cdef dict out = {}
+    def add_lines(self, data):
+        """Count the words of each line of ``data``, UTF-8 bytes, line endings kept.
+
+        The same counts as :meth:`add` over the decoded lines, each with its ``"\\n"``
+        (the last line may lack one), without a Python string per line. The GIL is
+        released while counting, so counters in different threads run in parallel;
+        a counter must not be used by two threads at once.
+
+        Args:
+            data: a bytes-like object of whole lines.
+
+        Returns:
+            -1; or the offset of the first invalid UTF-8 sequence in ``data`` (what
+            ``bytes.decode("utf-8")`` refuses), after which the counts are partial:
+            the caller discards the counter.
+        """
+        cdef const uint8_t[::1] view = data
+        cdef Py_ssize_t n = view.shape[0], bad
+        if n == 0:
+            return -1
+        with nogil:
+            bad = self._count_block(&view[0], n)
+        return bad
+
+    def update(self, ByteWordCounter other not None):
+        """Add the counts of ``other`` (its new words come after this counter's).
+
+        Raises:
+            ValueError: ``other`` splits with another pattern or prefix option.
+        """
+        if other._scanner._pattern != self._scanner._pattern or other._prefix != self._prefix:
+            raise ValueError("update needs a counter with the same pattern and prefix option")
+        cdef _ByteTable table = other._table
+        cdef _WordSlot* slot
+        cdef const char* key
+        cdef uint64_t head
+        cdef uint32_t h
+        for i in table.order():
+            slot = &table.slots[i]
+            key = table.arena.data() + slot.start
+            h = <uint32_t>_word_hash(key, slot.size, &head)
+            self._table.add_hashed(key, slot.size, h, head, slot.count)
+
+    cdef Py_ssize_t _count_block(self, const uint8_t* p, Py_ssize_t n) except -2 nogil:
+        # Count the words of each line of p[:n]: -1, or the offset of invalid UTF-8.
+        # Without a prefix space the lines' words tile the block, so their ends are
+        # gathered over many lines and counted in long runs (the prefetch window fills).
+        cdef Py_ssize_t pos = 0, end, bad, start = 0
+        cdef const uint8_t* nl
+        self._ends.clear()
+        while pos < n:
+            nl = <const uint8_t*>memchr(p + pos, 10, n - pos)
+            end = n if nl == NULL else (nl - p) + 1
+            if self._prefix and p[pos] != 32:
+                # the line with its " " before it, from a copy
+                _count_ascii(self._table, <const char*>p, start, self._ends)
+                self._ends.clear()
+                self._key.assign(1, 32)
+                self._key.append(<const char*>(p + pos), end - pos)
+                bad = self._scan_bytes(<const uint8_t*>self._key.data(), self._key.size(), 0)
+                if bad >= 0:
+                    return pos + max(bad - 1, 0)
+                _count_ascii(self._table, self._key.data(), 0, self._ends)
+                self._ends.clear()
+                start = end
+            else:
+                bad = self._scan_bytes(p + pos, end - pos, pos)
+                if bad >= 0:
+                    return pos + bad
+                if self._ends.size() >= 4096:
+                    _count_ascii(self._table, <const char*>p, start, self._ends)
+                    start = self._ends.back()
+                    self._ends.clear()
+            pos = end
+        _count_ascii(self._table, <const char*>p, start, self._ends)
+        self._ends.clear()
+        return -1
+
+    cdef Py_ssize_t _scan_bytes(
+        self, const uint8_t* p, Py_ssize_t n, Py_ssize_t at
+    ) except -2 nogil:
+        # Append at + the byte offset of the end of each word of the text p[:n] to
+        # self._ends: -1, or the offset in p of invalid UTF-8. An ASCII text is scanned
+        # as it is (its bytes are its chars); another is decoded to code points first.
+        cdef int pattern = self._scanner._pattern
+        cdef Py_ssize_t i = 0, m, bad
+        cdef const uint32_t* cs
+        if _is_ascii(p, n):
+            while i < n:
+                i = _next_piece(pattern, p, n, i)
+                self._ends.push_back(at + i)
+            return -1
+        bad = _utf8_decode(p, n, self._cps, self._offs)
+        if bad >= 0:
+            return bad
+        m = <Py_ssize_t>self._cps.size()
+        cs = self._cps.data()
+        while i < m:
+            i = _next_piece(pattern, cs, m, i)
+            self._ends.push_back(at + self._offs[i])
+        return -1
+
+    def to_dict(self, into=None):
+        """Return ``{byte-mapped word: count}`` in first-seen order.
+
+        Args:
+            into: a dict (e.g. a ``Counter``) to add the counts to and return, so that a
+                large result is not built twice; None: a new dict.
+        """
+        out = {} if into is None else into
+        cdef bint add = into is not None
         cdef vector[uint16_t] buf
         cdef string word
         cdef _WordSlot* slot
         for i in self._table.order():
             slot = &self._table.slots[i]
             word = self._table.arena.substr(slot.start, slot.size)
-            out[_byte_chars(word, buf)] = slot.count
+            key = _byte_chars(word, buf)
+            out[key] = out.get(key, 0) + slot.count if add else slot.count
         return out
 
 

@@ -105,9 +105,16 @@ def initial_alphabet_chars(initial_alphabet: Iterable[str]) -> list[str]:
 
 def check_counts(counts: Mapping[str, int]) -> None:
     """Raise ConfigError on a malformed count, CorpusError when every count is zero."""
-    for word, count in counts.items():
-        if not isinstance(word, str) or not isinstance(count, int) or count < 0:
-            raise ConfigError(f"counts must map str -> int >= 0, got {word!r}: {count!r}")
+    # Type sets are taken at C speed; the loop that names the bad entry runs only if
+    # they show one.
+    if not (
+        set(map(type, counts)) <= {str}
+        and set(map(type, counts.values())) <= {int}
+        and min(counts.values(), default=0) >= 0
+    ):
+        for word, count in counts.items():
+            if not isinstance(word, str) or not isinstance(count, int) or count < 0:
+                raise ConfigError(f"counts must map str -> int >= 0, got {word!r}: {count!r}")
     if not any(counts.values()):
         raise CorpusError("the corpus is empty: no words to train on")
 
@@ -124,13 +131,14 @@ def select_alphabet(
     >>> select_alphabet({"aab": 2, "c": 1}, ["z"], 3)
     ['a', 'b', 'z']
     """
-    freq: dict[str, int] = {}
-    for word, count in counts.items():
-        for ch in word:
-            freq[ch] = freq.get(ch, 0) + count
     forced = set(initial_alphabet)
-    chars = set(freq) | forced
+    # the chars of all words at once; their frequencies only matter for a limit
+    chars = set("".join(counts)) | forced
     if limit_alphabet is not None and len(chars) > limit_alphabet:
+        freq: dict[str, int] = {}
+        for word, count in counts.items():
+            for ch in word:
+                freq[ch] = freq.get(ch, 0) + count
         # Least frequent first; among equals the larger code point first, so
         # the dropped set never depends on hash order. Forced chars sort last.
         order = sorted(

@@ -36,11 +36,16 @@ Not supported: BPE dropout during training, multi-process merging.
 
 from __future__ import annotations
 
+import array
+import itertools
 import os
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, overload
 
 from ._backend import PairCounter
 from ._defaults import DEFAULTS
+from ._threads import gc_paused
 from ._training import Stopwatch, merge_pairs
 from ._training import TrainingStats as TrainingStats
 from ._training import VocabBuilder as VocabBuilder
@@ -67,6 +72,9 @@ __all__ = [
 ]
 
 _DEFAULTS = DEFAULTS["bpe"]
+
+# UTF-32 in this machine's byte order: its 4-byte units read back as C unsigned ints
+_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 #: The largest ``max_token_length`` (None is no limit).
 MAX_TOKEN_LENGTH = 2**31 - 1
@@ -153,6 +161,12 @@ class BPETrainer:
                 the counts file holds SentencePiece words.
             ModelFileError: the counts file is missing or malformed.
         """
+        # The set-up makes 10^5 objects that all survive: the cyclic GC would walk
+        # them again and again for nothing.
+        with gc_paused():
+            return self._train(counts)
+
+    def _train(self, counts: Mapping[str, int] | str | os.PathLike[str]) -> BPE:
         clock = Stopwatch()
         # 1. the counts, loaded from a file if need be and checked
         counts = as_counts(counts, user=type(self).__name__)
@@ -239,12 +253,18 @@ class BPETrainer:
         counts: Mapping[str, int],
         builder: VocabBuilder,
         base: int,
-    ) -> tuple[list[list[int]], list[int], list[int]]:
+    ) -> tuple[Sequence[Sequence[int]], list[int], list[int]]:
         """Each word's symbol ids (chars outside the alphabet dropped), its count, and
         each symbol's length in characters of text."""
         vocab = builder.vocab
         affixes = bool(self.continuing_subword_prefix or self.end_of_word_suffix)
-        seqs: list[list[int]] = []
+        # A symbol's length counts characters of text, not of the affixes.
+        lengths = [len(t) for t in builder.tokens[:base]] + [1] * (len(builder) - base)
+        if not affixes:
+            fast = _symbol_ids_at_once(words, vocab)
+            if fast is not None:
+                return fast, list(map(counts.__getitem__, words)), lengths
+        seqs: list[Sequence[int]] = []
         freqs: list[int] = []
         for word in words:
             last = len(word) - 1
@@ -254,8 +274,6 @@ class BPETrainer:
                 ids = [vocab[ch] for ch in word if ch in vocab]
             seqs.append(ids)
             freqs.append(counts[word])
-        # A symbol's length counts characters of text, not of the affixes.
-        lengths = [len(t) for t in builder.tokens[:base]] + [1] * (len(builder) - base)
         return seqs, freqs, lengths
 
     def _affix(self, ch: str, i: int, last: int) -> str:
@@ -265,3 +283,46 @@ class BPETrainer:
         if self.end_of_word_suffix and i == last:
             s = s + self.end_of_word_suffix
         return s
+
+
+class _FlatWords(Sequence[Sequence[int]]):
+    """Words' symbol ids held in one buffer; a word's ids are a slice made when asked.
+
+    For the PairCounter, which reads each word once: a list of 10^5 slices (or of lists
+    of ints) would cost more time and memory than the ids themselves.
+    """
+
+    def __init__(self, ids: memoryview, ends: array.array[int]) -> None:
+        self._ids = ids
+        self._ends = ends
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, i: int) -> Sequence[int]: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Sequence[int]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self._ends)
+        end = self._ends[i]  # raises IndexError past the end, ending iteration
+        return self._ids[self._ends[i - 1] if i else 0 : end]
+
+
+def _symbol_ids_at_once(words: list[str], vocab: Mapping[str, int]) -> _FlatWords | None:
+    """Each word's symbol ids when every char of ``words`` is a symbol, else None.
+
+    One ``translate`` of all the words joined (each char to the char whose code point
+    is its id) and one UTF-32 buffer: no Python list or int per symbol.
+    """
+    joined = "".join(words)
+    chars = set(joined)
+    if not chars <= vocab.keys():
+        return None
+    mapped = joined.translate({ord(ch): vocab[ch] for ch in chars})
+    del joined
+    ids = memoryview(mapped.encode(_UTF32, "surrogatepass")).cast("I")
+    return _FlatWords(ids, array.array("q", itertools.accumulate(map(len, words))))

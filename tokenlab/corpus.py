@@ -35,12 +35,16 @@ partial counts are added up. The result is identical to counting in one process.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import ctypes
 import glob
 import gzip
 import multiprocessing
 import os
+import queue
 import stat
 import sys
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -48,7 +52,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import regex
 
-from ._backend import SpaceWordCounter
+from ._backend import BACKEND, SpaceWordCounter
 from ._bert_rules import BertWordRules, bert_word_rules
 from ._bert_rules import bert_char_rule as bert_char_rule  # its documented home until 0.2
 from ._progress import Progress, progress_enabled
@@ -62,6 +66,7 @@ from .pre_tokenizers import (
     WhitespaceSplit,
     _byte_word_counter,
     byte_level_setup,
+    bytes_to_unicode,
     pre_tokenizer_from_dict,
 )
 
@@ -1029,6 +1034,9 @@ def count_words_in_files(
     if processes is None:
         big = size is None or size >= _PARALLEL_MIN_BYTES
         processes = (os.cpu_count() or 1) if big else 1
+    native = _count_bytes(files, normalizer, pre_tokenizer, errors, processes, show_progress)
+    if native is not None:
+        return native
     tasks = _chunks(files) if "-" not in files else []
     cut = cut_rule(normalizer, pre_tokenizer)
     seen = _Seen()
@@ -1062,6 +1070,181 @@ def count_words_in_files(
     seen.words = bool(total)
     seen.check()
     return total
+
+
+# --- byte-level set-ups: the files' bytes straight to the native word counter ----------
+#
+# The lines are never decoded to Python strings: blocks of whole lines go to
+# ByteWordCounter.add_lines, which scans and counts them with the GIL released, one
+# counter per thread (block i to thread i % threads), merged at the end. Anything it
+# does not take the usual path does, from the start: invalid UTF-8 (that path reports
+# it with its file and line) or a line longer than MAX_RUN_CHARS bytes (one that may
+# hold a long run, which that path counts in chunks; it also reads such a line in
+# pieces, so memory stays bounded).
+
+_BLOCK_BYTES = 1 << 20  # lines handed to a counting thread at a time (2 more wait)
+_MAX_THREADS = 8  # each thread has a table of the words it saw
+
+
+class _NotNative(Exception):
+    """The bytes path leaves this corpus to the line reader."""
+
+
+def _count_bytes(
+    files: list[str],
+    normalizer: Normalizer | None,
+    pre_tokenizer: PreTokenizer | None,
+    errors: str,
+    processes: int,
+    show_progress: bool,
+) -> Counter[str] | None:
+    """The counts of :func:`count_words_in_files` read as bytes, or None if it does not apply.
+
+    Raises:
+        CorpusError: the files hold only whitespace.
+    """
+    if errors != "strict" or normalizer is not None or "-" in files:
+        return None
+    if MAX_RUN_CHARS < _BLOCK_BYTES:
+        return None  # a block could hold a long run whole (only with test limits)
+    if BACKEND != "cython" and processes > 1:
+        return None  # the pure counter holds the GIL: processes are faster
+    threads = min(processes, _MAX_THREADS)
+    counters = [_byte_word_counter(pre_tokenizer) for _ in range(threads)]
+    if counters[0] is None or not hasattr(counters[0], "add_lines"):
+        return None
+    try:
+        with file_progress(files, show_progress) as bar:
+            _count_blocks(_line_blocks(files, bar), counters)
+    except _NotNative:
+        return None
+    first = counters.pop(0)
+    while counters:  # each thread's table is freed before the result is built
+        first.update(counters.pop())
+    counts: Counter[str] = first.to_dict(Counter())
+    del first
+    _release_free_memory()
+    seen = _Seen()
+    seen.words = bool(counts)
+    seen.text = any(not _unmapped(word).isspace() for word in counts)
+    seen.check()
+    return counts
+
+
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def _libc() -> Any:
+    """The C library, when it has glibc's malloc controls (else None)."""
+    try:
+        libc = ctypes.CDLL(None)
+    except (OSError, TypeError):
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+@contextlib.contextmanager
+def _main_heap_only() -> Iterator[None]:
+    """Threads started in the block allocate from the main heap (glibc: M_ARENA_MAX 1).
+
+    A thread otherwise gets a heap of its own, which keeps what the thread freed: the
+    counting threads' tables (about 15 MB per 30 MB of text) would stay resident under
+    the training instead of being reused by it. The limit goes back to glibc's default
+    (8 heaps per core) at the end.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, 1)
+    try:
+        yield
+    finally:
+        if libc is not None:
+            libc.mallopt(_M_ARENA_MAX, 8 * (os.cpu_count() or 1))
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc only; elsewhere nothing)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+_BYTE_OF = {ch: b for b, ch in bytes_to_unicode().items()}
+
+
+def _unmapped(word: str) -> str:
+    """The text of a byte-mapped word."""
+    return bytes(_BYTE_OF[ch] for ch in word).decode("utf-8", "surrogatepass")
+
+
+def _line_blocks(files: list[str], bar: Progress) -> Iterator[bytes]:
+    """Blocks of whole lines of the files, each at most about _BLOCK_BYTES.
+
+    Raises:
+        _NotNative: a line longer than MAX_RUN_CHARS bytes.
+        CorpusError: a file cannot be opened.
+    """
+    # A line is checked when a block ends inside it: a line within a block is shorter
+    # than the block, which is at most MAX_RUN_CHARS.
+    for path in files:
+        with _open(path) as f:
+            carry = b""
+            while True:
+                raw = f.read(_BLOCK_BYTES)
+                if not raw:
+                    break
+                bar.update(len(raw))
+                nl = raw.rfind(b"\n") + 1
+                if not nl or (carry and len(carry) + raw.find(b"\n") >= MAX_RUN_CHARS):
+                    carry += raw
+                    if len(carry) > MAX_RUN_CHARS:
+                        raise _NotNative
+                    continue
+                yield carry + raw[:nl] if carry else raw[:nl]
+                carry = raw[nl:]
+            if carry:
+                if len(carry) > MAX_RUN_CHARS:
+                    raise _NotNative
+                yield carry
+
+
+def _count_blocks(blocks: Iterator[bytes], counters: list[Any]) -> None:
+    """Count ``blocks`` with ``counters``: block i with counter i % len(counters).
+
+    Raises:
+        _NotNative: a block holds invalid UTF-8.
+    """
+    if len(counters) == 1:
+        for block in blocks:
+            if counters[0].add_lines(block) >= 0:
+                raise _NotNative
+        return
+    inboxes: list[queue.Queue[bytes | None]] = [queue.Queue(2) for _ in counters]
+    bad: list[bool] = []
+
+    def work(counter: Any, inbox: queue.Queue[bytes | None]) -> None:
+        while (block := inbox.get()) is not None:
+            if not bad and counter.add_lines(block) >= 0:
+                bad.append(True)
+
+    workers = [
+        threading.Thread(target=work, args=(c, q), daemon=True) for c, q in zip(counters, inboxes)
+    ]
+    with _main_heap_only():
+        for t in workers:
+            t.start()
+        try:
+            for i, block in enumerate(blocks):
+                if bad:
+                    break
+                inboxes[i % len(inboxes)].put(block)
+        finally:
+            for inbox in inboxes:
+                inbox.put(None)
+            for t in workers:
+                t.join()
+    if bad:
+        raise _NotNative
 
 
 def file_progress(paths: Sequence[str], show_progress: bool) -> Progress:
