@@ -82,6 +82,13 @@ class PostProcessor(Component):
         if name != "_plan":
             self.__dict__.pop("_plan", None)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Without the cached plan: a pickle (and the datasets fingerprint of a
+        # tokenizer) must not depend on whether the processor was used yet.
+        state = dict(self.__dict__)
+        state.pop("_plan", None)
+        return state
+
     def single_plan(self) -> SinglePlan | None:
         """What :meth:`process` does to one text, if it only puts tokens around it.
 
