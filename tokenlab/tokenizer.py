@@ -764,10 +764,7 @@ class Tokenizer:
     ) -> list[Encoding]:
         """The encodings of ``texts`` (all str), natively on threads: final ones when
         the pipeline has a ``plan`` (see :meth:`_single_plan`), else to post-process."""
-        special = set()
-        if len(self._added):
-            find = self._fast_parts
-            special = {i for i, t in enumerate(texts) if find(t) is not None}
+        special = self._with_added(texts) if len(self._added) else set()
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
         out: list[Encoding] = []
         if plan is not None and self._padding is None:
@@ -787,6 +784,21 @@ class Tokenizer:
                 for i, t in enumerate(texts)
             ]
         return out
+
+    def _with_added(self, texts: list[str]) -> set[int]:
+        """The indices of the texts an added token occurs in (see :meth:`_fast_parts`)."""
+        find = self._fast_parts
+        added = self._added
+        if self.normalizer is not None and added.has_normalized():
+            return {i for i, t in enumerate(texts) if find(t) is not None}
+        # Matched on the raw text: a text without the first char of any content holds
+        # none of them, which a substring test tells faster than a call per text.
+        firsts = "".join(sorted({c[0] for c in added.by_content if c}))
+        if len(firsts) == 1:
+            return {i for i, t in enumerate(texts) if firsts in t and find(t) is not None}
+        return {
+            i for i, t in enumerate(texts) if any(c in t for c in firsts) and find(t) is not None
+        }
 
     def _encode_with_added(
         self, fast: Any, text: str, plan: SinglePlan | None, add_special_tokens: bool
@@ -817,7 +829,7 @@ class Tokenizer:
                 # What Encoding._from_columns makes, without a call per text.
                 enc = new(Encoding)
                 enc.ids = ids
-                enc._columns = (fast, plain[done + k], model, type_id, specials)
+                enc._columns = (fast, plain[done + k], model, type_id, specials)  # type: ignore[attr-defined]
                 out.append(enc)
         return out
 
@@ -967,7 +979,7 @@ class Tokenizer:
                 # Two attribute stores: far cheaper than assigning __dict__ (a new dict).
                 enc = _new_object(Encoding)
                 enc.ids = ids
-                enc._columns = (fast, sequence, model, plan[0], specials)
+                enc._columns = (fast, sequence, model, plan[0], specials)  # type: ignore[attr-defined]
                 return enc
         sampling = None
         if nbest_size is not None or alpha is not None or seed is not None:
@@ -1018,8 +1030,14 @@ class Tokenizer:
         ...     tok.encode("low").ids, tok.encode("lowest").ids]
         True
         """
-        text = self._text
-        items = [text(i, "encode_batch") if isinstance(i, str) else i for i in inputs]
+        rule = isinstance(self.model, TiktokenBPE)
+        # A plain str that needs no repair is taken as it is: no call per text.
+        items = [
+            i
+            if type(i) is str and (not rule or i.isascii())
+            else (_as_str(i, "encode_batch", rule) if isinstance(i, str) else i)
+            for i in inputs
+        ]
         fast = self._fast_encoder()
         if fast is not None and all(type(item) is str for item in items):
             with gc_paused():
