@@ -708,8 +708,9 @@ class Tokenizer:
             return self._encode_general(sequence, type_id, None)
         if splits is None:
             # The ids list is made at once (most callers read it), the rest when read:
-            # offsets and words cost as much again. A template post-processor reads
-            # them at once, so those are made in the same call.
+            # offsets and words cost as much again. Post-processing that does more
+            # than put tokens around the text (trimming, truncation) reads them at
+            # once, so those are made in the same call.
             if self._single_plan() is not None:
                 return Encoding._from_columns(
                     (fast, sequence, self.model, type_id, None), fast.encode(sequence)
@@ -981,6 +982,18 @@ class Tokenizer:
                 enc.ids = ids
                 enc._columns = (fast, sequence, model, plan[0], specials)  # type: ignore[attr-defined]
                 return enc
+        return self._encode_full(sequence, pair, add_special_tokens, nbest_size, alpha, seed)
+
+    def _encode_full(
+        self,
+        sequence: str,
+        pair: str | None,
+        add_special_tokens: bool,
+        nbest_size: int | None,
+        alpha: float | None,
+        seed: int | None,
+    ) -> Encoding:
+        """:meth:`encode` the general way (and take its quick state when it can)."""
         sampling = None
         if nbest_size is not None or alpha is not None or seed is not None:
             sampling = _Sampling.build(self.model, nbest_size, alpha, seed)
