@@ -154,6 +154,39 @@ def _build(columns: _Columns, name: str) -> list[Any]:
     return mask
 
 
+class _LazyField:
+    """A field of a lazily built Encoding other than ``ids``: built from the columns
+    the first time it is read, then stored on the instance, which then shadows this.
+
+    A non-data descriptor rather than ``__getattr__``: a class with ``__getattr__``
+    makes every attribute read of its instances slower (``encode(text).ids`` included).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, enc: Any, owner: Any = None) -> Any:
+        if enc is None:
+            return self
+        state = enc.__dict__
+        columns = state.get("_columns")
+        name = self.name
+        if columns is None:
+            raise AttributeError(f"'Encoding' object has no attribute {name!r}")
+        value: Any
+        if name in _LAZY_FIELDS:
+            value = _build(_resolve(state), name)
+        elif name == "overflowing":
+            value = []
+        elif len(columns) == 5 and columns[4] is not None:
+            _resolve(state)  # a template's encoding: that sets its sequence range
+            return state["sequence_ranges"]
+        else:
+            value = {}  # sequence_ranges
+        state[name] = value
+        return value
+
+
 @dataclass
 class Encoding:
     """The result of encoding one text (or one pair of texts).
@@ -207,32 +240,12 @@ class Encoding:
     def _from_columns(cls, columns: _Columns | _Pending, ids: list[int] | None = None) -> Encoding:
         enc = cls.__new__(cls)
         # Attribute stores, not a new __dict__: much cheaper (per text of a batch).
-        if ids is not None:
-            enc.ids = ids
+        # The ids are always set: reading them is then a plain instance attribute.
+        if ids is None:
+            ids = _build(_resolve({"_columns": columns}), "ids")
+        enc.ids = ids
         enc._columns = columns  # type: ignore[attr-defined]
         return enc
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called when ``name`` is not set yet: build a lazy field on first use.
-        state = self.__dict__
-        if "_columns" in state:
-            value: Any
-            if name in _LAZY_FIELDS:
-                value = _build(_resolve(state), name)
-            elif name == "sequence_ranges":
-                columns = state["_columns"]
-                if len(columns) == 5 and columns[4] is not None:
-                    _resolve(state)  # a template's encoding: that sets the range
-                    return state["sequence_ranges"]
-                value = {}
-            elif name == "overflowing":
-                value = []
-            else:
-                value = None
-            if value is not None:
-                state[name] = value
-                return value
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _templated(self, type_id: int, specials: Specials) -> Encoding | None:
         """This encoding of one text as a template puts it (``specials`` around it, as
@@ -543,3 +556,10 @@ class Encoding:
         for name, values in pads.items():
             current = getattr(self, name)
             setattr(self, name, current + values if direction == "right" else values + current)
+
+
+# Installed after the dataclass is made (its fields have no class attribute), so that an
+# instance's own value, when set, is found first.
+for _name in (*_LAZY_FIELDS - {"ids"}, "sequence_ranges", "overflowing"):
+    setattr(Encoding, _name, _LazyField(_name))
+del _name
