@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Encoding"]
+__all__ = ["Encoding", "Specials"]
 
 # The per-token lists an encoding made by the fast path builds only when first read.
 _LAZY_FIELDS = frozenset(
@@ -50,25 +50,59 @@ _Columns = tuple[
 ]
 
 
+# The special tokens a post-processor puts around the encoding of one text (see
+# ``PostProcessor.single_plan``): ``(before, after, before_ids, after_ids)``, ``before``
+# and ``after`` as ``(id, token)`` pairs, and their ids again as lists.
+Specials = tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...], list[int], list[int]]
+
+
 # What an encoding of one whole text made by ``Tokenizer.encode`` holds until a field
-# other than ``ids`` is read: ``(encoder, text, model, type_id)``. Its columns are then
-# the encoder's ``encode_columns(text)``, computed once (the ids again with them), and
-# its tokens the model's: most callers read ``ids`` only, and offsets and word indices
-# cost about as much as the ids themselves.
-_Pending = tuple[Any, str, Any, int]
+# other than ``ids`` is read: ``(encoder, text, model, type_id, specials)``. Its columns
+# are then the encoder's ``encode_columns(text)``, computed once (the ids again with
+# them), with ``specials`` (or None: no template) around them, and its tokens the
+# model's: most callers read ``ids`` only, and offsets and word indices cost about as
+# much as the ids themselves.
+_Pending = tuple[Any, str, Any, int, "Specials | None"]
 
 
 def _resolve(enc_dict: dict[str, Any]) -> _Columns:
     """The columns of a lazily built encoding (computing them if still pending)."""
     columns = enc_dict["_columns"]
-    if len(columns) == 4:
-        encoder, text, model, type_id = columns
+    if len(columns) == 5:
+        encoder, text, model, type_id, specials = columns
         ids, data, _ = encoder.encode_columns(text)
         n = len(ids)
         unknown = _unknown_texts(encoder, text, model, ids)
         columns = (data, n, 0, n, model._inverse(), type_id, unknown)
+        if specials is not None:
+            # A template's encoding: its text is sequence 0, between the specials.
+            start = len(specials[0])
+            enc_dict.setdefault("sequence_ranges", {0: (start, start + n)})
+            columns = _around(columns, specials)
         enc_dict["_columns"] = columns
     return columns
+
+
+def _around(columns: _Columns, specials: Specials) -> _Columns:
+    """``columns`` with a template's special tokens around them, as ``process`` puts
+    them: the template's ids and tokens, offsets (0, 0), no word, special mask 1."""
+    before, after, before_ids, after_ids = specials
+    if not before and not after:
+        return columns
+    lo, hi, inverse, type_id, added = columns[2:]
+    values: list[int] = []
+    for k, special in enumerate((0, 0, 0, -1)):  # ids, starts, ends, words (-1: none)
+        values += before_ids if k == 0 else [special] * len(before)
+        values += _column(columns, k)
+        values += after_ids if k == 0 else [special] * len(after)
+    n = hi - lo
+    marks = {i: (token, True) for i, (_, token) in enumerate(before)}
+    for pos, mark in (added or {}).items():
+        marks[len(before) + pos] = mark
+    for i, (_, token) in enumerate(after):
+        marks[len(before) + n + i] = (token, True)
+    m = len(before) + n + len(after)
+    return (values, m, 0, m, inverse, type_id, marks)
 
 
 def _unknown_texts(
@@ -118,6 +152,39 @@ def _build(columns: _Columns, name: str) -> list[Any]:
     for pos, (_, special) in added.items():
         mask[pos] = 1 if special else 0
     return mask
+
+
+class _LazyField:
+    """A field of a lazily built Encoding other than ``ids``: built from the columns
+    the first time it is read, then stored on the instance, which then shadows this.
+
+    A non-data descriptor rather than ``__getattr__``: a class with ``__getattr__``
+    makes every attribute read of its instances slower (``encode(text).ids`` included).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, enc: Any, owner: Any = None) -> Any:
+        if enc is None:
+            return self
+        state = enc.__dict__
+        columns = state.get("_columns")
+        name = self.name
+        if columns is None:
+            raise AttributeError(f"'Encoding' object has no attribute {name!r}")
+        value: Any
+        if name in _LAZY_FIELDS:
+            value = _build(_resolve(state), name)
+        elif name == "overflowing":
+            value = []
+        elif len(columns) == 5 and columns[4] is not None:
+            _resolve(state)  # a template's encoding: that sets its sequence range
+            return state["sequence_ranges"]
+        else:
+            value = {}  # sequence_ranges
+        state[name] = value
+        return value
 
 
 @dataclass
@@ -172,26 +239,35 @@ class Encoding:
     @classmethod
     def _from_columns(cls, columns: _Columns | _Pending, ids: list[int] | None = None) -> Encoding:
         enc = cls.__new__(cls)
-        enc.__dict__ = {"_columns": columns} if ids is None else {"ids": ids, "_columns": columns}
+        # Attribute stores, not a new __dict__: much cheaper (per text of a batch).
+        # The ids are always set: reading them is then a plain instance attribute.
+        if ids is None:
+            ids = _build(_resolve({"_columns": columns}), "ids")
+        enc.ids = ids
+        enc._columns = columns  # type: ignore[attr-defined]
         return enc
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called when ``name`` is not set yet: build a lazy field on first use.
+    def _templated(self, type_id: int, specials: Specials) -> Encoding | None:
+        """This encoding of one text as a template puts it (``specials`` around it, as
+        sequence 0 of type ``type_id``), still lazily built; None when it is not lazily
+        built, was templated already, or has a field set (the caller then processes it).
+        """
         state = self.__dict__
-        if "_columns" in state:
-            value: Any
-            if name in _LAZY_FIELDS:
-                value = _build(_resolve(state), name)
-            elif name == "sequence_ranges":
-                value = {}
-            elif name == "overflowing":
-                value = []
-            else:
-                value = None
-            if value is not None:
-                state[name] = value
-                return value
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        columns = state.get("_columns")
+        if columns is None or any(state[k] for k in state if k not in ("ids", "_columns")):
+            return None
+        ids = state.get("ids")
+        if ids is not None:
+            ids = [*specials[2], *ids, *specials[3]]
+        if len(columns) == 5:
+            if columns[4] is not None:
+                return None
+            encoder, text, model = columns[:3]
+            return Encoding._from_columns((encoder, text, model, type_id, specials), ids)
+        start = len(specials[0])
+        enc = Encoding._from_columns(_around((*columns[:5], type_id, columns[6]), specials), ids)
+        enc.sequence_ranges = {0: (start, start + columns[3] - columns[2])}
+        return enc
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickle (and copy) every field built: the columns may be a memoryview, and a
@@ -480,3 +556,10 @@ class Encoding:
         for name, values in pads.items():
             current = getattr(self, name)
             setattr(self, name, current + values if direction == "right" else values + current)
+
+
+# Installed after the dataclass is made (its fields have no class attribute), so that an
+# instance's own value, when set, is found first.
+for _name in (*_LAZY_FIELDS - {"ids"}, "sequence_ranges", "overflowing"):
+    setattr(Encoding, _name, _LazyField(_name))
+del _name

@@ -22,11 +22,12 @@ from collections.abc import Sequence as SequenceABC
 from typing import Any
 
 from ._component import Component, dict_field
-from .encoding import Encoding
+from .encoding import Encoding, Specials
 from .errors import ConfigError, ModelFileError
 
 __all__ = [
     "PROCESSOR_TYPES",
+    "UNCHANGED",
     "BertProcessing",
     "ByteLevel",
     "PostProcessor",
@@ -56,8 +57,59 @@ def default_process(encodings: list[Encoding]) -> Encoding:
     return Encoding.merge(encodings)
 
 
+# What ``process`` does to the encoding of one text when all it does is put special
+# tokens around it (see ``Specials``): ``(type_id, specials, specials_without)``,
+# ``type_id`` that of every token, ``specials``/``specials_without`` what
+# ``add_special_tokens`` True/False put around it.
+# None for both: the encoding is left exactly as it is (no sequence range is set).
+SinglePlan = tuple[int, Specials | None, Specials | None]
+UNCHANGED: SinglePlan = (0, None, None)
+
+
+def _specials(before: list[tuple[int, str]], after: list[tuple[int, str]]) -> Specials:
+    return (tuple(before), tuple(after), [i for i, _ in before], [i for i, _ in after])
+
+
 class PostProcessor(Component):
     """Base class: turns the encoding(s) of one input into the final encoding."""
+
+    # single_plan()'s result, cached; dropped whenever an attribute is set, so that a
+    # cache of it (the tokenizer's quick path) sees a processor changed by assignment.
+    _plan: SinglePlan | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name != "_plan":
+            self.__dict__.pop("_plan", None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Without the cached plan: a pickle (and the datasets fingerprint of a
+        # tokenizer) must not depend on whether the processor was used yet.
+        state = dict(self.__dict__)
+        state.pop("_plan", None)
+        return state
+
+    def single_plan(self) -> SinglePlan | None:
+        """What :meth:`process` does to one text, if it only puts tokens around it.
+
+        Lets the tokenizer put the special tokens into an encoding that is still
+        lazily built, instead of building it and then a new one around it.
+
+        Returns:
+            A :data:`SinglePlan`, or None when ``process`` does more (offsets
+            trimmed, type ids that differ, ...): the caller then calls ``process``.
+        """
+        plan = self._plan
+        if plan is None:
+            if type(self) not in _PLANNED:  # a subclass may change what process does
+                return None
+            plan = self._single_plan()
+            if plan is not None:
+                self._plan = plan
+        return plan
+
+    def _single_plan(self) -> SinglePlan | None:
+        return None
 
     def process_encodings(
         self, encodings: list[Encoding], add_special_tokens: bool = True
@@ -126,6 +178,9 @@ class ByteLevel(PostProcessor):
             for i, e in enumerate(encodings):
                 e.set_sequence_id(i)
         return encodings
+
+    def _single_plan(self) -> SinglePlan | None:
+        return None if self.trim_offsets else UNCHANGED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -240,6 +295,27 @@ class TemplateProcessing(PostProcessor):
             ("sequence", "B", 1) if p[0] == "sequence" else (p[0], p[1], 1) for p in self.single
         ]
         return out
+
+    def _single_plan(self) -> SinglePlan | None:
+        # Lazily built only as ``specials $A specials``, every piece of one type id.
+        before: list[tuple[int, str]] = []
+        after: list[tuple[int, str]] = []
+        type_ids = set()
+        sequence_type = 0
+        side = before
+        for kind, name, type_id in self.single:
+            if kind == "sequence":
+                if name != "A" or side is after:
+                    return None
+                side = after
+                sequence_type = type_id
+            else:
+                ids, toks = self.special_tokens[name]
+                side.extend(zip(ids, toks))
+                type_ids.add(type_id)
+        if side is before or type_ids - {sequence_type}:
+            return None
+        return (sequence_type, _specials(before, after), _specials([], []))
 
     def added_tokens(self, is_pair: bool) -> int:
         template = self.pair if is_pair else self.single
@@ -365,6 +441,10 @@ class RobertaProcessing(PostProcessor):
             "trim_offsets": self.trim_offsets,
             "add_prefix_space": self.add_prefix_space,
         }
+
+
+# The processors whose single_plan() is trusted: exactly these types.
+_PLANNED = frozenset((ByteLevel, TemplateProcessing, BertProcessing))
 
 
 def _clear_special_mask(encoding: Encoding) -> None:

@@ -29,15 +29,19 @@ from ._threads import gc_paused, run_chunks, thread_count
 from .added_vocabulary import AddedToken, AddedVocabulary, Split
 from .corpus import count_words, count_words_in_files
 from .decoders import Decoder, decoder_from_dict
-from .encoding import Encoding
-from .encoding import _resolve as _resolve_columns
+from .encoding import Encoding, Specials
 from .errors import ConfigError, ModelFileError
 from .fastpath import bert_encoder, decode_table, fast_encoder
 from .models import MAX_TOKEN_ID, Model, SplitMix64, TiktokenBPE, model_from_dict
 from .normalizers import NormalizedString, Normalizer, normalizer_from_dict
 from .pre_tokenizers import Metaspace, PreToken, PreTokenizer, pre_tokenizer_from_dict
-from .processors import ByteLevel as _ByteLevelProcessor
-from .processors import PostProcessor, TemplateProcessing, default_process, processor_from_dict
+from .processors import (
+    UNCHANGED,
+    PostProcessor,
+    SinglePlan,
+    default_process,
+    processor_from_dict,
+)
 
 
 class Trainer(Protocol):
@@ -706,11 +710,12 @@ class Tokenizer:
             return self._encode_general(sequence, type_id, None)
         if splits is None:
             # The ids list is made at once (most callers read it), the rest when read:
-            # offsets and words cost as much again. A template post-processor reads
-            # them at once, so those are made in the same call.
-            if self._plain_post_process():
+            # offsets and words cost as much again. Post-processing that does more
+            # than put tokens around the text (trimming, truncation) reads them at
+            # once, so those are made in the same call.
+            if self._single_plan() is not None:
                 return Encoding._from_columns(
-                    (fast, sequence, self.model, type_id), fast.encode(sequence)
+                    (fast, sequence, self.model, type_id, None), fast.encode(sequence)
                 )
             ids, cols, _ = fast.encode_columns(sequence)
             n = len(ids)
@@ -753,33 +758,82 @@ class Tokenizer:
         return Encoding._from_columns((data, n, 0, n, inverse, type_id, added))
 
     def _encode_batch_fast(
-        self, fast: Any, texts: list[str], num_threads: int | None
+        self,
+        fast: Any,
+        texts: list[str],
+        num_threads: int | None,
+        plan: SinglePlan | None,
+        add_special_tokens: bool,
     ) -> list[Encoding]:
-        """The first-stage encodings of ``texts`` (all str), natively on threads."""
-        special = set()
-        if len(self._added):
-            find = self._fast_parts
-            special = {i for i, t in enumerate(texts) if find(t) is not None}
+        """The encodings of ``texts`` (all str), natively on threads: final ones when
+        the pipeline has a ``plan`` (see :meth:`_single_plan`), else to post-process."""
+        special = self._with_added(texts) if len(self._added) else set()
         plain = [t for i, t in enumerate(texts) if i not in special] if special else texts
         out: list[Encoding] = []
-        from_columns = Encoding._from_columns
-        if self._plain_post_process() and self._padding is None:
+        if plan is not None and self._padding is None:
             # Nothing reads the offsets now: each encoding computes them when read.
-            model = self.model
-            for part in run_chunks(fast.encode_many, plain, num_threads):
-                done = len(out)  # the texts of this chunk start after those done
-                out += [
-                    from_columns((fast, plain[done + k], model, 0), ids)
-                    for k, ids in enumerate(part)
-                ]
+            specials = plan[1] if add_special_tokens else plan[2]
+            out = self._pending_batch(fast, plain, num_threads, plan[0], specials)
         else:
             out = self._columns_batch(fast, plain, num_threads)
+            if plan is not None:
+                out = [self._apply_plan(e, plan, add_special_tokens) for e in out]
         if special:
             merged = iter(out)
             out = [
-                self._encode_fast(fast, t, 0) if i in special else next(merged)
+                self._encode_with_added(fast, t, plan, add_special_tokens)
+                if i in special
+                else next(merged)
                 for i, t in enumerate(texts)
             ]
+        return out
+
+    def _with_added(self, texts: list[str]) -> set[int]:
+        """The indices of the texts an added token occurs in (see :meth:`_fast_parts`)."""
+        find = self._fast_parts
+        added = self._added
+        if self.normalizer is not None and added.has_normalized():
+            return {i for i, t in enumerate(texts) if find(t) is not None}
+        # Matched on the raw text: a text without the first char of any content holds
+        # none of them, which a substring test tells faster than a call per text.
+        firsts = "".join(sorted({c[0] for c in added.by_content if c}))
+        if len(firsts) == 1:
+            return {i for i, t in enumerate(texts) if firsts in t and find(t) is not None}
+        return {
+            i for i, t in enumerate(texts) if any(c in t for c in firsts) and find(t) is not None
+        }
+
+    def _encode_with_added(
+        self, fast: Any, text: str, plan: SinglePlan | None, add_special_tokens: bool
+    ) -> Encoding:
+        """``text`` (with added tokens in it) on the fast path, then ``plan`` if given."""
+        enc = self._encode_fast(fast, text, 0)
+        return enc if plan is None else self._apply_plan(enc, plan, add_special_tokens)
+
+    def _pending_batch(
+        self,
+        fast: Any,
+        plain: list[str],
+        num_threads: int | None,
+        type_id: int,
+        specials: Specials | None,
+    ) -> list[Encoding]:
+        """Encodings of texts with no added token, ids made natively on threads and the
+        rest when read, with the special tokens a template puts around them."""
+        out: list[Encoding] = []
+        model = self.model
+        new = _new_object
+        for part in run_chunks(fast.encode_many, plain, num_threads):
+            done = len(out)  # the texts of this chunk start after those done
+            if specials is not None and (specials[2] or specials[3]):
+                before, after = specials[2], specials[3]
+                part = [[*before, *ids, *after] for ids in part]
+            for k, ids in enumerate(part):
+                # What Encoding._from_columns makes, without a call per text.
+                enc = new(Encoding)
+                enc.ids = ids
+                enc._columns = (fast, plain[done + k], model, type_id, specials)  # type: ignore[attr-defined]
+                out.append(enc)
         return out
 
     def _columns_batch(
@@ -808,90 +862,49 @@ class Tokenizer:
                 pos = end
         return out
 
-    def _plain_post_process(self) -> bool:
-        """Post-processing one text leaves its encoding as it is (so it can be skipped)."""
+    def _single_plan(self) -> SinglePlan | None:
+        """What post-processing one text does, when it only puts tokens around it (see
+        ``PostProcessor.single_plan``); None when the post-processor must run."""
+        if self._truncation is not None:
+            return None
         post = self.post_processor
-        return self._truncation is None and (
-            post is None or (type(post) is _ByteLevelProcessor and not post.trim_offsets)
-        )
+        return UNCHANGED if post is None else post.single_plan()
 
-    def _template_lazily(self, enc: Encoding, add_special_tokens: bool) -> Encoding | None:
-        """What a template post-processor makes of one lazily built encoding, still lazy.
+    def _apply_plan(self, enc: Encoding, plan: SinglePlan, add_special_tokens: bool) -> Encoding:
+        """What post-processing makes of ``enc`` (one text), kept lazily built if it is."""
+        specials = plan[1] if add_special_tokens else plan[2]
+        if specials is None:  # post-processing leaves it as it is (or a copy of it)
+            return enc
+        templated = enc._templated(plan[0], specials)
+        if templated is not None:
+            return templated
+        return self._post_process(enc, None, add_special_tokens)
 
-        For a TemplateProcessing (BERT's ``[CLS] $A [SEP]``) whose pieces share one type
-        id, without truncation, on an encoding of the fast path with no added token in
-        it: the special tokens are put around its columns, with word -1 (no word) and
-        offsets (0, 0), as ``process`` would give them. None in any other case.
-        """
-        post = self.post_processor
-        if not isinstance(post, TemplateProcessing) or "_columns" not in enc.__dict__:
-            return None
-        columns = _resolve_columns(enc.__dict__)
-        if columns[6] or enc.overflowing or self._truncation is not None:
-            return None
-        data, total, lo, hi, inverse, _, _ = columns
-        before: list[tuple[int, str]] = []
-        after: list[tuple[int, str]] = []
-        type_ids = set()
-        sequence_type = 0
-        side = before
-        for kind, name, type_id in post.single:
-            if kind == "sequence":
-                if name != "A" or side is after:
-                    return None
-                side = after
-                sequence_type = type_id
-            elif add_special_tokens:
-                ids, toks = post.special_tokens[name]
-                side.extend(zip(ids, toks))
-                type_ids.add(type_id)
-        if side is before or type_ids - {sequence_type}:
-            return None
-        n = hi - lo
-        if not before and not after:  # the same columns, as text A
-            final = Encoding._from_columns(
-                (data, total, lo, hi, inverse, sequence_type, None), enc.__dict__.get("ids")
-            )
-            final.sequence_ranges[0] = (0, n)
-            return final
-        view: Any = memoryview(data).cast("q") if isinstance(data, bytes) else data
-        m = len(before) + n + len(after)
-        values: list[int] = []
-        for k, special in enumerate((0, 0, 0, -1)):  # ids, starts, ends, words
-            values += [tid if k == 0 else special for tid, _ in before]
-            values += view[k * total + lo : k * total + hi].tolist()
-            values += [tid if k == 0 else special for tid, _ in after]
-        added = {i: (tok, True) for i, (_, tok) in enumerate(before)}
-        added.update({len(before) + n + i: (tok, True) for i, (_, tok) in enumerate(after)})
-        final = Encoding._from_columns((values, m, 0, m, inverse, sequence_type, added))
-        final.sequence_ranges[0] = (len(before), len(before) + n)
-        return final
-
-    def _quick_state(self) -> tuple[Any, ...] | None:
+    def _quick_state(self, plan: SinglePlan) -> tuple[Any, ...] | None:
         """What the quick path of :meth:`encode` needs, taken after a text went the
-        general way to the fast path without post-processing; None when this pipeline
+        general way to the fast path with a single ``plan``; None when this pipeline
         has no native encoder, or added tokens are matched on normalized text.
 
-        ``(encoder, model, tiktoken rule, added vocabulary, its two matchers, the one
-        first char of their contents, their searches, post-processor)``: a text goes
-        the quick way while the added vocabulary keeps its matchers (attributes set on
-        the tokenizer drop the whole state), the ByteLevel post-processor still does
-        not trim offsets, and the matchers find nothing in the text.
+        ``(encoder, model, tiktoken rule, added vocabulary, its generation, the one
+        first char of the contents of its two matchers, their searches, post-processor,
+        plan)``: a text goes the quick way while the added vocabulary is unchanged
+        (attributes set on the tokenizer drop the whole state), the post-processor's
+        plan is the same (it drops it when an attribute is set on it), and the matchers
+        find nothing in the text.
         """
         fast = self._fast
-        if fast is None or fast[3] is None or (self._added.by_content and self.normalizer):
-            return None
         added = self._added
+        if fast is None or fast[3] is None or (self.normalizer and added.has_normalized()):
+            return None
         raw, normalized = added.raw_matcher(), added.normalized_matcher(None)
-        guards = tuple(None if m is None else m.pattern.search for m in (raw, normalized))
+        g1, g2 = (None if m is None else m.pattern.search for m in (raw, normalized))
         # The one char all contents start with (cl100k's specials all start with "<"):
         # a text without it holds none of them, which ``in`` tells faster than a regex.
         firsts = {c[0] for m in (raw, normalized) if m is not None for c in m.by_content}
         first = firsts.pop() if len(firsts) == 1 else None
         model = self.model
-        tiktoken_rule = isinstance(model, TiktokenBPE)
-        state = (fast[3], model, tiktoken_rule, added, added._raw, added._normalized)
-        return (*state, first, guards, self.post_processor)
+        state = (fast[3], model, isinstance(model, TiktokenBPE), added, added.generation)
+        return (*state, first, g1, g2, self.post_processor, plan)
 
     def _post_process(
         self, enc: Encoding, pair: Encoding | None, add_special_tokens: bool
@@ -944,22 +957,14 @@ class Tokenizer:
         True
         """
         quick = self._quick
-        if (
-            quick is not None
-            and pair is None
-            and nbest_size is None
-            and alpha is None
-            and seed is None
-            and type(sequence) is str
-        ):
-            # What the general way below gives a plain text on the fast path with no
-            # post-processing, without its checks: each is one here (_quick_state).
-            fast, model, tiktoken_rule, added, raw, normalized, first, (g1, g2), post = quick
+        if quick is not None and pair is nbest_size is alpha is seed is None:
+            # What the general way below gives a plain text on the fast path with a
+            # single plan, without its checks: each is one here (see _quick_state).
+            fast, model, tiktoken_rule, added, generation, first, g1, g2, post, plan = quick
             if (
-                not added._dirty
-                and added._raw is raw
-                and added._normalized is normalized
-                and (post is None or not post.trim_offsets)
+                type(sequence) is str
+                and added.generation == generation
+                and (post is None or post._plan is plan)
                 and (not tiktoken_rule or sequence.isascii() or not _SURROGATE.search(sequence))
                 and (
                     (first is not None and first not in sequence)
@@ -969,26 +974,37 @@ class Tokenizer:
                     )
                 )
             ):
+                ids = fast.encode(sequence)
+                specials = plan[1] if add_special_tokens else plan[2]
+                if specials is not None:
+                    ids[:0] = specials[2]
+                    ids += specials[3]
+                # Two attribute stores: far cheaper than assigning __dict__ (a new dict).
                 enc = _new_object(Encoding)
-                enc.__dict__ = {
-                    "ids": fast.encode(sequence),
-                    "_columns": (fast, sequence, model, 0),
-                }
+                enc.ids = ids
+                enc._columns = (fast, sequence, model, plan[0], specials)  # type: ignore[attr-defined]
                 return enc
+        return self._encode_full(sequence, pair, add_special_tokens, nbest_size, alpha, seed)
+
+    def _encode_full(
+        self,
+        sequence: str,
+        pair: str | None,
+        add_special_tokens: bool,
+        nbest_size: int | None,
+        alpha: float | None,
+        seed: int | None,
+    ) -> Encoding:
+        """:meth:`encode` the general way (and take its quick state when it can)."""
         sampling = None
         if nbest_size is not None or alpha is not None or seed is not None:
             sampling = _Sampling.build(self.model, nbest_size, alpha, seed)
         enc = self._encode_one(sequence, 0, sampling)
-        if pair is None and self._plain_post_process():
-            # What post-processing would give: a copy of enc, which nothing else holds.
-            final = enc
+        plan = self._single_plan() if pair is None else None
+        if plan is not None:
+            final = self._apply_plan(enc, plan, add_special_tokens)
             if sampling is None and self._padding is None:
-                self._quick = self._quick_state()
-        elif (
-            pair is None
-            and (templated := self._template_lazily(enc, add_special_tokens)) is not None
-        ):
-            final = templated
+                self._quick = self._quick_state(plan)
         else:
             pair_enc = self._encode_one(pair, 1, sampling) if pair is not None else None
             final = self._post_process(enc, pair_enc, add_special_tokens)
@@ -1029,18 +1045,22 @@ class Tokenizer:
         ...     tok.encode("low").ids, tok.encode("lowest").ids]
         True
         """
-        text = self._text
-        items = [text(i, "encode_batch") if isinstance(i, str) else i for i in inputs]
+        rule = isinstance(self.model, TiktokenBPE)
+        # A plain str that needs no repair is taken as it is: no call per text.
+        items = [
+            i
+            if type(i) is str and (not rule or i.isascii())
+            else (_as_str(i, "encode_batch", rule) if isinstance(i, str) else i)
+            for i in inputs
+        ]
         fast = self._fast_encoder()
         if fast is not None and all(type(item) is str for item in items):
             with gc_paused():
-                out = self._encode_batch_fast(fast, items, num_threads)  # type: ignore[arg-type]
-                if not self._plain_post_process():
-                    done = [self._template_lazily(e, add_special_tokens) for e in out]
-                    out = [
-                        self._post_process(e, None, add_special_tokens) if d is None else d
-                        for e, d in zip(out, done)
-                    ]
+                plan = self._single_plan()
+                strs: list[str] = items  # type: ignore[assignment]
+                out = self._encode_batch_fast(fast, strs, num_threads, plan, add_special_tokens)
+                if plan is None:
+                    out = [self._post_process(e, None, add_special_tokens) for e in out]
         else:
             thread_count(num_threads)  # the same check on every path
             out = []
