@@ -128,6 +128,10 @@ def test_surrogates_are_repaired_as_tiktoken_does(pair: Any, text: str) -> None:
     assert tok.encode_ordinary(text) == expected
     assert tok.encode_ordinary(text) == expected
     assert tok.encode_ordinary_batch([text, "a"]) == [expected, enc.encode_ordinary("a")]
+    # encode's quick path (set by the first call) finds them the same way.
+    assert tok.encode("warm").ids == enc.encode_ordinary("warm")
+    assert tok.encode(text).ids == expected
+    assert tok.encode(text).ids == expected
 
 
 @pytest.mark.parametrize("text", ["\ud800", "a\udfff", "\U0001f600\udc00", "x" * 100 + "\ud834"])

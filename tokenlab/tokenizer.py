@@ -19,6 +19,7 @@ import os
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, Protocol
 
 import regex
@@ -103,6 +104,13 @@ def _as_str(text: Any, what: str, tiktoken_rule: bool) -> str:
     if tiktoken_rule and not text.isascii() and _SURROGATE.search(text) is not None:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
+
+
+def _unless_surrogate(encode: Callable[[str], list[int]], text: str) -> list[int] | None:
+    """``encode(text)``, or None when ``text`` holds a lone surrogate (tiktoken's rule)."""
+    if not text.isascii() and _SURROGATE.search(text) is not None:
+        return None
+    return encode(text)
 
 
 _STRATEGIES = {
@@ -885,7 +893,7 @@ class Tokenizer:
         general way to the fast path with a single ``plan``; None when this pipeline
         has no native encoder, or added tokens are matched on normalized text.
 
-        ``(encoder, model, tiktoken rule, added vocabulary, its generation, the one
+        ``(encoder, its encode call, model, added vocabulary, its generation, the one
         first char of the contents of its two matchers, their searches, post-processor,
         plan)``: a text goes the quick way while the added vocabulary is unchanged
         (attributes set on the tokenizer drop the whole state), the post-processor's
@@ -903,7 +911,11 @@ class Tokenizer:
         firsts = {c[0] for m in (raw, normalized) if m is not None for c in m.by_content}
         first = firsts.pop() if len(firsts) == 1 else None
         model = self.model
-        state = (fast[3], model, isinstance(model, TiktokenBPE), added, added.generation)
+        call = fast[3].encode
+        if isinstance(model, TiktokenBPE):
+            # encode_unicode finds lone surrogates in its own pass over the text.
+            call = getattr(fast[3], "encode_unicode", None) or partial(_unless_surrogate, call)
+        state = (fast[3], model, call, added, added.generation)
         return (*state, first, g1, g2, self.post_processor, plan)
 
     def _post_process(
@@ -960,12 +972,11 @@ class Tokenizer:
         if quick is not None and pair is nbest_size is alpha is seed is None:
             # What the general way below gives a plain text on the fast path with a
             # single plan, without its checks: each is one here (see _quick_state).
-            fast, model, tiktoken_rule, added, generation, first, g1, g2, post, plan = quick
+            fast, model, call, added, generation, first, g1, g2, post, plan = quick
             if (
                 type(sequence) is str
                 and added.generation == generation
                 and (post is None or post._plan is plan)
-                and (not tiktoken_rule or sequence.isascii() or not _SURROGATE.search(sequence))
                 and (
                     (first is not None and first not in sequence)
                     or (
@@ -973,8 +984,10 @@ class Tokenizer:
                         and (g2 is None or g2(sequence) is None)
                     )
                 )
+                # None: a lone surrogate under tiktoken's rule, which the general way
+                # below repairs as tiktoken does.
+                and (ids := call(sequence)) is not None
             ):
-                ids = fast.encode(sequence)
                 specials = plan[1] if add_special_tokens else plan[2]
                 if specials is not None:
                     ids[:0] = specials[2]
