@@ -396,6 +396,10 @@ cdef class UnigramLattice:
     cdef _output(self, Py_ssize_t count, bint fuse_unk)
     cdef void _build(self, LatticeWork* w, Py_ssize_t n) noexcept nogil
     cdef Py_ssize_t _viterbi(self, LatticeWork* w, Py_ssize_t n, bint skip_whole) noexcept nogil
+    cdef Py_ssize_t _viterbi_sp(self, LatticeWork* w, Py_ssize_t n, bint skip_whole,
+                                double start) noexcept nogil
+    cdef double _margin(self, LatticeWork* w, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _backtrack(self, LatticeWork* w, Py_ssize_t n) noexcept nogil
     cdef double _forward_backward(self, LatticeWork* w, Py_ssize_t n, double freq,
                                   double* expected) noexcept nogil
 
@@ -600,6 +604,7 @@ cdef class _SentencePieceWork:
     cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
     cdef vector[int32_t] arena          # the cached words and their tokens, side by side
     cdef size_t words
+    cdef double acc                     # a .model Unigram's float32 total of the text so far
     # Output, appended to by every text of a call.
     cdef vector[int64_t] out_ids
     cdef vector[int64_t] out_start
@@ -639,6 +644,8 @@ cdef class SentencePieceEncoder:
     cdef uint32_t _rep
     cdef bint _prepend
     cdef bint _split
+    cdef bint _ctx                      # float32 Unigram: words scored in the text's total
+    cdef bint _bounded                  # no matched score above 0: cached paths can stand
     cdef list _pool                     # idle workspaces
     cdef _SentencePieceWork _seed       # a copy of a warm cache, for new workspaces
 
@@ -651,6 +658,13 @@ cdef class SentencePieceEncoder:
     cdef void _value(self, _SentencePieceWork w, int64_t where) noexcept nogil
     cdef void _normalize_text(self, _SentencePieceWork w, const uint8_t* ascii) noexcept nogil
     cdef int _segment(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
+    cdef int _finish(self, _SentencePieceWork w, Py_ssize_t count) except -1 nogil
+    cdef _SpSlot* _find(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                        uint32_t h) noexcept nogil
+    cdef size_t _store(self, _SentencePieceWork w, uint32_t h, Py_ssize_t n,
+                       size_t extra) noexcept nogil
+    cdef int _word_in_text(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                           int64_t* vstart, int64_t* vcount) except -1 nogil
     cdef int32_t _piece(self, const uint32_t* cps, Py_ssize_t a,
                         Py_ssize_t c) noexcept nogil
     cdef int _merge(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
@@ -717,6 +731,8 @@ cdef class BertEncoder:
     cdef WordPieceEncoder _wp
     cdef object _fallback
     cdef _CharRules _rules
+    cdef bint _ctx                      # float32 Unigram: words scored in the text's total
+    cdef bint _bounded                  # no matched score above 0: cached paths can stand
     cdef list _pool                     # idle workspaces (one per concurrent call)
 
     cdef _BertWork _take(self)

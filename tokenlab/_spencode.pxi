@@ -50,6 +50,36 @@ cdef inline uint64_t _score_key(double score) noexcept nogil:
     return ~bits
 
 
+cdef inline bint _sp_safe(double acc, double margin, double best, Py_ssize_t k,
+                          Py_ssize_t n, double unk_score) noexcept nogil:
+    # Whether the exact best path of a word (k pieces of n chars, score `best`, ahead
+    # of every other path by `margin`; no score above 0) is also what sentencepiece's
+    # float32 Viterbi picks from the running total `acc`. No rebase may happen inside
+    # the word: every position is reached by a path of single chars, each at least
+    # the unknown score. Every float32 sum along a path is off by at most half a step
+    # (2 ** (e - 24) below 2 ** e, e bounding every partial sum of the paths within
+    # reach); the picked path Q and the best P then satisfy exact(P) - exact(Q) <=
+    # err(P) + err(Q) <= (k + n) / 2 steps (Q has at most n pieces). Paths further
+    # behind than |acc| + |best| have more slack than error. The last term covers
+    # the double sums the margin was computed with.
+    cdef int e
+    cdef double x = 2.0 * (fabs(acc) + fabs(best)) * (1.0 + 1e-6) + 1e-30
+    if fabs(acc) + <double>n * fabs(unk_score) * (1.0 + 1e-6) + 1.0 > _SP_RESET:
+        return False
+    frexp(x, &e)
+    return margin > <double>(k + n) * ldexp(1.0, e - 25) + x * 1e-12
+
+
+cdef inline double _sp_fold(double acc, const double* scores, double unk_score,
+                            const int32_t* raw, Py_ssize_t k) noexcept nogil:
+    # The running total after the path raw[:k] (-1: an unknown char), each step
+    # rounded to float32 as sentencepiece keeps it.
+    cdef Py_ssize_t i
+    for i in range(k):
+        acc = <double><float>(acc + (scores[raw[i]] if raw[i] >= 0 else unk_score))
+    return acc
+
+
 cdef inline uint32_t _sp_offset(uint32_t unit) noexcept nogil:
     # darts-clone: bits 10-31 hold the XOR offset, shifted left by 8 more when bit 9 is set.
     return (unit >> 10) << ((unit & (1u << 9)) >> 6)
@@ -174,6 +204,13 @@ cdef class SentencePieceEncoder:
             )
         self._unk = _check_id(unk_id, "unk_id")
         self._pool = []
+        # A .model's Unigram: words scored in the text's running float32 total.
+        self._ctx = self._lat is not None and not self._merges and self._lat._f32
+        self._bounded = self._ctx and self._lat._unk_score <= 0.0
+        if self._ctx:
+            for b in range(len(self._lat._pieces)):
+                if self._lat._pieces[b] is not None and self._lat._scores[b] > 0.0:
+                    self._bounded = False
         self._byte_fallback = byte_ids is not None
         for b in range(256):
             self._byte_ids[b] = -1
@@ -466,10 +503,7 @@ cdef class SentencePieceEncoder:
 
     cdef int _segment(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil:
         # The tokens of w.lat.cps[:n] into w.tok_*: Viterbi, unknown runs fused, bytes.
-        cdef Py_ssize_t count, k, b, q, size
-        cdef int32_t start, end, pid
-        cdef bint all_bytes
-        cdef char buf[4]
+        cdef Py_ssize_t count
         w.tok_ids.clear()
         w.tok_start.clear()
         w.tok_end.clear()
@@ -480,7 +514,24 @@ cdef class SentencePieceEncoder:
         if self._merges:
             return self._merge(w, n)
         self._lat._build(&w.lat, n)
-        count = self._lat._viterbi(&w.lat, n, False)
+        if self._ctx:
+            # In the text's running total, as sentencepiece's one lattice over the text.
+            count = self._lat._viterbi_sp(&w.lat, n, False, w.acc)
+            w.acc = w.lat.alpha[n]
+        else:
+            count = self._lat._viterbi(&w.lat, n, False)
+        return self._finish(w, count)
+
+    cdef int _finish(self, _SentencePieceWork w, Py_ssize_t count) except -1 nogil:
+        # The Viterbi path in w.lat.path (count pieces) as tokens in w.tok_*: unknown
+        # runs fused, spelt as byte pieces with byte fallback.
+        cdef Py_ssize_t k, b, q, size
+        cdef int32_t start, end, pid
+        cdef bint all_bytes
+        cdef char buf[4]
+        w.tok_ids.clear()
+        w.tok_start.clear()
+        w.tok_end.clear()
         k = count - 1
         while k >= 0:           # the path is stored last piece first
             start = w.lat.path[3 * k]
@@ -680,44 +731,35 @@ cdef class SentencePieceEncoder:
             w.tok_end.push_back(end)
         return 0
 
-    cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
-                   int64_t* vstart, int64_t* vcount) except -1 nogil:
-        # The tokens of the word key[:n]: cached, ids at w.arena[vstart:vstart + vcount]
-        # and their starts and ends right after; or (a long word, vstart = -1) in w.tok_*.
-        cdef uint32_t h
-        cdef uint64_t mask, pos
+    cdef _SpSlot* _find(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                        uint32_t h) noexcept nogil:
+        # The cache slot of the word key[:n] (hash h), or NULL.
+        cdef uint64_t mask = w.slots.size() - 1
+        cdef uint64_t pos = h & mask
         cdef _SpSlot* slot
         cdef const int32_t* cached
-        cdef Py_ssize_t i, m
-        cdef size_t at
-        if <size_t>n > _SP_CACHE_MAX_WORD:
-            if key != w.lat.cps.data():
-                w.lat.cps.assign(key, key + n)
-            self._segment(w, n)
-            vstart[0] = -1
-            vcount[0] = <int64_t>w.tok_ids.size()
-            return 0
-        h = <uint32_t>_hash_bytes(<const char*>key, 4 * n)
-        mask = w.slots.size() - 1
-        pos = h & mask
+        cdef Py_ssize_t i
         while True:
             slot = &w.slots[pos]
             if slot.key_size == 0:
-                break
+                return NULL
             if slot.hash == h and slot.key_size == n:
                 cached = w.arena.data() + slot.at
                 i = 0
                 while i < n and <uint32_t>cached[i] == key[i]:
                     i += 1
                 if i == n:
-                    vstart[0] = slot.at + n
-                    vcount[0] = slot.val_size
-                    return 0
+                    return slot
             pos = (pos + 1) & mask
-        if key != w.lat.cps.data():
-            w.lat.cps.assign(key, key + n)
-        self._segment(w, n)
-        m = <Py_ssize_t>w.tok_ids.size()
+
+    cdef size_t _store(self, _SentencePieceWork w, uint32_t h, Py_ssize_t n,
+                       size_t extra) noexcept nogil:
+        # Caches w.lat.cps[:n] with the tokens in w.tok_* and `extra` more ints after
+        # them (left for the caller); returns where the word sits in the arena.
+        cdef Py_ssize_t i, m = <Py_ssize_t>w.tok_ids.size()
+        cdef uint64_t mask, pos
+        cdef _SpSlot* slot
+        cdef size_t at
         if w.words >= _SP_CACHE_MAX_WORDS:
             w._reset_cache()
         if (w.words + 1) * 10 > w.slots.size() * 7:
@@ -732,7 +774,7 @@ cdef class SentencePieceEncoder:
         slot.at = <uint32_t>at
         slot.key_size = <uint16_t>n
         slot.val_size = <uint16_t>m
-        w.arena.resize(at + n + 3 * m)
+        w.arena.resize(at + n + 3 * m + extra)
         for i in range(n):
             w.arena[at + i] = <int32_t>w.lat.cps[i]
         for i in range(m):
@@ -740,8 +782,103 @@ cdef class SentencePieceEncoder:
             w.arena[at + n + m + i] = w.tok_start[i]
             w.arena[at + n + 2 * m + i] = w.tok_end[i]
         w.words += 1
+        return at
+
+    cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                   int64_t* vstart, int64_t* vcount) except -1 nogil:
+        # The tokens of the word key[:n]: cached, ids at w.arena[vstart:vstart + vcount]
+        # and their starts and ends right after; or (vstart = -1) in w.tok_*.
+        cdef uint32_t h
+        cdef _SpSlot* slot
+        cdef size_t at
+        if self._ctx:
+            return self._word_in_text(w, key, n, vstart, vcount)
+        if <size_t>n > _SP_CACHE_MAX_WORD:
+            if key != w.lat.cps.data():
+                w.lat.cps.assign(key, key + n)
+            self._segment(w, n)
+            vstart[0] = -1
+            vcount[0] = <int64_t>w.tok_ids.size()
+            return 0
+        h = <uint32_t>_hash_bytes(<const char*>key, 4 * n)
+        slot = self._find(w, key, n, h)
+        if slot != NULL:
+            vstart[0] = slot.at + n
+            vcount[0] = slot.val_size
+            return 0
+        if key != w.lat.cps.data():
+            w.lat.cps.assign(key, key + n)
+        self._segment(w, n)
+        at = self._store(w, h, n, 0)
         vstart[0] = <int64_t>(at + n)
-        vcount[0] = m
+        vcount[0] = <int64_t>w.tok_ids.size()
+        return 0
+
+    cdef int _word_in_text(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                           int64_t* vstart, int64_t* vcount) except -1 nogil:
+        # A .model's Unigram word at the text's running total w.acc. sentencepiece
+        # scores the whole text as one float32 lattice, so a near tie in a word can
+        # fall otherwise deep in a text than at its start. The cache keeps each word's
+        # exact best path, its score and its margin over every other path: the float32
+        # sums of any path are off by at most half a float32 step per piece, so when the
+        # margin is larger than the steps at this total can add up to (_sp_safe), the
+        # lattice at w.acc picks the same path and the cached tokens stand; else the
+        # word is segmented again in the running total. Arena entry after the tokens:
+        # k, the path's k piece ids first to last (-1: unknown), the margin, the score.
+        cdef uint32_t h = 0
+        cdef _SpSlot* slot = NULL
+        cdef size_t at, extra
+        cdef Py_ssize_t k, count
+        cdef double margin, best
+        cdef int32_t* raw
+        if w.acc < -_SP_RESET or w.acc > _SP_RESET:
+            w.acc = 0.0     # sentencepiece's rebase at this position (_viterbi_sp)
+        if <size_t>n <= _SP_CACHE_MAX_WORD and self._bounded:
+            h = <uint32_t>_hash_bytes(<const char*>key, 4 * n)
+            slot = self._find(w, key, n, h)
+            if slot != NULL:
+                extra = slot.at + n + 3 * <size_t>slot.val_size
+                raw = w.arena.data() + extra + 1
+                k = w.arena[extra]
+                memcpy(&margin, raw + k, sizeof(double))
+                memcpy(&best, raw + k + 2, sizeof(double))
+                if _sp_safe(w.acc, margin, best, k, n, self._lat._unk_score):
+                    w.acc = _sp_fold(w.acc, self._lat._scores.data(), self._lat._unk_score,
+                                     raw, k)
+                    vstart[0] = slot.at + n
+                    vcount[0] = slot.val_size
+                    return 0
+        if key != w.lat.cps.data():
+            w.lat.cps.assign(key, key + n)
+        if <size_t>n > _SP_CACHE_MAX_WORD or slot != NULL or not self._bounded:
+            self._segment(w, n)
+            vstart[0] = -1
+            vcount[0] = <int64_t>w.tok_ids.size()
+            return 0
+        self._lat._build(&w.lat, n)
+        margin = self._lat._margin(&w.lat, n)
+        best = w.lat.alpha[n]
+        count = <Py_ssize_t>(w.lat.path.size() // 3)
+        self._finish(w, count)
+        at = self._store(w, h, n, 1 + count + 4)
+        extra = at + n + 3 * w.tok_ids.size()
+        w.arena[extra] = <int32_t>count
+        for k in range(count):   # the path is stored last piece first
+            w.arena[extra + 1 + k] = w.lat.path[3 * (count - 1 - k) + 2]
+        raw = w.arena.data() + extra + 1
+        memcpy(raw + count, &margin, sizeof(double))
+        memcpy(raw + count + 2, &best, sizeof(double))
+        if _sp_safe(w.acc, margin, best, count, n, self._lat._unk_score):
+            w.acc = _sp_fold(w.acc, self._lat._scores.data(), self._lat._unk_score, raw, count)
+            vstart[0] = <int64_t>(at + n)
+            vcount[0] = <int64_t>w.tok_ids.size()
+            return 0
+        # The lattice is still built: its float32 Viterbi at the running total.
+        count = self._lat._viterbi_sp(&w.lat, n, False, w.acc)
+        w.acc = w.lat.alpha[n]
+        self._finish(w, count)
+        vstart[0] = -1
+        vcount[0] = <int64_t>w.tok_ids.size()
         return 0
 
     # -- the whole text ------------------------------------------------------------------
@@ -761,6 +898,7 @@ cdef class SentencePieceEncoder:
         cdef const uint32_t* key
         cdef uint32_t rep = self._rep
         cdef bint prepended
+        w.acc = 0.0
         w.src.resize(n)
         if kind == PyUnicode_1BYTE_KIND:
             for i in range(n):
