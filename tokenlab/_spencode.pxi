@@ -22,6 +22,7 @@
 # All of it runs without the GIL (but those calls), so `encode_many` calls from several
 # threads run in parallel.
 
+from cpython.list cimport PyList_GET_ITEM
 from cpython.unicode cimport PyUnicode_4BYTE_KIND
 from libc.string cimport memcmp
 
@@ -30,6 +31,15 @@ import sys
 cdef uint32_t _SP_HAS_LEAF = 1u << 8
 cdef uint32_t _SP_LABEL_MASK = (1u << 31) | 0xFFu
 cdef uint32_t _SP_VALUE_MASK = (1u << 31) - 1
+# How many words ahead the encoder fetches cache slots (half as far: arena entries).
+cdef Py_ssize_t _SP_AHEAD = 8
+
+cdef extern from *:
+    """
+    static inline void _sp_prefetch(const void* p) { __builtin_prefetch(p); }
+    """
+    void _sp_prefetch(const void* p) noexcept nogil
+
 # Words longer than this (in chars) are segmented every time instead of cached.
 cdef size_t _SP_CACHE_MAX_WORD = 64
 # A workspace clears its cache when it holds more words than this.
@@ -204,6 +214,7 @@ cdef class SentencePieceEncoder:
             )
         self._unk = _check_id(unk_id, "unk_id")
         self._pool = []
+        self._ints = list(range(len(self._lat))) if self._lat is not None else []
         # A .model's Unigram: words scored in the text's running float32 total.
         self._ctx = self._lat is not None and not self._merges and self._lat._f32
         self._bounded = self._ctx and self._lat._unk_score <= 0.0
@@ -390,20 +401,24 @@ cdef class SentencePieceEncoder:
         w.al.clear()
         if n == 0:
             return
+        w.norm.reserve(n + 2)
+        w.al.reserve(n + 2)
         if ascii != NULL:
             u8 = ascii
             size = n
         else:
-            w.u8.clear()
-            w.byte_char.clear()
+            # Written in place into buffers sized for the longest UTF-8 (appending byte
+            # by byte cost a twentieth of encoding a document).
+            w.u8.resize(4 * n)
+            w.byte_char.resize(4 * n + 1)
+            size = 0
             for i in range(n):
-                a = _utf8_put(buf, w.src[i])
-                w.u8.append(buf, a)
+                a = _utf8_put(&w.u8[size], w.src[i])
                 for z in range(a):
-                    w.byte_char.push_back(<int32_t>i)
-            w.byte_char.push_back(<int32_t>n)
+                    w.byte_char[size + z] = <int32_t>i
+                size += a
+            w.byte_char[size] = <int32_t>n
             u8 = <const uint8_t*>w.u8.data()
-            size = <Py_ssize_t>w.u8.size()
         if started and self._dummy and not self._suffix:
             span = _sp_span(0, 0)
             w.norm.push_back(space)
@@ -731,6 +746,23 @@ cdef class SentencePieceEncoder:
             w.tok_end.push_back(end)
         return 0
 
+    cdef void _look_ahead(self, _SentencePieceWork w, const uint32_t* text,
+                          Py_ssize_t j, bint arena) noexcept nogil:
+        # Word j: its hash into w.wh[j] and its first cache slot fetched; or (arena)
+        # that slot's arena entry fetched, the slot having arrived by now.
+        cdef Py_ssize_t a = w.wb[j], n = w.wb[j + 1] - w.wb[j]
+        cdef _SpSlot* slot
+        if <size_t>n > _SP_CACHE_MAX_WORD:
+            w.wh[j] = 0
+            return
+        if not arena:
+            w.wh[j] = <uint32_t>_hash_bytes(<const char*>(text + a), 4 * n)
+            _sp_prefetch(&w.slots[w.wh[j] & (w.slots.size() - 1)])
+            return
+        slot = &w.slots[w.wh[j] & (w.slots.size() - 1)]
+        if slot.key_size:
+            _sp_prefetch(w.arena.data() + slot.at)
+
     cdef _SpSlot* _find(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
                         uint32_t h) noexcept nogil:
         # The cache slot of the word key[:n] (hash h), or NULL.
@@ -785,14 +817,14 @@ cdef class SentencePieceEncoder:
         return at
 
     cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
-                   int64_t* vstart, int64_t* vcount) except -1 nogil:
-        # The tokens of the word key[:n]: cached, ids at w.arena[vstart:vstart + vcount]
-        # and their starts and ends right after; or (vstart = -1) in w.tok_*.
-        cdef uint32_t h
+                   uint32_t h, int64_t* vstart, int64_t* vcount) except -1 nogil:
+        # The tokens of the word key[:n] (hash h when it is short enough to be cached):
+        # cached, ids at w.arena[vstart:vstart + vcount] and their starts and ends
+        # right after; or (vstart = -1) in w.tok_*.
         cdef _SpSlot* slot
         cdef size_t at
         if self._ctx:
-            return self._word_in_text(w, key, n, vstart, vcount)
+            return self._word_in_text(w, key, n, h, vstart, vcount)
         if <size_t>n > _SP_CACHE_MAX_WORD:
             if key != w.lat.cps.data():
                 w.lat.cps.assign(key, key + n)
@@ -800,7 +832,6 @@ cdef class SentencePieceEncoder:
             vstart[0] = -1
             vcount[0] = <int64_t>w.tok_ids.size()
             return 0
-        h = <uint32_t>_hash_bytes(<const char*>key, 4 * n)
         slot = self._find(w, key, n, h)
         if slot != NULL:
             vstart[0] = slot.at + n
@@ -815,7 +846,7 @@ cdef class SentencePieceEncoder:
         return 0
 
     cdef int _word_in_text(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
-                           int64_t* vstart, int64_t* vcount) except -1 nogil:
+                           uint32_t h, int64_t* vstart, int64_t* vcount) except -1 nogil:
         # A .model's Unigram word at the text's running total w.acc. sentencepiece
         # scores the whole text as one float32 lattice, so a near tie in a word can
         # fall otherwise deep in a text than at its start. The cache keeps each word's
@@ -825,7 +856,6 @@ cdef class SentencePieceEncoder:
         # lattice at w.acc picks the same path and the cached tokens stand; else the
         # word is segmented again in the running total. Arena entry after the tokens:
         # k, the path's k piece ids first to last (-1: unknown), the margin, the score.
-        cdef uint32_t h = 0
         cdef _SpSlot* slot = NULL
         cdef size_t at, extra
         cdef Py_ssize_t k, count
@@ -834,7 +864,6 @@ cdef class SentencePieceEncoder:
         if w.acc < -_SP_RESET or w.acc > _SP_RESET:
             w.acc = 0.0     # sentencepiece's rebase at this position (_viterbi_sp)
         if <size_t>n <= _SP_CACHE_MAX_WORD and self._bounded:
-            h = <uint32_t>_hash_bytes(<const char*>key, 4 * n)
             slot = self._find(w, key, n, h)
             if slot != NULL:
                 extra = slot.at + n + 3 * <size_t>slot.val_size
@@ -889,7 +918,8 @@ cdef class SentencePieceEncoder:
         # mode 0: ids; 1: ids, offsets and word indices; 2: for each token of the
         # unknown id, its span in w.norm (start -1: from the prepended replacement char)
         # into out_start/out_end.
-        cdef Py_ssize_t i, m, ws, we
+        cdef Py_ssize_t i, m, ws, we, j, nw
+        cdef uint32_t h
         cdef int64_t vstart, vcount, t, words = 0, tokens = 0, s, e, ns0, ns1
         cdef const int32_t* ids
         cdef const int32_t* starts
@@ -919,14 +949,31 @@ cdef class SentencePieceEncoder:
             for i in range(m):
                 if text[i] == 32:
                     text[i] = rep
+        # 2. the words: [wb[j], wb[j + 1]) of the normalized text
+        w.wb.clear()
         ws = 0
         while ws < m:
-            # 2. the next word: [ws, we) of the normalized text
             we = m
             if self._metaspace and self._split:
                 we = ws + 1
                 while we < m and text[we] != rep:
                     we += 1
+            w.wb.push_back(ws)
+            ws = we
+        w.wb.push_back(m)
+        nw = <Py_ssize_t>w.wb.size() - 1
+        w.wh.resize(nw)
+        for j in range(nw if nw < _SP_AHEAD else _SP_AHEAD):
+            self._look_ahead(w, text, j, False)
+        for j in range(nw):
+            # The cache slots of later words are fetched while this one is looked up
+            # (a slot and its arena entry are two cache misses a word on a document).
+            if j + _SP_AHEAD < nw:
+                self._look_ahead(w, text, j + _SP_AHEAD, False)
+            if j + _SP_AHEAD // 2 < nw:
+                self._look_ahead(w, text, j + _SP_AHEAD // 2, True)
+            ws = w.wb[j]
+            we = w.wb[j + 1]
             prepended = self._metaspace and self._prepend and ws == 0 and text[0] != rep
             if prepended:
                 w.lat.cps.resize(we + 1)
@@ -934,9 +981,10 @@ cdef class SentencePieceEncoder:
                 for i in range(we):
                     w.lat.cps[i + 1] = text[i]
                 key = w.lat.cps.data()
-                self._word(w, key, we + 1, &vstart, &vcount)
+                h = <uint32_t>_hash_bytes(<const char*>key, 4 * (we + 1))
+                self._word(w, key, we + 1, h, &vstart, &vcount)
             else:
-                self._word(w, text + ws, we - ws, &vstart, &vcount)
+                self._word(w, text + ws, we - ws, w.wh[j], &vstart, &vcount)
             if vstart >= 0:
                 ids = w.arena.data() + vstart
                 starts = ids + vcount
@@ -974,7 +1022,6 @@ cdef class SentencePieceEncoder:
                     w.out_word.push_back(word_base + words)
             tokens += vcount
             words += 1
-            ws = we
         w.out_count.push_back(tokens)
         w.out_words.push_back(words)
         return 0
@@ -1013,9 +1060,23 @@ cdef class SentencePieceEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, ascii, n, 0, 0, 0)
-            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+            return self._ids(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._give(w)
+
+    cdef list _ids(self, const int64_t* ids, Py_ssize_t n):
+        # The ids as a list of the prebuilt int of each vocabulary id: no int object
+        # made and freed per token (a tenth of encoding a document).
+        cdef list out = PyList_New(n)
+        cdef Py_ssize_t i, size = len(self._ints)
+        for i in range(n):
+            if 0 <= ids[i] < size:
+                item = <object>PyList_GET_ITEM(self._ints, ids[i])
+            else:
+                item = PyLong_FromLongLong(ids[i])
+            Py_INCREF(item)
+            PyList_SET_ITEM(out, i, item)
+        return out
 
     def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
         """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
@@ -1102,7 +1163,7 @@ cdef class SentencePieceEncoder:
             out = PyList_New(<Py_ssize_t>datas.size())
             for i in range(<Py_ssize_t>datas.size()):
                 count = w.out_count[i]
-                item = _id_list(w.out_ids.data() + pos, count)
+                item = self._ids(w.out_ids.data() + pos, count)
                 Py_INCREF(item)
                 PyList_SET_ITEM(out, i, item)
                 pos += count
