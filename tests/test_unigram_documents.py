@@ -121,3 +121,28 @@ def test_user_defined_symbols_in_documents(tmp_path: Path) -> None:
     assert [tok.encode(t, add_special_tokens=False).ids for t in lines[:100]] == sp.encode(
         lines[:100]
     )
+
+
+#: ASCII next to what the charsmap rewrites: a combining mark after an ASCII letter
+#: (one key of nmt_nfkc), tabs and control chars, full-width and non-ASCII letters.
+CHARSMAP_EDGES = [
+    "abc\u0301def",
+    "e\u0301e\u0300 cafe\u0301",
+    "tab\there\u000bvt",
+    "ＡＢＣabc",
+    "x\u00a0y  z",
+    "naïve résumé",
+    "a\u0308\u0301b" * 5,
+    "plain ascii then ä",
+    "\u0301abc",
+]
+
+
+def test_ascii_runs_next_to_charsmap_rules(unigram: tuple[Any, Tokenizer]) -> None:
+    # The encoder copies runs of plain ASCII in one step; the char before a rewrite
+    # (a combining mark) must not be copied with the run.
+    sp, tok = unigram
+    texts = [*CHARSMAP_EDGES, " ".join(CHARSMAP_EDGES)]
+    got = [tok.encode(t, add_special_tokens=False) for t in texts]
+    assert [e.ids for e in got] == sp.encode(texts)
+    assert [e.tokens for e in got] == sp.encode(texts, out_type=str)

@@ -639,6 +639,7 @@ cdef class SentencePieceEncoder:
     cdef string _values
     cdef bint _root_fail[256]           # no key starts with this byte
     cdef bint _ascii_copy[128]          # no key is this byte, or it plus an ASCII byte
+    cdef bint _plain[128]               # copied as it is before an ASCII byte, no space
     cdef vector[string] _user_u8        # user-defined symbols (UTF-8), longest first
     cdef vector[vector[uint32_t]] _user_cps  # the same symbols as code points
     cdef bint _user_first[256]          # some symbol starts with this byte

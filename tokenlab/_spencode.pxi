@@ -257,6 +257,11 @@ cdef class SentencePieceEncoder:
                 memcpy(self._units.data(), <const char*>blob + 4, size)
                 self._values = blob[4 + size :]
         self._tables()
+        for b in range(128):
+            # Copied as it is wherever an ASCII byte follows: no user symbol, no space.
+            self._plain[b] = b != 32 and not self._user_first[b] and (
+                self._root_fail[b] or self._ascii_copy[b]
+            )
         self._metaspace = metaspace is not None
         if metaspace is not None:
             rep, prepend, split = metaspace
@@ -425,6 +430,27 @@ cdef class SentencePieceEncoder:
             w.al.push_back(span)
         pos = 0
         while pos < size:
+            if started and u8[pos] < 128 and self._plain[u8[pos]]:
+                # A run of ASCII chars that are copied as they are and are no space:
+                # written in one step (most of an English text).
+                z = pos + 1
+                while z < size and u8[z] < 128 and self._plain[u8[z]]:
+                    z += 1
+                if self._ascii_copy[u8[z - 1]] and not self._root_fail[u8[z - 1]]:
+                    if z < size and u8[z] >= 128:
+                        z -= 1  # some key is this char and a non-ASCII byte: not plain
+                if z > pos:
+                    i = pos if ascii != NULL else w.byte_char[pos]
+                    a = <Py_ssize_t>w.norm.size()
+                    w.norm.resize(a + z - pos)
+                    w.al.resize(a + z - pos)
+                    for length in range(z - pos):
+                        w.norm[a + length] = u8[pos + length]
+                        w.al[a + length] = _sp_span(<int32_t>(i + length), <int32_t>(i + length + 1))
+                    consumed = <int32_t>(i + z - pos)
+                    prev_space = False
+                    pos = z
+                    continue
             # -- the next step: src[start:end] -> one char ch, or a replacement
             i = pos if ascii != NULL else w.byte_char[pos]
             start = <int32_t>i
