@@ -72,12 +72,17 @@ cdef inline bint _sp_safe(double acc, double margin, double best, Py_ssize_t k,
     # err(P) + err(Q) <= (k + n) / 2 steps (Q has at most n pieces). Paths further
     # behind than |acc| + |best| have more slack than error. The last term covers
     # the double sums the margin was computed with.
-    cdef int e
+    cdef uint64_t bits
+    cdef double step
     cdef double x = 2.0 * (fabs(acc) + fabs(best)) * (1.0 + 1e-6) + 1e-30
     if fabs(acc) + <double>n * fabs(unk_score) * (1.0 + 1e-6) + 1.0 > _SP_RESET:
         return False
-    frexp(x, &e)
-    return margin > <double>(k + n) * ldexp(1.0, e - 25) + x * 1e-12
+    # x in [2 ** E, 2 ** (E + 1)): the half step below 2 ** (E + 1) is 2 ** (E - 24),
+    # made from x's exponent bits (frexp and ldexp were a fortieth of the encoding).
+    memcpy(&bits, &x, 8)
+    bits = ((bits >> 52) - 24) << 52
+    memcpy(&step, &bits, 8)
+    return margin > <double>(k + n) * step + x * 1e-12
 
 
 cdef inline double _sp_fold(double acc, const double* scores, double unk_score,
@@ -414,8 +419,10 @@ cdef class SentencePieceEncoder:
         else:
             # Written in place into buffers sized for the longest UTF-8 (appending byte
             # by byte cost a twentieth of encoding a document).
-            w.u8.resize(4 * n)
-            w.byte_char.resize(4 * n + 1)
+            if w.u8.size() < <size_t>(4 * n):
+                w.u8.resize(4 * n)      # grown only: resizing each time zero-fills it
+            if w.byte_char.size() < <size_t>(4 * n + 1):
+                w.byte_char.resize(4 * n + 1)
             size = 0
             for i in range(n):
                 a = _utf8_put(&w.u8[size], w.src[i])

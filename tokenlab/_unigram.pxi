@@ -7,7 +7,7 @@
 # cores return the same floats bit for bit.
 
 
-from libc.math cimport INFINITY, exp, fabs, frexp, isfinite, ldexp, log1p
+from libc.math cimport INFINITY, exp, fabs, isfinite, log1p
 from libc.stdint cimport uint8_t
 from libcpp.algorithm cimport nth_element
 
