@@ -397,6 +397,10 @@ cdef class UnigramLattice:
     cdef _output(self, Py_ssize_t count, bint fuse_unk)
     cdef void _build(self, LatticeWork* w, Py_ssize_t n) noexcept nogil
     cdef Py_ssize_t _viterbi(self, LatticeWork* w, Py_ssize_t n, bint skip_whole) noexcept nogil
+    cdef Py_ssize_t _viterbi_sp(self, LatticeWork* w, Py_ssize_t n, bint skip_whole,
+                                double start) noexcept nogil
+    cdef double _margin(self, LatticeWork* w, Py_ssize_t n) noexcept nogil
+    cdef Py_ssize_t _backtrack(self, LatticeWork* w, Py_ssize_t n) noexcept nogil
     cdef double _forward_backward(self, LatticeWork* w, Py_ssize_t n, double freq,
                                   double* expected) noexcept nogil
 
@@ -623,6 +627,9 @@ cdef class _SentencePieceWork:
     cdef vector[_SpSlot] slots          # power-of-two size, at most 70% full
     cdef vector[int32_t] arena          # the cached words and their tokens, side by side
     cdef size_t words
+    cdef double acc                     # a .model Unigram's float32 total of the text so far
+    cdef vector[int64_t] wb             # the text's word bounds (normalized chars)
+    cdef vector[uint32_t] wh            # each word's hash (0: too long to be cached)
     # Output, appended to by every text of a call.
     cdef vector[int64_t] out_ids
     cdef vector[int64_t] out_start
@@ -655,6 +662,7 @@ cdef class SentencePieceEncoder:
     cdef string _values
     cdef bint _root_fail[256]           # no key starts with this byte
     cdef bint _ascii_copy[128]          # no key is this byte, or it plus an ASCII byte
+    cdef bint _plain[128]               # copied as it is before an ASCII byte, no space
     cdef vector[string] _user_u8        # user-defined symbols (UTF-8), longest first
     cdef vector[vector[uint32_t]] _user_cps  # the same symbols as code points
     cdef bint _user_first[256]          # some symbol starts with this byte
@@ -662,6 +670,9 @@ cdef class SentencePieceEncoder:
     cdef uint32_t _rep
     cdef bint _prepend
     cdef bint _split
+    cdef bint _ctx                      # float32 Unigram: words scored in the text's total
+    cdef bint _bounded                  # no matched score above 0: cached paths can stand
+    cdef list _ints                     # the int of each vocabulary id, prebuilt
     cdef list _pool                     # idle workspaces
     cdef _SentencePieceWork _seed       # a copy of a warm cache, for new workspaces
 
@@ -674,6 +685,16 @@ cdef class SentencePieceEncoder:
     cdef void _value(self, _SentencePieceWork w, int64_t where) noexcept nogil
     cdef void _normalize_text(self, _SentencePieceWork w, const uint8_t* ascii) noexcept nogil
     cdef int _segment(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
+    cdef list _ids(self, const int64_t* ids, Py_ssize_t n)
+    cdef int _finish(self, _SentencePieceWork w, Py_ssize_t count) except -1 nogil
+    cdef _SpSlot* _find(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                        uint32_t h) noexcept nogil
+    cdef size_t _store(self, _SentencePieceWork w, uint32_t h, Py_ssize_t n,
+                       size_t extra) noexcept nogil
+    cdef int _word_in_text(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                           uint32_t h, int64_t* vstart, int64_t* vcount) except -1 nogil
+    cdef void _look_ahead(self, _SentencePieceWork w, const uint32_t* text,
+                          Py_ssize_t j, bint arena) noexcept nogil
     cdef int32_t _piece(self, const uint32_t* cps, Py_ssize_t a,
                         Py_ssize_t c) noexcept nogil
     cdef int _merge(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil
@@ -681,7 +702,7 @@ cdef class SentencePieceEncoder:
     cdef void _merge_heap(self, _SentencePieceWork w, Py_ssize_t n) noexcept nogil
     cdef int _call(self, _SentencePieceWork w, Py_ssize_t n) except -1
     cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
-                   int64_t* vstart, int64_t* vcount) except -1 nogil
+                   uint32_t h, int64_t* vstart, int64_t* vcount) except -1 nogil
     cdef int _encode_text(self, _SentencePieceWork w, const void* data, int kind, bint ascii,
                           Py_ssize_t n, int64_t base, int64_t word_base,
                           int mode) except -1 nogil
@@ -740,6 +761,9 @@ cdef class BertEncoder:
     cdef WordPieceEncoder _wp
     cdef object _fallback
     cdef _CharRules _rules
+    cdef bint _ctx                      # float32 Unigram: words scored in the text's total
+    cdef bint _bounded                  # no matched score above 0: cached paths can stand
+    cdef list _ints                     # the int of each vocabulary id, prebuilt
     cdef list _pool                     # idle workspaces (one per concurrent call)
 
     cdef _BertWork _take(self)

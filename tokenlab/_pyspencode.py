@@ -13,19 +13,45 @@ check that both twins give the ids, offsets and word indices of the general pipe
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._pycommon import _check_id, _check_str, _Columns
-from ._pyunigram import UnigramLattice
+from ._pyunigram import _SP_RESET, UnigramLattice, _float32
 
 __all__ = ["SentencePieceEncoder"]
 
 # Words kept in the per-encoder cache before it is cleared.
 _CACHE_LIMIT = 1 << 18
+# Longer words are segmented every time in a .model's Unigram (as the native twin).
+_CACHE_MAX_WORD = 64
 _SPACE = "\u2581"
 
 Token = tuple[int, int, int]  # id, start, end (chars of the word)
+# A .model Unigram word: its tokens, the scores of its exact best path's pieces, its
+# score and its margin over every other path.
+Scored = tuple[list[Token], list[float], float, float]
+
+
+def _sp_safe(acc: float, margin: float, best: float, k: int, n: int, unk_score: float) -> bool:
+    """Whether a word's exact best path (k pieces of n chars, score ``best``, ahead of
+    every other path by ``margin``; no score above 0) is what sentencepiece's float32
+    Viterbi picks from the running total ``acc`` (the native _sp_safe has the proof).
+    """
+    if abs(acc) + n * abs(unk_score) * (1.0 + 1e-6) + 1.0 > _SP_RESET:
+        return False  # a rebase could happen inside the word
+    x = 2.0 * (abs(acc) + abs(best)) * (1.0 + 1e-6) + 1e-30
+    e = math.frexp(x)[1]
+    return margin > (k + n) * math.ldexp(1.0, e - 25) + x * 1e-12
+
+
+def _sp_fold(acc: float, scores: list[float]) -> float:
+    """The running total after a path of these scores, each sum a float32 one."""
+    for sc in scores:
+        acc = _float32(acc + sc)
+    return acc
+
 
 _HAS_LEAF = 1 << 8
 _LABEL_MASK = (1 << 31) | 0xFF
@@ -270,6 +296,15 @@ class SentencePieceEncoder(_Columns):
             self._prepend = bool(prepend)
             self._split = bool(split)
         self._cache: dict[str, list[Token]] = {}
+        # A .model's Unigram: words scored in the text's running float32 total.
+        self._ctx = self._tokenize is None and self._lat._f32
+        self._bounded = self._ctx and self._lat._unk_score <= 0.0
+        if self._ctx:
+            self._bounded = self._bounded and all(
+                hit[1] <= 0.0 for hit in self._lat._table.values()
+            )
+        self._scored: dict[str, Scored] = {}
+        self._id_score = {pid: sc for pid, sc in self._lat._table.values()} if self._ctx else {}
 
     def __repr__(self) -> str:
         return (
@@ -280,6 +315,7 @@ class SentencePieceEncoder(_Columns):
     def clear_cache(self) -> None:
         """Forget the cached words (they never change results, only speed)."""
         self._cache.clear()
+        self._scored.clear()
 
     # -- 1. normalization ----------------------------------------------------------------
 
@@ -332,7 +368,10 @@ class SentencePieceEncoder(_Columns):
 
     # -- 3. one word ---------------------------------------------------------------------
 
-    def _word(self, word: str) -> list[Token]:
+    def _word(self, word: str, acc: list[float]) -> list[Token]:
+        # acc: the text's running total, for a .model's Unigram (_word_in_text).
+        if self._ctx:
+            return self._word_in_text(word, acc)
         hit = self._cache.get(word)
         if hit is not None:
             return hit
@@ -351,8 +390,17 @@ class SentencePieceEncoder(_Columns):
                 self._cache.clear()
             self._cache[word] = found
             return found
-        unk = self._unk
         ids, spans = self._lat.encode(word, False)
+        out = self._finish(word, ids, spans)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = out
+        return out
+
+    def _finish(self, word: str, ids: list[int], spans: list[tuple[int, int]]) -> list[Token]:
+        """A lattice path as tokens: unknown runs fused, spelt as byte pieces with
+        byte fallback."""
+        unk = self._unk
         out: list[Token] = []
         k = 0
         while k < len(ids):
@@ -378,10 +426,46 @@ class SentencePieceEncoder(_Columns):
                     out.extend((b, start, end) for b in byte_ids)  # type: ignore[misc]
                     continue
             out.append((unk, start, end))
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[word] = out
         return out
+
+    def _path_tokens(self, word: str, path: list[tuple[int, int, int]]) -> list[Token]:
+        """The tokens of a Viterbi path of ``word`` (as the lattice's ``encode``)."""
+        ids, spans = self._lat._output(path, False)
+        return self._finish(word, ids, spans)
+
+    def _word_in_text(self, word: str, acc: list[float]) -> list[Token]:
+        """A .model's Unigram word at the text's running total ``acc[0]`` (updated).
+
+        sentencepiece scores the whole text as one float32 lattice, so a near tie in
+        a word can fall otherwise deep in a text than at its start. The cache keeps
+        each word's exact best path, score and margin over every other path; when
+        the margin is larger than the float32 sums at this total can be off by
+        (_sp_safe), the cached tokens stand, else the word is segmented again in the
+        running total.
+        """
+        lat = self._lat
+        if not -_SP_RESET <= acc[0] <= _SP_RESET:
+            acc[0] = 0.0  # sentencepiece's rebase at this position (_viterbi_sp)
+        n = len(word)
+        hit = self._scored.get(word)
+        if hit is not None:
+            tokens, raw, best, margin = hit
+            if _sp_safe(acc[0], margin, best, len(raw), n, lat._unk_score):
+                acc[0] = _sp_fold(acc[0], raw)
+                return tokens
+        nodes = lat._nodes(word)
+        if hit is None and n <= _CACHE_MAX_WORD and self._bounded:
+            path, best, margin = lat._margin(n, nodes)
+            tokens = self._path_tokens(word, path)
+            raw = [lat._unk_score if pid < 0 else self._id_score[pid] for _, _, pid in path]
+            if len(self._scored) >= _CACHE_LIMIT:
+                self._scored.clear()
+            self._scored[word] = (tokens, raw, best, margin)
+            if _sp_safe(acc[0], margin, best, len(raw), n, lat._unk_score):
+                acc[0] = _sp_fold(acc[0], raw)
+                return tokens
+        path, acc[0] = lat._viterbi_sp(n, nodes, False, acc[0])
+        return self._path_tokens(word, path)
 
     def _merge(self, word: str) -> list[Token]:
         """SentencePieceBPE.tokenize for a model of normal pieces only, in O(n log n).
@@ -487,10 +571,11 @@ class SentencePieceEncoder(_Columns):
         """The text each unknown token of ``text`` stands for, in order: its span of the
         word the model segmented (normalized, spaces as the Metaspace char)."""
         words, _, _ = self._words(_check_str(text))
+        acc = [0.0]
         return [
             piece[s:e]
             for _, piece, _ in words
-            for tid, s, e in self._word(piece)
+            for tid, s, e in self._word(piece, acc)
             if tid == self._unk
         ]
 
@@ -498,8 +583,9 @@ class SentencePieceEncoder(_Columns):
         # Append ids, starts, ends and word indices of ``text`` to ``out``; returns words.
         bounds, starts, ends = self._words(text)
         ids_out, starts_out, ends_out, words_out = out
+        acc = [0.0]
         for word, (ws, piece, shift) in enumerate(bounds, start=word_base):
-            for tid, s, e in self._word(piece):
+            for tid, s, e in self._word(piece, acc):
                 if not shift:
                     ns0, ns1 = ws + s, ws + e
                 elif e <= 1:  # only the added char: aligned with the first real char

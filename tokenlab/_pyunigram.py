@@ -42,6 +42,8 @@ UNK_PENALTY = 10.0
 _MASK64 = (1 << 64) - 1
 _NEG_INF = float("-inf")
 _F32 = struct.Struct("f")
+#: sentencepiece rebases its running float32 total when it passes this in size.
+_SP_RESET = 100000.0
 
 
 def _float32(x: float) -> float:
@@ -176,6 +178,8 @@ class UnigramLattice:
         f32: bool = False,
     ) -> list[tuple[int, int, int]]:
         """The best path as ``(start, end, id)``; ties go to the earliest start."""
+        if f32:
+            return UnigramLattice._viterbi_sp(n, nodes, skip_whole)[0]
         best = [0.0] * (n + 1)
         back: list[tuple[int, int] | None] = [None] * (n + 1)
         for i in range(n):
@@ -186,11 +190,88 @@ class UnigramLattice:
                 if skip_whole and i == 0 and j == n:
                     continue
                 cand = base + sc
-                if f32:  # the float32 sum: the double one rounded (exact for a sum)
-                    cand = _float32(cand)
                 if back[j] is None or cand > best[j]:
                     best[j] = cand
                     back[j] = (i, pid)
+        return UnigramLattice._backtrack(back, n)
+
+    @staticmethod
+    def _viterbi_sp(
+        n: int,
+        nodes: list[list[tuple[int, int, float]]],
+        skip_whole: bool = False,
+        start: float = 0.0,
+    ) -> tuple[list[tuple[int, int, int]], float]:
+        """sentencepiece's Viterbi (0.2.3's ``EncodeOptimized``) from the running total
+        ``start``: the best path and the total at its end.
+
+        Every sum is a float32 one, a later candidate wins only when strictly larger,
+        and when the total at a position passes 1e5 in size it is subtracted from
+        every position reached so far (exact in float32), so sums round at a small
+        magnitude again. Near ties fall as in sentencepiece only with the same steps.
+        """
+        best = [0.0] * (n + 1)
+        best[0] = start
+        back: list[tuple[int, int] | None] = [None] * (n + 1)
+        for i in range(n):
+            if i > 0 and back[i] is None:
+                continue
+            if not -_SP_RESET <= best[i] <= _SP_RESET:
+                offset = best[i]
+                for j in range(i, n + 1):
+                    if j == i or back[j] is not None:
+                        best[j] = _float32(best[j] - offset)
+            base = best[i]
+            for j, pid, sc in nodes[i]:
+                if skip_whole and i == 0 and j == n:
+                    continue
+                cand = _float32(base + sc)
+                if back[j] is None or cand > best[j]:
+                    best[j] = cand
+                    back[j] = (i, pid)
+        return UnigramLattice._backtrack(back, n), best[n]
+
+    @staticmethod
+    def _margin(
+        n: int, nodes: list[list[tuple[int, int, float]]]
+    ) -> tuple[list[tuple[int, int, int]], float, float]:
+        """The exact (double) best path, its score, and how far ahead of every other
+        path it is (inf when there is none).
+
+        The second best path leaves the best one at some node: the best prefix to
+        that node's start, the node, and the best suffix from its end.
+        """
+        alpha = [0.0] * (n + 1)
+        back: list[tuple[int, int] | None] = [None] * (n + 1)
+        for i in range(n):
+            if i > 0 and back[i] is None:
+                continue
+            for j, pid, sc in nodes[i]:
+                cand = alpha[i] + sc
+                if back[j] is None or cand > alpha[j]:
+                    alpha[j] = cand
+                    back[j] = (i, pid)
+        beta = [_NEG_INF] * (n + 1)
+        beta[n] = 0.0
+        for i in range(n - 1, -1, -1):
+            for j, _, sc in nodes[i]:
+                beta[i] = max(beta[i], sc + beta[j])
+        path = UnigramLattice._backtrack(back, n)
+        if not path:
+            return path, alpha[n], 0.0
+        on_path = {(a, c) for a, c, _ in path}
+        second = _NEG_INF
+        for i in range(n):
+            if i > 0 and back[i] is None:
+                continue
+            for j, _, sc in nodes[i]:
+                if (i, j) not in on_path:
+                    second = max(second, alpha[i] + sc + beta[j])
+        return path, alpha[n], alpha[n] - second
+
+    @staticmethod
+    def _backtrack(back: list[tuple[int, int] | None], n: int) -> list[tuple[int, int, int]]:
+        """The path ending at ``n`` from the back pointers, first piece first."""
         path: list[tuple[int, int, int]] = []
         j = n
         while j > 0:

@@ -22,6 +22,7 @@
 # All of it runs without the GIL (but those calls), so `encode_many` calls from several
 # threads run in parallel.
 
+from cpython.list cimport PyList_GET_ITEM
 from cpython.unicode cimport PyUnicode_4BYTE_KIND
 from libc.string cimport memcmp
 
@@ -30,6 +31,15 @@ import sys
 cdef uint32_t _SP_HAS_LEAF = 1u << 8
 cdef uint32_t _SP_LABEL_MASK = (1u << 31) | 0xFFu
 cdef uint32_t _SP_VALUE_MASK = (1u << 31) - 1
+# How many words ahead the encoder fetches cache slots (half as far: arena entries).
+cdef Py_ssize_t _SP_AHEAD = 8
+
+cdef extern from *:
+    """
+    static inline void _sp_prefetch(const void* p) { __builtin_prefetch(p); }
+    """
+    void _sp_prefetch(const void* p) noexcept nogil
+
 # Words longer than this (in chars) are segmented every time instead of cached.
 cdef size_t _SP_CACHE_MAX_WORD = 64
 # A workspace clears its cache when it holds more words than this.
@@ -48,6 +58,41 @@ cdef inline uint64_t _score_key(double score) noexcept nogil:
     else:
         bits |= (<uint64_t>1) << 63
     return ~bits
+
+
+cdef inline bint _sp_safe(double acc, double margin, double best, Py_ssize_t k,
+                          Py_ssize_t n, double unk_score) noexcept nogil:
+    # Whether the exact best path of a word (k pieces of n chars, score `best`, ahead
+    # of every other path by `margin`; no score above 0) is also what sentencepiece's
+    # float32 Viterbi picks from the running total `acc`. No rebase may happen inside
+    # the word: every position is reached by a path of single chars, each at least
+    # the unknown score. Every float32 sum along a path is off by at most half a step
+    # (2 ** (e - 24) below 2 ** e, e bounding every partial sum of the paths within
+    # reach); the picked path Q and the best P then satisfy exact(P) - exact(Q) <=
+    # err(P) + err(Q) <= (k + n) / 2 steps (Q has at most n pieces). Paths further
+    # behind than |acc| + |best| have more slack than error. The last term covers
+    # the double sums the margin was computed with.
+    cdef uint64_t bits
+    cdef double step
+    cdef double x = 2.0 * (fabs(acc) + fabs(best)) * (1.0 + 1e-6) + 1e-30
+    if fabs(acc) + <double>n * fabs(unk_score) * (1.0 + 1e-6) + 1.0 > _SP_RESET:
+        return False
+    # x in [2 ** E, 2 ** (E + 1)): the half step below 2 ** (E + 1) is 2 ** (E - 24),
+    # made from x's exponent bits (frexp and ldexp were a fortieth of the encoding).
+    memcpy(&bits, &x, 8)
+    bits = ((bits >> 52) - 24) << 52
+    memcpy(&step, &bits, 8)
+    return margin > <double>(k + n) * step + x * 1e-12
+
+
+cdef inline double _sp_fold(double acc, const double* scores, double unk_score,
+                            const int32_t* raw, Py_ssize_t k) noexcept nogil:
+    # The running total after the path raw[:k] (-1: an unknown char), each step
+    # rounded to float32 as sentencepiece keeps it.
+    cdef Py_ssize_t i
+    for i in range(k):
+        acc = <double><float>(acc + (scores[raw[i]] if raw[i] >= 0 else unk_score))
+    return acc
 
 
 cdef inline uint32_t _sp_offset(uint32_t unit) noexcept nogil:
@@ -174,6 +219,14 @@ cdef class SentencePieceEncoder:
             )
         self._unk = _check_id(unk_id, "unk_id")
         self._pool = []
+        self._ints = list(range(len(self._lat))) if self._lat is not None else []
+        # A .model's Unigram: words scored in the text's running float32 total.
+        self._ctx = self._lat is not None and not self._merges and self._lat._f32
+        self._bounded = self._ctx and self._lat._unk_score <= 0.0
+        if self._ctx:
+            for b in range(len(self._lat._pieces)):
+                if self._lat._pieces[b] is not None and self._lat._scores[b] > 0.0:
+                    self._bounded = False
         self._byte_fallback = byte_ids is not None
         for b in range(256):
             self._byte_ids[b] = -1
@@ -209,6 +262,11 @@ cdef class SentencePieceEncoder:
                 memcpy(self._units.data(), <const char*>blob + 4, size)
                 self._values = blob[4 + size :]
         self._tables()
+        for b in range(128):
+            # Copied as it is wherever an ASCII byte follows: no user symbol, no space.
+            self._plain[b] = b != 32 and not self._user_first[b] and (
+                self._root_fail[b] or self._ascii_copy[b]
+            )
         self._metaspace = metaspace is not None
         if metaspace is not None:
             rep, prepend, split = metaspace
@@ -353,26 +411,53 @@ cdef class SentencePieceEncoder:
         w.al.clear()
         if n == 0:
             return
+        w.norm.reserve(n + 2)
+        w.al.reserve(n + 2)
         if ascii != NULL:
             u8 = ascii
             size = n
         else:
-            w.u8.clear()
-            w.byte_char.clear()
+            # Written in place into buffers sized for the longest UTF-8 (appending byte
+            # by byte cost a twentieth of encoding a document).
+            if w.u8.size() < <size_t>(4 * n):
+                w.u8.resize(4 * n)      # grown only: resizing each time zero-fills it
+            if w.byte_char.size() < <size_t>(4 * n + 1):
+                w.byte_char.resize(4 * n + 1)
+            size = 0
             for i in range(n):
-                a = _utf8_put(buf, w.src[i])
-                w.u8.append(buf, a)
+                a = _utf8_put(&w.u8[size], w.src[i])
                 for z in range(a):
-                    w.byte_char.push_back(<int32_t>i)
-            w.byte_char.push_back(<int32_t>n)
+                    w.byte_char[size + z] = <int32_t>i
+                size += a
+            w.byte_char[size] = <int32_t>n
             u8 = <const uint8_t*>w.u8.data()
-            size = <Py_ssize_t>w.u8.size()
         if started and self._dummy and not self._suffix:
             span = _sp_span(0, 0)
             w.norm.push_back(space)
             w.al.push_back(span)
         pos = 0
         while pos < size:
+            if started and u8[pos] < 128 and self._plain[u8[pos]]:
+                # A run of ASCII chars that are copied as they are and are no space:
+                # written in one step (most of an English text).
+                z = pos + 1
+                while z < size and u8[z] < 128 and self._plain[u8[z]]:
+                    z += 1
+                if self._ascii_copy[u8[z - 1]] and not self._root_fail[u8[z - 1]]:
+                    if z < size and u8[z] >= 128:
+                        z -= 1  # some key is this char and a non-ASCII byte: not plain
+                if z > pos:
+                    i = pos if ascii != NULL else w.byte_char[pos]
+                    a = <Py_ssize_t>w.norm.size()
+                    w.norm.resize(a + z - pos)
+                    w.al.resize(a + z - pos)
+                    for length in range(z - pos):
+                        w.norm[a + length] = u8[pos + length]
+                        w.al[a + length] = _sp_span(<int32_t>(i + length), <int32_t>(i + length + 1))
+                    consumed = <int32_t>(i + z - pos)
+                    prev_space = False
+                    pos = z
+                    continue
             # -- the next step: src[start:end] -> one char ch, or a replacement
             i = pos if ascii != NULL else w.byte_char[pos]
             start = <int32_t>i
@@ -466,10 +551,7 @@ cdef class SentencePieceEncoder:
 
     cdef int _segment(self, _SentencePieceWork w, Py_ssize_t n) except -1 nogil:
         # The tokens of w.lat.cps[:n] into w.tok_*: Viterbi, unknown runs fused, bytes.
-        cdef Py_ssize_t count, k, b, q, size
-        cdef int32_t start, end, pid
-        cdef bint all_bytes
-        cdef char buf[4]
+        cdef Py_ssize_t count
         w.tok_ids.clear()
         w.tok_start.clear()
         w.tok_end.clear()
@@ -480,7 +562,24 @@ cdef class SentencePieceEncoder:
         if self._merges:
             return self._merge(w, n)
         self._lat._build(&w.lat, n)
-        count = self._lat._viterbi(&w.lat, n, False)
+        if self._ctx:
+            # In the text's running total, as sentencepiece's one lattice over the text.
+            count = self._lat._viterbi_sp(&w.lat, n, False, w.acc)
+            w.acc = w.lat.alpha[n]
+        else:
+            count = self._lat._viterbi(&w.lat, n, False)
+        return self._finish(w, count)
+
+    cdef int _finish(self, _SentencePieceWork w, Py_ssize_t count) except -1 nogil:
+        # The Viterbi path in w.lat.path (count pieces) as tokens in w.tok_*: unknown
+        # runs fused, spelt as byte pieces with byte fallback.
+        cdef Py_ssize_t k, b, q, size
+        cdef int32_t start, end, pid
+        cdef bint all_bytes
+        cdef char buf[4]
+        w.tok_ids.clear()
+        w.tok_start.clear()
+        w.tok_end.clear()
         k = count - 1
         while k >= 0:           # the path is stored last piece first
             start = w.lat.path[3 * k]
@@ -680,44 +779,52 @@ cdef class SentencePieceEncoder:
             w.tok_end.push_back(end)
         return 0
 
-    cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
-                   int64_t* vstart, int64_t* vcount) except -1 nogil:
-        # The tokens of the word key[:n]: cached, ids at w.arena[vstart:vstart + vcount]
-        # and their starts and ends right after; or (a long word, vstart = -1) in w.tok_*.
-        cdef uint32_t h
-        cdef uint64_t mask, pos
+    cdef void _look_ahead(self, _SentencePieceWork w, const uint32_t* text,
+                          Py_ssize_t j, bint arena) noexcept nogil:
+        # Word j: its hash into w.wh[j] and its first cache slot fetched; or (arena)
+        # that slot's arena entry fetched, the slot having arrived by now.
+        cdef Py_ssize_t a = w.wb[j], n = w.wb[j + 1] - w.wb[j]
+        cdef _SpSlot* slot
+        if <size_t>n > _SP_CACHE_MAX_WORD:
+            w.wh[j] = 0
+            return
+        if not arena:
+            w.wh[j] = <uint32_t>_hash_bytes(<const char*>(text + a), 4 * n)
+            _sp_prefetch(&w.slots[w.wh[j] & (w.slots.size() - 1)])
+            return
+        slot = &w.slots[w.wh[j] & (w.slots.size() - 1)]
+        if slot.key_size:
+            _sp_prefetch(w.arena.data() + slot.at)
+
+    cdef _SpSlot* _find(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                        uint32_t h) noexcept nogil:
+        # The cache slot of the word key[:n] (hash h), or NULL.
+        cdef uint64_t mask = w.slots.size() - 1
+        cdef uint64_t pos = h & mask
         cdef _SpSlot* slot
         cdef const int32_t* cached
-        cdef Py_ssize_t i, m
-        cdef size_t at
-        if <size_t>n > _SP_CACHE_MAX_WORD:
-            if key != w.lat.cps.data():
-                w.lat.cps.assign(key, key + n)
-            self._segment(w, n)
-            vstart[0] = -1
-            vcount[0] = <int64_t>w.tok_ids.size()
-            return 0
-        h = <uint32_t>_hash_bytes(<const char*>key, 4 * n)
-        mask = w.slots.size() - 1
-        pos = h & mask
+        cdef Py_ssize_t i
         while True:
             slot = &w.slots[pos]
             if slot.key_size == 0:
-                break
+                return NULL
             if slot.hash == h and slot.key_size == n:
                 cached = w.arena.data() + slot.at
                 i = 0
                 while i < n and <uint32_t>cached[i] == key[i]:
                     i += 1
                 if i == n:
-                    vstart[0] = slot.at + n
-                    vcount[0] = slot.val_size
-                    return 0
+                    return slot
             pos = (pos + 1) & mask
-        if key != w.lat.cps.data():
-            w.lat.cps.assign(key, key + n)
-        self._segment(w, n)
-        m = <Py_ssize_t>w.tok_ids.size()
+
+    cdef size_t _store(self, _SentencePieceWork w, uint32_t h, Py_ssize_t n,
+                       size_t extra) noexcept nogil:
+        # Caches w.lat.cps[:n] with the tokens in w.tok_* and `extra` more ints after
+        # them (left for the caller); returns where the word sits in the arena.
+        cdef Py_ssize_t i, m = <Py_ssize_t>w.tok_ids.size()
+        cdef uint64_t mask, pos
+        cdef _SpSlot* slot
+        cdef size_t at
         if w.words >= _SP_CACHE_MAX_WORDS:
             w._reset_cache()
         if (w.words + 1) * 10 > w.slots.size() * 7:
@@ -732,7 +839,7 @@ cdef class SentencePieceEncoder:
         slot.at = <uint32_t>at
         slot.key_size = <uint16_t>n
         slot.val_size = <uint16_t>m
-        w.arena.resize(at + n + 3 * m)
+        w.arena.resize(at + n + 3 * m + extra)
         for i in range(n):
             w.arena[at + i] = <int32_t>w.lat.cps[i]
         for i in range(m):
@@ -740,8 +847,100 @@ cdef class SentencePieceEncoder:
             w.arena[at + n + m + i] = w.tok_start[i]
             w.arena[at + n + 2 * m + i] = w.tok_end[i]
         w.words += 1
+        return at
+
+    cdef int _word(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                   uint32_t h, int64_t* vstart, int64_t* vcount) except -1 nogil:
+        # The tokens of the word key[:n] (hash h when it is short enough to be cached):
+        # cached, ids at w.arena[vstart:vstart + vcount] and their starts and ends
+        # right after; or (vstart = -1) in w.tok_*.
+        cdef _SpSlot* slot
+        cdef size_t at
+        if self._ctx:
+            return self._word_in_text(w, key, n, h, vstart, vcount)
+        if <size_t>n > _SP_CACHE_MAX_WORD:
+            if key != w.lat.cps.data():
+                w.lat.cps.assign(key, key + n)
+            self._segment(w, n)
+            vstart[0] = -1
+            vcount[0] = <int64_t>w.tok_ids.size()
+            return 0
+        slot = self._find(w, key, n, h)
+        if slot != NULL:
+            vstart[0] = slot.at + n
+            vcount[0] = slot.val_size
+            return 0
+        if key != w.lat.cps.data():
+            w.lat.cps.assign(key, key + n)
+        self._segment(w, n)
+        at = self._store(w, h, n, 0)
         vstart[0] = <int64_t>(at + n)
-        vcount[0] = m
+        vcount[0] = <int64_t>w.tok_ids.size()
+        return 0
+
+    cdef int _word_in_text(self, _SentencePieceWork w, const uint32_t* key, Py_ssize_t n,
+                           uint32_t h, int64_t* vstart, int64_t* vcount) except -1 nogil:
+        # A .model's Unigram word at the text's running total w.acc. sentencepiece
+        # scores the whole text as one float32 lattice, so a near tie in a word can
+        # fall otherwise deep in a text than at its start. The cache keeps each word's
+        # exact best path, its score and its margin over every other path: the float32
+        # sums of any path are off by at most half a float32 step per piece, so when the
+        # margin is larger than the steps at this total can add up to (_sp_safe), the
+        # lattice at w.acc picks the same path and the cached tokens stand; else the
+        # word is segmented again in the running total. Arena entry after the tokens:
+        # k, the path's k piece ids first to last (-1: unknown), the margin, the score.
+        cdef _SpSlot* slot = NULL
+        cdef size_t at, extra
+        cdef Py_ssize_t k, count
+        cdef double margin, best
+        cdef int32_t* raw
+        if w.acc < -_SP_RESET or w.acc > _SP_RESET:
+            w.acc = 0.0     # sentencepiece's rebase at this position (_viterbi_sp)
+        if <size_t>n <= _SP_CACHE_MAX_WORD and self._bounded:
+            slot = self._find(w, key, n, h)
+            if slot != NULL:
+                extra = slot.at + n + 3 * <size_t>slot.val_size
+                raw = w.arena.data() + extra + 1
+                k = w.arena[extra]
+                memcpy(&margin, raw + k, sizeof(double))
+                memcpy(&best, raw + k + 2, sizeof(double))
+                if _sp_safe(w.acc, margin, best, k, n, self._lat._unk_score):
+                    w.acc = _sp_fold(w.acc, self._lat._scores.data(), self._lat._unk_score,
+                                     raw, k)
+                    vstart[0] = slot.at + n
+                    vcount[0] = slot.val_size
+                    return 0
+        if key != w.lat.cps.data():
+            w.lat.cps.assign(key, key + n)
+        if <size_t>n > _SP_CACHE_MAX_WORD or slot != NULL or not self._bounded:
+            self._segment(w, n)
+            vstart[0] = -1
+            vcount[0] = <int64_t>w.tok_ids.size()
+            return 0
+        self._lat._build(&w.lat, n)
+        margin = self._lat._margin(&w.lat, n)
+        best = w.lat.alpha[n]
+        count = <Py_ssize_t>(w.lat.path.size() // 3)
+        self._finish(w, count)
+        at = self._store(w, h, n, 1 + count + 4)
+        extra = at + n + 3 * w.tok_ids.size()
+        w.arena[extra] = <int32_t>count
+        for k in range(count):   # the path is stored last piece first
+            w.arena[extra + 1 + k] = w.lat.path[3 * (count - 1 - k) + 2]
+        raw = w.arena.data() + extra + 1
+        memcpy(raw + count, &margin, sizeof(double))
+        memcpy(raw + count + 2, &best, sizeof(double))
+        if _sp_safe(w.acc, margin, best, count, n, self._lat._unk_score):
+            w.acc = _sp_fold(w.acc, self._lat._scores.data(), self._lat._unk_score, raw, count)
+            vstart[0] = <int64_t>(at + n)
+            vcount[0] = <int64_t>w.tok_ids.size()
+            return 0
+        # The lattice is still built: its float32 Viterbi at the running total.
+        count = self._lat._viterbi_sp(&w.lat, n, False, w.acc)
+        w.acc = w.lat.alpha[n]
+        self._finish(w, count)
+        vstart[0] = -1
+        vcount[0] = <int64_t>w.tok_ids.size()
         return 0
 
     # -- the whole text ------------------------------------------------------------------
@@ -752,7 +951,8 @@ cdef class SentencePieceEncoder:
         # mode 0: ids; 1: ids, offsets and word indices; 2: for each token of the
         # unknown id, its span in w.norm (start -1: from the prepended replacement char)
         # into out_start/out_end.
-        cdef Py_ssize_t i, m, ws, we
+        cdef Py_ssize_t i, m, ws, we, j, nw
+        cdef uint32_t h
         cdef int64_t vstart, vcount, t, words = 0, tokens = 0, s, e, ns0, ns1
         cdef const int32_t* ids
         cdef const int32_t* starts
@@ -761,6 +961,7 @@ cdef class SentencePieceEncoder:
         cdef const uint32_t* key
         cdef uint32_t rep = self._rep
         cdef bint prepended
+        w.acc = 0.0
         w.src.resize(n)
         if kind == PyUnicode_1BYTE_KIND:
             for i in range(n):
@@ -781,14 +982,31 @@ cdef class SentencePieceEncoder:
             for i in range(m):
                 if text[i] == 32:
                     text[i] = rep
+        # 2. the words: [wb[j], wb[j + 1]) of the normalized text
+        w.wb.clear()
         ws = 0
         while ws < m:
-            # 2. the next word: [ws, we) of the normalized text
             we = m
             if self._metaspace and self._split:
                 we = ws + 1
                 while we < m and text[we] != rep:
                     we += 1
+            w.wb.push_back(ws)
+            ws = we
+        w.wb.push_back(m)
+        nw = <Py_ssize_t>w.wb.size() - 1
+        w.wh.resize(nw)
+        for j in range(nw if nw < _SP_AHEAD else _SP_AHEAD):
+            self._look_ahead(w, text, j, False)
+        for j in range(nw):
+            # The cache slots of later words are fetched while this one is looked up
+            # (a slot and its arena entry are two cache misses a word on a document).
+            if j + _SP_AHEAD < nw:
+                self._look_ahead(w, text, j + _SP_AHEAD, False)
+            if j + _SP_AHEAD // 2 < nw:
+                self._look_ahead(w, text, j + _SP_AHEAD // 2, True)
+            ws = w.wb[j]
+            we = w.wb[j + 1]
             prepended = self._metaspace and self._prepend and ws == 0 and text[0] != rep
             if prepended:
                 w.lat.cps.resize(we + 1)
@@ -796,9 +1014,10 @@ cdef class SentencePieceEncoder:
                 for i in range(we):
                     w.lat.cps[i + 1] = text[i]
                 key = w.lat.cps.data()
-                self._word(w, key, we + 1, &vstart, &vcount)
+                h = <uint32_t>_hash_bytes(<const char*>key, 4 * (we + 1))
+                self._word(w, key, we + 1, h, &vstart, &vcount)
             else:
-                self._word(w, text + ws, we - ws, &vstart, &vcount)
+                self._word(w, text + ws, we - ws, w.wh[j], &vstart, &vcount)
             if vstart >= 0:
                 ids = w.arena.data() + vstart
                 starts = ids + vcount
@@ -836,7 +1055,6 @@ cdef class SentencePieceEncoder:
                     w.out_word.push_back(word_base + words)
             tokens += vcount
             words += 1
-            ws = we
         w.out_count.push_back(tokens)
         w.out_words.push_back(words)
         return 0
@@ -875,9 +1093,23 @@ cdef class SentencePieceEncoder:
             w._clear_out()
             with nogil:
                 self._encode_text(w, data, kind, ascii, n, 0, 0, 0)
-            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+            return self._ids(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._give(w)
+
+    cdef list _ids(self, const int64_t* ids, Py_ssize_t n):
+        # The ids as a list of the prebuilt int of each vocabulary id: no int object
+        # made and freed per token (a tenth of encoding a document).
+        cdef list out = PyList_New(n)
+        cdef Py_ssize_t i, size = len(self._ints)
+        for i in range(n):
+            if 0 <= ids[i] < size:
+                item = <object>PyList_GET_ITEM(self._ints, ids[i])
+            else:
+                item = PyLong_FromLongLong(ids[i])
+            Py_INCREF(item)
+            PyList_SET_ITEM(out, i, item)
+        return out
 
     def encode_columns(self, str text not None, Py_ssize_t base=0, Py_ssize_t word_base=0):
         """Ids, offsets and word indices of ``text``, as four int64 columns in one buffer.
@@ -964,7 +1196,7 @@ cdef class SentencePieceEncoder:
             out = PyList_New(<Py_ssize_t>datas.size())
             for i in range(<Py_ssize_t>datas.size()):
                 count = w.out_count[i]
-                item = _id_list(w.out_ids.data() + pos, count)
+                item = self._ids(w.out_ids.data() + pos, count)
                 Py_INCREF(item)
                 PyList_SET_ITEM(out, i, item)
                 pos += count

@@ -7,7 +7,7 @@
 # cores return the same floats bit for bit.
 
 
-from libc.math cimport INFINITY, exp, isfinite, log1p
+from libc.math cimport INFINITY, exp, fabs, isfinite, log1p
 from libc.stdint cimport uint8_t
 from libcpp.algorithm cimport nth_element
 
@@ -25,6 +25,8 @@ cdef int32_t _C_INHERITED = -3
 cdef int32_t _C_ANY = -4
 cdef int32_t _C_ALONE = -5
 cdef double _INV_2_53 = 1.0 / 9007199254740992.0
+# sentencepiece rebases its running float32 total when it passes this in size.
+cdef double _SP_RESET = 100000.0
 cdef object _MASK64 = (1 << 64) - 1
 
 
@@ -192,9 +194,11 @@ cdef class UnigramLattice:
     cdef Py_ssize_t _viterbi(self, LatticeWork* wk, Py_ssize_t n, bint skip_whole) noexcept nogil:
         # Fills _path with (start, end, id) triples; returns the number of pieces
         # (0 if there is no path).
-        cdef Py_ssize_t i, j, k, count
+        cdef Py_ssize_t i, k
         cdef double cand
         cdef LatticeNode* nd
+        if self._f32:
+            return self._viterbi_sp(wk, n, skip_whole, 0.0)
         wk.alpha.resize(n + 1)
         wk.back_start.assign(n + 1, -1)
         wk.back_id.resize(n + 1)
@@ -207,12 +211,99 @@ cdef class UnigramLattice:
                 if skip_whole and i == 0 and nd.end == n:
                     continue
                 cand = wk.alpha[i] + nd.score
-                if self._f32:  # the float32 sum: the double one rounded (exact for a sum)
-                    cand = <double><float>cand
                 if wk.back_start[nd.end] < 0 or cand > wk.alpha[nd.end]:
                     wk.alpha[nd.end] = cand
                     wk.back_start[nd.end] = <int32_t>i
                     wk.back_id[nd.end] = nd.id
+        return self._backtrack(wk, n)
+
+    cdef Py_ssize_t _viterbi_sp(self, LatticeWork* wk, Py_ssize_t n, bint skip_whole,
+                                double start) noexcept nogil:
+        # sentencepiece's Viterbi (0.2.3's unigram_model.cc, EncodeOptimized), from a
+        # running total `start` (the best score of the text before this word): every
+        # sum is a float32 one, a later candidate wins only when strictly larger, and
+        # when the total at a position passes 1e5 in size, it is subtracted from every
+        # position reached so far (exact in float32: they are within a factor 2), so
+        # the sums round at a small magnitude again. Near ties fall as in
+        # sentencepiece only with the same steps.
+        cdef Py_ssize_t i, j, k
+        cdef double cand, offset
+        cdef LatticeNode* nd
+        wk.alpha.resize(n + 1)
+        wk.back_start.assign(n + 1, -1)
+        wk.back_id.resize(n + 1)
+        wk.alpha[0] = start
+        for i in range(n):
+            if i > 0 and wk.back_start[i] < 0:
+                continue
+            if wk.alpha[i] < -_SP_RESET or wk.alpha[i] > _SP_RESET:
+                offset = wk.alpha[i]
+                for j in range(i, n + 1):
+                    if j == i or wk.back_start[j] >= 0:
+                        wk.alpha[j] = <double><float>(wk.alpha[j] - offset)
+            for k in range(wk.first[i], wk.first[i + 1]):
+                nd = &wk.nodes[k]
+                if skip_whole and i == 0 and nd.end == n:
+                    continue
+                cand = <double><float>(wk.alpha[i] + nd.score)
+                if wk.back_start[nd.end] < 0 or cand > wk.alpha[nd.end]:
+                    wk.alpha[nd.end] = cand
+                    wk.back_start[nd.end] = <int32_t>i
+                    wk.back_id[nd.end] = nd.id
+        return self._backtrack(wk, n)
+
+    cdef double _margin(self, LatticeWork* wk, Py_ssize_t n) noexcept nogil:
+        # The exact (double) best path of the built lattice into _path, its score into
+        # alpha[n], and how far ahead of every other path it is (the second best path
+        # leaves the best one at some node: the best prefix to that node's start, the
+        # node, the best suffix from its end). INFINITY when there is no other path.
+        cdef Py_ssize_t i, k, count
+        cdef double cand, second = -INFINITY
+        cdef LatticeNode* nd
+        cdef vector[uint8_t] on_path
+        wk.alpha.resize(n + 1)
+        wk.beta.assign(n + 1, -INFINITY)
+        wk.back_start.assign(n + 1, -1)
+        wk.back_id.resize(n + 1)
+        wk.alpha[0] = 0.0
+        wk.beta[n] = 0.0
+        for i in range(n):
+            if i > 0 and wk.back_start[i] < 0:
+                continue
+            for k in range(wk.first[i], wk.first[i + 1]):
+                nd = &wk.nodes[k]
+                cand = wk.alpha[i] + nd.score
+                if wk.back_start[nd.end] < 0 or cand > wk.alpha[nd.end]:
+                    wk.alpha[nd.end] = cand
+                    wk.back_start[nd.end] = <int32_t>i
+                    wk.back_id[nd.end] = nd.id
+        for i in range(n - 1, -1, -1):
+            for k in range(wk.first[i], wk.first[i + 1]):
+                nd = &wk.nodes[k]
+                cand = nd.score + wk.beta[nd.end]
+                if cand > wk.beta[i]:
+                    wk.beta[i] = cand
+        count = self._backtrack(wk, n)
+        if count == 0:
+            return 0.0
+        on_path.assign(n + 1, 0)
+        for k in range(count):
+            on_path[wk.path[3 * k + 1]] = 1
+        for i in range(n):
+            if i > 0 and wk.back_start[i] < 0:
+                continue
+            for k in range(wk.first[i], wk.first[i + 1]):
+                nd = &wk.nodes[k]
+                if on_path[nd.end] and wk.back_start[nd.end] == i:
+                    continue
+                cand = wk.alpha[i] + nd.score + wk.beta[nd.end]
+                if cand > second:
+                    second = cand
+        return wk.alpha[n] - second
+
+    cdef Py_ssize_t _backtrack(self, LatticeWork* wk, Py_ssize_t n) noexcept nogil:
+        # The path ending at n from the back pointers, last piece first.
+        cdef Py_ssize_t j, count
         wk.path.clear()
         j = n
         count = 0

@@ -13,6 +13,7 @@ supported: SentencePiece's ``.model`` denormalizer (see
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +31,11 @@ from ._base import (
 )
 
 __all__ = ["SentencePieceUnigram", "SplitMix64", "Unigram"]
+
+
+def _float32(x: float) -> float:
+    """``x`` rounded to float32, as sentencepiece keeps every score."""
+    return float(struct.unpack("f", struct.pack("f", x))[0])
 
 
 class SplitMix64:
@@ -309,9 +315,9 @@ class SentencePieceUnigram(Unigram):
 
     The same Viterbi as :class:`~tokenlab.models.Unigram`, with SentencePiece's
     rules for the types: unknown, control and byte pieces (and unused ones)
-    never match text; a user-defined piece of ``n`` chars scores ``n *
-    max_score - 0.1``, which makes it win over any split of it; the unknown
-    char scores the lowest NORMAL score minus 10.
+    never match text; a user-defined piece of ``n`` UTF-8 bytes scores
+    ``0.1 * (n - 1)`` (sentencepiece 0.2.3's bonus), which makes it win over any
+    split of it; the unknown char scores the lowest NORMAL score minus 10.
 
     Args:
         pieces: ``(piece, score, type)`` per id (types as in
@@ -362,12 +368,13 @@ class SentencePieceUnigram(Unigram):
         self.types = types
         normal = [s for (_, s), t in zip(self.pieces, types) if t == NORMAL]
         min_score = min(normal, default=0.0)
-        max_score = max(normal, default=0.0)
         matched = [
             p if t in (NORMAL, USER_DEFINED) else None for (p, _), t in zip(self.pieces, types)
         ]
         scores = [
-            len(p) * max_score - 0.1 if t == USER_DEFINED else s
+            _float32(0.1 * (len(p.encode("utf-8", "surrogatepass")) - 1))
+            if t == USER_DEFINED
+            else s
             for (p, s), t in zip(self.pieces, types)
         ]
         # Paths are scored as sentencepiece scores them: in float32 (see UnigramLattice).
