@@ -16,6 +16,17 @@
 # (a whole-text fallback made one such char cost a 1,000-line document 30x).
 
 from cpython.bytes cimport PyBytes_AS_STRING
+from cpython.object cimport PyObject
+
+
+cdef extern from "Python.h":
+    # Borrowed-pointer forms, so that placing a prebuilt int in a list costs one
+    # increment (Cython's casts to object would add and drop a reference).
+    void _bert_incref "Py_INCREF"(PyObject* item) noexcept
+    void _bert_list_set "PyList_SET_ITEM"(object out, Py_ssize_t i, PyObject* item) noexcept
+
+# Ids below this get a prebuilt int object (a sparse vocabulary's huge ids do not).
+cdef int64_t _BERT_LONGS_MAX = 1 << 22
 
 
 cdef class WordPieceEncoder:
@@ -164,17 +175,30 @@ cdef class _BertWork:
         self.gen_words.clear()
 
     cdef void _clear_cache(self) noexcept nogil:
-        self.cache.clear()
+        cdef FlatMap64 empty
+        self.cache = empty
+        self.cache_entries.clear()
+        self.cache_keys.clear()
         self.cache_ids.clear()
         self.cache_ends.clear()
 
-    cdef void _sync(self, _CharRules rules) noexcept:
-        # Rules only grow: a copy of the same size is the same.
-        if self.rkind.size() != rules.rkind.size():
-            self.index = rules.index
-            self.rkind = rules.rkind
-            self.rout = rules.rout
-            self.rchars = rules.rchars
+
+cdef inline uint64_t _bert_hash(const char* p, size_t n) noexcept nogil:
+    # A word's bytes, eight at a time (TLFlatMap mixes the result again); never ~0,
+    # the table's empty key.
+    cdef uint64_t h = n * 0x9E3779B97F4A7C15ULL, chunk
+    while n >= 8:
+        memcpy(&chunk, p, 8)
+        h = (h ^ chunk) * 0xBF58476D1CE4E5B9ULL
+        h ^= h >> 29
+        p += 8
+        n -= 8
+    if n:
+        chunk = 0
+        memcpy(&chunk, p, n)
+        h = (h ^ chunk) * 0xBF58476D1CE4E5B9ULL
+        h ^= h >> 29
+    return h - (h == 0xFFFFFFFFFFFFFFFFULL)
 
 
 cdef class BertEncoder:
@@ -205,6 +229,7 @@ cdef class BertEncoder:
         self._wp = wordpiece
         self._fallback = fallback
         self._pool = []
+        self._longs = []
 
     cdef _BertWork _take(self):
         # A workspace of this call alone: concurrent calls (threads) never share one.
@@ -218,44 +243,76 @@ cdef class BertEncoder:
         for w in self._pool:
             w._clear_cache()
 
-    cdef int _flush(self, _BertWork w, int64_t base, int64_t word) except -1 nogil:
-        # Emit the pieces of the word in w.word (if any); returns 1 if there was one.
-        cdef unordered_map[string, _WordEntry].iterator it
-        cdef _WordEntry entry
-        cdef Py_ssize_t n = w.chars, k, pieces, s, e
-        if n == 0:
+    cdef int _emit(self, _BertWork w, const int32_t* ids, const int32_t* ends,
+                   Py_ssize_t count, int64_t base, int64_t word) except -1 nogil:
+        # Append the pieces of the word in w.word (ids, and the end char of each).
+        cdef Py_ssize_t k, s = 0, e
+        cdef const int64_t* pos
+        if w.ids_only:
+            for k in range(count):
+                w.out_ids.push_back(ids[k])
             return 0
-        it = w.cache.find(w.word)
-        if it != w.cache.end():
-            entry = deref(it).second
-        else:
-            if w.cache.size() >= _BERT_CACHE_MAX_WORDS:
-                w._clear_cache()
-            entry.start = <int64_t>w.cache_ids.size()
-            pieces = 0 if n > self._wp._max_chars else self._wp._split(
-                w.word.data(), <Py_ssize_t>w.word.size(), n, w.key, w.bounds, w.ids, w.ends)
-            if pieces == 0:     # the whole word is the unknown token
-                w.cache_ids.push_back(self._wp._unk)
-                w.cache_ends.push_back(<int32_t>n)
-                entry.count = 1
-            else:
-                for k in range(pieces):
-                    w.cache_ids.push_back(w.ids[k])
-                    w.cache_ends.push_back(<int32_t>w.ends[k])
-                entry.count = pieces
-            w.cache[w.word] = entry
-        s = 0
-        for k in range(entry.count):
-            e = w.cache_ends[entry.start + k]
-            w.out_ids.push_back(w.cache_ids[entry.start + k])
-            w.out_start.push_back(base + w.pos[s])
-            w.out_end.push_back(base + w.pos[e - 1] + 1)
+        pos = w.pos.data()
+        for k in range(count):
+            e = ends[k]
+            w.out_ids.push_back(ids[k])
+            w.out_start.push_back(base + pos[s])
+            w.out_end.push_back(base + pos[e - 1] + 1)
             w.out_word.push_back(word)
             s = e
+        return 0
+
+    cdef int _flush(self, _BertWork w, int64_t base, int64_t word) except -1 nogil:
+        # Emit the pieces of the word in w.word (if any); returns 1 if there was one.
+        cdef Py_ssize_t n = w.chars, k, pieces
+        cdef size_t size = w.word.size()
+        cdef const char* data = w.word.data()
+        cdef uint64_t h
+        cdef int32_t at
+        cdef _WordEntry* entry
+        cdef _WordEntry fresh
+        cdef int32_t unk
+        if n == 0:
+            return 0
+        h = _bert_hash(data, size)
+        at = w.cache.find(h, -1)
+        if at >= 0:
+            entry = &w.cache_entries[at]
+            if <size_t>entry.key_len == size and memcmp(
+                    w.cache_keys.data() + entry.key_at, data, size) == 0:
+                self._emit(w, w.cache_ids.data() + entry.start,
+                           w.cache_ends.data() + entry.start, entry.count, base, word)
+                self._clear_word(w)
+                return 1
+        if w.cache_entries.size() >= _BERT_CACHE_MAX_WORDS:
+            w._clear_cache()
+        fresh.start = <int64_t>w.cache_ids.size()
+        pieces = 0 if n > self._wp._max_chars else self._wp._split(
+            data, <Py_ssize_t>size, n, w.key, w.bounds, w.ids, w.ends)
+        if pieces == 0:     # the whole word is the unknown token
+            w.cache_ids.push_back(self._wp._unk)
+            w.cache_ends.push_back(<int32_t>n)
+            fresh.count = 1
+        else:
+            for k in range(pieces):
+                w.cache_ids.push_back(w.ids[k])
+                w.cache_ends.push_back(<int32_t>w.ends[k])
+            fresh.count = <int32_t>pieces
+        if at < 0:          # (a different word with the same hash keeps its slot)
+            fresh.key_at = <int64_t>w.cache_keys.size()
+            fresh.key_len = <int32_t>size
+            w.cache_keys.append(data, size)
+            w.cache.put(h, <int32_t>w.cache_entries.size())
+            w.cache_entries.push_back(fresh)
+        self._emit(w, w.cache_ids.data() + fresh.start, w.cache_ends.data() + fresh.start,
+                   fresh.count, base, word)
+        self._clear_word(w)
+        return 1
+
+    cdef void _clear_word(self, _BertWork w) noexcept nogil:
         w.word.clear()
         w.pos.clear()
         w.chars = 0
-        return 1
 
     cdef int64_t _encode_range(self, _BertWork w, int ukind, const void* data,
                                Py_ssize_t lo, Py_ssize_t hi, int64_t base,
@@ -266,27 +323,31 @@ cdef class BertEncoder:
         cdef uint32_t c
         cdef int32_t r
         cdef uint8_t kind
-        w.word.clear()
-        w.pos.clear()
-        w.chars = 0
+        cdef bint ids_only = w.ids_only
+        cdef const uint8_t* ascii_kind = self._rules.kind
+        cdef const int32_t* dense = w.dense.data()
+        self._clear_word(w)
         for i in range(lo, hi):
             c = _bert_char(ukind, data, i)
             if c < 128:
-                kind = self._rules.kind[c]    # the ASCII table never changes after __init__
+                kind = ascii_kind[c]    # the ASCII table never changes after __init__
+                if kind == _SW_WORD:
+                    # The commonest case first: an ASCII char of a word.
+                    w.word.push_back(self._rules.chars[c])
+                    if not ids_only:
+                        w.pos.push_back(i)
+                    w.chars += 1
+                    continue
                 r = -1
             else:
-                r = w.index[c]
+                r = dense[c]
                 kind = w.rkind[r]
             if kind == _SW_WORD:
-                if r < 0:
-                    w.word.push_back(self._rules.chars[c])
-                    w.pos.push_back(i)
-                    w.chars += 1
-                else:
-                    w.word.append(w.rout[r])
+                w.word.append(w.rout[r])
+                if not ids_only:
                     for k in range(w.rchars[r]):
                         w.pos.push_back(i)
-                    w.chars += w.rchars[r]
+                w.chars += w.rchars[r]
             elif kind == _SW_SEP:
                 word += self._flush(w, base, word)
             elif kind == _SW_ALONE:
@@ -320,7 +381,7 @@ cdef class BertEncoder:
             return 0
         while i < n:
             c = _bert_char(ukind, data, i)
-            if c >= 128 and self._rules.rkind[self._rules.lookup(c)] == _SW_CONTEXT:
+            if c >= 128 and self._rules.rkind[self._rule_of(c)] == _SW_CONTEXT:
                 end = i + 1
                 while end < n and not self._is_cut(ukind, data, end):
                     end += 1
@@ -337,6 +398,20 @@ cdef class BertEncoder:
                 cut = i
             i += 1
         return 0
+
+    cdef int32_t _rule_of(self, uint32_t c) except -2:
+        # The rule number of a char outside ASCII, from the dense table (asked of
+        # _rules on first sight). With the GIL.
+        cdef int32_t r
+        if c < self._dense.size():
+            r = self._dense[c]
+            if r >= 0:
+                return r
+        r = self._rules.lookup(c)
+        if c >= self._dense.size():
+            self._dense.resize(c + 1, -1)
+        self._dense[c] = r
+        return r
 
     cdef list _prepare(self, _BertWork w, list texts, int64_t base):
         # With the GIL: every text's stretches for the general pipeline and their
@@ -361,7 +436,12 @@ cdef class BertEncoder:
                 w.gen_words.push_back(words)
                 k += 2
         w.span_at.push_back(w.spans.size())
-        w._sync(self._rules)
+        # w's copy of the rules; they only grow, so a copy of the same size is the same.
+        if w.rkind.size() != self._rules.rkind.size() or w.dense.size() != self._dense.size():
+            w.dense = self._dense
+            w.rkind = self._rules.rkind
+            w.rout = self._rules.rout
+            w.rchars = self._rules.rchars
         return general
 
     cdef int _encode_one(self, _BertWork w, Py_ssize_t t, int ukind, const void* data,
@@ -388,7 +468,8 @@ cdef class BertEncoder:
         w.out_words.push_back(word - word_base)
         return 0
 
-    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base) except -1:
+    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base,
+                  bint ids_only) except -1:
         # Encode texts into w's output: rules and general stretches with the GIL, the
         # rest without it.
         cdef vector[const void*] datas
@@ -396,6 +477,7 @@ cdef class BertEncoder:
         cdef vector[Py_ssize_t] lens
         cdef Py_ssize_t t
         w._clear_out()
+        w.ids_only = ids_only
         general = self._prepare(w, texts, base)
         for text in texts:
             datas.push_back(PyUnicode_DATA(text))
@@ -407,12 +489,42 @@ cdef class BertEncoder:
         del general
         return 0
 
+    cdef list _ids(self, const int64_t* ids, Py_ssize_t n):
+        # The list of ids, each item the one int object of its id (built on first use),
+        # so that building the result allocates nothing but the list.
+        cdef list out = PyList_New(n)
+        cdef Py_ssize_t i
+        cdef int64_t tid
+        cdef PyObject* item
+        for i in range(n):
+            tid = ids[i]
+            if tid >= <int64_t>self._long_ptrs.size():
+                if tid >= _BERT_LONGS_MAX:
+                    big = PyLong_FromLongLong(tid)
+                    Py_INCREF(big)
+                    PyList_SET_ITEM(out, i, big)
+                    continue
+                self._grow_longs(tid)
+            item = <PyObject*>self._long_ptrs[tid]
+            _bert_incref(item)
+            _bert_list_set(out, i, item)
+        return out
+
+    cdef int _grow_longs(self, int64_t tid) except -1:
+        # The int objects of ids up to tid; _longs owns them.
+        cdef Py_ssize_t k
+        for k in range(len(self._longs), tid + 1):
+            item = PyLong_FromLongLong(k)
+            self._longs.append(item)
+            self._long_ptrs.push_back(<void*>item)
+        return 0
+
     def encode(self, str text not None):
         """The token ids of ``text``."""
         cdef _BertWork w = self._take()
         try:
-            self._run(w, [text], 0, 0)
-            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+            self._run(w, [text], 0, 0, True)
+            return self._ids(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._pool.append(w)
 
@@ -420,8 +532,8 @@ cdef class BertEncoder:
         """Ids, offsets and word indices of ``text`` (see ByteLevelEncoder.encode_columns)."""
         cdef _BertWork w = self._take()
         try:
-            self._run(w, [text], base, word_base)
-            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+            self._run(w, [text], base, word_base, False)
+            return (self._ids(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
                     _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._pool.append(w)
@@ -431,11 +543,11 @@ cdef class BertEncoder:
         cdef _BertWork w = self._take()
         cdef Py_ssize_t i, pos = 0, count
         try:
-            self._run(w, texts, 0, 0)
+            self._run(w, texts, 0, 0, True)
             out = []
             for i in range(<Py_ssize_t>w.out_count.size()):
                 count = w.out_count[i]
-                out.append(_id_list(w.out_ids.data() + pos, count))
+                out.append(self._ids(w.out_ids.data() + pos, count))
                 pos += count
             return out
         finally:
@@ -445,7 +557,7 @@ cdef class BertEncoder:
         """:meth:`encode_columns` of every text (see ByteLevelEncoder.encode_many_columns)."""
         cdef _BertWork w = self._take()
         try:
-            self._run(w, texts, 0, 0)
+            self._run(w, texts, 0, 0, False)
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )

@@ -671,8 +671,11 @@ cdef class SentencePieceEncoder:
 # -- _bertencode.pxi ---------------------------------------------------------------
 
 cdef struct _WordEntry:
+    # One cached word: its UTF-8 bytes in the key arena, its pieces in the value ones.
+    int64_t key_at
     int64_t start           # offset of the word's pieces in the cache arenas
-    int64_t count           # pieces
+    int32_t key_len
+    int32_t count           # pieces
 
 
 @cython.final
@@ -684,18 +687,21 @@ cdef class _BertWork:
     cdef vector[int64_t] out_word
     cdef vector[int64_t] out_count
     cdef vector[int64_t] out_words
+    cdef bint ids_only                  # the call wants ids: no offsets or word indices
     # The call's stretches for the general pipeline and their columns.
     cdef vector[Py_ssize_t] spans       # start, end pairs of all texts
     cdef vector[size_t] span_at         # where each text's pairs begin in spans
     cdef vector[const int64_t*] gen_cols
     cdef vector[Py_ssize_t] gen_count
     cdef vector[int64_t] gen_words
-    # The word cache.
-    cdef unordered_map[string, _WordEntry] cache
+    # The word cache: hash of the word's bytes -> its entry (the bytes are compared).
+    cdef FlatMap64 cache
+    cdef vector[_WordEntry] cache_entries
+    cdef string cache_keys
     cdef vector[int32_t] cache_ids
     cdef vector[int32_t] cache_ends
-    # A copy of the encoder's rules of chars outside ASCII (see _CharRules).
-    cdef unordered_map[uint32_t, int32_t] index
+    # A copy of the encoder's rules of chars outside ASCII (see BertEncoder._dense).
+    cdef vector[int32_t] dense
     cdef vector[uint8_t] rkind
     cdef vector[string] rout
     cdef vector[int32_t] rchars
@@ -710,17 +716,27 @@ cdef class _BertWork:
 
     cdef void _clear_out(self) noexcept nogil
     cdef void _clear_cache(self) noexcept nogil
-    cdef void _sync(self, _CharRules rules) noexcept
 
 
 cdef class BertEncoder:
     cdef WordPieceEncoder _wp
     cdef object _fallback
     cdef _CharRules _rules
+    # Code point -> its rule in _rules (-1: not asked yet); grows with the largest
+    # char seen. Written with the GIL held; workspaces read their own copy.
+    cdef vector[int32_t] _dense
     cdef list _pool                     # idle workspaces (one per concurrent call)
+    cdef list _longs                    # id -> its int object, built once
+    cdef vector[void*] _long_ptrs       # ... and their addresses
 
     cdef _BertWork _take(self)
+    cdef int _emit(self, _BertWork w, const int32_t* ids, const int32_t* ends,
+                   Py_ssize_t count, int64_t base, int64_t word) except -1 nogil
     cdef int _flush(self, _BertWork w, int64_t base, int64_t word) except -1 nogil
+    cdef void _clear_word(self, _BertWork w) noexcept nogil
+    cdef list _ids(self, const int64_t* ids, Py_ssize_t n)
+    cdef int _grow_longs(self, int64_t tid) except -1
+    cdef int32_t _rule_of(self, uint32_t c) except -2
     cdef int64_t _encode_range(self, _BertWork w, int ukind, const void* data,
                                Py_ssize_t lo, Py_ssize_t hi, int64_t base,
                                int64_t word) except -1 nogil
@@ -729,4 +745,5 @@ cdef class BertEncoder:
     cdef list _prepare(self, _BertWork w, list texts, int64_t base)
     cdef int _encode_one(self, _BertWork w, Py_ssize_t t, int ukind, const void* data,
                          Py_ssize_t n, int64_t base, int64_t word_base) except -1 nogil
-    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base) except -1
+    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base,
+                  bint ids_only) except -1
