@@ -174,31 +174,12 @@ cdef class _BertWork:
         self.gen_count.clear()
         self.gen_words.clear()
 
+    def __cinit__(self):
+        # tl_bert_key reads 16 bytes at the start of the word, whatever its length.
+        self.word.reserve(32)
+
     cdef void _clear_cache(self) noexcept nogil:
-        cdef FlatMap64 empty
-        self.cache = empty
-        self.cache_entries.clear()
-        self.cache_keys.clear()
-        self.cache_ids.clear()
-        self.cache_ends.clear()
-
-
-cdef inline uint64_t _bert_hash(const char* p, size_t n) noexcept nogil:
-    # A word's bytes, eight at a time (TLFlatMap mixes the result again); never ~0,
-    # the table's empty key.
-    cdef uint64_t h = n * 0x9E3779B97F4A7C15ULL, chunk
-    while n >= 8:
-        memcpy(&chunk, p, 8)
-        h = (h ^ chunk) * 0xBF58476D1CE4E5B9ULL
-        h ^= h >> 29
-        p += 8
-        n -= 8
-    if n:
-        chunk = 0
-        memcpy(&chunk, p, n)
-        h = (h ^ chunk) * 0xBF58476D1CE4E5B9ULL
-        h ^= h >> 29
-    return h - (h == 0xFFFFFFFFFFFFFFFFULL)
+        self.cache.clear()
 
 
 cdef class BertEncoder:
@@ -267,45 +248,38 @@ cdef class BertEncoder:
         cdef Py_ssize_t n = w.chars, k, pieces
         cdef size_t size = w.word.size()
         cdef const char* data = w.word.data()
-        cdef uint64_t h
-        cdef int32_t at
-        cdef _WordEntry* entry
-        cdef _WordEntry fresh
-        cdef int32_t unk
+        cdef uint64_t k0, k1, h
+        cdef const TLBertSlot* slot
+        cdef int32_t one_end = <int32_t>n
         if n == 0:
             return 0
-        h = _bert_hash(data, size)
-        at = w.cache.find(h, -1)
-        if at >= 0:
-            entry = &w.cache_entries[at]
-            if <size_t>entry.key_len == size and memcmp(
-                    w.cache_keys.data() + entry.key_at, data, size) == 0:
-                self._emit(w, w.cache_ids.data() + entry.start,
-                           w.cache_ends.data() + entry.start, entry.count, base, word)
-                self._clear_word(w)
-                return 1
-        if w.cache_entries.size() >= _BERT_CACHE_MAX_WORDS:
-            w._clear_cache()
-        fresh.start = <int64_t>w.cache_ids.size()
+        tl_bert_key(data, size, &k0, &k1, &h)
+        slot = w.cache.find(data, size, k0, k1, h)
+        if slot != NULL:
+            if slot.count == 1:
+                self._emit(w, &slot.id0, &one_end, 1, base, word)
+            else:
+                self._emit(w, w.cache.ids.data() + slot.start,
+                           w.cache.ends.data() + slot.start, slot.count, base, word)
+            self._clear_word(w)
+            return 1
         pieces = 0 if n > self._wp._max_chars else self._wp._split(
             data, <Py_ssize_t>size, n, w.key, w.bounds, w.ids, w.ends)
+        w.piece_ids.clear()
+        w.piece_ends.clear()
         if pieces == 0:     # the whole word is the unknown token
-            w.cache_ids.push_back(self._wp._unk)
-            w.cache_ends.push_back(<int32_t>n)
-            fresh.count = 1
+            w.piece_ids.push_back(self._wp._unk)
+            w.piece_ends.push_back(one_end)
         else:
             for k in range(pieces):
-                w.cache_ids.push_back(w.ids[k])
-                w.cache_ends.push_back(<int32_t>w.ends[k])
-            fresh.count = <int32_t>pieces
-        if at < 0:          # (a different word with the same hash keeps its slot)
-            fresh.key_at = <int64_t>w.cache_keys.size()
-            fresh.key_len = <int32_t>size
-            w.cache_keys.append(data, size)
-            w.cache.put(h, <int32_t>w.cache_entries.size())
-            w.cache_entries.push_back(fresh)
-        self._emit(w, w.cache_ids.data() + fresh.start, w.cache_ends.data() + fresh.start,
-                   fresh.count, base, word)
+                w.piece_ids.push_back(w.ids[k])
+                w.piece_ends.push_back(<int32_t>w.ends[k])
+        if w.cache.size() >= _BERT_CACHE_MAX_WORDS:
+            w._clear_cache()
+        w.cache.put(data, size, k0, k1, h, w.piece_ids.data(), w.piece_ends.data(),
+                    w.piece_ids.size())
+        self._emit(w, w.piece_ids.data(), w.piece_ends.data(),
+                   <Py_ssize_t>w.piece_ids.size(), base, word)
         self._clear_word(w)
         return 1
 

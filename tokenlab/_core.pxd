@@ -670,12 +670,129 @@ cdef class SentencePieceEncoder:
 
 # -- _bertencode.pxi ---------------------------------------------------------------
 
-cdef struct _WordEntry:
-    # One cached word: its UTF-8 bytes in the key arena, its pieces in the value ones.
-    int64_t key_at
-    int64_t start           # offset of the word's pieces in the cache arenas
-    int32_t key_len
-    int32_t count           # pieces
+cdef extern from *:
+    """
+    #include <cstring>
+    #include <string>
+    #include <vector>
+    #include <cstdint>
+    // The BERT encoder's word cache: open addressing, linear probing, one 32-byte slot
+    // per word, so that a hit on a word of up to 16 bytes and one piece (most words)
+    // reads that slot and nothing else: its bytes (zero padded) are the key and its
+    // id is in the slot. A longer word keeps its hash in k0 and its bytes in the key
+    // arena at k1; a word of several pieces keeps them in the id and end arenas.
+    struct TLBertSlot {
+        uint64_t k0, k1;
+        int32_t start;      // offset of its pieces in ids/ends (count > 1)
+        int32_t id0;        // its id (count == 1)
+        uint16_t len;       // its byte length; 0: an empty slot
+        uint16_t count;     // its pieces
+        uint32_t unused;
+    };
+    static inline uint64_t tl_bert_mix(uint64_t k) {
+        k ^= k >> 33; k *= 0xff51afd7ed558ccdULL; k ^= k >> 33;
+        k *= 0xc4ceb9fe1a85ec53ULL; k ^= k >> 33; return k;
+    }
+    // The key of a word: (k0, k1) its bytes when it has at most 16, and its hash.
+    // 16 bytes at p must be readable (the caller's buffer has room for 32): two
+    // fixed-size loads and masks instead of a variable-length copy.
+    static inline uint64_t tl_bert_low(uint64_t v, size_t n) {
+        return n >= 8 ? v : v & ((1ULL << (8 * n)) - 1);
+    }
+    static inline void tl_bert_key(const char* p, size_t n, uint64_t* k0, uint64_t* k1,
+                                   uint64_t* h) {
+        uint64_t a = 0, b = 0;
+        if (n <= 16) {
+            std::memcpy(&a, p, 8);
+            std::memcpy(&b, p + 8, 8);
+            a = tl_bert_low(a, n);
+            b = n > 8 ? tl_bert_low(b, n - 8) : 0;
+            *k0 = a; *k1 = b; *h = tl_bert_mix(a ^ tl_bert_mix(b + n));
+            return;
+        }
+        uint64_t x = n * 0x9E3779B97F4A7C15ULL;
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            std::memcpy(&a, p + i, 8);
+            x = (x ^ a) * 0xBF58476D1CE4E5B9ULL; x ^= x >> 29;
+        }
+        std::memcpy(&a, p + n - 8, 8);  // the last 8 bytes (n > 16)
+        x = (x ^ a) * 0xBF58476D1CE4E5B9ULL;
+        *h = tl_bert_mix(x); *k0 = *h; *k1 = 0;
+    }
+    struct TLBertCache {
+        std::vector<TLBertSlot> slots;
+        uint64_t mask = 0;
+        size_t used = 0;
+        std::string keys;
+        std::vector<int32_t> ids, ends;
+        const TLBertSlot* find(const char* p, size_t n, uint64_t k0, uint64_t k1,
+                               uint64_t h) const {
+            if (slots.empty()) return nullptr;
+            for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+                const TLBertSlot& s = slots[i];
+                if (s.len == 0) return nullptr;
+                if (s.len == n && s.k0 == k0 &&
+                    (n <= 16 ? s.k1 == k1 : std::memcmp(keys.data() + s.k1, p, n) == 0))
+                    return &s;
+            }
+        }
+        // Cache a word that find() did not find (words over 65535 bytes or pieces
+        // are not cached).
+        void put(const char* p, size_t n, uint64_t k0, uint64_t k1, uint64_t h,
+                 const int32_t* pids, const int32_t* pends, size_t count) {
+            if (n == 0 || n > 65535 || count == 0 || count > 65535) return;
+            if ((used + 1) * 2 > slots.size()) grow();
+            uint64_t i = h & mask;
+            while (slots[i].len != 0) i = (i + 1) & mask;
+            TLBertSlot& s = slots[i];
+            s.k0 = k0;
+            s.k1 = n <= 16 ? k1 : (uint64_t)keys.size();
+            if (n > 16) keys.append(p, n);
+            s.len = (uint16_t)n;
+            s.count = (uint16_t)count;
+            s.id0 = pids[0];
+            s.start = (int32_t)ids.size();
+            if (count > 1) {
+                ids.insert(ids.end(), pids, pids + count);
+                ends.insert(ends.end(), pends, pends + count);
+            }
+            ++used;
+        }
+        void grow() {
+            std::vector<TLBertSlot> old;
+            old.swap(slots);
+            size_t cap = old.empty() ? 1024 : old.size() * 2;
+            slots.assign(cap, TLBertSlot());
+            mask = cap - 1;
+            for (const TLBertSlot& s : old) {
+                if (s.len == 0) continue;
+                uint64_t h = s.len > 16 ? s.k0 : tl_bert_mix(s.k0 ^ tl_bert_mix(s.k1 + s.len));
+                uint64_t i = h & mask;
+                while (slots[i].len != 0) i = (i + 1) & mask;
+                slots[i] = s;
+            }
+        }
+        void clear() {
+            slots.clear(); mask = 0; used = 0; keys.clear(); ids.clear(); ends.clear();
+        }
+        size_t size() const { return used; }
+    };
+    """
+    cdef cppclass TLBertSlot:
+        uint64_t k0, k1
+        int32_t start, id0
+        uint16_t len, count
+    cdef cppclass TLBertCache:
+        vector[int32_t] ids, ends
+        const TLBertSlot* find(const char* p, size_t n, uint64_t k0, uint64_t k1,
+                               uint64_t h) nogil
+        void put(const char* p, size_t n, uint64_t k0, uint64_t k1, uint64_t h,
+                 const int32_t* pids, const int32_t* pends, size_t count) nogil
+        void clear() nogil
+        size_t size() nogil
+    void tl_bert_key(const char* p, size_t n, uint64_t* k0, uint64_t* k1,
+                     uint64_t* h) nogil
 
 
 @cython.final
@@ -694,12 +811,9 @@ cdef class _BertWork:
     cdef vector[const int64_t*] gen_cols
     cdef vector[Py_ssize_t] gen_count
     cdef vector[int64_t] gen_words
-    # The word cache: hash of the word's bytes -> its entry (the bytes are compared).
-    cdef FlatMap64 cache
-    cdef vector[_WordEntry] cache_entries
-    cdef string cache_keys
-    cdef vector[int32_t] cache_ids
-    cdef vector[int32_t] cache_ends
+    cdef TLBertCache cache              # the word cache
+    cdef vector[int32_t] piece_ids      # a word's pieces, as the cache takes them
+    cdef vector[int32_t] piece_ends
     # A copy of the encoder's rules of chars outside ASCII (see BertEncoder._dense).
     cdef vector[int32_t] dense
     cdef vector[uint8_t] rkind
