@@ -25,6 +25,9 @@ cdef extern from "Python.h":
     void _bert_incref "Py_INCREF"(PyObject* item) noexcept
     void _bert_list_set "PyList_SET_ITEM"(object out, Py_ssize_t i, PyObject* item) noexcept
 
+# A single encode of an ASCII text up to this many chars keeps the GIL.
+cdef Py_ssize_t _BERT_NOGIL_CHARS = 4096
+
 # Ids below this get a prebuilt int object (a sparse vocabulary's huge ids do not).
 cdef int64_t _BERT_LONGS_MAX = 1 << 22
 
@@ -496,8 +499,21 @@ cdef class BertEncoder:
     def encode(self, str text not None):
         """The token ids of ``text``."""
         cdef _BertWork w = self._take()
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef const void* data = PyUnicode_DATA(text)
         try:
-            self._run(w, [text], 0, 0, True)
+            if n > _BERT_NOGIL_CHARS or not PyUnicode_IS_ASCII(text):
+                self._run(w, [text], 0, 0, True)
+            else:
+                # A short ASCII text (one call per line): no stretches for the general
+                # pipeline, no rules to copy, and releasing the GIL would cost more
+                # than it lets others do.
+                w._clear_out()
+                w.ids_only = True
+                w.span_at.push_back(0)
+                w.span_at.push_back(0)
+                self._encode_one(w, 0, ukind, data, n, 0, 0)
             return self._ids(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._pool.append(w)
