@@ -23,12 +23,13 @@ def bert_char_rule(
     """What BERT's normalizer and pre-tokenizer do to one char, as a rule; None if not BERT.
 
     For ``BertPreTokenizer`` (optionally after ``BertNormalizer``): the returned function
-    maps a char to ``""`` (the normalizer drops it), ``" "`` (a separator), its
+    maps a char to ``""`` (the normalizer drops it: a control, ZWNJ, a stripped
+    accent; its neighbours keep their own offsets), ``" "`` (a separator), its
     normalized form (chars inside a word: ``"e"`` for ``"É"``) or ``" c "`` (``c``, a
     word of its own), or to None when the char's fate depends on its neighbours (a
-    combining mark, stripped or kept; a char whose case depends on the next one; an
-    output the pre-tokenizer would cut), so that a text holding it must take the
-    general path.
+    combining mark kept through accent stripping, which canonical ordering could move;
+    a char whose case depends on the next one; an output the pre-tokenizer would cut),
+    so that a text holding it must take the general path.
     Each rule is found by running the two components on the char between letters, so
     it says what they do, not what they are meant to do.
 
