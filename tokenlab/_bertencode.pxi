@@ -395,16 +395,62 @@ cdef class BertEncoder:
         self._dense[c] = r
         return r
 
-    cdef list _prepare(self, _BertWork w, list texts, int64_t base):
-        # With the GIL: every text's stretches for the general pipeline and their
-        # columns (returned, to keep them alive), and w's copy of the rules.
+    cdef void _sync(self, _BertWork w) noexcept:
+        # w's copy of the rules; they only grow, so a copy of the same size is the same.
+        if w.rkind.size() != self._rules.rkind.size() or w.dense.size() != self._dense.size():
+            w.dense = self._dense
+            w.rkind = self._rules.rkind
+            w.rout = self._rules.rout
+            w.rchars = self._rules.rchars
+
+    cdef bint _covered(self, _BertWork w, int ukind, const void* data,
+                       Py_ssize_t n) noexcept nogil:
+        # Whether w's copy of the rules covers every char of a text outside ASCII: then
+        # it needs no stretch scan with the GIL held (the usual case once warm).
+        cdef Py_ssize_t i
+        cdef uint32_t c
+        cdef size_t size = w.dense.size()
+        cdef const int32_t* dense = w.dense.data()
+        cdef int32_t r
+        for i in range(n):
+            c = _bert_char(ukind, data, i)
+            if c < 128:
+                continue
+            if c >= size:
+                return False
+            r = dense[c]
+            if r < 0 or w.rkind[r] == _SW_CONTEXT:
+                return False
+        return True
+
+    cdef list _prepare(self, _BertWork w, list texts, int64_t base,
+                       vector[const void*]& datas, vector[int]& kinds,
+                       vector[Py_ssize_t]& lens):
+        # Every text's data, kind and length; its stretches for the general pipeline
+        # and their columns (returned, to keep them alive); w's copy of the rules. Only
+        # texts with a char the copy does not cover are scanned with the GIL held.
         cdef list general = []
         cdef size_t k
+        cdef Py_ssize_t t, count = len(texts)
         cdef const char* col
+        cdef vector[uint8_t] scan
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"texts must be str, got {type(text).__name__}")
+            datas.push_back(PyUnicode_DATA(text))
+            kinds.push_back(PyUnicode_KIND(text))
+            lens.push_back(PyUnicode_GET_LENGTH(text))
+            scan.push_back(not PyUnicode_IS_ASCII(text))
+        self._sync(w)
+        with nogil:
+            for t in range(count):
+                if scan[t]:
+                    scan[t] = not self._covered(w, kinds[t], datas[t], lens[t])
+        for t in range(count):
             w.span_at.push_back(w.spans.size())
+            if not scan[t]:
+                continue
+            text = texts[t]
             k = w.spans.size()
             self._context_spans(text, w.spans)
             while k < w.spans.size():
@@ -418,12 +464,7 @@ cdef class BertEncoder:
                 w.gen_words.push_back(words)
                 k += 2
         w.span_at.push_back(w.spans.size())
-        # w's copy of the rules; they only grow, so a copy of the same size is the same.
-        if w.rkind.size() != self._rules.rkind.size() or w.dense.size() != self._dense.size():
-            w.dense = self._dense
-            w.rkind = self._rules.rkind
-            w.rout = self._rules.rout
-            w.rchars = self._rules.rchars
+        self._sync(w)
         return general
 
     cdef int _encode_one(self, _BertWork w, Py_ssize_t t, int ukind, const void* data,
@@ -460,11 +501,7 @@ cdef class BertEncoder:
         cdef Py_ssize_t t
         w._clear_out()
         w.ids_only = ids_only
-        general = self._prepare(w, texts, base)
-        for text in texts:
-            datas.push_back(PyUnicode_DATA(text))
-            kinds.push_back(PyUnicode_KIND(text))
-            lens.push_back(PyUnicode_GET_LENGTH(text))
+        general = self._prepare(w, texts, base, datas, kinds, lens)
         with nogil:
             for t in range(<Py_ssize_t>datas.size()):
                 self._encode_one(w, t, kinds[t], datas[t], lens[t], base, word_base)

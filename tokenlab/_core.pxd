@@ -856,7 +856,12 @@ cdef class BertEncoder:
                                int64_t word) except -1 nogil
     cdef bint _is_cut(self, int ukind, const void* data, Py_ssize_t i) noexcept nogil
     cdef int _context_spans(self, str text, vector[Py_ssize_t]& spans) except -1
-    cdef list _prepare(self, _BertWork w, list texts, int64_t base)
+    cdef void _sync(self, _BertWork w) noexcept
+    cdef bint _covered(self, _BertWork w, int ukind, const void* data,
+                       Py_ssize_t n) noexcept nogil
+    cdef list _prepare(self, _BertWork w, list texts, int64_t base,
+                       vector[const void*]& datas, vector[int]& kinds,
+                       vector[Py_ssize_t]& lens)
     cdef int _encode_one(self, _BertWork w, Py_ssize_t t, int ukind, const void* data,
                          Py_ssize_t n, int64_t base, int64_t word_base) except -1 nogil
     cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base,
