@@ -23,6 +23,8 @@
 from cpython.bytes cimport PyBytes_AS_STRING
 from cpython.object cimport PyObject
 
+import gc as _bert_gc
+
 
 cdef extern from "Python.h":
     # Borrowed-pointer forms, so that placing a prebuilt int in a list costs one
@@ -574,8 +576,14 @@ cdef class BertEncoder:
         """``[self.encode(t) for t in texts]``, the encoding done without the GIL."""
         cdef _BertWork w = self._take()
         cdef Py_ssize_t i, pos = 0, count
+        cdef bint paused = False
         try:
             self._run(w, texts, 0, 0, True)
+            # Thousands of new lists would set the cyclic GC off again and again (a
+            # tenth of a batch's time), and lists of ints never form a cycle.
+            if w.out_count.size() > 256 and _bert_gc.isenabled():
+                _bert_gc.disable()
+                paused = True
             out = []
             for i in range(<Py_ssize_t>w.out_count.size()):
                 count = w.out_count[i]
@@ -583,6 +591,8 @@ cdef class BertEncoder:
                 pos += count
             return out
         finally:
+            if paused:
+                _bert_gc.enable()
             self._pool.append(w)
 
     def encode_many_columns(self, list texts not None):
