@@ -223,3 +223,19 @@ def test_threaded_batches(berts: dict[str, Tokenizer]) -> None:
             assert [encoding_fields(e) for e in got] == [encoding_fields(e) for e in want], name
             ordinary = tok.encode_ordinary_batch(texts, num_threads=threads)
             assert ordinary == [tok.encode_ordinary(t) for t in texts], name
+
+
+def test_sparse_huge_ids() -> None:
+    # Ids far above the vocabulary's size (a sparse vocabulary) come out as they are,
+    # on every route the result lists take (one text, a batch, columns).
+    vocab = {"[UNK]": 0, "a": 300_000, "##b": 2**31 - 2, "c": 5}
+    tok = Tokenizer(
+        WordPiece(vocab, unk_token="[UNK]"),
+        normalizer=BertNormalizer(),
+        pre_tokenizer=BertPreTokenizer(),
+    )
+    assert tok._fast_encoder() is not None
+    want = [300_000, 2**31 - 2, 5, 0]
+    assert tok.encode_ordinary("AB c d") == want
+    assert tok.encode_ordinary_batch(["AB c d"] * 300) == [want] * 300
+    assert tok.encode("AB c d").ids == general_path(tok).encode("AB c d").ids == want

@@ -35,8 +35,9 @@ cdef extern from "Python.h":
 # A single encode of an ASCII text up to this many chars keeps the GIL.
 cdef Py_ssize_t _BERT_NOGIL_CHARS = 4096
 
-# Ids below this get a prebuilt int object (a sparse vocabulary's huge ids do not).
-cdef int64_t _BERT_LONGS_MAX = 1 << 22
+# Ids below this get a prebuilt int object (every BERT vocabulary published fits; a
+# sparse vocabulary's huge ids get new ones instead of a table of millions).
+cdef int64_t _BERT_LONGS_MAX = 1 << 18
 
 
 cdef class WordPieceEncoder:
