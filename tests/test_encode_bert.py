@@ -126,11 +126,14 @@ def test_equals_tokenizers(berts: dict[str, Tokenizer], text: str) -> None:
         assert (got.ids, got.offsets) == (want.ids, want.offsets), name
 
 
-# Words of letters and of chars without a rule (combining marks, ZWNJ, final sigma,
-# bidi marks), joined by every kind of separator: the general pipeline takes only the
-# stretches around the latter, and where they meet or touch must not show.
+# Words of letters, of dropped chars (combining marks, ZWNJ, bidi marks) and of a char
+# without a rule (a kept mark that canonical ordering moves: U+1D165), joined by every
+# kind of separator: the general pipeline takes only the stretches around the latter,
+# and where they meet or touch must not show.
 WORD = st.text(
-    st.sampled_from([*"abΣσ中é,.'", "\u200c", "\u0301", "\u064b", "\u200f", "\ufffd"]),
+    st.sampled_from(
+        [*"abΣσ中é,.'", "\u200c", "\u0301", "\u064b", "\u200f", "\ufffd", "\U0001d165"]
+    ),
     min_size=1,
     max_size=6,
 )
@@ -182,8 +185,9 @@ def test_multilingual_documents(berts: dict[str, Tokenizer]) -> None:
 
 
 def test_fallback_gets_only_the_stretch(berts: dict[str, Tokenizer]) -> None:
-    # A char without a rule (ZWNJ) in a long text: the general pipeline sees the words
-    # around it with their separators, not the text; ids and offsets are unchanged.
+    # A char without a rule (U+1D165, a kept mark canonical ordering moves) in a long
+    # text: the general pipeline sees the words around it with their separators, not
+    # the text; ids and offsets are unchanged.
     tok = berts["trained"]
     seen: list[tuple[str, int]] = []
 
@@ -193,10 +197,10 @@ def test_fallback_gets_only_the_stretch(berts: dict[str, Tokenizer]) -> None:
 
     encoder = bert_encoder(tok.model, tok.normalizer, tok.pre_tokenizer, fallback)
     head = "the quick brown fox. " * 50
-    text = head + "mi\u200cxed word\nnext " + "jumps over the lazy dog " * 50
+    text = head + "mi\U0001d165xed word\nnext " + "jumps over the lazy dog " * 50
     ids, columns, words = encoder.encode_columns(text)
     start = len(head) - 1
-    assert seen == [(text[start : start + len(" mi\u200cxed ")], start)]
+    assert seen == [(text[start : start + len(" mi\U0001d165xed ")], start)]
     want = general_path(tok).encode(text, add_special_tokens=False)
     assert ids == want.ids
     assert words == len(set(want.word_ids))
@@ -219,3 +223,19 @@ def test_threaded_batches(berts: dict[str, Tokenizer]) -> None:
             assert [encoding_fields(e) for e in got] == [encoding_fields(e) for e in want], name
             ordinary = tok.encode_ordinary_batch(texts, num_threads=threads)
             assert ordinary == [tok.encode_ordinary(t) for t in texts], name
+
+
+def test_sparse_huge_ids() -> None:
+    # Ids far above the vocabulary's size (a sparse vocabulary) come out as they are,
+    # on every route the result lists take (one text, a batch, columns).
+    vocab = {"[UNK]": 0, "a": 300_000, "##b": 2**31 - 2, "c": 5}
+    tok = Tokenizer(
+        WordPiece(vocab, unk_token="[UNK]"),
+        normalizer=BertNormalizer(),
+        pre_tokenizer=BertPreTokenizer(),
+    )
+    assert tok._fast_encoder() is not None
+    want = [300_000, 2**31 - 2, 5, 0]
+    assert tok.encode_ordinary("AB c d") == want
+    assert tok.encode_ordinary_batch(["AB c d"] * 300) == [want] * 300
+    assert tok.encode("AB c d").ids == general_path(tok).encode("AB c d").ids == want

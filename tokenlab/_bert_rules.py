@@ -23,12 +23,13 @@ def bert_char_rule(
     """What BERT's normalizer and pre-tokenizer do to one char, as a rule; None if not BERT.
 
     For ``BertPreTokenizer`` (optionally after ``BertNormalizer``): the returned function
-    maps a char to ``""`` (the normalizer drops it), ``" "`` (a separator), its
+    maps a char to ``""`` (the normalizer drops it: a control, ZWNJ, a stripped
+    accent; its neighbours keep their own offsets), ``" "`` (a separator), its
     normalized form (chars inside a word: ``"e"`` for ``"É"``) or ``" c "`` (``c``, a
     word of its own), or to None when the char's fate depends on its neighbours (a
-    combining mark, stripped or kept; a char whose case depends on the next one; an
-    output the pre-tokenizer would cut), so that a text holding it must take the
-    general path.
+    combining mark kept through accent stripping, which canonical ordering could move;
+    a char whose case depends on the next one; an output the pre-tokenizer would cut),
+    so that a text holding it must take the general path.
     Each rule is found by running the two components on the char between letters, so
     it says what they do, not what they are meant to do.
 
@@ -44,19 +45,21 @@ def bert_char_rule(
         return None
     words = pre_tokenizer.words
     norm = normalizer.normalize_str if normalizer is not None else str
+    # Without NFD (no accent stripping) nothing reorders marks: a kept mark is a char
+    # of its word like any other.
+    reorders = normalizer is not None and normalizer._strips
 
     def rule(ch: str) -> str | None:
         out = norm(ch)
         for left, right in (("q", ""), ("", "q"), ("q", "q")):
             if norm(left + ch + right) != left + out + right:
                 return None  # depends on the neighbours (e.g. a final sigma)
-        if any(unicodedata.combining(c) for c in out):
+        if reorders and any(unicodedata.combining(c) for c in out):
             return None  # canonical reordering could move it across its neighbours
         if not out:
-            # Dropped: ASCII controls are (clean_text). A dropped char outside ASCII (a
-            # stripped accent, say) can widen the offsets of the char before it,
-            # depending on what that char was: the general path.
-            return "" if ch.isascii() else None
+            # Dropped (a control, a stripped accent, ZWNJ): its neighbours keep their
+            # own offsets, as tokenizers gives them (tests/test_encode_bert.py).
+            return ""
         split = words(f"q{out}q")
         if split == ["q", "q"]:
             return " "

@@ -10,12 +10,34 @@
 # pass over a text gives its words, each normalized char keeping the place of the char
 # it comes from (the offsets), and each word is split by the WordPiece model's native
 # splitter, with a word cache. ASCII rules are a table; other chars are asked of the
-# rule function once each. A char whose fate depends on its neighbours (the rule gives
-# None) sends the stretch around it, from the ASCII whitespace before it to the one after
-# it, to ``fallback``, the general pipeline; the rest of the text stays on the fast path
-# (a whole-text fallback made one such char cost a 1,000-line document 30x).
+# rule function once each and kept in a dense table by code point. A char whose fate
+# depends on its neighbours (the rule gives None: in practice only marks kept through
+# accent stripping) sends the stretch around it, from the ASCII whitespace before it to
+# the one after it, to ``fallback``, the general pipeline; the rest of the text stays on
+# the fast path (a whole-text fallback made one such char cost a 1,000-line document 30x).
+#
+# Where the time goes (perf, English documents): the word cache's slot (one 32-byte
+# slot per word, see TLBertCache in _core.pxd), the per-char loop, and the result list
+# (one prebuilt int object per id, so building it allocates only the list).
 
 from cpython.bytes cimport PyBytes_AS_STRING
+from cpython.object cimport PyObject
+
+import gc as _bert_gc
+
+
+cdef extern from "Python.h":
+    # Borrowed-pointer forms, so that placing a prebuilt int in a list costs one
+    # increment (Cython's casts to object would add and drop a reference).
+    void _bert_incref "Py_INCREF"(PyObject* item) noexcept
+    void _bert_list_set "PyList_SET_ITEM"(object out, Py_ssize_t i, PyObject* item) noexcept
+
+# A single encode of an ASCII text up to this many chars keeps the GIL.
+cdef Py_ssize_t _BERT_NOGIL_CHARS = 4096
+
+# Ids below this get a prebuilt int object (every BERT vocabulary published fits; a
+# sparse vocabulary's huge ids get new ones instead of a table of millions).
+cdef int64_t _BERT_LONGS_MAX = 1 << 18
 
 
 cdef class WordPieceEncoder:
@@ -163,18 +185,12 @@ cdef class _BertWork:
         self.gen_count.clear()
         self.gen_words.clear()
 
+    def __cinit__(self):
+        # tl_bert_key reads 16 bytes at the start of the word, whatever its length.
+        self.word.reserve(32)
+
     cdef void _clear_cache(self) noexcept nogil:
         self.cache.clear()
-        self.cache_ids.clear()
-        self.cache_ends.clear()
-
-    cdef void _sync(self, _CharRules rules) noexcept:
-        # Rules only grow: a copy of the same size is the same.
-        if self.rkind.size() != rules.rkind.size():
-            self.index = rules.index
-            self.rkind = rules.rkind
-            self.rout = rules.rout
-            self.rchars = rules.rchars
 
 
 cdef class BertEncoder:
@@ -205,6 +221,7 @@ cdef class BertEncoder:
         self._wp = wordpiece
         self._fallback = fallback
         self._pool = []
+        self._longs = []
 
     cdef _BertWork _take(self):
         # A workspace of this call alone: concurrent calls (threads) never share one.
@@ -218,44 +235,69 @@ cdef class BertEncoder:
         for w in self._pool:
             w._clear_cache()
 
-    cdef int _flush(self, _BertWork w, int64_t base, int64_t word) except -1 nogil:
-        # Emit the pieces of the word in w.word (if any); returns 1 if there was one.
-        cdef unordered_map[string, _WordEntry].iterator it
-        cdef _WordEntry entry
-        cdef Py_ssize_t n = w.chars, k, pieces, s, e
-        if n == 0:
+    cdef int _emit(self, _BertWork w, const int32_t* ids, const int32_t* ends,
+                   Py_ssize_t count, int64_t base, int64_t word) except -1 nogil:
+        # Append the pieces of the word in w.word (ids, and the end char of each).
+        cdef Py_ssize_t k, s = 0, e
+        cdef const int64_t* pos
+        if w.ids_only:
+            for k in range(count):
+                w.out_ids.push_back(ids[k])
             return 0
-        it = w.cache.find(w.word)
-        if it != w.cache.end():
-            entry = deref(it).second
-        else:
-            if w.cache.size() >= _BERT_CACHE_MAX_WORDS:
-                w._clear_cache()
-            entry.start = <int64_t>w.cache_ids.size()
-            pieces = 0 if n > self._wp._max_chars else self._wp._split(
-                w.word.data(), <Py_ssize_t>w.word.size(), n, w.key, w.bounds, w.ids, w.ends)
-            if pieces == 0:     # the whole word is the unknown token
-                w.cache_ids.push_back(self._wp._unk)
-                w.cache_ends.push_back(<int32_t>n)
-                entry.count = 1
-            else:
-                for k in range(pieces):
-                    w.cache_ids.push_back(w.ids[k])
-                    w.cache_ends.push_back(<int32_t>w.ends[k])
-                entry.count = pieces
-            w.cache[w.word] = entry
-        s = 0
-        for k in range(entry.count):
-            e = w.cache_ends[entry.start + k]
-            w.out_ids.push_back(w.cache_ids[entry.start + k])
-            w.out_start.push_back(base + w.pos[s])
-            w.out_end.push_back(base + w.pos[e - 1] + 1)
+        pos = w.pos.data()
+        for k in range(count):
+            e = ends[k]
+            w.out_ids.push_back(ids[k])
+            w.out_start.push_back(base + pos[s])
+            w.out_end.push_back(base + pos[e - 1] + 1)
             w.out_word.push_back(word)
             s = e
+        return 0
+
+    cdef int _flush(self, _BertWork w, int64_t base, int64_t word) except -1 nogil:
+        # Emit the pieces of the word in w.word (if any); returns 1 if there was one.
+        cdef Py_ssize_t n = w.chars, k, pieces
+        cdef size_t size = w.word.size()
+        cdef const char* data = w.word.data()
+        cdef uint64_t k0, k1, h
+        cdef const TLBertSlot* slot
+        cdef int32_t one_end = <int32_t>n
+        if n == 0:
+            return 0
+        tl_bert_key(data, size, &k0, &k1, &h)
+        slot = w.cache.find(data, size, k0, k1, h)
+        if slot != NULL:
+            if slot.count == 1:
+                self._emit(w, &slot.id0, &one_end, 1, base, word)
+            else:
+                self._emit(w, w.cache.ids.data() + slot.start,
+                           w.cache.ends.data() + slot.start, slot.count, base, word)
+            self._clear_word(w)
+            return 1
+        pieces = 0 if n > self._wp._max_chars else self._wp._split(
+            data, <Py_ssize_t>size, n, w.key, w.bounds, w.ids, w.ends)
+        w.piece_ids.clear()
+        w.piece_ends.clear()
+        if pieces == 0:     # the whole word is the unknown token
+            w.piece_ids.push_back(self._wp._unk)
+            w.piece_ends.push_back(one_end)
+        else:
+            for k in range(pieces):
+                w.piece_ids.push_back(w.ids[k])
+                w.piece_ends.push_back(<int32_t>w.ends[k])
+        if w.cache.size() >= _BERT_CACHE_MAX_WORDS:
+            w._clear_cache()
+        w.cache.put(data, size, k0, k1, h, w.piece_ids.data(), w.piece_ends.data(),
+                    w.piece_ids.size())
+        self._emit(w, w.piece_ids.data(), w.piece_ends.data(),
+                   <Py_ssize_t>w.piece_ids.size(), base, word)
+        self._clear_word(w)
+        return 1
+
+    cdef void _clear_word(self, _BertWork w) noexcept nogil:
         w.word.clear()
         w.pos.clear()
         w.chars = 0
-        return 1
 
     cdef int64_t _encode_range(self, _BertWork w, int ukind, const void* data,
                                Py_ssize_t lo, Py_ssize_t hi, int64_t base,
@@ -266,27 +308,31 @@ cdef class BertEncoder:
         cdef uint32_t c
         cdef int32_t r
         cdef uint8_t kind
-        w.word.clear()
-        w.pos.clear()
-        w.chars = 0
+        cdef bint ids_only = w.ids_only
+        cdef const uint8_t* ascii_kind = self._rules.kind
+        cdef const int32_t* dense = w.dense.data()
+        self._clear_word(w)
         for i in range(lo, hi):
             c = _bert_char(ukind, data, i)
             if c < 128:
-                kind = self._rules.kind[c]    # the ASCII table never changes after __init__
+                kind = ascii_kind[c]    # the ASCII table never changes after __init__
+                if kind == _SW_WORD:
+                    # The commonest case first: an ASCII char of a word.
+                    w.word.push_back(self._rules.chars[c])
+                    if not ids_only:
+                        w.pos.push_back(i)
+                    w.chars += 1
+                    continue
                 r = -1
             else:
-                r = w.index[c]
+                r = dense[c]
                 kind = w.rkind[r]
             if kind == _SW_WORD:
-                if r < 0:
-                    w.word.push_back(self._rules.chars[c])
-                    w.pos.push_back(i)
-                    w.chars += 1
-                else:
-                    w.word.append(w.rout[r])
+                w.word.append(w.rout[r])
+                if not ids_only:
                     for k in range(w.rchars[r]):
                         w.pos.push_back(i)
-                    w.chars += w.rchars[r]
+                w.chars += w.rchars[r]
             elif kind == _SW_SEP:
                 word += self._flush(w, base, word)
             elif kind == _SW_ALONE:
@@ -320,7 +366,7 @@ cdef class BertEncoder:
             return 0
         while i < n:
             c = _bert_char(ukind, data, i)
-            if c >= 128 and self._rules.rkind[self._rules.lookup(c)] == _SW_CONTEXT:
+            if c >= 128 and self._rules.rkind[self._rule_of(c)] == _SW_CONTEXT:
                 end = i + 1
                 while end < n and not self._is_cut(ukind, data, end):
                     end += 1
@@ -338,16 +384,76 @@ cdef class BertEncoder:
             i += 1
         return 0
 
-    cdef list _prepare(self, _BertWork w, list texts, int64_t base):
-        # With the GIL: every text's stretches for the general pipeline and their
-        # columns (returned, to keep them alive), and w's copy of the rules.
+    cdef int32_t _rule_of(self, uint32_t c) except -2:
+        # The rule number of a char outside ASCII, from the dense table (asked of
+        # _rules on first sight). With the GIL.
+        cdef int32_t r
+        if c < self._dense.size():
+            r = self._dense[c]
+            if r >= 0:
+                return r
+        r = self._rules.lookup(c)
+        if c >= self._dense.size():
+            self._dense.resize(c + 1, -1)
+        self._dense[c] = r
+        return r
+
+    cdef void _sync(self, _BertWork w) noexcept:
+        # w's copy of the rules; they only grow, so a copy of the same size is the same.
+        if w.rkind.size() != self._rules.rkind.size() or w.dense.size() != self._dense.size():
+            w.dense = self._dense
+            w.rkind = self._rules.rkind
+            w.rout = self._rules.rout
+            w.rchars = self._rules.rchars
+
+    cdef bint _covered(self, _BertWork w, int ukind, const void* data,
+                       Py_ssize_t n) noexcept nogil:
+        # Whether w's copy of the rules covers every char of a text outside ASCII: then
+        # it needs no stretch scan with the GIL held (the usual case once warm).
+        cdef Py_ssize_t i
+        cdef uint32_t c
+        cdef size_t size = w.dense.size()
+        cdef const int32_t* dense = w.dense.data()
+        cdef int32_t r
+        for i in range(n):
+            c = _bert_char(ukind, data, i)
+            if c < 128:
+                continue
+            if c >= size:
+                return False
+            r = dense[c]
+            if r < 0 or w.rkind[r] == _SW_CONTEXT:
+                return False
+        return True
+
+    cdef list _prepare(self, _BertWork w, list texts, int64_t base,
+                       vector[const void*]& datas, vector[int]& kinds,
+                       vector[Py_ssize_t]& lens):
+        # Every text's data, kind and length; its stretches for the general pipeline
+        # and their columns (returned, to keep them alive); w's copy of the rules. Only
+        # texts with a char the copy does not cover are scanned with the GIL held.
         cdef list general = []
         cdef size_t k
+        cdef Py_ssize_t t, count = len(texts)
         cdef const char* col
+        cdef vector[uint8_t] scan
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"texts must be str, got {type(text).__name__}")
+            datas.push_back(PyUnicode_DATA(text))
+            kinds.push_back(PyUnicode_KIND(text))
+            lens.push_back(PyUnicode_GET_LENGTH(text))
+            scan.push_back(not PyUnicode_IS_ASCII(text))
+        self._sync(w)
+        with nogil:
+            for t in range(count):
+                if scan[t]:
+                    scan[t] = not self._covered(w, kinds[t], datas[t], lens[t])
+        for t in range(count):
             w.span_at.push_back(w.spans.size())
+            if not scan[t]:
+                continue
+            text = texts[t]
             k = w.spans.size()
             self._context_spans(text, w.spans)
             while k < w.spans.size():
@@ -361,7 +467,7 @@ cdef class BertEncoder:
                 w.gen_words.push_back(words)
                 k += 2
         w.span_at.push_back(w.spans.size())
-        w._sync(self._rules)
+        self._sync(w)
         return general
 
     cdef int _encode_one(self, _BertWork w, Py_ssize_t t, int ukind, const void* data,
@@ -388,7 +494,8 @@ cdef class BertEncoder:
         w.out_words.push_back(word - word_base)
         return 0
 
-    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base) except -1:
+    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base,
+                  bint ids_only) except -1:
         # Encode texts into w's output: rules and general stretches with the GIL, the
         # rest without it.
         cdef vector[const void*] datas
@@ -396,23 +503,63 @@ cdef class BertEncoder:
         cdef vector[Py_ssize_t] lens
         cdef Py_ssize_t t
         w._clear_out()
-        general = self._prepare(w, texts, base)
-        for text in texts:
-            datas.push_back(PyUnicode_DATA(text))
-            kinds.push_back(PyUnicode_KIND(text))
-            lens.push_back(PyUnicode_GET_LENGTH(text))
+        w.ids_only = ids_only
+        general = self._prepare(w, texts, base, datas, kinds, lens)
         with nogil:
             for t in range(<Py_ssize_t>datas.size()):
                 self._encode_one(w, t, kinds[t], datas[t], lens[t], base, word_base)
         del general
         return 0
 
+    cdef list _ids(self, const int64_t* ids, Py_ssize_t n):
+        # The list of ids, each item the one int object of its id (built on first use),
+        # so that building the result allocates nothing but the list.
+        cdef list out = PyList_New(n)
+        cdef Py_ssize_t i
+        cdef int64_t tid
+        cdef PyObject* item
+        for i in range(n):
+            tid = ids[i]
+            if tid >= <int64_t>self._long_ptrs.size():
+                if tid >= _BERT_LONGS_MAX:
+                    big = PyLong_FromLongLong(tid)
+                    Py_INCREF(big)
+                    PyList_SET_ITEM(out, i, big)
+                    continue
+                self._grow_longs(tid)
+            item = <PyObject*>self._long_ptrs[tid]
+            _bert_incref(item)
+            _bert_list_set(out, i, item)
+        return out
+
+    cdef int _grow_longs(self, int64_t tid) except -1:
+        # The int objects of ids up to tid; _longs owns them.
+        cdef Py_ssize_t k
+        for k in range(len(self._longs), tid + 1):
+            item = PyLong_FromLongLong(k)
+            self._longs.append(item)
+            self._long_ptrs.push_back(<void*>item)
+        return 0
+
     def encode(self, str text not None):
         """The token ids of ``text``."""
         cdef _BertWork w = self._take()
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        cdef int ukind = PyUnicode_KIND(text)
+        cdef const void* data = PyUnicode_DATA(text)
         try:
-            self._run(w, [text], 0, 0)
-            return _id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
+            if n > _BERT_NOGIL_CHARS or not PyUnicode_IS_ASCII(text):
+                self._run(w, [text], 0, 0, True)
+            else:
+                # A short ASCII text (one call per line): no stretches for the general
+                # pipeline, no rules to copy, and releasing the GIL would cost more
+                # than it lets others do.
+                w._clear_out()
+                w.ids_only = True
+                w.span_at.push_back(0)
+                w.span_at.push_back(0)
+                self._encode_one(w, 0, ukind, data, n, 0, 0)
+            return self._ids(w.out_ids.data(), <Py_ssize_t>w.out_ids.size())
         finally:
             self._pool.append(w)
 
@@ -420,8 +567,8 @@ cdef class BertEncoder:
         """Ids, offsets and word indices of ``text`` (see ByteLevelEncoder.encode_columns)."""
         cdef _BertWork w = self._take()
         try:
-            self._run(w, [text], base, word_base)
-            return (_id_list(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
+            self._run(w, [text], base, word_base, False)
+            return (self._ids(w.out_ids.data(), <Py_ssize_t>w.out_ids.size()),
                     _columns(w.out_ids, w.out_start, w.out_end, w.out_word), w.out_words[0])
         finally:
             self._pool.append(w)
@@ -430,22 +577,30 @@ cdef class BertEncoder:
         """``[self.encode(t) for t in texts]``, the encoding done without the GIL."""
         cdef _BertWork w = self._take()
         cdef Py_ssize_t i, pos = 0, count
+        cdef bint paused = False
         try:
-            self._run(w, texts, 0, 0)
+            self._run(w, texts, 0, 0, True)
+            # Thousands of new lists would set the cyclic GC off again and again (a
+            # tenth of a batch's time), and lists of ints never form a cycle.
+            if w.out_count.size() > 256 and _bert_gc.isenabled():
+                _bert_gc.disable()
+                paused = True
             out = []
             for i in range(<Py_ssize_t>w.out_count.size()):
                 count = w.out_count[i]
-                out.append(_id_list(w.out_ids.data() + pos, count))
+                out.append(self._ids(w.out_ids.data() + pos, count))
                 pos += count
             return out
         finally:
+            if paused:
+                _bert_gc.enable()
             self._pool.append(w)
 
     def encode_many_columns(self, list texts not None):
         """:meth:`encode_columns` of every text (see ByteLevelEncoder.encode_many_columns)."""
         cdef _BertWork w = self._take()
         try:
-            self._run(w, texts, 0, 0)
+            self._run(w, texts, 0, 0, False)
             counts = PyBytes_FromStringAndSize(
                 <const char*>w.out_count.data(), <Py_ssize_t>(w.out_count.size() * 8)
             )

@@ -714,9 +714,129 @@ cdef class SentencePieceEncoder:
 
 # -- _bertencode.pxi ---------------------------------------------------------------
 
-cdef struct _WordEntry:
-    int64_t start           # offset of the word's pieces in the cache arenas
-    int64_t count           # pieces
+cdef extern from *:
+    """
+    #include <cstring>
+    #include <string>
+    #include <vector>
+    #include <cstdint>
+    // The BERT encoder's word cache: open addressing, linear probing, one 32-byte slot
+    // per word, so that a hit on a word of up to 16 bytes and one piece (most words)
+    // reads that slot and nothing else: its bytes (zero padded) are the key and its
+    // id is in the slot. A longer word keeps its hash in k0 and its bytes in the key
+    // arena at k1; a word of several pieces keeps them in the id and end arenas.
+    struct TLBertSlot {
+        uint64_t k0, k1;
+        int32_t start;      // offset of its pieces in ids/ends (count > 1)
+        int32_t id0;        // its id (count == 1)
+        uint16_t len;       // its byte length; 0: an empty slot
+        uint16_t count;     // its pieces
+        uint32_t unused;
+    };
+    static inline uint64_t tl_bert_mix(uint64_t k) {
+        k ^= k >> 33; k *= 0xff51afd7ed558ccdULL; k ^= k >> 33;
+        k *= 0xc4ceb9fe1a85ec53ULL; k ^= k >> 33; return k;
+    }
+    // The key of a word: (k0, k1) its bytes when it has at most 16, and its hash.
+    // 16 bytes at p must be readable (the caller's buffer has room for 32): two
+    // fixed-size loads and masks instead of a variable-length copy.
+    static inline uint64_t tl_bert_low(uint64_t v, size_t n) {
+        return n >= 8 ? v : v & ((1ULL << (8 * n)) - 1);
+    }
+    static inline void tl_bert_key(const char* p, size_t n, uint64_t* k0, uint64_t* k1,
+                                   uint64_t* h) {
+        uint64_t a = 0, b = 0;
+        if (n <= 16) {
+            std::memcpy(&a, p, 8);
+            std::memcpy(&b, p + 8, 8);
+            a = tl_bert_low(a, n);
+            b = n > 8 ? tl_bert_low(b, n - 8) : 0;
+            *k0 = a; *k1 = b; *h = tl_bert_mix(a ^ tl_bert_mix(b + n));
+            return;
+        }
+        uint64_t x = n * 0x9E3779B97F4A7C15ULL;
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            std::memcpy(&a, p + i, 8);
+            x = (x ^ a) * 0xBF58476D1CE4E5B9ULL; x ^= x >> 29;
+        }
+        std::memcpy(&a, p + n - 8, 8);  // the last 8 bytes (n > 16)
+        x = (x ^ a) * 0xBF58476D1CE4E5B9ULL;
+        *h = tl_bert_mix(x); *k0 = *h; *k1 = 0;
+    }
+    struct TLBertCache {
+        std::vector<TLBertSlot> slots;
+        uint64_t mask = 0;
+        size_t used = 0;
+        std::string keys;
+        std::vector<int32_t> ids, ends;
+        const TLBertSlot* find(const char* p, size_t n, uint64_t k0, uint64_t k1,
+                               uint64_t h) const {
+            if (slots.empty()) return nullptr;
+            for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+                const TLBertSlot& s = slots[i];
+                if (s.len == 0) return nullptr;
+                if (s.len == n && s.k0 == k0 &&
+                    (n <= 16 ? s.k1 == k1 : std::memcmp(keys.data() + s.k1, p, n) == 0))
+                    return &s;
+            }
+        }
+        // Cache a word that find() did not find (words over 65535 bytes or pieces
+        // are not cached).
+        void put(const char* p, size_t n, uint64_t k0, uint64_t k1, uint64_t h,
+                 const int32_t* pids, const int32_t* pends, size_t count) {
+            if (n == 0 || n > 65535 || count == 0 || count > 65535) return;
+            if ((used + 1) * 2 > slots.size()) grow();
+            uint64_t i = h & mask;
+            while (slots[i].len != 0) i = (i + 1) & mask;
+            TLBertSlot& s = slots[i];
+            s.k0 = k0;
+            s.k1 = n <= 16 ? k1 : (uint64_t)keys.size();
+            if (n > 16) keys.append(p, n);
+            s.len = (uint16_t)n;
+            s.count = (uint16_t)count;
+            s.id0 = pids[0];
+            s.start = (int32_t)ids.size();
+            if (count > 1) {
+                ids.insert(ids.end(), pids, pids + count);
+                ends.insert(ends.end(), pends, pends + count);
+            }
+            ++used;
+        }
+        void grow() {
+            std::vector<TLBertSlot> old;
+            old.swap(slots);
+            size_t cap = old.empty() ? 1024 : old.size() * 2;
+            slots.assign(cap, TLBertSlot());
+            mask = cap - 1;
+            for (const TLBertSlot& s : old) {
+                if (s.len == 0) continue;
+                uint64_t h = s.len > 16 ? s.k0 : tl_bert_mix(s.k0 ^ tl_bert_mix(s.k1 + s.len));
+                uint64_t i = h & mask;
+                while (slots[i].len != 0) i = (i + 1) & mask;
+                slots[i] = s;
+            }
+        }
+        void clear() {
+            slots.clear(); mask = 0; used = 0; keys.clear(); ids.clear(); ends.clear();
+        }
+        size_t size() const { return used; }
+    };
+    """
+    cdef cppclass TLBertSlot:
+        uint64_t k0, k1
+        int32_t start, id0
+        uint16_t len, count
+    cdef cppclass TLBertCache:
+        vector[int32_t] ids, ends
+        const TLBertSlot* find(const char* p, size_t n, uint64_t k0, uint64_t k1,
+                               uint64_t h) nogil
+        void put(const char* p, size_t n, uint64_t k0, uint64_t k1, uint64_t h,
+                 const int32_t* pids, const int32_t* pends, size_t count) nogil
+        void clear() nogil
+        size_t size() nogil
+    void tl_bert_key(const char* p, size_t n, uint64_t* k0, uint64_t* k1,
+                     uint64_t* h) nogil
 
 
 @cython.final
@@ -728,18 +848,18 @@ cdef class _BertWork:
     cdef vector[int64_t] out_word
     cdef vector[int64_t] out_count
     cdef vector[int64_t] out_words
+    cdef bint ids_only                  # the call wants ids: no offsets or word indices
     # The call's stretches for the general pipeline and their columns.
     cdef vector[Py_ssize_t] spans       # start, end pairs of all texts
     cdef vector[size_t] span_at         # where each text's pairs begin in spans
     cdef vector[const int64_t*] gen_cols
     cdef vector[Py_ssize_t] gen_count
     cdef vector[int64_t] gen_words
-    # The word cache.
-    cdef unordered_map[string, _WordEntry] cache
-    cdef vector[int32_t] cache_ids
-    cdef vector[int32_t] cache_ends
-    # A copy of the encoder's rules of chars outside ASCII (see _CharRules).
-    cdef unordered_map[uint32_t, int32_t] index
+    cdef TLBertCache cache              # the word cache
+    cdef vector[int32_t] piece_ids      # a word's pieces, as the cache takes them
+    cdef vector[int32_t] piece_ends
+    # A copy of the encoder's rules of chars outside ASCII (see BertEncoder._dense).
+    cdef vector[int32_t] dense
     cdef vector[uint8_t] rkind
     cdef vector[string] rout
     cdef vector[int32_t] rchars
@@ -754,26 +874,39 @@ cdef class _BertWork:
 
     cdef void _clear_out(self) noexcept nogil
     cdef void _clear_cache(self) noexcept nogil
-    cdef void _sync(self, _CharRules rules) noexcept
 
 
 cdef class BertEncoder:
     cdef WordPieceEncoder _wp
     cdef object _fallback
     cdef _CharRules _rules
-    cdef bint _ctx                      # float32 Unigram: words scored in the text's total
-    cdef bint _bounded                  # no matched score above 0: cached paths can stand
-    cdef list _ints                     # the int of each vocabulary id, prebuilt
+    # Code point -> its rule in _rules (-1: not asked yet); grows with the largest
+    # char seen. Written with the GIL held; workspaces read their own copy.
+    cdef vector[int32_t] _dense
     cdef list _pool                     # idle workspaces (one per concurrent call)
+    cdef list _longs                    # id -> its int object, built once
+    cdef vector[void*] _long_ptrs       # ... and their addresses
 
     cdef _BertWork _take(self)
+    cdef int _emit(self, _BertWork w, const int32_t* ids, const int32_t* ends,
+                   Py_ssize_t count, int64_t base, int64_t word) except -1 nogil
     cdef int _flush(self, _BertWork w, int64_t base, int64_t word) except -1 nogil
+    cdef void _clear_word(self, _BertWork w) noexcept nogil
+    cdef list _ids(self, const int64_t* ids, Py_ssize_t n)
+    cdef int _grow_longs(self, int64_t tid) except -1
+    cdef int32_t _rule_of(self, uint32_t c) except -2
     cdef int64_t _encode_range(self, _BertWork w, int ukind, const void* data,
                                Py_ssize_t lo, Py_ssize_t hi, int64_t base,
                                int64_t word) except -1 nogil
     cdef bint _is_cut(self, int ukind, const void* data, Py_ssize_t i) noexcept nogil
     cdef int _context_spans(self, str text, vector[Py_ssize_t]& spans) except -1
-    cdef list _prepare(self, _BertWork w, list texts, int64_t base)
+    cdef void _sync(self, _BertWork w) noexcept
+    cdef bint _covered(self, _BertWork w, int ukind, const void* data,
+                       Py_ssize_t n) noexcept nogil
+    cdef list _prepare(self, _BertWork w, list texts, int64_t base,
+                       vector[const void*]& datas, vector[int]& kinds,
+                       vector[Py_ssize_t]& lens)
     cdef int _encode_one(self, _BertWork w, Py_ssize_t t, int ukind, const void* data,
                          Py_ssize_t n, int64_t base, int64_t word_base) except -1 nogil
-    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base) except -1
+    cdef int _run(self, _BertWork w, list texts, int64_t base, int64_t word_base,
+                  bint ids_only) except -1
