@@ -429,9 +429,8 @@ class UnigramTrainer(SentencePieceOptions):
     ) -> tuple[list[str], list[int], list[int]]:
         """Words with unkept chars made unknown, merged, most frequent first; with
         how often each ends a sentence."""
-        merged: dict[str, int] = {}
-        merged_ends: dict[str, int] = {}
-        unkept = sorted(set("".join(counts)) - kept)
+        merged = {word: count for word, count in counts.items() if count > 0 and word}
+        unkept = sorted(set("".join(merged)) - kept)
         # One regex search per word finds the (rare) words to rewrite at C speed.
         # ("[]" is not a regex: with every char kept there is nothing to find.)
         find = (
@@ -439,15 +438,25 @@ class UnigramTrainer(SentencePieceOptions):
             if unkept
             else None
         )
-        for word, count in counts.items():
-            if count <= 0 or not word:
-                continue
-            end = min(max(sentence_ends.get(word, 0), 0), count)
-            if find is not None and find(word):
-                word = "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
-            merged[word] = merged.get(word, 0) + count
-            if end:
-                merged_ends[word] = merged_ends.get(word, 0) + end
+
+        def rewrite(word: str) -> str:
+            if find is None or not find(word):
+                return word
+            return "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
+
+        # Only the rare words with an unkept char move (and may meet another word).
+        for word in [w for w in merged if rewrite(w) is not w]:
+            count = merged.pop(word)
+            new = rewrite(word)
+            merged[new] = merged.get(new, 0) + count
+        # The ends: a walk over the words that end a sentence, not over all words.
+        merged_ends: dict[str, int] = {}
+        for word, end in sentence_ends.items():
+            count = counts.get(word, 0)
+            end = min(max(end, 0), count)
+            if end > 0 and word:
+                new = rewrite(word)
+                merged_ends[new] = merged_ends.get(new, 0) + end
         order = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
         words = [w for w, _ in order]
         return words, [c for _, c in order], [merged_ends.get(w, 0) for w in words]
