@@ -23,7 +23,9 @@ printed as ``differs`` and not timed.
 gigatoken, rustbpe; 8000 and 32000 tokens; ``en_medium`` and ``en_medium`` four
 times over, 120 MB) and SentencePiece BPE and Unigram (tokenlab, sentencepiece), each
 run in a fresh process, and prints wall and CPU seconds and peak memory (VmHWM).
-The trained outputs are compared with tokenlab's (merges for byte-level BPE).
+The trained outputs are compared with tokenlab's (merges for byte-level BPE). The
+last 5,000 lines of ``en_medium`` are held out of training; the SentencePiece models
+are scored on them in tokens per held-out byte (lower: better compression).
 
 Timing on a shared machine: the single-thread modes use CPU time of this process
 (``time.process_time``), training and ``batch`` wall time (they use several
@@ -308,8 +310,22 @@ TRAIN_LIBS = {
 }
 
 
-def train_one(lib: str, algorithm: str, path: str, vocab_size: int) -> dict[str, Any]:
-    """Train once in this process; seconds, CPU seconds (children too), peak, output."""
+def heldout_tokens_per_byte(lib: str, model: Any, heldout: str) -> float:
+    """Tokens per UTF-8 byte of the held-out lines (a SentencePiece model's compression)."""
+    with open(heldout, encoding="utf-8") as f:
+        lines = [line.rstrip("\n") for line in f]
+    if lib == "sentencepiece":
+        tokens = sum(map(len, model.encode(lines)))
+    else:
+        tokens = sum(len(e.ids) for e in model.encode_batch(lines, add_special_tokens=False))
+    return tokens / max(1, sum(len(line.encode("utf-8")) for line in lines))
+
+
+def train_one(
+    lib: str, algorithm: str, path: str, vocab_size: int, heldout: str | None = None
+) -> dict[str, Any]:
+    """Train once in this process; seconds, CPU seconds (children too), peak, output,
+    and for the SentencePiece algorithms the tokens per held-out byte."""
     import resource
 
     from tokenlab import _compare_worker as w
@@ -328,17 +344,24 @@ def train_one(lib: str, algorithm: str, path: str, vocab_size: int) -> dict[str,
         model = w.train(lib, algorithm, path, vocab_size)[0]
         m = w.merges(lib, model, algorithm)
         merged = ["".join(x) for x in m] if m else w.vocabulary(lib, model)
-    return {
+    out = {
         "wall_s": time.perf_counter() - wall,
         "cpu_s": cpu() - cpu0,
         "peak_mib": w.peak_rss_bytes() / 2**20,
         "digest": _common.merges_digest([[t] for t in merged]),
         "merged": merged,
     }
+    if heldout and algorithm in ("sp-bpe", "unigram"):
+        # measured after the peak is read: encoding the held-out text is not training
+        out["tokens_per_byte"] = heldout_tokens_per_byte(lib, model, heldout)
+    return out
 
 
-def _train_child(lib: str, algorithm: str, path: str, vocab: int, pure: bool) -> dict[str, Any]:
+def _train_child(
+    lib: str, algorithm: str, path: str, vocab: int, pure: bool, heldout: str
+) -> dict[str, Any]:
     args = [sys.executable, __file__, "train-one", lib, algorithm, path, str(vocab)]
+    args += ["--heldout", heldout]
     proc = subprocess.run(
         args, capture_output=True, text=True, env=_common.child_env(pure), check=False
     )
@@ -347,30 +370,38 @@ def _train_child(lib: str, algorithm: str, path: str, vocab: int, pure: bool) ->
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def train_files(tmp: Path, sizes: list[int]) -> dict[int, str]:
-    """``en_medium`` (30 MB) and, for 120, the same text four times over."""
+#: The last lines of en_medium held out of training, to measure compression.
+HELDOUT_LINES = 5000
+
+
+def train_files(tmp: Path, sizes: list[int]) -> tuple[dict[int, str], str]:
+    """``en_medium`` but its last :data:`HELDOUT_LINES` lines (30 MB) and, for 120,
+    the same text four times over; and the held-out lines' file."""
     out = {}
     with gzip.open(CORPUS / "en_medium.txt.gz", "rb") as f:
-        data = f.read()
+        lines = f.read().splitlines(keepends=True)
+    data = b"".join(lines[:-HELDOUT_LINES])
+    heldout = tmp / "heldout.txt"
+    heldout.write_bytes(b"".join(line for line in lines[-HELDOUT_LINES:] if line.strip()))
     for size in sizes:
         path = tmp / f"train{size}.txt"
         path.write_bytes(data * max(1, round(size * MB / len(data))))
         out[size] = str(path)
-    return out
+    return out, str(heldout)
 
 
 def measure_training(
     tmp: Path, sizes: list[int], vocabs: list[int], algorithms: list[str], runs: int, pure: bool
 ) -> list[dict[str, Any]]:
     rows = []
-    files = train_files(tmp, sizes)
+    files, heldout = train_files(tmp, sizes)
     for algorithm, size, vocab in itertools.product(algorithms, sizes, vocabs):
         if algorithm != "bpe" and size > sizes[0]:
             continue
         got: dict[str, list[dict[str, Any]]] = {lib: [] for lib in TRAIN_LIBS[algorithm]}
         for _ in range(runs):
             for lib in got:
-                got[lib].append(_train_child(lib, algorithm, files[size], vocab, pure))
+                got[lib].append(_train_child(lib, algorithm, files[size], vocab, pure, heldout))
         ours = got["tokenlab"][0].get("merged", [])
         for lib, results in got.items():
             row = {"algorithm": algorithm, "mb": size, "vocab": vocab, "library": lib}
@@ -382,6 +413,8 @@ def measure_training(
             row["output"] = "identical" if theirs == ours else f"{100 * shared:.2f}% shared"
             for key in ("wall_s", "cpu_s", "peak_mib"):
                 row[key] = statistics.median(r[key] for r in results)
+            if "tokens_per_byte" in results[0]:
+                row["tokens_per_byte"] = results[0]["tokens_per_byte"]
             rows.append({**row, "status": "ok"})
         print(_train_summary(rows[-len(got) :]), flush=True)
     return rows
@@ -395,9 +428,12 @@ def _train_summary(rows: list[dict[str, Any]]) -> str:
         if r["status"] != "ok":
             parts.append(f"{r['library']}: {r['status']} ({r['note']})")
         else:
+            held = (
+                f" {r['tokens_per_byte']:.5f} tok/held-out byte" if "tokens_per_byte" in r else ""
+            )
             parts.append(
                 f"{r['library']} {r['wall_s']:.2f} s (cpu {r['cpu_s']:.2f}) "
-                f"{r['peak_mib']:.0f} MiB [{r['output']}]"
+                f"{r['peak_mib']:.0f} MiB{held} [{r['output']}]"
             )
     return head + " " + "; ".join(parts)
 
@@ -424,9 +460,10 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("lib", "algorithm", "path"):
         one.add_argument(name)
     one.add_argument("vocab", type=int)
+    one.add_argument("--heldout", help="held-out lines: report tokens per byte on them")
     args = parser.parse_args(argv)
     if args.cmd == "train-one":
-        result = train_one(args.lib, args.algorithm, args.path, args.vocab)
+        result = train_one(args.lib, args.algorithm, args.path, args.vocab, args.heldout)
         print(json.dumps(result))
         return
     import tokenlab

@@ -198,6 +198,24 @@ def test_top_substrings_golden(core: ModuleType) -> None:
         core.top_substrings(["▁xy"], [5], xy, 16, 9, [1, 2])
 
 
+def test_top_substrings_ties_across_parts() -> None:
+    # The native core counts the substrings in parts split by a hash of the first
+    # char and cuts each part to its best `limit` before merging: with many equal
+    # scores spread over the parts, every limit must still give the pure core's
+    # answer, and a smaller limit a prefix of a larger one's.
+    native = _load_core("cython")
+    letters = "abcdefghijkmnopq"
+    words = [f"▁{x}{y}{x}" for x in letters for y in letters]
+    freqs = [3] * len(words)
+    classes = {ch: 0 for ch in letters} | {"▁": pycore.CLASS_SPACE}
+    full = pycore.top_substrings(words, freqs, classes, 4, 10_000)
+    assert len({f * len(s) for s, f in full}) < len(full) / 10  # mostly ties
+    for limit in (1, 2, 7, 16, 17, 100, len(full) - 1, len(full) + 5):
+        got = native.top_substrings(words, freqs, classes, 4, limit)
+        assert got == pycore.top_substrings(words, freqs, classes, 4, limit)
+        assert got == full[:limit]
+
+
 # -- the model ------------------------------------------------------------------------
 
 

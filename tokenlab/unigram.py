@@ -80,7 +80,6 @@ from .sp_pretokenize import (
     _is_decimal,
     _never_in_piece,
     _script_class,
-    char_frequencies,
     required_chars,
 )
 
@@ -338,13 +337,14 @@ class UnigramTrainer(SentencePieceOptions):
         # 3. the seed pieces: characters and the most frequent substrings
         # (a phase of its own, long on big corpora: named on screen while it runs)
         enabled = progress_enabled(self.show_progress)
-        with Progress(None, "Seed pieces", enabled=enabled, unit="piece") as bar:
-            pieces, scores = self._seeds(words, freqs, ends, kept, classes)
-            bar.update(len(pieces))
-        clock.lap("seeds")
-        # 4. EM and pruning, down to 1.1 x vocab_size pieces
-        pieces, scores, rounds, loglik = self._em(pieces, scores, words, freqs)
-        clock.lap("EM and pruning")
+        with _WordTable(words, freqs, self.threads) as table:
+            with Progress(None, "Seed pieces", enabled=enabled, unit="piece") as bar:
+                pieces, scores = self._seeds(words, freqs, ends, kept, classes, table)
+                bar.update(len(pieces))
+            clock.lap("seeds")
+            # 4. EM and pruning, down to 1.1 x vocab_size pieces
+            pieces, scores, rounds, loglik = self._em(pieces, scores, table)
+            clock.lap("EM and pruning")
         # 5. the final vocabulary, meta pieces at their ids
         vocab = self._vocab(self._finalize(pieces, scores, kept, self.vocab_size - len(self.meta)))
         model = Unigram(vocab, unk_id=self.unk_id, byte_fallback=self.byte_fallback)
@@ -378,7 +378,7 @@ class UnigramTrainer(SentencePieceOptions):
         return kept
 
     def _em(
-        self, pieces: list[str], scores: np.ndarray, words: list[str], freqs: list[int]
+        self, pieces: list[str], scores: np.ndarray, table: _WordTable
     ) -> tuple[list[str], np.ndarray, int, float]:
         """EM rounds of ``num_sub_iterations`` steps, each followed by pruning, until at
         most 1.1 x ``vocab_size`` pieces are left; with the rounds run and the last
@@ -389,11 +389,10 @@ class UnigramTrainer(SentencePieceOptions):
         # Each round shrinks the pieces by the shrinking factor: log-many rounds.
         ratio = max(len(pieces) / max(desired, 1), 1.0)
         planned = 1 + math.ceil(math.log(ratio) / -math.log(self.shrinking_factor))
-        table = _WordTable(words, freqs, self.threads)
         bar = Progress(
             planned, "EM rounds", enabled=progress_enabled(self.show_progress), unit="round"
         )
-        with bar, table:
+        with bar:
             while True:
                 for _ in range(self.num_sub_iterations):
                     lattice = _lattice(pieces, scores)
@@ -430,9 +429,8 @@ class UnigramTrainer(SentencePieceOptions):
     ) -> tuple[list[str], list[int], list[int]]:
         """Words with unkept chars made unknown, merged, most frequent first; with
         how often each ends a sentence."""
-        merged: dict[str, int] = {}
-        merged_ends: dict[str, int] = {}
-        unkept = sorted(set("".join(counts)) - kept)
+        merged = {word: count for word, count in counts.items() if count > 0 and word}
+        unkept = sorted(set("".join(merged)) - kept)
         # One regex search per word finds the (rare) words to rewrite at C speed.
         # ("[]" is not a regex: with every char kept there is nothing to find.)
         find = (
@@ -440,15 +438,25 @@ class UnigramTrainer(SentencePieceOptions):
             if unkept
             else None
         )
-        for word, count in counts.items():
-            if count <= 0 or not word:
-                continue
-            end = min(max(sentence_ends.get(word, 0), 0), count)
-            if find is not None and find(word):
-                word = "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
-            merged[word] = merged.get(word, 0) + count
-            if end:
-                merged_ends[word] = merged_ends.get(word, 0) + end
+
+        def rewrite(word: str) -> str:
+            if find is None or not find(word):
+                return word
+            return "".join(ch if ch in kept else UNKNOWN_CHAR for ch in word)
+
+        # Only the rare words with an unkept char move (and may meet another word).
+        for word in [w for w in merged if rewrite(w) is not w]:
+            count = merged.pop(word)
+            new = rewrite(word)
+            merged[new] = merged.get(new, 0) + count
+        # The ends: a walk over the words that end a sentence, not over all words.
+        merged_ends: dict[str, int] = {}
+        for word, end in sentence_ends.items():
+            count = counts.get(word, 0)
+            end = min(max(end, 0), count)
+            if end > 0 and word:
+                new = rewrite(word)
+                merged_ends[new] = merged_ends.get(new, 0) + end
         order = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
         words = [w for w, _ in order]
         return words, [c for _, c in order], [merged_ends.get(w, 0) for w in words]
@@ -460,15 +468,13 @@ class UnigramTrainer(SentencePieceOptions):
         ends: list[int],
         kept: list[str],
         classes: dict[str, int],
+        table: _WordTable,
     ) -> tuple[list[str], np.ndarray]:
         """Characters plus the top substrings, scored as log-probabilities."""
         import numpy as np  # noqa: PLC0415 - 0.1 s at import; only training needs it
 
-        keep = set(kept)
-        char_freq = char_frequencies(dict(zip(words, freqs)))
-        chars = sorted(
-            ((ch, n) for ch, n in char_freq.items() if ch in keep), key=lambda kv: (-kv[1], kv[0])
-        )
+        char_freq = table.char_frequencies(kept)
+        chars = sorted(char_freq.items(), key=lambda kv: (-kv[1], kv[0]))
         subs = top_substrings(
             words,
             freqs,
@@ -594,6 +600,23 @@ class _WordTable:
         if self._pool is None:
             return [task(p) for p in range(_PARTS)]
         return list(self._pool.map(task, range(_PARTS)))
+
+    def char_frequencies(self, chars: list[str]) -> dict[str, int]:
+        """Occurrences of each of ``chars`` in the words, weighted by word frequency
+        (chars that never occur are left out)."""
+        import numpy as np  # noqa: PLC0415 - 0.1 s at import; only training needs it
+
+        # One weighted count over the packed code points instead of a Python step
+        # per word; float64 sums are exact below 2**53 occurrences.
+        weights = np.repeat(self.ffreqs, np.diff(self.offsets))
+        sums = np.bincount(self.cps, weights=weights)
+        out = {}
+        for ch in chars:
+            cp = ord(ch)
+            n = int(sums[cp]) if cp < len(sums) else 0
+            if n > 0:
+                out[ch] = n
+        return out
 
     def expected_counts(self, lattice: Any) -> tuple[np.ndarray, float]:
         """The E-step: expected count per piece id, and the corpus log-likelihood."""
