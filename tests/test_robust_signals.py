@@ -98,7 +98,9 @@ def test_signal_during_two_process_work(
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     out = out_dir / ("c.tsv" if command == "count" else "tok.json")
-    args = [*TOKENLAB_AS_JOB, command, str(big_corpus), "--processes", "2"]
+    # --errors replace: strict byte-level counting reads the files on threads, in
+    # this process; the test of that way is test_signal_during_threaded_counting.
+    args = [*TOKENLAB_AS_JOB, command, str(big_corpus), "--processes", "2", "--errors", "replace"]
     args += ["-q", "-o", str(out)] + (["--vocab-size", "60000"] if command == "train" else [])
     proc = subprocess.Popen(
         args,
@@ -126,6 +128,70 @@ def test_signal_during_two_process_work(
             proc.wait()
     assert (proc.returncode, err) == (status, message)
     assert os.listdir(out_dir) == []  # neither the output nor a temporary file
+
+
+def _open_writer(fifo: Path, proc: subprocess.Popen[str]) -> int:
+    # The write end of a named pipe, once the child has opened the read end (bounded).
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # ENXIO: no reader yet
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+            continue
+        os.set_blocking(fd, True)
+        return fd
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize(
+    ("signum", "status", "message"),
+    [
+        (signal.SIGINT, 130, "tokenlab: interrupted\n"),
+        (signal.SIGTERM, 143, "tokenlab: terminated\n"),
+    ],
+)
+def test_signal_during_threaded_counting(
+    tmp_path: Path, signum: int, status: int, message: str
+) -> None:
+    # Strict byte-level counting reads blocks of lines on two threads of this process
+    # (the native core; the pure one counts in processes, as above).
+    # The corpus is a pipe the test holds open after 3 MB, so the signal lands while
+    # the counting waits for more: the process must stop without waiting for its
+    # threads and leave no output.
+    fifo = tmp_path / "corpus"
+    os.mkfifo(fifo)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    args = [*TOKENLAB_AS_JOB, "count", str(fifo), "--processes", "2", "-q"]
+    args += ["-o", str(out_dir / "c.tsv")]
+    proc = subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    fd = -1
+    try:
+        fd = _open_writer(fifo, proc)
+        line = b"the quick brown fox jumps over the lazy dog again\n"
+        os.write(fd, line * (3_000_000 // len(line)))
+        time.sleep(0.5)
+        assert proc.poll() is None, "the count ended before the signal"
+        os.killpg(proc.pid, signum)
+        _, err = proc.communicate(timeout=60)  # a hang fails here
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert (proc.returncode, err) == (status, message)
+    assert os.listdir(out_dir) == []
 
 
 @pytest.mark.parametrize(
