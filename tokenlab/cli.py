@@ -242,8 +242,8 @@ def _add_train_command(commands: Any) -> None:
     )
     _add_threads_option(
         train,
-        "word-counting processes (default: one per core for inputs over 4 MB); for "
-        "sp-bpe and unigram also the training threads (SentencePiece's --num_threads; "
+        "word-counting threads or processes (default: one per core for inputs over 4 MB); "
+        "for sp-bpe and unigram also the training threads (SentencePiece's --num_threads; "
         "default: one per core)",
         dest="processes",
     )
@@ -1098,7 +1098,7 @@ def _add_count_command(commands: Any) -> None:
         "count",
         help="count the words of text files into a counts file (the first half of training)",
         description=(
-            "Count the words of text files (streamed, line by line, in several processes or "
+            "Count the words of text files (streamed, on several threads or processes, or "
             "on a Dask cluster) as `tokenlab train` with the same options would, and write "
             "a counts file (word TAB count, gzip when the name ends in .gz) for "
             "`tokenlab train --from-counts`."
@@ -1144,7 +1144,7 @@ def _add_count_command(commands: Any) -> None:
     )
     _add_threads_option(
         count,
-        "counting processes (local: default one per core for inputs over 4 MB; "
+        "counting threads or processes (local: default one per core for inputs over 4 MB; "
         "dask without --scheduler: workers of the local cluster)",
         dest="processes",
     )
