@@ -853,20 +853,29 @@ class Tokenizer:
     ) -> list[Encoding]:
         """Encodings of texts with no added token, ids made natively on threads and the
         rest when read, with the special tokens a template puts around them."""
-        out: list[Encoding] = []
         model = self.model
         new = _new_object
-        for part in run_chunks(fast.encode_many, plain, num_threads):
-            done = len(out)  # the texts of this chunk start after those done
+        encode_many = fast.encode_many
+
+        def encodings(run: list[str]) -> list[Encoding]:
+            # Built by the thread that encoded the run: the other threads' native work
+            # goes on meanwhile, where building them all here afterwards would not.
+            part = encode_many(run)
             if specials is not None and (specials[2] or specials[3]):
                 before, after = specials[2], specials[3]
                 part = [[*before, *ids, *after] for ids in part]
-            for k, ids in enumerate(part):
+            done: list[Encoding] = []
+            for text, ids in zip(run, part):
                 # What Encoding._from_columns makes, without a call per text.
                 enc = new(Encoding)
                 enc.ids = ids
-                enc._columns = (fast, plain[done + k], model, type_id, specials)  # type: ignore[attr-defined]
-                out.append(enc)
+                enc._columns = (fast, text, model, type_id, specials)  # type: ignore[attr-defined]
+                done.append(enc)
+            return done
+
+        out: list[Encoding] = []
+        for part in run_chunks(encodings, plain, num_threads):
+            out += part
         return out
 
     def _columns_batch(
@@ -874,25 +883,34 @@ class Tokenizer:
     ) -> list[Encoding]:
         """Lazily built encodings of texts with no added token, from their columns."""
         inverse = self.model._inverse()
-        out: list[Encoding] = []
         from_columns = Encoding._from_columns
         surfaces = getattr(self.model, "unk_surface_id", None) is not None
-        for cols, counts in run_chunks(fast.encode_many_columns, plain, num_threads):
+        encode_many_columns = fast.encode_many_columns
+
+        def encodings(run: list[str]) -> list[Encoding]:
+            # Built by the thread that encoded the run (see _pending_batch).
+            cols, counts = encode_many_columns(run)
             data = memoryview(cols).cast("q")
             n = len(data) // 4
-            # The ids of the whole chunk as one list, sliced per text: far cheaper than
+            # The ids of the whole run as one list, sliced per text: far cheaper than
             # a list per text built from the columns when it is read (most callers do).
             all_ids = data[:n].tolist()
+            done: list[Encoding] = []
             pos = 0
-            for count in memoryview(counts).cast("q").tolist():
+            for text, count in zip(run, memoryview(counts).cast("q").tolist()):
                 end = pos + count
                 ids = all_ids[pos:end]
                 unknown: dict[int, tuple[str, bool]] = {}
                 if surfaces:
-                    self._unknown_surfaces(fast, plain[len(out)], ids, 0, unknown)
+                    self._unknown_surfaces(fast, text, ids, 0, unknown)
                 columns = (data, n, pos, end, inverse, 0, unknown or None)
-                out.append(from_columns(columns, ids))
+                done.append(from_columns(columns, ids))
                 pos = end
+            return done
+
+        out: list[Encoding] = []
+        for part in run_chunks(encodings, plain, num_threads):
+            out += part
         return out
 
     def _single_plan(self) -> SinglePlan | None:
