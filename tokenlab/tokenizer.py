@@ -106,6 +106,31 @@ def _as_str(text: Any, what: str, tiktoken_rule: bool) -> str:
     return text
 
 
+def _any_surrogate(texts: list[str]) -> bool:
+    """Whether a text of ``texts`` (exact strs) holds a surrogate code point."""
+    return not all(map(str.isascii, texts)) and any(map(_SURROGATE.search, texts))
+
+
+def _plain_strs(texts: Sequence[Any], tiktoken_rule: bool) -> list[str] | None:
+    """``texts`` as a list when every one is an exact str the encoders take as it is
+    (see :func:`_as_str`), else None. C-level passes only: a Python call per text
+    here was a sixth of a batch's time, serial before the threads start."""
+    if not set(map(type, texts)) <= {str}:
+        return None
+    if tiktoken_rule and _any_surrogate(texts):  # type: ignore[arg-type]
+        return None
+    return texts if type(texts) is list else list(texts)
+
+
+def _encode_repaired(
+    encode_many: Callable[[list[str]], list[list[int]]], texts: list[str]
+) -> list[list[int]]:
+    """``encode_many(texts)``, surrogates first repaired as tiktoken does."""
+    if _any_surrogate(texts):
+        texts = [_as_str(t, "encode_ordinary_batch", True) for t in texts]
+    return encode_many(texts)
+
+
 def _unless_surrogate(encode: Callable[[str], list[int]], text: str) -> list[int] | None:
     """``encode(text)``, or None when ``text`` holds a lone surrogate (tiktoken's rule)."""
     if not text.isascii() and _SURROGATE.search(text) is not None:
@@ -828,20 +853,29 @@ class Tokenizer:
     ) -> list[Encoding]:
         """Encodings of texts with no added token, ids made natively on threads and the
         rest when read, with the special tokens a template puts around them."""
-        out: list[Encoding] = []
         model = self.model
         new = _new_object
-        for part in run_chunks(fast.encode_many, plain, num_threads):
-            done = len(out)  # the texts of this chunk start after those done
+        encode_many = fast.encode_many
+
+        def encodings(run: list[str]) -> list[Encoding]:
+            # Built by the thread that encoded the run: the other threads' native work
+            # goes on meanwhile, where building them all here afterwards would not.
+            part = encode_many(run)
             if specials is not None and (specials[2] or specials[3]):
                 before, after = specials[2], specials[3]
                 part = [[*before, *ids, *after] for ids in part]
-            for k, ids in enumerate(part):
+            done: list[Encoding] = []
+            for text, ids in zip(run, part):
                 # What Encoding._from_columns makes, without a call per text.
                 enc = new(Encoding)
                 enc.ids = ids
-                enc._columns = (fast, plain[done + k], model, type_id, specials)  # type: ignore[attr-defined]
-                out.append(enc)
+                enc._columns = (fast, text, model, type_id, specials)  # type: ignore[attr-defined]
+                done.append(enc)
+            return done
+
+        out: list[Encoding] = []
+        for part in run_chunks(encodings, plain, num_threads):
+            out += part
         return out
 
     def _columns_batch(
@@ -849,25 +883,34 @@ class Tokenizer:
     ) -> list[Encoding]:
         """Lazily built encodings of texts with no added token, from their columns."""
         inverse = self.model._inverse()
-        out: list[Encoding] = []
         from_columns = Encoding._from_columns
         surfaces = getattr(self.model, "unk_surface_id", None) is not None
-        for cols, counts in run_chunks(fast.encode_many_columns, plain, num_threads):
+        encode_many_columns = fast.encode_many_columns
+
+        def encodings(run: list[str]) -> list[Encoding]:
+            # Built by the thread that encoded the run (see _pending_batch).
+            cols, counts = encode_many_columns(run)
             data = memoryview(cols).cast("q")
             n = len(data) // 4
-            # The ids of the whole chunk as one list, sliced per text: far cheaper than
+            # The ids of the whole run as one list, sliced per text: far cheaper than
             # a list per text built from the columns when it is read (most callers do).
             all_ids = data[:n].tolist()
+            done: list[Encoding] = []
             pos = 0
-            for count in memoryview(counts).cast("q").tolist():
+            for text, count in zip(run, memoryview(counts).cast("q").tolist()):
                 end = pos + count
                 ids = all_ids[pos:end]
                 unknown: dict[int, tuple[str, bool]] = {}
                 if surfaces:
-                    self._unknown_surfaces(fast, plain[len(out)], ids, 0, unknown)
+                    self._unknown_surfaces(fast, text, ids, 0, unknown)
                 columns = (data, n, pos, end, inverse, 0, unknown or None)
-                out.append(from_columns(columns, ids))
+                done.append(from_columns(columns, ids))
                 pos = end
+            return done
+
+        out: list[Encoding] = []
+        for part in run_chunks(encodings, plain, num_threads):
+            out += part
         return out
 
     def _single_plan(self) -> SinglePlan | None:
@@ -1059,18 +1102,18 @@ class Tokenizer:
         True
         """
         rule = isinstance(self.model, TiktokenBPE)
-        # A plain str that needs no repair is taken as it is: no call per text.
-        items = [
-            i
-            if type(i) is str and (not rule or i.isascii())
-            else (_as_str(i, "encode_batch", rule) if isinstance(i, str) else i)
-            for i in inputs
-        ]
+        # Plain strs that need no repair are taken as they are: no call per text.
+        plain = _plain_strs(inputs, rule)
+        items: list[Any] = (
+            plain
+            if plain is not None
+            else [_as_str(i, "encode_batch", rule) if isinstance(i, str) else i for i in inputs]
+        )
         fast = self._fast_encoder()
-        if fast is not None and all(type(item) is str for item in items):
+        if fast is not None and (plain is not None or set(map(type, items)) <= {str}):
             with gc_paused():
                 plan = self._single_plan()
-                strs: list[str] = items  # type: ignore[assignment]
+                strs: list[str] = items
                 out = self._encode_batch_fast(fast, strs, num_threads, plan, add_special_tokens)
                 if plan is None:
                     out = [self._post_process(e, None, add_special_tokens) for e in out]
@@ -1155,14 +1198,21 @@ class Tokenizer:
         ...     tok.encode_ordinary("low"), tok.encode_ordinary("lowest")]
         True
         """
-        texts = [self._text(t, "encode_ordinary_batch") for t in texts]
+        rule = isinstance(self.model, TiktokenBPE)
+        # Surrogates are repaired (tiktoken's rule) by the threads, run by run: the scan
+        # for them overlaps the other threads' native work.
+        plain = _plain_strs(texts, False)
+        if plain is None:
+            plain = [self._text(t, "encode_ordinary_batch") for t in texts]
         fast = self._fast_encoder()
         if fast is None:
             thread_count(num_threads)
-            return [self.encode_ordinary(t) for t in texts]
+            return [self.encode_ordinary(t) for t in plain]
+        encode = partial(_encode_repaired, fast.encode_many) if rule else fast.encode_many
         out: list[list[int]] = []
-        for part in run_chunks(fast.encode_many, texts, num_threads):
-            out += part
+        with gc_paused():  # lists of ints form no cycle; collecting them cost a tenth
+            for part in run_chunks(encode, plain, num_threads):
+                out += part
         return out
 
     def decode(self, ids: Sequence[int], skip_special_tokens: bool = True) -> str:
