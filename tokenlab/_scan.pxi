@@ -311,6 +311,15 @@ cdef inline Py_ssize_t _last_crlf(
     return 0
 
 
+cdef inline Py_ssize_t _run_spaces(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i
+) noexcept nogil:
+    # _run(_CL_S), with runs of ASCII spaces (code's indentation) a word at a time.
+    if i < n and s[i] == 32:
+        i = _skip_ascii(s, n, i + 1, 32, 32, 0)
+    return _run(s, n, i, _CL_S)
+
+
 # ---- the patterns -------------------------------------------------------------------
 
 cdef Py_ssize_t _next_gpt2(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
@@ -338,7 +347,7 @@ cdef Py_ssize_t _next_gpt2(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noe
         return _run(s, n, i + 1, _CL_N)
     if not (k & _CL_S):
         return _run_other(s, n, i + 1)
-    return _space_run_tail(s, n, i, _run(s, n, i + 1, _CL_S))
+    return _space_run_tail(s, n, i, _run_spaces(s, n, i + 1))
 
 
 cdef inline Py_ssize_t _next_cl100k_like(
@@ -377,7 +386,7 @@ cdef inline Py_ssize_t _next_cl100k_like(
         return _run_crlf(s, n, _run_not(s, n, i + 2, lns), False)
     if not (k & _CL_S):
         return _run_crlf(s, n, _run_not(s, n, i + 1, lns), False)
-    j = _run(s, n, i + 1, _CL_S)
+    j = _run_spaces(s, n, i + 1)
     if end_run and j == n:
         return n
     e = _last_crlf(s, i, j)
@@ -468,7 +477,7 @@ cdef inline Py_ssize_t _next_o200k_like(
         return _run_crlf(s, n, _run_other(s, n, i + 2), True)
     if not (k & _CL_S):
         return _run_crlf(s, n, _run_other(s, n, i + 1), True)
-    j = _run(s, n, i + 1, _CL_S)
+    j = _run_spaces(s, n, i + 1)
     e = _last_crlf(s, i, j)
     if e:
         return e
