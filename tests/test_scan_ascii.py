@@ -89,11 +89,11 @@ def test_every_run_length_and_stop_char(
 ) -> None:
     if core.__name__.endswith("_pycore"):
         pytest.skip("the pure core is regex itself")
-    # Every run length 0-17 of each letter class, at every alignment 0-7, followed by
-    # each char 0-0x17F and a few beyond: every lane the word check can stop in, and
-    # every stop char, ASCII or not.
+    # Every run length 0-17 of each letter class and of spaces, at every alignment 0-7,
+    # followed by each char 0-0x17F and a few beyond: every lane the word check can stop
+    # in, and every stop char, ASCII or not.
     stops = [chr(c) for c in range(0x180)] + ["\u2061", "\u1e61", "\uff41", "\U0001d41a"]
-    for word in ("helloworldabcdefgh", "HELLOWORLDABCDEFG", "HelloWorldAbcdeFG"):
+    for word in ("helloworldabcdefgh", "HELLOWORLDABCDEFG", "HelloWorldAbcdeFG", " " * 18):
         for lead in range(8):
             for length in range(18):
                 base = kind + "x" * lead + " " + word[:length]
