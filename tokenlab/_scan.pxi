@@ -144,6 +144,95 @@ cdef int _scan_build_tables() except -1:
 
 # ---- small helpers (T is the class table) ------------------------------------------
 
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    /* How many of the 8 chars at p (1-byte text) are ASCII in [lo, hi] once ORed with
+       fold (0x20 folds A-Z onto a-z, 0 folds nothing), counted from p[0]: one 64-bit
+       load instead of a class-table lookup and a branch per char. Each byte's low 7
+       bits y give y + (0x80 - lo), whose top bit says y >= lo, and y + (0x7F - hi),
+       whose top bit says y > hi; neither sum carries into the next byte (y <= 0x7F,
+       1 <= lo <= hi <= 0x7F). A byte >= 0x80 is never counted. Big-endian machines
+       count nothing: the callers' per-char loops then do all the work. */
+    static inline int tl_ascii_run8(const uint8_t* p, unsigned lo, unsigned hi,
+                                    unsigned fold) {
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
+        uint64_t x, y, out;
+        memcpy(&x, p, 8);
+        y = (x & ~H) | (fold * L);
+        out = ~((y + (0x80 - lo) * L) & ~(y + (0x7F - hi) * L) & ~x) & H;
+        return out ? __builtin_ctzll(out) >> 3 : 8;
+    #else
+        return 0;
+    #endif
+    }
+    /* The same over the 4 chars at p of 2-byte text (16-bit lanes, top bit 15): a char
+       >= 0x80 has bit 15 or one of bits 7-14 set, and (x & 0x7F80) + 0x7F80 carries
+       any of bits 7-14 into bit 15 without leaving the lane. */
+    static inline int tl_ascii_run16(const uint16_t* p, unsigned lo, unsigned hi,
+                                     unsigned fold) {
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        const uint64_t L = 0x0001000100010001ULL, T = 0x8000800080008000ULL;
+        const uint64_t W = 0x7F80ULL * L;
+        uint64_t x, y, wide, out;
+        memcpy(&x, p, 8);
+        wide = ((x & W) + W) | x;
+        y = (x & (0x7FULL * L)) | (fold * L);
+        out = ~((y + (0x8000 - lo) * L) & ~(y + (0x7FFF - hi) * L) & ~wide) & T;
+        return out ? __builtin_ctzll(out) >> 4 : 4;
+    #else
+        return 0;
+    #endif
+    }
+    """
+    int tl_ascii_run8(const uint8_t* p, unsigned lo, unsigned hi, unsigned fold) noexcept nogil
+    int tl_ascii_run16(const uint16_t* p, unsigned lo, unsigned hi, unsigned fold) noexcept nogil
+
+
+cdef inline Py_ssize_t _skip_ascii(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, unsigned lo, unsigned hi, unsigned fold
+) noexcept nogil:
+    # Past the ASCII chars in [lo, hi] (after | fold) from i, a word at a time, stopping
+    # at the first other char or near the end; the caller's per-char loop goes on from
+    # there. Only a prefix of a run it would take anyway is skipped, so no boundary moves.
+    cdef int k
+    if scan_char_t is uint8_t:
+        while i + 8 <= n:
+            k = tl_ascii_run8(s + i, lo, hi, fold)
+            i += k
+            if k < 8:
+                break
+    elif scan_char_t is uint16_t:
+        while i + 4 <= n:
+            k = tl_ascii_run16(s + i, lo, hi, fold)
+            i += k
+            if k < 4:
+                break
+    return i
+
+
+cdef inline Py_ssize_t _run_letters(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, uint16_t bits
+) noexcept nogil:
+    # _run(bits) for a letter class: ASCII [a-zA-Z] (or [a-z] for _CL_LO alone, [A-Z]
+    # for _CL_UP alone: o200k's cased classes) a word at a time first. Every ASCII
+    # letter has _CL_L, a-z _CL_LO and A-Z _CL_UP (and no ASCII char has one of the
+    # others), so the skipped chars are ones _run would take. A run that takes no char
+    # (o200k tries [UP]* on every lowercase word) costs one lookup, not a word check.
+    if i >= n or not (_SCAN_CLASS[s[i]] & bits):
+        return i
+    i += 1
+    if bits == _CL_LO:
+        i = _skip_ascii(s, n, i, 97, 122, 0)
+    elif bits == _CL_UP:
+        i = _skip_ascii(s, n, i, 65, 90, 0)
+    else:
+        i = _skip_ascii(s, n, i, 97, 122, 0x20)
+    return _run(s, n, i, bits)
+
+
 cdef inline Py_ssize_t _run(
     const scan_char_t* s, Py_ssize_t n, Py_ssize_t i, uint16_t bits
 ) noexcept nogil:
@@ -222,6 +311,15 @@ cdef inline Py_ssize_t _last_crlf(
     return 0
 
 
+cdef inline Py_ssize_t _run_spaces(
+    const scan_char_t* s, Py_ssize_t n, Py_ssize_t i
+) noexcept nogil:
+    # _run(_CL_S), with runs of ASCII spaces (code's indentation) a word at a time.
+    if i < n and s[i] == 32:
+        i = _skip_ascii(s, n, i + 1, 32, 32, 0)
+    return _run(s, n, i, _CL_S)
+
+
 # ---- the patterns -------------------------------------------------------------------
 
 cdef Py_ssize_t _next_gpt2(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
@@ -238,18 +336,18 @@ cdef Py_ssize_t _next_gpt2(const scan_char_t* s, Py_ssize_t n, Py_ssize_t i) noe
     elif c == 32 and i + 1 < n:
         k1 = _SCAN_CLASS[s[i + 1]]
         if k1 & _CL_L:
-            return _run(s, n, i + 2, _CL_L)
+            return _run_letters(s, n, i + 2, _CL_L)
         if k1 & _CL_N:
             return _run(s, n, i + 2, _CL_N)
         if not (k1 & _CL_LNS):
             return _run_other(s, n, i + 2)
     if k & _CL_L:
-        return _run(s, n, i + 1, _CL_L)
+        return _run_letters(s, n, i + 1, _CL_L)
     if k & _CL_N:
         return _run(s, n, i + 1, _CL_N)
     if not (k & _CL_S):
         return _run_other(s, n, i + 1)
-    return _space_run_tail(s, n, i, _run(s, n, i + 1, _CL_S))
+    return _space_run_tail(s, n, i, _run_spaces(s, n, i + 1))
 
 
 cdef inline Py_ssize_t _next_cl100k_like(
@@ -274,7 +372,7 @@ cdef inline Py_ssize_t _next_cl100k_like(
         if e:
             return e
     if k & letters:
-        return _run(s, n, i + 1, letters)
+        return _run_letters(s, n, i + 1, letters)
     if k & _CL_N:
         e = i + 1
         while e < n and e < i + digits and _SCAN_CLASS[s[e]] & _CL_N:
@@ -283,12 +381,12 @@ cdef inline Py_ssize_t _next_cl100k_like(
     # c is now whitespace or other. The optional prefix takes it (unless it is \r or
     # \n) and the match needs a letter right after it.
     if c != 13 and c != 10 and i + 1 < n and _SCAN_CLASS[s[i + 1]] & letters:
-        return _run(s, n, i + 2, letters)
+        return _run_letters(s, n, i + 2, letters)
     if c == 32 and i + 1 < n and not (_SCAN_CLASS[s[i + 1]] & lns):
         return _run_crlf(s, n, _run_not(s, n, i + 2, lns), False)
     if not (k & _CL_S):
         return _run_crlf(s, n, _run_not(s, n, i + 1, lns), False)
-    j = _run(s, n, i + 1, _CL_S)
+    j = _run_spaces(s, n, i + 1)
     if end_run and j == n:
         return n
     e = _last_crlf(s, i, j)
@@ -323,9 +421,9 @@ cdef inline Py_ssize_t _o200k_lower_first(
 ) noexcept nogil:
     # [UP]*[LO]+ from st (UP = [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}], LO = [\p{Ll}\p{Lm}\p{Lo}\p{M}]):
     # the end `regex` finds, or -1. Greedy [UP]* gives back chars until a LO char follows.
-    cdef Py_ssize_t u = _run(s, n, st, _CL_UP)
+    cdef Py_ssize_t u = _run_letters(s, n, st, _CL_UP)
     if u < n and _SCAN_CLASS[s[u]] & _CL_LO:
-        return _run(s, n, u + 1, _CL_LO)
+        return _run_letters(s, n, u + 1, _CL_LO)
     # Backtrack into the UP run: the last char there that is also LO ends the match
     # (the char after it is not LO, so [LO]+ takes that one char only).
     while u > st:
@@ -341,7 +439,7 @@ cdef inline Py_ssize_t _o200k_upper_first(
     # [UP]+[LO]* from st, or -1.
     if st >= n or not (_SCAN_CLASS[s[st]] & _CL_UP):
         return -1
-    return _run(s, n, _run(s, n, st + 1, _CL_UP), _CL_LO)
+    return _run_letters(s, n, _run_letters(s, n, st + 1, _CL_UP), _CL_LO)
 
 
 cdef inline Py_ssize_t _next_o200k_like(
@@ -379,7 +477,7 @@ cdef inline Py_ssize_t _next_o200k_like(
         return _run_crlf(s, n, _run_other(s, n, i + 2), True)
     if not (k & _CL_S):
         return _run_crlf(s, n, _run_other(s, n, i + 1), True)
-    j = _run(s, n, i + 1, _CL_S)
+    j = _run_spaces(s, n, i + 1)
     e = _last_crlf(s, i, j)
     if e:
         return e
