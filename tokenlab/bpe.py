@@ -41,7 +41,7 @@ import itertools
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, overload
+from typing import Any
 
 from ._backend import PairCounter
 from ._defaults import DEFAULTS
@@ -175,7 +175,7 @@ class BPETrainer:
         words = sorted(counts)
         builder, alphabet, base = self._initial_vocab(counts, words)
         # 3. every word as symbol ids, with its count
-        seqs, freqs, lengths = self._symbol_ids(words, counts, builder, base)
+        seqs, ends, freqs, lengths = self._symbol_ids(words, counts, builder, base)
         clock.lap("prepare")
         # 4. the pairs counted once, in the core
         counter = PairCounter(
@@ -184,8 +184,9 @@ class BPETrainer:
             scoring="count",
             symbol_lengths=lengths,
             max_token_length=self.max_token_length,
+            ends=ends,
         )
-        del seqs
+        del seqs, ends
         clock.lap("count pairs")
         # 5. the merges, best pair first
         merges = merge_pairs(
@@ -253,9 +254,13 @@ class BPETrainer:
         counts: Mapping[str, int],
         builder: VocabBuilder,
         base: int,
-    ) -> tuple[Sequence[Sequence[int]], list[int], list[int]]:
+    ) -> tuple[Sequence[Any], Sequence[int] | None, list[int], list[int]]:
         """Each word's symbol ids (chars outside the alphabet dropped), its count, and
-        each symbol's length in characters of text."""
+        each symbol's length in characters of text.
+
+        The ids come as one flat buffer and each word's end in it when every char is a
+        symbol (the PairCounter copies them in C), else as one list per word and None.
+        """
         vocab = builder.vocab
         affixes = bool(self.continuing_subword_prefix or self.end_of_word_suffix)
         # A symbol's length counts characters of text, not of the affixes.
@@ -263,7 +268,7 @@ class BPETrainer:
         if not affixes:
             fast = _symbol_ids_at_once(words, vocab)
             if fast is not None:
-                return fast, list(map(counts.__getitem__, words)), lengths
+                return fast[0], fast[1], list(map(counts.__getitem__, words)), lengths
         seqs: list[Sequence[int]] = []
         freqs: list[int] = []
         for word in words:
@@ -274,7 +279,7 @@ class BPETrainer:
                 ids = [vocab[ch] for ch in word if ch in vocab]
             seqs.append(ids)
             freqs.append(counts[word])
-        return seqs, freqs, lengths
+        return seqs, None, freqs, lengths
 
     def _affix(self, ch: str, i: int, last: int) -> str:
         s = ch
@@ -285,38 +290,14 @@ class BPETrainer:
         return s
 
 
-class _FlatWords(Sequence[Sequence[int]]):
-    """Words' symbol ids held in one buffer; a word's ids are a slice made when asked.
-
-    For the PairCounter, which reads each word once: a list of 10^5 slices (or of lists
-    of ints) would cost more time and memory than the ids themselves.
-    """
-
-    def __init__(self, ids: memoryview, ends: array.array[int]) -> None:
-        self._ids = ids
-        self._ends = ends
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    @overload
-    def __getitem__(self, i: int) -> Sequence[int]: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Sequence[int]]: ...
-    def __getitem__(self, i: int | slice) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self._ends)
-        end = self._ends[i]  # raises IndexError past the end, ending iteration
-        return self._ids[self._ends[i - 1] if i else 0 : end]
-
-
-def _symbol_ids_at_once(words: list[str], vocab: Mapping[str, int]) -> _FlatWords | None:
-    """Each word's symbol ids when every char of ``words`` is a symbol, else None.
+def _symbol_ids_at_once(
+    words: list[str], vocab: Mapping[str, int]
+) -> tuple[memoryview, array.array[int]] | None:
+    """Every word's symbol ids in one buffer and each word's end in it, when every
+    char of ``words`` is a symbol; else None.
 
     One ``translate`` of all the words joined (each char to the char whose code point
-    is its id) and one UTF-32 buffer: no Python list or int per symbol.
+    is its id) and one UTF-32 buffer: no Python list or int per symbol or per word.
     """
     joined = "".join(words)
     chars = set(joined)
@@ -325,4 +306,4 @@ def _symbol_ids_at_once(words: list[str], vocab: Mapping[str, int]) -> _FlatWord
     mapped = joined.translate({ord(ch): vocab[ch] for ch in chars})
     del joined
     ids = memoryview(mapped.encode(_UTF32, "surrogatepass")).cast("I")
-    return _FlatWords(ids, array.array("q", itertools.accumulate(map(len, words))))
+    return ids, array.array("q", itertools.accumulate(map(len, words)))
