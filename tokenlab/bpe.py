@@ -172,10 +172,15 @@ class BPETrainer:
         counts = as_counts(counts, user=type(self).__name__)
         check_counts(counts)
         # 2. the initial vocabulary: special tokens, alphabet, affixed alphabet symbols
-        words = sorted(counts)
+        # In the counts' order: the merges do not depend on it (equal counts are
+        # ordered by ids), and sorting 10^5 strings cost a tenth of the set-up.
+        words = list(counts)
         builder, alphabet, base = self._initial_vocab(counts, words)
+        # Every char of the words is a symbol unless limit_alphabet dropped some (a
+        # drop leaves exactly limit_alphabet chars): then no need to look for others.
+        complete = self.limit_alphabet is None or len(alphabet) < self.limit_alphabet
         # 3. every word as symbol ids, with its count
-        seqs, ends, freqs, lengths = self._symbol_ids(words, counts, builder, base)
+        seqs, ends, freqs, lengths = self._symbol_ids(words, counts, builder, base, complete)
         clock.lap("prepare")
         # 4. the pairs counted once, in the core
         counter = PairCounter(
@@ -254,21 +259,24 @@ class BPETrainer:
         counts: Mapping[str, int],
         builder: VocabBuilder,
         base: int,
+        complete: bool,
     ) -> tuple[Sequence[Any], Sequence[int] | None, list[int], list[int]]:
         """Each word's symbol ids (chars outside the alphabet dropped), its count, and
         each symbol's length in characters of text.
 
         The ids come as one flat buffer and each word's end in it when every char is a
         symbol (the PairCounter copies them in C), else as one list per word and None.
+        ``complete``: every char of the words is known to be a symbol. ``words`` are
+        the keys of ``counts`` in order.
         """
         vocab = builder.vocab
         affixes = bool(self.continuing_subword_prefix or self.end_of_word_suffix)
         # A symbol's length counts characters of text, not of the affixes.
         lengths = [len(t) for t in builder.tokens[:base]] + [1] * (len(builder) - base)
         if not affixes:
-            fast = _symbol_ids_at_once(words, vocab)
+            fast = _symbol_ids_at_once(words, vocab, complete)
             if fast is not None:
-                return fast[0], fast[1], list(map(counts.__getitem__, words)), lengths
+                return fast[0], fast[1], list(counts.values()), lengths
         seqs: list[Sequence[int]] = []
         freqs: list[int] = []
         for word in words:
@@ -291,19 +299,23 @@ class BPETrainer:
 
 
 def _symbol_ids_at_once(
-    words: list[str], vocab: Mapping[str, int]
+    words: list[str], vocab: Mapping[str, int], complete: bool = False
 ) -> tuple[memoryview, array.array[int]] | None:
     """Every word's symbol ids in one buffer and each word's end in it, when every
-    char of ``words`` is a symbol; else None.
+    char of ``words`` is a symbol (known to be if ``complete``); else None.
 
     One ``translate`` of all the words joined (each char to the char whose code point
     is its id) and one UTF-32 buffer: no Python list or int per symbol or per word.
     """
     joined = "".join(words)
-    chars = set(joined)
-    if not chars <= vocab.keys():
-        return None
-    mapped = joined.translate({ord(ch): vocab[ch] for ch in chars})
+    if complete:  # the set of 10^7 chars is not needed: map every 1-char symbol
+        table = {ord(t): i for t, i in vocab.items() if len(t) == 1}
+    else:
+        chars = set(joined)
+        if not chars <= vocab.keys():
+            return None
+        table = {ord(ch): vocab[ch] for ch in chars}
+    mapped = joined.translate(table)
     del joined
     ids = memoryview(mapped.encode(_UTF32, "surrogatepass")).cast("I")
     return ids, array.array("q", itertools.accumulate(map(len, words)))
