@@ -437,3 +437,14 @@ def test_flat_words_bad_input_is_refused(
 ) -> None:
     with pytest.raises((ValueError, OverflowError), match=match):
         core.PairCounter(ids, counts, ends=ends)
+
+
+@pytest.mark.parametrize("scoring", ["count", "likelihood"])
+def test_release_empties_the_counter(core: ModuleType, scoring: str) -> None:
+    pc = core.PairCounter([[0, 1, 2], [1, 2]], [3, 4], scoring=scoring)
+    assert pc.best() is not None
+    pc.merge(1, 2, 3)
+    pc.release()
+    assert (pc.best(), pc.get_words(), pc.num_pairs, pc.pair_count(0, 3)) == (None, [], 0, 0)
+    pc.release()  # twice is harmless
+    assert pc.best() is None

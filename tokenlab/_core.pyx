@@ -475,6 +475,35 @@ cdef class PairCounter:
         cdef sym_t s = _check_id(symbol, "symbol")
         return self._f(s)
 
+    def release(self):
+        """Free the words and pairs without holding the GIL; the counter is empty after.
+
+        After a 30 MB corpus's merges the pair table holds about 10^6 small blocks,
+        a tenth of a second to free: the BPE trainer calls this on a thread of its
+        own, so that the freeing overlaps with building the model.
+        """
+        cdef unordered_map[key_t, vector[int32_t]]* where = (
+            new unordered_map[key_t, vector[int32_t]]())
+        cdef unordered_map[key_t, count_t]* pairs = new unordered_map[key_t, count_t]()
+        cdef vector[sym_t]* symbols = new vector[sym_t]()
+        cdef vector[HeapEntry]* heap = new vector[HeapEntry]()
+        where.swap(self._where)
+        pairs.swap(self._pairs)
+        symbols.swap(self._symbols)
+        heap.swap(self._heap)
+        self._starts.clear()
+        self._lens.clear()
+        self._freqs.clear()
+        if self._likelihood:  # a fresh index: the old one scored the pairs swapped out
+            self._index = LikelihoodIndex(self._min_count)
+            self._index._attach(&self._pairs, &self._fdense, &self._fsparse,
+                                &self._strings if self._piece_tie else NULL)
+        with nogil:
+            del where
+            del pairs
+            del symbols
+            del heap
+
     def get_words(self):
         """The current segmentation of every word (a copy)."""
         cdef Py_ssize_t w, i

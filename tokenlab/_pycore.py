@@ -381,6 +381,15 @@ class PairCounter:
         """Current frequency of ``symbol`` over the corpus (occurrences x word count)."""
         return self._sym.get(_check_id(symbol, "symbol"), 0)
 
+    def release(self) -> None:
+        """Drop the words and pairs (the native twin frees them without the GIL);
+        the counter is empty after."""
+        self._words, self._freqs, self._where, self._heap = [], [], {}, []
+        self._pairs.clear()  # the likelihood index reads this very dict
+        if self._index is not None:
+            self._index = LikelihoodIndex(self._min_count)
+            self._index._attach(self._pairs, self._sym, self._strings)
+
     def get_words(self) -> list[list[int]]:
         """The current segmentation of every word (a copy)."""
         return [list(w) for w in self._words]

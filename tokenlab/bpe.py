@@ -40,6 +40,7 @@ import array
 import itertools
 import os
 import sys
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -203,6 +204,10 @@ class BPETrainer:
             show_progress=self.show_progress,
         )
         clock.lap("merge")
+        # Freeing the counter's 10^6 small blocks takes a tenth of a second: done
+        # without the GIL on a thread of its own while the model is built.
+        threading.Thread(target=counter.release).start()
+        del counter
         self.stats = TrainingStats(
             vocab_size=len(builder),
             merges=len(merges),
