@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
+from conftest import multilingual_lines
 
 import tokenlab
 from tokenlab import BPETrainer, ConfigError, CorpusError
-from tokenlab.pre_tokenizers import ByteLevel
+from tokenlab.corpus import count_words
+from tokenlab.pre_tokenizers import ByteLevel, WhitespaceSplit
 
 HUG = {"hug": 10, "pug": 5, "pun": 12, "bun": 4, "hugs": 5}
 
@@ -230,3 +233,41 @@ def test_parity_files_line_by_line(tmp_path, pydoc_text: list[str]) -> None:  # 
     tok = tokenlab.train(str(path), vocab_size=1500, show_progress=False)
     model = json.loads(hf.to_str())["model"]
     assert tok.model.merges == [tuple(m) for m in model["merges"]]
+
+
+def test_multilingual_parity_in_any_word_order() -> None:
+    # The trainer keeps the counts' order (no sort): merges must not depend on it.
+    lines = multilingual_lines()
+    hf_vocab, hf_merges = _hf_bpe(lines, 3000, byte_level=True)
+    counts = count_words(lines, pre_tokenizer=ByteLevel(add_prefix_space=False))
+    keys = list(counts)
+    for order in (keys, sorted(keys), sorted(keys, reverse=True)):
+        trainer = BPETrainer(
+            vocab_size=3000, initial_alphabet=ByteLevel.alphabet(), show_progress=False
+        )
+        model = trainer.train_from_counts({k: counts[k] for k in order})
+        assert model.vocab == hf_vocab
+        assert model.merges == hf_merges
+
+
+@pytest.mark.parametrize("drop", [0, 1, 40])
+def test_limit_alphabet_in_any_word_order(drop: int) -> None:
+    # limit_alphabet at the corpus's char count (nothing dropped: the trainer's fast
+    # path) and below it (words keep only the kept chars), counts in three orders.
+    # tokenizers keeps an arbitrary set among equally frequent chars, so the kept
+    # alphabet is checked against the rule itself: most frequent, then smallest.
+    counts = count_words(multilingual_lines()[:1500], pre_tokenizer=WhitespaceSplit())
+    freq: Counter[str] = Counter()
+    for word, n in counts.items():
+        for ch in word:
+            freq[ch] += n
+    limit = len(freq) - drop
+    kept = sorted(sorted(freq, key=lambda c: (-freq[c], ord(c)))[:limit])
+    results = []
+    for order in (list(counts), sorted(counts), sorted(counts, reverse=True)):
+        trainer = BPETrainer(vocab_size=limit + 800, limit_alphabet=limit, show_progress=False)
+        model = trainer.train_from_counts({k: counts[k] for k in order})
+        assert list(model.vocab)[:limit] == kept
+        results.append((model.vocab, model.merges))
+    assert len(results[0][1]) == 800
+    assert results[0] == results[1] == results[2]

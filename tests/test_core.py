@@ -7,6 +7,8 @@ recount-everything reference in ``tokenlab._reference`` picks.
 
 from __future__ import annotations
 
+import array
+import itertools
 from fractions import Fraction
 from types import ModuleType
 
@@ -392,3 +394,57 @@ def test_likelihood_index_checks_its_input(core: ModuleType) -> None:
     index.set_pair(0, 1, 3)  # symbols never given a count
     with pytest.raises(ValueError, match="count 0"):
         index.best()
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=words_strategy, n=st.integers(0, 12), scoring=st.sampled_from(["count", "likelihood"]))
+def test_flat_words_equal_reference(core: ModuleType, data: list, n: int, scoring: str) -> None:
+    # The words given as one uint32 buffer and their ends (as the BPE trainer does)
+    # merge exactly as the reference merges the lists.
+    words = [w for w, _ in data]
+    counts = [c for _, c in data]
+    base = 1 + max((s for w in words for s in w), default=0)
+    flat = array.array("I", [s for w in words for s in w])
+    ends = list(itertools.accumulate(map(len, words)))
+    for ids in (memoryview(flat), list(flat)):  # a buffer, and any other sequence
+        pc = core.PairCounter(ids, counts, scoring=scoring, ends=ends)
+        got = []
+        for k in range(n):
+            best = pc.best()
+            if best is None:
+                break
+            pc.merge(best[0], best[1], base + k)
+            got.append(best)
+        expected = ref.train_merges(words, counts, list(range(base, base + n)), scoring=scoring)
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("ids", "ends", "counts", "match"),
+    [
+        ([0, 1, 2], [1, 3, 2], [1, 1, 1], "must rise"),
+        ([0, 1, 2], [1, 4], [1, 1], "must rise"),
+        ([0, 1, 2], [1, 2], [1, 1], "last word ends at 2"),
+        ([0, 1, 2], [3], [1, 1], "1 words but 2 counts"),
+        ([0, -1, 2], [3], [1], "symbol id"),
+        ([0, 2**31, 2], [3], [1], "symbol id"),
+        (array.array("I", [0, 2**31, 2]), [3], [1], "symbol id"),  # checked in C
+        ([0, 1, 2], [3], [-1], "non-negative"),
+    ],
+)
+def test_flat_words_bad_input_is_refused(
+    core: ModuleType, ids: list, ends: list, counts: list, match: str
+) -> None:
+    with pytest.raises((ValueError, OverflowError), match=match):
+        core.PairCounter(ids, counts, ends=ends)
+
+
+@pytest.mark.parametrize("scoring", ["count", "likelihood"])
+def test_release_empties_the_counter(core: ModuleType, scoring: str) -> None:
+    pc = core.PairCounter([[0, 1, 2], [1, 2]], [3, 4], scoring=scoring)
+    assert pc.best() is not None
+    pc.merge(1, 2, 3)
+    pc.release()
+    assert (pc.best(), pc.get_words(), pc.num_pairs, pc.pair_count(0, 3)) == (None, [], 0, 0)
+    pc.release()  # twice is harmless
+    assert pc.best() is None

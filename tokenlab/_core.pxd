@@ -198,6 +198,10 @@ cdef class PairCounter:
     cdef bint _better(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil
     cdef int _cmp_pieces(self, const HeapEntry* x, const HeapEntry* y) noexcept nogil
 
+    cdef int _add_word(self, pyfreq, int64_t start, Py_ssize_t n, total) except -1
+    cdef int _load_words(self, words, counts) except -1
+    cdef int _load_flat(self, ids, ends, counts) except -1
+    cdef void _count_pairs(self) noexcept nogil
     cdef int64_t _length(self, sym_t s) noexcept nogil
     cdef count_t* _fref(self, sym_t s) noexcept nogil
     cdef count_t _f(self, sym_t s) noexcept nogil

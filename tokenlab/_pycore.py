@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from typing import cast
 
 from ._pybertencode import BertEncoder, WordPieceEncoder
 from ._pycommon import _TOTAL_MESSAGE, MAX_ID, MAX_TOTAL, _check_id
@@ -99,6 +100,22 @@ _SCORINGS = ("count", "likelihood")
 _TIES = ("ids", "piece")
 
 
+def _split_flat(ids: Sequence[int], ends: Sequence[int], n_counts: int) -> list[Sequence[int]]:
+    """The words of a flat id sequence cut at ``ends``, checked as the native core does."""
+    if len(ends) != n_counts:
+        raise ValueError(f"got {len(ends)} words but {n_counts} counts")
+    words: list[Sequence[int]] = []
+    start = 0
+    for end in ends:
+        if end < start or end > len(ids):
+            raise ValueError(f"word ends must rise within the {len(ids)} ids, got {end}")
+        words.append(ids[start:end])
+        start = end
+    if start != len(ids):
+        raise ValueError(f"the last word ends at {start}, not at the {len(ids)} ids")
+    return words
+
+
 class PairCounter:
     """Incremental adjacent-pair statistics over a corpus of symbol-id words.
 
@@ -112,6 +129,9 @@ class PairCounter:
             shorter merged piece, then smaller string, then ids).
         symbol_strings: the string of each initial symbol id (index = id); needed
             with ``tie="piece"``. A merged symbol's string is left + right.
+        ends: if given, ``words`` is every word's ids in one flat sequence (the
+            native core takes a buffer of unsigned 32-bit ints without a Python
+            object per word) and word ``w`` ends at ``ends[w]``.
         min_count: pairs seen fewer times are not candidates (``best`` skips
             them until their count reaches it). With ``"count"`` scoring this is
             the same as stopping at the first pair below it; with
@@ -143,6 +163,7 @@ class PairCounter:
         tie: str = "ids",
         symbol_strings: Sequence[str] | None = None,
         min_count: int = 1,
+        ends: Sequence[int] | None = None,
     ) -> None:
         if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
             raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
@@ -160,6 +181,8 @@ class PairCounter:
                 if not isinstance(text, str):
                     raise TypeError(f"symbol_strings must be str, got {type(text).__name__}")
                 self._strings[sym] = text
+        if ends is not None:
+            words = _split_flat(cast("Sequence[int]", words), ends, len(counts))
         if len(words) != len(counts):
             raise ValueError(f"got {len(words)} words but {len(counts)} counts")
         if max_token_length is not None and max_token_length < 1:
@@ -357,6 +380,15 @@ class PairCounter:
     def symbol_count(self, symbol: int) -> int:
         """Current frequency of ``symbol`` over the corpus (occurrences x word count)."""
         return self._sym.get(_check_id(symbol, "symbol"), 0)
+
+    def release(self) -> None:
+        """Drop the words and pairs (the native twin frees them without the GIL);
+        the counter is empty after."""
+        self._words, self._freqs, self._where, self._heap = [], [], {}, []
+        self._pairs.clear()  # the likelihood index reads this very dict
+        if self._index is not None:
+            self._index = LikelihoodIndex(self._min_count)
+            self._index._attach(self._pairs, self._sym, self._strings)
 
     def get_words(self) -> list[list[int]]:
         """The current segmentation of every word (a copy)."""
