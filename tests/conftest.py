@@ -12,8 +12,10 @@ import functools
 import gzip
 import importlib
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,6 +67,24 @@ TOKENLAB_AS_JOB = [
     "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
     "runpy.run_module('tokenlab', run_name='__main__', alter_sys=True)",
 ]
+
+
+def open_fifo_writer(fifo: Path, proc: subprocess.Popen[str], timeout: float = 60) -> int:
+    """The write end of the named pipe ``fifo``, once ``proc`` has opened its read end.
+
+    A corpus the test holds open keeps a command reading it, so a signal sent then lands
+    in the work however fast the work has become.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # ENXIO: no reader yet
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+            continue
+        os.set_blocking(fd, True)
+        return fd
 
 
 #: Data files the tests ship (provenance and licence: tests/data/PROVENANCE.md).

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import TOKENLAB_AS_JOB
+from conftest import TOKENLAB_AS_JOB, open_fifo_writer
 
 import tokenlab
 from tokenlab import _atomic, cli
@@ -130,20 +130,6 @@ def test_signal_during_two_process_work(
     assert os.listdir(out_dir) == []  # neither the output nor a temporary file
 
 
-def _open_writer(fifo: Path, proc: subprocess.Popen[str]) -> int:
-    # The write end of a named pipe, once the child has opened the read end (bounded).
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError:  # ENXIO: no reader yet
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.01)
-            continue
-        os.set_blocking(fd, True)
-        return fd
-
-
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 @pytest.mark.parametrize(
     ("signum", "status", "message"),
@@ -177,7 +163,7 @@ def test_signal_during_threaded_counting(
     )
     fd = -1
     try:
-        fd = _open_writer(fifo, proc)
+        fd = open_fifo_writer(fifo, proc)
         line = b"the quick brown fox jumps over the lazy dog again\n"
         os.write(fd, line * (3_000_000 // len(line)))
         time.sleep(0.5)
